@@ -1,0 +1,39 @@
+# tecmodel: the two commands a new user needs are `make run` and `make test`.
+# Both build the virtual environment on first use (Python 3.11+, pinned by constraints.txt).
+
+PYTHON  ?= python3
+VENV    ?= .venv
+PY      := $(VENV)/bin/python
+STAMP   := $(VENV)/.installed
+# Keep freed memory mapped: large temporaries are reused instead of re-faulted (see docs/performance.md).
+export MALLOC_MMAP_MAX_ ?= 0
+export MALLOC_TRIM_THRESHOLD_ ?= 68719476736
+
+.PHONY: run test venv bench notebooks docs lint clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[test,scale,notebooks]"
+	touch $(STAMP)
+
+## run both bundled cases and write every report to outputs/
+run: $(STAMP)
+	$(VENV)/bin/tecmodel run --out outputs
+
+## the whole test suite (unit, property, reference, end-to-end, notebooks, LibreOffice recalculation)
+test: $(STAMP)
+	$(PY) -m pytest
+
+## regenerate inputs/README.md from the parameter registry and the bundled cases
+docs: $(STAMP)
+	$(PY) -m tecmodel.docs inputs/README.md
+
+lint: $(STAMP)
+	$(PY) -m pip install --quiet ruff
+	$(VENV)/bin/ruff check tecmodel tests
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis
