@@ -1,0 +1,86 @@
+"""Error types of the package.
+
+`InputError` is the one exception a user sees for bad input (a malformed case file, an unknown
+parameter, an inadmissible override or option). Its message names the file, the field path,
+the offending value and what was expected; the command-line interface prints that message and
+exits with status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input.
+
+    Attributes
+    ----------
+    path : str
+        Field path inside the input, e.g. ``sites[1].power.market_price`` ("" for the whole file).
+    message : str
+        What is wrong and what was expected.
+    value : object
+        The offending value (``Problem.NO_VALUE`` when there is none, e.g. a missing field).
+    line : int or None
+        1-based line in the file, when known.
+    """
+
+    path: str
+    message: str
+    value: object = None
+    line: int | None = None
+
+    NO_VALUE = object()
+
+    def render(self, file: str | None) -> str:
+        where = []
+        if file:
+            where.append(file if self.line is None else f"{file}, line {self.line}")
+        elif self.line is not None:
+            where.append(f"line {self.line}")
+        head = ": ".join(where)
+        subject = self.path or "(whole file)"
+        if self.value is not Problem.NO_VALUE and self.value is not None:
+            subject = f"{subject} = {_short(self.value)}"
+        body = f"{subject}: {self.message}"
+        return f"{head}: {body}" if head else body
+
+
+def _short(value: object, limit: int = 60) -> str:
+    text = repr(value) if isinstance(value, str) else str(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+class InputError(ValueError):
+    """Bad input: the message names the file, the field, the value and what was expected.
+
+    Parameters
+    ----------
+    problems : list of Problem or str
+        What is wrong; a plain string is one problem without a field path.
+    file : str or Path, optional
+        The input file the problems were found in.
+    """
+
+    def __init__(self, problems: list[Problem] | Problem | str, file: str | Path | None = None):
+        if isinstance(problems, str):
+            problems = [Problem("", problems, Problem.NO_VALUE)]
+        elif isinstance(problems, Problem):
+            problems = [problems]
+        self.problems: list[Problem] = list(problems)
+        self.file: str | None = str(file) if file is not None else None
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        lines = [problem.render(self.file) for problem in self.problems[:10]]
+        if len(self.problems) > 10:
+            lines.append(f"... and {len(self.problems) - 10} more problems")
+        return "\n".join(lines)
+
+    @property
+    def paths(self) -> list[str]:
+        """Field paths of every problem (handy in tests)."""
+        return [problem.path for problem in self.problems]

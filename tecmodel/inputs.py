@@ -1,0 +1,726 @@
+"""Case files: reading, validating and representing one investment case.
+
+This module owns the case-file format (YAML), its schema and every check made on it before a
+number reaches the model. The schema is generated from the parameter registry
+(:mod:`tecmodel.registry`), so a new parameter needs no change here.
+
+A case file states every number as a mapping with its unit and source::
+
+    power:
+      market_price: {value: 60, unit: EUR/MWh, source: "agence203.net Cal-26 52.70 ..."}
+
+Site-level values may be given once under ``site_defaults`` and overridden per site. Loading
+checks, in order: YAML syntax (with line numbers), structure and types (pydantic), unknown keys
+(with the closest valid name), units (converted to the registry unit), bounds, whole numbers,
+and the cross-field rules (unique site names, phases inside the horizon, installed IT MW x
+peak PUE within the grid capacity, tax lives within economic lives). Every problem becomes one
+line of a single :class:`~tecmodel.errors.InputError` naming the file, the field path, the value
+and what was expected.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import math
+import re
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, ValidationError, create_model
+
+from .errors import InputError, Problem
+from .registry import (
+    CASE_GROUPS,
+    PARAMETERS,
+    REGISTRY,
+    SITE_GROUPS,
+    Parameter,
+    resolve,
+)
+from .units import UnitMismatch, conversion_factor
+
+SITE_NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_\-]{0,63}$"
+RESERVED_SITE_NAMES = frozenset({"portfolio"})
+
+# --------------------------------------------------------------------------- schema (pydantic)
+
+_STRICT = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False, str_strip_whitespace=True)
+Number = StrictFloat | StrictInt
+Text = Annotated[str, Field(min_length=1)]
+
+
+class Quantity(BaseModel):
+    """One stated number: value, unit and source (and an optional note)."""
+
+    model_config = _STRICT
+    value: Number
+    unit: Text
+    source: Text
+    note: str | None = None
+
+
+class PhaseSpec(BaseModel):
+    """A build phase: IT MW coming online in a year."""
+
+    model_config = _STRICT
+    name: Text | None = None
+    online_year: StrictInt
+    it_mw: Quantity
+
+
+class CapacityStepSpec(BaseModel):
+    """Grid capacity available at the meter from a year on."""
+
+    model_config = _STRICT
+    from_year: StrictInt
+    capacity: Quantity
+
+
+def _group_model(group: str, scope: str, extra_fields: Mapping[str, Any] | None = None):
+    fields: dict[str, Any] = {
+        p.field: (Quantity | None, None) for p in PARAMETERS if p.group == group and p.scope == scope
+    }
+    fields.update(extra_fields or {})
+    return create_model(f"{scope.title()}{group.title()}Section", __config__=_STRICT, **fields)
+
+
+_CASE_SECTIONS = {group: _group_model(group, "case") for group in CASE_GROUPS}
+_SITE_SECTIONS = {
+    group: _group_model(
+        group, "site",
+        {"capacity": (list[CapacityStepSpec] | None, None)} if group == "grid" else None)
+    for group in SITE_GROUPS
+}
+
+SiteDefaultsSpec = create_model(
+    "SiteDefaults", __config__=_STRICT,
+    **{group: (model | None, None) for group, model in _SITE_SECTIONS.items()})
+
+SiteSpec = create_model(
+    "Site", __config__=_STRICT,
+    name=(Text, ...),
+    title=(str | None, None),
+    location=(str | None, None),
+    phases=(Annotated[list[PhaseSpec], Field(min_length=1)], ...),
+    **{group: (model | None, None) for group, model in _SITE_SECTIONS.items()})
+
+CaseSpec = create_model(
+    "Case", __config__=_STRICT,
+    name=(Text, ...),
+    title=(Text, ...),
+    description=(str, ""),
+    **{group: (model | None, None) for group, model in _CASE_SECTIONS.items()},
+    site_defaults=(SiteDefaultsSpec | None, None),
+    sites=(Annotated[list[SiteSpec], Field(min_length=1)], ...),
+)
+
+# --------------------------------------------------------------------------- validated case
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One parameter value of a case, after unit conversion, with its provenance.
+
+    Attributes
+    ----------
+    parameter : Parameter
+        The registry entry.
+    value : float
+        Value in the registry unit.
+    stated_value, stated_unit : float, str
+        As written in the case file (``stated_unit`` is the registry unit for defaults).
+    source : str
+        Where the number comes from.
+    path : str
+        Field path in the case file (``"(registry default)"`` for a default).
+    site : str or None
+        Site name for a site-level parameter.
+    note : str or None
+        Free-text note from the case file.
+    line : int or None
+        Line in the case file.
+    """
+
+    parameter: Parameter
+    value: float
+    stated_value: float
+    stated_unit: str
+    source: str
+    path: str
+    site: str | None = None
+    note: str | None = None
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class Phase:
+    """A build phase of a site."""
+
+    name: str
+    online_year: int
+    it_mw: float
+    source: str
+
+
+@dataclass(frozen=True)
+class CapacityStep:
+    """Grid capacity [MW] available at the meter from `from_year` on."""
+
+    from_year: int
+    mw: float
+    source: str
+
+
+@dataclass(frozen=True)
+class Site:
+    """Structure of one site: its phases and its grid-capacity schedule."""
+
+    name: str
+    title: str
+    location: str
+    phases: tuple[Phase, ...]
+    grid_capacity: tuple[CapacityStep, ...]
+
+    def capacity_in(self, year: int) -> float:
+        """Grid capacity available at the meter in `year` [MW] (0 before the first step)."""
+        available = 0.0
+        for step in self.grid_capacity:
+            if step.from_year <= year:
+                available = step.mw
+        return available
+
+
+@dataclass(frozen=True)
+class Case:
+    """A validated investment case: sites, parameter values in registry units, provenance.
+
+    Build one with :func:`load_case`. Values are read with :meth:`value`; the model's parameter
+    dataset is built by :func:`tecmodel.parameters.parameter_dataset`.
+    """
+
+    name: str
+    title: str
+    description: str
+    sites: tuple[Site, ...]
+    entries: Mapping[tuple[str, str | None], Entry]
+    file: Path | None = None
+    sha256: str | None = None
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def site_names(self) -> tuple[str, ...]:
+        return tuple(site.name for site in self.sites)
+
+    @property
+    def start_year(self) -> int:
+        return int(self.entries[("model.start_year", None)].value)
+
+    @property
+    def end_year(self) -> int:
+        return int(self.entries[("model.end_year", None)].value)
+
+    @property
+    def years(self) -> range:
+        return range(self.start_year, self.end_year + 1)
+
+    def site(self, name: str) -> Site:
+        for site in self.sites:
+            if site.name == name:
+                return site
+        raise KeyError(f"case {self.name!r} has no site {name!r}; sites: {', '.join(self.site_names)}")
+
+    def entry(self, name: str, site: str | None = None) -> Entry:
+        """The stated entry of a parameter (for a site-level parameter, of one site)."""
+        parameter = resolve(name)
+        if parameter.scope == "site":
+            if site is None:
+                raise ValueError(f"{parameter.name} is per site; name the site")
+            return self.entries[(parameter.name, site)]
+        return self.entries[(parameter.name, None)]
+
+    def value(self, name: str):
+        """Base value of a parameter, in its registry unit.
+
+        Parameters
+        ----------
+        name : str
+            Dotted name or alias (``energy_price``, ``utilisation``, ``chip_cost``).
+
+        Returns
+        -------
+        float or xarray.DataArray
+            A float for a case-level parameter; a DataArray over ``site`` for a site-level one.
+        """
+        parameter = resolve(name)
+        if parameter.scope == "case":
+            return self.entries[(parameter.name, None)].value
+        import xarray as xr
+
+        values = [self.entries[(parameter.name, site)].value for site in self.site_names]
+        return xr.DataArray(values, dims="site", coords={"site": list(self.site_names)},
+                            name=parameter.name, attrs={"units": parameter.unit,
+                                                         "long_name": parameter.description})
+
+
+# --------------------------------------------------------------------------- YAML reading
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """Safe loader (no object construction) that refuses duplicate keys."""
+
+
+def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False):
+    loader.flatten_mapping(node)
+    mapping: dict[Any, Any] = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        try:
+            hash(key)
+        except TypeError:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"unhashable key {key!r}", key_node.start_mark) from None
+        if key in mapping:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r}", key_node.start_mark)
+        mapping[key] = loader.construct_object(value_node, deep=deep)
+    return mapping
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _line_index(text: str) -> dict[tuple, int]:
+    """Map every key path of the YAML document to its 1-based line."""
+    lines: dict[tuple, int] = {}
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return lines
+
+    def walk(node, path: tuple):
+        if node is None:
+            return
+        lines.setdefault(path, node.start_mark.line + 1)
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+                lines[path + (key,)] = key_node.start_mark.line + 1
+                walk(value_node, path + (key,))
+        elif isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                walk(item, path + (index,))
+
+    walk(root, ())
+    return lines
+
+
+def read_yaml(path: str | Path) -> tuple[Any, str]:
+    """Read a YAML file safely; return the data and its text.
+
+    Raises
+    ------
+    InputError
+        If the file is missing, unreadable, not UTF-8, empty or not valid YAML (with its line).
+    """
+    path = Path(path)
+    try:
+        raw_bytes = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"file not found (expected a case file, e.g. inputs/base_10b.yaml)", path) from None
+    except IsADirectoryError:
+        raise InputError("is a directory (expected a YAML case file)", path) from None
+    except OSError as error:
+        raise InputError(f"cannot be read ({error.strerror})", path) from None
+    try:
+        text = raw_bytes.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise InputError(f"is not UTF-8 text (byte {error.start}); expected a YAML case file", path) from None
+    try:
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark is not None else None
+        what = error.problem or error.context or "invalid YAML"
+        raise InputError(Problem("", f"invalid YAML: {what}", Problem.NO_VALUE, line), path) from None
+    except yaml.YAMLError as error:
+        raise InputError(f"invalid YAML: {error}", path) from None
+    if data is None:
+        raise InputError("is empty (expected a case: name, title, model, finance, tax, fx, sites)", path)
+    return data, text
+
+
+def load_case(path: str | Path) -> Case:
+    """Read and validate a case file.
+
+    Parameters
+    ----------
+    path : str or Path
+        A YAML case file (see ``inputs/base_10b.yaml``).
+
+    Returns
+    -------
+    Case
+
+    Raises
+    ------
+    InputError
+        Naming the file, each bad field's path, its value and what was expected.
+    """
+    path = Path(path)
+    data, text = read_yaml(path)
+    return case_from_data(data, file=path, lines=_line_index(text),
+                          sha256=hashlib.sha256(text.encode("utf-8")).hexdigest())
+
+
+def case_from_data(data: Any, *, file: str | Path | None = None,
+                   lines: Mapping[tuple, int] | None = None, sha256: str | None = None) -> Case:
+    """Validate already-parsed case data (a mapping as read from YAML)."""
+    lines = lines or {}
+    if not isinstance(data, dict):
+        raise InputError(Problem("", f"expected a mapping of sections at the top of the file, got "
+                                     f"{type(data).__name__}", Problem.NO_VALUE, 1), file)
+    try:
+        spec = CaseSpec.model_validate(data)
+    except ValidationError as error:
+        raise InputError(_pydantic_problems(error, lines), file) from None
+    problems: list[Problem] = []
+    case = _build_case(spec, data, problems, lines, file, sha256)
+    if problems:
+        raise InputError(problems, file)
+    _check_rules(case, problems, lines)
+    if problems:
+        raise InputError(problems, file)
+    return case
+
+
+# --------------------------------------------------------------------------- error translation
+
+
+def format_path(loc: tuple) -> str:
+    """``('sites', 1, 'power', 'market_price')`` -> ``sites[1].power.market_price``."""
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += ("." if text else "") + str(part)
+    return text
+
+
+def _line_for(loc: tuple, lines: Mapping[tuple, int]) -> int | None:
+    for end in range(len(loc), -1, -1):
+        if loc[:end] in lines:
+            return lines[loc[:end]]
+    return None
+
+
+def _unwrap(annotation: Any) -> list[Any]:
+    """Candidate model classes inside Optional / list / Annotated annotations."""
+    origin = typing.get_origin(annotation)
+    if origin is Annotated:
+        return _unwrap(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType, list):
+        found = []
+        for argument in typing.get_args(annotation):
+            found.extend(_unwrap(argument))
+        return found
+    return [annotation]
+
+
+def _model_at(loc: tuple) -> type[BaseModel] | None:
+    model: Any = CaseSpec
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            return None
+        info = model.model_fields.get(part)
+        if info is None:
+            return None
+        candidates = [c for c in _unwrap(info.annotation)
+                      if isinstance(c, type) and issubclass(c, BaseModel)]
+        model = candidates[0] if candidates else None
+    return model if isinstance(model, type) and issubclass(model, BaseModel) else None
+
+
+def _expected_keys(loc: tuple) -> list[str]:
+    model = _model_at(loc)
+    return list(model.model_fields) if model is not None else []
+
+
+_TYPE_MESSAGES = {
+    "float_type": "expected a number",
+    "int_type": "expected a whole number",
+    "int_from_float": "expected a whole number",
+    "finite_number": "expected a finite number (not NaN or infinity)",
+    "string_type": "expected text",
+    "string_too_short": "expected non-empty text",
+    "dict_type": "expected a mapping (key: value pairs)",
+    "model_type": "expected a mapping (key: value pairs)",
+    "model_attributes_type": "expected a mapping (key: value pairs)",
+    "list_type": "expected a list",
+    "too_short": "expected at least one entry",
+}
+
+
+def _pydantic_problems(error: ValidationError, lines: Mapping[tuple, int]) -> list[Problem]:
+    problems: list[Problem] = []
+    for detail in error.errors(include_url=False):
+        loc = tuple(detail["loc"])
+        kind = detail["type"]
+        value = detail.get("input", Problem.NO_VALUE)
+        # Union members add their own tag to loc (e.g. 'float' / 'int'): strip them.
+        loc = tuple(part for part in loc if part not in {"float", "int", "str", "list", "none"})
+        if kind == "extra_forbidden":
+            parent, key = loc[:-1], loc[-1]
+            valid = _expected_keys(parent)
+            close = difflib.get_close_matches(str(key), valid, n=1, cutoff=0.5)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            listing = ", ".join(valid)
+            problems.append(Problem(format_path(loc), f"unknown key{hint} (valid keys here: {listing})",
+                                    Problem.NO_VALUE, _line_for(loc, lines)))
+            continue
+        if kind == "missing":
+            what = "a mapping {value, unit, source}" if loc[-1:] in (("it_mw",), ("capacity",)) else None
+            message = "is missing (required" + (f": expected {what})" if what else ")")
+            problems.append(Problem(format_path(loc), message, Problem.NO_VALUE, _line_for(loc, lines)))
+            continue
+        message = _TYPE_MESSAGES.get(kind, detail["msg"])
+        if kind in {"model_type", "model_attributes_type", "dict_type"} and _model_at(loc) is Quantity:
+            message = "expected a mapping {value: <number>, unit: <unit>, source: <text>}"
+        problems.append(Problem(format_path(loc), message, _displayable(value), _line_for(loc, lines)))
+    return _deduplicate(problems)
+
+
+def _displayable(value: Any) -> Any:
+    if isinstance(value, dict | list):
+        return Problem.NO_VALUE if len(repr(value)) > 60 else value
+    return value
+
+
+def _deduplicate(problems: list[Problem]) -> list[Problem]:
+    seen: set[tuple[str, str]] = set()
+    unique = []
+    for problem in problems:
+        key = (problem.path, problem.message)
+        if key not in seen:
+            seen.add(key)
+            unique.append(problem)
+    return unique
+
+
+# --------------------------------------------------------------------------- semantic checks
+
+
+def _convert(parameter: Parameter, quantity: Quantity, loc: tuple, problems: list[Problem],
+             lines: Mapping[tuple, int], site: str | None) -> Entry | None:
+    path = format_path(loc)
+    try:
+        factor = conversion_factor(quantity.unit, parameter.unit)
+    except UnitMismatch as error:
+        problems.append(Problem(path + ".unit", str(error), quantity.unit, _line_for(loc + ("unit",), lines)))
+        return None
+    value = float(quantity.value) * factor
+    line = _line_for(loc + ("value",), lines)
+    shown = f"{quantity.value:g} {quantity.unit}"
+    low, high = parameter.bounds
+    if not math.isfinite(value):
+        problems.append(Problem(path, f"expected {parameter.expected()} (conversion overflowed)", shown, line))
+        return None
+    if parameter.integer and abs(value - round(value)) > 1e-9:
+        problems.append(Problem(path, f"expected {parameter.expected()}", shown, line))
+        return None
+    if not low <= value <= high:
+        problems.append(Problem(path, f"out of range: expected {parameter.expected()}", shown, line))
+        return None
+    if parameter.integer:
+        value = float(round(value))
+    return Entry(parameter, value, float(quantity.value), quantity.unit, quantity.source, path,
+                 site, quantity.note, line)
+
+
+def _default_entry(parameter: Parameter, site: str | None) -> Entry:
+    assert parameter.default is not None
+    return Entry(parameter, float(parameter.default), float(parameter.default), parameter.unit,
+                 f"registry default: {parameter.source}", "(registry default)", site)
+
+
+def _build_case(spec: Any, data: dict, problems: list[Problem], lines: Mapping[tuple, int],
+                file: str | Path | None, sha256: str | None) -> Case:
+    entries: dict[tuple[str, str | None], Entry] = {}
+    for parameter in PARAMETERS:
+        if parameter.scope != "case":
+            continue
+        section = getattr(spec, parameter.group)
+        quantity = getattr(section, parameter.field) if section is not None else None
+        loc = (parameter.group, parameter.field)
+        if quantity is None:
+            if parameter.required:
+                problems.append(Problem(format_path(loc), f"is missing (required: {parameter.expected()})",
+                                        Problem.NO_VALUE, _line_for(loc, lines)))
+            else:
+                entries[(parameter.name, None)] = _default_entry(parameter, None)
+            continue
+        entry = _convert(parameter, quantity, loc, problems, lines, None)
+        if entry is not None:
+            entries[(parameter.name, None)] = entry
+
+    sites: list[Site] = []
+    defaults = spec.site_defaults
+    for index, site_spec in enumerate(spec.sites):
+        site_loc = ("sites", index)
+        name = site_spec.name
+        for parameter in PARAMETERS:
+            if parameter.scope != "site":
+                continue
+            section = getattr(site_spec, parameter.group)
+            quantity = getattr(section, parameter.field) if section is not None else None
+            loc = site_loc + (parameter.group, parameter.field)
+            if quantity is None and defaults is not None:
+                default_section = getattr(defaults, parameter.group)
+                quantity = getattr(default_section, parameter.field) if default_section is not None else None
+                loc = ("site_defaults", parameter.group, parameter.field)
+            if quantity is None:
+                if parameter.required:
+                    where = format_path(site_loc + (parameter.group, parameter.field))
+                    problems.append(Problem(
+                        where, f"is missing (required: {parameter.expected()}; give it in the site "
+                               f"or under site_defaults.{parameter.group})",
+                        Problem.NO_VALUE, _line_for(site_loc, lines)))
+                else:
+                    entries[(parameter.name, name)] = _default_entry(parameter, name)
+                continue
+            entry = _convert(parameter, quantity, loc, problems, lines, name)
+            if entry is not None:
+                entries[(parameter.name, name)] = entry
+        phases = []
+        for phase_index, phase in enumerate(site_spec.phases):
+            loc = site_loc + ("phases", phase_index, "it_mw")
+            try:
+                factor = conversion_factor(phase.it_mw.unit, "MW")
+            except UnitMismatch as error:
+                problems.append(Problem(format_path(loc) + ".unit", str(error), phase.it_mw.unit,
+                                        _line_for(loc + ("unit",), lines)))
+                continue
+            it_mw = float(phase.it_mw.value) * factor
+            if not (0.0 < it_mw <= 1e5):
+                problems.append(Problem(format_path(loc), "out of range: expected IT MW in (0, 100000] MW",
+                                        f"{phase.it_mw.value:g} {phase.it_mw.unit}", _line_for(loc, lines)))
+                continue
+            phases.append(Phase(phase.name or f"phase {phase_index + 1}", phase.online_year, it_mw,
+                                phase.it_mw.source))
+        steps = []
+        grid_section = site_spec.grid if site_spec.grid is not None and site_spec.grid.capacity else (
+            defaults.grid if defaults is not None and defaults.grid is not None else None)
+        capacity_specs = grid_section.capacity if grid_section is not None else None
+        capacity_root = site_loc + ("grid", "capacity") if (
+            site_spec.grid is not None and site_spec.grid.capacity) else ("site_defaults", "grid", "capacity")
+        if not capacity_specs:
+            problems.append(Problem(format_path(site_loc + ("grid", "capacity")),
+                                    "is missing (required: a list of {from_year, capacity} steps)",
+                                    Problem.NO_VALUE, _line_for(site_loc, lines)))
+        for step_index, step in enumerate(capacity_specs or []):
+            loc = capacity_root + (step_index, "capacity")
+            try:
+                factor = conversion_factor(step.capacity.unit, "MW")
+            except UnitMismatch as error:
+                problems.append(Problem(format_path(loc) + ".unit", str(error), step.capacity.unit,
+                                        _line_for(loc + ("unit",), lines)))
+                continue
+            mw = float(step.capacity.value) * factor
+            if not (0.0 <= mw <= 1e5):
+                problems.append(Problem(format_path(loc), "out of range: expected MW in [0, 100000] MW",
+                                        f"{step.capacity.value:g} {step.capacity.unit}", _line_for(loc, lines)))
+                continue
+            steps.append(CapacityStep(step.from_year, mw, step.capacity.source))
+        sites.append(Site(name, site_spec.title or name, site_spec.location or "", tuple(phases),
+                          tuple(steps)))
+    return Case(spec.name, spec.title, spec.description or "", tuple(sites), entries,
+                Path(file) if file is not None else None, sha256, data)
+
+
+def _check_rules(case: Case, problems: list[Problem], lines: Mapping[tuple, int]) -> None:
+    """Cross-field rules; each violation names the fields involved."""
+
+    def add(loc: tuple, message: str, value: Any = Problem.NO_VALUE) -> None:
+        problems.append(Problem(format_path(loc), message, value, _line_for(loc, lines)))
+
+    if not re.match(SITE_NAME_PATTERN, case.name):
+        add(("name",), "expected a case name of letters, digits, '_' or '-' starting with a letter",
+            case.name)
+    start, end = case.start_year, case.end_year
+    if end <= start:
+        add(("model", "end_year"), f"expected a year after model.start_year ({start})", end)
+        return
+    seen: dict[str, int] = {}
+    for index, site in enumerate(case.sites):
+        loc = ("sites", index)
+        if not re.match(SITE_NAME_PATTERN, site.name) or site.name.lower() in RESERVED_SITE_NAMES:
+            add(loc + ("name",), "expected a site name of letters, digits, '_' or '-' starting with a "
+                                 "letter (at most 64 characters; 'portfolio' is reserved)", site.name)
+        if site.name in seen:
+            add(loc + ("name",), f"duplicate site name (already used by sites[{seen[site.name]}]); "
+                                 "expected unique site names", site.name)
+        seen.setdefault(site.name, index)
+
+        def value(name: str) -> float:
+            return case.entries[(name, site.name)].value
+
+        build_years = int(value("construction.build_years"))
+        for phase_index, phase in enumerate(site.phases):
+            ploc = loc + ("phases", phase_index, "online_year")
+            if not start <= phase.online_year <= end:
+                add(ploc, f"outside the model horizon: expected a year in [{start}, {end}]", phase.online_year)
+            elif phase.online_year - build_years + 1 < start:
+                add(ploc, f"construction ({build_years} years, construction.build_years) would start in "
+                          f"{phase.online_year - build_years + 1}, before model.start_year {start}; "
+                          f"expected an online year >= {start + build_years - 1}", phase.online_year)
+        years = [step.from_year for step in site.grid_capacity]
+        for step_index, year in enumerate(years):
+            if not start - 10 <= year <= end:
+                add(loc + ("grid", "capacity", step_index, "from_year"),
+                    f"expected a year in [{start - 10}, {end}]", year)
+        if years != sorted(years) or len(set(years)) != len(years):
+            add(loc + ("grid", "capacity"), "expected capacity steps in strictly increasing from_year order",
+                years)
+        pue_peak = 1.0 + value("power.electrical_losses") + value("cooling.overhead_peak")
+        installed = 0.0
+        for phase in sorted(site.phases, key=lambda p: p.online_year):
+            installed += phase.it_mw
+            # Capacity must hold from this phase's online year on (later phases only add load).
+            for year in range(phase.online_year, end + 1):
+                needed = installed * pue_peak
+                available = site.capacity_in(year)
+                if needed > available * (1 + 1e-9):
+                    add(loc + ("phases",),
+                        f"installed IT {installed:g} MW x peak PUE {pue_peak:.3f} = {needed:,.0f} MW exceeds "
+                        f"the grid capacity of {available:,.0f} MW available in {year} (grid.capacity); "
+                        f"expected at most {available / pue_peak:,.0f} MW IT by then", f"{installed:g} MW IT")
+                    break
+        pairs = [
+            ("power.idle_share", "power.active_load_share", "at most power.active_load_share"),
+            ("chips.tax_life_years", "chips.refresh_years", "at most chips.refresh_years (retired "
+             "accelerators must be fully depreciated for tax)"),
+            ("cooling.tax_life_years", "cooling.replacement_years", "at most cooling.replacement_years"),
+        ]
+        for smaller, larger, expectation in pairs:
+            if value(smaller) > value(larger):
+                entry = case.entries[(smaller, site.name)]
+                add(_loc_of(entry), f"expected {expectation} ({value(larger):g})", entry.value)
+
+
+def _loc_of(entry: Entry) -> tuple:
+    parts: list[Any] = []
+    for token in re.findall(r"[^.\[\]]+|\[\d+\]", entry.path):
+        parts.append(int(token[1:-1]) if token.startswith("[") else token)
+    return tuple(parts)
+
+
+__all__ = ["Case", "Entry", "Phase", "CapacityStep", "Site", "load_case", "case_from_data",
+           "read_yaml", "format_path", "REGISTRY"]

@@ -1,0 +1,170 @@
+"""The orchestrator: one evaluation of a case, deterministic or over samples.
+
+This module owns the order in which the pieces run and nothing else::
+
+    parameters -> timeline -> components -> cube -> tax -> metrics
+
+:func:`evaluate` is the one code path for every use: a deterministic run has no ``sample``
+dimension; a Monte Carlo or Sobol run passes overrides that carry one, and every array below
+broadcasts over it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import pandas as pd
+import xarray as xr
+
+from .components import ComponentResult, chips, construction, cooling, operations, power, revenue
+from .cube import assemble_cube
+from .finance import PORTFOLIO, apply_tax, compute_metrics, with_portfolio
+from .inputs import Case
+from .parameters import parameter_dataset
+from .timeline import build_timeline
+
+
+@dataclass(frozen=True)
+class ComponentOutputs:
+    """Everything the components produced for one evaluation."""
+
+    items: dict[str, xr.DataArray]
+    additions: dict[str, xr.DataArray]
+    quantities: xr.Dataset
+
+
+def run_components(params: xr.Dataset, timeline: xr.Dataset) -> ComponentOutputs:
+    """Evaluate every component in dependency order and collect their outputs.
+
+    Parameters
+    ----------
+    params : xarray.Dataset
+        From :func:`tecmodel.parameters.parameter_dataset`.
+    timeline : xarray.Dataset
+        From :func:`tecmodel.timeline.build_timeline`.
+
+    Returns
+    -------
+    ComponentOutputs
+        Line items [EUR], additions by asset class [EUR] and quantities (with units); the
+        quantity ``initial_capex`` [EUR] is the sum of the components' initial-capex quantities.
+    """
+    chip_result = chips.line_items(params, timeline)
+    construction_result = construction.line_items(params, timeline)
+    power_result = power.line_items(params, timeline)
+    cooling_result = cooling.line_items(params, timeline, power_result.quantities["it_energy_mwh"])
+    revenue_result = revenue.line_items(params, timeline, chip_result.quantities["accelerators_per_phase"],
+                                        chip_result.quantities["chip_vintage_year"])
+    operations_result = operations.line_items(params, timeline, power_result.quantities["subscribed_mw"],
+                                              chip_result.quantities["it_value_operating"])
+    results: list[ComponentResult] = [chip_result, construction_result, power_result, cooling_result,
+                                      revenue_result, operations_result]
+    items: dict[str, xr.DataArray] = {}
+    additions: dict[str, xr.DataArray] = {}
+    quantities: dict[str, xr.DataArray] = {}
+    for result in results:
+        for target, source in ((items, result.items), (additions, result.additions),
+                               (quantities, result.quantities)):
+            overlap = set(target) & set(source)
+            if overlap:
+                raise ValueError(f"two components produce {sorted(overlap)}")
+            target.update(source)
+    initial = [name for name in quantities if name.startswith("initial_capex_")]
+    total = sum(quantities[name] for name in initial)
+    quantities["initial_capex"] = total.transpose("year", "site", ...)
+    quantities["initial_capex"].attrs = {"units": "EUR", "long_name": "Capex of the initial build-out"}
+    return ComponentOutputs(items, additions, xr.Dataset(quantities))
+
+
+@dataclass(frozen=True)
+class Result:
+    """One evaluation of a case.
+
+    Attributes
+    ----------
+    case : Case
+    parameters : xarray.Dataset
+        The parameter values used (registry units).
+    timeline : xarray.Dataset
+    cube : xarray.DataArray
+        Cash flows (item, year, site[, sample]) [EUR], inflows positive, tax included.
+    finance : xarray.Dataset
+        Depreciation, taxable income, loss carry-forward and tax.
+    quantities : xarray.Dataset
+        Physical quantities (MW, accelerators, MWh, GPU-hours, water).
+    metrics : xarray.Dataset
+        Headline metrics over ``site`` (each site and ``"portfolio"``).
+    """
+
+    case: Case
+    parameters: xr.Dataset
+    timeline: xr.Dataset
+    cube: xr.DataArray
+    finance: xr.Dataset
+    quantities: xr.Dataset
+    metrics: xr.Dataset
+
+    @property
+    def free_cash_flow(self) -> xr.DataArray:
+        """Unlevered free cash flow (year, site incl. portfolio[, sample]) [EUR]."""
+        flow = with_portfolio(self.cube.sum("item"))
+        flow.attrs = {"units": "EUR", "long_name": "Unlevered free cash flow"}
+        return flow
+
+    @cached_property
+    def budget(self) -> xr.Dataset:
+        """What the stated budget buys against the stated plan (see :mod:`tecmodel.budget`)."""
+        from .budget import budget_analysis
+
+        return budget_analysis(self)
+
+    def summary(self) -> pd.DataFrame:
+        """Headline metrics as a table (rows: metrics with units; columns: sites, portfolio).
+
+        Only for a deterministic result (no extra dimensions).
+        """
+        extra = [dim for dim in self.metrics.dims if dim != "site"]
+        if extra:
+            raise ValueError(f"summary() needs a deterministic result; this one varies along {extra}")
+        rows = {}
+        for name, variable in self.metrics.data_vars.items():
+            label = f"{name} [{variable.attrs.get('units', '')}]"
+            rows[label] = variable.to_series()
+        table = pd.DataFrame(rows).T
+        table.columns.name = "site"
+        return table[list(self.case.site_names) + [PORTFOLIO]]
+
+
+def evaluate(case: Case, overrides: Mapping[str, Any] | None = None) -> Result:
+    """Evaluate a case: cash-flow cube, tax and metrics.
+
+    Parameters
+    ----------
+    case : Case
+        From :func:`tecmodel.load_case`.
+    overrides : mapping, optional
+        Parameter values replacing the case's (see
+        :func:`tecmodel.parameters.parameter_dataset`); arrays with a ``sample`` (or any other
+        new) dimension evaluate every sample at once.
+
+    Returns
+    -------
+    Result
+
+    Examples
+    --------
+    >>> import tecmodel
+    >>> case = tecmodel.load_case("inputs/base_10b.yaml")            # doctest: +SKIP
+    >>> result = tecmodel.evaluate(case, overrides={"energy_price": 80.0})  # doctest: +SKIP
+    >>> float(result.metrics.npv.sel(site="portfolio"))              # doctest: +SKIP
+    """
+    params = parameter_dataset(case, overrides)
+    timeline = build_timeline(case, params)
+    outputs = run_components(params, timeline)
+    cube = assemble_cube(outputs.items)
+    cube, finance = apply_tax(cube, outputs.additions, params)
+    metrics = compute_metrics(cube, finance, outputs.quantities, params, timeline)
+    return Result(case, params, timeline, cube, finance, outputs.quantities, metrics)
