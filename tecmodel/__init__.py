@@ -1,3 +1,25 @@
-"""tecmodel: techno-economic investment model of gigawatt-scale AI compute campuses."""
+"""tecmodel: techno-economic investment model of gigawatt-scale AI compute campuses.
+
+Public API::
+
+    case = tecmodel.load_case("inputs/base_10b.yaml")
+    result = tecmodel.evaluate(case, overrides={"energy_price": 80.0})
+    result.cube        # xarray cash-flow cube (item x year x site[ x sample]) [EUR]
+    result.metrics     # NPV, IRR, payback, LCOC, break-even price ... per site and portfolio
+    result.budget      # what the stated budget buys against the stated plan
+
+Heavy optional libraries (SALib, dask, openpyxl, matplotlib) are imported only by the functions
+that use them.
+"""
+
+from __future__ import annotations
 
 __version__ = "0.1.0"
+
+from .errors import InputError
+from .inputs import Case, load_case
+from .model import Result, evaluate
+from .registry import ALIASES, PARAMETERS, REGISTRY
+
+__all__ = ["__version__", "InputError", "Case", "load_case", "Result", "evaluate", "ALIASES",
+           "PARAMETERS", "REGISTRY"]

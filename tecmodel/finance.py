@@ -26,6 +26,7 @@ import xarray as xr
 
 from .cube import select_items
 from .irr import IRR_STATUS, irr
+from .timeline import integer_power, year_total
 
 #: Asset class -> (registry parameter holding its tax life or None if not depreciated, label)
 ASSET_CLASSES: dict[str, tuple[str | None, str]] = {
@@ -234,7 +235,7 @@ def apply_tax(cube: xr.DataArray, additions: dict[str, xr.DataArray], params: xr
         template = template.drop_vars(name, errors="ignore")
     depreciation = tax_depreciation(additions, params, template)
     added = sum((xr.broadcast(value, template)[0] for value in additions.values()), xr.zeros_like(template))
-    book_value_left = (added.sum("year") - depreciation.sum(("asset_class", "year")))
+    book_value_left = year_total(added) - year_total(depreciation.sum("asset_class"))
     last_year = (template["year"] == template["year"][-1])
     nbv_write_off = (last_year * book_value_left).transpose(*template.dims)
     profit = taxable_income_before_losses(cube, depreciation, nbv_write_off).transpose(*template.dims)
@@ -280,12 +281,12 @@ def with_portfolio(array: xr.DataArray) -> xr.DataArray:
 
 def discount_factors(rate, t: xr.DataArray) -> xr.DataArray:
     """Year-end discount factors 1 / (1 + rate)^t, t = 0 in the first model year [1]."""
-    return (1.0 + rate) ** (-t)
+    return integer_power(1.0 + rate, -t)
 
 
 def present_value(flows: xr.DataArray, factors: xr.DataArray) -> xr.DataArray:
     """Sum over years of flows x discount factors."""
-    return (flows * factors).sum("year")
+    return year_total(flows * factors)
 
 
 def payback_year(free_cash_flow: xr.DataArray) -> xr.DataArray:
@@ -443,7 +444,7 @@ def compute_metrics(cube: xr.DataArray, finance: xr.Dataset, quantities: xr.Data
         breakeven = factor * realised
 
     installed_mw = with_portfolio(timeline["installed_it_mw"])
-    initial = with_portfolio(quantities["initial_capex"]).sum("year")
+    initial = year_total(with_portfolio(quantities["initial_capex"]))
     max_mw = installed_mw.max("year")
     with np.errstate(divide="ignore", invalid="ignore"):
         capex_per_mw = xr.where(max_mw > 0, initial / max_mw, np.nan)
@@ -457,7 +458,7 @@ def compute_metrics(cube: xr.DataArray, finance: xr.Dataset, quantities: xr.Data
         "realised_gpu_hour_price": realised,
         "breakeven_gpu_hour_price": breakeven,
         "breakeven_price_factor": factor,
-        "capex_total": gross_capex.sum("year"),
+        "capex_total": year_total(gross_capex),
         "initial_capex": initial,
         "capex_per_mw_it": capex_per_mw,
         "it_mw": max_mw,
@@ -465,7 +466,7 @@ def compute_metrics(cube: xr.DataArray, finance: xr.Dataset, quantities: xr.Data
         "accelerators": with_portfolio(quantities["accelerators_installed"]).max("year"),
         "energy_mwh_per_year": with_portfolio(quantities["facility_energy_mwh"]).max("year"),
         "water_m3_per_year": with_portfolio(quantities["water_m3"]).max("year"),
-        "gpu_hours_sold": hours_sold.sum("year"),
+        "gpu_hours_sold": year_total(hours_sold),
     })
     for name, (units, long_name) in METRIC_ATTRS.items():
         metrics[name].attrs = {"units": units, "long_name": long_name}

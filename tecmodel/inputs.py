@@ -213,6 +213,10 @@ class Case:
     sha256: str | None = None
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
 
+    def __repr__(self) -> str:
+        where = f", file={str(self.file)!r}" if self.file else ""
+        return f"Case(name={self.name!r}, sites={list(self.site_names)!r}, years={self.start_year}-{self.end_year}{where})"
+
     @property
     def site_names(self) -> tuple[str, ...]:
         return tuple(site.name for site in self.sites)
@@ -689,6 +693,10 @@ def _check_rules(case: Case, problems: list[Problem], lines: Mapping[tuple, int]
         if years != sorted(years) or len(set(years)) != len(years):
             add(loc + ("grid", "capacity"), "expected capacity steps in strictly increasing from_year order",
                 years)
+        capacities = [step.mw for step in site.grid_capacity]
+        if capacities != sorted(capacities):
+            add(loc + ("grid", "capacity"), "expected grid capacity that never decreases from step to step",
+                capacities)
         pue_peak = 1.0 + value("power.electrical_losses") + value("cooling.overhead_peak")
         installed = 0.0
         for phase in sorted(site.phases, key=lambda p: p.online_year):
@@ -708,6 +716,10 @@ def _check_rules(case: Case, problems: list[Problem], lines: Mapping[tuple, int]
             ("chips.tax_life_years", "chips.refresh_years", "at most chips.refresh_years (retired "
              "accelerators must be fully depreciated for tax)"),
             ("cooling.tax_life_years", "cooling.replacement_years", "at most cooling.replacement_years"),
+            ("construction.building_tax_life", "construction.building_life", "at most construction.building_life"),
+            ("construction.electrical_tax_life", "construction.electrical_life",
+             "at most construction.electrical_life"),
+            ("grid.connection_tax_life", "grid.connection_life", "at most grid.connection_life"),
         ]
         for smaller, larger, expectation in pairs:
             if value(smaller) > value(larger):

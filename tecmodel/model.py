@@ -107,6 +107,10 @@ class Result:
     quantities: xr.Dataset
     metrics: xr.Dataset
 
+    def __repr__(self) -> str:
+        extra = {dim: size for dim, size in self.cube.sizes.items() if dim not in ("item", "year", "site")}
+        return f"Result(case={self.case.name!r}, sites={list(self.case.site_names)!r}, extra_dims={extra})"
+
     @property
     def free_cash_flow(self) -> xr.DataArray:
         """Unlevered free cash flow (year, site incl. portfolio[, sample]) [EUR]."""

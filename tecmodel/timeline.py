@@ -164,9 +164,69 @@ def vintages(timeline: xr.Dataset, life: xr.DataArray | float) -> xr.Dataset:
     return result
 
 
+def integer_power(base, exponent) -> xr.DataArray:
+    """``base ** exponent`` for whole-number exponents, by repeated squaring [1].
+
+    Every exponent in the model is a whole number of years. numpy's ``power`` rounds the last
+    bit differently in its vectorised body and its scalar tail, so a value would depend on the
+    length of the array it sits in (and a Monte Carlo result on its chunk size). Squaring and
+    multiplying are exactly rounded, and each element here goes through the same sequence of
+    them whatever the array, so results are bit-identical however the samples are chunked.
+
+    Parameters
+    ----------
+    base : array_like or xarray.DataArray
+        Base, e.g. ``1 + rate``.
+    exponent : array_like or xarray.DataArray
+        Whole numbers (negative allowed: the reciprocal is taken).
+
+    Returns
+    -------
+    xarray.DataArray
+        Dims of `exponent` first, then those only `base` has.
+
+    Examples
+    --------
+    >>> float(integer_power(1.1, 2))
+    1.2100000000000002
+    """
+    exponent = exponent if isinstance(exponent, xr.DataArray) else xr.DataArray(exponent)
+    base = base if isinstance(base, xr.DataArray) else xr.DataArray(base)
+    exponent, base = xr.broadcast(exponent, base)
+    powers = np.abs(exponent.values)
+    if not np.array_equal(powers, np.round(powers)):
+        raise ValueError("integer_power needs whole-number exponents")
+    remaining = powers.astype(np.int64)
+    square = np.array(base.values, dtype=float)
+    result = np.ones_like(square)
+    while True:
+        odd = (remaining & 1).astype(bool)
+        result = np.where(odd, result * square, result)
+        remaining >>= 1
+        if not remaining.any():
+            break
+        square = square * square
+    with np.errstate(divide="ignore"):
+        result = np.where(exponent.values < 0, 1.0 / result, result)
+    return exponent.copy(data=result)
+
+
+def year_total(array: xr.DataArray) -> xr.DataArray:
+    """Sum over ``year``, accumulated in year order [unit of `array`].
+
+    numpy sums an axis pairwise (8-way unrolled) when it is the only one with extent, and row
+    by row otherwise, so ``array.sum("year")`` of one series and of the same series beside
+    others can differ in the last bit. A cumulative sum always accumulates in order, so this
+    total is the same for a series whatever it is stacked with (sites, samples, chunks).
+    """
+    axis = array.get_axis_num("year")
+    totals = np.cumsum(array.values, axis=axis).take(-1, axis=axis)
+    return array.isel(year=0, drop=True).copy(data=totals)
+
+
 def escalation(timeline: xr.Dataset, rate: xr.DataArray | float) -> xr.DataArray:
     """Nominal escalation factor (1 + rate) ** t over the model years [1]."""
-    return (1.0 + rate) ** timeline["t"]
+    return integer_power(1.0 + rate, timeline["t"])
 
 
 def at_horizon(timeline: xr.Dataset) -> xr.DataArray:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import xarray as xr
 
-from ..timeline import at_horizon, residual_share, vintages
+from ..timeline import at_horizon, integer_power, residual_share, vintages
 from . import ComponentResult, by_site, with_units
 
 
@@ -56,7 +56,7 @@ def generation_price(reference_price, trend, vintage_year, reference_year):
     vintage_year, reference_year : array_like
         Calendar years [year].
     """
-    return reference_price * (1.0 + trend) ** (vintage_year - reference_year)
+    return integer_power(1.0 + trend, vintage_year - reference_year) * reference_price
 
 
 def line_items(params: xr.Dataset, timeline: xr.Dataset) -> ComponentResult:

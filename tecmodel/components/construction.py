@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import xarray as xr
 
-from ..timeline import at_horizon, escalation, residual_share
+from ..timeline import at_horizon, escalation, residual_share, year_total
 from . import ComponentResult, by_site, with_units
 from .facility import facility_asset
 
@@ -75,7 +75,7 @@ def line_items(params: xr.Dataset, timeline: xr.Dataset) -> ComponentResult:
     land_cost_per_phase = timeline["phase_it_mw"] * params["construction.land_per_mw"]
     land_spend_per_phase = (first_spend_year > 0) * escalated * land_cost_per_phase
     land_spend = by_site(land_spend_per_phase)
-    land_value = land_spend_per_phase.sum("year")
+    land_value = year_total(land_spend_per_phase)
     first_in_service = timeline["in_service"] * (timeline["year"] == timeline["online_year"])
     land_additions = by_site(first_in_service * land_value)
     land_residual = at_horizon(timeline) * by_site(timeline["in_service"] * land_value) * terminal
@@ -85,7 +85,7 @@ def line_items(params: xr.Dataset, timeline: xr.Dataset) -> ComponentResult:
     end_year = timeline.attrs["end_year"]
     grid_age = (end_year - timeline["year"] + 1).astype(float)
     grid_remaining = residual_share(grid_age, params["grid.connection_life"])
-    grid_residual = at_horizon(timeline) * (grid_spend * grid_remaining).sum("year") * terminal
+    grid_residual = at_horizon(timeline) * year_total(grid_spend * grid_remaining) * terminal
 
     residual = shell.residual + electrical.residual + land_residual + grid_residual
     return ComponentResult(

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import xarray as xr
 
-from ..timeline import at_horizon, escalation, residual_share, vintages
+from ..timeline import at_horizon, escalation, integer_power, residual_share, vintages, year_total
 from . import by_site
 
 
@@ -55,12 +55,12 @@ def facility_asset(timeline: xr.Dataset, cost_per_mw, life, inflation, terminal_
     escalated = escalation(timeline, inflation)
     base_cost = timeline["phase_it_mw"] * cost_per_mw
     initial_spend = timeline["construction_share"] * escalated * base_cost
-    initial_value = initial_spend.sum("year")
+    initial_value = year_total(initial_spend)
     generations = vintages(timeline, life)
     renewal_spend = generations["renewal"] * escalated * base_cost
     first_generation = generations["purchase"] - generations["renewal"]
     start_year = timeline.attrs["start_year"]
-    renewal_value = base_cost * (1.0 + inflation) ** (generations["vintage_year"] - start_year)
+    renewal_value = integer_power(1.0 + inflation, generations["vintage_year"] - start_year) * base_cost
     is_first = generations["vintage_year"] == timeline["online_year"]
     generation_value = xr.where(is_first, initial_value, renewal_value)
     remaining = residual_share(generations["age"], life)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import xarray as xr
 
-from ..timeline import HOURS_PER_YEAR
+from ..timeline import HOURS_PER_YEAR, integer_power
 from . import ComponentResult, by_site, with_units
 
 
@@ -21,7 +21,7 @@ def launch_price(reference_price, trend, vintage_year, reference_year):
 
     ``reference_price * (1 + trend) ** (vintage_year - reference_year)``.
     """
-    return reference_price * (1.0 + trend) ** (vintage_year - reference_year)
+    return integer_power(1.0 + trend, vintage_year - reference_year) * reference_price
 
 
 def merchant_price(launch, decline, age_years):
@@ -38,7 +38,7 @@ def merchant_price(launch, decline, age_years):
     age_years : array_like
         Years since purchase (0 in the purchase year) [yr].
     """
-    return launch * (1.0 - decline) ** age_years
+    return launch * integer_power(1.0 - decline, age_years)
 
 
 def gpu_hours_available(accelerators, operating_fraction, hours=HOURS_PER_YEAR):

@@ -1,0 +1,124 @@
+"""The ``tecmodel`` command.
+
+This module owns the command line: argument parsing, printing, exit codes. Bad input of any
+kind (a case file, an option, an output path) prints one message naming the file, the field,
+the value and what was expected, and exits with status 2, never a traceback; an unexpected
+failure prints one line and exits with status 1 (``--debug`` shows the traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from .errors import InputError
+
+EXIT_OK, EXIT_FAILURE, EXIT_INPUT = 0, 1, 2
+
+
+def bundled_case_paths() -> list[Path]:
+    """The two reference cases shipped in the repository's ``inputs/`` folder."""
+    folder = Path(__file__).resolve().parent.parent / "inputs"
+    return [folder / "base_10b.yaml", folder / "doubled_20b.yaml"]
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that raises InputError instead of printing usage and exiting."""
+
+    def error(self, message: str):
+        raise InputError(f"{message} (see `{self.prog} --help`)")
+
+
+def command_run(args) -> int:
+    from .inputs import load_case
+    from .io import check_output_directory
+    from .model import evaluate
+    from .report.files import write_case_outputs
+    from .report.text import summary_text
+
+    paths = args.cases or bundled_case_paths()
+    out = check_output_directory(args.out)
+    cases = [load_case(path) for path in paths]
+    names = [case.name for case in cases]
+    duplicates = {name for name in names if names.count(name) > 1}
+    if duplicates:
+        raise InputError(f"several cases are named {sorted(duplicates)}; their outputs would overwrite each "
+                         "other (expected distinct case names)")
+    for case in cases:
+        started = time.perf_counter()
+        result = evaluate(case)
+        folder = write_case_outputs(result, out / case.name)
+        if not args.quiet:
+            print(summary_text(result))
+            print(f"  wrote {folder}/ in {time.perf_counter() - started:.2f} s\n")
+    return EXIT_OK
+
+
+def command_validate(args) -> int:
+    from .inputs import load_case
+
+    for path in args.cases:
+        case = load_case(path)
+        print(f"{path}: OK ({case.name}: {len(case.sites)} site(s), {case.start_year}-{case.end_year})")
+    return EXIT_OK
+
+
+def _run_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("cases", nargs="*", type=Path, help="case files (default: both bundled cases)")
+    parser.add_argument("--out", type=Path, default=Path("outputs"), help="output folder (default: outputs)")
+    parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
+
+
+def _validate_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("cases", nargs="+", type=Path, help="case files to check")
+
+
+#: Sub-commands: name -> (help, add_arguments, handler). Argument definitions live here (cheap);
+#: handlers import what they need when they run, so `tecmodel --help` loads no heavy library.
+COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Callable]] = {
+    "run": ("evaluate cases; print the summary; write <out>/<case>/ files", _run_arguments, command_run),
+    "validate": ("check case files and report every problem", _validate_arguments, command_validate),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from . import __version__
+
+    parser = _Parser(prog="tecmodel", description="Techno-economic model of gigawatt-scale AI compute campuses.")
+    parser.add_argument("--version", action="version", version=f"tecmodel {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of unexpected errors")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    subparsers.required = True
+    for name, (help_text, add_arguments, handler) in COMMANDS.items():
+        sub = subparsers.add_parser(name, help=help_text, description=help_text)
+        add_arguments(sub)
+        sub.set_defaults(handler=handler)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``tecmodel`` console script; returns the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    try:
+        args = build_parser().parse_args(argv)
+        return args.handler(args)
+    except InputError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:  # noqa: BLE001 - the CLI never shows a traceback unless asked
+        if debug:
+            raise
+        print(f"internal error: {type(error).__name__}: {error} (run with --debug for the traceback)",
+              file=sys.stderr)
+        return EXIT_FAILURE
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Reports: terminal tables, the Excel workbook and the plots (each a view of the results)."""

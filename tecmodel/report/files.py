@@ -1,0 +1,86 @@
+"""A case's result files: the cube as netCDF, metrics and budget as CSV, and the run manifest.
+
+This module owns the layout of ``<out>/<case>/``. The folder is built aside and swapped in
+whole (:func:`tecmodel.io.atomic_directory`), so it always holds the files of one run, and
+``manifest.json`` says which run that was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import platform
+import sys
+from pathlib import Path
+from typing import Any
+
+import xarray as xr
+
+from .. import __version__
+from ..io import atomic_directory, write_csv, write_json, write_netcdf
+
+
+def run_manifest(cases: list[Any], extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Provenance of a run: package and library versions, time, command, input files and hashes."""
+    import numpy
+    import pandas
+
+    manifest = {
+        "tecmodel_version": __version__,
+        "created_utc": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "command": " ".join(sys.argv),
+        "python": platform.python_version(),
+        "libraries": {"numpy": numpy.__version__, "pandas": pandas.__version__, "xarray": xr.__version__},
+        "cases": [{"name": case.name, "file": str(case.file) if case.file else None, "sha256": case.sha256}
+                  for case in cases],
+        "conventions": "nominal EUR; year-end cash flows; first model year at t = 0 (undiscounted)",
+    }
+    manifest.update(extra or {})
+    return manifest
+
+
+def cash_flow_dataset(result) -> xr.Dataset:
+    """The cube with the finance and quantity time series, ready for netCDF."""
+    cube = result.cube
+    flow = result.free_cash_flow
+    dataset = xr.Dataset({"cash_flow": cube, "free_cash_flow": flow.sel(site=list(result.case.site_names))})
+    dataset["portfolio_free_cash_flow"] = flow.sel(site="portfolio", drop=True)
+    dataset["portfolio_free_cash_flow"].attrs = {"units": "EUR", "long_name": "Unlevered free cash flow, all sites"}
+    for name, variable in result.finance.data_vars.items():
+        dataset[name] = variable
+    for name, variable in result.quantities.data_vars.items():
+        if "year" in variable.dims and "phase" not in variable.dims:
+            dataset[name] = variable
+    dataset["taxable"] = dataset["taxable"].astype("int8")
+    dataset["taxable"].attrs = {"long_name": "Item enters taxable income as it is (1) or through depreciation (0)"}
+    dataset.attrs = {
+        "title": f"tecmodel cash-flow cube: {result.case.title}",
+        "case": result.case.name,
+        "conventions": "CF-1.10; nominal EUR; inflows positive; year-end cash flows; first model year at t = 0",
+        "tecmodel_version": __version__,
+    }
+    return dataset
+
+
+def write_case_outputs(result, folder: str | Path, extra_files=None) -> Path:
+    """Write ``cashflow.nc``, ``metrics.csv``, ``budget.csv`` and ``manifest.json`` for a case.
+
+    Parameters
+    ----------
+    result : Result
+        A deterministic evaluation.
+    folder : str or Path
+        ``<out>/<case>``; replaced as a whole.
+    extra_files : callable, optional
+        ``extra_files(temporary_folder)`` writes further files into the folder being built.
+    """
+    folder = Path(folder)
+    with atomic_directory(folder) as building:
+        write_netcdf(building / "cashflow.nc", cash_flow_dataset(result))
+        write_csv(building / "metrics.csv", result.summary())
+        write_csv(building / "budget.csv", result.budget.to_dataframe().T)
+        if extra_files is not None:
+            extra_files(building)
+        files = sorted(path.name for path in building.iterdir()) + ["manifest.json"]
+        write_json(building / "manifest.json", run_manifest([result.case], {
+            "files": files, "budget_notes": result.budget.attrs.get("notes", [])}))
+    return folder

@@ -1,0 +1,77 @@
+"""The `tecmodel` command: outputs, exit codes, and one clear message (never a traceback) on bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+import xarray as xr
+
+from tecmodel.cli import main
+
+from .conftest import BASE_FILE, TOY_FILE
+
+
+def test_run_writes_cube_metrics_budget_and_manifest(tmp_path, capsys, toy_result):
+    assert main(["run", str(TOY_FILE), "--out", str(tmp_path)]) == 0
+    printed = capsys.readouterr().out
+    assert "npv [EUR M]" in printed and "What the budget buys" in printed
+    folder = tmp_path / "toy"
+    assert sorted(p.name for p in folder.iterdir()) == ["budget.csv", "cashflow.nc", "manifest.json", "metrics.csv"]
+    with xr.open_dataset(folder / "cashflow.nc") as stored:
+        xr.testing.assert_allclose(stored["cash_flow"].load().drop_vars("taxable"),
+                                   toy_result.cube.drop_vars("taxable"))
+        assert stored["cash_flow"].attrs["units"] == "EUR"
+    metrics = pd.read_csv(folder / "metrics.csv", index_col=0)
+    assert metrics.loc["npv [EUR]", "toy"] == pytest.approx(float(toy_result.metrics["npv"].sel(site="toy")))
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["cases"][0]["sha256"] == toy_result.case.sha256
+    assert "manifest.json" in manifest["files"]
+
+
+def test_second_run_replaces_the_folder_consistently(tmp_path):
+    folder = tmp_path / "toy"
+    assert main(["run", str(TOY_FILE), "--out", str(tmp_path), "--quiet"]) == 0
+    (folder / "stale.txt").write_text("from an older run")
+    first = json.loads((folder / "manifest.json").read_text())["created_utc"]
+    assert main(["run", str(TOY_FILE), "--out", str(tmp_path), "--quiet"]) == 0
+    assert not (folder / "stale.txt").exists()
+    assert json.loads((folder / "manifest.json").read_text())["created_utc"] >= first
+    assert [p.name for p in tmp_path.iterdir()] == ["toy"]  # no temporary folders left
+
+
+def test_validate(capsys):
+    assert main(["validate", str(BASE_FILE)]) == 0
+    assert "OK" in capsys.readouterr().out
+
+
+def test_bad_case_exits_2_with_one_message(tmp_path, capsys):
+    path = tmp_path / "bad.yaml"
+    path.write_text(TOY_FILE.read_text().replace("market_price: {value: 100,", "market_price: {value: -5,"))
+    assert main(["validate", str(path)]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("error: ") and str(path) in error and "sites[0].power.market_price" in error
+    assert "Traceback" not in error
+
+
+def test_output_folder_whose_parent_is_missing(tmp_path, capsys):
+    assert main(["run", str(TOY_FILE), "--out", str(tmp_path / "missing" / "out")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_unknown_option_exits_2(capsys):
+    assert main(["run", "--bogus"]) == 2
+    assert "unrecognized arguments" in capsys.readouterr().err
+
+
+def test_console_script_never_prints_a_traceback(tmp_path):
+    """The installed entry point, in a fresh process, on an empty file."""
+    path = tmp_path / "empty.yaml"
+    path.write_text("")
+    completed = subprocess.run([sys.executable, "-m", "tecmodel", "validate", str(path)],
+                               capture_output=True, text=True, check=False)
+    assert completed.returncode == 2
+    assert "is empty" in completed.stderr and "Traceback" not in completed.stderr

@@ -1,0 +1,117 @@
+"""Finance kernels and whole-model invariants: depreciation, loss carry-forward, NPV, IRR, break-even."""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy_financial as npf
+import pytest
+
+import tecmodel
+from tecmodel.finance import loss_carry_forward_tax, straight_line_depreciation
+
+
+def test_straight_line_depreciation_matches_excel_sln():
+    """Excel =SLN(300, 0, 3) = 100 per year for 3 years; a second addition of 60 over 3 years adds 20."""
+    additions = np.array([300.0, 0.0, 60.0, 0.0, 0.0, 0.0])
+    result = straight_line_depreciation(additions, np.array(3))
+    np.testing.assert_allclose(result, [100, 100, 120, 20, 20, 0])
+
+
+def test_straight_line_depreciation_per_column_lives():
+    """Two sites with lives 2 and 4: 80 -> 40, 40 and 20, 20, 20, 20."""
+    additions = np.array([[80.0, 80.0], [0, 0], [0, 0], [0, 0], [0, 0]])
+    result = straight_line_depreciation(additions, np.array([2, 4]))
+    np.testing.assert_allclose(result[:, 0], [40, 40, 0, 0, 0])
+    np.testing.assert_allclose(result[:, 1], [20, 20, 20, 20, 0])
+
+
+def test_loss_carry_forward_french_cap():
+    """CGI art. 209-I: a 10 M loss offsets 1 M + 50 % x (10 - 1) M = 5.5 M of a 10 M profit.
+
+    Year 1: loss 10 M, no tax, pool 10 M. Year 2: profit 10 M, relief 5.5 M, taxable 4.5 M,
+    tax 25 % = 1.125 M, pool 4.5 M. Year 3: profit 3 M, relief min(4.5, 1 + 0.5 x 2) = 2 M,
+    taxable 1 M, tax 0.25 M, pool 2.5 M. Year 4: profit 0.5 M (below the fixed 1 M): relief
+    0.5 M, tax 0, pool 2 M.
+    """
+    schedule = loss_carry_forward_tax(np.array([-10e6, 10e6, 3e6, 0.5e6]), 0.25, 1e6, 0.5)
+    np.testing.assert_allclose(schedule.loss_relief, [0, 5.5e6, 2e6, 0.5e6])
+    np.testing.assert_allclose(schedule.taxable_income, [0, 4.5e6, 1e6, 0])
+    np.testing.assert_allclose(schedule.tax, [0, 1.125e6, 0.25e6, 0])
+    np.testing.assert_allclose(schedule.loss_pool, [10e6, 4.5e6, 2.5e6, 2e6])
+
+
+def test_loss_carry_forward_derivative_matches_finite_difference():
+    """The forward-mode tax derivative used by the break-even solver equals a finite difference."""
+    rng = np.random.default_rng(3)
+    profit = rng.normal(0, 5e6, size=(15, 200))
+    revenue = np.abs(rng.normal(5e6, 1e6, size=(15, 200)))
+    schedule = loss_carry_forward_tax(profit, 0.25, 1e6, 0.5, profit_derivative=revenue)
+    step = 1e-6
+    shifted = loss_carry_forward_tax(profit + step * revenue, 0.25, 1e6, 0.5)
+    numeric = (shifted.tax - schedule.tax) / step
+    np.testing.assert_allclose(schedule.tax_derivative, numeric, rtol=1e-5, atol=1e-2)
+
+
+@pytest.mark.parametrize("fixture", ["base_result", "doubled_result"])
+def test_npv_matches_numpy_financial(fixture, request):
+    result = request.getfixturevalue(fixture)
+    rate = float(result.parameters["finance.discount_rate"])
+    for site in result.metrics["site"].values:
+        flows = result.free_cash_flow.sel(site=site).values
+        assert float(result.metrics["npv"].sel(site=site)) == pytest.approx(npf.npv(rate, flows), rel=1e-12)
+
+
+@pytest.mark.parametrize("fixture", ["base_result", "doubled_result"])
+def test_irr_matches_numpy_financial_and_zeroes_npv(fixture, request):
+    result = request.getfixturevalue(fixture)
+    for site in result.metrics["site"].values:
+        flows = result.free_cash_flow.sel(site=site).values
+        rate = float(result.metrics["irr"].sel(site=site))
+        assert int(result.metrics["irr_status"].sel(site=site)) == 0
+        assert rate == pytest.approx(npf.irr(flows), abs=1e-9)
+        assert abs(npf.npv(rate, flows)) < 1e-6 * np.abs(flows).max()
+
+
+@pytest.mark.parametrize("fixture", ["base_result", "doubled_result", "toy_result"])
+def test_npv_is_zero_at_the_breakeven_price(fixture, request):
+    """Re-evaluate the whole model with every GPU-hour price scaled by the break-even factor."""
+    result = request.getfixturevalue(fixture)
+    case = result.case
+    for site in case.site_names:
+        factor = float(result.metrics["breakeven_price_factor"].sel(site=site))
+        overrides = {name: case.value(name).where(case.value(name)["site"] != site, case.value(name) * factor)
+                     for name in ("revenue.gpu_hour_price", "revenue.contract_price")}
+        scaled = tecmodel.evaluate(case, overrides)
+        npv = float(scaled.metrics["npv"].sel(site=site))
+        revenue_scale = float(result.cube.sel(site=site, item=["revenue_contract", "revenue_merchant"]).sum())
+        assert abs(npv) < 1e-8 * revenue_scale
+        # the realised price at the break-even factor is the reported break-even price
+        assert float(scaled.metrics["realised_gpu_hour_price"].sel(site=site)) == pytest.approx(
+            float(result.metrics["breakeven_gpu_hour_price"].sel(site=site)), rel=1e-10)
+    # portfolio: one factor on every site's prices
+    factor = float(result.metrics["breakeven_price_factor"].sel(site="portfolio"))
+    overrides = {name: case.value(name) * factor for name in ("revenue.gpu_hour_price", "revenue.contract_price")}
+    npv = float(tecmodel.evaluate(case, overrides).metrics["npv"].sel(site="portfolio"))
+    assert abs(npv) < 1e-8 * float(result.cube.sel(item=["revenue_contract", "revenue_merchant"]).sum())
+
+
+def test_breakeven_above_lcoc_when_taxes_are_paid(base_result):
+    """Tax is a cost the price must cover: break-even >= pre-tax LCOC."""
+    metrics = base_result.metrics.sel(site="portfolio")
+    assert float(metrics["breakeven_gpu_hour_price"]) > float(metrics["lcoc"])
+    # NPV > 0 exactly when the realised price beats break-even
+    assert (float(metrics["npv"]) > 0) == (float(metrics["realised_gpu_hour_price"]) >
+                                           float(metrics["breakeven_gpu_hour_price"]))
+
+
+def test_free_cash_flow_is_the_sum_of_the_cube(doubled_result):
+    """One cube: FCF is the item sum, the portfolio the site sum, and NPV its discounted total."""
+    cube = doubled_result.cube
+    fcf = doubled_result.free_cash_flow
+    np.testing.assert_array_equal(fcf.sel(site="fluidstack_fr").values, cube.sel(site="fluidstack_fr").sum("item").values)
+    # same sum in another order: equal to rounding (1e-14 of the largest flow)
+    scale = float(np.abs(fcf).max())
+    np.testing.assert_allclose(fcf.sel(site="portfolio").values, cube.sum(("item", "site")).values,
+                               rtol=0, atol=1e-14 * scale)
+    cumulative = (fcf * 1.09 ** -(fcf["year"] - 2025)).cumsum("year")
+    np.testing.assert_allclose(cumulative.isel(year=-1).values, doubled_result.metrics["npv"].values, rtol=1e-12)
