@@ -142,9 +142,9 @@ def assemble_cube(items: Mapping[str, xr.DataArray], order: tuple[LineItem, ...]
     return cube
 
 
-def select_items(cube: xr.DataArray, *, category: str | tuple[str, ...] | None = None,
-                 taxable: bool | None = None, exclude: tuple[str, ...] = ()) -> xr.DataArray:
-    """Rows of the cube by category and/or tax treatment."""
+def item_mask(cube: xr.DataArray, *, category: str | tuple[str, ...] | None = None,
+              taxable: bool | None = None, exclude: tuple[str, ...] = ()) -> np.ndarray:
+    """Boolean mask over ``item``: rows of the given categories / tax treatment."""
     mask = np.ones(cube.sizes["item"], dtype=bool)
     if category is not None:
         wanted = (category,) if isinstance(category, str) else category
@@ -153,4 +153,34 @@ def select_items(cube: xr.DataArray, *, category: str | tuple[str, ...] | None =
         mask &= cube["taxable"].values == taxable
     if exclude:
         mask &= ~np.isin(cube["category"].values, exclude)
-    return cube.isel(item=np.flatnonzero(mask))
+    return mask
+
+
+def select_items(cube: xr.DataArray, **criteria) -> xr.DataArray:
+    """Rows of the cube by category and/or tax treatment (see :func:`item_mask`)."""
+    return cube.isel(item=np.flatnonzero(item_mask(cube, **criteria)))
+
+
+def item_total(cube: xr.DataArray, *, outflows_only: bool = False, **criteria) -> xr.DataArray:
+    """Sum of the selected rows of the cube [EUR], over (year, site, ...extra).
+
+    Rows are added one after the other (no copy of the selection, the same order whatever the
+    other dimensions), so a total is bit-identical however samples are stacked.
+
+    Parameters
+    ----------
+    cube : xarray.DataArray
+        The cash-flow cube, ``item`` first.
+    outflows_only : bool
+        Add only the negative part of each row (gross capex, for example).
+    **criteria
+        ``category``, ``taxable``, ``exclude`` as in :func:`item_mask`; none: every row.
+    """
+    data = cube.values
+    total = np.zeros(data.shape[1:])
+    for index in np.flatnonzero(item_mask(cube, **criteria)):
+        total += np.minimum(data[index], 0.0) if outflows_only else data[index]
+    template = cube.isel(item=0, drop=True)
+    for name in ("category", "component", "label", "taxable"):
+        template = template.drop_vars(name, errors="ignore")
+    return template.copy(data=total)

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import xarray as xr
 
-from .cube import select_items
+from .cube import item_total
 from .irr import IRR_STATUS, irr
 from .timeline import integer_power, year_total
 
@@ -207,7 +207,7 @@ def _as_numpy(value, template: xr.DataArray) -> np.ndarray:
 def taxable_income_before_losses(cube: xr.DataArray, depreciation: xr.DataArray,
                                  nbv_write_off: xr.DataArray) -> xr.DataArray:
     """Taxable cube items less depreciation and the final write-off [EUR]."""
-    return (select_items(cube, taxable=True).sum("item") - depreciation.sum("asset_class") - nbv_write_off)
+    return item_total(cube, taxable=True) - depreciation.sum("asset_class", skipna=False) - nbv_write_off
 
 
 def apply_tax(cube: xr.DataArray, additions: dict[str, xr.DataArray], params: xr.Dataset) -> tuple[xr.DataArray, xr.Dataset]:
@@ -235,7 +235,7 @@ def apply_tax(cube: xr.DataArray, additions: dict[str, xr.DataArray], params: xr
         template = template.drop_vars(name, errors="ignore")
     depreciation = tax_depreciation(additions, params, template)
     added = sum((xr.broadcast(value, template)[0] for value in additions.values()), xr.zeros_like(template))
-    book_value_left = year_total(added) - year_total(depreciation.sum("asset_class"))
+    book_value_left = year_total(added) - year_total(depreciation.sum("asset_class", skipna=False))
     last_year = (template["year"] == template["year"][-1])
     nbv_write_off = (last_year * book_value_left).transpose(*template.dims)
     profit = taxable_income_before_losses(cube, depreciation, nbv_write_off).transpose(*template.dims)
@@ -274,7 +274,7 @@ def apply_tax(cube: xr.DataArray, additions: dict[str, xr.DataArray], params: xr
 
 def with_portfolio(array: xr.DataArray) -> xr.DataArray:
     """Append the portfolio (sum over sites) as one more ``site`` label."""
-    total = array.sum("site").expand_dims(site=[PORTFOLIO])
+    total = array.sum("site", skipna=False).expand_dims(site=[PORTFOLIO])
     combined = xr.concat([array, total], dim="site", coords="minimal", compat="override")
     return combined.transpose(*array.dims)
 
@@ -355,8 +355,8 @@ def breakeven_revenue_factor(pre_tax_pv: np.ndarray, revenue_pv: np.ndarray, pro
     def npv_and_slope(factor):
         shifted = profit + (expand(factor)[None] - 1.0) * revenue
         schedule = loss_carry_forward_tax(shifted, rate, offset_fixed, offset_share, profit_derivative=revenue)
-        tax_pv = (schedule.tax * factors).sum(axis=0)
-        tax_slope = (schedule.tax_derivative * factors).sum(axis=0)
+        tax_pv = np.add.accumulate(schedule.tax * factors, axis=0)[-1]
+        tax_slope = np.add.accumulate(schedule.tax_derivative * factors, axis=0)[-1]
         value = pre_tax_pv + (expand(factor) - 1.0) * revenue_pv - tax_pv
         return combine(value), combine(revenue_pv - tax_slope)
 
@@ -423,11 +423,10 @@ def compute_metrics(cube: xr.DataArray, finance: xr.Dataset, quantities: xr.Data
         ``accelerators`` [accelerator], ``energy_mwh_per_year`` [MWh/yr],
         ``water_m3_per_year`` [m3/yr], ``gpu_hours_sold`` [GPU-hour] (over the horizon).
     """
-    free_cash_flow = with_portfolio(cube.sum("item"))
-    revenue = with_portfolio(select_items(cube, category="revenue").sum("item"))
-    costs = with_portfolio(select_items(cube, category=("opex", "capex", "residual")).sum("item"))
-    capex_items = select_items(cube, category="capex")
-    gross_capex = with_portfolio((-capex_items.clip(max=0.0)).sum("item"))
+    free_cash_flow = with_portfolio(item_total(cube))
+    revenue = with_portfolio(item_total(cube, category="revenue"))
+    costs = with_portfolio(item_total(cube, category=("opex", "capex", "residual")))
+    gross_capex = with_portfolio(-item_total(cube, category="capex", outflows_only=True))
     hours_sold = with_portfolio(quantities["gpu_hours_sold"])
     factors = discount_factors(params["finance.discount_rate"], timeline["t"])
 
@@ -499,8 +498,8 @@ METRIC_ATTRS: dict[str, tuple[str, str]] = {
 def _breakeven_factor(cube: xr.DataArray, finance: xr.Dataset, params: xr.Dataset,
                       factors: xr.DataArray) -> xr.DataArray:
     """Break-even price factor per site and for the portfolio (sites taxed standalone)."""
-    pre_tax = cube.drop_sel(item="corporate_tax").sum("item")
-    revenue = select_items(cube, category="revenue").sum("item")
+    pre_tax = item_total(cube, exclude=("tax",))
+    revenue = item_total(cube, category="revenue")
     profit = finance["taxable_income_before_losses"]
     dims = profit.dims
     site_template = profit.isel(year=0, drop=True)

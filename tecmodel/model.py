@@ -20,7 +20,7 @@ import pandas as pd
 import xarray as xr
 
 from .components import ComponentResult, chips, construction, cooling, operations, power, revenue
-from .cube import assemble_cube
+from .cube import assemble_cube, item_total
 from .finance import PORTFOLIO, apply_tax, compute_metrics, with_portfolio
 from .inputs import Case
 from .parameters import parameter_dataset
@@ -114,7 +114,7 @@ class Result:
     @property
     def free_cash_flow(self) -> xr.DataArray:
         """Unlevered free cash flow (year, site incl. portfolio[, sample]) [EUR]."""
-        flow = with_portfolio(self.cube.sum("item"))
+        flow = with_portfolio(item_total(self.cube))
         flow.attrs = {"units": "EUR", "long_name": "Unlevered free cash flow"}
         return flow
 

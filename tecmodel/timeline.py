@@ -100,8 +100,8 @@ def build_timeline(case: Case, params: xr.Dataset) -> xr.Dataset:
         },
         attrs={"start_year": case.start_year, "end_year": case.end_year},
     )
-    timeline["installed_it_mw"] = (timeline["in_service"] * phase_it_mw).sum("phase")
-    timeline["operating_it_mw"] = (timeline["operating_fraction"] * phase_it_mw).sum("phase")
+    timeline["installed_it_mw"] = (timeline["in_service"] * phase_it_mw).sum("phase", skipna=False)
+    timeline["operating_it_mw"] = (timeline["operating_fraction"] * phase_it_mw).sum("phase", skipna=False)
     units = {"t": "yr", "phase_it_mw": "MW", "installed_it_mw": "MW", "operating_it_mw": "MW",
              "grid_connection_mw": "MW", "planned_online_year": "year", "online_year": "year",
              "reference_year": "year", "construction_share": "1", "in_service": "1",

@@ -48,4 +48,4 @@ def with_units(array: xr.DataArray, units: str, long_name: str) -> xr.DataArray:
 
 def by_site(per_phase: xr.DataArray) -> xr.DataArray:
     """Sum a (year, site, phase[, ...]) array over phases, keeping (year, site, ...) order."""
-    return per_phase.sum("phase")
+    return per_phase.sum("phase", skipna=False)
