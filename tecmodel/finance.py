@@ -26,6 +26,7 @@ import xarray as xr
 
 from .cube import item_total
 from .irr import IRR_STATUS, irr
+from .tax_kernels import breakeven_factors, tax_schedule
 from .timeline import integer_power, year_total
 
 #: Asset class -> (registry parameter holding its tax life or None if not depreciated, label)
@@ -116,22 +117,26 @@ def tax_depreciation(additions: dict[str, xr.DataArray], params: xr.Dataset,
 
 @dataclass(frozen=True)
 class TaxSchedule:
-    """Result of :func:`loss_carry_forward_tax`; arrays have the profit's shape [EUR]."""
+    """Tax, relief and carried-forward losses per year (year on axis 0) [EUR]."""
 
     tax: np.ndarray
     loss_relief: np.ndarray
     loss_pool: np.ndarray
     taxable_income: np.ndarray
-    tax_derivative: np.ndarray | None = None
 
 
-def loss_carry_forward_tax(profit: np.ndarray, rate, offset_fixed, offset_share,
-                           profit_derivative: np.ndarray | None = None) -> TaxSchedule:
+def _series_last(values: np.ndarray, shape: tuple) -> np.ndarray:
+    """(series, year) -> (year, *shape)."""
+    return np.ascontiguousarray(values.T).reshape((values.shape[1],) + shape)
+
+
+def loss_carry_forward_tax(profit: np.ndarray, rate, offset_fixed, offset_share) -> TaxSchedule:
     """Corporate tax with losses carried forward under a yearly offset cap.
 
     In year t with profit P_t before loss relief and carried-forward losses L:
     relief = min(L, P_t, fixed + share * max(P_t - fixed, 0)) if P_t > 0, else 0;
     tax = rate * (P_t - relief); losses carried to the next year: L - relief + max(-P_t, 0).
+    The rule is implemented once, in ``tecmodel.tax_kernels._tax_step``.
 
     Parameters
     ----------
@@ -143,15 +148,12 @@ def loss_carry_forward_tax(profit: np.ndarray, rate, offset_fixed, offset_share,
         Profit fully offsettable by carried-forward losses each year [EUR].
     offset_share : array_like
         Share of the profit above `offset_fixed` offsettable [1].
-    profit_derivative : numpy.ndarray, optional
-        Derivative of `profit` with respect to a scalar parameter; if given, the derivative of
-        the tax is propagated (forward mode) and returned as ``tax_derivative``.
 
     Returns
     -------
     TaxSchedule
         ``tax``, ``loss_relief``, ``taxable_income`` per year and ``loss_pool`` (losses carried
-        forward at each year end) [EUR].
+        forward at each year end) [EUR], shaped like `profit`.
 
     Examples
     --------
@@ -161,41 +163,13 @@ def loss_carry_forward_tax(profit: np.ndarray, rate, offset_fixed, offset_share,
     >>> schedule.tax.tolist(), schedule.loss_pool.tolist()
     ([0.0, 1125000.0], [10000000.0, 4500000.0])
     """
+    profit = np.asarray(profit, dtype=float)
     shape = profit.shape[1:]
-    rate = np.broadcast_to(np.asarray(rate, dtype=float), shape)
-    offset_fixed = np.broadcast_to(np.asarray(offset_fixed, dtype=float), shape)
-    offset_share = np.broadcast_to(np.asarray(offset_share, dtype=float), shape)
-    tax = np.empty_like(profit)
-    relief = np.empty_like(profit)
-    pool_path = np.empty_like(profit)
-    taxable = np.empty_like(profit)
-    pool = np.zeros(shape)
-    with_derivative = profit_derivative is not None
-    if with_derivative:
-        tax_derivative = np.empty_like(profit)
-        pool_derivative = np.zeros(shape)
-    for year in range(profit.shape[0]):
-        current = profit[year]
-        positive = current > 0
-        above_fixed = current > offset_fixed
-        cap = offset_fixed + offset_share * np.maximum(current - offset_fixed, 0.0)
-        limit = np.minimum(cap, current)
-        relief_year = np.where(positive, np.minimum(pool, limit), 0.0)
-        taxable_year = np.maximum(current - relief_year, 0.0)
-        if with_derivative:
-            slope = profit_derivative[year]
-            # Which bound of the relief binds: the pool, the cap, or the profit itself.
-            limit_slope = np.where(cap < current, np.where(above_fixed, offset_share * slope, 0.0), slope)
-            relief_slope = np.where(positive, np.where(pool <= limit, pool_derivative, limit_slope), 0.0)
-            taxable_slope = np.where(positive, slope - relief_slope, 0.0)
-            pool_derivative = pool_derivative - relief_slope - np.where(positive, 0.0, slope)
-            tax_derivative[year] = rate * taxable_slope
-        pool = pool - relief_year + np.maximum(-current, 0.0)
-        relief[year] = relief_year
-        taxable[year] = taxable_year
-        tax[year] = rate * taxable_year
-        pool_path[year] = pool
-    return TaxSchedule(tax, relief, pool_path, taxable, tax_derivative if with_derivative else None)
+    series = profit.reshape(profit.shape[0], -1).T
+    parameters = [np.broadcast_to(np.asarray(value, dtype=float), shape).reshape(-1)
+                  for value in (rate, offset_fixed, offset_share)]
+    tax, relief, taxable, pool = tax_schedule(series, *parameters)
+    return TaxSchedule(*(_series_last(values, shape) for values in (tax, relief, pool, taxable)))
 
 
 def _as_numpy(value, template: xr.DataArray) -> np.ndarray:
@@ -317,13 +291,14 @@ def project_irr(free_cash_flow: xr.DataArray) -> tuple[xr.DataArray, xr.DataArra
 
 def breakeven_revenue_factor(pre_tax_pv: np.ndarray, revenue_pv: np.ndarray, profit: np.ndarray,
                              revenue: np.ndarray, factors: np.ndarray, rate, offset_fixed, offset_share,
-                             *, sites_axis: int | None = None, tolerance: float = 1e-10,
-                             max_iterations: int = 100) -> tuple[np.ndarray, np.ndarray]:
+                             *, sites_axis: int | None = None,
+                             tolerance: float = 1e-10) -> tuple[np.ndarray, np.ndarray]:
     """Factor m on every GPU-hour price that makes the after-tax NPV zero.
 
     NPV(m) = PV(pre-tax FCF) + (m - 1) PV(revenue) - PV(tax(profit + (m - 1) revenue)); it
-    increases with m. Solved by safeguarded Newton (the tax derivative is propagated through
-    the loss carry-forward), starting from the pre-tax break-even, inside a bracket.
+    increases with m. Solved per series by safeguarded Newton (the tax derivative is carried
+    through the loss carry-forward), starting from the pre-tax break-even, inside a bracket
+    (:func:`tecmodel.tax_kernels.breakeven_factors`).
 
     Parameters
     ----------
@@ -338,6 +313,8 @@ def breakeven_revenue_factor(pre_tax_pv: np.ndarray, revenue_pv: np.ndarray, pro
     sites_axis : int, optional
         If given, the series along this axis of ``profit[0]`` (the sites) share one factor and
         their NPVs are summed (the portfolio break-even).
+    tolerance : float
+        Convergence when |NPV| <= tolerance x max(|PV pre-tax|, PV revenue).
 
     Returns
     -------
@@ -345,56 +322,39 @@ def breakeven_revenue_factor(pre_tax_pv: np.ndarray, revenue_pv: np.ndarray, pro
         The break-even factor (NaN where revenue is never earned).
     converged : numpy.ndarray of bool
     """
+    profit = np.asarray(profit, dtype=float)
+    shape = profit.shape[1:]
+    n_years = profit.shape[0]
 
-    def combine(values):
-        return values.sum(axis=sites_axis) if sites_axis is not None else values
+    def by_year(values):  # (year, *shape) -> (year, series)
+        return np.broadcast_to(np.asarray(values, dtype=float), profit.shape).reshape(n_years, -1)
 
-    def expand(values):
-        return np.expand_dims(values, sites_axis) if sites_axis is not None else values
+    def by_series(values):  # (*shape) -> (series,)
+        return np.broadcast_to(np.asarray(values, dtype=float), shape).reshape(-1)
 
-    def npv_and_slope(factor):
-        shifted = profit + (expand(factor)[None] - 1.0) * revenue
-        schedule = loss_carry_forward_tax(shifted, rate, offset_fixed, offset_share, profit_derivative=revenue)
-        tax_pv = np.add.accumulate(schedule.tax * factors, axis=0)[-1]
-        tax_slope = np.add.accumulate(schedule.tax_derivative * factors, axis=0)[-1]
-        value = pre_tax_pv + (expand(factor) - 1.0) * revenue_pv - tax_pv
-        return combine(value), combine(revenue_pv - tax_slope)
+    if sites_axis is None:
+        members = 1
+        out_shape = shape
+        order = np.arange(int(np.prod(shape)))
+    else:
+        # Put the sites first so that each portfolio problem is the column of one member axis.
+        members = shape[sites_axis]
+        moved = np.moveaxis(np.arange(int(np.prod(shape))).reshape(shape), sites_axis, 0)
+        out_shape = moved.shape[1:]
+        order = moved.reshape(-1)
+    groups = order.size // members
 
-    total_revenue_pv = combine(revenue_pv)
-    earns = total_revenue_pv > 0
-    safe_revenue_pv = np.where(earns, total_revenue_pv, 1.0)
-    scale = np.maximum(np.abs(combine(pre_tax_pv)), safe_revenue_pv)
-    low = np.where(earns, np.maximum(1.0 - combine(pre_tax_pv) / safe_revenue_pv, 0.0), np.nan)
-    low = np.nan_to_num(low, nan=0.0)
-    value_low, _ = npv_and_slope(low)
-    high = np.maximum(2.0 * low, low + 1.0)
-    value_high, _ = npv_and_slope(high)
-    for _ in range(60):
-        need = earns & (value_high <= 0)
-        if not need.any():
-            break
-        high = np.where(need, 2.0 * high, high)
-        value_high, _ = npv_and_slope(high)
-    done_at_low = value_low >= 0  # no tax at the pre-tax break-even: it is the answer
-    factor = low.copy()
-    converged = done_at_low | ~earns
-    value = value_low
-    _, slope = npv_and_slope(factor)
-    for _ in range(max_iterations):
-        active = earns & ~converged
-        if not active.any():
-            break
-        with np.errstate(divide="ignore", invalid="ignore"):
-            newton = factor - value / slope
-        inside = np.isfinite(newton) & (newton > low) & (newton < high)
-        candidate = np.where(inside, newton, 0.5 * (low + high))
-        candidate = np.where(active, candidate, factor)
-        value_new, slope_new = npv_and_slope(candidate)
-        low = np.where(active & (value_new < 0), candidate, low)
-        high = np.where(active & (value_new >= 0), candidate, high)
-        factor, value, slope = candidate, value_new, slope_new
-        converged = converged | (np.abs(value) <= tolerance * scale) | (high - low <= 1e-15 * np.maximum(high, 1.0))
-    return np.where(earns, factor, np.nan), converged & earns
+    def grouped_years(values):  # -> (member, group, year)
+        return by_year(values)[:, order].T.reshape(members, groups, n_years)
+
+    def grouped(values):  # -> (member, group)
+        return by_series(values)[order].reshape(members, groups)
+
+    factor, converged = breakeven_factors(
+        grouped_years(profit), grouped_years(revenue), grouped_years(factors),
+        grouped(pre_tax_pv), grouped(revenue_pv), grouped(rate), grouped(offset_fixed),
+        grouped(offset_share), tolerance)
+    return factor.reshape(out_shape), converged.reshape(out_shape)
 
 
 def compute_metrics(cube: xr.DataArray, finance: xr.Dataset, quantities: xr.Dataset, params: xr.Dataset,

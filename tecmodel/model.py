@@ -24,7 +24,7 @@ from .cube import assemble_cube, item_total
 from .finance import PORTFOLIO, apply_tax, compute_metrics, with_portfolio
 from .inputs import Case
 from .parameters import parameter_dataset
-from .timeline import build_timeline
+from .timeline import VariableView, build_timeline
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,15 @@ class ComponentOutputs:
     items: dict[str, xr.DataArray]
     additions: dict[str, xr.DataArray]
     quantities: xr.Dataset
+
+
+def _with_coordinates(value, coordinates) -> xr.DataArray:
+    """A component output (Variable, DataArray or scalar) as a DataArray with its coordinates."""
+    if isinstance(value, xr.DataArray):
+        return value
+    if not isinstance(value, xr.Variable):
+        value = xr.Variable((), value)
+    return xr.DataArray(value, coords={dim: coordinates[dim] for dim in value.dims if dim in coordinates})
 
 
 def run_components(params: xr.Dataset, timeline: xr.Dataset) -> ComponentOutputs:
@@ -52,13 +61,15 @@ def run_components(params: xr.Dataset, timeline: xr.Dataset) -> ComponentOutputs
         Line items [EUR], additions by asset class [EUR] and quantities (with units); the
         quantity ``initial_capex`` [EUR] is the sum of the components' initial-capex quantities.
     """
-    chip_result = chips.line_items(params, timeline)
-    construction_result = construction.line_items(params, timeline)
-    power_result = power.line_items(params, timeline)
-    cooling_result = cooling.line_items(params, timeline, power_result.quantities["it_energy_mwh"])
-    revenue_result = revenue.line_items(params, timeline, chip_result.quantities["accelerators_per_phase"],
+    coordinates = {**timeline.coords, **params.coords}
+    params_view, timeline_view = VariableView(params), VariableView(timeline)
+    chip_result = chips.line_items(params_view, timeline_view)
+    construction_result = construction.line_items(params_view, timeline_view)
+    power_result = power.line_items(params_view, timeline_view)
+    cooling_result = cooling.line_items(params_view, timeline_view, power_result.quantities["it_energy_mwh"])
+    revenue_result = revenue.line_items(params_view, timeline_view, chip_result.quantities["accelerators_per_phase"],
                                         chip_result.quantities["chip_vintage_year"])
-    operations_result = operations.line_items(params, timeline, power_result.quantities["subscribed_mw"],
+    operations_result = operations.line_items(params_view, timeline_view, power_result.quantities["subscribed_mw"],
                                               chip_result.quantities["it_value_operating"])
     results: list[ComponentResult] = [chip_result, construction_result, power_result, cooling_result,
                                       revenue_result, operations_result]
@@ -71,7 +82,7 @@ def run_components(params: xr.Dataset, timeline: xr.Dataset) -> ComponentOutputs
             overlap = set(target) & set(source)
             if overlap:
                 raise ValueError(f"two components produce {sorted(overlap)}")
-            target.update(source)
+            target.update({name: _with_coordinates(value, coordinates) for name, value in source.items()})
     initial = [name for name in quantities if name.startswith("initial_capex_")]
     total = sum(quantities[name] for name in initial)
     quantities["initial_capex"] = total.transpose("year", "site", ...)

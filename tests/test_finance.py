@@ -7,6 +7,7 @@ import numpy_financial as npf
 import pytest
 
 import tecmodel
+from tecmodel import finance, tax_kernels
 from tecmodel.finance import loss_carry_forward_tax, straight_line_depreciation
 
 
@@ -40,16 +41,45 @@ def test_loss_carry_forward_french_cap():
     np.testing.assert_allclose(schedule.loss_pool, [10e6, 4.5e6, 2.5e6, 2e6])
 
 
-def test_loss_carry_forward_derivative_matches_finite_difference():
-    """The forward-mode tax derivative used by the break-even solver equals a finite difference."""
+def test_breakeven_slope_matches_finite_difference():
+    """The forward-mode derivative of the after-tax NPV in the price factor m (carried through
+    the loss carry-forward), which the break-even Newton uses, equals a central difference of
+    the NPV itself, computed by the same kernel at m +/- h."""
     rng = np.random.default_rng(3)
-    profit = rng.normal(0, 5e6, size=(15, 200))
-    revenue = np.abs(rng.normal(5e6, 1e6, size=(15, 200)))
-    schedule = loss_carry_forward_tax(profit, 0.25, 1e6, 0.5, profit_derivative=revenue)
+    members, groups, years = 2, 200, 15
+    profit = rng.normal(0, 5e6, size=(members, groups, years))
+    revenue = np.abs(rng.normal(5e6, 1e6, size=(members, groups, years)))
+    discount = np.broadcast_to(1.08 ** -np.arange(years), profit.shape).copy()
+    pre_tax_pv = rng.normal(0, 1e7, size=(members, groups))
+    revenue_pv = (revenue * discount).sum(axis=2)
+    tax = [np.full((members, groups), value) for value in (0.25, 1e6, 0.5)]
     step = 1e-6
-    shifted = loss_carry_forward_tax(profit + step * revenue, 0.25, 1e6, 0.5)
-    numeric = (shifted.tax - schedule.tax) / step
-    np.testing.assert_allclose(schedule.tax_derivative, numeric, rtol=1e-5, atol=1e-2)
+    for group in range(groups):
+        factor = 1.0 + 0.3 * rng.standard_normal()
+        args = (profit, revenue, discount, pre_tax_pv, revenue_pv, *tax)
+        _, slope = tax_kernels._npv_and_slope(factor, group, *args)
+        up, _ = tax_kernels._npv_and_slope(factor + step, group, *args)
+        down, _ = tax_kernels._npv_and_slope(factor - step, group, *args)
+        assert slope == pytest.approx((up - down) / (2 * step), rel=1e-5, abs=1e-2 * revenue_pv.sum())
+
+
+def test_breakeven_factor_zeroes_the_after_tax_npv():
+    """The kernel's factor m gives NPV(m) = 0 for each group (the NPV evaluated independently
+    with the tax schedule of :func:`loss_carry_forward_tax` at the shifted profit)."""
+    rng = np.random.default_rng(5)
+    years, series = 12, 50
+    profit = rng.normal(2e6, 6e6, size=(years, series))
+    revenue = np.abs(rng.normal(8e6, 1e6, size=(years, series)))
+    discount = (1.07 ** -np.arange(years))[:, None]
+    pre_tax = profit - 0.5e6
+    pre_tax_pv = (pre_tax * discount).sum(axis=0)
+    revenue_pv = (revenue * discount).sum(axis=0)
+    factor, converged = finance.breakeven_revenue_factor(pre_tax_pv, revenue_pv, profit, revenue, discount,
+                                                         0.25, 1e6, 0.5)
+    assert converged.all()
+    tax = loss_carry_forward_tax(profit + (factor - 1.0) * revenue, 0.25, 1e6, 0.5).tax
+    npv_after_tax = pre_tax_pv + (factor - 1.0) * revenue_pv - (tax * discount).sum(axis=0)
+    np.testing.assert_allclose(npv_after_tax, 0.0, atol=1e-8 * np.maximum(np.abs(pre_tax_pv), revenue_pv).max())
 
 
 @pytest.mark.parametrize("fixture", ["base_result", "doubled_result"])
