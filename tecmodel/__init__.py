@@ -24,5 +24,14 @@ from .registry import ALIASES, PARAMETERS, REGISTRY
 
 defer_duck_array_imports()
 
+
+# --- the Excel report: openpyxl is imported when it is first called, never by `import tecmodel`
+def export_excel(results, path, sensitivity=None, tornado=None, monte_carlo=None):
+    """Write the live Excel report of results; see :func:`tecmodel.report.excel.export_excel`."""
+    from .report.excel import export_excel as write_workbook
+
+    return write_workbook(results, path, sensitivity=sensitivity, tornado=tornado, monte_carlo=monte_carlo)
+
+
 __all__ = ["__version__", "InputError", "Case", "load_case", "Result", "evaluate", "ALIASES",
-           "PARAMETERS", "REGISTRY"]
+           "PARAMETERS", "REGISTRY", "export_excel"]

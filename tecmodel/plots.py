@@ -335,6 +335,8 @@ def _as_list(value) -> list:
 
     if value is None:
         return []
+    if isinstance(value, xr.Dataset):  # a Dataset is a Mapping too
+        return [value]
     if isinstance(value, Mapping):
         return list(value.values())
     if isinstance(value, (list, tuple)):

@@ -30,6 +30,9 @@ def test_run_writes_cube_metrics_budget_and_manifest(tmp_path, capsys, toy_resul
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["cases"][0]["sha256"] == toy_result.case.sha256
     assert "manifest.json" in manifest["files"]
+    assert (tmp_path / "report.xlsx").stat().st_size > 0
+    assert sorted(p.name for p in (tmp_path / "plots").iterdir()) == ["cumulative_dcf.png", "scenarios.png",
+                                                                      "waterfall_toy.png"]
 
 
 def test_second_run_replaces_the_folder_consistently(tmp_path):
@@ -40,7 +43,8 @@ def test_second_run_replaces_the_folder_consistently(tmp_path):
     assert main(["run", str(TOY_FILE), "--out", str(tmp_path), "--quiet"]) == 0
     assert not (folder / "stale.txt").exists()
     assert json.loads((folder / "manifest.json").read_text())["created_utc"] >= first
-    assert [p.name for p in tmp_path.iterdir()] == ["toy"]  # no temporary folders left
+    # no temporary folders or files left; the report and the figures of the run beside the case
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plots", "report.xlsx", "toy"]
 
 
 def test_validate(capsys):

@@ -235,6 +235,8 @@ def _as_results(results) -> list:
 def _as_list(value) -> list:
     if value is None:
         return []
+    if isinstance(value, xr.Dataset):  # a Dataset is a Mapping too
+        return [value]
     if isinstance(value, Mapping):
         return list(value.values())
     if isinstance(value, (list, tuple)):
@@ -708,7 +710,7 @@ class _RowWriter:
         self.row += 1
         put_text(self.sheet, f"A{self.row}", label, bold=True, fill=SECTION_FILL)
         for index in range(2, FIRST_YEAR_COLUMN + len(self.years)):
-            self.sheet.cell(self.row, index).fill = self.sheet[f"A{self.row}"].fill.copy()
+            _style(self.sheet.cell(self.row, index), fill=SECTION_FILL)
         self.row += 1
 
     def values(self, key: str, label: str, unit: str, how: str, values, number_format: str,
@@ -1848,8 +1850,10 @@ def _write_cover(context: _Context, sheet, sobol: list, tornado: list, monte_car
     row += 1
     for result in results:
         put_text(sheet, f"A{row}", result.case.name, bold=True)
-        put_text(sheet, f"B{row}", f"{result.case.title}. {result.case.description}".strip(), wrap=True)
-        sheet.row_dimensions[row].height = 48
+        put_text(sheet, f"B{row}", result.case.title, bold=True)
+        row += 1
+        put_text(sheet, f"B{row}", result.case.description.strip(), wrap=True)
+        sheet.row_dimensions[row].height = max(15, 15 * (len(result.case.description) // 95 + 1))
         row += 1
     row += 1
     put_text(sheet, f"A{row}", "Conventions", bold=True, fill=HEADER_FILL)
