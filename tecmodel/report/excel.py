@@ -439,8 +439,6 @@ def model_values(result, site: str, key: tuple, written=None):
         raise KeyError("scenario differences are computed from two results")  # handled in expected_values
     if kind == "metric":
         return _metric_value(result, site, key[1])
-    if kind == "parameter":
-        return _scalar(params[key[1]], site)
     if kind == "load_factor":
         from ..components.power import it_power_draw
 
@@ -546,91 +544,79 @@ def expected_values(layout: WorkbookLayout, results: Sequence) -> dict[tuple[str
 
 # --------------------------------------------------------------------------- Inputs sheet
 
-INPUT_COLUMNS = ("Case", "Site", "Parameter", "Description", "Value", "Unit", "In the workbook",
+INPUT_COLUMNS = ("Case", "Site", "Parameter", "Value", "Unit", "In the workbook", "Description",
                  "Stated in the case file", "Distribution", "Reference low", "Reference mode",
                  "Reference high", "Admissible bounds", "Source", "Case file location")
+INPUT_WIDTHS = (14, 18, 34, 14, 16, 34, 60, 22, 22, 12, 12, 12, 18, 80, 40)
+
+
+def _input_rows(case) -> list[tuple[Any, str | None, str | None]]:
+    """(parameter, site, driver key) of a case in the table's order: the named inputs first,
+    then the other live parameters, then the rest in registry order."""
+    drivers = [(_parameter(spec[0]), None, key) for key, spec in CASE_DRIVERS.items()]
+    drivers += [(_parameter(spec[0]), site, key) for site in case.site_names for key, spec in SITE_DRIVERS.items()]
+    named = {(parameter.name, site) for parameter, site, _key in drivers}
+    rest = [(parameter, site, None) for parameter in PARAMETERS
+            for site in (case.site_names if parameter.scope == "site" else (None,))
+            if (parameter.name, site) not in named]
+    live = [row for row in rest if row[0].name in LIVE_PARAMETERS]
+    return drivers + live + [row for row in rest if row[0].name not in LIVE_PARAMETERS]
 
 
 def _write_inputs(context: _Context, sheet) -> None:
     from openpyxl.workbook.defined_name import DefinedName
 
     put_text(sheet, "A1", "Inputs", bold=True, size=14)
-    put_text(sheet, "A2", "Live input cells (yellow, blue figures, defined names): change them and every "
-                          "dependent figure of the workbook updates. Parameters marked 'live' in the table "
-                          "below are also used only through formulas; the others enter through the model's "
-                          "values (change them in the case file and re-run the model).", italic=True)
-    row = 4
-    for index, title in enumerate(("Case", "Site", "Input", "Defined name", "Value", "Unit", "Source")):
-        put_text(sheet, f"{column(index + 1)}{row}", title, bold=True, fill=HEADER_FILL)
-    row += 1
+    put_text(sheet, "A2", "Every parameter of every case. Live input cells (yellow, blue figures, with a defined name) "
+                          "come first: change them and every dependent figure of the workbook updates. Parameters "
+                          "marked 'live' (blue figures) are also used only through formulas; the others enter "
+                          "through the model's values (change them in the case file and re-run the model).",
+             italic=True)
+    header = 4
+    for index, title in enumerate(INPUT_COLUMNS):
+        put_text(sheet, f"{column(index + 1)}{header}", title, bold=True, fill=HEADER_FILL)
+    row = header + 1
     for case_index, result in enumerate(context.results):
         case = result.case
-        drivers = [(key, spec, None) for key, spec in CASE_DRIVERS.items()]
-        drivers += [(key, spec, site) for site in case.site_names for key, spec in SITE_DRIVERS.items()]
-        for key, (parameter_name, label, number_format), site in drivers:
-            entry = case.entry(parameter_name, site)
-            name = context.driver(case_index, key, site)
+        for parameter, site, driver in _input_rows(case):
+            entry = case.entry(parameter.name, site)
+            number_format = _parameter_format(parameter.unit)
             put_text(sheet, f"A{row}", case.name)
             put_text(sheet, f"B{row}", site or "(all sites)")
-            put_text(sheet, f"C{row}", label)
-            put_text(sheet, f"D{row}", name)
-            put_value(sheet, f"E{row}", entry.value, number_format, bold=True, color=INPUT_FONT, fill=INPUT_FILL)
-            put_text(sheet, f"F{row}", entry.parameter.unit)
-            put_text(sheet, f"G{row}", entry.source)
-            context.workbook.defined_names[name] = DefinedName(name, attr_text=f"{_quoted(sheet.title)}!$E${row}")
-            context.layout.inputs[name] = InputCell(name, case_index, parameter_name, site, sheet.title, f"E{row}")
+            put_text(sheet, f"C{row}", parameter.name)
+            if driver is not None:
+                name = context.driver(case_index, driver, site)
+                put_value(sheet, f"D{row}", entry.value, number_format, bold=True, color=INPUT_FONT, fill=INPUT_FILL)
+                context.workbook.defined_names[name] = DefinedName(name, attr_text=f"{_quoted(sheet.title)}!$D${row}")
+                context.layout.inputs[name] = InputCell(name, case_index, parameter.name, site, sheet.title, f"D{row}")
+                label = (CASE_DRIVERS.get(driver) or SITE_DRIVERS[driver])[1]
+                role = f"live input {name}: {label}"
+            elif parameter.name in LIVE_PARAMETERS:
+                put_value(sheet, f"D{row}", entry.value, number_format, color=INPUT_FONT)
+                role = "live (used only through formulas)"
+            else:
+                put_value(sheet, f"D{row}", entry.value, number_format)
+                role = "fixed (enters through model values)"
+            context.layout.parameter_cells[(case_index, parameter.name, site)] = (sheet.title, f"D{row}")
+            put_text(sheet, f"E{row}", parameter.unit)
+            put_text(sheet, f"F{row}", role, bold=driver is not None)
+            put_text(sheet, f"G{row}", parameter.description)
+            put_text(sheet, f"H{row}", f"{entry.stated_value:g} {entry.stated_unit}")
+            distribution = getattr(entry, "distribution", None)
+            put_text(sheet, f"I{row}", _describe_distribution(distribution) if distribution else
+                     ("none (deterministic)" if parameter.samplable else "structural (not sampled)"))
+            for offset, bound in enumerate(parameter.reference):
+                put_value(sheet, f"{column(10 + offset)}{row}", bound, number_format)
+            low, high = parameter.bounds
+            put_text(sheet, f"M{row}", f"[{low:g}, {high:g}]")
+            put_text(sheet, f"N{row}", entry.source)
+            where = f"{case.file.name if case.file else '(in memory)'}: {entry.path}"
+            put_text(sheet, f"O{row}", where + (f", line {entry.line}" if entry.line else ""))
             row += 1
-    row += 1
-    table_header = row
-    for index, title in enumerate(INPUT_COLUMNS):
-        put_text(sheet, f"{column(index + 1)}{row}", title, bold=True, fill=HEADER_FILL)
-    row += 1
-    live = set(LIVE_PARAMETERS)
-    named = {spec[0]: key for key, spec in {**SITE_DRIVERS, **CASE_DRIVERS}.items()}
-    for case_index, result in enumerate(context.results):
-        case = result.case
-        for parameter in PARAMETERS:
-            sites = case.site_names if parameter.scope == "site" else (None,)
-            for site in sites:
-                entry = case.entry(parameter.name, site)
-                put_text(sheet, f"A{row}", case.name)
-                put_text(sheet, f"B{row}", site or "(all sites)")
-                put_text(sheet, f"C{row}", parameter.name)
-                put_text(sheet, f"D{row}", parameter.description)
-                number_format = _parameter_format(parameter.unit)
-                if parameter.name in named:
-                    name = context.driver(case_index, named[parameter.name], site)
-                    context.formula(sheet, f"E{row}", f"={name}", CellCheck(case_index, site or PORTFOLIO,
-                                                                            ("parameter", parameter.name)),
-                                    number_format)
-                    role = f"live input ({name})"
-                elif parameter.name in live:
-                    put_value(sheet, f"E{row}", entry.value, number_format, color=INPUT_FONT)
-                    role = "live (used only through formulas)"
-                else:
-                    put_value(sheet, f"E{row}", entry.value, number_format)
-                    role = "fixed (enters through model values)"
-                context.layout.parameter_cells[(case_index, parameter.name, site)] = (sheet.title, f"E{row}")
-                put_text(sheet, f"F{row}", parameter.unit)
-                put_text(sheet, f"G{row}", role)
-                put_text(sheet, f"H{row}", f"{entry.stated_value:g} {entry.stated_unit}")
-                distribution = getattr(entry, "distribution", None)
-                put_text(sheet, f"I{row}", _describe_distribution(distribution) if distribution else
-                         ("none (deterministic)" if parameter.samplable else "structural (not sampled)"))
-                for offset, bound in enumerate(parameter.reference):
-                    put_value(sheet, f"{column(10 + offset)}{row}", bound, number_format)
-                low, high = parameter.bounds
-                put_text(sheet, f"M{row}", f"[{low:g}, {high:g}]")
-                put_text(sheet, f"N{row}", entry.source)
-                where = f"{case.file.name if case.file else '(in memory)'}: {entry.path}"
-                put_text(sheet, f"O{row}", where + (f", line {entry.line}" if entry.line else ""))
-                row += 1
-    widths = {"A": 14, "B": 18, "C": 34, "D": 60, "E": 14, "F": 16, "G": 30, "H": 22, "I": 22, "J": 12,
-              "K": 12, "L": 12, "M": 18, "N": 80, "O": 40}
-    for letter, width in widths.items():
-        sheet.column_dimensions[letter].width = width
-    sheet.freeze_panes = f"D{table_header + 1}"
-    sheet.auto_filter.ref = f"A{table_header}:O{row - 1}"
+    for index, width in enumerate(INPUT_WIDTHS):
+        sheet.column_dimensions[column(index + 1)].width = width
+    sheet.freeze_panes = f"D{header + 1}"
+    sheet.auto_filter.ref = f"A{header}:O{row - 1}"
 
 
 def _describe_distribution(distribution) -> str:
@@ -1036,7 +1022,7 @@ def _write_line_items(writer: _RowWriter, result, site: str, item_formulas: Mapp
         for item in LINE_ITEMS:
             if item.category != category:
                 continue
-            label = item.label + ("" if item.taxable or category != "capex" else "")
+            label = item.label
             if item.name in item_formulas:
                 writer.formulas(item.name, label, "EUR m", item_hows.get(item.name, ""), item_formulas[item.name],
                                 ("item", item.name), FORMAT_EUR, total=True)
@@ -1176,7 +1162,6 @@ def _write_breakeven_block(context: _Context, sheet, case: int, owner: str, memb
     fixed = context.parameter(case, "tax.loss_offset_fixed")
     share = context.parameter(case, "tax.loss_offset_share")
     site_sheets = context.case_sheets[case]
-    owner_sheet = site_sheets[owner]
 
     def check(*key) -> CellCheck:
         return CellCheck(case, owner, ("breakeven",) + key)
@@ -1284,7 +1269,6 @@ def _write_breakeven_block(context: _Context, sheet, case: int, owner: str, memb
     context.formula(sheet, f"D{row}",
                     f"=IF(ABS({npv_cells[-1]})<=1E-9*ABS({total_revenue}),\"yes\",\"no\")",
                     check("converged"), None)
-    _ = owner_sheet
     return row
 
 
@@ -1420,10 +1404,6 @@ def _metric_formula(context: _Context, case: int, owner: str, name: str, cells: 
     raise KeyError(name)
 
 
-def _python_value(result, owner: str, name: str):
-    return _metric_value(result, owner, name)
-
-
 def _write_metrics(context: _Context, sheet) -> None:
     put_text(sheet, "A1", "Metrics", bold=True, size=14)
     put_text(sheet, "A2", "Workbook formulas over the cash-flow sheets beside the Python model's values at the inputs "
@@ -1461,7 +1441,7 @@ def _metric_row(context: _Context, sheet, row: int, case: int, owner: str, name:
     put_text(sheet, f"B{row}", owner)
     put_text(sheet, f"C{row}", label)
     put_text(sheet, f"D{row}", METRIC_UNITS.get(name, result.metrics[name].attrs.get("units", "")))
-    value = _python_value(result, owner, name)
+    value = _metric_value(result, owner, name)
     if isinstance(value, str):
         put_text(sheet, f"F{row}", value)
     else:
