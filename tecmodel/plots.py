@@ -21,7 +21,6 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from .cube import item_total
 from .finance import PORTFOLIO, discount_factors
 
 BILLION = 1e9
@@ -31,14 +30,41 @@ SITE_COLOURS = ("#1f4e9a", "#e08a00", "#6a3d9a", "#2e7d32", "#b15928")
 WATERFALL_STEPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Contract\nrevenue", ("revenue_contract",)),
     ("Merchant\nrevenue", ("revenue_merchant",)),
-    ("Power", ("power_contract_energy", "power_market_energy", "power_grid_capacity_tariff",
-               "power_grid_energy_tariff", "power_excise", "power_capacity_mechanism")),
-    ("Other\nopex", ("cooling_maintenance", "operations_staff", "operations_facility_maintenance",
-                    "operations_it_support", "operations_insurance", "operations_local_taxes",
-                    "operations_network")),
+    (
+        "Power",
+        (
+            "power_contract_energy",
+            "power_market_energy",
+            "power_grid_capacity_tariff",
+            "power_grid_energy_tariff",
+            "power_excise",
+            "power_capacity_mechanism",
+        ),
+    ),
+    (
+        "Other\nopex",
+        (
+            "cooling_maintenance",
+            "operations_staff",
+            "operations_facility_maintenance",
+            "operations_it_support",
+            "operations_insurance",
+            "operations_local_taxes",
+            "operations_network",
+        ),
+    ),
     ("Accelerators\n(net of resale)", ("chips_purchase", "chips_resale")),
-    ("Facility\ncapex", ("construction_shell_core", "construction_electrical", "construction_contingency",
-                        "construction_land", "construction_grid_connection", "cooling_plant")),
+    (
+        "Facility\ncapex",
+        (
+            "construction_shell_core",
+            "construction_electrical",
+            "construction_contingency",
+            "construction_land",
+            "construction_grid_connection",
+            "cooling_plant",
+        ),
+    ),
     ("Residual\nvalue", ("chips_residual", "construction_residual", "cooling_residual")),
     ("Corporate\ntax", ("corporate_tax",)),
 )
@@ -72,23 +98,41 @@ def cash_flow_waterfall(result, site: str = PORTFOLIO):
         A site name or ``"portfolio"``.
     """
     values = _present_values(result, site)
-    steps = [(label, float(values.sel(item=list(items)).sum()) / BILLION) for label, items in WATERFALL_STEPS]
+    steps = [
+        (label, float(values.sel(item=list(items)).sum()) / BILLION)
+        for label, items in WATERFALL_STEPS
+    ]
     npv = float(result.metrics["npv"].sel(site=site)) / BILLION
     rate = float(result.parameters["finance.discount_rate"])
     figure = _figure(10.5, 5.8)
     axes = figure.add_subplot()
     level = 0.0
-    for index, (label, change) in enumerate(steps):
+    for index, (_label, change) in enumerate(steps):
         bottom = level if change >= 0 else level + change
         axes.bar(index, abs(change), bottom=bottom, color=UP if change >= 0 else DOWN, width=0.7)
-        axes.annotate(f"{change:+.2f}", (index, level + max(change, 0.0)), xytext=(0, 3),
-                      textcoords="offset points", ha="center", fontsize=9)
+        axes.annotate(
+            f"{change:+.2f}",
+            (index, level + max(change, 0.0)),
+            xytext=(0, 3),
+            textcoords="offset points",
+            ha="center",
+            fontsize=9,
+        )
         if index + 1 < len(steps):
-            axes.plot([index + 0.35, index + 0.65], [level + change] * 2, color="grey", linewidth=0.8)
+            axes.plot(
+                [index + 0.35, index + 0.65], [level + change] * 2, color="grey", linewidth=0.8
+            )
         level += change
     axes.bar(len(steps), npv, color=TOTAL, width=0.7)
-    axes.annotate(f"{npv:.2f}", (len(steps), max(npv, 0.0)), xytext=(0, 3), textcoords="offset points",
-                  ha="center", fontsize=9, fontweight="bold")
+    axes.annotate(
+        f"{npv:.2f}",
+        (len(steps), max(npv, 0.0)),
+        xytext=(0, 3),
+        textcoords="offset points",
+        ha="center",
+        fontsize=9,
+        fontweight="bold",
+    )
     axes.axhline(0.0, color="black", linewidth=0.8)
     axes.set_xticks(range(len(steps) + 1), [label for label, _ in steps] + ["NPV"], fontsize=9)
     axes.set_ylabel("Present value [EUR bn, nominal]")
@@ -114,18 +158,31 @@ def cumulative_discounted_cash_flow(results):
         factors = discount_factors(result.parameters["finance.discount_rate"], result.timeline["t"])
         cumulative = (flow * factors).cumsum("year") / BILLION
         years = cumulative["year"].values
-        axes.plot(years, cumulative.sel(site=PORTFOLIO).values, color=colour, linewidth=2.2,
-                  label=f"{result.case.name} (NPV {float(cumulative.sel(site=PORTFOLIO)[-1]):.2f} bn)")
+        axes.plot(
+            years,
+            cumulative.sel(site=PORTFOLIO).values,
+            color=colour,
+            linewidth=2.2,
+            label=f"{result.case.name} (NPV {float(cumulative.sel(site=PORTFOLIO)[-1]):.2f} bn)",
+        )
         sites = list(result.case.site_names)
         if len(sites) > 1:
-            for style, site in zip(("--", ":", "-."), sites):
-                axes.plot(years, cumulative.sel(site=site).values, color=colour, linestyle=style, linewidth=1.2,
-                          label=f"{result.case.name}: {site}")
+            for style, site in zip(("--", ":", "-.", "--", ":"), sites, strict=False):
+                axes.plot(
+                    years,
+                    cumulative.sel(site=site).values,
+                    color=colour,
+                    linestyle=style,
+                    linewidth=1.2,
+                    label=f"{result.case.name}: {site}",
+                )
     axes.axhline(0.0, color="black", linewidth=0.8)
     axes.set_xlabel("Year")
     axes.xaxis.get_major_locator().set_params(integer=True)
     axes.set_ylabel("Cumulative discounted free cash flow [EUR bn]")
-    axes.set_title("Cumulative discounted free cash flow (year-end flows, first model year at t = 0)")
+    axes.set_title(
+        "Cumulative discounted free cash flow (year-end flows, first model year at t = 0)"
+    )
     axes.grid(alpha=0.3)
     axes.legend(fontsize=9)
     return figure
@@ -156,15 +213,28 @@ def sobol_bars(sobol: xr.Dataset, metric: str | None = None, site: str | None = 
     figure = _figure(max(6.5, 1.3 * len(factors) + 3), 5.0)
     axes = figure.add_subplot()
     width = 0.38
-    for offset, name, colour, label in ((-width / 2, "S1", "#1f4e9a", "first order S1"),
-                                        (width / 2, "ST", "#e08a00", "total ST")):
-        axes.bar(positions + offset, selected[name].values, width, yerr=selected[f"{name}_conf"].values,
-                 capsize=4, color=colour, label=label)
+    for offset, name, colour, label in (
+        (-width / 2, "S1", "#1f4e9a", "first order S1"),
+        (width / 2, "ST", "#e08a00", "total ST"),
+    ):
+        axes.bar(
+            positions + offset,
+            selected[name].values,
+            width,
+            yerr=selected[f"{name}_conf"].values,
+            capsize=4,
+            color=colour,
+            label=label,
+        )
     axes.set_xticks(positions, factors)
     axes.set_xlabel("Factor")
     axes.set_ylabel("Sobol index [1] (bars: 95 % confidence)")
     case = sobol.attrs.get("case", "")
-    axes.set_title(f"Sobol indices of {_label(metric)} ({site}){f', case {case}' if case else ''}; n = {sobol.attrs.get('n', '?')}")
+    axes.set_title(
+        f"Sobol indices of {_label(metric)} ({site})"
+        + (f", case {case}" if case else "")
+        + f"; n = {sobol.attrs.get('n', '?')}"
+    )
     axes.set_ylim(bottom=min(0.0, float(np.nanmin(selected["S1"] - selected["S1_conf"]))), top=1.05)
     axes.axhline(0.0, color="black", linewidth=0.8)
     axes.grid(axis="y", alpha=0.3)
@@ -193,20 +263,30 @@ def tornado_chart(tornado: xr.Dataset, metric: str | None = None, site: str | No
     positions = np.arange(len(factors))
     axes.barh(positions, low[order] / scale, color="#c62828", label="factor at its low value")
     axes.barh(positions, high[order] / scale, color="#2e7d32", label="factor at its high value")
-    for position, index in zip(positions, order):
+    for position, index in zip(positions, order, strict=True):
         for change, name in ((low[index], "input_low"), (high[index], "input_high")):
             if name in tornado:
                 value = tornado[name].sel(factor=factors[index])
                 if "site" in value.dims:
-                    value = value.sel(site=site) if site in value["site"].values else value.isel(site=0)
-                axes.annotate(f"{float(value):g}", (change / scale, position), xytext=(4 if change >= 0 else -4, 0),
-                              textcoords="offset points", va="center", ha="left" if change >= 0 else "right",
-                              fontsize=8)
+                    value = (
+                        value.sel(site=site) if site in value["site"].values else value.isel(site=0)
+                    )
+                axes.annotate(
+                    f"{float(value):g}",
+                    (change / scale, position),
+                    xytext=(4 if change >= 0 else -4, 0),
+                    textcoords="offset points",
+                    va="center",
+                    ha="left" if change >= 0 else "right",
+                    fontsize=8,
+                )
     axes.set_yticks(positions, [factors[index] for index in order])
     axes.axvline(0.0, color="black", linewidth=0.8)
     axes.set_xlabel(f"Change of {_label(metric)} from its base of {base / scale:,.2f} [{unit}]")
     axes.set_ylabel("Factor")
-    axes.set_title(f"Tornado: {_label(metric)} ({site}), one factor at a time (labels: input values)")
+    axes.set_title(
+        f"Tornado: {_label(metric)} ({site}), one factor at a time (labels: input values)"
+    )
     axes.margins(x=0.15)
     axes.grid(axis="x", alpha=0.3)
     axes.legend(fontsize=9, loc="lower right")
@@ -215,7 +295,9 @@ def tornado_chart(tornado: xr.Dataset, metric: str | None = None, site: str | No
 
 def _label(metric: str) -> str:
     """Display name of a metric."""
-    return {"npv": "NPV", "irr": "IRR", "lcoc": "LCOC", "payback_year": "payback year"}.get(metric, metric)
+    return {"npv": "NPV", "irr": "IRR", "lcoc": "LCOC", "payback_year": "payback year"}.get(
+        metric, metric
+    )
 
 
 def _units(dataset: xr.Dataset, metric: str) -> str:
@@ -242,22 +324,28 @@ def npv_distribution(monte_carlo, site: str = PORTFOLIO):
         site = str(samples["site"].values[-1])
     npv = np.asarray(samples.sel(site=site).values, dtype=float)
     npv = np.sort(npv[np.isfinite(npv)]) / BILLION
-    percentiles = dict(zip(("P10", "P50", "P90"), np.percentile(npv, [10, 50, 90])))
+    percentiles = dict(zip(("P10", "P50", "P90"), np.percentile(npv, [10, 50, 90]), strict=True))
     loss = float(np.mean(npv < 0))
     figure = _figure(11.0, 4.8)
     histogram, cdf = figure.subplots(1, 2)
     histogram.hist(npv, bins=40, color="#9fb8d9", edgecolor="white")
     cdf.plot(npv, np.arange(1, npv.size + 1) / npv.size, color="#1f4e9a", linewidth=1.8)
     for axes in (histogram, cdf):
-        for (label, value), style in zip(percentiles.items(), (":", "--", ":")):
+        for value, style in zip(percentiles.values(), (":", "--", ":"), strict=True):
             axes.axvline(value, color="#c62828", linestyle=style, linewidth=1.2)
         axes.axvline(0.0, color="black", linewidth=0.8)
         axes.set_xlabel("NPV [EUR bn]")
         axes.grid(alpha=0.3)
     top = histogram.get_ylim()[1]
     for label, value in percentiles.items():
-        histogram.annotate(f"{label}\n{value:.2f}", (value, top), xytext=(2, -24), textcoords="offset points",
-                           fontsize=8, color="#c62828")
+        histogram.annotate(
+            f"{label}\n{value:.2f}",
+            (value, top),
+            xytext=(2, -24),
+            textcoords="offset points",
+            fontsize=8,
+            color="#c62828",
+        )
     histogram.set_ylabel("Samples")
     histogram.set_title(f"NPV distribution ({site}), {npv.size:,} samples")
     cdf.set_ylabel("Cumulative probability [1]")
@@ -265,8 +353,14 @@ def npv_distribution(monte_carlo, site: str = PORTFOLIO):
     cdf.set_title(f"Cumulative distribution; P(NPV < 0) = {loss:.1%}")
     for label, value in percentiles.items():
         level = {"P10": 0.1, "P50": 0.5, "P90": 0.9}[label]
-        cdf.annotate(f"{label} {value:.2f}", (value, level), xytext=(5, -4), textcoords="offset points", fontsize=8,
-                     color="#c62828")
+        cdf.annotate(
+            f"{label} {value:.2f}",
+            (value, level),
+            xytext=(5, -4),
+            textcoords="offset points",
+            fontsize=8,
+            color="#c62828",
+        )
     case = monte_carlo.summary.attrs.get("case", "") if hasattr(monte_carlo, "summary") else ""
     if case:
         figure.suptitle(f"Monte Carlo, case {case}")
@@ -274,28 +368,42 @@ def npv_distribution(monte_carlo, site: str = PORTFOLIO):
 
 
 def scenario_comparison(results):
-    """The cases side by side: capex and NPV by site, IRR, and the cost and break-even of a GPU-hour."""
+    """The cases side by side: capex and NPV by site, IRR, cost and break-even of a GPU-hour."""
     results = _as_list(results)
     names = [result.case.name for result in results]
     figure = _figure(11.0, 7.5)
     (capex_axes, npv_axes), (irr_axes, price_axes) = figure.subplots(2, 2)
     positions = np.arange(len(results))
-    for axes, metric, title in ((capex_axes, "initial_capex", "Initial capex"), (npv_axes, "npv", "NPV")):
+    for axes, metric, title in (
+        (capex_axes, "initial_capex", "Initial capex"),
+        (npv_axes, "npv", "NPV"),
+    ):
         bottom = np.zeros(len(results))
         negative_bottom = np.zeros(len(results))
         site_index: dict[str, int] = {}
         for case_index, result in enumerate(results):
             for site in result.case.site_names:
-                colour = SITE_COLOURS[site_index.setdefault(site, len(site_index)) % len(SITE_COLOURS)]
+                colour = SITE_COLOURS[
+                    site_index.setdefault(site, len(site_index)) % len(SITE_COLOURS)
+                ]
                 value = float(result.metrics[metric].sel(site=site)) / BILLION
                 base = bottom if value >= 0 else negative_bottom
-                axes.bar(case_index, value, bottom=base[case_index], color=colour, width=0.55, label=site)
+                axes.bar(
+                    case_index, value, bottom=base[case_index], color=colour, width=0.55, label=site
+                )
                 base[case_index] += value
             total = float(result.metrics[metric].sel(site=PORTFOLIO)) / BILLION
-            axes.annotate(f"{total:.2f}", (case_index, max(bottom[case_index], 0.0)), xytext=(0, 3),
-                          textcoords="offset points", ha="center", fontsize=9, fontweight="bold")
+            axes.annotate(
+                f"{total:.2f}",
+                (case_index, max(bottom[case_index], 0.0)),
+                xytext=(0, 3),
+                textcoords="offset points",
+                ha="center",
+                fontsize=9,
+                fontweight="bold",
+            )
         handles, labels = axes.get_legend_handles_labels()
-        unique = dict(zip(labels, handles))
+        unique = dict(zip(labels, handles, strict=True))
         axes.legend(unique.values(), unique.keys(), fontsize=8, title="site", title_fontsize=8)
         axes.set_ylabel(f"{title} [EUR bn]")
         axes.set_title(f"{title} by site")
@@ -304,19 +412,35 @@ def scenario_comparison(results):
     irr = [float(result.metrics["irr"].sel(site=PORTFOLIO)) * 100 for result in results]
     rate = [float(result.parameters["finance.discount_rate"]) * 100 for result in results]
     irr_axes.bar(positions, irr, color=TOTAL, width=0.55)
-    irr_axes.scatter(positions, rate, color="#c62828", marker="_", s=900, linewidths=2, zorder=3,
-                     label="discount rate")
-    for position, value in zip(positions, irr):
-        irr_axes.annotate(f"{value:.1f} %", (position, value), xytext=(0, 3), textcoords="offset points",
-                          ha="center", fontsize=9)
+    irr_axes.scatter(
+        positions,
+        rate,
+        color="#c62828",
+        marker="_",
+        s=900,
+        linewidths=2,
+        zorder=3,
+        label="discount rate",
+    )
+    for position, value in zip(positions, irr, strict=True):
+        irr_axes.annotate(
+            f"{value:.1f} %",
+            (position, value),
+            xytext=(0, 3),
+            textcoords="offset points",
+            ha="center",
+            fontsize=9,
+        )
     irr_axes.set_ylabel("IRR of the portfolio [%/yr]")
     irr_axes.set_title("IRR against the discount rate")
     irr_axes.legend(fontsize=8, loc="upper left")
     irr_axes.set_ylim(0, max(max(irr), max(rate)) * 1.25)
     width = 0.27
-    for offset, metric, colour, label in ((-width, "lcoc", "#e08a00", "levelised cost (pre-tax)"),
-                                          (0.0, "breakeven_gpu_hour_price", "#c62828", "break-even price (after tax)"),
-                                          (width, "realised_gpu_hour_price", "#2e7d32", "realised price")):
+    for offset, metric, colour, label in (
+        (-width, "lcoc", "#e08a00", "levelised cost (pre-tax)"),
+        (0.0, "breakeven_gpu_hour_price", "#c62828", "break-even price (after tax)"),
+        (width, "realised_gpu_hour_price", "#2e7d32", "realised price"),
+    ):
         values = [float(result.metrics[metric].sel(site=PORTFOLIO)) for result in results]
         price_axes.bar(positions + offset, values, width, color=colour, label=label)
     price_axes.set_ylabel("Price or cost [EUR/GPU-hour]")
@@ -354,7 +478,9 @@ def save_figure(figure, path: str | Path, dpi: int = 130) -> Path:
     return path
 
 
-def write_standard_plots(results, folder: str | Path, sensitivity=None, tornado=None, monte_carlo=None) -> list[Path]:
+def write_standard_plots(
+    results, folder: str | Path, sensitivity=None, tornado=None, monte_carlo=None
+) -> list[Path]:
     """Write the standard figures as PNG files into `folder` (replaced as a whole).
 
     Parameters
@@ -374,7 +500,9 @@ def write_standard_plots(results, folder: str | Path, sensitivity=None, tornado=
 
     results = _as_list(results)
     folder = Path(folder)
-    figures = {f"waterfall_{result.case.name}.png": cash_flow_waterfall(result) for result in results}
+    figures = {
+        f"waterfall_{result.case.name}.png": cash_flow_waterfall(result) for result in results
+    }
     figures["cumulative_dcf.png"] = cumulative_discounted_cash_flow(results)
     figures["scenarios.png"] = scenario_comparison(results)
     for dataset in _as_list(sensitivity):
@@ -382,7 +510,9 @@ def write_standard_plots(results, folder: str | Path, sensitivity=None, tornado=
     for dataset in _as_list(tornado):
         figures[f"tornado_{dataset.attrs.get('case', 'case')}.png"] = tornado_chart(dataset)
     for result in _as_list(monte_carlo):
-        figures[f"npv_distribution_{result.summary.attrs.get('case', 'case')}.png"] = npv_distribution(result)
+        figures[f"npv_distribution_{result.summary.attrs.get('case', 'case')}.png"] = (
+            npv_distribution(result)
+        )
     with atomic_directory(folder) as building:
         for name, figure in figures.items():
             save_figure(figure, building / name)

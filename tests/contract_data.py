@@ -37,14 +37,25 @@ def sobol_dataset(result, seed: int = 0) -> xr.Dataset:
             second[i, j] = generator.uniform(0.0, 0.03, shape[1:])
     dataset = xr.Dataset(
         {
-            "S1": (dims, first), "S1_conf": (dims, np.full(shape, 0.02)),
-            "ST": (dims, total), "ST_conf": (dims, np.full(shape, 0.03)),
+            "S1": (dims, first),
+            "S1_conf": (dims, np.full(shape, 0.02)),
+            "ST": (dims, total),
+            "ST_conf": (dims, np.full(shape, 0.03)),
             "S2": (("factor", "factor_2", "metric", "site"), second),
-            "S2_conf": (("factor", "factor_2", "metric", "site"), np.where(np.isnan(second), np.nan, 0.01)),
+            "S2_conf": (
+                ("factor", "factor_2", "metric", "site"),
+                np.where(np.isnan(second), np.nan, 0.01),
+            ),
         },
         coords={**coords, "factor_2": list(FACTORS)},
-        attrs={"case": result.case.name, "n": 256, "seed": seed, "second_order": 1, "sampler": "saltelli",
-               "evaluations": 256 * (2 * len(FACTORS) + 2)},
+        attrs={
+            "case": result.case.name,
+            "n": 256,
+            "seed": seed,
+            "second_order": 1,
+            "sampler": "saltelli",
+            "evaluations": 256 * (2 * len(FACTORS) + 2),
+        },
     )
     for name in dataset.data_vars:
         dataset[name].attrs["units"] = "1"
@@ -58,12 +69,20 @@ def tornado_dataset(result) -> xr.Dataset:
     swing = np.array([0.30, 0.18, 0.10])[:, None, None] * np.abs(base)[None]
     dims = ("factor", "metric", "site")
     dataset = xr.Dataset(
-        {"low": (dims, base[None] - swing), "high": (dims, base[None] + 0.8 * swing),
-         "base": (("metric", "site"), base),
-         "input_low": ("factor", [52.0, 0.70, 45_000.0]), "input_base": ("factor", [60.0, 0.85, 55_000.0]),
-         "input_high": ("factor", [69.0, 0.95, 70_000.0])},
-        coords={"factor": list(FACTORS), "metric": list(METRICS), "site": sites,
-                "units": ("metric", ["EUR", "1/yr", "EUR/GPU-hour"])},
+        {
+            "low": (dims, base[None] - swing),
+            "high": (dims, base[None] + 0.8 * swing),
+            "base": (("metric", "site"), base),
+            "input_low": ("factor", [52.0, 0.70, 45_000.0]),
+            "input_base": ("factor", [60.0, 0.85, 55_000.0]),
+            "input_high": ("factor", [69.0, 0.95, 70_000.0]),
+        },
+        coords={
+            "factor": list(FACTORS),
+            "metric": list(METRICS),
+            "site": sites,
+            "units": ("metric", ["EUR", "1/yr", "EUR/GPU-hour"]),
+        },
         attrs={"case": result.case.name},
     )
     for name in ("input_low", "input_base", "input_high"):
@@ -88,27 +107,44 @@ def monte_carlo_result(result, n: int = 400, seed: int = 0) -> MonteCarloResult:
     for metric in (*METRICS, "payback_year"):
         base = np.array([float(result.metrics[metric].sel(site=s)) for s in sites])
         values = base[None] * (1.0 + spread[metric] * generator.standard_normal((n, 1)))
-        samples[metric] = xr.DataArray(values, dims=("sample", "site"),
-                                       attrs={"units": result.metrics[metric].attrs["units"]})
+        samples[metric] = xr.DataArray(
+            values, dims=("sample", "site"), attrs={"units": result.metrics[metric].attrs["units"]}
+        )
     # A sampled site-level input; it has no portfolio value (NaN) in a dataset over the same sites.
     prices = generator.uniform(52, 69, (n, len(sites)))
     prices[:, -1] = np.nan
-    samples["power.market_price"] = xr.DataArray(prices, dims=("sample", "site"), attrs={"units": "EUR/MWh"})
+    samples["power.market_price"] = xr.DataArray(
+        prices, dims=("sample", "site"), attrs={"units": "EUR/MWh"}
+    )
     sample_set = xr.Dataset(samples, coords={"sample": np.arange(n), "site": sites})
     values = np.empty((len(STATISTICS), len(METRICS), len(sites)))
     for j, metric in enumerate(METRICS):
         data = sample_set[metric].values
         ordered = np.sort(data, axis=0)
-        values[:, j] = [data.mean(0), data.std(0), *np.percentile(data, [5, 10, 50, 90, 95], axis=0),
-                        (data < 0).mean(0), ordered[: max(1, n // 20)].mean(0)]
+        values[:, j] = [
+            data.mean(0),
+            data.std(0),
+            *np.percentile(data, [5, 10, 50, 90, 95], axis=0),
+            (data < 0).mean(0),
+            ordered[: max(1, n // 20)].mean(0),
+        ]
     dims = ("statistic", "metric", "site")
     summary = xr.Dataset(
-        {"value": (dims, values), "ci_low": (dims, values - np.abs(values) * 0.01),
-         "ci_high": (dims, values + np.abs(values) * 0.01),
-         "n_valid": (("metric", "site"), np.full((len(METRICS), len(sites)), n)),
-         "n_undefined": (("metric", "site"), np.zeros((len(METRICS), len(sites)), dtype=int))},
+        {
+            "value": (dims, values),
+            "ci_low": (dims, values - np.abs(values) * 0.01),
+            "ci_high": (dims, values + np.abs(values) * 0.01),
+            "n_valid": (("metric", "site"), np.full((len(METRICS), len(sites)), n)),
+            "n_undefined": (("metric", "site"), np.zeros((len(METRICS), len(sites)), dtype=int)),
+        },
         coords={"statistic": list(STATISTICS), "metric": list(METRICS), "site": sites},
-        attrs={"case": result.case.name, "n": n, "seed": seed, "sampler": "sobol", "stopped_early": 0,
-               "chunk_size": 128},
+        attrs={
+            "case": result.case.name,
+            "n": n,
+            "seed": seed,
+            "sampler": "sobol",
+            "stopped_early": 0,
+            "chunk_size": 128,
+        },
     )
     return MonteCarloResult(sample_set, summary)

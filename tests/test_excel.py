@@ -35,19 +35,34 @@ from .conftest import TOY_FILE
 from .contract_data import monte_carlo_result, sobol_dataset, tornado_dataset
 
 RTOL = 1e-9
-INSTALL_HINT = ("LibreOffice (soffice) is not installed, so the workbook cannot be recalculated: install it "
-                "(Debian/Ubuntu: sudo apt-get install libreoffice-calc-nogui; macOS: brew install --cask "
-                "libreoffice); .ci/run installs it in CI")
+INSTALL_HINT = (
+    "LibreOffice (soffice) is not installed, so the workbook cannot be recalculated: install it "
+    "(Debian/Ubuntu: sudo apt-get install libreoffice-calc-nogui; macOS: brew install --cask "
+    "libreoffice); .ci/run installs it in CI"
+)
 #: New values of every live input, inside the registry bounds and well away from the cases'
 #: values (site-level ones differ by site so that a formula reading the wrong site shows).
 CHANGED = {
-    "power.market_price": 85.0, "revenue.utilisation": 0.72, "chips.unit_price": 64_000.0,
-    "finance.discount_rate": 0.10, "tax.corporate_rate": 0.30, "tax.loss_offset_fixed": 2e6,
-    "tax.loss_offset_share": 0.6, "fx.usd_per_eur": 1.08, "power.contract_share": 0.55,
-    "power.contract_price": 75.0, "power.contract_indexation": 0.025, "power.market_escalation": 0.03,
-    "power.idle_share": 0.25, "power.active_load_share": 0.9, "power.grid_tariff_energy": 6.0,
-    "power.excise": 12.0, "power.capacity_cost": 3.0, "cooling.water_use": 0.3,
-    "operations.it_support_rate": 0.04, "operations.insurance_rate": 0.004,
+    "power.market_price": 85.0,
+    "revenue.utilisation": 0.72,
+    "chips.unit_price": 64_000.0,
+    "finance.discount_rate": 0.10,
+    "tax.corporate_rate": 0.30,
+    "tax.loss_offset_fixed": 2e6,
+    "tax.loss_offset_share": 0.6,
+    "fx.usd_per_eur": 1.08,
+    "power.contract_share": 0.55,
+    "power.contract_price": 75.0,
+    "power.contract_indexation": 0.025,
+    "power.market_escalation": 0.03,
+    "power.idle_share": 0.25,
+    "power.active_load_share": 0.9,
+    "power.grid_tariff_energy": 6.0,
+    "power.excise": 12.0,
+    "power.capacity_cost": 3.0,
+    "cooling.water_use": 0.3,
+    "operations.it_support_rate": 0.04,
+    "operations.insurance_rate": 0.004,
 }
 INJECTED = {
     "title": '=HYPERLINK("http://example.com","click")',
@@ -83,7 +98,7 @@ def injected_case(folder: Path):
 
 
 def change_inputs(workbook, layout, results) -> list[dict]:
-    """Write CHANGED into the workbook's live input cells; return the matching overrides per case."""
+    """Write CHANGED into the workbook's live input cells; return the overrides of each case."""
     named = {(cell.case, cell.parameter, cell.site): cell for cell in layout.inputs.values()}
     overrides = []
     for case_index, result in enumerate(results):
@@ -93,11 +108,16 @@ def change_inputs(workbook, layout, results) -> list[dict]:
                 places = {None: value}
             else:
                 step = 0.02 if name == "revenue.utilisation" else 0.03 * value
-                places = {site: value + step * index for index, site in enumerate(result.case.site_names)}
+                places = {
+                    site: value + step * index for index, site in enumerate(result.case.site_names)
+                }
             for site, new in places.items():
                 key = (case_index, name, site)
-                sheet, coordinate = ((named[key].sheet, named[key].coordinate) if key in named
-                                     else layout.parameter_cells[key])
+                sheet, coordinate = (
+                    (named[key].sheet, named[key].coordinate)
+                    if key in named
+                    else layout.parameter_cells[key]
+                )
                 workbook[sheet][coordinate].value = new
             case_overrides[name] = places[None] if None in places else places
         overrides.append(case_overrides)
@@ -136,17 +156,26 @@ def compare(recalculated: Path, layout, results) -> dict:
     workbook = openpyxl.load_workbook(recalculated, data_only=True)
     expected = expected_values(layout, results)
     failures = []
-    worst = {"relative": (0.0, None), "newton_npv_eur": (0.0, None), "difference_column": (0.0, None)}
+    worst = {
+        "relative": (0.0, None),
+        "newton_npv_eur": (0.0, None),
+        "difference_column": (0.0, None),
+    }
     for (sheet, coordinate), value in expected.items():
         got = workbook[sheet][coordinate].value
         check = layout.checks[(sheet, coordinate)]
         if isinstance(value, str) or isinstance(got, str) or got is None:
             if got != value:
-                failures.append(f"{sheet}!{coordinate} {check.key}: workbook {got!r}, model {value!r}")
+                failures.append(
+                    f"{sheet}!{coordinate} {check.key}: workbook {got!r}, model {value!r}"
+                )
             continue
         difference = abs(got - value)
         if difference > allowed_difference(check, value, results):
-            failures.append(f"{sheet}!{coordinate} {check.key} year {check.year}: workbook {got!r}, model {value!r}")
+            failures.append(
+                f"{sheet}!{coordinate} {check.key} year {check.year}: "
+                f"workbook {got!r}, model {value!r}"
+            )
         if check.key[:2] == ("breakeven", "npv"):
             kind, size = "newton_npv_eur", difference
         elif check.key[0] == "metric_difference":
@@ -155,8 +184,10 @@ def compare(recalculated: Path, layout, results) -> dict:
             kind, size = "relative", difference / abs(value) if value else difference
         if size > worst[kind][0]:
             worst[kind] = (size, f"{sheet}!{coordinate} {check.key}")
-    assert not failures, f"{len(failures)} of {len(expected)} formula cells differ from the model:\n" + \
-        "\n".join(failures[:20])
+    assert not failures, (
+        f"{len(failures)} of {len(expected)} formula cells differ from the model:\n"
+        + "\n".join(failures[:20])
+    )
     return {"cells": len(expected), **worst}
 
 
@@ -172,21 +203,45 @@ def workbooks(tmp_path_factory, base_result, doubled_result):
     overrides = change_inputs(changed_workbook, layout, results)
     changed_workbook.save(folder / "changed.xlsx")
     toy = tecmodel.evaluate(injected_case(folder))
-    toy_workbook, toy_layout = build_workbook([toy], sensitivity=sobol_dataset(toy), tornado=tornado_dataset(toy),
-                                              monte_carlo=monte_carlo_result(toy))
+    toy_workbook, toy_layout = build_workbook(
+        [toy],
+        sensitivity=sobol_dataset(toy),
+        tornado=tornado_dataset(toy),
+        monte_carlo=monte_carlo_result(toy),
+    )
     toy_workbook.save(folder / "injected.xlsx")
-    recalculate_with_libreoffice([folder / "base.xlsx", folder / "changed.xlsx", folder / "injected.xlsx"],
-                                 folder / "recalculated", folder / "profile", soffice=executable)
-    changed_results = [tecmodel.evaluate(result.case, overrides=case_overrides)
-                       for result, case_overrides in zip(results, overrides)]
-    return {"folder": folder, "layout": layout, "results": results, "changed_results": changed_results,
-            "toy": toy, "toy_layout": toy_layout}
+    recalculate_with_libreoffice(
+        [folder / "base.xlsx", folder / "changed.xlsx", folder / "injected.xlsx"],
+        folder / "recalculated",
+        folder / "profile",
+        soffice=executable,
+    )
+    changed_results = [
+        tecmodel.evaluate(result.case, overrides=case_overrides)
+        for result, case_overrides in zip(results, overrides, strict=True)
+    ]
+    return {
+        "folder": folder,
+        "layout": layout,
+        "results": results,
+        "changed_results": changed_results,
+        "toy": toy,
+        "toy_layout": toy_layout,
+    }
 
 
 @pytest.mark.libreoffice
 def test_every_formula_cell_equals_the_model_at_the_written_inputs(workbooks):
-    summary = compare(workbooks["folder"] / "recalculated" / "base.xlsx", workbooks["layout"], workbooks["results"])
-    toy = compare(workbooks["folder"] / "recalculated" / "injected.xlsx", workbooks["toy_layout"], [workbooks["toy"]])
+    summary = compare(
+        workbooks["folder"] / "recalculated" / "base.xlsx",
+        workbooks["layout"],
+        workbooks["results"],
+    )
+    toy = compare(
+        workbooks["folder"] / "recalculated" / "injected.xlsx",
+        workbooks["toy_layout"],
+        [workbooks["toy"]],
+    )
     print(f"\nbase inputs: {summary}\ntoy case: {toy}")
     assert summary["cells"] > 10_000
 
@@ -198,8 +253,11 @@ def test_every_formula_cell_equals_the_model_after_changing_every_live_input(wor
     then equal a re-run of the model at those values. The new values move NPVs by billions
     and put the sites into tax losses, so the loss carry-forward formulas are exercised."""
     assert set(CHANGED) == set(LIVE_PARAMETERS)
-    summary = compare(workbooks["folder"] / "recalculated" / "changed.xlsx", workbooks["layout"],
-                      workbooks["changed_results"])
+    summary = compare(
+        workbooks["folder"] / "recalculated" / "changed.xlsx",
+        workbooks["layout"],
+        workbooks["changed_results"],
+    )
     print(f"\nchanged inputs: {summary}")
     before = workbooks["results"][1].metrics["npv"].sel(site=PORTFOLIO)
     after = workbooks["changed_results"][1].metrics["npv"].sel(site=PORTFOLIO)
@@ -211,20 +269,33 @@ def test_every_formula_cell_equals_the_model_after_changing_every_live_input(wor
 @pytest.mark.libreoffice
 def test_no_error_value_in_any_cell_after_recalculation(workbooks):
     for name in ("base.xlsx", "changed.xlsx", "injected.xlsx"):
-        workbook = openpyxl.load_workbook(workbooks["folder"] / "recalculated" / name, data_only=True)
-        errors = [f"{sheet.title}!{cell.coordinate}={cell.value}" for sheet in workbook.worksheets
-                  for row in sheet.iter_rows() for cell in row
-                  if cell.data_type == "e" or (isinstance(cell.value, str) and cell.value.startswith(("#REF", "#NAME",
-                                                                                                      "#VALUE", "#DIV",
-                                                                                                      "#N/A", "#NUM",
-                                                                                                      "Err:")))]
+        workbook = openpyxl.load_workbook(
+            workbooks["folder"] / "recalculated" / name, data_only=True
+        )
+        errors = [
+            f"{sheet.title}!{cell.coordinate}={cell.value}"
+            for sheet in workbook.worksheets
+            for row in sheet.iter_rows()
+            for cell in row
+            if cell.data_type == "e"
+            or (
+                isinstance(cell.value, str)
+                and cell.value.startswith(
+                    ("#REF", "#NAME", "#VALUE", "#DIV", "#N/A", "#NUM", "Err:")
+                )
+            )
+        ]
         assert not errors, f"{name}: {errors[:10]}"
 
 
 @pytest.mark.libreoffice
 def test_text_from_inputs_stays_text_after_recalculation(workbooks):
-    workbook = openpyxl.load_workbook(workbooks["folder"] / "recalculated" / "injected.xlsx", data_only=True)
-    values = {cell.value for sheet in workbook.worksheets for row in sheet.iter_rows() for cell in row}
+    workbook = openpyxl.load_workbook(
+        workbooks["folder"] / "recalculated" / "injected.xlsx", data_only=True
+    )
+    values = {
+        cell.value for sheet in workbook.worksheets for row in sheet.iter_rows() for cell in row
+    }
     for text in INJECTED.values():
         assert any(isinstance(value, str) and value.endswith(text) for value in values), text
     assert "click" not in values
@@ -235,8 +306,13 @@ def test_every_formula_cell_is_compared(tmp_path, base_result, doubled_result):
     workbook, layout = build_workbook([base_result, doubled_result])
     workbook.save(tmp_path / "report.xlsx")
     stored = openpyxl.load_workbook(tmp_path / "report.xlsx")
-    formulas = {(sheet.title, cell.coordinate) for sheet in stored.worksheets for row in sheet.iter_rows()
-                for cell in row if cell.data_type == "f"}
+    formulas = {
+        (sheet.title, cell.coordinate)
+        for sheet in stored.worksheets
+        for row in sheet.iter_rows()
+        for cell in row
+        if cell.data_type == "f"
+    }
     assert formulas == set(layout.checks)
 
 
@@ -272,12 +348,26 @@ def test_sheets_names_formats_and_charts(tmp_path, base_result, doubled_result):
     sensitivity = [sobol_dataset(result) for result in (base_result, doubled_result)]
     tornado = [tornado_dataset(result) for result in (base_result, doubled_result)]
     monte_carlo = [monte_carlo_result(result) for result in (base_result, doubled_result)]
-    workbook, layout = build_workbook([base_result, doubled_result], sensitivity=sensitivity, tornado=tornado,
-                                      monte_carlo=monte_carlo)
+    workbook, layout = build_workbook(
+        [base_result, doubled_result],
+        sensitivity=sensitivity,
+        tornado=tornado,
+        monte_carlo=monte_carlo,
+    )
     assert workbook.sheetnames == [
-        "Cover", "Inputs", "Metrics", "Scenarios", "base_10b fluidstack_fr", "base_10b portfolio",
-        "doubled_20b fluidstack_fr", "doubled_20b campus_ia_site2", "doubled_20b portfolio", "Break-even",
-        "Sensitivity", "Monte Carlo"]
+        "Cover",
+        "Inputs",
+        "Metrics",
+        "Scenarios",
+        "base_10b fluidstack_fr",
+        "base_10b portfolio",
+        "doubled_20b fluidstack_fr",
+        "doubled_20b campus_ia_site2",
+        "doubled_20b portfolio",
+        "Break-even",
+        "Sensitivity",
+        "Monte Carlo",
+    ]
     # One named input per driver and site, and a discount rate per case, all on the Inputs sheet.
     assert len(layout.inputs) == 3 * (1 + 2) + 2
     for name, cell in layout.inputs.items():
@@ -286,20 +376,26 @@ def test_sheets_names_formats_and_charts(tmp_path, base_result, doubled_result):
         assert workbook["Inputs"][cell.coordinate].fill.fgColor.rgb.endswith("FFF2CC")
     site = workbook["doubled_20b campus_ia_site2"]
     assert site.freeze_panes == "E5"
-    fcf_row = next(row for row in range(1, site.max_row + 1) if site[f"A{row}"].value == "Free cash flow")
-    assert site[f"F{fcf_row}"].number_format.startswith("#,##0.0,,")   # EUR shown in millions
-    assert len(workbook["Sensitivity"]._charts) == 4   # Sobol and tornado of each case
+    fcf_row = next(
+        row for row in range(1, site.max_row + 1) if site[f"A{row}"].value == "Free cash flow"
+    )
+    assert site[f"F{fcf_row}"].number_format.startswith("#,##0.0,,")  # EUR shown in millions
+    assert len(workbook["Sensitivity"]._charts) == 4  # Sobol and tornado of each case
     assert len(workbook["Monte Carlo"]._charts) == 2
     sobol_chart = workbook["Sensitivity"]._charts[0]
     assert sobol_chart.series[0].errBars is not None
     metrics = workbook["Metrics"]
-    assert any(str(cell.value).startswith("=") and "NPV(" in str(cell.value) for cell in metrics["E"])
+    assert any(
+        str(cell.value).startswith("=") and "NPV(" in str(cell.value) for cell in metrics["E"]
+    )
 
 
 def test_sampled_results_and_duplicate_cases_are_refused(tmp_path, toy_case, toy_result):
     import xarray as xr
 
-    sampled = tecmodel.evaluate(toy_case, overrides={"utilisation": xr.DataArray([0.7, 0.9], dims="sample")})
+    sampled = tecmodel.evaluate(
+        toy_case, overrides={"utilisation": xr.DataArray([0.7, 0.9], dims="sample")}
+    )
     with pytest.raises(ValueError, match="deterministic"):
         export_excel(sampled, tmp_path / "x.xlsx")
     with pytest.raises(ValueError, match="differ"):
@@ -308,10 +404,25 @@ def test_sampled_results_and_duplicate_cases_are_refused(tmp_path, toy_case, toy
 
 
 def test_report_command_writes_the_workbook_and_the_figures(tmp_path, capsys):
-    assert main(["report", str(TOY_FILE), "--xlsx", str(tmp_path / "toy.xlsx"), "--plots", str(tmp_path / "fig")]) == 0
+    assert (
+        main(
+            [
+                "report",
+                str(TOY_FILE),
+                "--xlsx",
+                str(tmp_path / "toy.xlsx"),
+                "--plots",
+                str(tmp_path / "fig"),
+            ]
+        )
+        == 0
+    )
     assert "wrote" in capsys.readouterr().out
     assert openpyxl.load_workbook(tmp_path / "toy.xlsx").sheetnames[:2] == ["Cover", "Inputs"]
     assert sorted(p.name for p in (tmp_path / "fig").iterdir()) == [
-        "cumulative_dcf.png", "scenarios.png", "waterfall_toy.png"]
+        "cumulative_dcf.png",
+        "scenarios.png",
+        "waterfall_toy.png",
+    ]
     assert main(["report", str(TOY_FILE), "--xlsx", str(tmp_path / "toy.xls")]) == 2
     assert "ending in .xlsx" in capsys.readouterr().err
