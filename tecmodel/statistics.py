@@ -108,7 +108,9 @@ def _interval(ordered: np.ndarray, statistic: str, z: float) -> tuple[float, flo
         denominator = 1.0 + z * z / n
         centre = (share + z * z / (2 * n)) / denominator
         half = z * math.sqrt(share * (1.0 - share) / n + z * z / (4 * n * n)) / denominator
-        return share, max(centre - half, 0.0), min(centre + half, 1.0)
+        low = 0.0 if count == 0 else max(centre - half, 0.0)
+        high = 1.0 if count == n else min(centre + half, 1.0)
+        return share, low, high
     if statistic == "cvar5":
         k = max(int(math.ceil(TAIL_SHARE * n)), 1)
         tail = ordered[:k]
