@@ -168,6 +168,7 @@ class CashFlows(Mapping):
                 if _group(item) == group and item.name in self._items:
                     total += _aligned(self._items[item.name], self.dims)
             self._subtotals[group] = total
+            self._subtotals[group].flags.writeable = False
         return self._subtotals[group]
 
     def total(self, *, outflows_only: bool = False, category: str | tuple[str, ...] | None = None,

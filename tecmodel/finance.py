@@ -72,6 +72,13 @@ def straight_line_depreciation(additions: np.ndarray, life: np.ndarray) -> np.nd
     cumulative = np.zeros((n_years + 1,) + additions.shape[1:])
     np.cumsum(additions, axis=0, out=cumulative[1:])
     life = np.broadcast_to(np.asarray(life, dtype=float), additions.shape[1:])
+    lives = np.unique(life)
+    if lives.size == 1:  # one life for every series: the window is a slice
+        whole = int(lives[0])
+        window = cumulative[1:].copy()
+        if whole < n_years:
+            window[whole:] -= cumulative[1:n_years + 1 - whole]
+        return window / lives[0]
     upper = np.arange(1, n_years + 1).reshape((n_years,) + (1,) * (additions.ndim - 1))
     lower = np.maximum(upper - life.astype(np.int64)[None], 0)
     lower = np.broadcast_to(lower, additions.shape)
@@ -273,7 +280,15 @@ def with_portfolio(array: xr.DataArray) -> xr.DataArray:
     """Append the portfolio (the sites added in order) as one more ``site`` label."""
     axis = array.get_axis_num("site")
     values = array.values
-    combined = np.concatenate([values, np.expand_dims(ordered_sum(values, axis), axis)], axis=axis)
+    shape = list(values.shape)
+    shape[axis] += 1
+    combined = np.empty(shape)
+    sites = [slice(None)] * len(shape)
+    sites[axis] = slice(0, values.shape[axis])
+    combined[tuple(sites)] = values
+    total = [slice(None)] * len(shape)
+    total[axis] = values.shape[axis]
+    combined[tuple(total)] = ordered_sum(values, axis)
     coords = {name: coord for name, coord in array.coords.items() if "site" not in coord.dims}
     coords["site"] = list(array["site"].values) + [PORTFOLIO]
     return xr.DataArray(combined, dims=array.dims, coords=coords, attrs=array.attrs)
@@ -295,14 +310,17 @@ def payback_year(free_cash_flow: xr.DataArray) -> xr.DataArray:
     NaN where the cumulative cash flow ends negative (no payback within the horizon).
     """
     ordered = free_cash_flow.transpose("year", ...)
-    cumulative = np.cumsum(ordered.values, axis=0)  # accumulates in year order
-    # The last year with a negative cumulative position; payback is the year after it.
-    negative = cumulative < 0
-    n_years = negative.shape[0]
-    last_negative = n_years - 1 - np.argmax(negative[::-1], axis=0)
-    first = np.where(negative.any(axis=0), last_negative + 1, 0)
+    values = ordered.values
+    # Walk the years once, keeping the cumulative position (added in year order) and the
+    # index of the last year it was negative; payback is the year after that.
+    cumulative = np.zeros(values.shape[1:])
+    last_negative = np.full(values.shape[1:], -1)
+    for index in range(values.shape[0]):
+        cumulative += values[index]
+        last_negative[cumulative < 0] = index
     years = ordered["year"].values.astype(float)
-    result = np.where(first < n_years, years[np.minimum(first, n_years - 1)], np.nan)
+    first = last_negative + 1
+    result = np.where(first < len(years), years[np.minimum(first, len(years) - 1)], np.nan)
     dims = ordered.dims[1:]
     return xr.DataArray(result, dims=dims, coords={d: ordered[d] for d in dims if d in ordered.coords})
 

@@ -151,3 +151,20 @@ def test_free_cash_flow_is_the_sum_of_the_cube(doubled_result):
                                rtol=0, atol=1e-14 * scale)
     cumulative = (fcf * 1.09 ** -(fcf["year"] - 2025)).cumsum("year")
     np.testing.assert_allclose(cumulative.isel(year=-1).values, doubled_result.metrics["npv"].values, rtol=1e-12)
+
+
+def test_straight_line_depreciation_uniform_and_per_series_lives_agree():
+    """The slice path (one life for all series) and the gather path (a life per series) are
+    the same formula: equal bit for bit when every series has the same life, including lives
+    longer than the horizon (nothing fully depreciated: 100 / 30 a year)."""
+    rng = np.random.default_rng(11)
+    additions = rng.uniform(0, 100, size=(21, 7))
+    for life in (1, 3, 21, 30):
+        uniform = straight_line_depreciation(additions, np.array(life))
+        # a second life on a padding column forces the per-series path for the real ones
+        padded = np.concatenate([additions, np.zeros((21, 1))], axis=1)
+        lives = np.array([life] * 7 + [life + 1])
+        per_series = straight_line_depreciation(padded, lives)[:, :7]
+        np.testing.assert_array_equal(uniform, per_series)
+    np.testing.assert_allclose(straight_line_depreciation(np.array([100.0, 0, 0]), np.array(30)),
+                               [100 / 30] * 3)
