@@ -16,10 +16,13 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from ._xarray_imports import defer_duck_array_imports
 from .errors import InputError
 from .inputs import Case, load_case
 from .model import Result, evaluate
 from .registry import ALIASES, PARAMETERS, REGISTRY
+
+defer_duck_array_imports()
 
 
 # --- uncertainty (issue 4): thin wrappers so `import tecmodel` stays light (SALib, dask, zarr

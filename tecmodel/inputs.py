@@ -340,7 +340,12 @@ class Case:
 # --------------------------------------------------------------------------- YAML reading
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
+#: libyaml's parser when PyYAML was built with it (about ten times faster), else the pure-Python one.
+#: Either way only the safe constructors run: no object construction from tags.
+_SafeLoaderBase = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _UniqueKeyLoader(_SafeLoaderBase):
     """Safe loader (no object construction) that refuses duplicate keys."""
 
 
@@ -368,7 +373,7 @@ def _line_index(text: str) -> dict[tuple, int]:
     """Map every key path of the YAML document to its 1-based line."""
     lines: dict[tuple, int] = {}
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=_SafeLoaderBase)
     except yaml.YAMLError:
         return lines
 
@@ -387,6 +392,28 @@ def _line_index(text: str) -> dict[tuple, int]:
 
     walk(root, ())
     return lines
+
+
+class _LazyLineIndex(Mapping):
+    """The line index of a YAML text, built on first use (only when a problem is reported)."""
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._lines: dict[tuple, int] | None = None
+
+    def _index(self) -> dict[tuple, int]:
+        if self._lines is None:
+            self._lines = _line_index(self._text)
+        return self._lines
+
+    def __getitem__(self, key: tuple) -> int:
+        return self._index()[key]
+
+    def __iter__(self):
+        return iter(self._index())
+
+    def __len__(self) -> int:
+        return len(self._index())
 
 
 def read_yaml(path: str | Path) -> tuple[Any, str]:
@@ -443,14 +470,14 @@ def load_case(path: str | Path) -> Case:
     """
     path = Path(path)
     data, text = read_yaml(path)
-    return case_from_data(data, file=path, lines=_line_index(text),
+    return case_from_data(data, file=path, lines=_LazyLineIndex(text),
                           sha256=hashlib.sha256(text.encode("utf-8")).hexdigest())
 
 
 def case_from_data(data: Any, *, file: str | Path | None = None,
                    lines: Mapping[tuple, int] | None = None, sha256: str | None = None) -> Case:
     """Validate already-parsed case data (a mapping as read from YAML)."""
-    lines = lines or {}
+    lines = {} if lines is None else lines
     if not isinstance(data, dict):
         raise InputError(Problem("", f"expected a mapping of sections at the top of the file, got "
                                      f"{type(data).__name__}", Problem.NO_VALUE, 1), file)
