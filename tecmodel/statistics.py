@@ -15,10 +15,11 @@ p5 ... p95         sample quantile (numpy's default linear interpolation); distr
                    n p -+ z sqrt(n p (1 - p)) (normal approximation of the binomial; Conover,
                    Practical Nonparametric Statistics, 3rd ed., 1999, section 3.2)
 prob_negative      share of samples below zero; Wilson score interval (Wilson 1927)
-cvar5              mean of the worst 5 % (the k = ceil(0.05 n) smallest values); interval
-                   +- z sqrt((var of the worst k + 0.95 (cvar - q)^2) / (0.05 n)), q the
-                   largest of them (asymptotic variance of the expected-shortfall estimator,
-                   Brazauskas et al. 2008, J. Stat. Plan. Inference 138, 3590-3604)
+cvar5              mean of the worst 5 % (the k = ceil(0.05 n) worst values: the smallest for
+                   NPV and IRR, the largest for costs and dates, :data:`HIGHER_IS_WORSE`);
+                   interval +- z sqrt((var of the worst k + 0.95 (cvar - q)^2) / (0.05 n)), q
+                   the least bad of them (asymptotic variance of the expected-shortfall
+                   estimator, Brazauskas et al. 2008, J. Stat. Plan. Inference 138, 3590-3604)
 =================  ===========================================================================
 
 z is the standard-normal quantile of the confidence level (1.96 at 95 %). The intervals assume
@@ -39,6 +40,8 @@ import xarray as xr
 STATISTICS: tuple[str, ...] = ("mean", "std", "p5", "p10", "p50", "p90", "p95", "prob_negative", "cvar5")
 QUANTILES: dict[str, float] = {"p5": 0.05, "p10": 0.10, "p50": 0.50, "p90": 0.90, "p95": 0.95}
 TAIL_SHARE = 0.05
+#: Metrics for which a higher value is the worse outcome (their cvar5 is the mean of the highest 5 %).
+HIGHER_IS_WORSE = frozenset({"lcoc", "payback_year", "breakeven_gpu_hour_price", "capex_total", "initial_capex"})
 
 #: units of each statistic given the metric's units ("same" = the metric's)
 _STATISTIC_UNITS = {name: "same" for name in STATISTICS} | {"prob_negative": "1"}
@@ -51,7 +54,8 @@ def normal_quantile(confidence: float) -> float:
     return float(ndtri(0.5 + confidence / 2.0))
 
 
-def statistic_interval(values: np.ndarray, statistic: str, confidence: float = 0.95) -> tuple[float, float, float]:
+def statistic_interval(values: np.ndarray, statistic: str, confidence: float = 0.95, *,
+                       higher_is_worse: bool = False) -> tuple[float, float, float]:
     """One statistic of a sample with its confidence interval.
 
     Parameters
@@ -62,6 +66,8 @@ def statistic_interval(values: np.ndarray, statistic: str, confidence: float = 0
         One of :data:`STATISTICS`.
     confidence : float
         Confidence level of the interval [1].
+    higher_is_worse : bool
+        The worst outcomes are the highest values (for ``cvar5``).
 
     Returns
     -------
@@ -70,10 +76,11 @@ def statistic_interval(values: np.ndarray, statistic: str, confidence: float = 0
     """
     finite = np.asarray(values, dtype=float)
     finite = finite[~np.isnan(finite)]
-    return _interval(np.sort(finite), statistic, normal_quantile(confidence))
+    return _interval(np.sort(finite), statistic, normal_quantile(confidence), higher_is_worse)
 
 
-def _interval(ordered: np.ndarray, statistic: str, z: float) -> tuple[float, float, float]:
+def _interval(ordered: np.ndarray, statistic: str, z: float, higher_is_worse: bool = False,
+              ) -> tuple[float, float, float]:
     n = ordered.size
     nan = math.nan
     if n == 0:
@@ -113,11 +120,11 @@ def _interval(ordered: np.ndarray, statistic: str, z: float) -> tuple[float, flo
         return share, low, high
     if statistic == "cvar5":
         k = max(int(math.ceil(TAIL_SHARE * n)), 1)
-        tail = ordered[:k]
+        tail = ordered[n - k:] if higher_is_worse else ordered[:k]
         value = float(np.mean(tail))
         if k < 2:
             return value, nan, nan
-        threshold = float(tail[-1])
+        threshold = float(tail[0] if higher_is_worse else tail[-1])
         variance = float(np.var(tail, ddof=1)) + (1.0 - TAIL_SHARE) * (value - threshold) ** 2
         half = z * math.sqrt(variance / (TAIL_SHARE * n))
         return value, value - half, value + half
@@ -158,7 +165,8 @@ def summarise(samples: xr.Dataset, metrics: Sequence[str], confidence: float = 0
             undefined[m, s] = column.size - defined.size
             ordered = np.sort(defined)
             for k, statistic in enumerate(STATISTICS):
-                value[k, m, s], low[k, m, s], high[k, m, s] = _interval(ordered, statistic, z)
+                value[k, m, s], low[k, m, s], high[k, m, s] = _interval(ordered, statistic, z,
+                                                                        metric in HIGHER_IS_WORSE)
     dims = ("statistic", "metric", "site")
     coords = {"statistic": list(STATISTICS), "metric": list(metrics), "site": sites,
               "units": ("metric", [samples[m].attrs.get("units", "") for m in metrics])}
@@ -178,7 +186,9 @@ def summarise(samples: xr.Dataset, metrics: Sequence[str], confidence: float = 0
     )
     summary.attrs.update(confidence=confidence, ci_method="asymptotic: CLT (mean), delta method (std), "
                          "order statistics (quantiles), Wilson (prob_negative), expected-shortfall variance "
-                         "(cvar5); assumes independent samples, conservative for lhs and sobol")
+                         "(cvar5); assumes independent samples, conservative for lhs and sobol",
+                         cvar5="mean of the worst 5 %: lowest values, highest for " + ", ".join(
+                             m for m in metrics if m in HIGHER_IS_WORSE))
     return summary
 
 

@@ -316,3 +316,9 @@ def test_cli_sobol_and_tornado(tmp_path, capsys):
     assert main(["tornado", str(BASE_FILE), "--metrics", "npv", "--out", str(tmp_path)]) == 0
     assert "tornado of npv" in capsys.readouterr().out
     assert Path(tmp_path / "base_10b.tornado.nc").exists()
+
+
+def test_cvar_of_a_cost_is_the_mean_of_its_highest_values():
+    """Worst 5 % of costs 1..100 are 96..100: mean 98 (the interval mirrors the one for 1..5)."""
+    cvar, low, high = statistic_interval(np.arange(1.0, 101.0), "cvar5", higher_is_worse=True)
+    assert cvar == 98.0 and cvar - low == pytest.approx(1.959963984540054 * math.sqrt(6.3 / 5))

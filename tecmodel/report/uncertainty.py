@@ -17,6 +17,8 @@ from .text import display_unit, format_value
 def _index(value: float, half_width: float) -> str:
     if math.isnan(value):
         return "-"
+    if value != 0.0 and abs(value) < 0.0005:
+        return f"{value:.1e} ± {half_width:.0e}"
     return f"{value:6.3f} ± {half_width:.3f}"
 
 
@@ -80,26 +82,31 @@ def convergence_text(dataset: xr.Dataset, metric: str = "npv", site: str | None 
 
 
 def montecarlo_text(summary: xr.Dataset, sites: list[str] | None = None) -> str:
-    """Summary statistics with confidence intervals, in display units, per site."""
+    """Summary statistics with confidence intervals, in display units, per site.
+
+    A one-site case shows its site only (the portfolio is the same).
+    """
     attrs = summary.attrs
     stopped = " (stopped early: tolerance reached)" if attrs.get("stopped_early") else ""
     lines = [f"{attrs['case']}: Monte Carlo, n = {attrs['n']:,}{stopped}, sampler {attrs['sampler']}, seed "
-             f"{attrs['seed']}; [low, high] = {attrs['confidence']:.0%} confidence interval", ""]
-    for site in sites or [str(s) for s in summary["site"].values]:
-        rows = {}
+             f"{attrs['seed']}; value [low, high] = {attrs['confidence']:.0%} confidence interval; cvar5 = mean "
+             "of the worst 5 %", ""]
+    all_sites = [str(s) for s in summary["site"].values]
+    if sites is None:
+        sites = all_sites[:1] if len(all_sites) == 2 else all_sites
+    for site in sites:
+        rows: dict[str, dict[str, str]] = {}
         for metric in summary["metric"].values:
             units = str(summary["units"].sel(metric=metric).values)
             unit = display_unit(units)
+            label = f"{metric} [{unit}]" if unit else str(metric)
             for statistic in summary["statistic"].values:
-                shown_units = "1" if statistic == "prob_negative" else units
                 value, low, high = (float(summary[name].sel(statistic=statistic, metric=metric, site=site))
                                     for name in ("value", "ci_low", "ci_high"))
-                label = f"{metric} [{unit}]" if unit and statistic != "prob_negative" else str(metric)
                 if statistic == "prob_negative":
                     text = f"{value:.1%}  [{low:.1%}, {high:.1%}]"
                 else:
-                    text = (f"{format_value(value, shown_units)}  [{format_value(low, shown_units)}, "
-                            f"{format_value(high, shown_units)}]")
+                    text = f"{format_value(value, units)}  [{format_value(low, units)}, {format_value(high, units)}]"
                 rows.setdefault(str(statistic), {})[label] = text
         table = pd.DataFrame(rows).T
         undefined = summary["n_undefined"].sel(site=site)
