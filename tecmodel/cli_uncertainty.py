@@ -131,7 +131,8 @@ def montecarlo_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--restart", action="store_true", help="start the store afresh")
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--scheduler", default=None, metavar="ADDRESS", help="run on this dask scheduler")
-    where.add_argument("--workers", type=int, default=None, metavar="K", help="run on a local dask cluster of K workers")
+    where.add_argument("--workers", type=int, default=None, metavar="K",
+                       help="run on a local dask cluster of K workers")
     parser.add_argument("--tolerance", type=float, default=None, metavar="HALF_WIDTH",
                         help="stop once the confidence half-width of the statistic is at most this")
     parser.add_argument("--tolerance-metric", default="npv", help="metric of --tolerance (default: npv)")

@@ -34,7 +34,12 @@ from typing import Annotated, Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, ValidationError, create_model
 
-from .distributions import Distribution, correlation_problems, expanded_correlation, parse_distribution
+from .distributions import (
+    Distribution,
+    correlation_problems,
+    expanded_correlation,
+    parse_distribution,
+)
 from .errors import InputError, Problem
 from .registry import (
     CASE_GROUPS,

@@ -215,7 +215,7 @@ def monte_carlo(case: Case, n: int = 100_000, seed: int = 0, sampler: str = "sob
         raise RuntimeError(f"blocks {missing[:5]} were not evaluated")
     used = bounds[used_blocks - 1][1]
     samples = sink.dataset(used)
-    summary = summarise(samples, SUMMARY_METRICS, confidence)
+    summary = summarise(sink.metrics(used), SUMMARY_METRICS, confidence)
     summary.attrs.update(case=case.name, n=used, n_requested=n, seed=seed, sampler=sampler,
                          stopped_early=int(used < n), chunk_size=chunk_size, block_size=block_size,
                          parameters=list(plan.parameters))
@@ -466,23 +466,35 @@ class _MemorySink:
 
     def write(self, blocks: Sequence[int], output: Mapping[str, np.ndarray]) -> None:
         start, stop = _sample_range(self.layout, blocks)
-        for name, values in output.items():
-            self.arrays[name][start:stop] = values
+        for name, array in self.arrays.items():
+            array[start:stop] = output[name]
 
     def column(self, metric: str, site: str, stop: int) -> np.ndarray:
         return self.arrays[metric][:stop, self.layout.sites.index(site)]
 
     def dataset(self, stop: int) -> xr.Dataset:
+        """Every per-sample variable of the first `stop` samples."""
         return _dataset(self.layout, {name: array[:stop] for name, array in self.arrays.items()}, stop)
+
+    def metrics(self, stop: int) -> xr.Dataset:
+        """The summarised metrics of the first `stop` samples (in memory)."""
+        layout = _Layout(self.layout.sites, {name: self.layout.variables[name] for name in SUMMARY_METRICS},
+                         self.layout.n, self.layout.block_size)
+        return _dataset(layout, {name: self.arrays[name][:stop] for name in SUMMARY_METRICS}, stop)
 
 
 class _ZarrSink(_MemorySink):
-    """Per-sample results written to a zarr store block by block, and kept in memory."""
+    """Per-sample results written to a zarr store block by block.
 
-    def __init__(self, layout: _Layout, group):
+    Only the summarised metrics stay in memory (about 32 bytes per sample and site); the
+    samples of the result are read lazily from the store.
+    """
+
+    def __init__(self, layout: _Layout, group, path: Path):
         self.layout = layout
         self.group = group
-        self.arrays = {name: np.asarray(group[name][...]) for name in layout.variables}
+        self.path = path
+        self.arrays = {name: np.asarray(group[name][...]) for name in SUMMARY_METRICS}
         self._done = {int(b) for b in np.flatnonzero(np.asarray(group["block_done"][...]))}
 
     @classmethod
@@ -499,10 +511,18 @@ class _ZarrSink(_MemorySink):
                                               "replace it", str(path)))
         if existing is None or existing != fingerprint or overwrite:
             _create_store(path, layout, fingerprint)
-        return cls(layout, zarr.open_group(str(path), mode="r+"))
+        return cls(layout, zarr.open_group(str(path), mode="r+"), path)
 
     def done_blocks(self) -> set[int]:
         return set(self._done)
+
+    def dataset(self, stop: int) -> xr.Dataset:
+        """The store's per-sample variables of the first `stop` samples, loaded lazily (dask)."""
+        stored = xr.open_zarr(self.path, consolidated=False)
+        samples = stored[list(self.layout.variables)].isel(sample=slice(0, stop))
+        samples = samples.assign_coords(sample=np.arange(stop), site=list(self.layout.sites))
+        samples.attrs = {}
+        return samples
 
     def write(self, blocks: Sequence[int], output: Mapping[str, np.ndarray]) -> None:
         super().write(blocks, output)
@@ -547,7 +567,7 @@ def _create_store(path: Path, layout: _Layout, fingerprint: dict[str, Any]) -> N
         for name, (dims, units, dtype) in layout.variables.items():
             chunks = (layout.block_size,) + ((len(layout.sites),) if len(dims) > 1 else ())
             group.create_array(name, shape=_shape(layout, dims), chunks=chunks, dtype=dtype, fill_value=_fill(dtype),
-                               dimension_names=list(dims), attributes={"units": units})
+                               dimension_names=list(dims), attributes=_attributes(name, units))
         blocks = len(block_bounds(layout.n, layout.block_size))
         group.create_array("block_done", shape=(blocks,), chunks=(1,), dtype="u1", fill_value=0,
                            dimension_names=["block"], attributes={"units": "1"})
@@ -565,16 +585,16 @@ def _sample_range(layout: _Layout, blocks: Sequence[int]) -> tuple[int, int]:
     return blocks[0] * layout.block_size, min(layout.n, (blocks[-1] + 1) * layout.block_size)
 
 
-def _dataset(layout: _Layout, arrays: Mapping[str, np.ndarray], stop: int) -> xr.Dataset:
+def _attributes(name: str, units: str) -> dict[str, str]:
     from .registry import REGISTRY
 
-    variables = {}
-    for name, (dims, units, _) in layout.variables.items():
-        if name in REGISTRY:
-            long_name = f"Sampled input: {REGISTRY[name].description}"
-        else:
-            long_name = METRIC_ATTRS[name][1]
-        variables[name] = xr.Variable(dims, arrays[name], {"units": units, "long_name": long_name})
+    long_name = f"Sampled input: {REGISTRY[name].description}" if name in REGISTRY else METRIC_ATTRS[name][1]
+    return {"units": units, "long_name": long_name}
+
+
+def _dataset(layout: _Layout, arrays: Mapping[str, np.ndarray], stop: int) -> xr.Dataset:
+    variables = {name: xr.Variable(dims, arrays[name], _attributes(name, units))
+                 for name, (dims, units, _) in layout.variables.items()}
     return xr.Dataset(variables, coords={"sample": np.arange(stop), "site": list(layout.sites)})
 
 

@@ -35,7 +35,13 @@ from dataclasses import dataclass
 import numpy as np
 import xarray as xr
 
-from .distributions import Distribution, copula_factor, correlate_uniforms, expanded_correlation, implied_distribution
+from .distributions import (
+    Distribution,
+    copula_factor,
+    correlate_uniforms,
+    expanded_correlation,
+    implied_distribution,
+)
 from .errors import InputError, Problem
 from .inputs import Case
 from .registry import PARAMETERS, Parameter, resolve, unknown_parameter_message

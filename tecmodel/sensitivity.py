@@ -313,8 +313,8 @@ def _check_metrics(metrics: Sequence[str]) -> list[str]:
         raise InputError(Problem("metrics", "expected at least one metric", metrics))
     for index, name in enumerate(metrics):
         if name not in METRIC_ATTRS or name == "irr_status":
-            raise InputError(Problem(f"metrics[{index}]", f"expected one of {', '.join(m for m in METRIC_ATTRS if m != 'irr_status')}",
-                                     name))
+            known = ", ".join(m for m in METRIC_ATTRS if m != "irr_status")
+            raise InputError(Problem(f"metrics[{index}]", f"expected one of {known}", name))
     return metrics
 
 

@@ -18,11 +18,19 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 from scipy.stats import qmc
 
 import tecmodel
-from tecmodel.distributions import Distribution, parse_distribution
+from tecmodel.distributions import (
+    Distribution,
+    copula_factor,
+    correlate_uniforms,
+    correlation_problems,
+    parse_distribution,
+)
 from tecmodel.errors import InputError
 from tecmodel.inputs import case_from_data, read_yaml
 from tecmodel.sampling import block_seed, sampling_plan, unit_block
@@ -91,7 +99,8 @@ def _error(data, file="case.yaml") -> InputError:
     ({"type": "normal", "mean": 60, "std": 0}, "power.market_price.distribution.std", "expected a positive number"),
     ({"type": "normal", "mean": 60, "std": 200}, "power.market_price.distribution",
      "outside the parameter's bounds [0, 1000] EUR/MWh; use a truncated_normal"),
-    ({"type": "uniform", "low": 70, "high": 80}, "power.market_price.distribution", "does not contain the base value 60"),
+    ({"type": "uniform", "low": 70, "high": 80}, "power.market_price.distribution",
+     "does not contain the base value 60"),
     ({"type": "pert", "low": 50, "mode": 60, "high": 70, "shape": -1}, "power.market_price.distribution.shape",
      "expected a positive number"),
 ])
@@ -225,3 +234,45 @@ def test_distributions_leave_deterministic_results_unchanged(base_result):
     plain = tecmodel.evaluate(case_from_data(data, file="plain"))
     for name in ("npv", "irr", "lcoc", "payback_year"):
         np.testing.assert_array_equal(plain.metrics[name].values, base_result.metrics[name].values)
+
+
+# --------------------------------------------------------------------------- properties
+
+bounded_specs = st.tuples(st.floats(-100, 100), st.floats(0.01, 100), st.floats(0, 1), st.floats(0.1, 20)).flatmap(
+    lambda t: st.sampled_from([
+        {"type": "uniform", "low": t[0], "high": t[0] + t[1]},
+        {"type": "triangular", "low": t[0], "mode": t[0] + t[2] * t[1], "high": t[0] + t[1]},
+        {"type": "pert", "low": t[0], "mode": t[0] + t[2] * t[1], "high": t[0] + t[1], "shape": t[3]},
+        {"type": "beta", "alpha": t[3], "beta": 1 + t[2], "low": t[0], "high": t[0] + t[1]},
+        {"type": "truncated_normal", "mean": t[0] + t[2] * t[1], "std": t[3], "low": t[0], "high": t[0] + t[1]},
+    ]))
+
+
+@settings(max_examples=40, deadline=None)
+@given(spec=bounded_specs)
+def test_quantiles_are_monotone_and_inside_the_stated_range(spec):
+    distribution, problems = _parse(spec)
+    assert not problems
+    values = distribution.ppf(np.linspace(0, 1, 201))
+    assert np.all(np.diff(values) >= 0)
+    width = spec["high"] - spec["low"]
+    assert values[0] >= spec["low"] - 1e-9 * width and values[-1] <= spec["high"] + 1e-9 * width
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), size=st.integers(2, 5))
+def test_random_consistent_matrices_are_accepted_and_keep_uniform_marginals(seed, size):
+    """A random correlation matrix (normalised A A^T) passes the checks after its Spearman
+    conversion; the copula keeps every column uniform (Kolmogorov-Smirnov against U(0, 1))."""
+    rng = np.random.default_rng(seed)
+    factor = rng.normal(size=(size, size + 2))
+    covariance = factor @ factor.T
+    scale = np.sqrt(np.diag(covariance))
+    pearson = covariance / np.outer(scale, scale)
+    spearman = np.round(6 / np.pi * np.arcsin(pearson / 2), 12)  # inverse of 2 sin(pi rho / 6)
+    np.fill_diagonal(spearman, 1.0)
+    spearman = (spearman + spearman.T) / 2
+    assert correlation_problems(spearman.tolist(), [f"p{i}" for i in range(size)]) == []
+    uniforms = correlate_uniforms(rng.random((2000, size)), copula_factor(spearman))
+    for column in uniforms.T:
+        assert stats.kstest(column, "uniform").pvalue > 1e-4

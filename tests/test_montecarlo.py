@@ -76,7 +76,8 @@ def test_samples_are_the_model_at_the_sampled_inputs(reference, base_case):
     for name in reference.samples.data_vars:
         if name in tecmodel.REGISTRY:
             value = row[name]
-            overrides[name] = float(value) if value.ndim == 0 else {"fluidstack_fr": float(value.sel(site="fluidstack_fr"))}
+            site_value = {"fluidstack_fr": float(value.sel(site="fluidstack_fr"))} if value.ndim else None
+            overrides[name] = site_value or float(value)
     alone = tecmodel.evaluate(base_case, overrides).metrics
     np.testing.assert_allclose(row["npv"].values, alone["npv"].values, rtol=1e-12)
 
@@ -322,3 +323,22 @@ def test_cvar_of_a_cost_is_the_mean_of_its_highest_values():
     """Worst 5 % of costs 1..100 are 96..100: mean 98 (the interval mirrors the one for 1..5)."""
     cvar, low, high = statistic_interval(np.arange(1.0, 101.0), "cvar5", higher_is_worse=True)
     assert cvar == 98.0 and cvar - low == pytest.approx(1.959963984540054 * math.sqrt(6.3 / 5))
+
+
+def test_progress_bar_only_when_asked(base_case, capsys):
+    monte_carlo(base_case, n=200, block_size=200, progress=False)
+    assert capsys.readouterr().err == ""
+    monte_carlo(base_case, n=200, block_size=200, progress=True)
+    assert "montecarlo base_10b" in capsys.readouterr().err
+
+
+def test_cli_on_a_scheduler_address(cluster, reference, tmp_path, capsys):
+    """`--scheduler ADDRESS` (here the in-process test cluster's) gives the in-process numbers."""
+    from tecmodel.cli import main
+
+    argv = ["montecarlo", str(BASE_FILE), "-n", str(N), "--seed", "11", "--block-size", str(BLOCK), "--out",
+            str(tmp_path), "--scheduler", cluster.scheduler.address]
+    assert main(argv) == 0
+    assert "on 2 dask worker(s)" in capsys.readouterr().out
+    with xr.open_dataset(tmp_path / "base_10b.montecarlo_samples.nc") as stored:
+        np.testing.assert_array_equal(stored["npv"].values, reference.samples["npv"].values)

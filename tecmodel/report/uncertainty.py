@@ -78,7 +78,8 @@ def convergence_text(dataset: xr.Dataset, metric: str = "npv", site: str | None 
             columns[(str(factor), index)] = [_index(v, h) for v, h in zip(values, halves, strict=True)]
     table = pd.DataFrame(columns, index=pd.Index(dataset["n"].values, name="N"))
     table.columns = pd.MultiIndex.from_tuples(table.columns, names=["factor", "index"])
-    return f"{dataset.attrs.get('case', '')}: convergence of the Sobol' indices of {metric} on {site}\n" + table.to_string()
+    head = f"{dataset.attrs.get('case', '')}: convergence of the Sobol' indices of {metric} on {site}"
+    return head + "\n" + table.to_string()
 
 
 def montecarlo_text(summary: xr.Dataset, sites: list[str] | None = None) -> str:
@@ -129,10 +130,11 @@ def tornado_text(dataset: xr.Dataset, metric: str = "npv", site: str | None = No
     rows = {}
     for factor in order:
         factor_units = str(dataset["factor_units"].sel(factor=factor).values)
-        inputs = [float(dataset[name].sel(factor=factor).dropna("site").isel(site=0))
-                  for name in ("input_low", "input_high")]
+        lows, highs = (dataset[name].sel(factor=factor).dropna("site").values for name in ("input_low", "input_high"))
+        shown = sorted({f"{low:.4g} / {high:.4g}" for low, high in zip(lows, highs, strict=True)},
+                       key=lambda text: float(text.split(" / ")[0]))
         rows[factor] = {
-            "input low / high": f"{inputs[0]:.4g} / {inputs[1]:.4g} {factor_units}",
+            "input low / high": f"{'; '.join(shown)} {factor_units}",
             "low": format_value(float(dataset["low"].sel(factor=factor, metric=metric, site=site)), units),
             "high": format_value(float(dataset["high"].sel(factor=factor, metric=metric, site=site)), units),
         }
