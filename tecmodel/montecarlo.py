@@ -33,6 +33,7 @@ import json
 import math
 import os
 import sys
+import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -393,10 +394,10 @@ def _run_on_client(client: Any, task: _Task, todo: list[list[int]], stopper: _St
         max_in_flight = 2 * threads
     task_future = client.scatter(task, broadcast=True)
     pending = iter(todo)
-    token = hashlib.sha256(repr((task.seed, task.sampler, task.n, task.block_size)).encode()).hexdigest()[:12]
+    run = uuid.uuid4().hex[:12]  # keys unique to this run: a cluster never hands back another study's chunk
 
     def submit(blocks: list[int]):
-        return client.submit(evaluate_blocks, task_future, blocks, key=f"tecmodel-montecarlo-{token}-{blocks[0]}",
+        return client.submit(evaluate_blocks, task_future, blocks, key=f"tecmodel-montecarlo-{run}-{blocks[0]}",
                              pure=False)
 
     futures = {}
