@@ -70,7 +70,10 @@ def straight_line_depreciation(additions: np.ndarray, life: np.ndarray) -> np.nd
     """
     n_years = additions.shape[0]
     cumulative = np.zeros((n_years + 1,) + additions.shape[1:])
-    np.cumsum(additions, axis=0, out=cumulative[1:])
+    # Running total year by year: whole-slice additions (numpy's cumsum along axis 0 walks
+    # the year axis innermost, with a stride of the whole slice).
+    for year in range(n_years):
+        cumulative[year + 1] = cumulative[year] + additions[year]
     life = np.broadcast_to(np.asarray(life, dtype=float), additions.shape[1:])
     lives = np.unique(life)
     if lives.size == 1:  # one life for every series: the window is a slice
