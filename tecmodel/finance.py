@@ -26,7 +26,7 @@ import xarray as xr
 
 from .cube import CashFlows, _aligned
 from .irr import IRR_STATUS, irr
-from .tax_kernels import breakeven_factors, tax_schedule
+from .kernels import breakeven_factors, tax_schedule
 from .timeline import integer_power, ordered_sum, year_total
 
 #: Asset class -> (registry parameter holding its tax life or None if not depreciated, label)
@@ -70,7 +70,10 @@ def straight_line_depreciation(additions: np.ndarray, life: np.ndarray) -> np.nd
     """
     n_years = additions.shape[0]
     cumulative = np.zeros((n_years + 1,) + additions.shape[1:])
-    np.cumsum(additions, axis=0, out=cumulative[1:])
+    # Running total year by year: whole-slice additions (numpy's cumsum along axis 0 walks
+    # the year axis innermost, with a stride of the whole slice).
+    for year in range(n_years):
+        cumulative[year + 1] = cumulative[year] + additions[year]
     life = np.broadcast_to(np.asarray(life, dtype=float), additions.shape[1:])
     lives = np.unique(life)
     if lives.size == 1:  # one life for every series: the window is a slice
@@ -138,7 +141,7 @@ def loss_carry_forward_tax(profit: np.ndarray, rate, offset_fixed, offset_share)
     In year t with profit P_t before loss relief and carried-forward losses L:
     relief = min(L, P_t, fixed + share * max(P_t - fixed, 0)) if P_t > 0, else 0;
     tax = rate * (P_t - relief); losses carried to the next year: L - relief + max(-P_t, 0).
-    The rule is implemented once, in ``tecmodel.tax_kernels._tax_step``.
+    The rule is implemented once, in ``tecmodel.kernels._tax_step``.
 
     Parameters
     ----------
@@ -344,7 +347,7 @@ def breakeven_revenue_factor(pre_tax_pv: np.ndarray, revenue_pv: np.ndarray, pro
     NPV(m) = PV(pre-tax FCF) + (m - 1) PV(revenue) - PV(tax(profit + (m - 1) revenue)); it
     increases with m. Solved per series by safeguarded Newton (the tax derivative is carried
     through the loss carry-forward), starting from the pre-tax break-even, inside a bracket
-    (:func:`tecmodel.tax_kernels.breakeven_factors`).
+    (:func:`tecmodel.kernels.breakeven_factors`).
 
     Parameters
     ----------

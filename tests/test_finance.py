@@ -7,7 +7,7 @@ import numpy_financial as npf
 import pytest
 
 import tecmodel
-from tecmodel import finance, tax_kernels
+from tecmodel import finance, kernels
 from tecmodel.cube import item_total
 from tecmodel.finance import loss_carry_forward_tax, straight_line_depreciation
 
@@ -58,9 +58,9 @@ def test_breakeven_slope_matches_finite_difference():
     for group in range(groups):
         factor = 1.0 + 0.3 * rng.standard_normal()
         args = (profit, revenue, discount, pre_tax_pv, revenue_pv, *tax)
-        _, slope = tax_kernels._npv_and_slope(factor, group, *args)
-        up, _ = tax_kernels._npv_and_slope(factor + step, group, *args)
-        down, _ = tax_kernels._npv_and_slope(factor - step, group, *args)
+        _, slope = kernels._npv_and_slope(factor, group, *args)
+        up, _ = kernels._npv_and_slope(factor + step, group, *args)
+        down, _ = kernels._npv_and_slope(factor - step, group, *args)
         assert slope == pytest.approx((up - down) / (2 * step), rel=1e-5, abs=1e-2 * revenue_pv.sum())
 
 
