@@ -25,6 +25,38 @@ from .registry import ALIASES, PARAMETERS, REGISTRY
 defer_duck_array_imports()
 
 
+# --- uncertainty (issue 4): thin wrappers so `import tecmodel` stays light (SALib, dask, zarr
+# and tqdm are imported by the functions that use them)
+def sobol(case, factors=("energy_price", "utilisation", "chip_cost"), n=2**12, seed=0, second_order=True,
+          groups=None, **options):
+    """Sobol' sensitivity indices; see :func:`tecmodel.sensitivity.sobol`."""
+    from .sensitivity import sobol as _sobol
+
+    return _sobol(case, factors, n, seed, second_order, groups, **options)
+
+
+def sobol_convergence(case, factors=("energy_price", "utilisation", "chip_cost"), **options):
+    """Sobol' indices at increasing N; see :func:`tecmodel.sensitivity.sobol_convergence`."""
+    from .sensitivity import sobol_convergence as _convergence
+
+    return _convergence(case, factors, **options)
+
+
+def tornado(case, factors=("energy_price", "utilisation", "chip_cost"), metrics=("npv", "irr", "lcoc"), **options):
+    """One-at-a-time low/high sensitivities; see :func:`tecmodel.sensitivity.tornado`."""
+    from .sensitivity import tornado as _tornado
+
+    return _tornado(case, factors, metrics, **options)
+
+
+def monte_carlo(case, n=100_000, seed=0, sampler="sobol", **options):
+    """A Monte Carlo study; see :func:`tecmodel.montecarlo.monte_carlo`."""
+    from .montecarlo import monte_carlo as _monte_carlo
+
+    return _monte_carlo(case, n, seed, sampler, **options)
+# --- end uncertainty
+
+
 # --- the Excel report: openpyxl is imported when it is first called, never by `import tecmodel`
 def export_excel(results, path, sensitivity=None, tornado=None, monte_carlo=None):
     """Write the live Excel report of results; see :func:`tecmodel.report.excel.export_excel`."""
@@ -34,4 +66,4 @@ def export_excel(results, path, sensitivity=None, tornado=None, monte_carlo=None
 
 
 __all__ = ["__version__", "InputError", "Case", "load_case", "Result", "evaluate", "ALIASES",
-           "PARAMETERS", "REGISTRY", "export_excel"]
+           "PARAMETERS", "REGISTRY", "sobol", "sobol_convergence", "tornado", "monte_carlo", "export_excel"]

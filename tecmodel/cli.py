@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from . import cli_uncertainty
 from .errors import InputError
 
 EXIT_OK, EXIT_FAILURE, EXIT_INPUT = 0, 1, 2
@@ -131,6 +132,14 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Callab
     "validate": ("check case files and report every problem", _validate_arguments, command_validate),
     "report": ("write the live Excel report (and optionally the figures) of cases", _report_arguments,
                command_report),
+    # --- uncertainty (issue 4): tecmodel/cli_uncertainty.py
+    "sobol": ("Sobol' sensitivity indices of NPV, IRR, LCOC (SALib); write <out>/<case>.sobol.nc",
+              cli_uncertainty.sobol_arguments, cli_uncertainty.command_sobol),
+    "montecarlo": ("Monte Carlo study: summary with confidence intervals; chunked, resumable, dask-ready",
+                   cli_uncertainty.montecarlo_arguments, cli_uncertainty.command_montecarlo),
+    "tornado": ("one-at-a-time low/high sensitivities of the headline metrics",
+                cli_uncertainty.tornado_arguments, cli_uncertainty.command_tornado),
+    # --- end uncertainty
 }
 
 

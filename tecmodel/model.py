@@ -20,8 +20,8 @@ import pandas as pd
 import xarray as xr
 
 from .components import ComponentResult, chips, construction, cooling, operations, power, revenue
-from .cube import assemble_cube, item_total
-from .finance import PORTFOLIO, apply_tax, compute_metrics, with_portfolio
+from .cube import CashFlows
+from .finance import PORTFOLIO, TaxAccounts, apply_tax, compute_metrics, with_portfolio
 from .inputs import Case
 from .parameters import parameter_dataset
 from .timeline import VariableView, build_timeline
@@ -100,9 +100,9 @@ class Result:
     parameters : xarray.Dataset
         The parameter values used (registry units).
     timeline : xarray.Dataset
-    cube : xarray.DataArray
-        Cash flows (item, year, site[, sample]) [EUR], inflows positive, tax included.
-    finance : xarray.Dataset
+    cash_flows : CashFlows
+        Every line item [EUR], each at its own shape, tax included: the builder the metrics read.
+    tax_accounts : TaxAccounts
         Depreciation, taxable income, loss carry-forward and tax.
     quantities : xarray.Dataset
         Physical quantities (MW, accelerators, MWh, GPU-hours, water).
@@ -113,19 +113,30 @@ class Result:
     case: Case
     parameters: xr.Dataset
     timeline: xr.Dataset
-    cube: xr.DataArray
-    finance: xr.Dataset
+    cash_flows: CashFlows
+    tax_accounts: TaxAccounts
     quantities: xr.Dataset
     metrics: xr.Dataset
 
     def __repr__(self) -> str:
-        extra = {dim: size for dim, size in self.cube.sizes.items() if dim not in ("item", "year", "site")}
+        extra = {dim: size for dim, size in zip(self.cash_flows.dims, self.cash_flows.shape)
+                 if dim not in ("year", "site")}
         return f"Result(case={self.case.name!r}, sites={list(self.case.site_names)!r}, extra_dims={extra})"
+
+    @cached_property
+    def cube(self) -> xr.DataArray:
+        """Cash flows (item, year, site[, sample]) [EUR], inflows positive, tax included."""
+        return self.cash_flows.to_cube()
+
+    @cached_property
+    def finance(self) -> xr.Dataset:
+        """Depreciation by asset class, taxable income, loss relief and pool, tax [EUR]."""
+        return self.tax_accounts.to_dataset()
 
     @property
     def free_cash_flow(self) -> xr.DataArray:
         """Unlevered free cash flow (year, site incl. portfolio[, sample]) [EUR]."""
-        flow = with_portfolio(item_total(self.cube))
+        flow = with_portfolio(self.cash_flows.total())
         flow.attrs = {"units": "EUR", "long_name": "Unlevered free cash flow"}
         return flow
 
@@ -179,7 +190,6 @@ def evaluate(case: Case, overrides: Mapping[str, Any] | None = None) -> Result:
     params = parameter_dataset(case, overrides)
     timeline = build_timeline(case, params)
     outputs = run_components(params, timeline)
-    cube = assemble_cube(outputs.items)
-    cube, finance = apply_tax(cube, outputs.additions, params)
-    metrics = compute_metrics(cube, finance, outputs.quantities, params, timeline)
-    return Result(case, params, timeline, cube, finance, outputs.quantities, metrics)
+    flows, accounts = apply_tax(CashFlows(outputs.items), outputs.additions, params)
+    metrics = compute_metrics(flows, accounts, outputs.quantities, params, timeline)
+    return Result(case, params, timeline, flows, accounts, outputs.quantities, metrics)

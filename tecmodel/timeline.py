@@ -24,6 +24,7 @@ import numpy as np
 import xarray as xr
 
 from .inputs import Case
+from .kernels import integer_power_values
 
 HOURS_PER_YEAR = 8760.0
 #: Padding online year of a missing phase (sites with fewer phases than others): never online.
@@ -189,26 +190,6 @@ def vintages(timeline: xr.Dataset, life: xr.DataArray | float) -> xr.Dataset:
     return result
 
 
-def _integer_power_values(exponent: np.ndarray, base: np.ndarray) -> np.ndarray:
-    """numpy kernel of :func:`integer_power` (arguments already broadcast by name)."""
-    exponent, base = np.broadcast_arrays(np.asarray(exponent), np.asarray(base, dtype=float))
-    powers = np.abs(exponent)
-    if not np.array_equal(powers, np.round(powers)):
-        raise ValueError("integer_power needs whole-number exponents")
-    remaining = powers.astype(np.int64)
-    square = np.array(base, dtype=float)
-    result = np.ones_like(square)
-    while True:
-        odd = (remaining & 1).astype(bool)
-        result = np.where(odd, result * square, result)
-        remaining >>= 1
-        if not remaining.any():
-            break
-        square = square * square
-    with np.errstate(divide="ignore"):
-        return np.where(exponent < 0, 1.0 / result, result)
-
-
 def integer_power(base, exponent):
     """``base ** exponent`` for whole-number exponents, by repeated squaring [1].
 
@@ -237,7 +218,7 @@ def integer_power(base, exponent):
     """
     # The exponent's dims come first (years before sites before samples), keeping ``sample``
     # last; apply_ufunc broadcasts DataArrays, Variables and scalars alike.
-    result = xr.apply_ufunc(_integer_power_values, exponent, base)
+    result = xr.apply_ufunc(integer_power_values, exponent, base)
     return result if isinstance(result, (xr.DataArray, xr.Variable)) else xr.DataArray(result)
 
 

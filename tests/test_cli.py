@@ -66,6 +66,18 @@ def test_output_folder_whose_parent_is_missing(tmp_path, capsys):
     assert "does not exist" in capsys.readouterr().err
 
 
+def test_output_folder_that_is_a_file_or_under_a_file(tmp_path, capsys):
+    """A results folder that is a file, or inside one, cannot be written: exit 2, and the file
+    is left as it was."""
+    blocker = tmp_path / "results"
+    blocker.write_text("keep me")
+    assert main(["run", str(TOY_FILE), "--out", str(blocker)]) == 2
+    assert "is a file" in capsys.readouterr().err
+    assert main(["run", str(TOY_FILE), "--out", str(blocker / "inside")]) == 2
+    assert "cannot be created" in capsys.readouterr().err
+    assert blocker.read_text() == "keep me"
+
+
 def test_unknown_option_exits_2(capsys):
     assert main(["run", "--bogus"]) == 2
     assert "unrecognized arguments" in capsys.readouterr().err

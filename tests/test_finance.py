@@ -7,7 +7,8 @@ import numpy_financial as npf
 import pytest
 
 import tecmodel
-from tecmodel import finance, tax_kernels
+from tecmodel import finance, kernels
+from tecmodel.cube import item_total
 from tecmodel.finance import loss_carry_forward_tax, straight_line_depreciation
 
 
@@ -57,9 +58,9 @@ def test_breakeven_slope_matches_finite_difference():
     for group in range(groups):
         factor = 1.0 + 0.3 * rng.standard_normal()
         args = (profit, revenue, discount, pre_tax_pv, revenue_pv, *tax)
-        _, slope = tax_kernels._npv_and_slope(factor, group, *args)
-        up, _ = tax_kernels._npv_and_slope(factor + step, group, *args)
-        down, _ = tax_kernels._npv_and_slope(factor - step, group, *args)
+        _, slope = kernels._npv_and_slope(factor, group, *args)
+        up, _ = kernels._npv_and_slope(factor + step, group, *args)
+        down, _ = kernels._npv_and_slope(factor - step, group, *args)
         assert slope == pytest.approx((up - down) / (2 * step), rel=1e-5, abs=1e-2 * revenue_pv.sum())
 
 
@@ -135,13 +136,35 @@ def test_breakeven_above_lcoc_when_taxes_are_paid(base_result):
 
 
 def test_free_cash_flow_is_the_sum_of_the_cube(doubled_result):
-    """One cube: FCF is the item sum, the portfolio the site sum, and NPV its discounted total."""
+    """One cube: FCF is the item sum, the portfolio the site sum, and NPV its discounted total.
+
+    The stacked cube totals bit for bit like the rows it came from (one ordered-sum
+    definition); numpy's own sum over items adds in another order, so it agrees to rounding
+    (1e-14 of the largest flow)."""
     cube = doubled_result.cube
     fcf = doubled_result.free_cash_flow
-    np.testing.assert_array_equal(fcf.sel(site="fluidstack_fr").values, cube.sel(site="fluidstack_fr").sum("item").values)
-    # same sum in another order: equal to rounding (1e-14 of the largest flow)
+    site = dict(site="fluidstack_fr")
+    np.testing.assert_array_equal(fcf.sel(**site).values, item_total(cube).sel(**site).values)
     scale = float(np.abs(fcf).max())
+    np.testing.assert_allclose(fcf.sel(**site).values, cube.sel(**site).sum("item").values, rtol=0, atol=1e-14 * scale)
     np.testing.assert_allclose(fcf.sel(site="portfolio").values, cube.sum(("item", "site")).values,
                                rtol=0, atol=1e-14 * scale)
     cumulative = (fcf * 1.09 ** -(fcf["year"] - 2025)).cumsum("year")
     np.testing.assert_allclose(cumulative.isel(year=-1).values, doubled_result.metrics["npv"].values, rtol=1e-12)
+
+
+def test_straight_line_depreciation_uniform_and_per_series_lives_agree():
+    """The slice path (one life for all series) and the gather path (a life per series) are
+    the same formula: equal bit for bit when every series has the same life, including lives
+    longer than the horizon (nothing fully depreciated: 100 / 30 a year)."""
+    rng = np.random.default_rng(11)
+    additions = rng.uniform(0, 100, size=(21, 7))
+    for life in (1, 3, 21, 30):
+        uniform = straight_line_depreciation(additions, np.array(life))
+        # a second life on a padding column forces the per-series path for the real ones
+        padded = np.concatenate([additions, np.zeros((21, 1))], axis=1)
+        lives = np.array([life] * 7 + [life + 1])
+        per_series = straight_line_depreciation(padded, lives)[:, :7]
+        np.testing.assert_array_equal(uniform, per_series)
+    np.testing.assert_allclose(straight_line_depreciation(np.array([100.0, 0, 0]), np.array(30)),
+                               [100 / 30] * 3)

@@ -1,7 +1,7 @@
 """The Break-even sheet: the after-tax break-even GPU-hour price, by Newton's method.
 
 This module owns the sheet that solves for the factor m on every GPU-hour price that makes the
-after-tax NPV zero, as :func:`tecmodel.tax_kernels.breakeven_factors` does: from the pre-tax
+after-tax NPV zero, as :func:`tecmodel.kernels.breakeven_factors` does: from the pre-tax
 break-even, each iteration recomputes the tax with loss carry-forward and its derivative at the
 trial factor (:data:`tecmodel.report.excel.layout.BREAKEVEN_ROWS`) and steps
 m(k+1) = m(k) - NPV(m(k)) / NPV'(m(k)). The portfolio shares one factor across its sites.
@@ -32,7 +32,7 @@ def write_breakeven(context: Context, sheet) -> None:
 
     NPV(m) = PV(pre-tax cash flow) + (m - 1) PV(revenue) - PV(tax at profit + (m - 1) revenue);
     each iteration recomputes the tax schedule and its derivative at the trial factor, exactly
-    as :func:`tecmodel.tax_kernels.breakeven_factors` does; it starts from the pre-tax break-even.
+    as :func:`tecmodel.kernels.breakeven_factors` does; it starts from the pre-tax break-even.
     """
     put_text(sheet, "A1", "Break-even GPU-hour price", bold=True, size=14)
     put_text(

@@ -195,7 +195,7 @@ def expected_values(layout: WorkbookLayout, results: Sequence) -> dict[tuple[str
 
 def breakeven_values(result, owner: str) -> dict[tuple, Any]:
     """The Break-even sheet's iterations computed with the model's own tax step functions."""
-    from ...tax_kernels import _tax_step, _tax_step_slope
+    from ...kernels import _tax_step, _tax_step_slope
 
     cube, finance, params = result.cube, result.finance, result.parameters
     factors = model_series(result, result.case.site_names[0], ("discount_factor",))

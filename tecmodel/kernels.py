@@ -1,7 +1,14 @@
-"""Compiled per-series kernels of the corporate tax: the loss carry-forward and the break-even price.
+"""Compiled kernels: whole-number powers, and the corporate tax loops (carry-forward, break-even).
 
-This module owns the one implementation of the French loss carry-forward rule
-(:func:`_tax_step`) and the two loops built on it:
+This module owns the loops that numpy cannot express as whole-array operations without many
+passes over memory:
+
+- :func:`integer_power_values`: ``base ** exponent`` for whole-number exponents by repeated
+  squaring, element by element in one pass (the discounting, escalation and price-trend factors
+  of the whole model go through it);
+
+and the one implementation of the French loss carry-forward rule (:func:`_tax_step`) with the
+two loops built on it:
 
 - :func:`tax_schedule`: the tax of every year of every series (used by
   :func:`tecmodel.finance.loss_carry_forward_tax`);
@@ -156,6 +163,23 @@ def _breakeven(profit, revenue, discount, pre_tax_pv, revenue_pv, rate, offset_f
         converged[group] = done
 
 
+def _integer_power(exponent, base):
+    """base ** exponent for a whole-number exponent, by repeated squaring (scalar)."""
+    remaining = int(abs(exponent))
+    square = base
+    result = 1.0
+    while True:
+        if remaining & 1:
+            result = result * square
+        remaining >>= 1
+        if remaining == 0:
+            break
+        square = square * square
+    if exponent < 0:
+        return 1.0 / result if result != 0.0 else np.inf  # base 0: as numpy's 1 / 0
+    return result
+
+
 # Placeholders replaced by their compiled versions in _compiled(); the pure-Python bodies above
 # read these module globals, so the same source is what numba compiles.
 _prange = range
@@ -166,7 +190,7 @@ _npv = _npv_and_slope
 
 @cache
 def _compiled():
-    """Compile (or load from the on-disk cache) the kernels; returns (schedule, breakeven)."""
+    """Compile (or load from the on-disk cache) the kernels; returns (schedule, breakeven, power)."""
     global _prange, _step, _step_slope, _npv
     import numba
 
@@ -177,7 +201,28 @@ def _compiled():
     _prange = numba.prange
     schedule = numba.njit(parallel=True, **options)(_tax_schedule)
     breakeven = numba.njit(parallel=True, **options)(_breakeven)
-    return schedule, breakeven
+    power = numba.vectorize(["float64(float64, float64)"], cache=True)(_integer_power)
+    return schedule, breakeven, power
+
+
+def integer_power_values(exponent: np.ndarray, base: np.ndarray) -> np.ndarray:
+    """``base ** exponent`` elementwise for whole-number exponents [1] (numpy broadcasting).
+
+    Each element is computed by the same sequence of multiplications (repeated squaring, then
+    a reciprocal for a negative exponent) whatever the array around it, so a factor is
+    bit-identical for a series alone or stacked with others; numpy's ``power`` may take SIMD
+    paths that round the last bit differently with the array's length and alignment.
+
+    Raises
+    ------
+    ValueError
+        If an exponent is not a whole number.
+    """
+    exponent = np.asarray(exponent, dtype=np.float64)
+    if not np.array_equal(exponent, np.round(exponent)):
+        raise ValueError("integer_power needs whole-number exponents")
+    _, _, power = _compiled()
+    return power(exponent, np.asarray(base, dtype=np.float64))
 
 
 def _as_series(values, n_series: int) -> np.ndarray:
@@ -204,7 +249,7 @@ def tax_schedule(profit: np.ndarray, rate, offset_fixed, offset_share) -> tuple[
     profit = np.ascontiguousarray(profit, dtype=np.float64)
     n_series = profit.shape[0]
     outputs = tuple(np.empty_like(profit) for _ in range(4))
-    schedule, _ = _compiled()
+    schedule, _, _ = _compiled()
     schedule(profit, _as_series(rate, n_series), _as_series(offset_fixed, n_series),
              _as_series(offset_share, n_series), *outputs)
     return outputs
@@ -245,6 +290,6 @@ def breakeven_factors(profit: np.ndarray, revenue: np.ndarray, discount: np.ndar
                   for a in (pre_tax_pv, revenue_pv, rate, offset_fixed, offset_share)]
     factors = np.empty(shape[1])
     converged = np.empty(shape[1], dtype=np.bool_)
-    _, breakeven = _compiled()
+    _, breakeven, _ = _compiled()
     breakeven(*arrays, *per_series, float(tolerance), factors, converged)
     return factors, converged
