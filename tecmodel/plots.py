@@ -235,7 +235,13 @@ def sobol_bars(sobol: xr.Dataset, metric: str | None = None, site: str | None = 
         + (f", case {case}" if case else "")
         + f"; n = {sobol.attrs.get('n', '?')}"
     )
-    axes.set_ylim(bottom=min(0.0, float(np.nanmin(selected["S1"] - selected["S1_conf"]))), top=1.05)
+    upper = np.nanmax(
+        np.concatenate([selected[name] + selected[f"{name}_conf"] for name in ("S1", "ST")])
+    )
+    lower = np.nanmin(
+        np.concatenate([selected[name] - selected[f"{name}_conf"] for name in ("S1", "ST")])
+    )
+    axes.set_ylim(bottom=min(0.0, float(lower) - 0.02), top=max(1.05, float(upper) + 0.05))
     axes.axhline(0.0, color="black", linewidth=0.8)
     axes.grid(axis="y", alpha=0.3)
     axes.legend()
@@ -263,23 +269,24 @@ def tornado_chart(tornado: xr.Dataset, metric: str | None = None, site: str | No
     positions = np.arange(len(factors))
     axes.barh(positions, low[order] / scale, color="#c62828", label="factor at its low value")
     axes.barh(positions, high[order] / scale, color="#2e7d32", label="factor at its high value")
+    from .report.excel.uncertainty import tornado_input, tornado_input_unit
+
     for position, index in zip(positions, order, strict=True):
         for change, name in ((low[index], "input_low"), (high[index], "input_high")):
-            if name in tornado:
-                value = tornado[name].sel(factor=factors[index])
-                if "site" in value.dims:
-                    value = (
-                        value.sel(site=site) if site in value["site"].values else value.isel(site=0)
-                    )
-                axes.annotate(
-                    f"{float(value):g}",
-                    (change / scale, position),
-                    xytext=(4 if change >= 0 else -4, 0),
-                    textcoords="offset points",
-                    va="center",
-                    ha="left" if change >= 0 else "right",
-                    fontsize=8,
-                )
+            value = tornado_input(tornado, name, factors[index], site)
+            if value is None:
+                continue
+            input_unit = tornado_input_unit(tornado, factors[index])
+            text = f"{value:.1%}" if input_unit == "1" else f"{_compact(value)} {input_unit}"
+            axes.annotate(
+                text.strip(),
+                (change / scale, position),
+                xytext=(4 if change >= 0 else -4, 0),
+                textcoords="offset points",
+                va="center",
+                ha="left" if change >= 0 else "right",
+                fontsize=8,
+            )
     axes.set_yticks(positions, [factors[index] for index in order])
     axes.axvline(0.0, color="black", linewidth=0.8)
     axes.set_xlabel(f"Change of {_label(metric)} from its base of {base / scale:,.2f} [{unit}]")
@@ -287,10 +294,19 @@ def tornado_chart(tornado: xr.Dataset, metric: str | None = None, site: str | No
     axes.set_title(
         f"Tornado: {_label(metric)} ({site}), one factor at a time (labels: input values)"
     )
-    axes.margins(x=0.15)
+    axes.margins(x=0.35)
     axes.grid(axis="x", alpha=0.3)
     axes.legend(fontsize=9, loc="lower right")
     return figure
+
+
+def _compact(value: float) -> str:
+    """A number short enough to label a bar: 62,247 / 65.1 / 0.778."""
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    if abs(value) >= 10:
+        return f"{value:.1f}"
+    return f"{value:.3g}"
 
 
 def _label(metric: str) -> str:

@@ -426,3 +426,44 @@ def test_report_command_writes_the_workbook_and_the_figures(tmp_path, capsys):
     ]
     assert main(["report", str(TOY_FILE), "--xlsx", str(tmp_path / "toy.xls")]) == 2
     assert "ending in .xlsx" in capsys.readouterr().err
+
+
+def test_the_real_uncertainty_results_fill_the_sensitivity_and_monte_carlo_sheets(
+    tmp_path, base_case, base_result
+):
+    """tecmodel.sobol, tornado and monte_carlo (small studies of the EUR 10B case) go into the
+    workbook and the figures as they come: the tables hold their numbers."""
+    sobol = tecmodel.sobol(base_case, n=2**6, seed=1)
+    tornado = tecmodel.tornado(base_case)
+    monte_carlo = tecmodel.monte_carlo(base_case, n=256, seed=1)
+    workbook, _layout = build_workbook(
+        base_result, sensitivity=sobol, tornado=tornado, monte_carlo=monte_carlo
+    )
+    sensitivity = workbook["Sensitivity"]
+    table: dict = {}  # the chart data (NPV of the portfolio) comes first: S1 in column B
+    for row in range(1, 40):
+        table.setdefault(sensitivity[f"A{row}"].value, sensitivity[f"B{row}"].value)
+    for factor in sobol["factor"].values:
+        assert table[str(factor)] == pytest.approx(
+            float(sobol["S1"].sel(factor=factor, metric="npv", site=PORTFOLIO))
+        )
+    assert len(sensitivity._charts) == 2
+    sheet = workbook["Monte Carlo"]
+    rows = {
+        (sheet[f"A{r}"].value, sheet[f"B{r}"].value, sheet[f"C{r}"].value): sheet[f"D{r}"].value
+        for r in range(1, sheet.max_row + 1)
+    }
+    expected = float(
+        monte_carlo.summary["value"].sel(statistic="p50", metric="npv", site=PORTFOLIO)
+    )
+    assert rows[("npv", PORTFOLIO, "p50")] == pytest.approx(expected)
+    from tecmodel.plots import write_standard_plots
+
+    files = write_standard_plots(
+        base_result, tmp_path / "plots", sensitivity=sobol, tornado=tornado, monte_carlo=monte_carlo
+    )
+    assert {path.name for path in files} >= {
+        "sobol_base_10b.png",
+        "tornado_base_10b.png",
+        "npv_distribution_base_10b.png",
+    }

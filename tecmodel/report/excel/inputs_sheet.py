@@ -7,7 +7,6 @@ defined names of the live inputs, which come first in it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from ...registry import PARAMETERS
@@ -131,7 +130,7 @@ def write_inputs(context: Context, sheet) -> None:
             put_text(
                 sheet,
                 f"I{row}",
-                _describe_distribution(distribution)
+                _describe_distribution(distribution, parameter.unit)
                 if distribution
                 else (
                     "none (deterministic)" if parameter.samplable else "structural (not sampled)"
@@ -151,10 +150,11 @@ def write_inputs(context: Context, sheet) -> None:
     sheet.auto_filter.ref = f"A{header}:O{row - 1}"
 
 
-def _describe_distribution(distribution) -> str:
-    if isinstance(distribution, Mapping):
-        return ", ".join(f"{key}={value}" for key, value in distribution.items())
-    return str(distribution)
+def _describe_distribution(distribution, unit: str) -> str:
+    """E.g. ``pert(low=45000, mode=55000, high=70000) USD/accelerator; source: ...``."""
+    text = distribution.describe(unit) if hasattr(distribution, "describe") else str(distribution)
+    source = getattr(distribution, "source", None)
+    return f"{text}; source: {source}" if source else text
 
 
 def _parameter_format(unit: str) -> str:

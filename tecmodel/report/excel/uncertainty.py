@@ -7,8 +7,6 @@ tornado bar chart, histogram column chart).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import numpy as np
 import xarray as xr
 
@@ -181,25 +179,13 @@ def _write_tornado(context: Context, sheet, dataset: xr.Dataset, row: int) -> in
     order = sorted(
         factors, key=lambda f: abs(high[f] - low[f])
     )  # largest swing last = top of the chart
-    number_format = FORMAT_EUR if metric == "npv" else "0.0000"
-
-    def input_value(name: str, factor: str):
-        if name not in dataset:
-            return None
-        array = dataset[name].sel(factor=factor)
-        if "site" in array.dims:
-            array = array.sel(site=site) if site in array["site"].values else array.isel(site=0)
-        return float(array)
-
+    number_format = metric_format(metric_unit(dataset, metric))
     for factor in order:
         put_text(sheet, f"A{row}", factor)
         for index, name in enumerate(("input_low", "input_base", "input_high")):
-            put_value(sheet, f"{column(2 + index)}{row}", input_value(name, factor), "#,##0.00##")
-        unit = dataset["input_low"].attrs.get("units", "") if "input_low" in dataset else ""
-        units = (
-            dataset["input_low"].attrs.get("units_by_factor") if "input_low" in dataset else None
-        )
-        put_text(sheet, f"E{row}", units.get(factor, unit) if isinstance(units, Mapping) else unit)
+            value = tornado_input(dataset, name, factor, site)
+            put_value(sheet, f"{column(2 + index)}{row}", value, "#,##0.00##")
+        put_text(sheet, f"E{row}", tornado_input_unit(dataset, factor))
         put_value(sheet, f"F{row}", low[factor], number_format)
         put_value(sheet, f"G{row}", high[factor], number_format)
         put_value(sheet, f"H{row}", low[factor] - base, number_format)
@@ -215,7 +201,7 @@ def _write_tornado(context: Context, sheet, dataset: xr.Dataset, row: int) -> in
     chart.gapWidth = 40
     chart.title = f"Tornado: change of {metric} ({site}) from its base"
     chart.x_axis.title = "Factor"
-    chart.y_axis.title = f"Change of {metric} [{'EUR' if metric == 'npv' else ''}]"
+    chart.y_axis.title = f"Change of {metric} [{metric_unit(dataset, metric)}]"
     chart.add_data(
         Reference(sheet, min_col=8, max_col=9, min_row=header, max_row=row - 1),
         titles_from_data=True,
@@ -224,6 +210,47 @@ def _write_tornado(context: Context, sheet, dataset: xr.Dataset, row: int) -> in
     chart.height, chart.width = 8, 16
     sheet.add_chart(chart, f"L{header}")
     return max(row, header + 17)
+
+
+def metric_unit(dataset: xr.Dataset, metric: str) -> str:
+    """Unit of a metric in an uncertainty result: its ``units`` coordinate along ``metric``, or
+    the ``units`` attribute of the metric's samples."""
+    if "units" in dataset.coords and "metric" in dataset["units"].dims:
+        return str(dataset["units"].sel(metric=metric).values)
+    if metric in dataset.data_vars:
+        return str(dataset[metric].attrs.get("units", ""))
+    return ""
+
+
+def metric_format(unit: str) -> str:
+    """Number format of a metric by its unit: EUR in millions, rates in %, others as numbers."""
+    return {"EUR": FORMAT_EUR, "1/yr": "0.00%", "1": "0.00%", "year": "0.0"}.get(unit, "0.000")
+
+
+def tornado_input(dataset: xr.Dataset, name: str, factor: str, site: str) -> float | None:
+    """A factor's low, base or high input value of a tornado (``name``: ``input_low`` ...).
+
+    Site-level inputs are given per site (none for the portfolio): the value of `site`, or
+    of the first site that has one.
+    """
+    if name not in dataset:
+        return None
+    array = dataset[name].sel(factor=factor)
+    if "site" not in array.dims:
+        return float(array)
+    if site in array["site"].values and np.isfinite(float(array.sel(site=site))):
+        return float(array.sel(site=site))
+    finite = array.values[np.isfinite(array.values)]
+    return float(finite[0]) if finite.size else None
+
+
+def tornado_input_unit(dataset: xr.Dataset, factor: str) -> str:
+    """Unit of a tornado factor's input values (``factor_units`` coordinate, else attributes)."""
+    if "factor_units" in dataset.coords:
+        return str(dataset["factor_units"].sel(factor=factor).values)
+    if "input_low" in dataset:
+        return str(dataset["input_low"].attrs.get("units", ""))
+    return ""
 
 
 HISTOGRAM_BINS = 30
@@ -273,15 +300,17 @@ def write_monte_carlo(context: Context, sheet, monte_carlo: list) -> None:
                     put_text(sheet, f"B{row}", str(site))
                     put_text(sheet, f"C{row}", str(statistic))
                     share = statistic == "prob_negative"
-                    number_format = (
-                        "0.0%" if share else (FORMAT_EUR if metric == "npv" else "0.0000")
+                    unit = (
+                        "1"
+                        if share
+                        else metric_unit(summary, str(metric)) or units.get(str(metric), "")
                     )
+                    number_format = "0.0%" if share else metric_format(unit)
                     for index, name in enumerate(("value", "ci_low", "ci_high")):
                         value = float(
                             summary[name].sel(statistic=statistic, metric=metric, site=site)
                         )
                         put_value(sheet, f"{column(4 + index)}{row}", value, number_format)
-                    unit = "1" if share else units.get(str(metric), "")
                     put_text(sheet, f"G{row}", ("EUR m" if unit == "EUR" else unit))
                     row += 1
         if "n_valid" in summary:
