@@ -151,9 +151,9 @@ def allowed_difference(check, expected: float, results) -> float:
     return allowed
 
 
-def compare(recalculated: Path, layout, results) -> dict:
-    """Compare every formula cell; return counts and the largest relative difference."""
-    workbook = openpyxl.load_workbook(recalculated, data_only=True)
+def compare(workbook, layout, results) -> dict:
+    """Compare every formula cell of a recalculated workbook; return counts and the largest
+    differences (relative, and in their own terms for the two kinds of cell on a scale)."""
     expected = expected_values(layout, results)
     failures = []
     worst = {
@@ -220,7 +220,12 @@ def workbooks(tmp_path_factory, base_result, doubled_result):
         tecmodel.evaluate(result.case, overrides=case_overrides)
         for result, case_overrides in zip(results, overrides, strict=True)
     ]
+    recalculated = {
+        name: openpyxl.load_workbook(folder / "recalculated" / f"{name}.xlsx", data_only=True)
+        for name in ("base", "changed", "injected")
+    }
     return {
+        "recalculated": recalculated,
         "folder": folder,
         "layout": layout,
         "results": results,
@@ -233,12 +238,12 @@ def workbooks(tmp_path_factory, base_result, doubled_result):
 @pytest.mark.libreoffice
 def test_every_formula_cell_equals_the_model_at_the_written_inputs(workbooks):
     summary = compare(
-        workbooks["folder"] / "recalculated" / "base.xlsx",
+        workbooks["recalculated"]["base"],
         workbooks["layout"],
         workbooks["results"],
     )
     toy = compare(
-        workbooks["folder"] / "recalculated" / "injected.xlsx",
+        workbooks["recalculated"]["injected"],
         workbooks["toy_layout"],
         [workbooks["toy"]],
     )
@@ -254,7 +259,7 @@ def test_every_formula_cell_equals_the_model_after_changing_every_live_input(wor
     and put the sites into tax losses, so the loss carry-forward formulas are exercised."""
     assert set(CHANGED) == set(LIVE_PARAMETERS)
     summary = compare(
-        workbooks["folder"] / "recalculated" / "changed.xlsx",
+        workbooks["recalculated"]["changed"],
         workbooks["layout"],
         workbooks["changed_results"],
     )
@@ -268,10 +273,7 @@ def test_every_formula_cell_equals_the_model_after_changing_every_live_input(wor
 
 @pytest.mark.libreoffice
 def test_no_error_value_in_any_cell_after_recalculation(workbooks):
-    for name in ("base.xlsx", "changed.xlsx", "injected.xlsx"):
-        workbook = openpyxl.load_workbook(
-            workbooks["folder"] / "recalculated" / name, data_only=True
-        )
+    for name, workbook in workbooks["recalculated"].items():
         errors = [
             f"{sheet.title}!{cell.coordinate}={cell.value}"
             for sheet in workbook.worksheets
@@ -290,9 +292,7 @@ def test_no_error_value_in_any_cell_after_recalculation(workbooks):
 
 @pytest.mark.libreoffice
 def test_text_from_inputs_stays_text_after_recalculation(workbooks):
-    workbook = openpyxl.load_workbook(
-        workbooks["folder"] / "recalculated" / "injected.xlsx", data_only=True
-    )
+    workbook = workbooks["recalculated"]["injected"]
     values = {
         cell.value for sheet in workbook.worksheets for row in sheet.iter_rows() for cell in row
     }
