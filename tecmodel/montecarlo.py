@@ -624,7 +624,8 @@ class LocalClusterClient:
     """Context manager: a dask.distributed LocalCluster of `workers` single-threaded processes.
 
     The workers keep freed memory mapped (``MALLOC_TRIM_THRESHOLD_``), which the nanny would
-    otherwise reset (see the performance notes in docs/architecture.md).
+    otherwise reset (see the performance notes in docs/architecture.md), and run the compiled
+    kernels on one thread each (``NUMBA_NUM_THREADS=1``): the processes are the parallelism.
     """
 
     workers: int
@@ -636,8 +637,10 @@ class LocalClusterClient:
         import dask
         from distributed import Client, LocalCluster
 
+        # One compiled-kernel thread per worker process: the workers are the parallelism.
         environ = {"MALLOC_TRIM_THRESHOLD_": os.environ.get("MALLOC_TRIM_THRESHOLD_", "68719476736"),
-                   "MALLOC_MMAP_MAX_": os.environ.get("MALLOC_MMAP_MAX_", "0")}
+                   "MALLOC_MMAP_MAX_": os.environ.get("MALLOC_MMAP_MAX_", "0"),
+                   "NUMBA_NUM_THREADS": "1"}
         with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):
             self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=self.processes,
                                         dashboard_address=None)
