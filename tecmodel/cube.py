@@ -72,10 +72,24 @@ LINE_ITEMS: tuple[LineItem, ...] = (
     LineItem("construction_residual", "Residual value, facility, land and grid", "residual", "construction", True),
     LineItem("cooling_residual", "Residual value, cooling plant", "residual", "cooling", True),
     LineItem("corporate_tax", "Corporate income tax", "tax", "finance", False),
+    # Financing (tecmodel/financing.py): the equity cash flow is the sum of every row; the
+    # unlevered free cash flow the sum of every row but these.
+    LineItem("debt_drawdown", "Debt drawdowns funding capex", "financing", "financing", False),
+    LineItem("debt_drawdown_interest", "Debt drawdowns funding interest during construction", "financing",
+             "financing", False),
+    LineItem("debt_interest", "Interest (including interest capitalised during construction)", "financing",
+             "financing", False),
+    LineItem("debt_fees", "Debt fees (upfront and commitment)", "financing", "financing", False),
+    LineItem("debt_repayment", "Scheduled debt repayment", "financing", "financing", False),
+    LineItem("debt_repayment_at_horizon", "Debt outstanding at the horizon, repaid from the residual value",
+             "financing", "financing", False),
+    LineItem("interest_tax_shield", "Tax saved by deducting interest and fees", "financing", "financing", False),
 )
 ITEMS: dict[str, LineItem] = {item.name: item for item in LINE_ITEMS}
 #: Items computed by the finance layer on top of the components' items.
 FINANCE_ITEMS = ("corporate_tax",)
+#: Items computed by the financing layer (:mod:`tecmodel.financing`); category "financing".
+FINANCING_ITEMS = tuple(item.name for item in LINE_ITEMS if item.category == "financing")
 
 
 def assemble_cube(items: Mapping[str, xr.DataArray], order: tuple[LineItem, ...] = LINE_ITEMS) -> xr.DataArray:
@@ -143,9 +157,17 @@ def assemble_cube(items: Mapping[str, xr.DataArray], order: tuple[LineItem, ...]
 
 
 def item_mask(cube: xr.DataArray, *, category: str | tuple[str, ...] | None = None,
-              taxable: bool | None = None, exclude: tuple[str, ...] = ()) -> np.ndarray:
-    """Boolean mask over ``item``: rows of the given categories / tax treatment."""
+              taxable: bool | None = None, exclude: tuple[str, ...] = (),
+              component: str | tuple[str, ...] | None = None, names: tuple[str, ...] | None = None) -> np.ndarray:
+    """Boolean mask over ``item``: rows of the given categories / tax treatment / components / names.
+
+    ``exclude`` names categories to leave out.
+    """
     mask = np.ones(cube.sizes["item"], dtype=bool)
+    if component is not None:
+        mask &= np.isin(cube["component"].values, (component,) if isinstance(component, str) else component)
+    if names is not None:
+        mask &= np.isin(cube["item"].values, names)
     if category is not None:
         wanted = (category,) if isinstance(category, str) else category
         mask &= np.isin(cube["category"].values, wanted)
@@ -174,7 +196,8 @@ def item_total(cube: xr.DataArray, *, outflows_only: bool = False, **criteria) -
     outflows_only : bool
         Add only the negative part of each row (gross capex, for example).
     **criteria
-        ``category``, ``taxable``, ``exclude`` as in :func:`item_mask`; none: every row.
+        ``category``, ``taxable``, ``exclude``, ``component``, ``names`` as in :func:`item_mask`;
+        none: every row.
     """
     data = cube.values
     total = np.zeros(data.shape[1:])

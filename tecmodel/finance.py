@@ -423,7 +423,7 @@ def compute_metrics(cube: xr.DataArray, finance: xr.Dataset, quantities: xr.Data
         ``accelerators`` [accelerator], ``energy_mwh_per_year`` [MWh/yr],
         ``water_m3_per_year`` [m3/yr], ``gpu_hours_sold`` [GPU-hour] (over the horizon).
     """
-    free_cash_flow = with_portfolio(item_total(cube))
+    free_cash_flow = with_portfolio(item_total(cube, exclude=("financing",)))  # unlevered: no financing rows
     revenue = with_portfolio(item_total(cube, category="revenue"))
     costs = with_portfolio(item_total(cube, category=("opex", "capex", "residual")))
     gross_capex = with_portfolio(-item_total(cube, category="capex", outflows_only=True))
@@ -498,7 +498,7 @@ METRIC_ATTRS: dict[str, tuple[str, str]] = {
 def _breakeven_factor(cube: xr.DataArray, finance: xr.Dataset, params: xr.Dataset,
                       factors: xr.DataArray) -> xr.DataArray:
     """Break-even price factor per site and for the portfolio (sites taxed standalone)."""
-    pre_tax = item_total(cube, exclude=("tax",))
+    pre_tax = item_total(cube, exclude=("tax", "financing"))
     revenue = item_total(cube, category="revenue")
     profit = finance["taxable_income_before_losses"]
     dims = profit.dims

@@ -22,6 +22,7 @@ import xarray as xr
 from .components import ComponentResult, chips, construction, cooling, operations, power, revenue
 from .cube import assemble_cube, item_total
 from .finance import PORTFOLIO, apply_tax, compute_metrics, with_portfolio
+from .financing import apply_financing, equity_metrics
 from .inputs import Case
 from .parameters import parameter_dataset
 from .timeline import build_timeline
@@ -96,7 +97,10 @@ class Result:
     quantities : xarray.Dataset
         Physical quantities (MW, accelerators, MWh, GPU-hours, water).
     metrics : xarray.Dataset
-        Headline metrics over ``site`` (each site and ``"portfolio"``).
+        Headline metrics over ``site`` (each site and ``"portfolio"``), equity and debt metrics
+        included.
+    financing : xarray.Dataset or None
+        Debt tranches, CFADS, debt service and DSCR (see :mod:`tecmodel.financing`).
     """
 
     case: Case
@@ -106,6 +110,7 @@ class Result:
     finance: xr.Dataset
     quantities: xr.Dataset
     metrics: xr.Dataset
+    financing: xr.Dataset | None = None
 
     def __repr__(self) -> str:
         extra = {dim: size for dim, size in self.cube.sizes.items() if dim not in ("item", "year", "site")}
@@ -114,8 +119,15 @@ class Result:
     @property
     def free_cash_flow(self) -> xr.DataArray:
         """Unlevered free cash flow (year, site incl. portfolio[, sample]) [EUR]."""
-        flow = with_portfolio(item_total(self.cube))
+        flow = with_portfolio(item_total(self.cube, exclude=("financing",)))
         flow.attrs = {"units": "EUR", "long_name": "Unlevered free cash flow"}
+        return flow
+
+    @property
+    def equity_cash_flow(self) -> xr.DataArray:
+        """Equity cash flow (year, site incl. portfolio[, sample]) [EUR]: every row of the cube."""
+        flow = with_portfolio(item_total(self.cube))
+        flow.attrs = {"units": "EUR", "long_name": "Equity cash flow (free cash flow after financing)"}
         return flow
 
     @cached_property
@@ -170,5 +182,7 @@ def evaluate(case: Case, overrides: Mapping[str, Any] | None = None) -> Result:
     outputs = run_components(params, timeline)
     cube = assemble_cube(outputs.items)
     cube, finance = apply_tax(cube, outputs.additions, params)
+    cube, financing = apply_financing(cube, finance, params, case.tranches)
     metrics = compute_metrics(cube, finance, outputs.quantities, params, timeline)
-    return Result(case, params, timeline, cube, finance, outputs.quantities, metrics)
+    metrics = metrics.merge(equity_metrics(cube, financing, params, timeline))
+    return Result(case, params, timeline, cube, finance, outputs.quantities, metrics, financing)

@@ -105,13 +105,17 @@ def test_breakeven_above_lcoc_when_taxes_are_paid(base_result):
 
 
 def test_free_cash_flow_is_the_sum_of_the_cube(doubled_result):
-    """One cube: FCF is the item sum, the portfolio the site sum, and NPV its discounted total."""
-    cube = doubled_result.cube
+    """One cube: FCF is the sum of the non-financing items, the equity cash flow the sum of every
+    item, the portfolio the site sum, and NPV the discounted total of FCF."""
+    full_cube = doubled_result.cube
+    cube = full_cube.sel(item=full_cube["category"] != "financing")
     fcf = doubled_result.free_cash_flow
     np.testing.assert_array_equal(fcf.sel(site="fluidstack_fr").values, cube.sel(site="fluidstack_fr").sum("item").values)
     # same sum in another order: equal to rounding (1e-14 of the largest flow)
     scale = float(np.abs(fcf).max())
     np.testing.assert_allclose(fcf.sel(site="portfolio").values, cube.sum(("item", "site")).values,
                                rtol=0, atol=1e-14 * scale)
+    np.testing.assert_allclose(doubled_result.equity_cash_flow.sel(site="portfolio").values,
+                               full_cube.sum(("item", "site")).values, rtol=0, atol=1e-14 * scale)
     cumulative = (fcf * 1.09 ** -(fcf["year"] - 2025)).cumsum("year")
     np.testing.assert_allclose(cumulative.isel(year=-1).values, doubled_result.metrics["npv"].values, rtol=1e-12)
