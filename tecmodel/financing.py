@@ -504,7 +504,8 @@ def equity_metrics(cube: xr.DataArray, financing: xr.Dataset, params: xr.Dataset
     xarray.Dataset
         Over ``site`` (sites and ``"portfolio"``) and any extra dims: ``equity_npv`` [EUR] at
         ``financing.cost_of_equity``; ``equity_irr`` [1/yr] and ``equity_irr_status``; ``moic``
-        [1] (equity distributions / contributions, undiscounted); ``min_dscr``, ``average_dscr``
+        [1] (equity distributions / contributions, undiscounted; the portfolio's are the sums
+        of the sites', each site being its own company); ``min_dscr``, ``average_dscr``
         [1] and ``min_dscr_year`` [year] (NaN without debt service); ``debt_capacity``,
         ``debt_drawn`` (drawdowns incl. capitalised interest), ``peak_debt``, ``debt_at_horizon``
         [EUR]; ``financing_status`` [1] (bit flags, :data:`FINANCING_STATUS`).
@@ -512,8 +513,10 @@ def equity_metrics(cube: xr.DataArray, financing: xr.Dataset, params: xr.Dataset
     equity = with_portfolio(item_total(cube))
     factors = discount_factors(params["financing.cost_of_equity"], timeline["t"])
     rate, status = project_irr(equity)
-    contributions = year_total(np.maximum(-equity, 0.0))
-    distributions = year_total(np.maximum(equity, 0.0))
+    # Each site is its own company: the portfolio's equity goes in and comes out site by site.
+    site_equity = item_total(cube)
+    contributions = with_portfolio(year_total(np.maximum(-site_equity, 0.0)))
+    distributions = with_portfolio(year_total(np.maximum(site_equity, 0.0)))
     with np.errstate(divide="ignore", invalid="ignore"):
         moic = xr.where(contributions > 0, distributions / contributions, np.nan)
 

@@ -184,5 +184,5 @@ def evaluate(case: Case, overrides: Mapping[str, Any] | None = None) -> Result:
     cube, finance = apply_tax(cube, outputs.additions, params)
     cube, financing = apply_financing(cube, finance, params, case.tranches)
     metrics = compute_metrics(cube, finance, outputs.quantities, params, timeline)
-    metrics = metrics.merge(equity_metrics(cube, financing, params, timeline))
+    metrics = metrics.merge(equity_metrics(cube, financing, params, timeline), compat="override", join="exact")
     return Result(case, params, timeline, cube, finance, outputs.quantities, metrics, financing)
