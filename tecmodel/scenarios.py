@@ -165,7 +165,7 @@ def scenario_table(result, site: str = PORTFOLIO, metrics: Sequence[str] = HEADL
         raise ValueError("scenario_table() needs a result of evaluate_scenarios()")
     values = result.metrics.sel(site=site, drop=True).rename(scenario="case")
     table = _differences(values, reference=values["case"].values[0])
-    return comparison_table(table, metrics=metrics)
+    return comparison_table(table, metrics=metrics, absolute=False)
 
 
 # --------------------------------------------------------------------------- cases side by side
@@ -232,7 +232,7 @@ def compare(*cases, site: str = PORTFOLIO, reference: str | None = None) -> xr.D
     if reference not in names:
         raise InputError(Problem("reference", f"expected one of the compared cases {names}", reference))
     table = _differences(values, reference)
-    table.attrs.update(site=site, titles=[result.case.title for result in results])
+    table.attrs.update(site=site, titles=" | ".join(result.case.title for result in results))
     return table
 
 
@@ -255,11 +255,12 @@ def _differences(values: xr.Dataset, reference: str) -> xr.Dataset:
     return table
 
 
-def comparison_table(table: xr.Dataset, metrics: Sequence[str] = HEADLINE_METRICS) -> pd.DataFrame:
+def comparison_table(table: xr.Dataset, metrics: Sequence[str] = HEADLINE_METRICS, *,
+                     absolute: bool = True) -> pd.DataFrame:
     """A comparison (or scenario) dataset as display strings.
 
     Rows: metrics with display units; columns: the reference case, then each other case with
-    ``Δ`` (absolute difference) and ``Δ%`` (relative difference) columns.
+    ``Δ`` (absolute difference, if `absolute`) and ``Δ%`` (relative difference) columns.
     """
     from .report.text import display_unit, format_value
 
@@ -279,9 +280,10 @@ def comparison_table(table: xr.Dataset, metrics: Sequence[str] = HEADLINE_METRIC
                          for name in shown]
         if case == reference:
             continue
-        columns[f"Δ {case}"] = [_signed(format_value(float(table[f"{name}_difference"].sel(case=case)),
-                                                     table[name].attrs.get("units", "")))
-                                for name in shown]
+        if absolute:
+            columns[f"Δ {case}"] = [_signed(format_value(float(table[f"{name}_difference"].sel(case=case)),
+                                                         table[name].attrs.get("units", "")))
+                                    for name in shown]
         columns[f"Δ% {case}"] = [_percent(float(table[f"{name}_relative_difference"].sel(case=case)))
                                  if f"{name}_relative_difference" in table else "-" for name in shown]
     return pd.DataFrame(columns, index=labels)
