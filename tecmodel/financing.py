@@ -583,6 +583,11 @@ EQUITY_METRICS = tuple(EQUITY_METRIC_ATTRS)
 # --------------------------------------------------------------------------- diagnostics in words
 
 
+def _eur(amount: float) -> str:
+    """EUR amount in bn from EUR 1 bn, else in M."""
+    return f"EUR {amount / 1e9:,.2f} bn" if abs(amount) >= 1e9 else f"EUR {amount / 1e6:,.1f} M"
+
+
 def financing_notes(financing: xr.Dataset, tranches: Sequence[Tranche]) -> list[str]:
     """One sentence per finding of a deterministic structure: year and amount, never just a flag."""
     notes: list[str] = []
@@ -611,12 +616,12 @@ def financing_notes(financing: xr.Dataset, tranches: Sequence[Tranche]) -> list[
                                  f"debt at {tranche.target_dscr:.2f}x.")
                 elif lent < tranche.share * (1 - 1e-9):
                     notes.append(f"{site}: tranche {tranche.name} is sized by its {tranche.target_dscr:.2f}x DSCR target "
-                                 f"to {lent:.1%} of the funded capex (EUR {drawn / 1e9:,.2f} bn; up to "
+                                 f"to {lent:.1%} of the funded capex ({_eur(drawn)}; up to "
                                  f"{tranche.share:.0%} allowed).")
                 else:
                     notes.append(f"{site}: tranche {tranche.name} lends its full {tranche.share:.0%} of the funded "
-                                 f"capex (EUR {drawn / 1e9:,.2f} bn); its DSCR stays above the {tranche.target_dscr:.2f}x "
-                                 "target.")
+                                 f"capex ({_eur(drawn)}); where it repays, its DSCR is at or above the "
+                                 f"{tranche.target_dscr:.2f}x target.")
         service = row["debt_service"].values
         cfads = row["cfads"].values
         for year, flow, owed in zip(years, cfads, service, strict=True):

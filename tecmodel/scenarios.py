@@ -153,7 +153,12 @@ def evaluate_scenarios(case: Case, names: Sequence[str] | None = None, *,
     result = evaluate(case, {**changes, **extra})
     titles = {scenario.name: scenario.title for scenario in scenarios}
     labels = list(result.metrics["scenario"].values)
-    metrics = result.metrics.assign_coords(
+    # Metrics no scenario changes (e.g. capex under an energy shock) get the dimension too.
+    metrics = result.metrics.copy()
+    for name, variable in metrics.data_vars.items():
+        if "scenario" not in variable.dims:
+            metrics[name] = variable.expand_dims(scenario=labels).transpose(*variable.dims, "scenario")
+    metrics = metrics.assign_coords(
         scenario_title=("scenario", [titles.get(label, "The case as stated") for label in labels]))
     return replace(result, metrics=metrics)
 

@@ -342,13 +342,16 @@ def price_for_target_irr(result, target_irr: float, *, basis: str = "project") -
     factor, status = _solve_factor(result, npv_at_hurdle, low, high, scale, increasing=True)
     solution = xr.Dataset({"factor": factor, "status": status})
     solution["value"] = factor * levelised_price(result, rate)
-    full = _evaluate_at_factors(result, PRICE_PARAMETERS, factor)
-    checked = _pick(full.metrics, _sites(result))
-    irr_name = "equity_irr" if financing else "irr"
-    # Where the full model's IRR is not unique, the NPV at the hurdle (/ PV of revenue) must be zero.
-    flow = full.equity_cash_flow if financing else full.free_cash_flow
-    npv_residual = _pick(present_value(flow, factors), _sites(result)) / np.abs(scale)
-    residual = xr.where(checked[f"{irr_name}_status"] == 0, checked[irr_name] - target_irr, npv_residual)
+    if (status == SOLVED).any():
+        full = _evaluate_at_factors(result, PRICE_PARAMETERS, factor)
+        checked = _pick(full.metrics, _sites(result))
+        irr_name = "equity_irr" if financing else "irr"
+        # Where the full model's IRR is not unique, the NPV at the hurdle (/ PV of revenue) must be zero.
+        flow = full.equity_cash_flow if financing else full.free_cash_flow
+        npv_residual = _pick(present_value(flow, factors), _sites(result)) / np.abs(scale)
+        residual = xr.where(checked[f"{irr_name}_status"] == 0, checked[irr_name] - target_irr, npv_residual)
+    else:  # nothing to check
+        residual = xr.full_like(factor, np.nan)
     solution = _finish(result, solution, residual, IRR_CHECK_TOLERANCE)
     _label(solution, f"GPU-hour price for a {basis} IRR of {target_irr:.2%}", "EUR/GPU-hour",
            "1/yr", target_irr)
@@ -380,8 +383,11 @@ def breakeven_price(result, *, basis: str = "project") -> xr.Dataset:
     factor, status = _solve_factor(result, npv, low, high, scale, increasing=True)
     solution = xr.Dataset({"factor": factor, "status": status})
     solution["value"] = factor * levelised_price(result, rate)
-    checked = _pick(_evaluate_at_factors(result, PRICE_PARAMETERS, factor).metrics, _sites(result))
-    residual = checked["equity_npv" if financing else "npv"] / np.abs(scale)
+    if (status == SOLVED).any():
+        checked = _pick(_evaluate_at_factors(result, PRICE_PARAMETERS, factor).metrics, _sites(result))
+        residual = checked["equity_npv" if financing else "npv"] / np.abs(scale)
+    else:
+        residual = xr.full_like(factor, np.nan)
     solution = _finish(result, solution, residual, CHECK_TOLERANCE)
     _label(solution, f"Break-even GPU-hour price ({basis} NPV = 0)", "EUR/GPU-hour", "1", 0.0)
     return solution
@@ -495,8 +501,11 @@ def _linear_npv_solver(result, name: str, *, increasing: bool, description: str)
     portfolio_value = xr.where(same_base, base.isel(site=0, drop=True) * factor.sel(site=PORTFOLIO, drop=True), np.nan)
     solution["value"] = xr.concat([site_value, portfolio_value.expand_dims(site=[PORTFOLIO])],
                                   dim="site").transpose(*template.dims)
-    checked = _pick(_evaluate_at_factors(result, (parameter.name,), factor).metrics, sites)
-    residual = checked["npv"] / np.abs(scale)
+    if (status == SOLVED).any():
+        checked = _pick(_evaluate_at_factors(result, (parameter.name,), factor).metrics, sites)
+        residual = checked["npv"] / np.abs(scale)
+    else:
+        residual = xr.full_like(factor, np.nan)
     solution = _finish(result, solution, residual, CHECK_TOLERANCE)
     _label(solution, description, parameter.unit, "1", 0.0)
     return solution
