@@ -27,6 +27,12 @@ run: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest
 
+## benchmarks (not part of the tests): one line per figure, JSON under outputs/bench/
+bench: $(STAMP)
+	$(PY) -m benchmarks.bench_startup
+	$(PY) -m benchmarks.bench_model
+	$(PY) benchmarks/bench_irr.py
+
 ## regenerate inputs/README.md from the parameter registry and the bundled cases
 docs: $(STAMP)
 	$(PY) -m tecmodel.docs inputs/README.md

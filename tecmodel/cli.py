@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from . import cli_uncertainty
 from .errors import InputError
 
 EXIT_OK, EXIT_FAILURE, EXIT_INPUT = 0, 1, 2
@@ -47,16 +48,62 @@ def command_run(args) -> int:
     if duplicates:
         raise InputError(f"several cases are named {sorted(duplicates)}; their outputs would overwrite each "
                          "other (expected distinct case names)")
+    results = []
     for case in cases:
         started = time.perf_counter()
         result = evaluate(case)
+        results.append(result)
         scenario_lines, extra_files = _scenario_outputs(case)
         folder = write_case_outputs(result, out / case.name, extra_files=extra_files)
         if not args.quiet:
             print(summary_text(result))
             print("\n".join(scenario_lines))
             print(f"  wrote {folder}/ in {time.perf_counter() - started:.2f} s\n")
+    if not args.no_report:
+        _write_report(results, out / "report.xlsx", out / "plots", args.quiet)
     return EXIT_OK
+
+
+# --- the Excel report and the plots (`tecmodel report`, and `tecmodel run` unless --no-report)
+
+
+def _write_report(results, xlsx: Path, plots: Path | None, quiet: bool) -> None:
+    from .plots import write_standard_plots
+    from .report.excel import export_excel
+
+    started = time.perf_counter()
+    export_excel(results, xlsx)
+    figures = write_standard_plots(results, plots) if plots is not None else []
+    if not quiet:
+        where = f" and {len(figures)} figures in {plots}/" if figures else ""
+        print(f"wrote {xlsx}{where} in {time.perf_counter() - started:.2f} s")
+
+
+def command_report(args) -> int:
+    from .inputs import load_case
+    from .io import check_output_directory, check_output_file
+    from .model import evaluate
+
+    xlsx = check_output_file(args.xlsx, "--xlsx")
+    if xlsx.suffix.lower() != ".xlsx":
+        from .errors import Problem
+
+        raise InputError(Problem("--xlsx", "expected a file name ending in .xlsx", str(xlsx)))
+    plots = check_output_directory(args.plots) if args.plots is not None else None
+    cases = [load_case(path) for path in (args.cases or bundled_case_paths())]
+    names = [case.name for case in cases]
+    if len(set(names)) != len(names):
+        raise InputError(f"several cases are named alike in {names}; expected distinct case names (one workbook "
+                         "holds each case once)")
+    _write_report([evaluate(case) for case in cases], xlsx, plots, args.quiet)
+    return EXIT_OK
+
+
+def _report_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("cases", nargs="*", type=Path, help="case files (default: both bundled cases)")
+    parser.add_argument("--xlsx", type=Path, required=True, help="the workbook to write (.xlsx)")
+    parser.add_argument("--plots", type=Path, default=None, help="also write the standard figures (PNG) here")
+    parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
 
 
 # --- scenario tables and case comparison (issue 3)
@@ -139,6 +186,8 @@ def _run_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("cases", nargs="*", type=Path, help="case files (default: both bundled cases)")
     parser.add_argument("--out", type=Path, default=Path("outputs"), help="output folder (default: outputs)")
     parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    parser.add_argument("--no-report", action="store_true",
+                        help="do not write DIR/report.xlsx and the figures in DIR/plots/")
 
 
 def _validate_arguments(parser: argparse.ArgumentParser) -> None:
@@ -150,6 +199,16 @@ def _validate_arguments(parser: argparse.ArgumentParser) -> None:
 COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Callable]] = {
     "run": ("evaluate cases; print the summary; write <out>/<case>/ files", _run_arguments, command_run),
     "validate": ("check case files and report every problem", _validate_arguments, command_validate),
+    "report": ("write the live Excel report (and optionally the figures) of cases", _report_arguments,
+               command_report),
+    # --- uncertainty (issue 4): tecmodel/cli_uncertainty.py
+    "sobol": ("Sobol' sensitivity indices of NPV, IRR, LCOC (SALib); write <out>/<case>.sobol.nc",
+              cli_uncertainty.sobol_arguments, cli_uncertainty.command_sobol),
+    "montecarlo": ("Monte Carlo study: summary with confidence intervals; chunked, resumable, dask-ready",
+                   cli_uncertainty.montecarlo_arguments, cli_uncertainty.command_montecarlo),
+    "tornado": ("one-at-a-time low/high sensitivities of the headline metrics",
+                cli_uncertainty.tornado_arguments, cli_uncertainty.command_tornado),
+    # --- end uncertainty
     "compare": ("cases side by side with absolute and relative differences", _compare_arguments, command_compare),
     "scenarios": ("a case's named what-if scenarios in one vectorised run", _scenarios_arguments,
                   command_scenarios),

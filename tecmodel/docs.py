@@ -80,7 +80,34 @@ def case_section(case: Case, relative_file: str) -> list[str]:
             stated = f"{_number(entry.stated_value)} {entry.stated_unit}"
             lines.append(f"| `{parameter.name}` | {key[1] or 'all'} | {stated} | {_shown(parameter, entry.value)} | "
                          f"{reference} | {_cell(entry.source)} |")
-    return lines + [""] + financing_and_scenario_lines(case)
+    return lines + [""] + uncertainty_section(case) + financing_and_scenario_lines(case)
+
+
+# --- uncertainty (issue 4): the distributions and rank correlations of a case
+def uncertainty_section(case: Case) -> list[str]:
+    """The case's distributions (registry units) and how they are sampled together."""
+    rows = [(key, entry) for key, entry in case.entries.items() if entry.distribution is not None]
+    if not rows:
+        return []
+    lines = ["### Distributions (Monte Carlo, Sobol' and tornado ranges)", "",
+             "Values in registry units; a deterministic run uses the value above. Site-level distributions are "
+             "shared across sites (one draw moves every site to the same quantile) unless listed as per site.", "",
+             "| parameter | site | distribution | source |", "|---|---|---|---|"]
+    for (name, site), entry in rows:
+        distribution = entry.distribution
+        lines.append(f"| `{name}` | {site or 'all'} | {_cell(distribution.describe(entry.parameter.unit))} | "
+                     f"{_cell(distribution.source or entry.source)} |")
+    uncertainty = case.uncertainty
+    if uncertainty.per_site:
+        lines += ["", "Drawn independently per site: " + ", ".join(f"`{n}`" for n in uncertainty.per_site) + "."]
+    if uncertainty.correlated:
+        lines += ["", "Rank correlations (Spearman; Gaussian copula): "
+                  + "; ".join(f"`{a}` ~ `{b}` {uncertainty.rank_correlation[i][j]:g}"
+                              for i, a in enumerate(uncertainty.correlated)
+                              for j, b in enumerate(uncertainty.correlated) if j > i)
+                  + f" ({_cell(uncertainty.source)})."]
+    return lines + [""]
+# --- end uncertainty
 
 
 def financing_and_scenario_lines(case: Case) -> list[str]:

@@ -24,9 +24,10 @@ from dataclasses import dataclass
 import numpy as np
 import xarray as xr
 
-from .cube import item_total
+from .cube import CashFlows, _aligned
 from .irr import IRR_STATUS, irr
-from .timeline import integer_power, year_total
+from .kernels import breakeven_factors, tax_schedule
+from .timeline import integer_power, ordered_sum, year_total
 
 #: Asset class -> (registry parameter holding its tax life or None if not depreciated, label)
 ASSET_CLASSES: dict[str, tuple[str | None, str]] = {
@@ -69,8 +70,18 @@ def straight_line_depreciation(additions: np.ndarray, life: np.ndarray) -> np.nd
     """
     n_years = additions.shape[0]
     cumulative = np.zeros((n_years + 1,) + additions.shape[1:])
-    np.cumsum(additions, axis=0, out=cumulative[1:])
+    # Running total year by year: whole-slice additions (numpy's cumsum along axis 0 walks
+    # the year axis innermost, with a stride of the whole slice).
+    for year in range(n_years):
+        cumulative[year + 1] = cumulative[year] + additions[year]
     life = np.broadcast_to(np.asarray(life, dtype=float), additions.shape[1:])
+    lives = np.unique(life)
+    if lives.size == 1:  # one life for every series: the window is a slice
+        whole = int(lives[0])
+        window = cumulative[1:].copy()
+        if whole < n_years:
+            window[whole:] -= cumulative[1:n_years + 1 - whole]
+        return window / lives[0]
     upper = np.arange(1, n_years + 1).reshape((n_years,) + (1,) * (additions.ndim - 1))
     lower = np.maximum(upper - life.astype(np.int64)[None], 0)
     lower = np.broadcast_to(lower, additions.shape)
@@ -78,37 +89,32 @@ def straight_line_depreciation(additions: np.ndarray, life: np.ndarray) -> np.nd
     return window / life[None]
 
 
-def tax_depreciation(additions: dict[str, xr.DataArray], params: xr.Dataset,
-                     template: xr.DataArray) -> xr.DataArray:
-    """Tax depreciation by asset class [EUR/yr].
+def tax_depreciation(additions: dict[str, xr.DataArray], params: xr.Dataset) -> dict[str, xr.DataArray]:
+    """Tax depreciation by asset class [EUR/yr], each at the shape of its additions and tax life.
 
     Parameters
     ----------
     additions : dict of str to xarray.DataArray
-        Capital placed in service by asset class (keys of :data:`ASSET_CLASSES`) [EUR].
+        Capital placed in service by asset class (keys of :data:`ASSET_CLASSES`), each over
+        (year, site[, ...extra]) [EUR].
     params : xarray.Dataset
         Supplies the tax lives.
-    template : xarray.DataArray
-        An array over (year, site, ...extra) giving the output's dims and coordinates.
 
     Returns
     -------
-    xarray.DataArray
-        Dims (asset_class, year, site, ...extra).
+    dict of str to xarray.DataArray
+        One entry per depreciated class present in `additions`, dims (year, site, ...extra).
     """
-    rows = []
+    charges = {}
     for asset_class, (life_name, _label) in ASSET_CLASSES.items():
         added = additions.get(asset_class)
         if added is None or life_name is None:
-            rows.append(xr.zeros_like(template))
             continue
-        added = xr.broadcast(added, template)[0].transpose(*template.dims)
-        life = xr.broadcast(params[life_name], template.isel(year=0))[0].transpose(*template.dims[1:])
-        rows.append(template.copy(data=straight_line_depreciation(added.values, life.values)))
-    depreciation = xr.concat(rows, dim="asset_class", coords="minimal", compat="override")
-    depreciation = depreciation.assign_coords(asset_class=list(ASSET_CLASSES))
-    depreciation.attrs = {"units": "EUR/yr", "long_name": "Tax depreciation by asset class"}
-    return depreciation
+        added, life = xr.broadcast(added, params[life_name])
+        added = added.transpose("year", "site", ...)
+        life = life.transpose(*added.dims).isel(year=0)
+        charges[asset_class] = added.copy(data=straight_line_depreciation(added.values, life.values))
+    return charges
 
 
 # --------------------------------------------------------------------------- tax
@@ -116,22 +122,26 @@ def tax_depreciation(additions: dict[str, xr.DataArray], params: xr.Dataset,
 
 @dataclass(frozen=True)
 class TaxSchedule:
-    """Result of :func:`loss_carry_forward_tax`; arrays have the profit's shape [EUR]."""
+    """Tax, relief and carried-forward losses per year (year on axis 0) [EUR]."""
 
     tax: np.ndarray
     loss_relief: np.ndarray
     loss_pool: np.ndarray
     taxable_income: np.ndarray
-    tax_derivative: np.ndarray | None = None
 
 
-def loss_carry_forward_tax(profit: np.ndarray, rate, offset_fixed, offset_share,
-                           profit_derivative: np.ndarray | None = None) -> TaxSchedule:
+def _series_last(values: np.ndarray, shape: tuple) -> np.ndarray:
+    """(series, year) -> (year, *shape)."""
+    return np.ascontiguousarray(values.T).reshape((values.shape[1],) + shape)
+
+
+def loss_carry_forward_tax(profit: np.ndarray, rate, offset_fixed, offset_share) -> TaxSchedule:
     """Corporate tax with losses carried forward under a yearly offset cap.
 
     In year t with profit P_t before loss relief and carried-forward losses L:
     relief = min(L, P_t, fixed + share * max(P_t - fixed, 0)) if P_t > 0, else 0;
     tax = rate * (P_t - relief); losses carried to the next year: L - relief + max(-P_t, 0).
+    The rule is implemented once, in ``tecmodel.kernels._tax_step``.
 
     Parameters
     ----------
@@ -143,15 +153,12 @@ def loss_carry_forward_tax(profit: np.ndarray, rate, offset_fixed, offset_share,
         Profit fully offsettable by carried-forward losses each year [EUR].
     offset_share : array_like
         Share of the profit above `offset_fixed` offsettable [1].
-    profit_derivative : numpy.ndarray, optional
-        Derivative of `profit` with respect to a scalar parameter; if given, the derivative of
-        the tax is propagated (forward mode) and returned as ``tax_derivative``.
 
     Returns
     -------
     TaxSchedule
         ``tax``, ``loss_relief``, ``taxable_income`` per year and ``loss_pool`` (losses carried
-        forward at each year end) [EUR].
+        forward at each year end) [EUR], shaped like `profit`.
 
     Examples
     --------
@@ -161,41 +168,13 @@ def loss_carry_forward_tax(profit: np.ndarray, rate, offset_fixed, offset_share,
     >>> schedule.tax.tolist(), schedule.loss_pool.tolist()
     ([0.0, 1125000.0], [10000000.0, 4500000.0])
     """
+    profit = np.asarray(profit, dtype=float)
     shape = profit.shape[1:]
-    rate = np.broadcast_to(np.asarray(rate, dtype=float), shape)
-    offset_fixed = np.broadcast_to(np.asarray(offset_fixed, dtype=float), shape)
-    offset_share = np.broadcast_to(np.asarray(offset_share, dtype=float), shape)
-    tax = np.empty_like(profit)
-    relief = np.empty_like(profit)
-    pool_path = np.empty_like(profit)
-    taxable = np.empty_like(profit)
-    pool = np.zeros(shape)
-    with_derivative = profit_derivative is not None
-    if with_derivative:
-        tax_derivative = np.empty_like(profit)
-        pool_derivative = np.zeros(shape)
-    for year in range(profit.shape[0]):
-        current = profit[year]
-        positive = current > 0
-        above_fixed = current > offset_fixed
-        cap = offset_fixed + offset_share * np.maximum(current - offset_fixed, 0.0)
-        limit = np.minimum(cap, current)
-        relief_year = np.where(positive, np.minimum(pool, limit), 0.0)
-        taxable_year = np.maximum(current - relief_year, 0.0)
-        if with_derivative:
-            slope = profit_derivative[year]
-            # Which bound of the relief binds: the pool, the cap, or the profit itself.
-            limit_slope = np.where(cap < current, np.where(above_fixed, offset_share * slope, 0.0), slope)
-            relief_slope = np.where(positive, np.where(pool <= limit, pool_derivative, limit_slope), 0.0)
-            taxable_slope = np.where(positive, slope - relief_slope, 0.0)
-            pool_derivative = pool_derivative - relief_slope - np.where(positive, 0.0, slope)
-            tax_derivative[year] = rate * taxable_slope
-        pool = pool - relief_year + np.maximum(-current, 0.0)
-        relief[year] = relief_year
-        taxable[year] = taxable_year
-        tax[year] = rate * taxable_year
-        pool_path[year] = pool
-    return TaxSchedule(tax, relief, pool_path, taxable, tax_derivative if with_derivative else None)
+    series = profit.reshape(profit.shape[0], -1).T
+    parameters = [np.broadcast_to(np.asarray(value, dtype=float), shape).reshape(-1)
+                  for value in (rate, offset_fixed, offset_share)]
+    tax, relief, taxable, pool = tax_schedule(series, *parameters)
+    return TaxSchedule(*(_series_last(values, shape) for values in (tax, relief, pool, taxable)))
 
 
 def _as_numpy(value, template: xr.DataArray) -> np.ndarray:
@@ -204,19 +183,66 @@ def _as_numpy(value, template: xr.DataArray) -> np.ndarray:
                         template)[0].transpose(*template.dims).values
 
 
-def taxable_income_before_losses(cube: xr.DataArray, depreciation: xr.DataArray,
-                                 nbv_write_off: xr.DataArray) -> xr.DataArray:
-    """Taxable cube items less depreciation and the final write-off [EUR]."""
-    return item_total(cube, taxable=True) - depreciation.sum("asset_class", skipna=False) - nbv_write_off
+def _broadcast_total(arrays, dims: tuple[str, ...], shape: tuple[int, ...]) -> np.ndarray:
+    """Ordered elementwise sum of DataArrays broadcast to (dims, shape)."""
+    total = np.zeros(shape)
+    for array in arrays:
+        total += _aligned(array, dims)
+    return total
 
 
-def apply_tax(cube: xr.DataArray, additions: dict[str, xr.DataArray], params: xr.Dataset) -> tuple[xr.DataArray, xr.Dataset]:
-    """Compute depreciation and tax and write the tax into the cube's ``corporate_tax`` row.
+@dataclass(frozen=True)
+class TaxAccounts:
+    """Depreciation, taxable income and tax of every site-year [EUR], from :func:`apply_tax`.
+
+    ``depreciation`` holds one array per asset class at its own shape; the other fields are
+    numpy arrays over ``dims`` (year, site, ...extra) with ``coords``.
+    """
+
+    dims: tuple[str, ...]
+    coords: dict
+    depreciation: dict[str, xr.DataArray]
+    nbv_write_off: np.ndarray
+    taxable_income_before_losses: np.ndarray
+    schedule: TaxSchedule
+
+    def array(self, values: np.ndarray, units: str = "EUR", long_name: str = "") -> xr.DataArray:
+        """`values` over (year, site, ...extra) as a DataArray with this evaluation's coordinates."""
+        return xr.DataArray(values, dims=self.dims, coords={d: self.coords[d] for d in self.dims if d in self.coords},
+                            attrs={"units": units, "long_name": long_name})
+
+    def to_dataset(self) -> xr.Dataset:
+        """``depreciation`` (asset_class, year, site, ...extra) [EUR/yr], ``nbv_write_off``,
+        ``taxable_income_before_losses``, ``loss_relief``, ``taxable_income``, ``loss_pool`` and
+        ``tax`` (year, site, ...extra) [EUR]."""
+        template = self.array(np.zeros(self.nbv_write_off.shape))
+        rows = [xr.broadcast(self.depreciation[name], template)[0].transpose(*self.dims)
+                if name in self.depreciation else template for name in ASSET_CLASSES]
+        depreciation = xr.concat(rows, dim="asset_class", coords="minimal", compat="override")
+        depreciation = depreciation.assign_coords(asset_class=list(ASSET_CLASSES))
+        depreciation.attrs = {"units": "EUR/yr", "long_name": "Tax depreciation by asset class"}
+        return xr.Dataset({
+            "depreciation": depreciation,
+            "nbv_write_off": self.array(self.nbv_write_off, long_name="Remaining tax book value written off in the last year"),
+            "taxable_income_before_losses": self.array(self.taxable_income_before_losses,
+                                                       long_name="Taxable income before loss relief"),
+            "loss_relief": self.array(self.schedule.loss_relief, long_name="Carried-forward losses offset"),
+            "taxable_income": self.array(self.schedule.taxable_income, long_name="Taxable income"),
+            "loss_pool": self.array(self.schedule.loss_pool, long_name="Losses carried forward at year end"),
+            "tax": self.array(self.schedule.tax, long_name="Corporate income tax"),
+        })
+
+
+def apply_tax(flows: CashFlows, additions: dict[str, xr.DataArray], params: xr.Dataset) -> tuple[CashFlows, TaxAccounts]:
+    """Compute depreciation and tax; return the cash flows with the ``corporate_tax`` row.
+
+    Taxable income before losses = taxable rows - tax depreciation - the tax book value left
+    in the last year (written off when the assets are sold at their residual value).
 
     Parameters
     ----------
-    cube : xarray.DataArray
-        Pre-tax cube from :func:`tecmodel.cube.assemble_cube` (its ``corporate_tax`` row zero).
+    flows : CashFlows
+        Pre-tax rows (no ``corporate_tax`` row).
     additions : dict of str to xarray.DataArray
         Capital placed in service by asset class [EUR].
     params : xarray.Dataset
@@ -224,59 +250,51 @@ def apply_tax(cube: xr.DataArray, additions: dict[str, xr.DataArray], params: xr
 
     Returns
     -------
-    cube : xarray.DataArray
-        The same cube, with ``corporate_tax`` filled (negative).
-    finance : xarray.Dataset
-        ``depreciation`` (asset_class, year, site...), ``nbv_write_off``, ``taxable_income_before_losses``,
-        ``loss_relief``, ``taxable_income``, ``loss_pool`` and ``tax`` (year, site...) [EUR].
+    flows : CashFlows
+        With ``corporate_tax`` (negative).
+    accounts : TaxAccounts
     """
-    template = cube.isel(item=0, drop=True)
-    for name in ("category", "component", "label", "taxable"):
-        template = template.drop_vars(name, errors="ignore")
-    depreciation = tax_depreciation(additions, params, template)
-    added = sum((xr.broadcast(value, template)[0] for value in additions.values()), xr.zeros_like(template))
-    book_value_left = year_total(added) - year_total(depreciation.sum("asset_class", skipna=False))
-    last_year = (template["year"] == template["year"][-1])
-    nbv_write_off = (last_year * book_value_left).transpose(*template.dims)
-    profit = taxable_income_before_losses(cube, depreciation, nbv_write_off).transpose(*template.dims)
-    site_template = template.isel(year=0, drop=True)
+    dims, shape = flows.dims, flows.shape
+    depreciation = tax_depreciation(additions, params)
+    depreciation_total = _broadcast_total(depreciation.values(), dims, shape)
+    added_total = _broadcast_total(additions.values(), dims, shape)
+    nbv_write_off = np.zeros(shape)
+    nbv_write_off[-1] = ordered_sum(added_total, 0) - ordered_sum(depreciation_total, 0)
+    taxable_rows = flows.total(taxable=True).values
+    profit = taxable_rows - depreciation_total - nbv_write_off
+    coords = {dim: flows.coords[dim] for dim in dims if dim in flows.coords}
+    site_template = xr.DataArray(np.zeros(shape[1:]), dims=dims[1:],
+                                 coords={d: c for d, c in coords.items() if d != "year"})
     schedule = loss_carry_forward_tax(
-        profit.values,
+        profit,
         _as_numpy(params["tax.corporate_rate"], site_template),
         _as_numpy(params["tax.loss_offset_fixed"], site_template),
         _as_numpy(params["tax.loss_offset_share"], site_template),
     )
-    cube.loc[{"item": "corporate_tax"}] = -schedule.tax
-    finance = xr.Dataset({
-        "depreciation": depreciation,
-        "nbv_write_off": nbv_write_off,
-        "taxable_income_before_losses": profit,
-        "loss_relief": template.copy(data=schedule.loss_relief),
-        "taxable_income": template.copy(data=schedule.taxable_income),
-        "loss_pool": template.copy(data=schedule.loss_pool),
-        "tax": template.copy(data=schedule.tax),
-    })
-    long_names = {
-        "nbv_write_off": "Remaining tax book value written off in the last year",
-        "taxable_income_before_losses": "Taxable income before loss relief",
-        "loss_relief": "Carried-forward losses offset",
-        "taxable_income": "Taxable income",
-        "loss_pool": "Losses carried forward at year end",
-        "tax": "Corporate income tax",
-    }
-    for name, long_name in long_names.items():
-        finance[name].attrs = {"units": "EUR", "long_name": long_name}
-    return cube, finance
+    accounts = TaxAccounts(dims, coords, depreciation, nbv_write_off, profit, schedule)
+    tax_row = accounts.array(-schedule.tax, long_name="Corporate income tax")
+    return flows.with_item("corporate_tax", tax_row), accounts
 
 
 # --------------------------------------------------------------------------- metrics
 
 
 def with_portfolio(array: xr.DataArray) -> xr.DataArray:
-    """Append the portfolio (sum over sites) as one more ``site`` label."""
-    total = array.sum("site", skipna=False).expand_dims(site=[PORTFOLIO])
-    combined = xr.concat([array, total], dim="site", coords="minimal", compat="override")
-    return combined.transpose(*array.dims)
+    """Append the portfolio (the sites added in order) as one more ``site`` label."""
+    axis = array.get_axis_num("site")
+    values = array.values
+    shape = list(values.shape)
+    shape[axis] += 1
+    combined = np.empty(shape)
+    sites = [slice(None)] * len(shape)
+    sites[axis] = slice(0, values.shape[axis])
+    combined[tuple(sites)] = values
+    total = [slice(None)] * len(shape)
+    total[axis] = values.shape[axis]
+    combined[tuple(total)] = ordered_sum(values, axis)
+    coords = {name: coord for name, coord in array.coords.items() if "site" not in coord.dims}
+    coords["site"] = list(array["site"].values) + [PORTFOLIO]
+    return xr.DataArray(combined, dims=array.dims, coords=coords, attrs=array.attrs)
 
 
 def discount_factors(rate, t: xr.DataArray) -> xr.DataArray:
@@ -294,15 +312,20 @@ def payback_year(free_cash_flow: xr.DataArray) -> xr.DataArray:
 
     NaN where the cumulative cash flow ends negative (no payback within the horizon).
     """
-    cumulative = free_cash_flow.cumsum("year")
-    non_negative = (cumulative >= 0).transpose("year", ...)
-    # stays[t]: cumulative >= 0 in every year from t to the horizon.
-    stays = np.flip(np.logical_and.accumulate(np.flip(non_negative.values, 0), axis=0), 0)
-    first = np.argmax(stays, axis=0)
-    years = free_cash_flow["year"].values.astype(float)
-    result = np.where(stays.any(axis=0), years[first], np.nan)
-    return xr.DataArray(result, dims=non_negative.dims[1:],
-                        coords={d: non_negative[d] for d in non_negative.dims[1:] if d in non_negative.coords})
+    ordered = free_cash_flow.transpose("year", ...)
+    values = ordered.values
+    # Walk the years once, keeping the cumulative position (added in year order) and the
+    # index of the last year it was negative; payback is the year after that.
+    cumulative = np.zeros(values.shape[1:])
+    last_negative = np.full(values.shape[1:], -1)
+    for index in range(values.shape[0]):
+        cumulative += values[index]
+        last_negative[cumulative < 0] = index
+    years = ordered["year"].values.astype(float)
+    first = last_negative + 1
+    result = np.where(first < len(years), years[np.minimum(first, len(years) - 1)], np.nan)
+    dims = ordered.dims[1:]
+    return xr.DataArray(result, dims=dims, coords={d: ordered[d] for d in dims if d in ordered.coords})
 
 
 def project_irr(free_cash_flow: xr.DataArray) -> tuple[xr.DataArray, xr.DataArray]:
@@ -317,13 +340,14 @@ def project_irr(free_cash_flow: xr.DataArray) -> tuple[xr.DataArray, xr.DataArra
 
 def breakeven_revenue_factor(pre_tax_pv: np.ndarray, revenue_pv: np.ndarray, profit: np.ndarray,
                              revenue: np.ndarray, factors: np.ndarray, rate, offset_fixed, offset_share,
-                             *, sites_axis: int | None = None, tolerance: float = 1e-10,
-                             max_iterations: int = 100) -> tuple[np.ndarray, np.ndarray]:
+                             *, sites_axis: int | None = None,
+                             tolerance: float = 1e-10) -> tuple[np.ndarray, np.ndarray]:
     """Factor m on every GPU-hour price that makes the after-tax NPV zero.
 
     NPV(m) = PV(pre-tax FCF) + (m - 1) PV(revenue) - PV(tax(profit + (m - 1) revenue)); it
-    increases with m. Solved by safeguarded Newton (the tax derivative is propagated through
-    the loss carry-forward), starting from the pre-tax break-even, inside a bracket.
+    increases with m. Solved per series by safeguarded Newton (the tax derivative is carried
+    through the loss carry-forward), starting from the pre-tax break-even, inside a bracket
+    (:func:`tecmodel.kernels.breakeven_factors`).
 
     Parameters
     ----------
@@ -338,6 +362,8 @@ def breakeven_revenue_factor(pre_tax_pv: np.ndarray, revenue_pv: np.ndarray, pro
     sites_axis : int, optional
         If given, the series along this axis of ``profit[0]`` (the sites) share one factor and
         their NPVs are summed (the portfolio break-even).
+    tolerance : float
+        Convergence when |NPV| <= tolerance x max(|PV pre-tax|, PV revenue).
 
     Returns
     -------
@@ -345,67 +371,50 @@ def breakeven_revenue_factor(pre_tax_pv: np.ndarray, revenue_pv: np.ndarray, pro
         The break-even factor (NaN where revenue is never earned).
     converged : numpy.ndarray of bool
     """
+    profit = np.asarray(profit, dtype=float)
+    shape = profit.shape[1:]
+    n_years = profit.shape[0]
 
-    def combine(values):
-        return values.sum(axis=sites_axis) if sites_axis is not None else values
+    def by_year(values):  # (year, *shape) -> (year, series)
+        return np.broadcast_to(np.asarray(values, dtype=float), profit.shape).reshape(n_years, -1)
 
-    def expand(values):
-        return np.expand_dims(values, sites_axis) if sites_axis is not None else values
+    def by_series(values):  # (*shape) -> (series,)
+        return np.broadcast_to(np.asarray(values, dtype=float), shape).reshape(-1)
 
-    def npv_and_slope(factor):
-        shifted = profit + (expand(factor)[None] - 1.0) * revenue
-        schedule = loss_carry_forward_tax(shifted, rate, offset_fixed, offset_share, profit_derivative=revenue)
-        tax_pv = np.add.accumulate(schedule.tax * factors, axis=0)[-1]
-        tax_slope = np.add.accumulate(schedule.tax_derivative * factors, axis=0)[-1]
-        value = pre_tax_pv + (expand(factor) - 1.0) * revenue_pv - tax_pv
-        return combine(value), combine(revenue_pv - tax_slope)
+    if sites_axis is None:
+        members = 1
+        out_shape = shape
+        order = np.arange(int(np.prod(shape)))
+    else:
+        # Put the sites first so that each portfolio problem is the column of one member axis.
+        members = shape[sites_axis]
+        moved = np.moveaxis(np.arange(int(np.prod(shape))).reshape(shape), sites_axis, 0)
+        out_shape = moved.shape[1:]
+        order = moved.reshape(-1)
+    groups = order.size // members
 
-    total_revenue_pv = combine(revenue_pv)
-    earns = total_revenue_pv > 0
-    safe_revenue_pv = np.where(earns, total_revenue_pv, 1.0)
-    scale = np.maximum(np.abs(combine(pre_tax_pv)), safe_revenue_pv)
-    low = np.where(earns, np.maximum(1.0 - combine(pre_tax_pv) / safe_revenue_pv, 0.0), np.nan)
-    low = np.nan_to_num(low, nan=0.0)
-    value_low, _ = npv_and_slope(low)
-    high = np.maximum(2.0 * low, low + 1.0)
-    value_high, _ = npv_and_slope(high)
-    for _ in range(60):
-        need = earns & (value_high <= 0)
-        if not need.any():
-            break
-        high = np.where(need, 2.0 * high, high)
-        value_high, _ = npv_and_slope(high)
-    done_at_low = value_low >= 0  # no tax at the pre-tax break-even: it is the answer
-    factor = low.copy()
-    converged = done_at_low | ~earns
-    value = value_low
-    _, slope = npv_and_slope(factor)
-    for _ in range(max_iterations):
-        active = earns & ~converged
-        if not active.any():
-            break
-        with np.errstate(divide="ignore", invalid="ignore"):
-            newton = factor - value / slope
-        inside = np.isfinite(newton) & (newton > low) & (newton < high)
-        candidate = np.where(inside, newton, 0.5 * (low + high))
-        candidate = np.where(active, candidate, factor)
-        value_new, slope_new = npv_and_slope(candidate)
-        low = np.where(active & (value_new < 0), candidate, low)
-        high = np.where(active & (value_new >= 0), candidate, high)
-        factor, value, slope = candidate, value_new, slope_new
-        converged = converged | (np.abs(value) <= tolerance * scale) | (high - low <= 1e-15 * np.maximum(high, 1.0))
-    return np.where(earns, factor, np.nan), converged & earns
+    def grouped_years(values):  # -> (member, group, year)
+        return by_year(values)[:, order].T.reshape(members, groups, n_years)
+
+    def grouped(values):  # -> (member, group)
+        return by_series(values)[order].reshape(members, groups)
+
+    factor, converged = breakeven_factors(
+        grouped_years(profit), grouped_years(revenue), grouped_years(factors),
+        grouped(pre_tax_pv), grouped(revenue_pv), grouped(rate), grouped(offset_fixed),
+        grouped(offset_share), tolerance)
+    return factor.reshape(out_shape), converged.reshape(out_shape)
 
 
-def compute_metrics(cube: xr.DataArray, finance: xr.Dataset, quantities: xr.Dataset, params: xr.Dataset,
+def compute_metrics(flows: CashFlows, accounts: TaxAccounts, quantities: xr.Dataset, params: xr.Dataset,
                     timeline: xr.Dataset) -> xr.Dataset:
     """Headline metrics per site and for the portfolio.
 
     Parameters
     ----------
-    cube : xarray.DataArray
-        The full cube (tax included).
-    finance : xarray.Dataset
+    flows : CashFlows
+        Every row, tax included (from :func:`apply_tax`).
+    accounts : TaxAccounts
         From :func:`apply_tax`.
     quantities : xarray.Dataset
         Physical quantities from the components.
@@ -423,10 +432,11 @@ def compute_metrics(cube: xr.DataArray, finance: xr.Dataset, quantities: xr.Data
         ``accelerators`` [accelerator], ``energy_mwh_per_year`` [MWh/yr],
         ``water_m3_per_year`` [m3/yr], ``gpu_hours_sold`` [GPU-hour] (over the horizon).
     """
-    free_cash_flow = with_portfolio(item_total(cube, exclude=("financing",)))  # unlevered: no financing rows
-    revenue = with_portfolio(item_total(cube, category="revenue"))
-    costs = with_portfolio(item_total(cube, category=("opex", "capex", "residual")))
-    gross_capex = with_portfolio(-item_total(cube, category="capex", outflows_only=True))
+    site_revenue = flows.total(category="revenue")
+    free_cash_flow = with_portfolio(flows.total())
+    revenue = with_portfolio(site_revenue)
+    costs = with_portfolio(flows.total(category=("opex", "capex", "residual")))
+    gross_capex = with_portfolio(-flows.total(category="capex", outflows_only=True))
     hours_sold = with_portfolio(quantities["gpu_hours_sold"])
     factors = discount_factors(params["finance.discount_rate"], timeline["t"])
 
@@ -438,7 +448,7 @@ def compute_metrics(cube: xr.DataArray, finance: xr.Dataset, quantities: xr.Data
         realised = xr.where(hours_pv > 0, revenue_pv / hours_pv, np.nan)
     rate, status = project_irr(free_cash_flow)
 
-    factor = _breakeven_factor(cube, finance, params, factors)
+    factor = _breakeven_factor(flows.total(exclude=("tax",)), site_revenue, accounts, params, factors)
     with np.errstate(invalid="ignore"):
         breakeven = factor * realised
 
@@ -495,12 +505,10 @@ METRIC_ATTRS: dict[str, tuple[str, str]] = {
 }
 
 
-def _breakeven_factor(cube: xr.DataArray, finance: xr.Dataset, params: xr.Dataset,
+def _breakeven_factor(pre_tax: xr.DataArray, revenue: xr.DataArray, accounts: TaxAccounts, params: xr.Dataset,
                       factors: xr.DataArray) -> xr.DataArray:
     """Break-even price factor per site and for the portfolio (sites taxed standalone)."""
-    pre_tax = item_total(cube, exclude=("tax", "financing"))
-    revenue = item_total(cube, category="revenue")
-    profit = finance["taxable_income_before_losses"]
+    profit = accounts.array(accounts.taxable_income_before_losses)
     dims = profit.dims
     site_template = profit.isel(year=0, drop=True)
     factors_np = xr.broadcast(factors, profit)[0].transpose(*dims).values

@@ -54,7 +54,7 @@ from dataclasses import dataclass
 import numpy as np
 import xarray as xr
 
-from .cube import FINANCING_ITEMS, item_total
+from .cube import FINANCING_ITEMS, CashFlows, item_total
 from .finance import PORTFOLIO, discount_factors, loss_carry_forward_tax, present_value, project_irr, with_portfolio
 from .inputs import Tranche
 from .irr import IRR_STATUS
@@ -295,13 +295,7 @@ def _repay_sculpted(amount, closes, rate, tenor, service):
     return interest, principal, remaining
 
 
-# --------------------------------------------------------------------------- the structure on the cube
-
-
-def _plain(array: xr.DataArray) -> xr.DataArray:
-    for name in ("category", "component", "label", "taxable"):
-        array = array.drop_vars(name, errors="ignore")
-    return array
+# --------------------------------------------------------------------------- the structure on the cash flows
 
 
 def _series(array: xr.DataArray, template: xr.DataArray) -> np.ndarray:
@@ -316,30 +310,32 @@ def _per_series(array, template: xr.DataArray) -> np.ndarray:
     return xr.broadcast(array, template.isel(year=0, drop=True))[0].transpose(*template.dims[1:]).values.ravel()
 
 
-def funded_capex(cube: xr.DataArray, funds: Sequence[str]) -> xr.DataArray:
+def funded_capex(flows: CashFlows | xr.DataArray, funds: Sequence[str]) -> xr.DataArray:
     """Capex of the given asset groups (positive) [EUR], over (year, site, ...)."""
     total = None
     for group in funds:
-        spend = -item_total(cube, outflows_only=True, **ASSET_GROUPS[group])
+        spend = -item_total(flows, outflows_only=True, **ASSET_GROUPS[group])
         total = spend if total is None else total + spend
     return total
 
 
-def cash_flow_available_for_debt_service(cube: xr.DataArray) -> xr.DataArray:
+def cash_flow_available_for_debt_service(flows: CashFlows | xr.DataArray) -> xr.DataArray:
     """CFADS: revenue + opex + corporate tax (+ residual value at the horizon) of the unlevered cash flow [EUR/yr]."""
-    return item_total(cube, category=("revenue", "opex", "residual", "tax"))
+    return item_total(flows, category=("revenue", "opex", "residual", "tax"))
 
 
-def apply_financing(cube: xr.DataArray, finance: xr.Dataset, params: xr.Dataset,
-                    tranches: Sequence[Tranche]) -> tuple[xr.DataArray, xr.Dataset]:
-    """Compute every tranche and write the ``financing`` rows of the cube.
+def apply_financing(flows: CashFlows, profit: xr.DataArray, tax: xr.DataArray, params: xr.Dataset,
+                    tranches: Sequence[Tranche]) -> tuple[CashFlows, xr.Dataset]:
+    """Compute every tranche and set the ``financing`` rows of the cash flows.
 
     Parameters
     ----------
-    cube : xarray.DataArray
-        The cube after :func:`tecmodel.finance.apply_tax` (its financing rows zero).
-    finance : xarray.Dataset
-        From :func:`tecmodel.finance.apply_tax` (taxable income before losses, tax).
+    flows : CashFlows
+        The rows after :func:`tecmodel.finance.apply_tax` (tax included, no financing rows).
+    profit : xarray.DataArray
+        Taxable income before loss relief (year, site, ...) [EUR] (from the tax accounts).
+    tax : xarray.DataArray
+        The unlevered corporate tax (year, site, ...) [EUR], positive.
     params : xarray.Dataset
         Reads ``financing.*`` and the ``tax.*`` parameters.
     tranches : sequence of Tranche
@@ -347,8 +343,8 @@ def apply_financing(cube: xr.DataArray, finance: xr.Dataset, params: xr.Dataset,
 
     Returns
     -------
-    cube : xarray.DataArray
-        The same cube with its financing rows filled.
+    flows : CashFlows
+        With the financing rows (full shape).
     financing : xarray.Dataset
         Per tranche (tranche, year, site, ...): ``drawdown``, ``capitalised_interest``,
         ``interest_paid``, ``principal``, ``fees``, ``repayment_at_horizon``, ``balance`` [EUR]
@@ -357,10 +353,10 @@ def apply_financing(cube: xr.DataArray, finance: xr.Dataset, params: xr.Dataset,
         and ``dscr`` [1] (NaN in years without debt service); ``debt_capacity`` (site, ...) [EUR].
         Attribute ``notes``: the diagnostics in words (deterministic runs).
     """
-    template = _plain(cube.isel(item=0, drop=True))
+    cfads = cash_flow_available_for_debt_service(flows)
+    template = xr.zeros_like(cfads)
     dims = template.dims
     shape = template.shape
-    cfads = cash_flow_available_for_debt_service(cube)
     cfads_series = _series(cfads, template)
     shift = params["financing.rate_shift"]
     ordered = sorted(tranches, key=lambda tranche: tranche.repayment == "sculpted")
@@ -369,7 +365,7 @@ def apply_financing(cube: xr.DataArray, finance: xr.Dataset, params: xr.Dataset,
     sites = list(template["site"].values)
     for tranche in ordered:
         lends = xr.DataArray([site in tranche.sites for site in sites], dims="site", coords={"site": sites})
-        funded = _series(funded_capex(cube, tranche.funds) * lends, template)
+        funded = _series(funded_capex(flows, tranche.funds) * lends, template)
         rate = _per_series(tranche.interest_rate + shift, template)
         other = sum((schedule.debt_service for schedule in schedules.values()), np.zeros_like(funded))
         schedules[tranche.name] = tranche_schedule(funded, rate, tranche, cfads=cfads_series,
@@ -389,12 +385,13 @@ def apply_financing(cube: xr.DataArray, finance: xr.Dataset, params: xr.Dataset,
     site_template = template.isel(year=0, drop=True)
     tax_arguments = [_per_series(params[name], template).reshape(site_template.shape)
                      for name in ("tax.corporate_rate", "tax.loss_offset_fixed", "tax.loss_offset_share")]
-    profit = finance["taxable_income_before_losses"].transpose(*dims).values
+    unlevered = _series(tax, template).reshape(shape)
     if names:
-        levered = loss_carry_forward_tax(profit - deductible.reshape(shape), *tax_arguments).tax
+        levered = loss_carry_forward_tax(_series(profit, template).reshape(shape) - deductible.reshape(shape),
+                                         *tax_arguments).tax
     else:
-        levered = finance["tax"].transpose(*dims).values
-    shield = finance["tax"].transpose(*dims).values - levered
+        levered = unlevered
+    shield = unlevered - levered
 
     rows = {
         "debt_drawdown": drawdown,
@@ -407,7 +404,7 @@ def apply_financing(cube: xr.DataArray, finance: xr.Dataset, params: xr.Dataset,
     }
     assert set(rows) == set(FINANCING_ITEMS)
     for name, values in rows.items():
-        cube.loc[{"item": name}] = values.reshape(shape)
+        flows = flows.with_item(name, template.copy(data=values.reshape(shape)))
 
     def as_array(values: np.ndarray) -> xr.DataArray:
         return template.copy(data=values.reshape(shape))
@@ -443,7 +440,7 @@ def apply_financing(cube: xr.DataArray, finance: xr.Dataset, params: xr.Dataset,
         financing[name].attrs = {"units": units, "long_name": long_name}
     if len(dims) == 2:
         financing.attrs["notes"] = financing_notes(financing, tranches)
-    return cube, financing
+    return flows, financing
 
 
 def debt_capacity(cfads: np.ndarray, debt_service: np.ndarray, tranche_draws: dict[str, tuple[np.ndarray, np.ndarray]], target_dscr: np.ndarray) -> np.ndarray:
@@ -495,7 +492,7 @@ FINANCING_ATTRS: dict[str, tuple[str, str]] = {
 # --------------------------------------------------------------------------- equity metrics
 
 
-def equity_metrics(cube: xr.DataArray, financing: xr.Dataset, params: xr.Dataset,
+def equity_metrics(flows: CashFlows | xr.DataArray, financing: xr.Dataset, params: xr.Dataset,
                    timeline: xr.Dataset) -> xr.Dataset:
     """Equity and debt metrics per site and for the portfolio.
 
@@ -510,11 +507,11 @@ def equity_metrics(cube: xr.DataArray, financing: xr.Dataset, params: xr.Dataset
         ``debt_drawn`` (drawdowns incl. capitalised interest), ``peak_debt``, ``debt_at_horizon``
         [EUR]; ``financing_status`` [1] (bit flags, :data:`FINANCING_STATUS`).
     """
-    equity = with_portfolio(item_total(cube))
+    site_equity = item_total(flows)
+    equity = with_portfolio(site_equity)
     factors = discount_factors(params["financing.cost_of_equity"], timeline["t"])
     rate, status = project_irr(equity)
     # Each site is its own company: the portfolio's equity goes in and comes out site by site.
-    site_equity = item_total(cube)
     contributions = with_portfolio(year_total(np.maximum(-site_equity, 0.0)))
     distributions = with_portfolio(year_total(np.maximum(site_equity, 0.0)))
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -44,6 +44,12 @@ from pydantic import (
     create_model,
 )
 
+from .distributions import (
+    Distribution,
+    correlation_problems,
+    expanded_correlation,
+    parse_distribution,
+)
 from .errors import InputError, Problem
 from .registry import (
     CASE_GROUPS,
@@ -65,14 +71,49 @@ Number = StrictFloat | StrictInt
 Text = Annotated[str, Field(min_length=1)]
 
 
+class DistributionSpec(BaseModel):
+    """A distribution of an uncertain value, in the Quantity's unit (see :mod:`tecmodel.distributions`)."""
+
+    model_config = _STRICT
+    type: Text
+    low: Number | None = None
+    mode: Number | None = None
+    high: Number | None = None
+    mean: Number | None = None
+    std: Number | None = None
+    alpha: Number | None = None
+    beta: Number | None = None
+    shape: Number | None = None
+    source: str | None = None
+    note: str | None = None
+
+
 class Quantity(BaseModel):
-    """One stated number: value, unit and source (and an optional note)."""
+    """One stated number: value, unit and source (and an optional note and distribution)."""
 
     model_config = _STRICT
     value: Number
     unit: Text
     source: Text
     note: str | None = None
+    distribution: DistributionSpec | None = None
+
+
+class RankCorrelationSpec(BaseModel):
+    """Spearman rank correlations between uncertain parameters (a full symmetric matrix)."""
+
+    model_config = _STRICT
+    parameters: Annotated[list[Text], Field(min_length=2)]
+    matrix: list[list[Number]]
+    source: Text
+
+
+class UncertaintySpec(BaseModel):
+    """How the case's distributions are sampled together (see :mod:`tecmodel.sampling`)."""
+
+    model_config = _STRICT
+    per_site: list[Text] = Field(default_factory=list)
+    rank_correlation: RankCorrelationSpec | None = None
 
 
 class PhaseSpec(BaseModel):
@@ -168,6 +209,7 @@ CaseSpec = create_model(
     **{group: (model | None, None) for group, model in _CASE_SECTIONS.items()},
     site_defaults=(SiteDefaultsSpec | None, None),
     sites=(Annotated[list[SiteSpec], Field(min_length=1)], ...),
+    uncertainty=(UncertaintySpec | None, None),
     scenarios=(list[ScenarioSpec] | None, None),
 )
 
@@ -196,6 +238,8 @@ class Entry:
         Free-text note from the case file.
     line : int or None
         Line in the case file.
+    distribution : Distribution or None
+        The value's distribution for uncertainty analyses (registry unit), if the case gives one.
     """
 
     parameter: Parameter
@@ -207,6 +251,31 @@ class Entry:
     site: str | None = None
     note: str | None = None
     line: int | None = None
+    distribution: Distribution | None = None
+
+
+@dataclass(frozen=True)
+class Uncertainty:
+    """How a case's distributions are sampled together (the case file's ``uncertainty`` section).
+
+    Attributes
+    ----------
+    per_site : tuple of str
+        Site-level parameters drawn independently for each site; every other site-level
+        distribution is shared: one draw moves every site to the same quantile of its own
+        distribution.
+    correlated : tuple of str
+        Registry names of the parameters in the rank-correlation matrix.
+    rank_correlation : tuple of tuple of float
+        Spearman rank correlations between them (symmetric, unit diagonal).
+    source : str
+        Where the correlations come from.
+    """
+
+    per_site: tuple[str, ...] = ()
+    correlated: tuple[str, ...] = ()
+    rank_correlation: tuple[tuple[float, ...], ...] = ()
+    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -263,6 +332,7 @@ class Case:
     file: Path | None = None
     sha256: str | None = None
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    uncertainty: Uncertainty = field(default_factory=Uncertainty)
     #: Debt tranches (``financing.tranches``) and what-if scenarios (``scenarios``); see the end of this file.
     tranches: tuple[Tranche, ...] = ()
     scenarios: tuple[Scenario, ...] = ()
@@ -329,7 +399,12 @@ class Case:
 # --------------------------------------------------------------------------- YAML reading
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
+#: libyaml's parser when PyYAML was built with it (about ten times faster), else the pure-Python one.
+#: Either way only the safe constructors run: no object construction from tags.
+_SafeLoaderBase = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _UniqueKeyLoader(_SafeLoaderBase):
     """Safe loader (no object construction) that refuses duplicate keys."""
 
 
@@ -357,7 +432,7 @@ def _line_index(text: str) -> dict[tuple, int]:
     """Map every key path of the YAML document to its 1-based line."""
     lines: dict[tuple, int] = {}
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=_SafeLoaderBase)
     except yaml.YAMLError:
         return lines
 
@@ -376,6 +451,28 @@ def _line_index(text: str) -> dict[tuple, int]:
 
     walk(root, ())
     return lines
+
+
+class _LazyLineIndex(Mapping):
+    """The line index of a YAML text, built on first use (only when a problem is reported)."""
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._lines: dict[tuple, int] | None = None
+
+    def _index(self) -> dict[tuple, int]:
+        if self._lines is None:
+            self._lines = _line_index(self._text)
+        return self._lines
+
+    def __getitem__(self, key: tuple) -> int:
+        return self._index()[key]
+
+    def __iter__(self):
+        return iter(self._index())
+
+    def __len__(self) -> int:
+        return len(self._index())
 
 
 def read_yaml(path: str | Path) -> tuple[Any, str]:
@@ -432,14 +529,14 @@ def load_case(path: str | Path) -> Case:
     """
     path = Path(path)
     data, text = read_yaml(path)
-    return case_from_data(data, file=path, lines=_line_index(text),
+    return case_from_data(data, file=path, lines=_LazyLineIndex(text),
                           sha256=hashlib.sha256(text.encode("utf-8")).hexdigest())
 
 
 def case_from_data(data: Any, *, file: str | Path | None = None,
                    lines: Mapping[tuple, int] | None = None, sha256: str | None = None) -> Case:
     """Validate already-parsed case data (a mapping as read from YAML)."""
-    lines = lines or {}
+    lines = {} if lines is None else lines
     if not isinstance(data, dict):
         raise InputError(Problem("", f"expected a mapping of sections at the top of the file, got "
                                      f"{type(data).__name__}", Problem.NO_VALUE, 1), file)
@@ -602,8 +699,39 @@ def _convert(parameter: Parameter, quantity: Quantity, loc: tuple, problems: lis
         return None
     if parameter.integer:
         value = float(round(value))
+    distribution = None
+    if quantity.distribution is not None:
+        distribution = _distribution(parameter, quantity, factor, value, loc, problems, lines)
+        if distribution is None:
+            return None
     return Entry(parameter, value, float(quantity.value), quantity.unit, quantity.source, path,
-                 site, quantity.note, line)
+                 site, quantity.note, line, distribution)
+
+
+def _distribution(parameter: Parameter, quantity: Quantity, factor: float, value: float, loc: tuple,
+                  problems: list[Problem], lines: Mapping[tuple, int]) -> Distribution | None:
+    """The Quantity's distribution in registry units, or None after recording its problems."""
+    loc = loc + ("distribution",)
+    if not parameter.samplable:
+        problems.append(Problem(format_path(loc), f"is not allowed: {parameter.name} is structural (not "
+                                                  "samplable); expected a fixed value", Problem.NO_VALUE,
+                                _line_for(loc, lines)))
+        return None
+    distribution, found = parse_distribution(
+        quantity.distribution.model_dump(), factor, parameter.bounds, parameter.unit,
+        integer=parameter.integer, base=value)
+    for sub, message, shown in found:
+        key = (sub.lstrip("."),) if sub else ()
+        problems.append(Problem(format_path(loc) + sub, message, shown, _line_for(loc + key, lines)))
+    return distribution
+
+
+def _no_distribution(quantity: Quantity, loc: tuple, problems: list[Problem], lines: Mapping[tuple, int]) -> None:
+    if quantity.distribution is not None:
+        loc = loc + ("distribution",)
+        problems.append(Problem(format_path(loc), "is not allowed here: phases and grid capacity are the "
+                                                  "case's structure; expected distributions on registered "
+                                                  "parameters only", Problem.NO_VALUE, _line_for(loc, lines)))
 
 
 def _default_entry(parameter: Parameter, site: str | None) -> Entry:
@@ -663,6 +791,7 @@ def _build_case(spec: Any, data: dict, problems: list[Problem], lines: Mapping[t
         phases = []
         for phase_index, phase in enumerate(site_spec.phases):
             loc = site_loc + ("phases", phase_index, "it_mw")
+            _no_distribution(phase.it_mw, loc, problems, lines)
             try:
                 factor = conversion_factor(phase.it_mw.unit, "MW")
             except UnitMismatch as error:
@@ -688,6 +817,7 @@ def _build_case(spec: Any, data: dict, problems: list[Problem], lines: Mapping[t
                                     Problem.NO_VALUE, _line_for(site_loc, lines)))
         for step_index, step in enumerate(capacity_specs or []):
             loc = capacity_root + (step_index, "capacity")
+            _no_distribution(step.capacity, loc, problems, lines)
             try:
                 factor = conversion_factor(step.capacity.unit, "MW")
             except UnitMismatch as error:
@@ -702,8 +832,65 @@ def _build_case(spec: Any, data: dict, problems: list[Problem], lines: Mapping[t
             steps.append(CapacityStep(step.from_year, mw, step.capacity.source))
         sites.append(Site(name, site_spec.title or name, site_spec.location or "", tuple(phases),
                           tuple(steps)))
+    uncertainty = _uncertainty(spec.uncertainty, entries, tuple(site.name for site in sites), problems, lines)
     return Case(spec.name, spec.title, spec.description or "", tuple(sites), entries,
-                Path(file) if file is not None else None, sha256, data)
+                Path(file) if file is not None else None, sha256, data, uncertainty)
+
+
+def _uncertainty(spec: Any, entries: Mapping[tuple[str, str | None], Entry], site_names: tuple[str, ...],
+                 problems: list[Problem], lines: Mapping[tuple, int]) -> Uncertainty:
+    """Check the ``uncertainty`` section against the case's distributions."""
+    if spec is None:
+        return Uncertainty()
+    start = len(problems)
+
+    def add(loc: tuple, message: str, value: Any = Problem.NO_VALUE) -> None:
+        problems.append(Problem(format_path(loc), message, value, _line_for(loc, lines)))
+
+    def distributed_sites(name: str) -> list[str | None]:
+        keys = [(name, None)] + [(name, site) for site in site_names]
+        return [key[1] for key in keys if key in entries and entries[key].distribution is not None]
+
+    def resolved(names: list[str], root: tuple, *, site_level: bool) -> list[str]:
+        found: list[str] = []
+        for index, name in enumerate(names):
+            loc = root + (index,)
+            try:
+                parameter = resolve(name)
+            except KeyError as error:
+                add(loc, str(error.args[0]), name)
+                continue
+            if parameter.name in found:
+                add(loc, f"{parameter.name} is listed twice; expected each parameter once", name)
+            elif site_level and parameter.scope != "site":
+                add(loc, f"{parameter.name} is a case-level parameter (one value for the case); expected a "
+                         "site-level parameter", name)
+            elif not distributed_sites(parameter.name):
+                add(loc, f"{parameter.name} has no distribution in this case; expected a parameter with a "
+                         "`distribution`", name)
+            found.append(parameter.name)
+        return found
+
+    per_site = resolved(list(spec.per_site), ("uncertainty", "per_site"), site_level=True)
+    correlated: list[str] = []
+    matrix: tuple[tuple[float, ...], ...] = ()
+    source = ""
+    block = spec.rank_correlation
+    if block is not None:
+        root = ("uncertainty", "rank_correlation")
+        correlated = resolved(list(block.parameters), root + ("parameters",), site_level=False)
+        for sub, message, shown in correlation_problems(block.matrix, block.parameters):
+            problems.append(Problem(format_path(root) + sub, message, shown, _line_for(root + ("matrix",), lines)))
+        matrix = tuple(tuple(float(x) for x in row) for row in block.matrix)
+        source = block.source
+        if len(problems) == start:
+            columns = [(name, site) for name in correlated
+                       for site in (distributed_sites(name) if name in per_site else [None])]
+            try:
+                expanded_correlation(matrix, correlated, columns)
+            except ValueError as error:
+                add(root + ("matrix",), str(error))
+    return Uncertainty(tuple(per_site), tuple(correlated), matrix, source)
 
 
 def _check_rules(case: Case, problems: list[Problem], lines: Mapping[tuple, int]) -> None:

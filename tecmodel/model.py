@@ -20,12 +20,12 @@ import pandas as pd
 import xarray as xr
 
 from .components import ComponentResult, chips, construction, cooling, operations, power, revenue
-from .cube import assemble_cube, item_total
-from .finance import PORTFOLIO, apply_tax, compute_metrics, with_portfolio
+from .cube import CashFlows
+from .finance import PORTFOLIO, TaxAccounts, apply_tax, compute_metrics, with_portfolio
 from .financing import apply_financing, equity_metrics
 from .inputs import Case
 from .parameters import parameter_dataset
-from .timeline import build_timeline
+from .timeline import VariableView, build_timeline
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,15 @@ class ComponentOutputs:
     items: dict[str, xr.DataArray]
     additions: dict[str, xr.DataArray]
     quantities: xr.Dataset
+
+
+def _with_coordinates(value, coordinates) -> xr.DataArray:
+    """A component output (Variable, DataArray or scalar) as a DataArray with its coordinates."""
+    if isinstance(value, xr.DataArray):
+        return value
+    if not isinstance(value, xr.Variable):
+        value = xr.Variable((), value)
+    return xr.DataArray(value, coords={dim: coordinates[dim] for dim in value.dims if dim in coordinates})
 
 
 def run_components(params: xr.Dataset, timeline: xr.Dataset) -> ComponentOutputs:
@@ -53,13 +62,15 @@ def run_components(params: xr.Dataset, timeline: xr.Dataset) -> ComponentOutputs
         Line items [EUR], additions by asset class [EUR] and quantities (with units); the
         quantity ``initial_capex`` [EUR] is the sum of the components' initial-capex quantities.
     """
-    chip_result = chips.line_items(params, timeline)
-    construction_result = construction.line_items(params, timeline)
-    power_result = power.line_items(params, timeline)
-    cooling_result = cooling.line_items(params, timeline, power_result.quantities["it_energy_mwh"])
-    revenue_result = revenue.line_items(params, timeline, chip_result.quantities["accelerators_per_phase"],
+    coordinates = {**timeline.coords, **params.coords}
+    params_view, timeline_view = VariableView(params), VariableView(timeline)
+    chip_result = chips.line_items(params_view, timeline_view)
+    construction_result = construction.line_items(params_view, timeline_view)
+    power_result = power.line_items(params_view, timeline_view)
+    cooling_result = cooling.line_items(params_view, timeline_view, power_result.quantities["it_energy_mwh"])
+    revenue_result = revenue.line_items(params_view, timeline_view, chip_result.quantities["accelerators_per_phase"],
                                         chip_result.quantities["chip_vintage_year"])
-    operations_result = operations.line_items(params, timeline, power_result.quantities["subscribed_mw"],
+    operations_result = operations.line_items(params_view, timeline_view, power_result.quantities["subscribed_mw"],
                                               chip_result.quantities["it_value_operating"])
     results: list[ComponentResult] = [chip_result, construction_result, power_result, cooling_result,
                                       revenue_result, operations_result]
@@ -72,7 +83,7 @@ def run_components(params: xr.Dataset, timeline: xr.Dataset) -> ComponentOutputs
             overlap = set(target) & set(source)
             if overlap:
                 raise ValueError(f"two components produce {sorted(overlap)}")
-            target.update(source)
+            target.update({name: _with_coordinates(value, coordinates) for name, value in source.items()})
     initial = [name for name in quantities if name.startswith("initial_capex_")]
     total = sum(quantities[name] for name in initial)
     quantities["initial_capex"] = total.transpose("year", "site", ...)
@@ -90,9 +101,9 @@ class Result:
     parameters : xarray.Dataset
         The parameter values used (registry units).
     timeline : xarray.Dataset
-    cube : xarray.DataArray
-        Cash flows (item, year, site[, sample]) [EUR], inflows positive, tax included.
-    finance : xarray.Dataset
+    cash_flows : CashFlows
+        Every line item [EUR], each at its own shape, tax included: the builder the metrics read.
+    tax_accounts : TaxAccounts
         Depreciation, taxable income, loss carry-forward and tax.
     quantities : xarray.Dataset
         Physical quantities (MW, accelerators, MWh, GPU-hours, water).
@@ -106,27 +117,38 @@ class Result:
     case: Case
     parameters: xr.Dataset
     timeline: xr.Dataset
-    cube: xr.DataArray
-    finance: xr.Dataset
+    cash_flows: CashFlows
+    tax_accounts: TaxAccounts
     quantities: xr.Dataset
     metrics: xr.Dataset
     financing: xr.Dataset | None = None
 
     def __repr__(self) -> str:
-        extra = {dim: size for dim, size in self.cube.sizes.items() if dim not in ("item", "year", "site")}
+        extra = {dim: size for dim, size in zip(self.cash_flows.dims, self.cash_flows.shape)
+                 if dim not in ("year", "site")}
         return f"Result(case={self.case.name!r}, sites={list(self.case.site_names)!r}, extra_dims={extra})"
+
+    @cached_property
+    def cube(self) -> xr.DataArray:
+        """Cash flows (item, year, site[, sample]) [EUR], inflows positive, tax included."""
+        return self.cash_flows.to_cube()
+
+    @cached_property
+    def finance(self) -> xr.Dataset:
+        """Depreciation by asset class, taxable income, loss relief and pool, tax [EUR]."""
+        return self.tax_accounts.to_dataset()
 
     @property
     def free_cash_flow(self) -> xr.DataArray:
         """Unlevered free cash flow (year, site incl. portfolio[, sample]) [EUR]."""
-        flow = with_portfolio(item_total(self.cube, exclude=("financing",)))
+        flow = with_portfolio(self.cash_flows.total(exclude=("financing",)))
         flow.attrs = {"units": "EUR", "long_name": "Unlevered free cash flow"}
         return flow
 
     @property
     def equity_cash_flow(self) -> xr.DataArray:
         """Equity cash flow (year, site incl. portfolio[, sample]) [EUR]: every row of the cube."""
-        flow = with_portfolio(item_total(self.cube))
+        flow = with_portfolio(self.cash_flows.total())
         flow.attrs = {"units": "EUR", "long_name": "Equity cash flow (free cash flow after financing)"}
         return flow
 
@@ -180,9 +202,9 @@ def evaluate(case: Case, overrides: Mapping[str, Any] | None = None) -> Result:
     params = parameter_dataset(case, overrides)
     timeline = build_timeline(case, params)
     outputs = run_components(params, timeline)
-    cube = assemble_cube(outputs.items)
-    cube, finance = apply_tax(cube, outputs.additions, params)
-    cube, financing = apply_financing(cube, finance, params, case.tranches)
-    metrics = compute_metrics(cube, finance, outputs.quantities, params, timeline)
-    metrics = metrics.merge(equity_metrics(cube, financing, params, timeline), compat="override", join="exact")
-    return Result(case, params, timeline, cube, finance, outputs.quantities, metrics, financing)
+    flows, accounts = apply_tax(CashFlows(outputs.items), outputs.additions, params)
+    metrics = compute_metrics(flows, accounts, outputs.quantities, params, timeline)  # unlevered
+    flows, financing = apply_financing(flows, accounts.array(accounts.taxable_income_before_losses),
+                                       accounts.array(accounts.schedule.tax), params, case.tranches)
+    metrics = metrics.merge(equity_metrics(flows, financing, params, timeline), compat="override", join="exact")
+    return Result(case, params, timeline, flows, accounts, outputs.quantities, metrics, financing)

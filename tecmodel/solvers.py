@@ -41,7 +41,7 @@ from collections.abc import Callable
 import numpy as np
 import xarray as xr
 
-from .cube import item_total
+from .cube import ITEMS, CashFlows, item_total
 from .finance import PORTFOLIO, discount_factors, loss_carry_forward_tax, present_value, with_portfolio
 from .financing import apply_financing
 from .registry import REGISTRY, resolve
@@ -143,10 +143,6 @@ def _sites(result) -> list[str]:
     return list(result.case.site_names)
 
 
-def _extra_dims(result) -> list[str]:
-    return [dim for dim in result.cube.dims if dim not in ("item", "year", "site")]
-
-
 def _unknown_template(result) -> xr.DataArray:
     """An array over (site incl. portfolio, ...extra): the shape of every solver's answer."""
     metric = result.metrics["npv"]
@@ -181,11 +177,11 @@ def _tax(profit: xr.DataArray, params: xr.Dataset) -> xr.DataArray:
     return ordered.copy(data=loss_carry_forward_tax(ordered.values, *arguments).tax)
 
 
-# --------------------------------------------------------------------------- the cube at a revenue factor
+# --------------------------------------------------------------------------- cash flows at a revenue factor
 
 
-def cube_at_revenue_factor(result, factor: xr.DataArray, *, financing: bool = True) -> xr.DataArray:
-    """The cube with every GPU-hour price multiplied by `factor`, tax and financing recomputed.
+def flows_at_revenue_factor(result, factor: xr.DataArray, *, financing: bool = True) -> CashFlows:
+    """The cash flows with every GPU-hour price multiplied by `factor`, tax and financing recomputed.
 
     Parameters
     ----------
@@ -193,25 +189,25 @@ def cube_at_revenue_factor(result, factor: xr.DataArray, *, financing: bool = Tr
     factor : xarray.DataArray
         Over (site[, ...]) and possibly new dims [1].
     financing : bool
-        Recompute the financing rows (else they are zero: the unlevered cube).
+        Recompute the financing rows (else there are none: the unlevered cash flows).
 
     Returns
     -------
-    xarray.DataArray
-        The cube [EUR], with the factor's new dims last.
+    CashFlows
+        Every row [EUR], with the factor's new dims last.
     """
-    cube = result.cube * xr.where(result.cube["category"] == "revenue", factor, 1.0)
-    cube.attrs = dict(result.cube.attrs)
-    revenue = item_total(result.cube, category="revenue")
-    profit = (result.finance["taxable_income_before_losses"] + (factor - 1.0) * revenue).transpose(*cube.dims[1:])
-    tax = _tax(profit, result.parameters).transpose(*cube.dims[1:])
-    cube.loc[{"item": "corporate_tax"}] = -tax.values
-    financing_rows = cube["category"].values == "financing"
-    cube[{"item": np.flatnonzero(financing_rows)}] = 0.0
+    rows = {name: row for name, row in result.cash_flows.items() if ITEMS[name].category != "financing"}
+    revenue = item_total(result.cash_flows, category="revenue")
+    for name in rows:
+        if ITEMS[name].category == "revenue":
+            rows[name] = rows[name] * factor
+    profit = result.tax_accounts.array(result.tax_accounts.taxable_income_before_losses) + (factor - 1.0) * revenue
+    tax = _tax(profit, result.parameters)
+    rows["corporate_tax"] = -tax
+    flows = CashFlows(rows)
     if financing and result.case.tranches:
-        finance = xr.Dataset({"taxable_income_before_losses": profit, "tax": tax})
-        cube, _ = apply_financing(cube, finance, result.parameters, result.case.tranches)
-    return cube
+        flows, _ = apply_financing(flows, profit, tax, result.parameters, result.case.tranches)
+    return flows
 
 
 def _hours_pv(result, rate: xr.DataArray) -> xr.DataArray:
@@ -227,7 +223,7 @@ def levelised_price(result, rate) -> xr.DataArray:
     groups of :func:`price_breakdown` add up to it.
     """
     rate = rate if isinstance(rate, xr.DataArray) else xr.DataArray(float(rate))
-    revenue = with_portfolio(present_value(item_total(result.cube, category="revenue"),
+    revenue = with_portfolio(present_value(item_total(result.cash_flows, category="revenue"),
                                            discount_factors(rate, result.timeline["t"])))
     hours = _hours_pv(result, rate)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -333,12 +329,12 @@ def price_for_target_irr(result, target_irr: float, *, basis: str = "project") -
     financing = basis == "equity"
 
     def npv_at_hurdle(factor: xr.DataArray) -> xr.DataArray:
-        cube = cube_at_revenue_factor(result, factor, financing=financing)
+        cube = flows_at_revenue_factor(result, factor, financing=financing)
         flow = item_total(cube) if financing else item_total(cube, exclude=("financing",))
         return with_portfolio(present_value(flow, factors))
 
     low, high = _price_range(result)
-    scale = with_portfolio(present_value(item_total(result.cube, category="revenue"), factors))
+    scale = with_portfolio(present_value(item_total(result.cash_flows, category="revenue"), factors))
     factor, status = _solve_factor(result, npv_at_hurdle, low, high, scale, increasing=True)
     solution = xr.Dataset({"factor": factor, "status": status})
     solution["value"] = factor * levelised_price(result, rate)
@@ -374,12 +370,12 @@ def breakeven_price(result, *, basis: str = "project") -> xr.Dataset:
     factors = discount_factors(rate, result.timeline["t"])
 
     def npv(factor: xr.DataArray) -> xr.DataArray:
-        cube = cube_at_revenue_factor(result, factor, financing=financing)
+        cube = flows_at_revenue_factor(result, factor, financing=financing)
         flow = item_total(cube) if financing else item_total(cube, exclude=("financing",))
         return with_portfolio(present_value(flow, factors))
 
     low, high = _price_range(result)
-    scale = with_portfolio(present_value(item_total(result.cube, category="revenue"), factors))
+    scale = with_portfolio(present_value(item_total(result.cash_flows, category="revenue"), factors))
     factor, status = _solve_factor(result, npv, low, high, scale, increasing=True)
     solution = xr.Dataset({"factor": factor, "status": status})
     solution["value"] = factor * levelised_price(result, rate)
@@ -429,7 +425,7 @@ def price_breakdown(result, *, basis: str = "project") -> xr.Dataset:
     rate = result.parameters["financing.cost_of_equity" if financing else "finance.discount_rate"]
     factors = discount_factors(rate, result.timeline["t"])
     sites = _sites(result)
-    cube = cube_at_revenue_factor(result, _by_mode(factor.fillna(1.0), sites), financing=financing)
+    cube = flows_at_revenue_factor(result, _by_mode(factor.fillna(1.0), sites), financing=financing)
     hours = _hours_pv(result, rate)
     rows = []
     for group in GROUPS:
@@ -472,8 +468,8 @@ def _linear_npv_solver(result, name: str, *, increasing: bool, description: str)
     overrides = overrides_of(result)
     overrides[parameter.name] = (base * 0 + ends).transpose("site", ...) if "site" in base.dims else base * 0 + ends
     both = evaluate(result.case, overrides)  # one vectorised call: the model at both ends of the range
-    pre_tax = item_total(both.cube, exclude=("tax", "financing"))
-    profit = both.finance["taxable_income_before_losses"]
+    pre_tax = item_total(both.cash_flows, exclude=("tax", "financing"))
+    profit = both.tax_accounts.array(both.tax_accounts.taxable_income_before_losses)
     factors = discount_factors(result.parameters["finance.discount_rate"], result.timeline["t"])
     sites = _sites(result)
 

@@ -18,10 +18,13 @@ t = 0. A year has 8,760 hours.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import xarray as xr
 
 from .inputs import Case
+from .kernels import integer_power_values
 
 HOURS_PER_YEAR = 8760.0
 #: Padding online year of a missing phase (sites with fewer phases than others): never online.
@@ -111,6 +114,29 @@ def build_timeline(case: Case, params: xr.Dataset) -> xr.Dataset:
     return timeline
 
 
+class VariableView(Mapping):
+    """Read-only view of a Dataset whose items are its ``xr.Variable`` objects.
+
+    The components compute on Variables: named dimensions broadcast exactly as on DataArrays,
+    without the index alignment every DataArray operation pays (about 20 us per operation
+    instead of 400 us on this model's arrays). The coordinates are attached again when the
+    results enter the cube (:func:`tecmodel.model.run_components`).
+    """
+
+    def __init__(self, dataset: xr.Dataset) -> None:
+        self._dataset = dataset
+        self.attrs = dataset.attrs
+
+    def __getitem__(self, name: str) -> xr.Variable:
+        return self._dataset.variables[name]
+
+    def __iter__(self):
+        return iter(self._dataset.variables)
+
+    def __len__(self) -> int:
+        return len(self._dataset.variables)
+
+
 def _year_first(array: xr.DataArray) -> xr.DataArray:
     """Order dims as (year, site, phase, ...rest) so that `sample` stays last."""
     leading = [dim for dim in ("year", "site", "phase") if dim in array.dims]
@@ -153,18 +179,18 @@ def vintages(timeline: xr.Dataset, life: xr.DataArray | float) -> xr.Dataset:
     purchase = in_service * (year == vintage_year)
     renewal = purchase * (year > online)
     age = in_service * (year - vintage_year + 1)
-    result = xr.Dataset({
-        "purchase": _year_first(purchase),
-        "renewal": _year_first(renewal),
-        "vintage_year": _year_first(vintage_year),
-        "age": _year_first(age),
-    })
-    for name, unit in {"purchase": "1", "renewal": "1", "vintage_year": "year", "age": "yr"}.items():
+    arrays = {"purchase": _year_first(purchase), "renewal": _year_first(renewal),
+              "vintage_year": _year_first(vintage_year), "age": _year_first(age)}
+    units = {"purchase": "1", "renewal": "1", "vintage_year": "year", "age": "yr"}
+    if not isinstance(timeline, xr.Dataset):  # a VariableView: plain Variables, no coordinates
+        return arrays
+    result = xr.Dataset(arrays)
+    for name, unit in units.items():
         result[name].attrs["units"] = unit
     return result
 
 
-def integer_power(base, exponent) -> xr.DataArray:
+def integer_power(base, exponent):
     """``base ** exponent`` for whole-number exponents, by repeated squaring [1].
 
     Every exponent in the model is a whole number of years. numpy's ``power`` rounds the last
@@ -190,38 +216,43 @@ def integer_power(base, exponent) -> xr.DataArray:
     >>> float(integer_power(1.1, 2))
     1.2100000000000002
     """
-    exponent = exponent if isinstance(exponent, xr.DataArray) else xr.DataArray(exponent)
-    base = base if isinstance(base, xr.DataArray) else xr.DataArray(base)
-    exponent, base = xr.broadcast(exponent, base)
-    powers = np.abs(exponent.values)
-    if not np.array_equal(powers, np.round(powers)):
-        raise ValueError("integer_power needs whole-number exponents")
-    remaining = powers.astype(np.int64)
-    square = np.array(base.values, dtype=float)
-    result = np.ones_like(square)
-    while True:
-        odd = (remaining & 1).astype(bool)
-        result = np.where(odd, result * square, result)
-        remaining >>= 1
-        if not remaining.any():
-            break
-        square = square * square
-    with np.errstate(divide="ignore"):
-        result = np.where(exponent.values < 0, 1.0 / result, result)
-    return exponent.copy(data=result)
+    # The exponent's dims come first (years before sites before samples), keeping ``sample``
+    # last; apply_ufunc broadcasts DataArrays, Variables and scalars alike.
+    result = xr.apply_ufunc(integer_power_values, exponent, base)
+    return result if isinstance(result, (xr.DataArray, xr.Variable)) else xr.DataArray(result)
 
 
-def year_total(array: xr.DataArray) -> xr.DataArray:
-    """Sum over ``year``, accumulated in year order [unit of `array`].
+def ordered_sum(values: np.ndarray, axis: int) -> np.ndarray:
+    """Sum of `values` along `axis`, adding the slices one after the other in index order.
 
     numpy sums an axis pairwise (8-way unrolled) when it is the only one with extent, and row
-    by row otherwise, so ``array.sum("year")`` of one series and of the same series beside
-    others can differ in the last bit. A cumulative sum always accumulates in order, so this
-    total is the same for a series whatever it is stacked with (sites, samples, chunks).
+    by row otherwise, so ``values.sum(axis)`` of one series and of the same series beside
+    others can differ in the last bit. Adding whole slices in order gives every series the same
+    sequence of roundings whatever it is stacked with (sites, samples, chunks), in one pass
+    over memory.
     """
-    axis = array.get_axis_num("year")
-    totals = np.cumsum(array.values, axis=axis).take(-1, axis=axis)
-    return array.isel(year=0, drop=True).copy(data=totals)
+    values = np.moveaxis(np.asarray(values), axis, 0)
+    if values.shape[0] == 0:
+        return np.zeros(values.shape[1:])
+    total = np.array(values[0], dtype=float)
+    for index in range(1, values.shape[0]):
+        total += values[index]
+    return total
+
+
+def dim_total(array, dim: str):
+    """Sum over `dim`, accumulated in index order (:func:`ordered_sum`).
+
+    Works on a DataArray (keeping its other coordinates) or a Variable.
+    """
+    totals = ordered_sum(array.values, array.get_axis_num(dim))
+    template = array.isel({dim: 0}, drop=True) if isinstance(array, xr.DataArray) else array.isel({dim: 0})
+    return template.copy(data=totals)
+
+
+def year_total(array):
+    """Sum over ``year``, accumulated in year order (:func:`ordered_sum`) [unit of `array`]."""
+    return dim_total(array, "year")
 
 
 def escalation(timeline: xr.Dataset, rate: xr.DataArray | float) -> xr.DataArray:

@@ -1,7 +1,7 @@
 """Unit conversion of case-file values into the registry's units.
 
-The bundled cases state every value in its registry unit or in percent, which the fast path
-below converts without loading anything. Any other spelling (``EUR/kWh`` for ``EUR/MWh``,
+The bundled cases state every value in its registry unit, in percent or in a metric-prefixed
+currency (``MEUR/MW``, ``GEUR``), which the fast path below converts without loading anything. Any other spelling (``EUR/kWh`` for ``EUR/MWh``,
 ``kUSD/GPU`` for ``USD/accelerator``, ``GW`` for ``MW`` ...) is converted by pint, loaded only
 when first needed (building its registry takes about a second). Currencies are separate
 dimensions: EUR and USD never convert into each other (exchange rates are model inputs).
@@ -61,11 +61,33 @@ def conversion_factor(unit: str, expected: str) -> float:
         return 1.0
     if (unit, expected) in _FAST_FACTORS:
         return _FAST_FACTORS[(unit, expected)]
+    prefixed = _prefixed_currency_factor(unit, expected)
+    if prefixed is not None:
+        return prefixed
     if expected == _CALENDAR or unit == _CALENDAR:
         if {unit, expected} <= {_CALENDAR, "year"}:
             return 1.0
         raise UnitMismatch(f"expected unit {expected!r}, got {unit!r}")
     return _pint_factor(unit, expected)
+
+
+_CURRENCY_PREFIXES = {"k": 1e3, "M": 1e6, "G": 1e9}
+
+
+def _prefixed_currency_factor(unit: str, expected: str) -> float | None:
+    """Factor for a metric-prefixed currency over the same denominator, without pint.
+
+    ``MEUR/MW`` -> ``EUR/MW`` is 1e6, ``kUSD/accelerator`` -> ``USD/accelerator`` is 1e3.
+    Returns None when the spelling is anything else (pint then decides).
+    """
+    numerator, slash, denominator = unit.partition("/")
+    expected_numerator, expected_slash, expected_denominator = expected.partition("/")
+    if (slash, denominator) != (expected_slash, expected_denominator):
+        return None
+    prefix, currency = numerator[:1], numerator[1:]
+    if currency in ("EUR", "USD") and currency == expected_numerator and prefix in _CURRENCY_PREFIXES:
+        return _CURRENCY_PREFIXES[prefix]
+    return None
 
 
 @cache

@@ -20,7 +20,8 @@ def test_doubled_case_first_site_is_the_base_site(base_case, doubled_case):
     for parameter in site_parameters():
         base_entry = base_case.entries[(parameter.name, base_site.name)]
         doubled_entry = doubled_case.entries[(parameter.name, doubled_site.name)]
-        assert (base_entry.value, base_entry.source) == (doubled_entry.value, doubled_entry.source), parameter.name
+        assert (base_entry.value, base_entry.source, base_entry.distribution) == (
+            doubled_entry.value, doubled_entry.source, doubled_entry.distribution), parameter.name
     for name in ("model.start_year", "model.end_year", "finance.discount_rate", "tax.corporate_rate", "fx.usd_per_eur"):
         assert base_case.value(name) == doubled_case.value(name)
 

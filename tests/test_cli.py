@@ -30,6 +30,9 @@ def test_run_writes_cube_metrics_budget_and_manifest(tmp_path, capsys, toy_resul
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["cases"][0]["sha256"] == toy_result.case.sha256
     assert "manifest.json" in manifest["files"]
+    assert (tmp_path / "report.xlsx").stat().st_size > 0
+    assert sorted(p.name for p in (tmp_path / "plots").iterdir()) == ["cumulative_dcf.png", "scenarios.png",
+                                                                      "waterfall_toy.png"]
 
 
 def test_second_run_replaces_the_folder_consistently(tmp_path):
@@ -40,7 +43,8 @@ def test_second_run_replaces_the_folder_consistently(tmp_path):
     assert main(["run", str(TOY_FILE), "--out", str(tmp_path), "--quiet"]) == 0
     assert not (folder / "stale.txt").exists()
     assert json.loads((folder / "manifest.json").read_text())["created_utc"] >= first
-    assert [p.name for p in tmp_path.iterdir()] == ["toy"]  # no temporary folders left
+    # no temporary folders or files left; the report and the figures of the run beside the case
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plots", "report.xlsx", "toy"]
 
 
 def test_validate(capsys):
@@ -60,6 +64,18 @@ def test_bad_case_exits_2_with_one_message(tmp_path, capsys):
 def test_output_folder_whose_parent_is_missing(tmp_path, capsys):
     assert main(["run", str(TOY_FILE), "--out", str(tmp_path / "missing" / "out")]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_output_folder_that_is_a_file_or_under_a_file(tmp_path, capsys):
+    """A results folder that is a file, or inside one, cannot be written: exit 2, and the file
+    is left as it was."""
+    blocker = tmp_path / "results"
+    blocker.write_text("keep me")
+    assert main(["run", str(TOY_FILE), "--out", str(blocker)]) == 2
+    assert "is a file" in capsys.readouterr().err
+    assert main(["run", str(TOY_FILE), "--out", str(blocker / "inside")]) == 2
+    assert "cannot be created" in capsys.readouterr().err
+    assert blocker.read_text() == "keep me"
 
 
 def test_unknown_option_exits_2(capsys):

@@ -7,6 +7,8 @@ import numpy_financial as npf
 import pytest
 
 import tecmodel
+from tecmodel import finance, kernels
+from tecmodel.cube import item_total
 from tecmodel.finance import loss_carry_forward_tax, straight_line_depreciation
 
 
@@ -40,16 +42,45 @@ def test_loss_carry_forward_french_cap():
     np.testing.assert_allclose(schedule.loss_pool, [10e6, 4.5e6, 2.5e6, 2e6])
 
 
-def test_loss_carry_forward_derivative_matches_finite_difference():
-    """The forward-mode tax derivative used by the break-even solver equals a finite difference."""
+def test_breakeven_slope_matches_finite_difference():
+    """The forward-mode derivative of the after-tax NPV in the price factor m (carried through
+    the loss carry-forward), which the break-even Newton uses, equals a central difference of
+    the NPV itself, computed by the same kernel at m +/- h."""
     rng = np.random.default_rng(3)
-    profit = rng.normal(0, 5e6, size=(15, 200))
-    revenue = np.abs(rng.normal(5e6, 1e6, size=(15, 200)))
-    schedule = loss_carry_forward_tax(profit, 0.25, 1e6, 0.5, profit_derivative=revenue)
+    members, groups, years = 2, 200, 15
+    profit = rng.normal(0, 5e6, size=(members, groups, years))
+    revenue = np.abs(rng.normal(5e6, 1e6, size=(members, groups, years)))
+    discount = np.broadcast_to(1.08 ** -np.arange(years), profit.shape).copy()
+    pre_tax_pv = rng.normal(0, 1e7, size=(members, groups))
+    revenue_pv = (revenue * discount).sum(axis=2)
+    tax = [np.full((members, groups), value) for value in (0.25, 1e6, 0.5)]
     step = 1e-6
-    shifted = loss_carry_forward_tax(profit + step * revenue, 0.25, 1e6, 0.5)
-    numeric = (shifted.tax - schedule.tax) / step
-    np.testing.assert_allclose(schedule.tax_derivative, numeric, rtol=1e-5, atol=1e-2)
+    for group in range(groups):
+        factor = 1.0 + 0.3 * rng.standard_normal()
+        args = (profit, revenue, discount, pre_tax_pv, revenue_pv, *tax)
+        _, slope = kernels._npv_and_slope(factor, group, *args)
+        up, _ = kernels._npv_and_slope(factor + step, group, *args)
+        down, _ = kernels._npv_and_slope(factor - step, group, *args)
+        assert slope == pytest.approx((up - down) / (2 * step), rel=1e-5, abs=1e-2 * revenue_pv.sum())
+
+
+def test_breakeven_factor_zeroes_the_after_tax_npv():
+    """The kernel's factor m gives NPV(m) = 0 for each group (the NPV evaluated independently
+    with the tax schedule of :func:`loss_carry_forward_tax` at the shifted profit)."""
+    rng = np.random.default_rng(5)
+    years, series = 12, 50
+    profit = rng.normal(2e6, 6e6, size=(years, series))
+    revenue = np.abs(rng.normal(8e6, 1e6, size=(years, series)))
+    discount = (1.07 ** -np.arange(years))[:, None]
+    pre_tax = profit - 0.5e6
+    pre_tax_pv = (pre_tax * discount).sum(axis=0)
+    revenue_pv = (revenue * discount).sum(axis=0)
+    factor, converged = finance.breakeven_revenue_factor(pre_tax_pv, revenue_pv, profit, revenue, discount,
+                                                         0.25, 1e6, 0.5)
+    assert converged.all()
+    tax = loss_carry_forward_tax(profit + (factor - 1.0) * revenue, 0.25, 1e6, 0.5).tax
+    npv_after_tax = pre_tax_pv + (factor - 1.0) * revenue_pv - (tax * discount).sum(axis=0)
+    np.testing.assert_allclose(npv_after_tax, 0.0, atol=1e-8 * np.maximum(np.abs(pre_tax_pv), revenue_pv).max())
 
 
 @pytest.mark.parametrize("fixture", ["base_result", "doubled_result"])
@@ -106,16 +137,38 @@ def test_breakeven_above_lcoc_when_taxes_are_paid(base_result):
 
 def test_free_cash_flow_is_the_sum_of_the_cube(doubled_result):
     """One cube: FCF is the sum of the non-financing items, the equity cash flow the sum of every
-    item, the portfolio the site sum, and NPV the discounted total of FCF."""
+    item, the portfolio the site sum, and NPV the discounted total of FCF.
+
+    The stacked cube totals bit for bit like the rows it came from (one ordered-sum
+    definition); numpy's own sum over items adds in another order, so it agrees to rounding
+    (1e-14 of the largest flow)."""
     full_cube = doubled_result.cube
     cube = full_cube.sel(item=full_cube["category"] != "financing")
     fcf = doubled_result.free_cash_flow
-    np.testing.assert_array_equal(fcf.sel(site="fluidstack_fr").values, cube.sel(site="fluidstack_fr").sum("item").values)
-    # same sum in another order: equal to rounding (1e-14 of the largest flow)
+    site = dict(site="fluidstack_fr")
+    np.testing.assert_array_equal(fcf.sel(**site).values, item_total(cube).sel(**site).values)
     scale = float(np.abs(fcf).max())
+    np.testing.assert_allclose(fcf.sel(**site).values, cube.sel(**site).sum("item").values, rtol=0, atol=1e-14 * scale)
     np.testing.assert_allclose(fcf.sel(site="portfolio").values, cube.sum(("item", "site")).values,
                                rtol=0, atol=1e-14 * scale)
     np.testing.assert_allclose(doubled_result.equity_cash_flow.sel(site="portfolio").values,
                                full_cube.sum(("item", "site")).values, rtol=0, atol=1e-14 * scale)
     cumulative = (fcf * 1.09 ** -(fcf["year"] - 2025)).cumsum("year")
     np.testing.assert_allclose(cumulative.isel(year=-1).values, doubled_result.metrics["npv"].values, rtol=1e-12)
+
+
+def test_straight_line_depreciation_uniform_and_per_series_lives_agree():
+    """The slice path (one life for all series) and the gather path (a life per series) are
+    the same formula: equal bit for bit when every series has the same life, including lives
+    longer than the horizon (nothing fully depreciated: 100 / 30 a year)."""
+    rng = np.random.default_rng(11)
+    additions = rng.uniform(0, 100, size=(21, 7))
+    for life in (1, 3, 21, 30):
+        uniform = straight_line_depreciation(additions, np.array(life))
+        # a second life on a padding column forces the per-series path for the real ones
+        padded = np.concatenate([additions, np.zeros((21, 1))], axis=1)
+        lives = np.array([life] * 7 + [life + 1])
+        per_series = straight_line_depreciation(padded, lives)[:, :7]
+        np.testing.assert_array_equal(uniform, per_series)
+    np.testing.assert_allclose(straight_line_depreciation(np.array([100.0, 0, 0]), np.array(30)),
+                               [100 / 30] * 3)

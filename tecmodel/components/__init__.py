@@ -1,11 +1,13 @@
 """Component modules: the capex, opex and revenue of a campus, one module per domain.
 
-Each module is a set of small pure functions of the parameter dataset and the timeline; each
+Each module is a set of small pure functions of the parameters and the timeline; each
 module's ``line_items`` function returns a :class:`ComponentResult`: signed cash line items in
 nominal EUR over (year, site[, sample]) (outflows negative), the capital additions it places in
 service by asset class (for tax depreciation), and the physical quantities it computes. No
 component loops over samples, does I/O or keeps state; broadcasting over ``sample`` (or
-``scenario``) is all an uncertain run needs.
+``scenario``) is all an uncertain run needs. :func:`tecmodel.model.run_components` hands them
+the parameters and the timeline as ``xr.Variable`` objects (named dimensions, no coordinates:
+see :class:`tecmodel.timeline.VariableView`); the same functions accept DataArrays.
 
 Order of evaluation (each takes what it needs from the ones before, explicitly):
 chips -> cooling -> construction -> power -> revenue -> operations.
@@ -16,6 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import xarray as xr
+
+from ..timeline import dim_total
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,6 @@ def with_units(array: xr.DataArray, units: str, long_name: str) -> xr.DataArray:
     return array
 
 
-def by_site(per_phase: xr.DataArray) -> xr.DataArray:
-    """Sum a (year, site, phase[, ...]) array over phases, keeping (year, site, ...) order."""
-    return per_phase.sum("phase", skipna=False)
+def by_site(per_phase):
+    """Sum a (year, site, phase[, ...]) array over phases in phase order, keeping (year, site, ...)."""
+    return dim_total(per_phase, "phase")

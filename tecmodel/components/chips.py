@@ -83,25 +83,30 @@ def line_items(params: xr.Dataset, timeline: xr.Dataset) -> ComponentResult:
     """
     refresh_years = params["chips.refresh_years"]
     count = accelerator_count(timeline["phase_it_mw"], params["chips.it_kw_per_accelerator"])
+    # The price in the reference year, (site[, sample]), multiplies every value: it is applied
+    # last, once per result, so that an uncertain price never widens the per-phase arrays
+    # (sample-late evaluation; the same numbers, fewer passes over sample-sized memory).
     price = unit_price_eur(params["chips.unit_price"], params["fx.usd_per_eur"])
     trend = params["chips.price_trend"]
     chip_vintages = vintages(timeline, refresh_years)
     vintage_year = chip_vintages["vintage_year"]
     reference_year = timeline["reference_year"]
-    generation_value = generation_price(price, trend, vintage_year, reference_year) * count
-    retired_value = generation_price(price, trend, vintage_year - refresh_years, reference_year) * count
+    generation_units = generation_price(1.0, trend, vintage_year, reference_year) * count
+    retired_units = generation_price(1.0, trend, vintage_year - refresh_years, reference_year) * count
 
-    purchases = by_site(chip_vintages["purchase"] * generation_value)
-    resale = by_site(chip_vintages["renewal"] * retired_value) * params["chips.resale_share"]
+    purchased_units = by_site(chip_vintages["purchase"] * generation_units)
+    purchases = purchased_units * price
+    resale = by_site(chip_vintages["renewal"] * retired_units) * (price * params["chips.resale_share"])
     remaining = residual_share(chip_vintages["age"], refresh_years, params["chips.resale_share"])
-    residual = (at_horizon(timeline) * by_site(timeline["in_service"] * generation_value * remaining)
-                * params["finance.terminal_value_share"])
+    residual = (at_horizon(timeline) * by_site(timeline["in_service"] * generation_units * remaining)
+                * (price * params["finance.terminal_value_share"]))
     accelerators = by_site(timeline["in_service"] * count)
-    it_value_operating = by_site(timeline["operating_fraction"] * generation_value)
+    it_value_operating = by_site(timeline["operating_fraction"] * generation_units) * price
+    initial_purchases = by_site((chip_vintages["purchase"] - chip_vintages["renewal"]) * generation_units) * price
 
     return ComponentResult(
         items={
-            "chips_purchase": -purchases,
+            "chips_purchase": purchased_units * -price,
             "chips_resale": resale,
             "chips_residual": residual,
         },
@@ -112,8 +117,6 @@ def line_items(params: xr.Dataset, timeline: xr.Dataset) -> ComponentResult:
             "it_value_operating": with_units(it_value_operating, "EUR",
                                              "Gross purchase value of operating accelerators"),
             "chip_vintage_year": with_units(vintage_year, "year", "Purchase year of the generation in service"),
-            "initial_capex_chips": with_units(
-                by_site((chip_vintages["purchase"] - chip_vintages["renewal"]) * generation_value), "EUR",
-                "Capex of the first accelerator generation"),
+            "initial_capex_chips": with_units(initial_purchases, "EUR", "Capex of the first accelerator generation"),
         },
     )

@@ -46,14 +46,17 @@ def line_items(params: xr.Dataset, timeline: xr.Dataset, subscribed_mw: xr.DataA
                                           + params["construction.electrical_per_mw"])
                         * (1.0 + contingency) * escalated)
     cooling_plant = operating_it_mw * params["cooling.capex_per_mw"] * escalated
-    staff = subscribed_mw * params["operations.staff_per_mw"] * params["operations.cost_per_fte"] * escalated
+    staff_cost = params["operations.staff_per_mw"] * params["operations.cost_per_fte"] * escalated
+    insurance_rate = params["operations.insurance_rate"]
+    # Signs and rates on the small operands first: one pass per item over sample-sized arrays.
     return ComponentResult(
         items={
-            "operations_staff": -staff,
-            "operations_facility_maintenance": -(shell_electrical * params["operations.facility_maintenance_rate"]),
-            "operations_it_support": -(it_value_operating * params["operations.it_support_rate"]),
-            "operations_insurance": -((shell_electrical + cooling_plant + it_value_operating) * params["operations.insurance_rate"]),
-            "operations_local_taxes": -(subscribed_mw * params["operations.local_taxes_per_mw"] * escalated),
-            "operations_network": -(subscribed_mw * params["operations.network_per_mw"] * escalated),
+            "operations_staff": subscribed_mw * -staff_cost,
+            "operations_facility_maintenance": shell_electrical * -params["operations.facility_maintenance_rate"],
+            "operations_it_support": it_value_operating * -params["operations.it_support_rate"],
+            "operations_insurance": ((shell_electrical + cooling_plant) * -insurance_rate
+                                     + it_value_operating * -insurance_rate),
+            "operations_local_taxes": subscribed_mw * -(params["operations.local_taxes_per_mw"] * escalated),
+            "operations_network": subscribed_mw * -(params["operations.network_per_mw"] * escalated),
         },
     )

@@ -72,20 +72,22 @@ def line_items(params: xr.Dataset, timeline: xr.Dataset, accelerators_per_phase:
     trend = params["revenue.new_vintage_price_trend"]
     reference_year = timeline["reference_year"]
     age_years = timeline["year"] - chip_vintage_year
-    contract_hours = available * contract_share
-    merchant_hours = available * ((1.0 - contract_share) * params["revenue.utilisation"])
+    # Shares of the available hours sold, (site[, sample]): applied after the sum over phases
+    # (sample-late evaluation: an uncertain utilisation never widens the per-phase arrays).
+    merchant_share = (1.0 - contract_share) * params["revenue.utilisation"]
     contract_price = launch_price(params["revenue.contract_price"], trend, chip_vintage_year, reference_year)
     spot_price = merchant_price(launch_price(params["revenue.gpu_hour_price"], trend, chip_vintage_year,
                                              reference_year),
                                 params["revenue.price_decline"], age_years)
+    hours = by_site(available)
     return ComponentResult(
         items={
-            "revenue_contract": by_site(contract_hours * contract_price),
-            "revenue_merchant": by_site(merchant_hours * spot_price),
+            "revenue_contract": by_site(available * contract_price) * contract_share,
+            "revenue_merchant": by_site(available * spot_price) * merchant_share,
         },
         quantities={
-            "gpu_hours_available": with_units(by_site(available), "GPU-hour/yr", "GPU-hours available"),
-            "gpu_hours_sold": with_units(by_site(contract_hours + merchant_hours), "GPU-hour/yr",
+            "gpu_hours_available": with_units(hours, "GPU-hour/yr", "GPU-hours available"),
+            "gpu_hours_sold": with_units(hours * (contract_share + merchant_share), "GPU-hour/yr",
                                          "GPU-hours sold (contracted in full, merchant at utilisation)"),
         },
     )

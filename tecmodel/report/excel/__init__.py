@@ -1,0 +1,186 @@
+"""The Excel report: a live, auditable workbook generated from the model's results.
+
+This module owns the workbook layout and :func:`export_excel`. The workbook is a view of the
+model, never a second source of numbers, but a live one: the line items that depend on the
+energy price, the utilisation and the accelerator price, the tax with the French loss
+carry-forward, the free cash flow and the metrics are spreadsheet formulas of marked input
+cells (defined names), so a user who changes those inputs sees every dependent figure update.
+Items that do not depend on them are written as the model's values.
+
+How the formulas reproduce the model without a second copy of its logic: every driver enters
+the components linearly once the quantities the model computes are known, so each site's sheet
+holds those quantities (energy at the operating IT capacity, accelerators bought weighted by
+the price index of their generation, GPU-hours offered, the insured facility value ...) and
+each dependent item is a short formula of them and of the input cells. The quantities come from
+the component functions themselves, evaluated at a unit price or a full utilisation
+(:func:`_unit_runs`). ``tests/test_excel.py`` recalculates the workbook with LibreOffice and
+compares every formula cell with the model, at the base inputs and at changed ones.
+
+Modules: :mod:`.layout` (conventions, cell writers, the layout record), :mod:`.inputs_sheet`,
+:mod:`.cashflow`, :mod:`.breakeven`, :mod:`.summary` (Metrics, Scenarios), :mod:`.uncertainty`
+(Sensitivity, Monte Carlo), :mod:`.cover`, :mod:`.verify` (the model's value of every cell; the
+LibreOffice recalculation).
+
+Sheets: Cover (manifest, conventions), Inputs (every parameter; the live input cells), one
+cash-flow sheet per site and one per portfolio for each case, Metrics (formulas beside the
+model's values), Break-even (the after-tax break-even price by Newton's method on the price
+factor, as the model solves it), Sensitivity (Sobol indices, tornado), Monte Carlo and
+Scenarios. Amounts are stored in EUR and shown in EUR millions by their number format.
+
+Text from the case files (names, titles, sources) is always written as text, never as a
+formula, whatever its first character. The file is written to a temporary name and renamed
+into place (:func:`tecmodel.io.atomic_path`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import xarray as xr
+
+from ...finance import PORTFOLIO
+from ...io import atomic_path
+from .breakeven import write_breakeven
+from .cashflow import write_portfolio_sheet, write_site_sheet
+from .cover import write_cover
+from .inputs_sheet import write_inputs
+from .layout import (
+    LIVE_PARAMETERS,
+    CellCheck,
+    Context,
+    InputCell,
+    WorkbookLayout,
+    clean_text,
+    put_text,
+    sheet_title,
+)
+from .summary import write_metrics, write_scenarios
+from .uncertainty import write_monte_carlo, write_sensitivity
+from .verify import expected_values, model_values, recalculate_with_libreoffice
+
+__all__ = [
+    "export_excel",
+    "build_workbook",
+    "expected_values",
+    "model_values",
+    "recalculate_with_libreoffice",
+    "CellCheck",
+    "InputCell",
+    "WorkbookLayout",
+    "LIVE_PARAMETERS",
+    "clean_text",
+    "put_text",
+]
+
+
+def export_excel(
+    results, path: str | Path, sensitivity=None, tornado=None, monte_carlo=None
+) -> Path:
+    """Write the live Excel report of one or more deterministic results.
+
+    Parameters
+    ----------
+    results : Result or sequence of Result
+        From :func:`tecmodel.evaluate` (no ``sample`` dimension); case names must differ.
+    path : str or Path
+        The ``.xlsx`` file; written to a temporary name and renamed into place, so a failed
+        export leaves any previous file untouched.
+    sensitivity : xarray.Dataset or sequence/mapping of them, optional
+        Sobol indices (:func:`tecmodel.sobol`): ``S1``, ``S1_conf``, ``ST``, ``ST_conf`` over
+        (factor, metric, site), optionally ``S2``/``S2_conf``.
+    tornado : xarray.Dataset or sequence/mapping of them, optional
+        One-at-a-time ranges (:func:`tecmodel.tornado`): ``low``, ``high`` over (factor, metric,
+        site), ``base`` over (metric, site), ``input_low``/``input_base``/``input_high``.
+    monte_carlo : MonteCarloResult or sequence/mapping of them, optional
+        From :func:`tecmodel.monte_carlo`: ``.summary`` and ``.samples``.
+
+    Returns
+    -------
+    Path
+        `path`.
+    """
+    workbook, _layout = build_workbook(
+        results, sensitivity=sensitivity, tornado=tornado, monte_carlo=monte_carlo
+    )
+    path = Path(path)
+    with atomic_path(path) as temporary:
+        workbook.save(temporary)
+    return path
+
+
+def build_workbook(results, sensitivity=None, tornado=None, monte_carlo=None):
+    """Build the report workbook in memory.
+
+    Returns
+    -------
+    workbook : openpyxl.Workbook
+    layout : WorkbookLayout
+        The formula cells and what each shows (used by the recalculation test).
+    """
+    from openpyxl import Workbook
+    from openpyxl.workbook.properties import CalcProperties
+
+    results = _as_results(results)
+    workbook = Workbook()
+    workbook.calculation = CalcProperties(fullCalcOnLoad=True)
+    layout = WorkbookLayout(written=list(results))
+    context = Context(workbook, layout, results)
+    cover = workbook.active
+    cover.title = "Cover"
+    inputs_sheet = workbook.create_sheet("Inputs")
+    write_inputs(context, inputs_sheet)
+    for case_index, result in enumerate(results):
+        context.case_sheets[case_index] = {}
+        for site in result.case.site_names:
+            sheet = workbook.create_sheet(sheet_title(workbook, f"{result.case.name} {site}"))
+            context.case_sheets[case_index][site] = write_site_sheet(
+                context, sheet, case_index, site
+            )
+        sheet = workbook.create_sheet(sheet_title(workbook, f"{result.case.name} {PORTFOLIO}"))
+        context.case_sheets[case_index][PORTFOLIO] = write_portfolio_sheet(
+            context, sheet, case_index
+        )
+    breakeven_sheet = workbook.create_sheet("Break-even")
+    write_breakeven(context, breakeven_sheet)
+    metrics_sheet = workbook.create_sheet("Metrics", index=2)
+    write_metrics(context, metrics_sheet)
+    sensitivity_sheet = workbook.create_sheet("Sensitivity")
+    write_sensitivity(context, sensitivity_sheet, _as_list(sensitivity), _as_list(tornado))
+    monte_carlo_sheet = workbook.create_sheet("Monte Carlo")
+    write_monte_carlo(context, monte_carlo_sheet, _as_list(monte_carlo))
+    scenarios_sheet = workbook.create_sheet("Scenarios", index=3)
+    write_scenarios(context, scenarios_sheet, _as_list(monte_carlo))
+    write_cover(context, cover, _as_list(sensitivity), _as_list(tornado), _as_list(monte_carlo))
+    return workbook, layout
+
+
+def _as_results(results) -> list:
+    from ...model import Result
+
+    results = [results] if isinstance(results, Result) else list(results)
+    if not results:
+        raise ValueError("export_excel needs at least one result")
+    names = [result.case.name for result in results]
+    if len(set(names)) != len(names):
+        raise ValueError(f"case names must differ in one workbook; got {names}")
+    for result in results:
+        extra = [dim for dim in result.cube.dims if dim not in ("item", "year", "site")]
+        if extra:
+            raise ValueError(
+                f"the workbook shows deterministic results; {result.case.name!r} varies "
+                f"along {extra}"
+            )
+    return results
+
+
+def _as_list(value) -> list:
+    if value is None:
+        return []
+    if isinstance(value, xr.Dataset):  # a Dataset is a Mapping too
+        return [value]
+    if isinstance(value, Mapping):
+        return list(value.values())
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    return [value]

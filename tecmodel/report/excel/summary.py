@@ -1,0 +1,380 @@
+"""The Metrics and Scenarios sheets.
+
+This module owns the metrics as workbook formulas over the cash-flow rows (NPV with Excel's
+``NPV()`` adjusted to the model's t = 0, IRR, payback, LCOC, realised and break-even price,
+capex, energy, GPU-hours) beside the model's values, and the side-by-side view of the cases.
+"""
+
+from __future__ import annotations
+
+import xarray as xr
+
+from ...cube import LINE_ITEMS
+from ...finance import PORTFOLIO
+from .layout import (
+    FIRST_YEAR_COLUMN,
+    FORMAT_EUR,
+    FORMAT_FACTOR,
+    FORMAT_MILLIONS,
+    FORMAT_NUMBER,
+    FORMAT_PERCENT,
+    FORMAT_PRICE,
+    HEADER_FILL,
+    SECTION_FILL,
+    CellCheck,
+    Context,
+    column,
+    put_text,
+    put_value,
+    quoted,
+)
+from .verify import metric_value
+
+#: Metrics with a workbook formula: name -> (label, number format).
+FORMULA_METRICS: dict[str, tuple[str, str]] = {
+    "npv": ("Net present value", FORMAT_EUR),
+    "irr": ("Internal rate of return", FORMAT_PERCENT),
+    "payback_year": ("Payback year", "0"),
+    "lcoc": ("Levelised cost of compute (pre-tax)", FORMAT_PRICE),
+    "realised_gpu_hour_price": ("Realised GPU-hour price", FORMAT_PRICE),
+    "breakeven_price_factor": ("Break-even price factor", FORMAT_FACTOR),
+    "breakeven_gpu_hour_price": ("Break-even GPU-hour price (after tax)", FORMAT_PRICE),
+    "initial_capex": ("Initial capex", FORMAT_EUR),
+    "capex_total": ("Gross capex over the horizon", FORMAT_EUR),
+    "capex_per_mw_it": ("Initial capex per MW IT", FORMAT_EUR),
+    "energy_mwh_per_year": ("Facility energy per year at full build-out", FORMAT_NUMBER),
+    "water_m3_per_year": ("Cooling water per year at full build-out", FORMAT_NUMBER),
+    "gpu_hours_sold": ("GPU-hours sold over the horizon", FORMAT_MILLIONS),
+}
+
+
+#: Metrics that no live input changes: the model's values.
+VALUE_METRICS: dict[str, tuple[str, str]] = {
+    "it_mw": ("IT capacity at full build-out", "#,##0.0"),
+    "facility_mw_peak": ("Peak subscribed grid power", "#,##0.0"),
+    "accelerators": ("Accelerators at full build-out", FORMAT_NUMBER),
+}
+
+
+METRIC_UNITS = {
+    "npv": "EUR m",
+    "initial_capex": "EUR m",
+    "capex_total": "EUR m",
+    "capex_per_mw_it": "EUR m/MW",
+    "gpu_hours_sold": "M GPU-hours",
+    "irr": "%/yr",
+    "lcoc": "EUR/GPU-hour",
+    "realised_gpu_hour_price": "EUR/GPU-hour",
+    "breakeven_gpu_hour_price": "EUR/GPU-hour",
+    "breakeven_price_factor": "1",
+    "payback_year": "year",
+    "energy_mwh_per_year": "MWh/yr",
+    "water_m3_per_year": "m3/yr",
+    "it_mw": "MW",
+    "facility_mw_peak": "MW",
+    "accelerators": "accelerator",
+}
+
+
+def _metric_formula(
+    context: Context, case: int, owner: str, name: str, cells: dict[str, str]
+) -> str:
+    """Excel formula of a metric over the cash-flow rows of `owner` (a site or the portfolio)."""
+    sheet = context.case_sheets[case][owner]
+    result = context.results[case]
+    rate = context.driver(case, "discount_rate")
+    n = sheet.n_years
+    fcf_first = sheet.ref("fcf", 0)
+    fcf_rest = (
+        f"{quoted(sheet.title)}!{column(FIRST_YEAR_COLUMN + 1)}{sheet.rows['fcf']}:"
+        f"{column(FIRST_YEAR_COLUMN + n - 1)}{sheet.rows['fcf']}"
+    )
+    discount = sheet.span("discount_factor")
+    hours_pv = f"SUMPRODUCT({sheet.span('hours_sold')},{discount})"
+    sites = [context.case_sheets[case][s] for s in result.case.site_names]
+    if name == "npv":
+        return f"={fcf_first}+NPV({rate},{fcf_rest})"
+    if name == "irr":
+        return f'=IFERROR(IRR({sheet.span("fcf")},0.1),"undefined")'
+    if name == "payback_year":
+        return (
+            f'=IFERROR(INDEX({sheet.span("year")},MATCH(1,{sheet.span("payback_flag")},0)),"none")'
+        )
+    if name == "lcoc":
+        costs = "+".join(
+            f"SUMPRODUCT({sheet.span(f'subtotal_{c}')},{discount})"
+            for c in ("opex", "capex", "residual")
+        )
+        return f"=-({costs})/{hours_pv}"
+    if name == "realised_gpu_hour_price":
+        return f"=SUMPRODUCT({sheet.span('subtotal_revenue')},{discount})/{hours_pv}"
+    if name == "breakeven_price_factor":
+        return f"={context.breakeven_cells[(case, owner)]}"
+    if name == "breakeven_gpu_hour_price":
+        return (
+            f'=IFERROR({cells["breakeven_price_factor"]}*{cells["realised_gpu_hour_price"]},"none")'
+        )
+    if name == "initial_capex":
+        return f"=SUM({sheet.span('initial_other')})+SUM({sheet.span('initial_chips')})"
+    if name == "capex_total":
+        if owner == PORTFOLIO:
+            return "=" + "+".join(
+                context.metric_cells[(case, s.site, "capex_total")] for s in sites
+            )
+        capex_items = [item.name for item in LINE_ITEMS if item.category == "capex"]
+        return "=-(" + "+".join(f'SUMIF({sheet.span(item)},"<0")' for item in capex_items) + ")"
+    if name == "capex_per_mw_it":
+        return f'=IF({cells["it_mw"]}>0,{cells["initial_capex"]}/{cells["it_mw"]},"n/a")'
+    if name == "energy_mwh_per_year":
+        return f"=MAX({sheet.span('facility_energy')})"
+    if name == "water_m3_per_year":
+        return f"=MAX({sheet.span('water')})"
+    if name == "gpu_hours_sold":
+        return f"=SUM({sheet.span('hours_sold')})"
+    raise KeyError(name)
+
+
+def write_metrics(context: Context, sheet) -> None:
+    put_text(sheet, "A1", "Metrics", bold=True, size=14)
+    put_text(
+        sheet,
+        "A2",
+        "Workbook formulas over the cash-flow sheets beside the Python model's values at the "
+        "inputs the workbook was written with; the difference column is 0 (to rounding) until an "
+        "input cell is changed. NPV = FCF(first year) + NPV(rate, FCF(second year ... last year)): "
+        "Excel's NPV() discounts its first value by one period, the model's first year is t = 0.",
+        italic=True,
+    )
+    headers = (
+        "Case",
+        "Site",
+        "Metric",
+        "Unit",
+        "Workbook",
+        "Python model",
+        "Relative difference",
+        "Note",
+    )
+    for index, title in enumerate(headers):
+        put_text(sheet, f"{column(index + 1)}4", title, bold=True, fill=HEADER_FILL)
+    row = 5
+    for case, result in enumerate(context.results):
+        for owner in list(result.case.site_names) + [PORTFOLIO]:
+            cells: dict[str, str] = {}
+            for name, (label, number_format) in VALUE_METRICS.items():
+                cells[name] = f"$F${row}"
+                _metric_row(
+                    context, sheet, row, case, owner, name, label, number_format, formula=None
+                )
+                row += 1
+            for name, (label, number_format) in FORMULA_METRICS.items():
+                cells[name] = f"$E${row}"
+                context.metric_cells[(case, owner, name)] = f"{quoted(sheet.title)}!$E${row}"
+                formula = _metric_formula(context, case, owner, name, cells)
+                _metric_row(
+                    context, sheet, row, case, owner, name, label, number_format, formula=formula
+                )
+                row += 1
+            row += 1
+    for letter, width in {
+        "A": 14,
+        "B": 18,
+        "C": 42,
+        "D": 14,
+        "E": 16,
+        "F": 16,
+        "G": 18,
+        "H": 60,
+    }.items():
+        sheet.column_dimensions[letter].width = width
+    sheet.freeze_panes = "E5"
+
+
+def _metric_row(
+    context: Context,
+    sheet,
+    row: int,
+    case: int,
+    owner: str,
+    name: str,
+    label: str,
+    number_format: str,
+    formula: str | None,
+) -> None:
+    result = context.results[case]
+    put_text(sheet, f"A{row}", result.case.name)
+    put_text(sheet, f"B{row}", owner)
+    put_text(sheet, f"C{row}", label)
+    put_text(sheet, f"D{row}", METRIC_UNITS.get(name, result.metrics[name].attrs.get("units", "")))
+    value = metric_value(result, owner, name)
+    if isinstance(value, str):
+        put_text(sheet, f"F{row}", value)
+    else:
+        put_value(sheet, f"F{row}", value, number_format)
+    if formula is None:
+        put_text(sheet, f"H{row}", "not changed by any live input: the model's value")
+        if not isinstance(value, str):
+            put_value(sheet, f"E{row}", value, number_format)
+        return
+    context.formula(
+        sheet,
+        f"E{row}",
+        formula,
+        CellCheck(case, owner, ("metric", name)),
+        number_format,
+        bold=True,
+    )
+    context.formula(
+        sheet,
+        f"G{row}",
+        f"=IFERROR(ABS(E{row}-F{row})/ABS(F{row}),IF(E{row}=F{row},0,1))",
+        CellCheck(case, owner, ("metric_difference", name)),
+        "0.0E+00",
+    )
+    notes = {
+        "irr": "unique root required by the model; Excel's IRR() returns the root it finds",
+        "payback_year": "first year from which the cumulative free cash flow stays >= 0",
+        "breakeven_price_factor": "from the Break-even sheet",
+        "lcoc": "PV of opex, capex net of residual value / PV of GPU-hours sold",
+    }
+    if name == "irr":
+        status = int(result.metrics["irr_status"].sel(site=owner))
+        if status:
+            notes["irr"] = f"model status {status}: IRR undefined"
+    if name in notes:
+        put_text(sheet, f"H{row}", notes[name])
+
+
+SCENARIO_METRICS = (
+    "initial_capex",
+    "capex_total",
+    "it_mw",
+    "accelerators",
+    "npv",
+    "irr",
+    "payback_year",
+    "lcoc",
+    "breakeven_gpu_hour_price",
+    "realised_gpu_hour_price",
+    "energy_mwh_per_year",
+    "gpu_hours_sold",
+)
+
+
+def write_scenarios(context: Context, sheet, monte_carlo: list) -> None:
+    results = context.results
+    put_text(sheet, "A1", "Scenarios", bold=True, size=14)
+    put_text(
+        sheet,
+        "A2",
+        "The cases side by side (portfolio of each case); figures are live links to the Metrics "
+        "sheet.",
+        italic=True,
+    )
+    put_text(sheet, "A4", "Metric", bold=True, fill=HEADER_FILL)
+    put_text(sheet, "B4", "Unit", bold=True, fill=HEADER_FILL)
+    for case, result in enumerate(results):
+        put_text(sheet, f"{column(3 + case)}4", result.case.name, bold=True, fill=HEADER_FILL)
+        put_text(sheet, f"{column(3 + case)}3", result.case.title, italic=True, wrap=True)
+    compare = len(results) == 2
+    if compare:
+        put_text(
+            sheet,
+            "E4",
+            f"{results[1].case.name} - {results[0].case.name}",
+            bold=True,
+            fill=HEADER_FILL,
+        )
+    row = 5
+    all_metrics = {**FORMULA_METRICS, **VALUE_METRICS}
+    for name in SCENARIO_METRICS:
+        label, number_format = all_metrics[name]
+        put_text(sheet, f"A{row}", label)
+        put_text(sheet, f"B{row}", METRIC_UNITS.get(name, ""))
+        for case, result in enumerate(results):
+            coordinate = f"{column(3 + case)}{row}"
+            if name in FORMULA_METRICS:
+                context.formula(
+                    sheet,
+                    coordinate,
+                    f"={context.metric_cells[(case, PORTFOLIO, name)]}",
+                    CellCheck(case, PORTFOLIO, ("metric", name)),
+                    number_format,
+                )
+            else:
+                put_value(
+                    sheet,
+                    coordinate,
+                    float(result.metrics[name].sel(site=PORTFOLIO)),
+                    number_format,
+                )
+        if compare:
+            if name in FORMULA_METRICS and name != "payback_year":
+                context.formula(
+                    sheet,
+                    f"E{row}",
+                    f'=IFERROR(D{row}-C{row},"n/a")',
+                    CellCheck(1, PORTFOLIO, ("scenario_difference", name, 0, 1)),
+                    number_format,
+                )
+            elif name not in FORMULA_METRICS:
+                difference = float(
+                    results[1].metrics[name].sel(site=PORTFOLIO)
+                    - results[0].metrics[name].sel(site=PORTFOLIO)
+                )
+                put_value(sheet, f"E{row}", difference, number_format)
+        row += 1
+    row += 1
+    put_text(sheet, f"A{row}", "Sites", bold=True, fill=SECTION_FILL)
+    for case, result in enumerate(results):
+        put_text(sheet, f"{column(3 + case)}{row}", ", ".join(result.case.site_names), wrap=True)
+    row += 1
+    put_text(sheet, f"A{row}", "What the stated budget buys", bold=True, fill=SECTION_FILL)
+    for case, result in enumerate(results):
+        notes = result.budget.attrs.get("notes", [])
+        put_text(
+            sheet,
+            f"{column(3 + case)}{row}",
+            " ".join(notes) if isinstance(notes, list) else str(notes),
+            wrap=True,
+        )
+    sheet.row_dimensions[row].height = 120
+    row += 2
+    if monte_carlo:
+        put_text(
+            sheet, f"A{row}", "Risk (Monte Carlo, portfolio NPV)", bold=True, fill=SECTION_FILL
+        )
+        row += 1
+        by_case = {getattr(mc.summary, "attrs", {}).get("case"): mc for mc in monte_carlo}
+        for statistic, label in (
+            ("p10", "P10"),
+            ("p50", "P50"),
+            ("p90", "P90"),
+            ("mean", "Mean"),
+            ("prob_negative", "Probability of a loss (NPV < 0)"),
+        ):
+            put_text(sheet, f"A{row}", f"NPV {label}" if statistic != "prob_negative" else label)
+            put_text(sheet, f"B{row}", "1" if statistic == "prob_negative" else "EUR m")
+            for case, result in enumerate(results):
+                mc = by_case.get(result.case.name)
+                if mc is None:
+                    continue
+                value = _summary_value(mc.summary, statistic, "npv", PORTFOLIO)
+                put_value(
+                    sheet,
+                    f"{column(3 + case)}{row}",
+                    value,
+                    "0.0%" if statistic == "prob_negative" else FORMAT_EUR,
+                )
+            row += 1
+    for letter, width in {"A": 44, "B": 14, "C": 24, "D": 24, "E": 24}.items():
+        sheet.column_dimensions[letter].width = width
+    sheet.row_dimensions[3].height = 45
+    sheet.freeze_panes = "C5"
+
+
+def _summary_value(summary: xr.Dataset, statistic: str, metric: str, site: str) -> float | None:
+    try:
+        return float(summary["value"].sel(statistic=statistic, metric=metric, site=site))
+    except (KeyError, ValueError):
+        return None

@@ -1,0 +1,383 @@
+"""The Sensitivity and Monte Carlo sheets: tables of the uncertainty results, native charts.
+
+This module owns how Sobol indices (S1, ST with confidence, S2), tornado ranges and Monte Carlo
+summaries and histograms are tabulated, and their Excel charts (bar chart with error bars,
+tornado bar chart, histogram column chart).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import xarray as xr
+
+from ...finance import PORTFOLIO
+from .layout import FORMAT_EUR, HEADER_FILL, Context, column, put_text, put_value, quoted
+
+
+def write_sensitivity(context: Context, sheet, sobol: list, tornado: list) -> None:
+    from openpyxl.chart import BarChart, Reference
+    from openpyxl.chart.data_source import NumDataSource, NumRef
+    from openpyxl.chart.error_bar import ErrorBars
+
+    put_text(sheet, "A1", "Sensitivity", bold=True, size=14)
+    row = 3
+    if not sobol and not tornado:
+        put_text(
+            sheet,
+            "A3",
+            "No sensitivity analysis in this report. Run tecmodel.sobol(case, ...) and "
+            "tecmodel.tornado(case, ...) and pass the results to tecmodel.export_excel(..., "
+            "sensitivity=..., tornado=...).",
+            italic=True,
+        )
+    for dataset in sobol:
+        attrs = dataset.attrs
+        put_text(
+            sheet, f"A{row}", f"Sobol indices: case {attrs.get('case', '')}", bold=True, size=12
+        )
+        put_text(
+            sheet,
+            f"A{row + 1}",
+            f"sampler {attrs.get('sampler', '')}, base sample n = {attrs.get('n', '')}, "
+            f"seed {attrs.get('seed', '')}, {attrs.get('evaluations', '')} model evaluations; "
+            "first-order S1 and total ST indices with 95 % confidence half-widths.",
+            italic=True,
+        )
+        row += 3
+        chart_metric = (
+            "npv" if "npv" in dataset["metric"].values else str(dataset["metric"].values[0])
+        )
+        chart_site = (
+            PORTFOLIO if PORTFOLIO in dataset["site"].values else str(dataset["site"].values[-1])
+        )
+        put_text(sheet, f"A{row}", f"Chart data: {chart_metric}, {chart_site}", bold=True)
+        row += 1
+        header = row
+        for index, title in enumerate(("Factor", "S1", "ST", "S1 conf", "ST conf")):
+            put_text(sheet, f"{column(index + 1)}{row}", title, bold=True, fill=HEADER_FILL)
+        row += 1
+        factors = [str(f) for f in dataset["factor"].values]
+        for factor in factors:
+            put_text(sheet, f"A{row}", factor)
+            for index, name in enumerate(("S1", "ST", "S1_conf", "ST_conf")):
+                put_value(
+                    sheet,
+                    f"{column(2 + index)}{row}",
+                    float(dataset[name].sel(factor=factor, metric=chart_metric, site=chart_site)),
+                    "0.000",
+                )
+            row += 1
+        chart = BarChart()
+        chart.type = "col"
+        chart.grouping = "clustered"
+        chart.title = f"Sobol indices of {chart_metric} ({chart_site})"
+        chart.y_axis.title = "Sobol index [1]"
+        chart.x_axis.title = "Factor"
+        data = Reference(sheet, min_col=2, max_col=3, min_row=header, max_row=row - 1)
+        chart.add_data(data, titles_from_data=True)
+        chart.set_categories(Reference(sheet, min_col=1, min_row=header + 1, max_row=row - 1))
+        for series, conf_col in zip(chart.series, ("D", "E"), strict=True):
+            reference = f"{quoted(sheet.title)}!${conf_col}${header + 1}:${conf_col}${row - 1}"
+            source = NumDataSource(numRef=NumRef(f=reference))
+            series.errBars = ErrorBars(
+                errDir="y", errBarType="both", errValType="cust", plus=source, minus=source
+            )
+        chart.y_axis.scaling.min = 0
+        chart.height, chart.width = 8, 16
+        sheet.add_chart(chart, f"H{header}")
+        row = max(row, header + 17) + 1
+        put_text(sheet, f"A{row}", "All indices", bold=True)
+        row += 1
+        for index, title in enumerate(
+            ("Factor", "Metric", "Site", "S1", "S1 conf", "ST", "ST conf")
+        ):
+            put_text(sheet, f"{column(index + 1)}{row}", title, bold=True, fill=HEADER_FILL)
+        row += 1
+        for metric in dataset["metric"].values:
+            for site in dataset["site"].values:
+                for factor in factors:
+                    put_text(sheet, f"A{row}", factor)
+                    put_text(sheet, f"B{row}", str(metric))
+                    put_text(sheet, f"C{row}", str(site))
+                    for index, name in enumerate(("S1", "S1_conf", "ST", "ST_conf")):
+                        put_value(
+                            sheet,
+                            f"{column(4 + index)}{row}",
+                            float(dataset[name].sel(factor=factor, metric=metric, site=site)),
+                            "0.000",
+                        )
+                    row += 1
+        if "S2" in dataset:
+            row += 1
+            put_text(
+                sheet,
+                f"A{row}",
+                f"Second-order indices S2 ({chart_metric}, {chart_site})",
+                bold=True,
+            )
+            row += 1
+            for index, factor in enumerate(factors):
+                put_text(sheet, f"{column(2 + index)}{row}", factor, bold=True, fill=HEADER_FILL)
+            row += 1
+            for factor in factors:
+                put_text(sheet, f"A{row}", factor, bold=True)
+                for index, other in enumerate(factors):
+                    value = float(
+                        dataset["S2"].sel(
+                            factor=factor, factor_2=other, metric=chart_metric, site=chart_site
+                        )
+                    )
+                    put_value(sheet, f"{column(2 + index)}{row}", value, "0.000")
+                row += 1
+        row += 2
+    for dataset in tornado:
+        row = _write_tornado(context, sheet, dataset, row) + 2
+    for letter, width in {"A": 34, "B": 14, "C": 14, "D": 14, "E": 14, "F": 14, "G": 14}.items():
+        sheet.column_dimensions[letter].width = width
+
+
+def _write_tornado(context: Context, sheet, dataset: xr.Dataset, row: int) -> int:
+    from openpyxl.chart import BarChart, Reference
+
+    attrs = dataset.attrs
+    metric = "npv" if "npv" in dataset["metric"].values else str(dataset["metric"].values[0])
+    site = PORTFOLIO if PORTFOLIO in dataset["site"].values else str(dataset["site"].values[-1])
+    put_text(
+        sheet,
+        f"A{row}",
+        f"Tornado: case {attrs.get('case', '')}, {metric} of {site}",
+        bold=True,
+        size=12,
+    )
+    put_text(
+        sheet,
+        f"A{row + 1}",
+        "Each factor at its low and high value, all others at base; sorted by swing.",
+        italic=True,
+    )
+    row += 3
+    header = row
+    titles = (
+        "Factor",
+        "Input low",
+        "Input base",
+        "Input high",
+        "Input unit",
+        f"{metric} at low",
+        f"{metric} at high",
+        "Low - base",
+        "High - base",
+        "Swing",
+    )
+    for index, title in enumerate(titles):
+        put_text(sheet, f"{column(index + 1)}{row}", title, bold=True, fill=HEADER_FILL)
+    row += 1
+    base = float(dataset["base"].sel(metric=metric, site=site))
+    factors = [str(f) for f in dataset["factor"].values]
+    low = {f: float(dataset["low"].sel(factor=f, metric=metric, site=site)) for f in factors}
+    high = {f: float(dataset["high"].sel(factor=f, metric=metric, site=site)) for f in factors}
+    order = sorted(
+        factors, key=lambda f: abs(high[f] - low[f])
+    )  # largest swing last = top of the chart
+    number_format = metric_format(metric_unit(dataset, metric))
+    for factor in order:
+        put_text(sheet, f"A{row}", factor)
+        for index, name in enumerate(("input_low", "input_base", "input_high")):
+            value = tornado_input(dataset, name, factor, site)
+            put_value(sheet, f"{column(2 + index)}{row}", value, "#,##0.00##")
+        put_text(sheet, f"E{row}", tornado_input_unit(dataset, factor))
+        put_value(sheet, f"F{row}", low[factor], number_format)
+        put_value(sheet, f"G{row}", high[factor], number_format)
+        put_value(sheet, f"H{row}", low[factor] - base, number_format)
+        put_value(sheet, f"I{row}", high[factor] - base, number_format)
+        put_value(sheet, f"J{row}", abs(high[factor] - low[factor]), number_format)
+        row += 1
+    put_text(sheet, f"A{row}", "Base", bold=True)
+    put_value(sheet, f"F{row}", base, number_format, bold=True)
+    chart = BarChart()
+    chart.type = "bar"
+    chart.grouping = "clustered"
+    chart.overlap = 100
+    chart.gapWidth = 40
+    chart.title = f"Tornado: change of {metric} ({site}) from its base"
+    chart.x_axis.title = "Factor"
+    chart.y_axis.title = f"Change of {metric} [{metric_unit(dataset, metric)}]"
+    chart.add_data(
+        Reference(sheet, min_col=8, max_col=9, min_row=header, max_row=row - 1),
+        titles_from_data=True,
+    )
+    chart.set_categories(Reference(sheet, min_col=1, min_row=header + 1, max_row=row - 1))
+    chart.height, chart.width = 8, 16
+    sheet.add_chart(chart, f"L{header}")
+    return max(row, header + 17)
+
+
+def metric_unit(dataset: xr.Dataset, metric: str) -> str:
+    """Unit of a metric in an uncertainty result: its ``units`` coordinate along ``metric``, or
+    the ``units`` attribute of the metric's samples."""
+    if "units" in dataset.coords and "metric" in dataset["units"].dims:
+        return str(dataset["units"].sel(metric=metric).values)
+    if metric in dataset.data_vars:
+        return str(dataset[metric].attrs.get("units", ""))
+    return ""
+
+
+def metric_format(unit: str) -> str:
+    """Number format of a metric by its unit: EUR in millions, rates in %, others as numbers."""
+    return {"EUR": FORMAT_EUR, "1/yr": "0.00%", "1": "0.00%", "year": "0.0"}.get(unit, "0.000")
+
+
+def tornado_input(dataset: xr.Dataset, name: str, factor: str, site: str) -> float | None:
+    """A factor's low, base or high input value of a tornado (``name``: ``input_low`` ...).
+
+    Site-level inputs are given per site (none for the portfolio): the value of `site`, or
+    of the first site that has one.
+    """
+    if name not in dataset:
+        return None
+    array = dataset[name].sel(factor=factor)
+    if "site" not in array.dims:
+        return float(array)
+    if site in array["site"].values and np.isfinite(float(array.sel(site=site))):
+        return float(array.sel(site=site))
+    finite = array.values[np.isfinite(array.values)]
+    return float(finite[0]) if finite.size else None
+
+
+def tornado_input_unit(dataset: xr.Dataset, factor: str) -> str:
+    """Unit of a tornado factor's input values (``factor_units`` coordinate, else attributes)."""
+    if "factor_units" in dataset.coords:
+        return str(dataset["factor_units"].sel(factor=factor).values)
+    if "input_low" in dataset:
+        return str(dataset["input_low"].attrs.get("units", ""))
+    return ""
+
+
+HISTOGRAM_BINS = 30
+
+
+def write_monte_carlo(context: Context, sheet, monte_carlo: list) -> None:
+    from openpyxl.chart import BarChart, Reference
+
+    put_text(sheet, "A1", "Monte Carlo", bold=True, size=14)
+    if not monte_carlo:
+        put_text(
+            sheet,
+            "A3",
+            "No Monte Carlo run in this report. Run tecmodel.monte_carlo(case, n=...) and pass the "
+            "result to tecmodel.export_excel(..., monte_carlo=...).",
+            italic=True,
+        )
+        return
+    row = 3
+    for mc in monte_carlo:
+        summary = mc.summary
+        attrs = summary.attrs
+        put_text(sheet, f"A{row}", f"Case {attrs.get('case', '')}", bold=True, size=12)
+        put_text(
+            sheet,
+            f"A{row + 1}",
+            f"n = {attrs.get('n', '')} samples, seed {attrs.get('seed', '')}, sampler "
+            f"{attrs.get('sampler', '')}, chunk size {attrs.get('chunk_size', '')}, stopped "
+            f"early: {'yes' if attrs.get('stopped_early') else 'no'}. Percentiles with "
+            "their confidence interval; prob_negative = probability of a loss.",
+            italic=True,
+        )
+        row += 3
+        headers = ("Metric", "Site", "Statistic", "Value", "CI low", "CI high", "Unit")
+        for index, title in enumerate(headers):
+            put_text(sheet, f"{column(index + 1)}{row}", title, bold=True, fill=HEADER_FILL)
+        row += 1
+        units = {
+            name: mc.samples[name].attrs.get("units", "")
+            for name in summary["metric"].values
+            if name in mc.samples
+        }
+        for metric in summary["metric"].values:
+            for site in summary["site"].values:
+                for statistic in summary["statistic"].values:
+                    put_text(sheet, f"A{row}", str(metric))
+                    put_text(sheet, f"B{row}", str(site))
+                    put_text(sheet, f"C{row}", str(statistic))
+                    share = statistic == "prob_negative"
+                    unit = (
+                        "1"
+                        if share
+                        else metric_unit(summary, str(metric)) or units.get(str(metric), "")
+                    )
+                    number_format = "0.0%" if share else metric_format(unit)
+                    for index, name in enumerate(("value", "ci_low", "ci_high")):
+                        value = float(
+                            summary[name].sel(statistic=statistic, metric=metric, site=site)
+                        )
+                        put_value(sheet, f"{column(4 + index)}{row}", value, number_format)
+                    put_text(sheet, f"G{row}", ("EUR m" if unit == "EUR" else unit))
+                    row += 1
+        if "n_valid" in summary:
+            row += 1
+            put_text(
+                sheet,
+                f"A{row}",
+                "Valid / undefined samples (e.g. IRR without a unique root)",
+                bold=True,
+            )
+            row += 1
+            for metric in summary["metric"].values:
+                for site in summary["site"].values:
+                    put_text(sheet, f"A{row}", str(metric))
+                    put_text(sheet, f"B{row}", str(site))
+                    put_value(
+                        sheet,
+                        f"D{row}",
+                        int(summary["n_valid"].sel(metric=metric, site=site)),
+                        "#,##0",
+                    )
+                    put_value(
+                        sheet,
+                        f"E{row}",
+                        int(summary["n_undefined"].sel(metric=metric, site=site)),
+                        "#,##0",
+                    )
+                    row += 1
+        row += 1
+        site = (
+            PORTFOLIO
+            if PORTFOLIO in mc.samples["npv"]["site"].values
+            else str(mc.samples["npv"]["site"].values[-1])
+        )
+        npv = np.asarray(mc.samples["npv"].sel(site=site).values, dtype=float)
+        npv = npv[np.isfinite(npv)]
+        put_text(sheet, f"A{row}", f"Histogram of NPV ({site})", bold=True)
+        row += 1
+        header = row
+        for index, title in enumerate(
+            ("Bin from", "Bin to", "Bin centre (EUR m)", "Samples", "Share")
+        ):
+            put_text(sheet, f"{column(index + 1)}{row}", title, bold=True, fill=HEADER_FILL)
+        row += 1
+        counts, edges = np.histogram(npv, bins=HISTOGRAM_BINS)
+        for index, count in enumerate(counts):
+            put_value(sheet, f"A{row}", edges[index], FORMAT_EUR)
+            put_value(sheet, f"B{row}", edges[index + 1], FORMAT_EUR)
+            put_value(
+                sheet, f"C{row}", round((edges[index] + edges[index + 1]) / 2e6, 1), "#,##0.0"
+            )
+            put_value(sheet, f"D{row}", int(count), "#,##0")
+            put_value(sheet, f"E{row}", count / max(npv.size, 1), "0.0%")
+            row += 1
+        chart = BarChart()
+        chart.type = "col"
+        chart.gapWidth = 0
+        chart.title = f"NPV distribution ({site}, {npv.size} samples)"
+        chart.x_axis.title = "NPV, bin centre [EUR m]"
+        chart.y_axis.title = "Samples"
+        chart.legend = None
+        chart.add_data(
+            Reference(sheet, min_col=4, min_row=header, max_row=row - 1), titles_from_data=True
+        )
+        chart.set_categories(Reference(sheet, min_col=3, min_row=header + 1, max_row=row - 1))
+        chart.height, chart.width = 8, 18
+        sheet.add_chart(chart, f"I{header}")
+        row += 3
+    for letter, width in {"A": 18, "B": 18, "C": 18, "D": 14, "E": 14, "F": 14, "G": 14}.items():
+        sheet.column_dimensions[letter].width = width

@@ -1,0 +1,144 @@
+"""Readable terminal tables of the uncertainty analyses: Sobol' indices, convergence, Monte Carlo
+summaries and tornado data.
+
+This module owns how those results look on a terminal. It formats; it computes nothing.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import xarray as xr
+
+from .text import display_unit, format_value
+
+
+def _index(value: float, half_width: float) -> str:
+    if math.isnan(value):
+        return "-"
+    if value != 0.0 and abs(value) < 0.0005:
+        return f"{value:.1e} ± {half_width:.0e}"
+    return f"{value:6.3f} ± {half_width:.3f}"
+
+
+def sobol_table(dataset: xr.Dataset, metric: str) -> pd.DataFrame:
+    """S1 and ST with their confidence half-widths: rows factors, columns (site, index)."""
+    columns = {}
+    for site in dataset["site"].values:
+        for index in ("S1", "ST"):
+            values = dataset[index].sel(metric=metric, site=site).values
+            halves = dataset[f"{index}_conf"].sel(metric=metric, site=site).values
+            columns[(str(site), index)] = [_index(v, h) for v, h in zip(values, halves, strict=True)]
+    table = pd.DataFrame(columns, index=[str(f) for f in dataset["factor"].values])
+    table.columns = pd.MultiIndex.from_tuples(table.columns, names=["site", "index"])
+    return table
+
+
+def ranking(dataset: xr.Dataset, metric: str, site: str, index: str = "ST") -> str:
+    """Factors ordered by an index, e.g. ``chip_cost (0.91) > utilisation (0.08) > ...``."""
+    values = dataset[index].sel(metric=metric, site=site).to_series().dropna().sort_values(ascending=False)
+    return " > ".join(f"{factor} ({value:.2f})" for factor, value in values.items()) or "-"
+
+
+def sobol_text(dataset: xr.Dataset) -> str:
+    """Every metric's S1/ST table and the ranking of the factors on each site."""
+    attrs = dataset.attrs
+    lines = [f"{attrs.get('case', '')}: Sobol' indices, N = {attrs['n']} ({attrs['evaluations']:,} model "
+             f"evaluations), seed {attrs['seed']}, ± = half-width of the {attrs['confidence']:.0%} bootstrap "
+             "confidence interval", ""]
+    for metric in dataset["metric"].values:
+        lines.append(f"{metric}:")
+        lines.append(sobol_table(dataset, str(metric)).to_string())
+        for site in dataset["site"].values:
+            lines.append(f"  ranking by ST on {site}: {ranking(dataset, str(metric), str(site))}")
+        undefined = int(dataset["n_undefined"].sel(metric=metric).max())
+        if undefined:
+            lines.append(f"  (undefined in up to {undefined} evaluations: indices NaN)")
+        lines.append("")
+    if "S2" in dataset:
+        lines.append("second order S2 on portfolio NPV (row x column):" if "npv" in dataset["metric"].values
+                     else "second order S2:")
+        metric = "npv" if "npv" in dataset["metric"].values else str(dataset["metric"].values[0])
+        site = dataset["site"].values[-1]
+        frame = dataset["S2"].sel(metric=metric, site=site).to_pandas()
+        lines.append(frame.map(lambda v: "" if math.isnan(v) else f"{v:.3f}").to_string())
+        lines.append("")
+    return "\n".join(lines)
+
+
+def convergence_text(dataset: xr.Dataset, metric: str = "npv", site: str | None = None) -> str:
+    """S1 and ST of one metric at increasing N, side by side."""
+    site = site if site is not None else str(dataset["site"].values[-1])
+    columns = {}
+    for factor in dataset["factor"].values:
+        for index in ("S1", "ST"):
+            values = dataset[index].sel(factor=factor, metric=metric, site=site).values
+            halves = dataset[f"{index}_conf"].sel(factor=factor, metric=metric, site=site).values
+            columns[(str(factor), index)] = [_index(v, h) for v, h in zip(values, halves, strict=True)]
+    table = pd.DataFrame(columns, index=pd.Index(dataset["n"].values, name="N"))
+    table.columns = pd.MultiIndex.from_tuples(table.columns, names=["factor", "index"])
+    head = f"{dataset.attrs.get('case', '')}: convergence of the Sobol' indices of {metric} on {site}"
+    return head + "\n" + table.to_string()
+
+
+def montecarlo_text(summary: xr.Dataset, sites: list[str] | None = None) -> str:
+    """Summary statistics with confidence intervals, in display units, per site.
+
+    A one-site case shows its site only (the portfolio is the same).
+    """
+    attrs = summary.attrs
+    stopped = " (stopped early: tolerance reached)" if attrs.get("stopped_early") else ""
+    lines = [f"{attrs['case']}: Monte Carlo, n = {attrs['n']:,}{stopped}, sampler {attrs['sampler']}, seed "
+             f"{attrs['seed']}; value [low, high] = {attrs['confidence']:.0%} confidence interval; cvar5 = mean "
+             "of the worst 5 %", ""]
+    all_sites = [str(s) for s in summary["site"].values]
+    if sites is None:
+        sites = all_sites[:1] if len(all_sites) == 2 else all_sites
+    for site in sites:
+        rows: dict[str, dict[str, str]] = {}
+        for metric in summary["metric"].values:
+            units = str(summary["units"].sel(metric=metric).values)
+            unit = display_unit(units)
+            label = f"{metric} [{unit}]" if unit else str(metric)
+            for statistic in summary["statistic"].values:
+                value, low, high = (float(summary[name].sel(statistic=statistic, metric=metric, site=site))
+                                    for name in ("value", "ci_low", "ci_high"))
+                if statistic == "prob_negative":
+                    text = f"{value:.1%}  [{low:.1%}, {high:.1%}]"
+                else:
+                    text = f"{format_value(value, units)}  [{format_value(low, units)}, {format_value(high, units)}]"
+                rows.setdefault(str(statistic), {})[label] = text
+        table = pd.DataFrame(rows).T
+        undefined = summary["n_undefined"].sel(site=site)
+        lines.append(f"{site}:")
+        lines.append(table.to_string())
+        notes = [f"{metric} undefined in {int(undefined.sel(metric=metric)):,} samples"
+                 for metric in summary["metric"].values if int(undefined.sel(metric=metric))]
+        if notes:
+            lines.append("  (" + "; ".join(notes) + ")")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def tornado_text(dataset: xr.Dataset, metric: str = "npv", site: str | None = None) -> str:
+    """Low, base and high of one metric per factor, largest swing first."""
+    site = site if site is not None else str(dataset["site"].values[-1])
+    units = str(dataset["units"].sel(metric=metric).values)
+    order = abs(dataset["swing"].sel(metric=metric, site=site)).to_series().sort_values(ascending=False).index
+    base = float(dataset["base"].sel(metric=metric, site=site))
+    rows = {}
+    for factor in order:
+        factor_units = str(dataset["factor_units"].sel(factor=factor).values)
+        lows, highs = (dataset[name].sel(factor=factor).dropna("site").values for name in ("input_low", "input_high"))
+        shown = sorted({f"{low:.4g} / {high:.4g}" for low, high in zip(lows, highs, strict=True)},
+                       key=lambda text: float(text.split(" / ")[0]))
+        rows[factor] = {
+            "input low / high": f"{'; '.join(shown)} {factor_units}",
+            "low": format_value(float(dataset["low"].sel(factor=factor, metric=metric, site=site)), units),
+            "high": format_value(float(dataset["high"].sel(factor=factor, metric=metric, site=site)), units),
+        }
+    head = (f"{dataset.attrs.get('case', '')}: tornado of {metric} [{display_unit(units)}] on {site} "
+            f"(factors at their {dataset.attrs['quantile_low']:g} / {dataset.attrs['quantile_high']:g} quantiles; "
+            f"base {format_value(base, units)})")
+    return head + "\n" + pd.DataFrame(rows).T.to_string()

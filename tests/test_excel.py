@@ -1,0 +1,469 @@
+"""The Excel report: a real spreadsheet engine recalculates it to the model's own numbers.
+
+LibreOffice (headless) recalculates the workbook of both bundled cases; every formula cell is
+compared with the Python model to a relative 1e-9 (two kinds of cell are compared against a
+stated scale instead: see :func:`allowed_difference`), once at the inputs the workbook was
+written with and once after every live input cell has been changed in the file, against
+``tecmodel.evaluate(case, overrides=...)`` at the same values. Without LibreOffice those tests
+are skipped with a reason saying how to install it; under ``CI=true`` they fail instead.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+import pytest
+import yaml
+
+import tecmodel
+from tecmodel.cli import main
+from tecmodel.finance import PORTFOLIO
+from tecmodel.registry import REGISTRY
+from tecmodel.report.excel import (
+    LIVE_PARAMETERS,
+    build_workbook,
+    expected_values,
+    export_excel,
+    recalculate_with_libreoffice,
+)
+
+from .conftest import TOY_FILE
+from .contract_data import monte_carlo_result, sobol_dataset, tornado_dataset
+
+RTOL = 1e-9
+INSTALL_HINT = (
+    "LibreOffice (soffice) is not installed, so the workbook cannot be recalculated: install it "
+    "(Debian/Ubuntu: sudo apt-get install libreoffice-calc-nogui; macOS: brew install --cask "
+    "libreoffice); .ci/run installs it in CI"
+)
+#: New values of every live input, inside the registry bounds and well away from the cases'
+#: values (site-level ones differ by site so that a formula reading the wrong site shows).
+CHANGED = {
+    "power.market_price": 85.0,
+    "revenue.utilisation": 0.72,
+    "chips.unit_price": 64_000.0,
+    "finance.discount_rate": 0.10,
+    "tax.corporate_rate": 0.30,
+    "tax.loss_offset_fixed": 2e6,
+    "tax.loss_offset_share": 0.6,
+    "fx.usd_per_eur": 1.08,
+    "power.contract_share": 0.55,
+    "power.contract_price": 75.0,
+    "power.contract_indexation": 0.025,
+    "power.market_escalation": 0.03,
+    "power.idle_share": 0.25,
+    "power.active_load_share": 0.9,
+    "power.grid_tariff_energy": 6.0,
+    "power.excise": 12.0,
+    "power.capacity_cost": 3.0,
+    "cooling.water_use": 0.3,
+    "operations.it_support_rate": 0.04,
+    "operations.insurance_rate": 0.004,
+}
+INJECTED = {
+    "title": '=HYPERLINK("http://example.com","click")',
+    "description": "@SUM(1,1)",
+    "market_source": '=HYPERLINK("http://example.com/source","click")',
+    "contract_source": "+1+1",
+    "excise_source": "-2+3",
+}
+
+
+def soffice() -> str:
+    """The LibreOffice executable; skip (or fail under CI=true) when it is missing."""
+    found = shutil.which("soffice") or shutil.which("libreoffice")
+    if found is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true: {INSTALL_HINT}")
+        pytest.skip(INSTALL_HINT)
+    return found
+
+
+def injected_case(folder: Path):
+    """The toy case with names and sources that a spreadsheet would take for formulas."""
+    data = yaml.safe_load(TOY_FILE.read_text())
+    data["title"] = INJECTED["title"]
+    data["description"] = INJECTED["description"]
+    power = data["sites"][0]["power"]
+    power["market_price"]["source"] = INJECTED["market_source"]
+    power["contract_price"]["source"] = INJECTED["contract_source"]
+    power["excise"]["source"] = INJECTED["excise_source"]
+    path = folder / "injected.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return tecmodel.load_case(path)
+
+
+def change_inputs(workbook, layout, results) -> list[dict]:
+    """Write CHANGED into the workbook's live input cells; return the overrides of each case."""
+    named = {(cell.case, cell.parameter, cell.site): cell for cell in layout.inputs.values()}
+    overrides = []
+    for case_index, result in enumerate(results):
+        case_overrides = {}
+        for name, value in CHANGED.items():
+            if REGISTRY[name].scope == "case":
+                places = {None: value}
+            else:
+                step = 0.02 if name == "revenue.utilisation" else 0.03 * value
+                places = {
+                    site: value + step * index for index, site in enumerate(result.case.site_names)
+                }
+            for site, new in places.items():
+                key = (case_index, name, site)
+                sheet, coordinate = (
+                    (named[key].sheet, named[key].coordinate)
+                    if key in named
+                    else layout.parameter_cells[key]
+                )
+                workbook[sheet][coordinate].value = new
+            case_overrides[name] = places[None] if None in places else places
+        overrides.append(case_overrides)
+    return overrides
+
+
+def revenue_pv(result, site: str) -> float:
+    """PV of revenue of a site or the portfolio [EUR] (first model year at t = 0)."""
+    revenue = result.cube.sel(item=result.cube.category == "revenue").sum("item")
+    revenue = revenue.sum("site") if site == PORTFOLIO else revenue.sel(site=site)
+    rate = float(result.parameters["finance.discount_rate"])
+    return float(np.sum(revenue.values / (1.0 + rate) ** result.timeline["t"].values))
+
+
+def allowed_difference(check, expected: float, results) -> float:
+    """|workbook - model| allowed in one cell: 1e-9 of the model's value, except two kinds of cell.
+
+    - The after-tax NPV at a trial factor of the break-even iteration is, near the root, a
+      residual of sums of present values of the size of PV(revenue) (~1e10 EUR): zero to about
+      1e-6 EUR, with rounding relative to those terms, not to itself. Allowed: 1e-12 of
+      PV(revenue), i.e. ~0.01 EUR, some 10,000 times the rounding seen and 1e-9 of any NPV that
+      is not a residual.
+    - The relative-difference column of the Metrics sheet is 0 at the written inputs (the model
+      beside itself); being itself a relative difference it is compared in absolute terms, 1e-12.
+    """
+    allowed = RTOL * abs(expected)
+    if check.key[:2] == ("breakeven", "npv"):
+        allowed = max(allowed, 1e-12 * revenue_pv(results[check.case], check.site))
+    if check.key[0] == "metric_difference":
+        allowed = max(allowed, 1e-12)
+    return allowed
+
+
+def compare(workbook, layout, results) -> dict:
+    """Compare every formula cell of a recalculated workbook; return counts and the largest
+    differences (relative, and in their own terms for the two kinds of cell on a scale)."""
+    expected = expected_values(layout, results)
+    failures = []
+    worst = {
+        "relative": (0.0, None),
+        "newton_npv_eur": (0.0, None),
+        "difference_column": (0.0, None),
+    }
+    for (sheet, coordinate), value in expected.items():
+        got = workbook[sheet][coordinate].value
+        check = layout.checks[(sheet, coordinate)]
+        if isinstance(value, str) or isinstance(got, str) or got is None:
+            if got != value:
+                failures.append(
+                    f"{sheet}!{coordinate} {check.key}: workbook {got!r}, model {value!r}"
+                )
+            continue
+        difference = abs(got - value)
+        if difference > allowed_difference(check, value, results):
+            failures.append(
+                f"{sheet}!{coordinate} {check.key} year {check.year}: "
+                f"workbook {got!r}, model {value!r}"
+            )
+        if check.key[:2] == ("breakeven", "npv"):
+            kind, size = "newton_npv_eur", difference
+        elif check.key[0] == "metric_difference":
+            kind, size = "difference_column", difference
+        else:
+            kind, size = "relative", difference / abs(value) if value else difference
+        if size > worst[kind][0]:
+            worst[kind] = (size, f"{sheet}!{coordinate} {check.key}")
+    assert not failures, (
+        f"{len(failures)} of {len(expected)} formula cells differ from the model:\n"
+        + "\n".join(failures[:20])
+    )
+    return {"cells": len(expected), **worst}
+
+
+@pytest.fixture(scope="module")
+def workbooks(tmp_path_factory, base_result, doubled_result):
+    """Base, changed-input and injected-text workbooks, recalculated in one LibreOffice call."""
+    executable = soffice()
+    folder = tmp_path_factory.mktemp("workbooks")
+    results = [base_result, doubled_result]
+    workbook, layout = build_workbook(results)
+    workbook.save(folder / "base.xlsx")
+    changed_workbook = openpyxl.load_workbook(folder / "base.xlsx")
+    overrides = change_inputs(changed_workbook, layout, results)
+    changed_workbook.save(folder / "changed.xlsx")
+    toy = tecmodel.evaluate(injected_case(folder))
+    toy_workbook, toy_layout = build_workbook(
+        [toy],
+        sensitivity=sobol_dataset(toy),
+        tornado=tornado_dataset(toy),
+        monte_carlo=monte_carlo_result(toy),
+    )
+    toy_workbook.save(folder / "injected.xlsx")
+    recalculate_with_libreoffice(
+        [folder / "base.xlsx", folder / "changed.xlsx", folder / "injected.xlsx"],
+        folder / "recalculated",
+        folder / "profile",
+        soffice=executable,
+    )
+    changed_results = [
+        tecmodel.evaluate(result.case, overrides=case_overrides)
+        for result, case_overrides in zip(results, overrides, strict=True)
+    ]
+    recalculated = {
+        name: openpyxl.load_workbook(folder / "recalculated" / f"{name}.xlsx", data_only=True)
+        for name in ("base", "changed", "injected")
+    }
+    return {
+        "recalculated": recalculated,
+        "folder": folder,
+        "layout": layout,
+        "results": results,
+        "changed_results": changed_results,
+        "toy": toy,
+        "toy_layout": toy_layout,
+    }
+
+
+@pytest.mark.libreoffice
+def test_every_formula_cell_equals_the_model_at_the_written_inputs(workbooks):
+    summary = compare(
+        workbooks["recalculated"]["base"],
+        workbooks["layout"],
+        workbooks["results"],
+    )
+    toy = compare(
+        workbooks["recalculated"]["injected"],
+        workbooks["toy_layout"],
+        [workbooks["toy"]],
+    )
+    print(f"\nbase inputs: {summary}\ntoy case: {toy}")
+    assert summary["cells"] > 10_000
+
+
+@pytest.mark.libreoffice
+def test_every_formula_cell_equals_the_model_after_changing_every_live_input(workbooks):
+    """The live inputs (energy price, utilisation, accelerator price, discount rate and the
+    parameters used only through formulas) are changed in the file; LibreOffice's figures
+    then equal a re-run of the model at those values. The new values move NPVs by billions
+    and put the sites into tax losses, so the loss carry-forward formulas are exercised."""
+    assert set(CHANGED) == set(LIVE_PARAMETERS)
+    summary = compare(
+        workbooks["recalculated"]["changed"],
+        workbooks["layout"],
+        workbooks["changed_results"],
+    )
+    print(f"\nchanged inputs: {summary}")
+    before = workbooks["results"][1].metrics["npv"].sel(site=PORTFOLIO)
+    after = workbooks["changed_results"][1].metrics["npv"].sel(site=PORTFOLIO)
+    assert abs(float(after - before)) > 1e9
+    pools = workbooks["changed_results"][0].finance["loss_relief"]
+    assert float(pools.max()) > 0
+
+
+@pytest.mark.libreoffice
+def test_no_error_value_in_any_cell_after_recalculation(workbooks):
+    for name, workbook in workbooks["recalculated"].items():
+        errors = [
+            f"{sheet.title}!{cell.coordinate}={cell.value}"
+            for sheet in workbook.worksheets
+            for row in sheet.iter_rows()
+            for cell in row
+            if cell.data_type == "e"
+            or (
+                isinstance(cell.value, str)
+                and cell.value.startswith(
+                    ("#REF", "#NAME", "#VALUE", "#DIV", "#N/A", "#NUM", "Err:")
+                )
+            )
+        ]
+        assert not errors, f"{name}: {errors[:10]}"
+
+
+@pytest.mark.libreoffice
+def test_text_from_inputs_stays_text_after_recalculation(workbooks):
+    workbook = workbooks["recalculated"]["injected"]
+    values = {
+        cell.value for sheet in workbook.worksheets for row in sheet.iter_rows() for cell in row
+    }
+    for text in INJECTED.values():
+        assert any(isinstance(value, str) and value.endswith(text) for value in values), text
+    assert "click" not in values
+
+
+def test_every_formula_cell_is_compared(tmp_path, base_result, doubled_result):
+    """The layout names every formula cell of the file, so the recalculation test misses none."""
+    workbook, layout = build_workbook([base_result, doubled_result])
+    workbook.save(tmp_path / "report.xlsx")
+    stored = openpyxl.load_workbook(tmp_path / "report.xlsx")
+    formulas = {
+        (sheet.title, cell.coordinate)
+        for sheet in stored.worksheets
+        for row in sheet.iter_rows()
+        for cell in row
+        if cell.data_type == "f"
+    }
+    assert formulas == set(layout.checks)
+
+
+def test_text_from_inputs_is_written_as_text_never_as_a_formula(tmp_path):
+    toy = tecmodel.evaluate(injected_case(tmp_path))
+    path = export_excel(toy, tmp_path / "report.xlsx")
+    stored = openpyxl.load_workbook(path)
+    cells = [cell for sheet in stored.worksheets for row in sheet.iter_rows() for cell in row]
+    for text in INJECTED.values():
+        holding = [cell for cell in cells if cell.value == text]
+        assert holding, text
+        assert all(cell.data_type == "s" for cell in holding)
+    assert not any(cell.data_type == "f" and "HYPERLINK" in str(cell.value) for cell in cells)
+    assert not any(cell.hyperlink for cell in cells)
+
+
+def test_a_failed_export_leaves_the_previous_workbook_untouched(tmp_path, monkeypatch, toy_result):
+    path = export_excel(toy_result, tmp_path / "report.xlsx")
+    before = path.read_bytes()
+
+    def failing_save(self, filename):
+        Path(filename).write_bytes(b"PK\x03\x04 half a workbook")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(openpyxl.Workbook, "save", failing_save)
+    with pytest.raises(OSError, match="disk full"):
+        export_excel(toy_result, path)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.xlsx"]
+
+
+def test_sheets_names_formats_and_charts(tmp_path, base_result, doubled_result):
+    sensitivity = [sobol_dataset(result) for result in (base_result, doubled_result)]
+    tornado = [tornado_dataset(result) for result in (base_result, doubled_result)]
+    monte_carlo = [monte_carlo_result(result) for result in (base_result, doubled_result)]
+    workbook, layout = build_workbook(
+        [base_result, doubled_result],
+        sensitivity=sensitivity,
+        tornado=tornado,
+        monte_carlo=monte_carlo,
+    )
+    assert workbook.sheetnames == [
+        "Cover",
+        "Inputs",
+        "Metrics",
+        "Scenarios",
+        "base_10b fluidstack_fr",
+        "base_10b portfolio",
+        "doubled_20b fluidstack_fr",
+        "doubled_20b campus_ia_site2",
+        "doubled_20b portfolio",
+        "Break-even",
+        "Sensitivity",
+        "Monte Carlo",
+    ]
+    # One named input per driver and site, and a discount rate per case, all on the Inputs sheet.
+    assert len(layout.inputs) == 3 * (1 + 2) + 2
+    for name, cell in layout.inputs.items():
+        destination = list(workbook.defined_names[name].destinations)
+        assert destination == [("Inputs", f"${cell.coordinate[0]}${cell.coordinate[1:]}")]
+        assert workbook["Inputs"][cell.coordinate].fill.fgColor.rgb.endswith("FFF2CC")
+    site = workbook["doubled_20b campus_ia_site2"]
+    assert site.freeze_panes == "E5"
+    fcf_row = next(
+        row for row in range(1, site.max_row + 1) if site[f"A{row}"].value == "Free cash flow"
+    )
+    assert site[f"F{fcf_row}"].number_format.startswith("#,##0.0,,")  # EUR shown in millions
+    assert len(workbook["Sensitivity"]._charts) == 4  # Sobol and tornado of each case
+    assert len(workbook["Monte Carlo"]._charts) == 2
+    sobol_chart = workbook["Sensitivity"]._charts[0]
+    assert sobol_chart.series[0].errBars is not None
+    metrics = workbook["Metrics"]
+    assert any(
+        str(cell.value).startswith("=") and "NPV(" in str(cell.value) for cell in metrics["E"]
+    )
+
+
+def test_sampled_results_and_duplicate_cases_are_refused(tmp_path, toy_case, toy_result):
+    import xarray as xr
+
+    sampled = tecmodel.evaluate(
+        toy_case, overrides={"utilisation": xr.DataArray([0.7, 0.9], dims="sample")}
+    )
+    with pytest.raises(ValueError, match="deterministic"):
+        export_excel(sampled, tmp_path / "x.xlsx")
+    with pytest.raises(ValueError, match="differ"):
+        export_excel([toy_result, toy_result], tmp_path / "x.xlsx")
+    assert not list(tmp_path.iterdir())
+
+
+def test_report_command_writes_the_workbook_and_the_figures(tmp_path, capsys):
+    assert (
+        main(
+            [
+                "report",
+                str(TOY_FILE),
+                "--xlsx",
+                str(tmp_path / "toy.xlsx"),
+                "--plots",
+                str(tmp_path / "fig"),
+            ]
+        )
+        == 0
+    )
+    assert "wrote" in capsys.readouterr().out
+    assert openpyxl.load_workbook(tmp_path / "toy.xlsx").sheetnames[:2] == ["Cover", "Inputs"]
+    assert sorted(p.name for p in (tmp_path / "fig").iterdir()) == [
+        "cumulative_dcf.png",
+        "scenarios.png",
+        "waterfall_toy.png",
+    ]
+    assert main(["report", str(TOY_FILE), "--xlsx", str(tmp_path / "toy.xls")]) == 2
+    assert "ending in .xlsx" in capsys.readouterr().err
+
+
+def test_the_real_uncertainty_results_fill_the_sensitivity_and_monte_carlo_sheets(
+    tmp_path, base_case, base_result
+):
+    """tecmodel.sobol, tornado and monte_carlo (small studies of the EUR 10B case) go into the
+    workbook and the figures as they come: the tables hold their numbers."""
+    sobol = tecmodel.sobol(base_case, n=2**6, seed=1)
+    tornado = tecmodel.tornado(base_case)
+    monte_carlo = tecmodel.monte_carlo(base_case, n=256, seed=1)
+    workbook, _layout = build_workbook(
+        base_result, sensitivity=sobol, tornado=tornado, monte_carlo=monte_carlo
+    )
+    sensitivity = workbook["Sensitivity"]
+    table: dict = {}  # the chart data (NPV of the portfolio) comes first: S1 in column B
+    for row in range(1, 40):
+        table.setdefault(sensitivity[f"A{row}"].value, sensitivity[f"B{row}"].value)
+    for factor in sobol["factor"].values:
+        assert table[str(factor)] == pytest.approx(
+            float(sobol["S1"].sel(factor=factor, metric="npv", site=PORTFOLIO))
+        )
+    assert len(sensitivity._charts) == 2
+    sheet = workbook["Monte Carlo"]
+    rows = {
+        (sheet[f"A{r}"].value, sheet[f"B{r}"].value, sheet[f"C{r}"].value): sheet[f"D{r}"].value
+        for r in range(1, sheet.max_row + 1)
+    }
+    expected = float(
+        monte_carlo.summary["value"].sel(statistic="p50", metric="npv", site=PORTFOLIO)
+    )
+    assert rows[("npv", PORTFOLIO, "p50")] == pytest.approx(expected)
+    from tecmodel.plots import write_standard_plots
+
+    files = write_standard_plots(
+        base_result, tmp_path / "plots", sensitivity=sobol, tornado=tornado, monte_carlo=monte_carlo
+    )
+    assert {path.name for path in files} >= {
+        "sobol_base_10b.png",
+        "tornado_base_10b.png",
+        "npv_distribution_base_10b.png",
+    }

@@ -1,0 +1,344 @@
+"""Monte Carlo studies: reproducibility, stores, resumption, auto-stop, dask and statistics.
+
+- One seed gives bit-identical samples and summaries whatever the chunk size, the number of
+  dask workers, and in-process vs dask.
+- A study interrupted after k chunks (an exception in the writer, and a real ``kill -9`` of a
+  subprocess) resumes from its zarr store and ends identical to an uninterrupted run; a store of
+  another study is refused.
+- Auto-stop ends at the first block whose confidence half-width meets the tolerance.
+- The summary's intervals follow their textbook formulas (hand calculations in the tests).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import xarray as xr
+
+import tecmodel
+from tecmodel import montecarlo
+from tecmodel.errors import InputError
+from tecmodel.montecarlo import Tolerance, monte_carlo
+from tecmodel.statistics import STATISTICS, statistic_interval
+
+from .conftest import BASE_FILE, ROOT, TOY_FILE
+
+N, BLOCK = 1200, 400
+
+
+def _same(first, second):
+    xr.testing.assert_identical(first.samples, second.samples)
+    ignore = {"chunk_size"}
+    xr.testing.assert_identical(first.summary.drop_attrs(), second.summary.drop_attrs())
+    assert {k: v for k, v in first.summary.attrs.items() if k not in ignore} == {
+        k: v for k, v in second.summary.attrs.items() if k not in ignore}
+
+
+@pytest.fixture(scope="module")
+def reference(base_case):
+    """The uninterrupted in-process study every other run is compared with."""
+    return monte_carlo(base_case, n=N, seed=11, block_size=BLOCK, chunk_size=BLOCK)
+
+
+def test_result_has_the_agreed_shape(reference, base_case):
+    samples, summary = reference.samples, reference.summary
+    assert samples.sizes == {"sample": N, "site": 2}
+    for name in ("npv", "irr", "lcoc", "payback_year"):
+        assert samples[name].dims == ("sample", "site") and samples[name].attrs["units"]
+    assert samples["power.market_price"].dims == ("sample", "site")
+    assert samples["fx.usd_per_eur"].dims == ("sample",) and samples["fx.usd_per_eur"].attrs["units"] == "USD/EUR"
+    assert bool(samples["power.market_price"].sel(site="portfolio").isnull().all())
+    assert list(summary["statistic"].values) == list(STATISTICS)
+    assert summary["value"].dims == ("statistic", "metric", "site")
+    assert summary["n_valid"].dims == ("metric", "site")
+    assert {k: summary.attrs[k] for k in ("case", "n", "seed", "sampler", "stopped_early", "chunk_size")} == {
+        "case": "base_10b", "n": N, "seed": 11, "sampler": "sobol", "stopped_early": 0, "chunk_size": BLOCK}
+    npv = samples["npv"].sel(site="portfolio").values
+    assert float(summary["value"].sel(statistic="prob_negative", metric="npv", site="portfolio")) == np.mean(npv < 0)
+    # every sampled value lies within its distribution's range
+    distribution = base_case.entry("energy_price", "fluidstack_fr").distribution
+    low, high = distribution.support()
+    assert float(samples["power.market_price"].min()) >= low and float(samples["power.market_price"].max()) <= high
+
+
+def test_samples_are_the_model_at_the_sampled_inputs(reference, base_case):
+    """Sample 5, re-evaluated alone from its stored inputs, gives the stored metrics."""
+    row = reference.samples.isel(sample=5)
+    overrides = {}
+    for name in reference.samples.data_vars:
+        if name in tecmodel.REGISTRY:
+            value = row[name]
+            site_value = {"fluidstack_fr": float(value.sel(site="fluidstack_fr"))} if value.ndim else None
+            overrides[name] = site_value or float(value)
+    alone = tecmodel.evaluate(base_case, overrides).metrics
+    np.testing.assert_allclose(row["npv"].values, alone["npv"].values, rtol=1e-12)
+
+
+def test_identical_whatever_the_chunk_size(reference, base_case):
+    _same(reference, monte_carlo(base_case, n=N, seed=11, block_size=BLOCK, chunk_size=3 * BLOCK))
+    _same(reference, monte_carlo(base_case, n=N, seed=11, block_size=BLOCK, chunk_size=2 * BLOCK))
+
+
+@pytest.mark.parametrize("sampler", ["random", "lhs"])
+def test_other_samplers_are_reproducible(base_case, sampler):
+    first = monte_carlo(base_case, n=600, seed=4, sampler=sampler, block_size=200, chunk_size=200)
+    second = monte_carlo(base_case, n=600, seed=4, sampler=sampler, block_size=200, chunk_size=600)
+    _same(first, second)
+    other_seed = monte_carlo(base_case, n=200, seed=5, sampler=sampler, block_size=200)
+    assert not np.array_equal(first.samples["npv"].values[:200], other_seed.samples["npv"].values)
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as local, distributed.Client(local) as client:
+        yield client
+
+
+def test_identical_on_dask_and_in_process(reference, base_case, cluster):
+    on_dask = monte_carlo(base_case, n=N, seed=11, block_size=BLOCK, chunk_size=BLOCK, client=cluster)
+    _same(reference, on_dask)
+    one_at_a_time = monte_carlo(base_case, n=N, seed=11, block_size=BLOCK, chunk_size=BLOCK, client=cluster,
+                                max_in_flight=1)
+    _same(reference, one_at_a_time)
+
+
+def test_identical_on_one_and_two_workers(reference, base_case, cluster):
+    cluster.cluster.scale(1)
+    try:
+        cluster.wait_for_workers(1)
+        deadline = time.monotonic() + 10
+        while len(cluster.nthreads()) > 1 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(cluster.nthreads()) == 1
+        _same(reference, monte_carlo(base_case, n=N, seed=11, block_size=BLOCK, client=cluster))
+    finally:
+        cluster.cluster.scale(2)
+        cluster.wait_for_workers(2)
+
+
+class _Killed(Exception):
+    pass
+
+
+def test_resume_after_an_interruption(reference, base_case, tmp_path, monkeypatch):
+    store = tmp_path / "study.zarr"
+    original = montecarlo._ZarrSink.write
+    calls = {"write": 0, "evaluate": 0}
+
+    def failing_write(self, blocks, output):
+        if calls["write"] == 1:
+            raise _Killed("killed in the writer after one chunk")
+        calls["write"] += 1
+        original(self, blocks, output)
+
+    monkeypatch.setattr(montecarlo._ZarrSink, "write", failing_write)
+    with pytest.raises(_Killed):
+        monte_carlo(base_case, n=N, seed=11, block_size=BLOCK, store=store)
+    monkeypatch.setattr(montecarlo._ZarrSink, "write", original)
+    evaluate_blocks = montecarlo.evaluate_blocks
+
+    def counting(task, blocks):
+        calls["evaluate"] += len(blocks)
+        return evaluate_blocks(task, blocks)
+
+    monkeypatch.setattr(montecarlo, "evaluate_blocks", counting)
+    resumed = monte_carlo(base_case, n=N, seed=11, block_size=BLOCK, store=store)
+    assert calls["evaluate"] == 2  # only the two blocks not yet written
+    _same(reference, resumed)
+    stored = xr.open_zarr(store, consolidated=False)
+    np.testing.assert_array_equal(stored["npv"].values, reference.samples["npv"].values)
+    assert calls["evaluate"] == 2 and int(stored["block_done"].sum()) == 3
+    again = monte_carlo(base_case, n=N, seed=11, block_size=BLOCK, store=store)  # complete: nothing to evaluate
+    assert calls["evaluate"] == 2
+    _same(reference, again)
+
+
+@pytest.mark.slow
+def test_resume_after_kill_9(reference, base_case, tmp_path):
+    """A subprocess killed with SIGKILL part-way through; the resumed study equals the reference."""
+    store = tmp_path / "killed.zarr"
+    script = (
+        "import sys, time, tecmodel\n"
+        "from tecmodel import montecarlo\n"
+        "original = montecarlo.evaluate_blocks\n"
+        "def slow(task, blocks):\n"
+        "    if blocks[0] >= 1:\n"
+        "        time.sleep(60)\n"
+        "    return original(task, blocks)\n"
+        "montecarlo.evaluate_blocks = slow\n"
+        f"case = tecmodel.load_case({str(BASE_FILE)!r})\n"
+        f"montecarlo.monte_carlo(case, n={N}, seed=11, block_size={BLOCK}, store={str(store)!r})\n"
+    )
+    environment = dict(os.environ, PYTHONPATH=str(ROOT))
+    process = subprocess.Popen([sys.executable, "-c", script], env=environment)
+    try:
+        deadline = time.monotonic() + 60
+        done = store / "block_done" / "c" / "0"
+        while not done.exists() and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.05)
+        assert done.exists(), "the subprocess never finished its first block"
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+    assert process.returncode == -signal.SIGKILL
+    _same(reference, monte_carlo(base_case, n=N, seed=11, block_size=BLOCK, store=store))
+
+
+def test_store_of_another_study_is_refused(base_case, tmp_path):
+    store = tmp_path / "study.zarr"
+    monte_carlo(base_case, n=400, seed=1, block_size=BLOCK, store=store)
+    with pytest.raises(InputError) as caught:
+        monte_carlo(base_case, n=400, seed=2, block_size=BLOCK, store=store)
+    assert "was made by another study (seed: stored 1, now 2)" in str(caught.value) and "--restart" in str(caught.value)
+    restarted = monte_carlo(base_case, n=400, seed=2, block_size=BLOCK, store=store, overwrite=True)
+    assert restarted.summary.attrs["seed"] == 2
+    folder = tmp_path / "not_a_store"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("keep me")
+    with pytest.raises(InputError, match="is not a tecmodel Monte Carlo store"):
+        monte_carlo(base_case, n=400, block_size=BLOCK, store=folder, overwrite=True)
+    assert (folder / "notes.txt").read_text() == "keep me"
+
+
+def test_auto_stop_at_the_first_block_within_tolerance(base_case):
+    """Stops where the 95 % half-width of the mean NPV first falls to the tolerance, for any chunking."""
+    full = monte_carlo(base_case, n=1000, seed=3, block_size=100, chunk_size=1000)
+    npv = full.samples["npv"].sel(site="portfolio").values
+    widths = [(statistic_interval(npv[:stop], "mean")[2] - statistic_interval(npv[:stop], "mean")[1]) / 2
+              for stop in range(100, 1001, 100)]
+    tolerance = (widths[3] + widths[4]) / 2  # reached at the fifth block, not before
+    assert widths[3] > tolerance >= widths[4]
+    for chunk in (100, 300):
+        stopped = monte_carlo(base_case, n=1000, seed=3, block_size=100, chunk_size=chunk, tolerance=tolerance)
+        assert stopped.summary.attrs["stopped_early"] == 1 and stopped.summary.attrs["n"] == 500
+        xr.testing.assert_identical(stopped.samples["npv"], full.samples["npv"].isel(sample=slice(0, 500)))
+    relative = Tolerance(0.5, metric="lcoc", statistic="p50", relative=True)
+    assert monte_carlo(base_case, n=300, seed=3, block_size=100, tolerance=relative).summary.attrs["n"] == 100
+
+
+@pytest.mark.parametrize("arguments, fragment", [
+    ({"n": 0}, "n = 0: expected a positive whole number"),
+    ({"chunk_size": 500}, "expected a multiple of block_size"),
+    ({"sampler": "halton"}, "expected one of sobol, lhs, random"),
+    ({"seed": -1}, "expected a non-negative whole number"),
+    ({"tolerance": Tolerance(1e6, metric="npx")}, "tolerance.metric"),
+    ({"parameters": ["revenue.contract_price"]}, "has no distribution"),
+])
+def test_bad_arguments_are_input_errors(base_case, arguments, fragment):
+    options = {"n": 400, "block_size": 400} | arguments
+    with pytest.raises(InputError) as caught:
+        monte_carlo(base_case, **options)
+    assert fragment in str(caught.value)
+
+
+def test_a_case_without_distributions_is_an_input_error(toy_case):
+    with pytest.raises(InputError, match="gives no parameter a distribution"):
+        monte_carlo(toy_case, n=10)
+
+
+# --------------------------------------------------------------------------- statistics by hand
+
+
+def test_quantile_interval_is_the_order_statistic_interval():
+    """Median of 1..100: ranks 50 -+ 1.96 sqrt(100 * 0.25) = 40.2, 59.8 -> order statistics 40 and 60."""
+    value, low, high = statistic_interval(np.arange(1.0, 101.0), "p50")
+    assert (value, low, high) == (50.5, 40.0, 60.0)
+
+
+def test_wilson_interval_of_a_share():
+    """0 negatives in 100: Wilson upper bound z^2 / (n + z^2) = 3.8415 / 103.8415 (Wilson 1927)."""
+    z = 1.959963984540054
+    value, low, high = statistic_interval(np.ones(100), "prob_negative")
+    assert value == 0.0 and low == 0.0 and high == pytest.approx(z * z / (100 + z * z))
+
+
+def test_mean_std_and_cvar_by_hand():
+    values = np.arange(1.0, 101.0)
+    mean, low, high = statistic_interval(values, "mean")
+    sd = math.sqrt(sum((v - 50.5) ** 2 for v in values) / 99)  # 29.011
+    assert mean == 50.5 and high - mean == pytest.approx(1.959963984540054 * sd / 10)
+    std, low, high = statistic_interval(values, "std")
+    assert std == pytest.approx(sd)
+    # worst 5 % of 1..100: 1..5, mean 3; variance 2.5 + 0.95 (3 - 5)^2 = 6.3 -> half-width z sqrt(6.3 / 5)
+    cvar, low, high = statistic_interval(values, "cvar5")
+    assert cvar == 3.0 and high - cvar == pytest.approx(1.959963984540054 * math.sqrt(6.3 / 5))
+    assert math.isnan(statistic_interval(np.array([np.nan, np.nan]), "mean")[0])
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def test_cli_montecarlo_writes_summary_and_samples(tmp_path, capsys):
+    from tecmodel.cli import main
+
+    assert main(["montecarlo", str(BASE_FILE), "-n", "400", "--block-size", "200", "--out", str(tmp_path),
+                 "--no-progress"]) == 0
+    printed = capsys.readouterr().out
+    assert "prob_negative" in printed and "cvar5" in printed and "400 samples in" in printed
+    summary = xr.open_dataset(tmp_path / "base_10b.montecarlo_summary.nc")
+    assert summary.attrs["n"] == 400 and summary["value"].dims == ("statistic", "metric", "site")
+    summary.close()
+    assert (tmp_path / "base_10b.montecarlo_samples.nc").exists()
+
+
+@pytest.mark.parametrize("argv, fragment", [
+    (["sobol", str(BASE_FILE), "-n", "1000"], "n = 1000: expected a power of two"),
+    (["sobol", str(BASE_FILE), "-n", "64", "--factors", "energy_prise", "chip_cost"], "did you mean 'energy_price'"),
+    (["montecarlo", str(TOY_FILE), "-n", "10"], "gives no parameter a distribution"),
+    (["montecarlo", str(BASE_FILE), "-n", "10", "--chunk-size", "3", "--block-size", "2"], "multiple of block_size"),
+    (["tornado", str(BASE_FILE), "--quantiles", "0.9", "0.1"], "expected 0 <= low < high <= 1"),
+])
+def test_cli_bad_requests_exit_2(tmp_path, capsys, argv, fragment):
+    from tecmodel.cli import main
+
+    assert main(argv + ["--out", str(tmp_path)]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("error: ") and fragment in error and "Traceback" not in error
+
+
+def test_cli_sobol_and_tornado(tmp_path, capsys):
+    from tecmodel.cli import main
+
+    assert main(["sobol", str(BASE_FILE), "-n", "2**4", "--first-order", "--no-time-resolved", "--out",
+                 str(tmp_path)]) == 0
+    assert "ranking by ST on portfolio" in capsys.readouterr().out
+    with xr.open_dataset(tmp_path / "base_10b.sobol.nc") as stored:
+        assert stored["S1"].dims == ("factor", "metric", "site")
+    assert main(["tornado", str(BASE_FILE), "--metrics", "npv", "--out", str(tmp_path)]) == 0
+    assert "tornado of npv" in capsys.readouterr().out
+    assert Path(tmp_path / "base_10b.tornado.nc").exists()
+
+
+def test_cvar_of_a_cost_is_the_mean_of_its_highest_values():
+    """Worst 5 % of costs 1..100 are 96..100: mean 98 (the interval mirrors the one for 1..5)."""
+    cvar, low, high = statistic_interval(np.arange(1.0, 101.0), "cvar5", higher_is_worse=True)
+    assert cvar == 98.0 and cvar - low == pytest.approx(1.959963984540054 * math.sqrt(6.3 / 5))
+
+
+def test_progress_bar_only_when_asked(base_case, capsys):
+    monte_carlo(base_case, n=200, block_size=200, progress=False)
+    assert capsys.readouterr().err == ""
+    monte_carlo(base_case, n=200, block_size=200, progress=True)
+    assert "montecarlo base_10b" in capsys.readouterr().err
+
+
+def test_cli_on_a_scheduler_address(cluster, reference, tmp_path, capsys):
+    """`--scheduler ADDRESS` (here the in-process test cluster's) gives the in-process numbers."""
+    from tecmodel.cli import main
+
+    argv = ["montecarlo", str(BASE_FILE), "-n", str(N), "--seed", "11", "--block-size", str(BLOCK), "--out",
+            str(tmp_path), "--scheduler", cluster.scheduler.address]
+    assert main(argv) == 0
+    assert "on 2 dask worker(s)" in capsys.readouterr().out
+    with xr.open_dataset(tmp_path / "base_10b.montecarlo_samples.nc") as stored:
+        np.testing.assert_array_equal(stored["npv"].values, reference.samples["npv"].values)
