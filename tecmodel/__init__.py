@@ -19,12 +19,12 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from . import solvers  # decision solvers (issue 3; light: numpy and xarray only)
 from ._xarray_imports import defer_duck_array_imports
 from .errors import InputError
 from .inputs import Case, load_case
 from .model import Result, evaluate
 from .registry import ALIASES, PARAMETERS, REGISTRY
-from . import solvers  # decision solvers (issue 3; light: numpy and xarray only)
 
 defer_duck_array_imports()
 

@@ -55,7 +55,13 @@ import numpy as np
 import xarray as xr
 
 from .cube import FINANCING_ITEMS, CashFlows, item_total
-from .finance import PORTFOLIO, discount_factors, loss_carry_forward_tax, present_value, project_irr, with_portfolio
+from .finance import (
+    discount_factors,
+    loss_carry_forward_tax,
+    present_value,
+    project_irr,
+    with_portfolio,
+)
 from .inputs import Tranche
 from .irr import IRR_STATUS
 from .timeline import year_total

@@ -42,7 +42,13 @@ import numpy as np
 import xarray as xr
 
 from .cube import ITEMS, CashFlows, item_total
-from .finance import PORTFOLIO, discount_factors, loss_carry_forward_tax, present_value, with_portfolio
+from .finance import (
+    PORTFOLIO,
+    discount_factors,
+    loss_carry_forward_tax,
+    present_value,
+    with_portfolio,
+)
 from .financing import apply_financing
 from .registry import REGISTRY, resolve
 
