@@ -7,6 +7,9 @@ Public API::
     result.cube        # xarray cash-flow cube (item x year x site[ x sample]) [EUR]
     result.metrics     # NPV, IRR, payback, LCOC, break-even price ... per site and portfolio
     result.budget      # what the stated budget buys against the stated plan
+    tecmodel.compare(case_a, case_b)        # cases side by side (xr.Dataset over `case`)
+    tecmodel.evaluate_scenarios(case)       # the case's named scenarios along `scenario`
+    tecmodel.solvers.price_for_target_irr(result, 0.15)   # and the other decision solvers
 
 Heavy optional libraries (SALib, dask, openpyxl, matplotlib) are imported only by the functions
 that use them.
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from . import solvers  # decision solvers (issue 3; light: numpy and xarray only)
 from ._xarray_imports import defer_duck_array_imports
 from .errors import InputError
 from .inputs import Case, load_case
@@ -57,6 +61,22 @@ def monte_carlo(case, n=100_000, seed=0, sampler="sobol", **options):
 # --- end uncertainty
 
 
+# --- scenario tables and case comparison (issue 3)
+def compare(*cases, site="portfolio", reference=None):
+    """Cases side by side with differences; see :func:`tecmodel.scenarios.compare`."""
+    from .scenarios import compare as _compare
+
+    return _compare(*cases, site=site, reference=reference)
+
+
+def evaluate_scenarios(case, names=None, *, overrides=None, include_base=True):
+    """The case's named scenarios in one vectorised run; see :func:`tecmodel.scenarios.evaluate_scenarios`."""
+    from .scenarios import evaluate_scenarios as _evaluate_scenarios
+
+    return _evaluate_scenarios(case, names, overrides=overrides, include_base=include_base)
+# --- end scenario tables
+
+
 # --- the Excel report: openpyxl is imported when it is first called, never by `import tecmodel`
 def export_excel(results, path, sensitivity=None, tornado=None, monte_carlo=None):
     """Write the live Excel report of results; see :func:`tecmodel.report.excel.export_excel`."""
@@ -66,4 +86,5 @@ def export_excel(results, path, sensitivity=None, tornado=None, monte_carlo=None
 
 
 __all__ = ["__version__", "InputError", "Case", "load_case", "Result", "evaluate", "ALIASES",
-           "PARAMETERS", "REGISTRY", "sobol", "sobol_convergence", "tornado", "monte_carlo", "export_excel"]
+           "PARAMETERS", "REGISTRY", "sobol", "sobol_convergence", "tornado", "monte_carlo", "export_excel",
+           "compare", "evaluate_scenarios", "solvers"]

@@ -53,9 +53,11 @@ def command_run(args) -> int:
         started = time.perf_counter()
         result = evaluate(case)
         results.append(result)
-        folder = write_case_outputs(result, out / case.name)
+        scenario_lines, extra_files = _scenario_outputs(case)
+        folder = write_case_outputs(result, out / case.name, extra_files=extra_files)
         if not args.quiet:
             print(summary_text(result))
+            print("\n".join(scenario_lines))
             print(f"  wrote {folder}/ in {time.perf_counter() - started:.2f} s\n")
     if not args.no_report:
         _write_report(results, out / "report.xlsx", out / "plots", args.quiet)
@@ -104,6 +106,73 @@ def _report_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
 
 
+# --- scenario tables and case comparison (issue 3)
+def _scenario_outputs(case):
+    """One line per named scenario for the run summary, and a writer of ``scenarios.csv``."""
+    if not case.scenarios:
+        return [], None
+    from .finance import PORTFOLIO
+    from .io import write_csv
+    from .scenarios import HEADLINE_METRICS, evaluate_scenarios
+
+    result = evaluate_scenarios(case)
+    metrics = result.metrics.sel(site=PORTFOLIO, drop=True)
+    lines = ["Scenarios (portfolio; `tecmodel scenarios` for the table):"]
+    for label in metrics["scenario"].values:
+        row = metrics.sel(scenario=label)
+        lines.append(f"  - {label:<20} NPV EUR {float(row['npv']) / 1e6:>9,.0f} M   IRR {float(row['irr']):7.2%}"
+                     f"   equity IRR {float(row['equity_irr']):7.2%}   min DSCR {float(row['min_dscr']):5.2f}"
+                     f"   break-even {float(row['breakeven_gpu_hour_price']):.3f} EUR/GPU-h")
+    table = metrics[[name for name in HEADLINE_METRICS if name in metrics]].to_dataframe()
+    table = table.drop(columns=[c for c in table.columns if c not in HEADLINE_METRICS]).T
+    table.index = [f"{name} [{metrics[name].attrs.get('units', '')}]" for name in table.index]
+
+    def extra_files(folder):
+        write_csv(folder / "scenarios.csv", table)
+
+    return lines, extra_files
+
+
+def command_compare(args) -> int:
+    from .inputs import load_case
+    from .scenarios import compare, comparison_table
+
+    paths = args.cases or bundled_case_paths()
+    table = compare(*[load_case(path) for path in paths], site=args.site)
+    print(f"Cases compared at site {args.site!r} (differences against {table.attrs['reference']}):\n")
+    print(comparison_table(table).to_string())
+    return EXIT_OK
+
+
+def command_scenarios(args) -> int:
+    from .inputs import load_case
+    from .scenarios import evaluate_scenarios, scenario_table
+
+    case = load_case(args.case)
+    if not case.scenarios:
+        raise InputError(f"{args.case}: defines no scenarios (expected a `scenarios:` block; see inputs/base_10b.yaml)")
+    result = evaluate_scenarios(case, args.names or None)
+    print(f"{case.name}: named scenarios at site {args.site!r} (differences against the case as stated):\n")
+    for scenario in case.scenarios:
+        if not args.names or scenario.name in args.names:
+            print(f"  {scenario.name}: {scenario.title}")
+    print()
+    print(scenario_table(result, site=args.site).to_string())
+    return EXIT_OK
+
+
+def _compare_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("cases", nargs="*", type=Path, help="case files (default: both bundled cases)")
+    parser.add_argument("--site", default="portfolio", help="site to compare (default: portfolio)")
+
+
+def _scenarios_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("case", type=Path, help="a case file with a `scenarios:` block")
+    parser.add_argument("names", nargs="*", help="scenarios to show (default: all)")
+    parser.add_argument("--site", default="portfolio", help="site to show (default: portfolio)")
+# --- end of scenario tables and case comparison
+
+
 def command_validate(args) -> int:
     from .inputs import load_case
 
@@ -140,6 +209,9 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Callab
     "tornado": ("one-at-a-time low/high sensitivities of the headline metrics",
                 cli_uncertainty.tornado_arguments, cli_uncertainty.command_tornado),
     # --- end uncertainty
+    "compare": ("cases side by side with absolute and relative differences", _compare_arguments, command_compare),
+    "scenarios": ("a case's named what-if scenarios in one vectorised run", _scenarios_arguments,
+                  command_scenarios),
 }
 
 

@@ -73,10 +73,24 @@ LINE_ITEMS: tuple[LineItem, ...] = (
     LineItem("construction_residual", "Residual value, facility, land and grid", "residual", "construction", True),
     LineItem("cooling_residual", "Residual value, cooling plant", "residual", "cooling", True),
     LineItem("corporate_tax", "Corporate income tax", "tax", "finance", False),
+    # Financing (tecmodel/financing.py): the equity cash flow is the sum of every row; the
+    # unlevered free cash flow the sum of every row but these.
+    LineItem("debt_drawdown", "Debt drawdowns funding capex", "financing", "financing", False),
+    LineItem("debt_drawdown_interest", "Debt drawdowns funding interest during construction", "financing",
+             "financing", False),
+    LineItem("debt_interest", "Interest (including interest capitalised during construction)", "financing",
+             "financing", False),
+    LineItem("debt_fees", "Debt fees (upfront and commitment)", "financing", "financing", False),
+    LineItem("debt_repayment", "Scheduled debt repayment", "financing", "financing", False),
+    LineItem("debt_repayment_at_horizon", "Debt outstanding at the horizon, repaid from the residual value",
+             "financing", "financing", False),
+    LineItem("interest_tax_shield", "Tax saved by deducting interest and fees", "financing", "financing", False),
 )
 ITEMS: dict[str, LineItem] = {item.name: item for item in LINE_ITEMS}
 #: Items computed by the finance layer on top of the components' items.
 FINANCE_ITEMS = ("corporate_tax",)
+#: Items computed by the financing layer (:mod:`tecmodel.financing`); category "financing".
+FINANCING_ITEMS = tuple(item.name for item in LINE_ITEMS if item.category == "financing")
 
 
 def _union_dims(arrays) -> tuple[tuple[str, ...], dict[str, int], dict[str, xr.DataArray]]:
@@ -172,7 +186,8 @@ class CashFlows(Mapping):
         return self._subtotals[group]
 
     def total(self, *, outflows_only: bool = False, category: str | tuple[str, ...] | None = None,
-              taxable: bool | None = None, exclude: tuple[str, ...] = ()) -> xr.DataArray:
+              taxable: bool | None = None, exclude: tuple[str, ...] = (),
+              component: str | tuple[str, ...] | None = None) -> xr.DataArray:
         """Sum of the selected rows [EUR] over (year, site, ...extra).
 
         Parameters
@@ -185,9 +200,16 @@ class CashFlows(Mapping):
             Keep rows that do (True) or do not (False) enter taxable income as they are.
         exclude : tuple of str
             Drop rows of these categories.
+        component : str or tuple of str, optional
+            Keep rows computed by these components (added row by row, in order).
         """
-        selected = [item for item in LINE_ITEMS if _selected(item, category, taxable, exclude)]
+        selected = [item for item in LINE_ITEMS if _selected(item, category, taxable, exclude, component)]
         total = np.zeros(self.shape)
+        if component is not None and not outflows_only:
+            for item in selected:
+                if item.name in self._items:
+                    total += _aligned(self._items[item.name], self.dims)
+            return self._template(total)
         if outflows_only:
             for item in selected:
                 if item.name in self._items:
@@ -235,7 +257,9 @@ def _group(item: LineItem) -> Group:
     return (item.category, item.taxable)
 
 
-def _selected(item: LineItem, category, taxable, exclude) -> bool:
+def _selected(item: LineItem, category, taxable, exclude, component=None) -> bool:
+    if component is not None and item.component not in ((component,) if isinstance(component, str) else component):
+        return False
     if category is not None and item.category not in ((category,) if isinstance(category, str) else category):
         return False
     if taxable is not None and item.taxable != taxable:
@@ -255,9 +279,11 @@ def assemble_cube(items: Mapping[str, xr.DataArray]) -> xr.DataArray:
 
 
 def item_mask(cube: xr.DataArray, *, category: str | tuple[str, ...] | None = None,
-              taxable: bool | None = None, exclude: tuple[str, ...] = ()) -> np.ndarray:
-    """Boolean mask over the cube's ``item``: rows of the given categories / tax treatment."""
-    return np.array([_selected(ITEMS[str(name)], category, taxable, exclude) for name in cube["item"].values])
+              taxable: bool | None = None, exclude: tuple[str, ...] = (),
+              component: str | tuple[str, ...] | None = None) -> np.ndarray:
+    """Boolean mask over the cube's ``item``: rows of the given categories / tax treatment / components."""
+    return np.array([_selected(ITEMS[str(name)], category, taxable, exclude, component)
+                     for name in cube["item"].values])
 
 
 def select_items(cube: xr.DataArray, **criteria) -> xr.DataArray:
@@ -275,7 +301,7 @@ def item_total(flows: xr.DataArray | CashFlows, *, outflows_only: bool = False, 
     outflows_only : bool
         Add only the negative part of each row (gross capex, for example).
     **criteria
-        ``category``, ``taxable``, ``exclude``; none: every row.
+        ``category``, ``taxable``, ``exclude``, ``component``; none: every row.
     """
     if not isinstance(flows, CashFlows):
         flows = CashFlows.from_cube(flows)

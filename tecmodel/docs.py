@@ -11,8 +11,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from .inputs import Case, load_case
-from .registry import ALIASES, PARAMETERS, Parameter
+from .inputs import TRANCHE_TERMS, Case, load_case
+from .registry import ALIASES, PARAMETERS, REGISTRY, Parameter
 
 
 def _number(value: float) -> str:
@@ -80,7 +80,7 @@ def case_section(case: Case, relative_file: str) -> list[str]:
             stated = f"{_number(entry.stated_value)} {entry.stated_unit}"
             lines.append(f"| `{parameter.name}` | {key[1] or 'all'} | {stated} | {_shown(parameter, entry.value)} | "
                          f"{reference} | {_cell(entry.source)} |")
-    return lines + [""] + uncertainty_section(case)
+    return lines + [""] + uncertainty_section(case) + financing_and_scenario_lines(case)
 
 
 # --- uncertainty (issue 4): the distributions and rank correlations of a case
@@ -108,6 +108,35 @@ def uncertainty_section(case: Case) -> list[str]:
                   + f" ({_cell(uncertainty.source)})."]
     return lines + [""]
 # --- end uncertainty
+
+
+def financing_and_scenario_lines(case: Case) -> list[str]:
+    """The case's debt tranches (every term with its source) and named scenarios."""
+    lines: list[str] = []
+    if case.tranches:
+        lines += ["### Debt tranches (`financing.tranches`)", "",
+                  "| tranche | funds | sites | repayment | term | value | source |", "|---|---|---|---|---|---|---|"]
+        for tranche in case.tranches:
+            head = (f"| {tranche.name} | {', '.join(tranche.funds)} | {', '.join(tranche.sites)} | "
+                    f"{tranche.repayment}{' (recurring)' if tranche.recurring else ''} |")
+            for term, source in tranche.sources.items():
+                value = getattr(tranche, term)
+                unit = TRANCHE_TERMS[term].unit
+                shown = f"{value:.4g} {unit}" if unit not in ("1", "1/yr") else (
+                    f"{value:.4g}x" if term == "target_dscr" else f"{value * 100:.4g} %{'/yr' if unit == '1/yr' else ''}")
+                lines.append(f"{head} {term} | {shown} | {_cell(source)} |")
+        lines.append("")
+    if case.scenarios:
+        lines += ["### Named scenarios (`scenarios`)", "", "| scenario | site | change | value | source |",
+                  "|---|---|---|---|---|"]
+        for scenario in case.scenarios:
+            for change in scenario.changes:
+                value = f"x {change.value:.4g}" if change.kind == "scale" else (
+                    f"{change.value:.4g} {REGISTRY[change.parameter].unit}")
+                lines.append(f"| {scenario.name}: {_cell(scenario.title)} | {change.site or 'all'} | "
+                             f"`{change.parameter}` | {value} | {_cell(change.source)} |")
+        lines.append("")
+    return lines
 
 
 def assumptions_markdown(case_files: list[Path], root: Path) -> str:

@@ -22,6 +22,7 @@ import xarray as xr
 from .components import ComponentResult, chips, construction, cooling, operations, power, revenue
 from .cube import CashFlows
 from .finance import PORTFOLIO, TaxAccounts, apply_tax, compute_metrics, with_portfolio
+from .financing import apply_financing, equity_metrics
 from .inputs import Case
 from .parameters import parameter_dataset
 from .timeline import VariableView, build_timeline
@@ -107,7 +108,10 @@ class Result:
     quantities : xarray.Dataset
         Physical quantities (MW, accelerators, MWh, GPU-hours, water).
     metrics : xarray.Dataset
-        Headline metrics over ``site`` (each site and ``"portfolio"``).
+        Headline metrics over ``site`` (each site and ``"portfolio"``), equity and debt metrics
+        included.
+    financing : xarray.Dataset or None
+        Debt tranches, CFADS, debt service and DSCR (see :mod:`tecmodel.financing`).
     """
 
     case: Case
@@ -117,6 +121,7 @@ class Result:
     tax_accounts: TaxAccounts
     quantities: xr.Dataset
     metrics: xr.Dataset
+    financing: xr.Dataset | None = None
 
     def __repr__(self) -> str:
         extra = {dim: size for dim, size in zip(self.cash_flows.dims, self.cash_flows.shape)
@@ -136,8 +141,15 @@ class Result:
     @property
     def free_cash_flow(self) -> xr.DataArray:
         """Unlevered free cash flow (year, site incl. portfolio[, sample]) [EUR]."""
-        flow = with_portfolio(self.cash_flows.total())
+        flow = with_portfolio(self.cash_flows.total(exclude=("financing",)))
         flow.attrs = {"units": "EUR", "long_name": "Unlevered free cash flow"}
+        return flow
+
+    @property
+    def equity_cash_flow(self) -> xr.DataArray:
+        """Equity cash flow (year, site incl. portfolio[, sample]) [EUR]: every row of the cube."""
+        flow = with_portfolio(self.cash_flows.total())
+        flow.attrs = {"units": "EUR", "long_name": "Equity cash flow (free cash flow after financing)"}
         return flow
 
     @cached_property
@@ -191,5 +203,8 @@ def evaluate(case: Case, overrides: Mapping[str, Any] | None = None) -> Result:
     timeline = build_timeline(case, params)
     outputs = run_components(params, timeline)
     flows, accounts = apply_tax(CashFlows(outputs.items), outputs.additions, params)
-    metrics = compute_metrics(flows, accounts, outputs.quantities, params, timeline)
-    return Result(case, params, timeline, flows, accounts, outputs.quantities, metrics)
+    metrics = compute_metrics(flows, accounts, outputs.quantities, params, timeline)  # unlevered
+    flows, financing = apply_financing(flows, accounts.array(accounts.taxable_income_before_losses),
+                                       accounts.array(accounts.schedule.tax), params, case.tranches)
+    metrics = metrics.merge(equity_metrics(flows, financing, params, timeline), compat="override", join="exact")
+    return Result(case, params, timeline, flows, accounts, outputs.quantities, metrics, financing)

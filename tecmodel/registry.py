@@ -134,6 +134,21 @@ PARAMETERS: tuple[Parameter, ...] = (
     _P("fx.usd_per_eur", "case", "USD/EUR", (0.5, 2.5), (1.05, 1.17, 1.25),
        "Exchange rate used to convert USD-priced hardware into EUR.",
        "exchangerates.org.uk 1.1818 (27-Feb-2026); bank forecasts end-2026 1.12-1.25"),
+    # ---------------------------------------------------------------- financing (case)
+    # Scalar financing inputs; the debt tranches themselves are the case file's
+    # `financing.tranches` list (tecmodel/inputs.py, tecmodel/financing.py).
+    _P("financing.cost_of_equity", "case", "1/yr", (-0.99, 1.0), (0.09, 0.13, 0.18),
+       "Nominal required return on equity; discounts the equity cash flow (equity NPV).",
+       "REFERENCE_INPUTS 1f: cost of equity 9/13/18 % (arjuninfrastructure.com core infra 9-12 %; "
+       "high own est.)", default=0.13),
+    _P("financing.rate_shift", "case", "1/yr", (-0.05, 0.2), (-0.01, 0.0, 0.02),
+       "Shift added to every debt tranche's interest rate (a base-rate move; 0 = rates as stated).",
+       "Own choice: 0 in the base case; +/-100-200 bp base-rate moves (REFERENCE_INPUTS 1f cost of "
+       "debt 5.5-12 %)", default=0.0),
+    _P("financing.target_dscr", "case", "1", (1.0, 10.0), (1.20, 1.30, 1.50),
+       "Debt-service cover ratio at which the debt capacity metric sizes the largest debt the "
+       "cash flow supports.",
+       "REFERENCE_INPUTS 1f: DSCR covenants e.g. 1.25x (bclplaw.com); own choice 1.30x", default=1.30),
     # ---------------------------------------------------------------- build-out (site)
     _P("timeline.first_year_fraction", "site", "1", (0.0, 1.0), (0.25, 0.5, 0.75),
        "Fraction of its online year during which a new phase operates (commissioning ramp).",

@@ -136,12 +136,14 @@ def test_breakeven_above_lcoc_when_taxes_are_paid(base_result):
 
 
 def test_free_cash_flow_is_the_sum_of_the_cube(doubled_result):
-    """One cube: FCF is the item sum, the portfolio the site sum, and NPV its discounted total.
+    """One cube: FCF is the sum of the non-financing items, the equity cash flow the sum of every
+    item, the portfolio the site sum, and NPV the discounted total of FCF.
 
     The stacked cube totals bit for bit like the rows it came from (one ordered-sum
     definition); numpy's own sum over items adds in another order, so it agrees to rounding
     (1e-14 of the largest flow)."""
-    cube = doubled_result.cube
+    full_cube = doubled_result.cube
+    cube = full_cube.sel(item=full_cube["category"] != "financing")
     fcf = doubled_result.free_cash_flow
     site = dict(site="fluidstack_fr")
     np.testing.assert_array_equal(fcf.sel(**site).values, item_total(cube).sel(**site).values)
@@ -149,6 +151,8 @@ def test_free_cash_flow_is_the_sum_of_the_cube(doubled_result):
     np.testing.assert_allclose(fcf.sel(**site).values, cube.sel(**site).sum("item").values, rtol=0, atol=1e-14 * scale)
     np.testing.assert_allclose(fcf.sel(site="portfolio").values, cube.sum(("item", "site")).values,
                                rtol=0, atol=1e-14 * scale)
+    np.testing.assert_allclose(doubled_result.equity_cash_flow.sel(site="portfolio").values,
+                               full_cube.sum(("item", "site")).values, rtol=0, atol=1e-14 * scale)
     cumulative = (fcf * 1.09 ** -(fcf["year"] - 2025)).cumsum("year")
     np.testing.assert_allclose(cumulative.isel(year=-1).values, doubled_result.metrics["npv"].values, rtol=1e-12)
 

@@ -41,11 +41,15 @@ def test_sample_stack_equals_separate_evaluations(doubled_case, sets):
     for index, values in enumerate(sets):
         alone = tecmodel.evaluate(doubled_case, values)
         sample = together.metrics.isel(sample=index)
-        for name in ("npv", "lcoc", "breakeven_gpu_hour_price", "payback_year", "capex_total"):
+        for name in ("npv", "lcoc", "breakeven_gpu_hour_price", "payback_year", "capex_total", "equity_npv",
+                     "moic", "min_dscr", "min_dscr_year", "average_dscr", "debt_capacity", "debt_drawn",
+                     "financing_status"):
             np.testing.assert_allclose(sample[name].values, alone.metrics[name].values, rtol=1e-12, equal_nan=True)
         np.testing.assert_allclose(sample["irr"].values, alone.metrics["irr"].values, rtol=0, atol=1e-10,
                                    equal_nan=True)
         np.testing.assert_array_equal(sample["irr_status"].values, alone.metrics["irr_status"].values)
+        np.testing.assert_allclose(sample["equity_irr"].values, alone.metrics["equity_irr"].values, rtol=0,
+                                   atol=1e-10, equal_nan=True)
         np.testing.assert_allclose(together.cube.isel(sample=index).transpose(*alone.cube.dims).values,
                                    alone.cube.values, rtol=1e-12, atol=1e-3)
 
@@ -55,6 +59,9 @@ def _two_identical_sites():
     twin = copy.deepcopy(data["sites"][0])
     twin["name"] = "twin"
     data["sites"].append(twin)
+    for tranche in data.get("financing", {}).get("tranches", []):  # the twin borrows like the first site
+        if "fluidstack_fr" in tranche.get("sites", ["fluidstack_fr"]) and "sites" in tranche:
+            tranche["sites"] = tranche["sites"] + ["twin"]
     return case_from_data(data, file="two identical sites")
 
 
@@ -69,7 +76,8 @@ def test_two_identical_sites_give_exactly_twice_the_euros(base_case, values):
     first, twin = double.cube.sel(site="fluidstack_fr"), double.cube.sel(site="twin")
     np.testing.assert_array_equal(first.values, twin.values)
     np.testing.assert_array_equal(first.values, single.cube.sel(site="fluidstack_fr").values)
-    for name in ("npv", "capex_total", "initial_capex", "accelerators", "energy_mwh_per_year", "gpu_hours_sold"):
+    for name in ("npv", "capex_total", "initial_capex", "accelerators", "energy_mwh_per_year", "gpu_hours_sold",
+                 "equity_npv", "debt_drawn"):
         assert float(double.metrics[name].sel(site="portfolio")) == 2 * float(single.metrics[name].sel(site="portfolio"))
     for name in ("lcoc", "breakeven_price_factor"):
         np.testing.assert_allclose(double.metrics[name].sel(site="portfolio"),

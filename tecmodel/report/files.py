@@ -47,6 +47,9 @@ def cash_flow_dataset(result) -> xr.Dataset:
     dataset["portfolio_free_cash_flow"].attrs = {"units": "EUR", "long_name": "Unlevered free cash flow, all sites"}
     for name, variable in result.finance.data_vars.items():
         dataset[name] = variable
+    if result.financing is not None:  # debt tranches, CFADS, debt service, DSCR
+        for name, variable in result.financing.data_vars.items():
+            dataset[name] = variable
     for name, variable in result.quantities.data_vars.items():
         if "year" in variable.dims and "phase" not in variable.dims:
             dataset[name] = variable

@@ -40,13 +40,20 @@ def display_unit(units: str) -> str:
     return _FORMATS.get(units, (1.0, units, ""))[1]
 
 
-def metrics_table(metrics, sites: list[str]) -> pd.DataFrame:
-    """Deterministic metrics as strings: rows are metrics (with display units), columns sites."""
+def metrics_table(metrics, sites: list[str], names=None) -> pd.DataFrame:
+    """Deterministic metrics as strings: rows are metrics (with display units), columns sites.
+
+    ``names`` limits and orders the rows (default: every metric).
+    """
     rows = {}
-    for name, variable in metrics.data_vars.items():
+    for name in (names if names is not None else list(metrics.data_vars)):
+        variable = metrics[name]
         units = variable.attrs.get("units", "")
-        if name == "irr_status":
-            rows["irr status"] = [IRR_STATUS.get(int(variable.sel(site=s)), "?") for s in sites]
+        if name in ("irr_status", "equity_irr_status"):
+            rows[name.replace("_", " ")] = [IRR_STATUS.get(int(variable.sel(site=s)), "?") for s in sites]
+            continue
+        if name == "financing_status":
+            rows["financing status"] = [_flags(int(variable.sel(site=s))) for s in sites]
             continue
         unit = display_unit(units)
         label = f"{name} [{unit}]" if unit else name
@@ -54,12 +61,34 @@ def metrics_table(metrics, sites: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows, index=sites).T
 
 
+def _flags(value: int) -> str:
+    """Financing status bits as short words."""
+    from ..financing import FINANCING_STATUS
+
+    words = {1: "DSCR<1", 2: "target missed", 4: "debt at horizon"}
+    found = [words[bit] for bit in FINANCING_STATUS if value & bit]
+    return ", ".join(found) if found else "ok"
+
+
 def summary_text(result) -> str:
-    """The headline table and the budget findings of a deterministic result."""
+    """The headline tables (project; equity and debt) and the findings of a deterministic result."""
+    from ..financing import EQUITY_METRICS
+
     case = result.case
     sites = list(result.metrics["site"].values)
-    table = metrics_table(result.metrics, sites)
+    project = [name for name in result.metrics.data_vars if name not in EQUITY_METRICS]
+    table = metrics_table(result.metrics, sites, project)
     lines = [f"{case.name}: {case.title}", "", table.to_string(), ""]
+    if case.tranches:
+        listing = ", ".join(f"{t.name} ({t.repayment.replace('_', ' ')}, {t.share:.0%} of {'+'.join(t.funds)})"
+                            for t in case.tranches)
+        lines += [f"Equity and debt ({listing}):", "",
+                  metrics_table(result.metrics, sites, list(EQUITY_METRICS)).to_string(), ""]
+        notes = result.financing.attrs.get("notes", []) if result.financing is not None else []
+        if notes:
+            lines.append("Financing:")
+            lines.extend(f"  - {note}" for note in notes)
+            lines.append("")
     notes = result.budget.attrs.get("notes", [])
     if notes:
         lines.append("What the budget buys:")

@@ -121,11 +121,11 @@ def model_series(result, site: str, key: tuple) -> np.ndarray:
     if kind == "ebitda":
         return site_series(item_total(cube, category=("revenue", "opex")), site)
     if kind == "pre_tax":
-        return site_series(item_total(cube, exclude=("tax",)), site)
+        return site_series(item_total(cube, exclude=("tax", "financing")), site)
     if kind == "taxable_items":
         return site_series(item_total(cube, taxable=True), site)
     if kind == "fcf":
-        return site_series(item_total(cube), site)
+        return site_series(item_total(cube, exclude=("financing",)), site)  # unlevered
     if kind == "discounted_fcf":
         return model_series(result, site, ("fcf",)) * model_series(
             result, site, ("discount_factor",)
@@ -211,7 +211,7 @@ def breakeven_values(result, owner: str) -> dict[tuple, Any]:
     share = float(params["tax.loss_offset_share"])
     profit = {s: site_series(finance["taxable_income_before_losses"], s) for s in members}
     revenue = {s: site_series(item_total(cube, category="revenue"), s) for s in members}
-    pre_tax = {s: site_series(item_total(cube, exclude=("tax",)), s) for s in members}
+    pre_tax = {s: site_series(item_total(cube, exclude=("tax", "financing")), s) for s in members}
     values: dict[tuple, Any] = {}
     for s in members:
         values[("pv_pre_tax", s)] = float(np.sum(pre_tax[s] * factors))

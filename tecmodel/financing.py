@@ -1,0 +1,639 @@
+"""Debt financing on top of the unlevered cash flow: tranches, debt service and equity returns.
+
+This module owns the financing structure of a case (``financing.tranches`` in the case file,
+validated into :class:`tecmodel.inputs.Tranche`) and everything derived from it:
+
+- each tranche's loans: drawdowns funding a share of the capex of the assets it funds
+  (``facility``: construction and cooling capex; ``chips``: accelerator purchases), interest
+  during construction capitalised (funded by drawing more), upfront and commitment fees, and
+  repayment as an annuity, straight line, or sculpted to a target DSCR;
+- the rows of category ``financing`` of the cash-flow cube (debt drawdowns, interest, fees,
+  repayment, the interest tax shield). The unlevered free cash flow is the sum of every other
+  row and is not changed by financing; the equity cash flow is the sum of every row;
+- the equity metrics: equity NPV at ``financing.cost_of_equity``, equity IRR, MOIC, minimum and
+  average DSCR and the year of the minimum, the debt capacity at ``financing.target_dscr``, and
+  a status saying where the structure needs attention (DSCR below 1, a sculpting target the cash
+  flow cannot meet, debt outstanding at the horizon), with notes naming the year and the amount.
+
+Mechanics of a tranche (each site borrows standalone on the tranche's terms; year-end flows):
+
+- A loan opens in the first year in which the funded assets are bought. During its drawing
+  period (the opening year and the ``grace`` years after it) it draws ``share`` of the funded
+  capex each year, and the interest on its balance is capitalised (drawn, not paid). At the end
+  of the drawing period the balance (the loan amount) is repaid over ``tenor`` years. With
+  ``recurring``, a purchase after the drawing period opens a new loan on the same terms (a GPU
+  loan per accelerator generation); otherwise later purchases are funded by equity.
+- Annuity: equal yearly payments of interest and principal; straight line: equal principal.
+- Sculpted (at most one tranche per site; never recurring): the yearly debt service is the cash
+  flow available for debt service (CFADS) divided by ``target_dscr``, less the other tranches'
+  debt service; the loan amount is the present value of that service at the loan's rate,
+  capped at ``share`` of the funded capex (then the service keeps the sculpted shape, scaled
+  down, and the DSCR exceeds the target). A repayment year in which the cash flow cannot cover
+  even the other tranches at the target gets no sculpted repayment and is reported
+  (``sculpting_shortfall``, with its year and amount).
+- Fees: ``upfront_fee`` x the loan amount in the opening year; ``commitment_fee`` per year on
+  the commitment not yet drawn during the drawing period.
+- A balance still outstanding at the horizon is repaid in the last year from the residual
+  value (row ``debt_repayment_at_horizon``; not part of the scheduled debt service).
+
+CFADS = revenue + opex + corporate tax of the unlevered cash flow, plus the residual value in
+the last year (the horizon sale, whose tax the last year's corporate tax includes); capex is
+funded by the drawdowns and the equity and is not part of it. The interest tax shield is kept out
+of CFADS (conservative, and it keeps sculpting free of the circularity between interest and tax);
+it flows to equity as its own row. Interest (capitalised or paid) and fees are deductible when
+incurred; the shield is the unlevered tax less the tax on the taxable income after interest and
+fees, both with the loss carry-forward. Not modelled: the French cap on net financial charges
+(CGI art. 212 bis), debt service reserve accounts, cash sweeps, refinancing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import xarray as xr
+
+from .cube import FINANCING_ITEMS, CashFlows, item_total
+from .finance import (
+    discount_factors,
+    loss_carry_forward_tax,
+    present_value,
+    project_irr,
+    with_portfolio,
+)
+from .inputs import Tranche
+from .irr import IRR_STATUS
+from .timeline import year_total
+
+#: Asset group -> the capex rows it covers (selection criteria of :func:`tecmodel.cube.item_total`).
+ASSET_GROUPS: dict[str, dict] = {
+    "facility": {"category": "capex", "component": ("construction", "cooling")},
+    "chips": {"category": "capex", "component": "chips"},
+}
+
+#: Bits of the ``financing_status`` metric.
+STATUS_DSCR_BELOW_ONE = 1
+STATUS_SCULPTING_SHORT = 2
+STATUS_DEBT_AT_HORIZON = 4
+FINANCING_STATUS = {
+    STATUS_DSCR_BELOW_ONE: "DSCR below 1.0 in some year (equity must support debt service)",
+    STATUS_SCULPTING_SHORT: "sculpting target not met in some year",
+    STATUS_DEBT_AT_HORIZON: "debt outstanding at the horizon (repaid from the residual value)",
+}
+#: Amounts below this many EUR are rounding, not debt.
+EUR_TOLERANCE = 0.5
+
+
+# --------------------------------------------------------------------------- one tranche (numpy kernel)
+
+
+@dataclass(frozen=True)
+class TrancheSchedule:
+    """Cash flows of one tranche, each (year, series) [EUR], all non-negative except ``principal``.
+
+    ``principal`` is negative only in a sculpted year whose debt service is below the interest
+    (the balance then grows).
+    """
+
+    drawdown: np.ndarray
+    capitalised_interest: np.ndarray
+    interest_paid: np.ndarray
+    principal: np.ndarray
+    repayment_at_horizon: np.ndarray
+    fees: np.ndarray
+    balance: np.ndarray
+    loan_amount: np.ndarray
+    sculpting_shortfall: np.ndarray
+    share_lent: np.ndarray
+
+    @property
+    def debt_service(self) -> np.ndarray:
+        """Scheduled debt service: interest paid plus principal [EUR/yr]."""
+        return self.interest_paid + self.principal
+
+
+def drawing_periods(funded: np.ndarray, grace: int, recurring: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Years in which a loan draws, opens and closes.
+
+    Parameters
+    ----------
+    funded : numpy.ndarray
+        Capex the tranche would fund, year on axis 0 [EUR].
+    grace : int
+        Years of drawing after the opening year [yr].
+    recurring : bool
+        Whether a purchase after a drawing period opens another loan.
+
+    Returns
+    -------
+    drawing, opens, closes : numpy.ndarray of bool
+        Same shape as `funded`. A drawing period still open in the last year closes there.
+
+    Examples
+    --------
+    >>> drawing, opens, closes = drawing_periods(np.array([5.0, 5.0, 0.0, 0.0, 5.0]), 1, True)
+    >>> drawing.astype(int).tolist(), closes.astype(int).tolist()
+    ([1, 1, 0, 0, 1], [0, 1, 0, 0, 1])
+    """
+    n_years = funded.shape[0]
+    drawing = np.zeros(funded.shape, dtype=bool)
+    opens = np.zeros(funded.shape, dtype=bool)
+    closes = np.zeros(funded.shape, dtype=bool)
+    is_open = np.zeros(funded.shape[1:], dtype=bool)
+    opened_before = np.zeros(funded.shape[1:], dtype=bool)
+    close_year = np.full(funded.shape[1:], -1)
+    for year in range(n_years):
+        starts = (funded[year] > 0) & ~is_open & (recurring | ~opened_before)
+        close_year = np.where(starts, year + grace, close_year)
+        is_open |= starts
+        opened_before |= starts
+        opens[year] = starts
+        drawing[year] = is_open
+        ending = is_open & ((close_year == year) | (year == n_years - 1))
+        closes[year] = ending
+        is_open &= ~ending
+    return drawing, opens, closes
+
+
+def repayment_profile(rate: np.ndarray, tenor: int, repayment: str) -> list[np.ndarray]:
+    """Principal repaid k years after the loan amount is fixed, per unit of loan, k = 1..tenor [1].
+
+    Straight line: 1/n each year. Annuity: r (1 + r)^(k-1) / ((1 + r)^n - 1), so that interest
+    plus principal is the same every year (1/n where r = 0). Powers are built by repeated
+    multiplication, so every element is rounded the same way whatever the array.
+
+    Examples
+    --------
+    A 3-year annuity at 10 % repays 30.21 %, 33.23 % and 36.56 % of the loan:
+
+    >>> [round(float(p), 4) for p in repayment_profile(np.array(0.10), 3, "annuity")]
+    [0.3021, 0.3323, 0.3656]
+    """
+    rate = np.asarray(rate, dtype=float)
+    if repayment == "straight_line":
+        return [np.full(rate.shape, 1.0 / tenor) for _ in range(tenor)]
+    growth = [np.ones(rate.shape)]
+    for _ in range(tenor):
+        growth.append(growth[-1] * (1.0 + rate))
+    total = growth[tenor] - 1.0
+    level = rate == 0
+    safe_total = np.where(level, 1.0, total)
+    return [np.where(level, 1.0 / tenor, rate * growth[k - 1] / safe_total) for k in range(1, tenor + 1)]
+
+
+def tranche_schedule(funded: np.ndarray, rate: np.ndarray, tranche: Tranche, *, cfads: np.ndarray | None = None,
+                     other_debt_service: np.ndarray | None = None) -> TrancheSchedule:
+    """Drawdowns, interest, fees, repayment and balance of one tranche [EUR].
+
+    Parameters
+    ----------
+    funded : numpy.ndarray
+        Capex of the assets the tranche funds at the sites it lends to, year on axis 0 [EUR]
+        (positive; zero at other sites).
+    rate : numpy.ndarray
+        Interest rate per series, ``funded[0]``'s shape [1/yr].
+    tranche : Tranche
+        Terms (share, tenor, grace, repayment, fees, recurring).
+    cfads : numpy.ndarray, optional
+        Cash flow available for debt service [EUR/yr]; needed by a sculpted tranche.
+    other_debt_service : numpy.ndarray, optional
+        The other tranches' debt service [EUR/yr]; needed by a sculpted tranche.
+
+    Returns
+    -------
+    TrancheSchedule
+    """
+    n_years = funded.shape[0]
+    wanted = tranche.share * funded
+    drawing, opens, closes = drawing_periods(wanted, tranche.grace, tranche.recurring)
+    draw = np.where(drawing, wanted, 0.0)
+    capitalised = np.zeros_like(draw)
+    amount = np.zeros_like(draw)
+    before = np.zeros_like(draw)
+    window_balance = np.zeros(funded.shape[1:])
+    for year in range(n_years):
+        before[year] = window_balance
+        capitalised[year] = np.where(drawing[year], rate * window_balance, 0.0)
+        window_balance = np.where(drawing[year], window_balance + capitalised[year] + draw[year], 0.0)
+        amount[year] = np.where(closes[year], window_balance, 0.0)
+        window_balance = np.where(closes[year], 0.0, window_balance)
+
+    shortfall = np.zeros_like(draw)
+    scale = np.ones(funded.shape[1:])
+    if tranche.repayment == "sculpted":
+        scale, service, shortfall = _sculpt(amount, closes, rate, tranche, cfads, other_debt_service)
+        draw, capitalised, amount, before = draw * scale, capitalised * scale, amount * scale, before * scale
+        interest_paid, principal, remaining = _repay_sculpted(amount, closes, rate, tranche.tenor, service)
+    else:
+        principal = np.zeros_like(draw)
+        for lag, share in enumerate(repayment_profile(rate, tranche.tenor, tranche.repayment), start=1):
+            if lag >= n_years:
+                break
+            principal[lag:] += amount[:-lag] * share
+        outstanding = np.cumsum(amount - principal, axis=0)
+        size = np.maximum(np.cumsum(amount, axis=0), 1.0)
+        outstanding = np.where(outstanding <= 1e-12 * size, 0.0, outstanding)
+        interest_paid = np.zeros_like(draw)
+        interest_paid[1:] = rate * outstanding[:-1]
+        remaining = outstanding
+
+    # The loan amount of each drawing period, known in every year of it (for the fees).
+    loan_of_year = np.zeros_like(draw)
+    current = np.zeros(funded.shape[1:])
+    for year in range(n_years - 1, -1, -1):
+        current = np.where(closes[year], amount[year], current)
+        loan_of_year[year] = np.where(drawing[year], current, 0.0)
+    fees = (tranche.upfront_fee * np.where(opens, loan_of_year, 0.0)
+            + tranche.commitment_fee * np.where(drawing & ~opens, np.maximum(loan_of_year - before, 0.0), 0.0))
+
+    at_horizon = np.zeros_like(draw)
+    at_horizon[-1] = remaining[-1]
+    in_window = np.cumsum(draw + capitalised, axis=0) - np.cumsum(amount, axis=0)
+    balance = remaining + np.maximum(in_window, 0.0)
+    balance[-1] = 0.0
+    share_lent = tranche.share * scale * (funded > 0).any(axis=0)
+    return TrancheSchedule(draw, capitalised, interest_paid, principal, at_horizon, fees, balance, amount,
+                           shortfall, share_lent)
+
+
+def _sculpt(amount, closes, rate, tranche: Tranche, cfads, other_debt_service):
+    """Scale of a sculpted loan (debt capacity / full-share amount, at most 1) and its service."""
+    if cfads is None or other_debt_service is None:
+        raise ValueError(f"tranche {tranche.name!r} is sculpted: cfads and other_debt_service are needed")
+    n_years = amount.shape[0]
+    years = np.arange(n_years).reshape((n_years,) + (1,) * (amount.ndim - 1))
+    close_year = np.where(closes.any(axis=0), np.argmax(closes, axis=0), n_years)
+    repaying = (years > close_year) & (years <= close_year + tranche.tenor)
+    room = cfads / tranche.target_dscr - other_debt_service
+    profile = np.where(repaying, np.maximum(room, 0.0), 0.0)
+    shortfall = np.where(repaying, tranche.target_dscr * np.maximum(-room, 0.0), 0.0)
+    capacity = np.zeros(amount.shape[1:])
+    discount = np.ones(amount.shape[1:])
+    for year in range(n_years):
+        discount = np.where(year > close_year, discount / (1.0 + rate), discount)
+        capacity = capacity + profile[year] * discount
+    full = amount.sum(axis=0)  # one loan: a single non-zero year
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = np.where(full > 0, np.clip(capacity / np.where(full > 0, full, 1.0), 0.0, 1.0), 1.0)
+        service = np.where(capacity > 0, profile * (scale * full / np.where(capacity > 0, capacity, 1.0)), 0.0)
+    return scale, service, shortfall
+
+
+def _repay_sculpted(amount, closes, rate, tenor, service):
+    """Interest, principal and balance of a loan repaid by a given debt service; the last
+    repayment year clears the balance exactly."""
+    n_years = amount.shape[0]
+    close_year = np.where(closes.any(axis=0), np.argmax(closes, axis=0), n_years)
+    last_year = np.minimum(close_year + tenor, n_years - 1)
+    interest = np.zeros_like(amount)
+    principal = np.zeros_like(amount)
+    remaining = np.zeros_like(amount)
+    balance = np.zeros(amount.shape[1:])
+    for year in range(n_years):
+        repaying = (year > close_year) & (year <= last_year)
+        interest[year] = np.where(repaying, rate * balance, 0.0)
+        paid = np.where(year == last_year, balance, service[year] - interest[year])
+        principal[year] = np.where(repaying, paid, 0.0)
+        balance = np.where(repaying, balance - principal[year], balance) + amount[year]
+        balance = np.where(repaying & (year == last_year), 0.0, balance)
+        remaining[year] = balance
+    return interest, principal, remaining
+
+
+# --------------------------------------------------------------------------- the structure on the cash flows
+
+
+def _series(array: xr.DataArray, template: xr.DataArray) -> np.ndarray:
+    """Values broadcast to `template` (year first), as (year, series)."""
+    values = xr.broadcast(array, template)[0].transpose(*template.dims).values
+    return values.reshape(template.shape[0], -1)
+
+
+def _per_series(array, template: xr.DataArray) -> np.ndarray:
+    """A per-site/sample parameter broadcast to the series of `template` (without year)."""
+    array = array if isinstance(array, xr.DataArray) else xr.DataArray(array)
+    return xr.broadcast(array, template.isel(year=0, drop=True))[0].transpose(*template.dims[1:]).values.ravel()
+
+
+def funded_capex(flows: CashFlows | xr.DataArray, funds: Sequence[str]) -> xr.DataArray:
+    """Capex of the given asset groups (positive) [EUR], over (year, site, ...)."""
+    total = None
+    for group in funds:
+        spend = -item_total(flows, outflows_only=True, **ASSET_GROUPS[group])
+        total = spend if total is None else total + spend
+    return total
+
+
+def cash_flow_available_for_debt_service(flows: CashFlows | xr.DataArray) -> xr.DataArray:
+    """CFADS: revenue + opex + corporate tax (+ residual value at the horizon) of the unlevered cash flow [EUR/yr]."""
+    return item_total(flows, category=("revenue", "opex", "residual", "tax"))
+
+
+def apply_financing(flows: CashFlows, profit: xr.DataArray, tax: xr.DataArray, params: xr.Dataset,
+                    tranches: Sequence[Tranche]) -> tuple[CashFlows, xr.Dataset]:
+    """Compute every tranche and set the ``financing`` rows of the cash flows.
+
+    Parameters
+    ----------
+    flows : CashFlows
+        The rows after :func:`tecmodel.finance.apply_tax` (tax included, no financing rows).
+    profit : xarray.DataArray
+        Taxable income before loss relief (year, site, ...) [EUR] (from the tax accounts).
+    tax : xarray.DataArray
+        The unlevered corporate tax (year, site, ...) [EUR], positive.
+    params : xarray.Dataset
+        Reads ``financing.*`` and the ``tax.*`` parameters.
+    tranches : sequence of Tranche
+        The case's tranches (none: every financing row is zero and equity = project).
+
+    Returns
+    -------
+    flows : CashFlows
+        With the financing rows (full shape).
+    financing : xarray.Dataset
+        Per tranche (tranche, year, site, ...): ``drawdown``, ``capitalised_interest``,
+        ``interest_paid``, ``principal``, ``fees``, ``repayment_at_horizon``, ``balance`` [EUR]
+        and ``sculpting_shortfall`` [EUR]; per site (year, site, ...): ``cfads``,
+        ``debt_service``, ``debt_balance``, ``deductible_financing_cost``, ``levered_tax`` [EUR]
+        and ``dscr`` [1] (NaN in years without debt service); ``debt_capacity`` (site, ...) [EUR].
+        Attribute ``notes``: the diagnostics in words (deterministic runs).
+    """
+    cfads = cash_flow_available_for_debt_service(flows)
+    template = xr.zeros_like(cfads)
+    dims = template.dims
+    shape = template.shape
+    cfads_series = _series(cfads, template)
+    shift = params["financing.rate_shift"]
+    ordered = sorted(tranches, key=lambda tranche: tranche.repayment == "sculpted")
+    schedules: dict[str, TrancheSchedule] = {}
+    rates: dict[str, np.ndarray] = {}
+    sites = list(template["site"].values)
+    for tranche in ordered:
+        lends = xr.DataArray([site in tranche.sites for site in sites], dims="site", coords={"site": sites})
+        funded = _series(funded_capex(flows, tranche.funds) * lends, template)
+        rate = _per_series(tranche.interest_rate + shift, template)
+        other = sum((schedule.debt_service for schedule in schedules.values()), np.zeros_like(funded))
+        schedules[tranche.name] = tranche_schedule(funded, rate, tranche, cfads=cfads_series,
+                                                   other_debt_service=other)
+        rates[tranche.name] = rate
+    names = [tranche.name for tranche in tranches]
+
+    def total(field: str) -> np.ndarray:
+        return sum((getattr(schedules[name], field) for name in names), np.zeros(cfads_series.shape))
+
+    drawdown, capitalised = total("drawdown"), total("capitalised_interest")
+    interest_paid, principal = total("interest_paid"), total("principal")
+    fees, at_horizon = total("fees"), total("repayment_at_horizon")
+    debt_service = interest_paid + principal
+    deductible = capitalised + interest_paid + fees
+
+    site_template = template.isel(year=0, drop=True)
+    tax_arguments = [_per_series(params[name], template).reshape(site_template.shape)
+                     for name in ("tax.corporate_rate", "tax.loss_offset_fixed", "tax.loss_offset_share")]
+    unlevered = _series(tax, template).reshape(shape)
+    if names:
+        levered = loss_carry_forward_tax(_series(profit, template).reshape(shape) - deductible.reshape(shape),
+                                         *tax_arguments).tax
+    else:
+        levered = unlevered
+    shield = unlevered - levered
+
+    rows = {
+        "debt_drawdown": drawdown,
+        "debt_drawdown_interest": capitalised,
+        "debt_interest": -(capitalised + interest_paid),
+        "debt_fees": -fees,
+        "debt_repayment": -principal,
+        "debt_repayment_at_horizon": -at_horizon,
+        "interest_tax_shield": shield,
+    }
+    assert set(rows) == set(FINANCING_ITEMS)
+    for name, values in rows.items():
+        flows = flows.with_item(name, template.copy(data=values.reshape(shape)))
+
+    def as_array(values: np.ndarray) -> xr.DataArray:
+        return template.copy(data=values.reshape(shape))
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dscr = np.where(debt_service > EUR_TOLERANCE, cfads_series / np.where(debt_service > 0, debt_service, 1.0),
+                        np.nan)
+    variables = {
+        "cfads": as_array(cfads_series),
+        "debt_service": as_array(debt_service),
+        "debt_balance": as_array(total("balance")),
+        "dscr": as_array(dscr),
+        "deductible_financing_cost": as_array(deductible),
+        "levered_tax": as_array(levered.reshape(cfads_series.shape)),
+        "debt_capacity": site_template.copy(data=debt_capacity(
+            cfads_series, debt_service,
+            {name: (rates[name], schedules[name].drawdown + schedules[name].capitalised_interest) for name in names},
+            _per_series(params["financing.target_dscr"], template)).reshape(site_template.shape)),
+    }
+    per_tranche = ("drawdown", "capitalised_interest", "interest_paid", "principal", "fees",
+                   "repayment_at_horizon", "balance", "sculpting_shortfall")
+    for field in per_tranche:
+        stacked = np.stack([getattr(schedules[name], field).reshape(shape) for name in names]) if names else \
+            np.zeros((0,) + shape)
+        variables[field] = xr.DataArray(stacked, dims=("tranche",) + dims,
+                                        coords={"tranche": names, **{d: template[d] for d in dims if d in template.coords}})
+    shares = np.stack([schedules[name].share_lent.reshape(site_template.shape) for name in names]) if names else \
+        np.zeros((0,) + site_template.shape)
+    variables["share_lent"] = xr.DataArray(shares, dims=("tranche",) + site_template.dims, coords={
+        "tranche": names, **{d: site_template[d] for d in site_template.dims if d in site_template.coords}})
+    financing = xr.Dataset(variables)
+    for name, (units, long_name) in FINANCING_ATTRS.items():
+        financing[name].attrs = {"units": units, "long_name": long_name}
+    if len(dims) == 2:
+        financing.attrs["notes"] = financing_notes(financing, tranches)
+    return flows, financing
+
+
+def debt_capacity(cfads: np.ndarray, debt_service: np.ndarray, tranche_draws: dict[str, tuple[np.ndarray, np.ndarray]], target_dscr: np.ndarray) -> np.ndarray:
+    """Largest debt the cash flow supports at the target DSCR [EUR], per series.
+
+    The present value, at the drawn-weighted average interest rate of the tranches, of
+    max(CFADS, 0) / target DSCR over the years from the first to the last year with scheduled
+    debt service, valued at the end of the year before the first: the debt a loan sculpted to
+    the target over the structure's repayment years could carry. NaN where there is no debt.
+    """
+    n_years = cfads.shape[0]
+    weights = sum((draws.sum(axis=0) for _, draws in tranche_draws.values()), np.zeros(cfads.shape[1:]))
+    weighted = sum((rate * draws.sum(axis=0) for rate, draws in tranche_draws.values()), np.zeros(cfads.shape[1:]))
+    serviced = debt_service > EUR_TOLERANCE
+    has_debt = serviced.any(axis=0) & (weights > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = np.where(has_debt, weighted / np.where(weights > 0, weights, 1.0), 0.0)
+    first = np.argmax(serviced, axis=0)
+    last = n_years - 1 - np.argmax(serviced[::-1], axis=0)
+    capacity = np.zeros(cfads.shape[1:])
+    discount = np.ones(cfads.shape[1:])
+    for year in range(n_years):
+        inside = (year >= first) & (year <= last)
+        discount = np.where(inside, discount / (1.0 + rate), discount)
+        capacity = capacity + np.where(inside, np.maximum(cfads[year], 0.0) / target_dscr * discount, 0.0)
+    return np.where(has_debt, capacity, np.nan)
+
+
+FINANCING_ATTRS: dict[str, tuple[str, str]] = {
+    "cfads": ("EUR", "Cash flow available for debt service (revenue + opex + unlevered corporate tax + residual value)"),
+    "debt_service": ("EUR", "Scheduled debt service: interest paid plus principal"),
+    "debt_balance": ("EUR", "Debt outstanding at year end"),
+    "dscr": ("1", "Debt-service cover ratio: CFADS / debt service (NaN in years without debt service)"),
+    "deductible_financing_cost": ("EUR", "Interest (paid or capitalised) and fees deducted from taxable income"),
+    "levered_tax": ("EUR", "Corporate income tax after deducting interest and fees"),
+    "debt_capacity": ("EUR", "Largest debt the cash flow supports at financing.target_dscr"),
+    "drawdown": ("EUR", "Drawdowns funding capex"),
+    "capitalised_interest": ("EUR", "Interest during the drawing period, capitalised (funded by drawing)"),
+    "interest_paid": ("EUR", "Interest paid in cash"),
+    "principal": ("EUR", "Scheduled principal repayment"),
+    "fees": ("EUR", "Upfront and commitment fees"),
+    "repayment_at_horizon": ("EUR", "Balance outstanding at the horizon, repaid from the residual value"),
+    "balance": ("EUR", "Tranche balance at year end"),
+    "sculpting_shortfall": ("EUR", "CFADS missing to meet the sculpting target in a repayment year"),
+    "share_lent": ("1", "Share of the funded assets' capex the tranche lends (a sculpted tranche: as sized)"),
+}
+
+
+# --------------------------------------------------------------------------- equity metrics
+
+
+def equity_metrics(flows: CashFlows | xr.DataArray, financing: xr.Dataset, params: xr.Dataset,
+                   timeline: xr.Dataset) -> xr.Dataset:
+    """Equity and debt metrics per site and for the portfolio.
+
+    Returns
+    -------
+    xarray.Dataset
+        Over ``site`` (sites and ``"portfolio"``) and any extra dims: ``equity_npv`` [EUR] at
+        ``financing.cost_of_equity``; ``equity_irr`` [1/yr] and ``equity_irr_status``; ``moic``
+        [1] (equity distributions / contributions, undiscounted; the portfolio's are the sums
+        of the sites', each site being its own company); ``min_dscr``, ``average_dscr``
+        [1] and ``min_dscr_year`` [year] (NaN without debt service); ``debt_capacity``,
+        ``debt_drawn`` (drawdowns incl. capitalised interest), ``peak_debt``, ``debt_at_horizon``
+        [EUR]; ``financing_status`` [1] (bit flags, :data:`FINANCING_STATUS`).
+    """
+    site_equity = item_total(flows)
+    equity = with_portfolio(site_equity)
+    factors = discount_factors(params["financing.cost_of_equity"], timeline["t"])
+    rate, status = project_irr(equity)
+    # Each site is its own company: the portfolio's equity goes in and comes out site by site.
+    contributions = with_portfolio(year_total(np.maximum(-site_equity, 0.0)))
+    distributions = with_portfolio(year_total(np.maximum(site_equity, 0.0)))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        moic = xr.where(contributions > 0, distributions / contributions, np.nan)
+
+    cfads = with_portfolio(financing["cfads"])
+    service = with_portfolio(financing["debt_service"])
+    serviced = service > EUR_TOLERANCE
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dscr = xr.where(serviced, cfads / xr.where(serviced, service, 1.0), np.inf).transpose("year", ...)
+    any_service = serviced.any("year")
+    lowest = dscr.min("year", skipna=False)
+    lowest_year = dscr["year"].values[dscr.argmin("year").values]
+    count = serviced.sum("year")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        average = year_total(xr.where(serviced, dscr, 0.0)) / count
+    drawn = with_portfolio(year_total(financing["drawdown"].sum("tranche") + financing["capitalised_interest"].sum("tranche")))
+    balance = with_portfolio(financing["debt_balance"])
+    at_horizon = with_portfolio(year_total(financing["repayment_at_horizon"].sum("tranche")))
+    shortfall = with_portfolio(year_total(financing["sculpting_shortfall"].sum("tranche")))
+    below_one = (lowest < 1.0) & any_service
+    flags = (below_one * STATUS_DSCR_BELOW_ONE + (shortfall > EUR_TOLERANCE) * STATUS_SCULPTING_SHORT
+             + (at_horizon > EUR_TOLERANCE) * STATUS_DEBT_AT_HORIZON)
+    metrics = xr.Dataset({
+        "equity_npv": present_value(equity, factors),
+        "equity_irr": rate,
+        "equity_irr_status": status,
+        "moic": moic,
+        "min_dscr": xr.where(any_service, lowest, np.nan),
+        "min_dscr_year": xr.where(any_service, lowest.copy(data=lowest_year.astype(float)), np.nan),
+        "average_dscr": xr.where(any_service, average, np.nan),
+        "debt_capacity": with_portfolio(financing["debt_capacity"]),
+        "debt_drawn": drawn,
+        "peak_debt": balance.max("year", skipna=False),
+        "debt_at_horizon": at_horizon,
+        "financing_status": flags.astype(np.int64),
+    })
+    for name, (units, long_name) in EQUITY_METRIC_ATTRS.items():
+        metrics[name].attrs = {"units": units, "long_name": long_name}
+    metrics["equity_irr_status"].attrs.update(
+        flag_values=list(IRR_STATUS), flag_meanings=" ".join(r.replace(" ", "_") for r in IRR_STATUS.values()))
+    metrics["financing_status"].attrs.update(
+        flag_masks=list(FINANCING_STATUS),
+        flag_meanings=" ".join(m.split(" (")[0].replace(" ", "_") for m in FINANCING_STATUS.values()))
+    return metrics
+
+
+EQUITY_METRIC_ATTRS: dict[str, tuple[str, str]] = {
+    "equity_npv": ("EUR", "Net present value of the equity cash flow at financing.cost_of_equity"),
+    "equity_irr": ("1/yr", "Internal rate of return of the equity cash flow"),
+    "equity_irr_status": ("1", "Equity IRR status code (0 = defined; see flag_meanings)"),
+    "moic": ("1", "Multiple on invested capital: equity distributions / equity contributions"),
+    "min_dscr": ("1", "Lowest debt-service cover ratio over the years with debt service"),
+    "min_dscr_year": ("year", "Year of the lowest debt-service cover ratio"),
+    "average_dscr": ("1", "Average debt-service cover ratio over the years with debt service"),
+    "debt_capacity": ("EUR", "Largest debt the cash flow supports at financing.target_dscr"),
+    "debt_drawn": ("EUR", "Debt drawn over the horizon, capitalised interest included"),
+    "peak_debt": ("EUR", "Largest debt outstanding at a year end"),
+    "debt_at_horizon": ("EUR", "Debt outstanding at the horizon, repaid from the residual value"),
+    "financing_status": ("1", "Financing diagnostics, bit flags (0 = none; see flag_meanings)"),
+}
+#: Metrics this module adds to ``Result.metrics`` (the terminal shows them in their own table).
+EQUITY_METRICS = tuple(EQUITY_METRIC_ATTRS)
+
+
+# --------------------------------------------------------------------------- diagnostics in words
+
+
+def _eur(amount: float) -> str:
+    """EUR amount in bn from EUR 1 bn, else in M."""
+    return f"EUR {amount / 1e9:,.2f} bn" if abs(amount) >= 1e9 else f"EUR {amount / 1e6:,.1f} M"
+
+
+def financing_notes(financing: xr.Dataset, tranches: Sequence[Tranche]) -> list[str]:
+    """One sentence per finding of a deterministic structure: year and amount, never just a flag."""
+    notes: list[str] = []
+    if not tranches:
+        return notes
+    years = financing["year"].values
+    for site in financing["site"].values:
+        row = financing.sel(site=site)
+        for tranche in tranches:
+            if site not in tranche.sites:
+                continue
+            part = row.sel(tranche=tranche.name)
+            drawn = float(part["drawdown"].sum())
+            if tranche.repayment == "sculpted":
+                for year, short in zip(years, part["sculpting_shortfall"].values, strict=True):
+                    if short > EUR_TOLERANCE:
+                        cfads = float(row["cfads"].sel(year=year))
+                        notes.append(
+                            f"{site}: tranche {tranche.name} (sculpted to DSCR {tranche.target_dscr:.2f}x) cannot meet "
+                            f"its target in {year}: CFADS of EUR {cfads / 1e6:,.0f} M is EUR {short / 1e6:,.0f} M short "
+                            f"of {tranche.target_dscr:.2f}x the other tranches' debt service; no sculpted repayment that "
+                            "year.")
+                lent = float(part["share_lent"])
+                if drawn <= EUR_TOLERANCE:
+                    notes.append(f"{site}: tranche {tranche.name} draws nothing: the cash flow supports no sculpted "
+                                 f"debt at {tranche.target_dscr:.2f}x.")
+                elif lent < tranche.share * (1 - 1e-9):
+                    notes.append(f"{site}: tranche {tranche.name} is sized by its {tranche.target_dscr:.2f}x DSCR target "
+                                 f"to {lent:.1%} of the funded capex ({_eur(drawn)}; up to "
+                                 f"{tranche.share:.0%} allowed).")
+                else:
+                    notes.append(f"{site}: tranche {tranche.name} lends its full {tranche.share:.0%} of the funded "
+                                 f"capex ({_eur(drawn)}); where it repays, its DSCR is at or above the "
+                                 f"{tranche.target_dscr:.2f}x target.")
+        service = row["debt_service"].values
+        cfads = row["cfads"].values
+        for year, flow, owed in zip(years, cfads, service, strict=True):
+            if owed > EUR_TOLERANCE and flow < owed:
+                notes.append(f"{site}: DSCR {flow / owed:.2f}x in {year}: CFADS of EUR {flow / 1e6:,.0f} M does not "
+                             f"cover debt service of EUR {owed / 1e6:,.0f} M; equity must add EUR "
+                             f"{(owed - flow) / 1e6:,.0f} M.")
+        left = float(row["repayment_at_horizon"].sum())
+        if left > EUR_TOLERANCE:
+            notes.append(f"{site}: EUR {left / 1e6:,.0f} M of debt is outstanding at the horizon ({years[-1]}) and "
+                         "repaid from the residual value.")
+    return notes
