@@ -216,23 +216,25 @@ def analyse_design(design: Design, outputs: Mapping[str, xr.DataArray], *, n: in
             raise ValueError(f"output {suffix!r} has {output.sizes['sample']} rows; the design needs {rows}")
         other_dims = [dim for dim in output.dims if dim != "sample"]
         other_shape = [output.sizes[dim] for dim in other_dims]
-        by_column = np.ascontiguousarray(output.values.reshape(rows, -1).T)  # (columns, rows)
+        matrix = output.values.reshape(rows, -1)  # (rows, columns)
+        columns = matrix.shape[1]
         keep_second = design.second_order and suffix in second_order_outputs
-        undefined = np.isnan(by_column).sum(axis=1)
-        analysed = np.flatnonzero((undefined == 0) & _varies_columns(by_column))
-        first = {name: np.full((groups, by_column.shape[0]), np.nan) for name in INDEX_NAMES}
-        second = {name: np.full((groups, groups, by_column.shape[0]), np.nan) for name in ("S2", "S2_conf")}
+        undefined = np.isnan(matrix).sum(axis=0)
+        analysed = np.flatnonzero((undefined == 0) & _varies_columns(matrix))
+        first = {name: np.full((groups, columns), np.nan) for name in INDEX_NAMES}
+        second = {name: np.full((groups, groups, columns), np.nan) for name in ("S2", "S2_conf")}
+        values = matrix if analysed.size == columns else matrix[:, analysed]
         if analysed.size and engine == "vectorised":
             from .sobol_estimators import bootstrap, sobol_indices
 
             if resamples is None:  # drawn once, shared by every output (SALib draws the same for each)
                 resamples = bootstrap(n, num_resamples, salib_seed)
-            indices = sobol_indices(by_column[analysed].T, groups, second_order=design.second_order,
-                                    num_resamples=num_resamples, confidence=confidence, seed=salib_seed,
-                                    keep_second_order=keep_second, resamples=resamples)
+            indices = sobol_indices(values, groups, second_order=design.second_order, num_resamples=num_resamples,
+                                    confidence=confidence, seed=salib_seed, keep_second_order=keep_second,
+                                    resamples=resamples)
         elif analysed.size:
-            indices = _salib_indices(design, by_column[analysed].T, keep_second=keep_second,
-                                     num_resamples=num_resamples, confidence=confidence, seed=salib_seed)
+            indices = _salib_indices(design, values, keep_second=keep_second, num_resamples=num_resamples,
+                                     confidence=confidence, seed=salib_seed)
         if analysed.size:
             for name in INDEX_NAMES:
                 first[name][:, analysed] = indices[name]
@@ -288,10 +290,10 @@ def _variable_name(index: str, suffix: str) -> str:
     return index + suffix
 
 
-def _varies_columns(by_column: np.ndarray) -> np.ndarray:
-    """Per output of (columns, rows): True unless constant to rounding (spread under 1e-12 of its size)."""
-    spread = np.ptp(by_column, axis=1)
-    size = np.maximum(np.max(np.abs(by_column), axis=1), np.finfo(float).tiny)
+def _varies_columns(matrix: np.ndarray) -> np.ndarray:
+    """Per column of (rows, columns): True unless constant to rounding (spread under 1e-12 of its size)."""
+    spread = np.ptp(matrix, axis=0)
+    size = np.maximum(np.max(np.abs(matrix), axis=0), np.finfo(float).tiny)
     return spread > 1e-12 * size
 
 

@@ -28,7 +28,10 @@ over the original rows, the weight being how many times the resample drew the ro
 multiplicity matrix ``C`` (R resamples x N rows, :func:`bootstrap`) and the per-row terms
 of all estimators of all columns stacked in a matrix ``T`` (terms x N), every resampled mean is
 one entry of the product ``T C^T / N``. One matrix product replaces R x (columns) x (estimators)
-gathers and means, and gives the same numbers up to the order of summation (about 1e-15).
+gathers and means, and gives the same numbers up to the order of summation (about 1e-15). The
+indices themselves (on the original rows) are means along each output's rows as in SALib, equal
+to its values bit for bit in practice; only the half-widths go through the product (a BLAS
+product: their last bits may depend on which other columns share the batch).
 
 SALib's special cases are kept:
 
