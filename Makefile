@@ -32,6 +32,7 @@ bench: $(STAMP)
 	$(PY) -m benchmarks.bench_startup
 	$(PY) -m benchmarks.bench_model
 	$(PY) benchmarks/bench_irr.py
+	$(PY) -m benchmarks.bench_sobol
 
 ## regenerate inputs/README.md from the parameter registry and the bundled cases
 docs: $(STAMP)
