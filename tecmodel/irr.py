@@ -80,6 +80,7 @@ normalisation of the flows (one rounding per flow).
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -816,6 +817,435 @@ def _orient_columns(c: np.ndarray, columns: np.ndarray, negative_half: np.ndarra
     return _orient(c[:, columns], negative_half)
 
 
+# --------------------------------------------------------------------------
+# compiled path: the grid pass, Newton and the certificate in one loop per series
+# --------------------------------------------------------------------------
+
+TILE_SERIES = 64
+"""Series that one compiled work item copies from the (year, series) layout
+into contiguous rows before solving them one after the other (64 series of
+60 periods take 30 kB, inside the per-core caches)."""
+
+_KERNEL_LOCK = threading.Lock()
+"""Serialises launches of the parallel kernel: numba's fallback threading
+layer (workqueue) must not be entered from two Python threads at once."""
+
+
+def _negative(value: float) -> bool:
+    """Sign bit of a float (``numpy.signbit`` for one value, also for -0.0)."""
+    return math.copysign(1.0, value) < 0.0
+
+
+def _normalise_tile(flows, start, size, c, largest, smallest, check, status):
+    """Copy series ``start`` to ``start + size`` of ``flows`` (T, n), normalised, into ``c``.
+
+    ``c`` (T, ``TILE_SERIES``) receives the flows divided by their largest
+    absolute value, computed as in :meth:`_Solver._solve_block` (one
+    multiply by the reciprocal, so bit-identical).  ``status`` of a series
+    with a non-finite flow is set to 4, of one without flows of both signs
+    to 1, and to -1 (open) otherwise.  ``largest``, ``smallest`` and
+    ``check`` (``TILE_SERIES``,) are scratch space.  The loops run over the
+    series, so they vectorise.
+    """
+    n_t = flows.shape[0]
+    for s in range(size):
+        largest[s] = -np.inf
+        smallest[s] = np.inf
+        check[s] = 0.0
+    for t in range(n_t):
+        for s in range(size):
+            value = flows[t, start + s]
+            c[t, s] = value
+            largest[s] = value if value > largest[s] else largest[s]
+            smallest[s] = value if value < smallest[s] else smallest[s]
+            check[s] += value - value  # NaN once a flow is NaN or infinite
+    for s in range(size):
+        if check[s] != 0.0:
+            status[start + s] = STATUS_NON_FINITE
+            check[s] = 0.0
+        elif largest[s] > 0.0 and smallest[s] < 0.0:
+            status[start + s] = -1
+            check[s] = 1.0 / max(largest[s], -smallest[s])
+        else:
+            status[start + s] = STATUS_NO_SIGN_CHANGE
+            check[s] = 0.0
+    for t in range(n_t):
+        for s in range(size):
+            c[t, s] *= check[s]
+
+
+def _grid_values_tile(c, size, grid_x, n_neg, values):
+    """NPV surrogates of the normalised series ``c[:, :size]`` at every grid node.
+
+    The tile twin of :meth:`_Grid.values`: ``values[k, s]`` is
+    ``F(1 + r_k)`` for the ``n_neg`` nodes below r = 0 and
+    ``P(1/(1 + r_k))`` from r = 0 on, by the same multiplies and adds in the
+    same order (Horner), so the values are bit-identical.  The series are
+    the inner loop, so one Horner step is one vectorised multiply-add.
+    """
+    n_t = c.shape[0]
+    for k in range(grid_x.size):
+        x = grid_x[k]
+        if k < n_neg:
+            for s in range(size):
+                values[k, s] = c[0, s]
+            for t in range(1, n_t):
+                for s in range(size):
+                    values[k, s] = values[k, s] * x + c[t, s]
+        else:
+            for s in range(size):
+                values[k, s] = c[n_t - 1, s]
+            for t in range(n_t - 2, -1, -1):
+                for s in range(size):
+                    values[k, s] = values[k, s] * x + c[t, s]
+
+
+def _count_series(values, s):
+    """Roots that the grid values ``values[:, s]`` of one series reveal.
+
+    The per-series twin of :func:`_count_brackets`.
+
+    Returns
+    -------
+    count : int
+        Nodes with a value of exactly zero plus sign-changing cells between
+        non-zero values.
+    where : int
+        Where ``count == 1`` and no node is zero: the first node j of the
+        sign-changing cell (j, j + 1).
+    on_node : bool
+        A node value is exactly zero.
+    """
+    n_nodes = values.shape[0]
+    zeros = 0
+    for k in range(n_nodes):
+        if values[k, s] == 0.0:
+            zeros += 1
+    count = zeros
+    where = 0
+    for k in range(n_nodes - 1):
+        if values[k, s] == 0.0 or values[k + 1, s] == 0.0:
+            continue
+        if _negative(values[k, s]) != _negative(values[k + 1, s]):
+            count += 1
+            where = k
+    return count, where, zeros > 0
+
+
+def _orient_series(c, s, negative_half, coef):
+    """Coefficients in x of series ``c[:, s]``'s half into ``coef``: reversed below r = 0."""
+    n_t = c.shape[0]
+    for t in range(n_t):
+        coef[t] = c[n_t - 1 - t, s] if negative_half else c[t, s]
+
+
+def _swap_columns(coef, i, j, rows):
+    """Swap columns i and j of ``coef`` and of every array in ``rows``."""
+    for k in range(coef.shape[0]):
+        coef[k, i], coef[k, j] = coef[k, j], coef[k, i]
+    for row in rows:
+        row[i], row[j] = row[j], row[i]
+
+
+def _newton_tile(coef, m, a, b, x, previous, negative_at_a, order, p, dp):
+    """Roots in x of the first ``m`` columns of ``coef`` (T, tile), side by side.
+
+    The tile twin of :func:`_newton`: the same safeguarded Newton iteration
+    per series, step for step (a Newton step replaced by bisection when it
+    leaves the shrinking bracket ``(a, b)`` or is not at most half the
+    ``previous`` step; the same stopping rules), so every root is
+    bit-identical to the numpy path's.  ``x`` holds the false-position
+    start on entry.  One Horner pass evaluates all running columns, a
+    vectorised multiply-add per period; a column that converges is swapped
+    behind the running ones (with its state and its entry of ``order``, the
+    tile position of each column), so on return the columns are permuted
+    and ``x[j]`` is the root of the series ``order[j]``.  ``p`` and ``dp``
+    are scratch space.
+    """
+    n_t = coef.shape[0]
+    running = m
+    for _ in range(NEWTON_MAX_ITER):
+        if running == 0:
+            return
+        for j in range(running):
+            p[j] = coef[n_t - 1, j]
+            dp[j] = 0.0
+        for k in range(n_t - 2, -1, -1):
+            for j in range(running):
+                dp[j] = dp[j] * x[j] + p[j]
+                p[j] = p[j] * x[j] + coef[k, j]
+        j = 0
+        while j < running:
+            # written with selects, not branches: the outcomes are unpredictable
+            x_j, p_j, previous_j = x[j], p[j], previous[j]
+            same_as_a = _negative(p_j) == negative_at_a[j]
+            a_j = x_j if same_as_a else a[j]
+            b_j = b[j] if same_as_a else x_j
+            step = p_j / dp[j]  # dp == 0: an infinite or NaN step, replaced by bisection
+            exact = p_j == 0.0
+            candidate = x_j if exact else x_j - step
+            finished = (abs(step) <= NEWTON_RTOL * x_j) | exact
+            outside = ~((candidate > a_j) & (candidate < b_j))
+            bisect = (outside | (abs(step) > 0.5 * abs(previous_j))) & ~finished
+            candidate = 0.5 * (a_j + b_j) if bisect else candidate
+            finished |= b_j - a_j <= NEWTON_RTOL * b_j
+            a[j], b[j], x[j], previous[j] = a_j, b_j, candidate, candidate - x_j
+            if finished:
+                running -= 1
+                _swap_columns(coef, j, running, (a, b, x, previous, p, dp))
+                negative_at_a[j], negative_at_a[running] = negative_at_a[running], negative_at_a[j]
+                order[j], order[running] = order[running], order[j]
+            else:
+                j += 1
+    for j in range(running):  # unreachable: the bracket is below 2**-100 wide by now
+        x[j] = 0.5 * (a[j] + b[j])
+
+
+def _certify_series(coef, x, weights, tail_matrix, discounted):
+    """Prove that one series' ``sum_k coef[k] x**k`` has at most one positive root.
+
+    The per-series twin of :func:`_certify` (read its docstring for the
+    mathematics): Descartes' rule on the 5-fold prefix and suffix sums of
+    the discounted coefficients at the pivot ``x`` and on their polynomial
+    tails (``tail_matrix``), with every sign within twice its rounding-error
+    bound counted as unknown.  The repeated sums are streamed: one pass
+    keeps the running 1- to 5-fold sums of both sides in registers, adding
+    the same operands in the same order as the in-place accumulation of the
+    numpy twin, so they are bit-identical; the error bounds (with the
+    ``weights`` of :func:`_fold_weights`) and the tails are summed in
+    another order, a difference of a rounding in bounds that carry a safety
+    factor of two.  Written out for ``CERTIFICATE_LEVELS`` = 5.
+    ``discounted`` (T,) is scratch space.
+
+    Returns
+    -------
+    bool
+        True where at most one positive root (with multiplicity) is proven.
+    """
+    n_t = coef.size
+    # discounted coefficients d_k = coef_k x**k and the error-bound scales
+    discounted[0] = coef[0]
+    scale_prefix = weights[0, 0] * abs(coef[0])
+    scale_suffix = weights[1, 0] * abs(coef[0])
+    power = x
+    for k in range(1, n_t):
+        value = coef[k] * power
+        power *= x
+        discounted[k] = value
+        scale_prefix += weights[0, k] * abs(value)
+        scale_suffix += weights[1, k] * abs(value)
+    bound = 2.0 * (5 + 1) * n_t * _EPS
+    tol_prefix = bound * scale_prefix
+    tol_suffix = bound * scale_suffix
+    # leading zero coefficients of either side are skipped, as by Descartes' rule
+    skip_prefix = 0
+    while coef[skip_prefix] == 0.0:
+        skip_prefix += 1
+    skip_suffix = 0
+    while coef[n_t - 1 - skip_suffix] == 0.0:
+        skip_suffix += 1
+    p1 = p2 = p3 = p4 = p5 = discounted[0]
+    q1 = q2 = q3 = q4 = q5 = discounted[n_t - 1]
+    changes = 0
+    smallest_prefix = abs(p5) if skip_prefix == 0 else np.inf
+    smallest_suffix = abs(q5) if skip_suffix == 0 else np.inf
+    negative_prefix = p5 < 0.0
+    negative_suffix = q5 < 0.0
+    for i in range(1, n_t):
+        p1 += discounted[i]
+        p2 += p1
+        p3 += p2
+        p4 += p3
+        p5 += p4
+        q1 += discounted[n_t - 1 - i]
+        q2 += q1
+        q3 += q2
+        q4 += q3
+        q5 += q4
+        if i >= skip_prefix:
+            if i > skip_prefix and (p5 < 0.0) != negative_prefix:
+                changes += 1
+            negative_prefix = p5 < 0.0
+            smallest_prefix = min(smallest_prefix, abs(p5))
+        if i >= skip_suffix:
+            if i > skip_suffix and (q5 < 0.0) != negative_suffix:
+                changes += 1
+            negative_suffix = q5 < 0.0
+            smallest_suffix = min(smallest_suffix, abs(q5))
+    if smallest_prefix <= tol_prefix or smallest_suffix <= tol_suffix or changes > 1:
+        return False
+    # the polynomial tails beyond the last period: tail_matrix @ [S_5, ..., S_1]
+    for side in range(2):
+        s5, s4, s3, s2, s1 = (p5, p4, p3, p2, p1) if side == 0 else (q5, q4, q3, q2, q1)
+        tol = 5 * (tol_prefix if side == 0 else tol_suffix)
+        was_negative = False
+        for row in range(5):
+            value = (
+                tail_matrix[row, 0] * s5
+                + tail_matrix[row, 1] * s4
+                + tail_matrix[row, 2] * s3
+                + tail_matrix[row, 3] * s2
+                + tail_matrix[row, 4] * s1
+            )
+            if abs(value) <= tol:
+                return False
+            if row > 0 and (value < 0.0) != was_negative:
+                changes += 1
+            was_negative = value < 0.0
+    return changes <= 1
+
+
+def _solve_tile(
+    flows, start, size, grid_x, n_neg, weights, tail_matrix, certify, rate, status, hard
+):
+    """Rate, status and isolation flag of series ``start`` to ``start + size`` of ``flows``.
+
+    The compiled common path for one tile of at most ``TILE_SERIES`` series:
+    normalisation (:func:`_normalise_tile`: status 4 for non-finite flows,
+    1 without flows of both signs) and the grid values
+    (:func:`_grid_values_tile`), then per series the observed roots
+    (:func:`_count_series`): two or more give status 2; one observed sign
+    change must be proven unique by the certificate at either end of its
+    cell and is then refined by Newton (:func:`_newton_tile`, all proven
+    series of the tile side by side; status 0); none is proven rootless by
+    the certificate at the node of smallest value (status 3).  A root on a
+    node, a failed certificate, or ``certify`` False set ``hard``: the
+    series is left to the exact isolation (:class:`_Isolator`), which
+    settles its status and rate.  Writes ``rate``, ``status`` and ``hard``
+    at ``start`` to ``start + size``.
+    """
+    n_t = flows.shape[0]
+    c = np.empty((n_t, TILE_SERIES))
+    values = np.empty((grid_x.size, TILE_SERIES))
+    coef = np.empty((n_t, TILE_SERIES))
+    work = np.empty((9, TILE_SERIES))
+    flags = np.empty((2, TILE_SERIES), dtype=np.bool_)
+    members = np.empty(TILE_SERIES, dtype=np.int64)
+    discounted = np.empty(n_t)
+    a, b, x, previous = work[3], work[4], work[5], work[6]
+    negative_at_a, negative_half = flags[0], flags[1]
+    _normalise_tile(flows, start, size, c, work[0], work[1], work[2], status)
+    _grid_values_tile(c, size, grid_x, n_neg, values)
+    m = 0  # series proven to have one root, their coefficients in coef[:, :m]
+    for s in range(size):
+        i = start + s
+        rate[i] = np.nan
+        hard[i] = False
+        if status[i] >= 0:  # settled: non-finite, or no sign change
+            continue
+        count, where, on_node = _count_series(values, s)
+        if on_node or count >= 2:
+            status[i] = STATUS_SEVERAL
+            hard[i] = on_node
+        elif count == 1:
+            status[i] = STATUS_SEVERAL  # until proven
+            below = where < n_neg
+            # below 0, x = 1 + r grows with the rate; from 0 on, x = 1/(1 + r) falls
+            low, high = (where, where + 1) if below else (where + 1, where)
+            column = coef[:, m]
+            _orient_series(c, s, below, column)
+            if certify and (
+                _certify_series(column, grid_x[high], weights, tail_matrix, discounted)
+                or _certify_series(column, grid_x[low], weights, tail_matrix, discounted)
+            ):
+                pa, pb = values[low, s], values[high, s]
+                a[m], b[m] = grid_x[low], grid_x[high]
+                x[m] = min(max(a[m] - pa * ((b[m] - a[m]) / (pb - pa)), a[m]), b[m])
+                previous[m] = b[m] - a[m]
+                negative_at_a[m] = _negative(pa)
+                negative_half[s] = below
+                members[m] = s
+                m += 1
+            else:
+                hard[i] = True
+        else:
+            status[i] = STATUS_NONE_IN_RANGE
+            # pivot: the node with the smallest |NPV surrogate|, nearest to a root
+            pivot = 0
+            for k in range(1, values.shape[0]):
+                if abs(values[k, s]) < abs(values[pivot, s]):
+                    pivot = k
+            column = coef[:, m]  # scratch
+            _orient_series(c, s, pivot < n_neg, column)
+            hard[i] = not (
+                certify
+                and _certify_series(column, grid_x[pivot], weights, tail_matrix, discounted)
+            )
+    _newton_tile(coef, m, a, b, x, previous, negative_at_a, members, work[7], work[8])
+    for j in range(m):
+        s = members[j]
+        rate[start + s] = x[j] - 1.0 if negative_half[s] else (1.0 - x[j]) / x[j]
+        status[start + s] = STATUS_OK
+
+
+def _solve_tiles(flows, grid_x, n_neg, weights, tail_matrix, certify, rate, status, hard):
+    """Solve every column of ``flows`` (T, n) into ``rate``, ``status``, ``hard`` (n,).
+
+    Work items are tiles of ``TILE_SERIES`` series (:func:`_solve_tile`),
+    shared among numba's threads.  Every operation on a series' values
+    involves that series only (loops across the series of a tile vectorise,
+    but do the same operations on each), so nothing depends on the tile, the
+    thread or the thread count.
+    """
+    n_series = flows.shape[1]
+    for tile in _prange((n_series + TILE_SERIES - 1) // TILE_SERIES):
+        start = tile * TILE_SERIES
+        size = min(TILE_SERIES, n_series - start)
+        _tile_solver(
+            flows, start, size, grid_x, n_neg, weights, tail_matrix, certify, rate, status, hard
+        )
+
+
+# Placeholders replaced in _compiled_kernel(): the plain-Python bodies above
+# read these module globals, so the same source is what numba compiles.
+_prange = range
+_tile_solver = _solve_tile
+
+_KERNEL_SIGNATURE = (
+    "void(float64[:, :], float64[::1], int64, float64[:, ::1], float64[:, ::1], boolean,"
+    " float64[::1], int8[::1], boolean[::1])"
+)
+"""The one compiled signature: flows (T, n) in any layout, float64 only."""
+
+
+@lru_cache(maxsize=1)
+def _compiled_kernel():
+    """Compile (or load from numba's on-disk cache) the parallel kernel :func:`_solve_tiles`.
+
+    numba is imported here, on the first :func:`irr` call, not at package
+    import.  The per-tile and per-series functions above are plain Python;
+    ``register_jitable`` makes the helpers callable from compiled code, and
+    :func:`_solve_tile` becomes one compiled function (``_tile_solver``)
+    called by the parallel loop (``_prange``).  Everything is compiled with
+    ``fastmath`` off and numpy's error model (division by zero gives inf or
+    NaN, as in the numpy path).  The on-disk cache (``cache=True``, in
+    ``tecmodel/__pycache__``, or numba's cache folder when that is not
+    writable) holds the one signature ``_KERNEL_SIGNATURE`` and is
+    invalidated by any change to this file.
+    """
+    global _prange, _tile_solver
+    if CERTIFICATE_LEVELS != 5:
+        raise NotImplementedError("the compiled certificate is written out for 5 levels")
+    import numba
+    from numba.extending import register_jitable
+
+    options = dict(fastmath=False, error_model="numpy", nogil=True)
+    for function in (
+        _negative,
+        _normalise_tile,
+        _grid_values_tile,
+        _count_series,
+        _orient_series,
+        _swap_columns,
+        _newton_tile,
+        _certify_series,
+    ):
+        register_jitable(**options)(function)
+    _tile_solver = numba.njit(**options)(_solve_tile)
+    _prange = numba.prange
+    return numba.njit(_KERNEL_SIGNATURE, parallel=True, cache=True, **options)(_solve_tiles)
+
+
 class _Solver:
     """Per-call state: the grid, the exact isolator and pending hard series."""
 
@@ -830,8 +1260,47 @@ class _Solver:
         self.grid = _Grid(rates)
         self.isolator = _Isolator(float(low), float(high), n_periods)
 
-    def run(self, flat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def run(self, flat: np.ndarray, certify: bool = True) -> tuple[np.ndarray, np.ndarray]:
+        """Rates and statuses of all series of ``flat`` (T, n): the compiled path.
+
+        One parallel compiled loop (:func:`_compiled_kernel`) settles every
+        series it can; the series it flags (a root on a grid node, or no
+        certificate) are normalised here exactly as in the numpy path and
+        isolated exactly in batches of ``ISOLATION_BATCH``.  ``certify``
+        False switches the certificate off (every series that changes sign
+        then goes to the isolation), for tests.
+        """
+        n_t, n_series = flat.shape
+        rate = np.empty(n_series)
+        status = np.empty(n_series, dtype=np.int8)
+        hard = np.empty(n_series, dtype=np.bool_)
+        level = CERTIFICATE_LEVELS
+        kernel = _compiled_kernel()
+        with _KERNEL_LOCK:
+            kernel(
+                flat,
+                self.grid.x,
+                self.grid.n_neg,
+                np.array(_fold_weights(n_t, level)),  # a writable copy
+                np.ascontiguousarray(_TAIL_MATRICES[level]),
+                bool(certify),
+                rate,
+                status,
+                hard,
+            )
+        index = np.flatnonzero(hard)
+        for start in range(0, index.size, ISOLATION_BATCH):
+            batch = index[start : start + ISOLATION_BATCH]
+            flows = flat[:, batch]
+            c = flows * (1.0 / np.maximum(flows.max(axis=0), -flows.min(axis=0)))
+            rate[batch], status[batch] = self.isolator.solve(c)
+        return rate, status
+
+    def run_reference(self, flat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Rates and statuses of all series of ``flat`` (T, n), block by block.
+
+        The whole-array numpy path, kept as the reference the compiled path
+        (:meth:`run`) is tested against; :func:`irr` does not use it.
 
         Series that neither the grid nor the certificate settle are collected
         over blocks and isolated exactly in batches of ``ISOLATION_BATCH``.
