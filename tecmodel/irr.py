@@ -526,6 +526,16 @@ def _fold_weights(n_periods: int, level: int) -> np.ndarray:
     return weights
 
 
+@lru_cache(maxsize=16)
+def _binomial_table(n_periods: int) -> np.ndarray:
+    """Binomial coefficients C(d, j) [1] for d, j < n_periods, shape (T, T), float64."""
+    table = np.zeros((n_periods, n_periods))
+    for degree in range(n_periods):
+        for j in range(degree + 1):
+            table[degree, j] = math.comb(degree, j)
+    return table
+
+
 def _sign_changes(values: np.ndarray, counted: np.ndarray | None, tol: float) -> np.ndarray:
     """Sign changes along axis 0, or ``_UNPROVEN`` where a sign is uncertain.
 
@@ -1095,8 +1105,100 @@ def _certify_series(coef, x, weights, tail_matrix, discounted):
     return changes <= 1
 
 
+def _mobius_sign_changes(coef, reverse, alpha, beta, binomial, q, q_abs):
+    """Descartes' bound on the roots in [alpha, beta] of one polynomial in x.
+
+    The sign changes of the coefficients (powers of u) of
+    ``(1 + u)**n p((alpha + beta u)/(1 + u))``, ``p(x) = sum_k coef[k] x**k``
+    (``coef`` read backwards when ``reverse``): the transform of
+    :func:`_mobius_matrix`, here built by Horner's scheme on polynomials,
+    ``Q <- Q (alpha + beta u) + coef[k] (1 + u)**(n - k)``, which combines
+    values with positive weights only (``binomial[d, j]`` = C(d, j)).  The
+    same steps on ``|coef|`` bound the rounding error: a coefficient not
+    above ``8 (n + 1) eps`` times its bound has an uncertain sign, and the
+    result is then ``_UNPROVEN``.  The coefficients of degree 0 and n are
+    ``p(alpha)`` and ``p(beta)``, so 0 proves that p has no root in
+    [alpha, beta] and 1 that it has exactly one, a simple root inside.
+    ``q`` and ``q_abs`` (T,) are scratch space.
+    """
+    n = coef.size - 1
+    top = coef[0] if reverse else coef[n]
+    q[0] = top
+    q_abs[0] = abs(top)
+    for k in range(n - 1, -1, -1):
+        degree = n - k
+        value = coef[n - k] if reverse else coef[k]
+        magnitude = abs(value)
+        # Q (alpha + beta u), then + coef[k] (1 + u)**degree
+        q[degree] = beta * q[degree - 1]
+        q_abs[degree] = beta * q_abs[degree - 1]
+        for j in range(degree - 1, 0, -1):
+            q[j] = alpha * q[j] + beta * q[j - 1]
+            q_abs[j] = alpha * q_abs[j] + beta * q_abs[j - 1]
+        q[0] = alpha * q[0]
+        q_abs[0] = alpha * q_abs[0]
+        for j in range(degree + 1):
+            q[j] += value * binomial[degree, j]
+            q_abs[j] += magnitude * binomial[degree, j]
+    tolerance = 8.0 * (n + 1) * _EPS
+    changes = 0
+    was_negative = False
+    for j in range(n + 1):
+        if abs(q[j]) <= tolerance * q_abs[j]:
+            return _UNPROVEN
+        if j > 0 and (q[j] < 0.0) != was_negative:
+            changes += 1
+        was_negative = q[j] < 0.0
+    return changes
+
+
+def _half_ends(grid_x, n_neg, negative):
+    """Whether a half of the range exists, and its ends in x (ascending).
+
+    Below r = 0 the nodes 0 ... n_neg (r = 0, or ``high`` if it is
+    negative) with x = 1 + r; from r = 0 on the nodes n_neg ... last with
+    x = 1/(1 + r), present when ``high`` > 0.
+    """
+    last = grid_x.size - 1
+    if negative:
+        return n_neg > 0, grid_x[0], grid_x[min(n_neg, last)]
+    return n_neg <= last and grid_x[last] < 1.0, grid_x[last], grid_x[min(n_neg, last)]
+
+
+def _descartes_proves(
+    column, column_negative, cell_negative, a, b, grid_x, n_neg, binomial, q, q_abs
+):
+    """Prove a series' root count in the range by Descartes' rule on whole intervals.
+
+    The second test when the certificate (:func:`_certify_series`) fails:
+    it counts the roots of the admissible range only, not of all rates
+    above -100 %.  With a cell ``a < b`` (x, in the half ``cell_negative``)
+    it proves exactly one root, inside the cell: one sign change on the
+    cell and none on the rest of its half and on the other half.  Without a
+    cell (``a`` NaN) it proves no root in range.  ``column`` holds the
+    coefficients in x of the half ``column_negative``.  Each interval costs
+    one :func:`_mobius_sign_changes`; an interval where complex roots lie
+    close to it fails the test (the exact isolation then halves it).
+    """
+    for half_negative in (cell_negative, not cell_negative):
+        present, start, end = _half_ends(grid_x, n_neg, half_negative)
+        if not present:
+            continue
+        reverse = half_negative != column_negative
+        if half_negative == cell_negative and a == a:  # the half holding the cell
+            pieces = ((start, a, 0), (a, b, 1), (b, end, 0))
+        else:
+            pieces = ((start, end, 0), (start, start, 0), (start, start, 0))
+        for alpha, beta, expected in pieces:
+            if alpha < beta and expected != _mobius_sign_changes(
+                column, reverse, alpha, beta, binomial, q, q_abs
+            ):
+                return False
+    return True
+
+
 def _solve_tile(
-    flows, start, size, grid_x, n_neg, weights, tail_matrix, certify, rate, status, hard
+    flows, start, size, grid_x, n_neg, weights, tail_matrix, binomial, certify, rate, status, hard
 ):
     """Rate, status and isolation flag of series ``start`` to ``start + size`` of ``flows``.
 
@@ -1118,7 +1220,7 @@ def _solve_tile(
     c = np.empty((n_t, TILE_SERIES))
     values = np.empty((grid_x.size, TILE_SERIES))
     coef = np.empty((n_t, TILE_SERIES))
-    work = np.empty((9, TILE_SERIES))
+    work = np.empty((9, max(TILE_SERIES, n_t)))
     flags = np.empty((2, TILE_SERIES), dtype=np.bool_)
     members = np.empty(TILE_SERIES, dtype=np.int64)
     discounted = np.empty(n_t)
@@ -1147,6 +1249,10 @@ def _solve_tile(
             if certify and (
                 _certify_series(column, grid_x[high], weights, tail_matrix, discounted)
                 or _certify_series(column, grid_x[low], weights, tail_matrix, discounted)
+                or _descartes_proves(
+                    column, below, below, grid_x[low], grid_x[high], grid_x, n_neg, binomial,
+                    discounted, work[0],
+                )
             ):
                 pa, pb = values[low, s], values[high, s]
                 a[m], b[m] = grid_x[low], grid_x[high]
@@ -1169,7 +1275,13 @@ def _solve_tile(
             _orient_series(c, s, pivot < n_neg, column)
             hard[i] = not (
                 certify
-                and _certify_series(column, grid_x[pivot], weights, tail_matrix, discounted)
+                and (
+                    _certify_series(column, grid_x[pivot], weights, tail_matrix, discounted)
+                    or _descartes_proves(
+                        column, pivot < n_neg, True, np.nan, np.nan, grid_x, n_neg, binomial,
+                        discounted, work[0],
+                    )
+                )
             )
     _newton_tile(coef, m, a, b, x, previous, negative_at_a, members, work[7], work[8])
     for j in range(m):
@@ -1178,7 +1290,7 @@ def _solve_tile(
         status[start + s] = STATUS_OK
 
 
-def _solve_tiles(flows, grid_x, n_neg, weights, tail_matrix, certify, rate, status, hard):
+def _solve_tiles(flows, grid_x, n_neg, weights, tail_matrix, binomial, certify, rate, status, hard):
     """Solve every column of ``flows`` (T, n) into ``rate``, ``status``, ``hard`` (n,).
 
     Work items are tiles of ``TILE_SERIES`` series (:func:`_solve_tile`),
@@ -1192,7 +1304,8 @@ def _solve_tiles(flows, grid_x, n_neg, weights, tail_matrix, certify, rate, stat
         start = tile * TILE_SERIES
         size = min(TILE_SERIES, n_series - start)
         _tile_solver(
-            flows, start, size, grid_x, n_neg, weights, tail_matrix, certify, rate, status, hard
+            flows, start, size, grid_x, n_neg, weights, tail_matrix, binomial, certify,
+            rate, status, hard,
         )
 
 
@@ -1202,8 +1315,8 @@ _prange = range
 _tile_solver = _solve_tile
 
 _KERNEL_SIGNATURE = (
-    "void(float64[:, :], float64[::1], int64, float64[:, ::1], float64[:, ::1], boolean,"
-    " float64[::1], int8[::1], boolean[::1])"
+    "void(float64[:, :], float64[::1], int64, float64[:, ::1], float64[:, ::1], float64[:, ::1],"
+    " boolean, float64[::1], int8[::1], boolean[::1])"
 )
 """The one compiled signature: flows (T, n) in any layout, float64 only."""
 
@@ -1239,6 +1352,9 @@ def _compiled_kernel():
         _swap_columns,
         _newton_tile,
         _certify_series,
+        _mobius_sign_changes,
+        _half_ends,
+        _descartes_proves,
     ):
         register_jitable(**options)(function)
     _tile_solver = numba.njit(**options)(_solve_tile)
@@ -1283,6 +1399,7 @@ class _Solver:
                 self.grid.n_neg,
                 np.array(_fold_weights(n_t, level)),  # a writable copy
                 np.ascontiguousarray(_TAIL_MATRICES[level]),
+                _binomial_table(n_t),
                 bool(certify),
                 rate,
                 status,
