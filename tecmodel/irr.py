@@ -105,7 +105,9 @@ the tile, the batch or the thread that computes it, and the isolation is
 per series too.  So results are bit-identical however a batch is split or
 ordered, and whatever the number of threads.  The compiled loop uses
 numba's thread count (``NUMBA_NUM_THREADS``, or ``numba.set_num_threads``
-in the calling thread); calls from several Python threads are serialised.
+in the calling thread), fewer for small batches (one thread per
+``TILES_PER_THREAD`` tiles); calls from several Python threads are
+serialised.
 numba is imported on the first call of :func:`irr`, and the compiled code
 is cached on disk (``tecmodel/__pycache__``): the first call after an
 installation or a change of this file compiles it (several seconds), later
@@ -872,6 +874,11 @@ TILE_SERIES = 64
 tile) scratch array (64 series of 60 periods take 30 kB, inside the per-core
 caches) and solved together.  64, 128 and 256 measured equally fast."""
 
+TILES_PER_THREAD = 16
+"""A compiled call uses at most one thread per this many tiles (about 1,000
+series, half a millisecond of work): launching threads costs more than
+smaller shares are worth."""
+
 _KERNEL_LOCK = threading.Lock()
 """Serialises launches of the parallel kernel: numba's fallback threading
 layer (workqueue) must not be entered from two Python threads at once."""
@@ -1399,7 +1406,7 @@ def _compiled_kernel():
 
 
 class _Solver:
-    """Per-call state: the grid, the exact isolator and pending hard series."""
+    """Per-call state: the grid, the exact isolator, and how many series it isolated."""
 
     def __init__(self, low: float, high: float, grid_points: int, n_periods: int):
         rates = rate_grid(low, high, grid_points)
@@ -1411,6 +1418,7 @@ class _Solver:
             )
         self.grid = _Grid(rates)
         self.isolator = _Isolator(float(low), float(high), n_periods)
+        self.isolated = 0  # series the last run() left to the exact isolation
 
     def run(self, flat: np.ndarray, certify: bool = True) -> tuple[np.ndarray, np.ndarray]:
         """Rates and statuses of all series of ``flat`` (T, n): the compiled path.
@@ -1428,20 +1436,32 @@ class _Solver:
         hard = np.empty(n_series, dtype=np.bool_)
         level = CERTIFICATE_LEVELS
         kernel = _compiled_kernel()
+        import numba  # imported by _compiled_kernel()
+
+        # a parallel launch costs more than a few tiles are worth: small
+        # batches use fewer threads (results do not depend on the count)
+        threads = numba.get_num_threads()
+        tiles = -(-n_series // TILE_SERIES)
+        wanted = max(1, min(threads, tiles // TILES_PER_THREAD))
         with _KERNEL_LOCK:
-            kernel(
-                flat,
-                self.grid.x,
-                self.grid.n_neg,
-                np.array(_fold_weights(n_t, level)),  # a writable copy
-                np.ascontiguousarray(_TAIL_MATRICES[level]),
-                _binomial_table(n_t),
-                bool(certify),
-                rate,
-                status,
-                hard,
-            )
+            numba.set_num_threads(wanted)
+            try:
+                kernel(
+                    flat,
+                    self.grid.x,
+                    self.grid.n_neg,
+                    np.array(_fold_weights(n_t, level)),  # a writable copy
+                    np.ascontiguousarray(_TAIL_MATRICES[level]),
+                    _binomial_table(n_t),
+                    bool(certify),
+                    rate,
+                    status,
+                    hard,
+                )
+            finally:
+                numba.set_num_threads(threads)
         index = np.flatnonzero(hard)
+        self.isolated = index.size
         for start in range(0, index.size, ISOLATION_BATCH):
             batch = index[start : start + ISOLATION_BATCH]
             flows = flat[:, batch]
