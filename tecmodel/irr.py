@@ -1357,13 +1357,6 @@ def _solve_tiles(flows, grid_x, n_neg, weights, tail_matrix, binomial, certify, 
 _prange = range
 _tile_solver = _solve_tile
 
-_KERNEL_SIGNATURE = (
-    "void(float64[:, :], float64[::1], int64, float64[:, ::1], float64[:, ::1], float64[:, ::1],"
-    " boolean, float64[::1], int8[::1], boolean[::1])"
-)
-"""The one compiled signature: flows (T, n) in any layout, float64 only."""
-
-
 @lru_cache(maxsize=1)
 def _compiled_kernel():
     """Compile (or load from numba's on-disk cache) the parallel kernel :func:`_solve_tiles`.
@@ -1374,10 +1367,15 @@ def _compiled_kernel():
     :func:`_solve_tile` becomes one compiled function (``_tile_solver``)
     called by the parallel loop (``_prange``).  Everything is compiled with
     ``fastmath`` off and numpy's error model (division by zero gives inf or
-    NaN, as in the numpy path).  The on-disk cache (``cache=True``, in
+    NaN, as in the numpy path).
+
+    One signature is compiled, float64 only: the flows (T, n) in any
+    layout and read-only (a writable array converts to it without a copy),
+    then the grid nodes, the node count below r = 0, the certificate's
+    weights and tail matrix, the binomial table, the certificate switch and
+    the three outputs.  The on-disk cache (``cache=True``, in
     ``tecmodel/__pycache__``, or numba's cache folder when that is not
-    writable) holds the one signature ``_KERNEL_SIGNATURE`` and is
-    invalidated by any change to this file.
+    writable) holds it and is invalidated by any change to this file.
     """
     global _prange, _tile_solver
     if CERTIFICATE_LEVELS != 5:
@@ -1402,7 +1400,21 @@ def _compiled_kernel():
         register_jitable(**options)(function)
     _tile_solver = numba.njit(**options)(_solve_tile)
     _prange = numba.prange
-    return numba.njit(_KERNEL_SIGNATURE, parallel=True, cache=True, **options)(_solve_tiles)
+    types = numba.types
+    vector, matrix = types.float64[::1], types.float64[:, ::1]
+    signature = types.void(
+        types.Array(types.float64, 2, "A", readonly=True),
+        vector,
+        types.int64,
+        matrix,
+        matrix,
+        matrix,
+        types.boolean,
+        vector,
+        types.int8[::1],
+        types.boolean[::1],
+    )
+    return numba.njit(signature, parallel=True, cache=True, **options)(_solve_tiles)
 
 
 class _Solver:

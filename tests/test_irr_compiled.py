@@ -207,6 +207,19 @@ def test_integer_and_strided_inputs_are_converted_once():
     np.testing.assert_array_equal(strided.rate, reference.rate)
 
 
+def test_read_only_broadcast_and_big_endian_inputs():
+    """Read-only arrays (e.g. views of a read-only buffer), broadcast views
+    (stride 0) and big-endian float64 give the results of a plain copy."""
+    flows = project_flows(np.random.default_rng(12), 100, 21)
+    reference = irr(flows)
+    read_only = flows.copy()
+    read_only.setflags(write=False)
+    np.testing.assert_array_equal(irr(read_only).rate, reference.rate)
+    np.testing.assert_array_equal(irr(flows.astype(">f8")).rate, reference.rate)
+    broadcast = irr(np.broadcast_to(flows[:, :1], (21, 70)))
+    np.testing.assert_array_equal(broadcast.rate, np.full(70, reference.rate[0]))
+
+
 def run_python(code: str, **environment) -> str:
     completed = subprocess.run(
         [sys.executable, "-W", "error", "-c", textwrap.dedent(code)],
