@@ -992,15 +992,7 @@ def _orient_series(c, s, negative_half, coef):
         coef[t] = c[n_t - 1 - t, s] if negative_half else c[t, s]
 
 
-def _swap_columns(coef, i, j, rows):
-    """Swap columns i and j of ``coef`` and of every array in ``rows``."""
-    for k in range(coef.shape[0]):
-        coef[k, i], coef[k, j] = coef[k, j], coef[k, i]
-    for row in rows:
-        row[i], row[j] = row[j], row[i]
-
-
-def _newton_tile(coef, m, a, b, x, previous, negative_at_a, order, p, dp):
+def _newton_tile(coef, m, a, b, x, previous, negative_at_a, order, p, dp, finished):
     """Roots in x of the first ``m`` columns of ``coef`` (T, tile), side by side.
 
     The tile twin of :func:`_newton`: the same safeguarded Newton iteration
@@ -1008,11 +1000,13 @@ def _newton_tile(coef, m, a, b, x, previous, negative_at_a, order, p, dp):
     leaves the shrinking bracket ``(a, b)`` or is not at most half the
     ``previous`` step; the same stopping rules), so every root is
     bit-identical to the numpy path's.  ``x`` holds the false-position
-    start on entry.  One Horner pass evaluates all running columns, a
-    vectorised multiply-add per period; a column that converges is swapped
-    behind the running ones (with its state and its entry of ``order``, the
-    tile position of each column), so on return the columns are permuted
-    and ``x[j]`` is the root of the series ``order[j]``.  ``p`` and ``dp``
+    start on entry.  Each iteration is one Horner pass over all running
+    columns (a vectorised multiply-add per period) and one update of their
+    brackets written with selects (the outcomes are unpredictable, so
+    branches would be mispredicted); then the columns that converged are
+    swapped behind the running ones, with their state and their entry of
+    ``order`` (the tile position of each column).  On return ``x[j]`` is
+    the root of the series ``order[j]``.  ``p``, ``dp`` and ``finished``
     are scratch space.
     """
     n_t = coef.shape[0]
@@ -1027,9 +1021,7 @@ def _newton_tile(coef, m, a, b, x, previous, negative_at_a, order, p, dp):
             for j in range(running):
                 dp[j] = dp[j] * x[j] + p[j]
                 p[j] = p[j] * x[j] + coef[k, j]
-        j = 0
-        while j < running:
-            # written with selects, not branches: the outcomes are unpredictable
+        for j in range(running):
             x_j, p_j, previous_j = x[j], p[j], previous[j]
             same_as_a = _negative(p_j) == negative_at_a[j]
             a_j = x_j if same_as_a else a[j]
@@ -1037,19 +1029,23 @@ def _newton_tile(coef, m, a, b, x, previous, negative_at_a, order, p, dp):
             step = p_j / dp[j]  # dp == 0: an infinite or NaN step, replaced by bisection
             exact = p_j == 0.0
             candidate = x_j if exact else x_j - step
-            finished = (abs(step) <= NEWTON_RTOL * x_j) | exact
+            done = (abs(step) <= NEWTON_RTOL * x_j) | exact
             outside = ~((candidate > a_j) & (candidate < b_j))
-            bisect = (outside | (abs(step) > 0.5 * abs(previous_j))) & ~finished
+            bisect = (outside | (abs(step) > 0.5 * abs(previous_j))) & ~done
             candidate = 0.5 * (a_j + b_j) if bisect else candidate
-            finished |= b_j - a_j <= NEWTON_RTOL * b_j
+            finished[j] = done | (b_j - a_j <= NEWTON_RTOL * b_j)
             a[j], b[j], x[j], previous[j] = a_j, b_j, candidate, candidate - x_j
-            if finished:
+        for j in range(running - 1, -1, -1):
+            if finished[j]:  # swap behind the running columns (those above j are running)
                 running -= 1
-                _swap_columns(coef, j, running, (a, b, x, previous, p, dp))
+                for k in range(n_t):
+                    coef[k, j], coef[k, running] = coef[k, running], coef[k, j]
+                a[j], a[running] = a[running], a[j]
+                b[j], b[running] = b[running], b[j]
+                x[j], x[running] = x[running], x[j]
+                previous[j], previous[running] = previous[running], previous[j]
                 negative_at_a[j], negative_at_a[running] = negative_at_a[running], negative_at_a[j]
                 order[j], order[running] = order[running], order[j]
-            else:
-                j += 1
     for j in range(running):  # unreachable: the bracket is below 2**-100 wide by now
         x[j] = 0.5 * (a[j] + b[j])
 
@@ -1264,7 +1260,7 @@ def _solve_tile(
     values = np.empty((grid_x.size, TILE_SERIES))
     coef = np.empty((n_t, TILE_SERIES))
     work = np.empty((9, max(TILE_SERIES, n_t)))
-    flags = np.empty((2, TILE_SERIES), dtype=np.bool_)
+    flags = np.empty((3, TILE_SERIES), dtype=np.bool_)
     members = np.empty(TILE_SERIES, dtype=np.int64)
     discounted = np.empty(n_t)
     a, b, x, previous = work[3], work[4], work[5], work[6]
@@ -1326,7 +1322,9 @@ def _solve_tile(
                     )
                 )
             )
-    _newton_tile(coef, m, a, b, x, previous, negative_at_a, members, work[7], work[8])
+    _newton_tile(
+        coef, m, a, b, x, previous, negative_at_a, members, work[7], work[8], flags[2]
+    )
     for j in range(m):
         s = members[j]
         rate[start + s] = x[j] - 1.0 if negative_half[s] else (1.0 - x[j]) / x[j]
@@ -1390,7 +1388,6 @@ def _compiled_kernel():
         _grid_values_tile,
         _count_series,
         _orient_series,
-        _swap_columns,
         _newton_tile,
         _certify_series,
         _mobius_sign_changes,
