@@ -866,7 +866,7 @@ def _orient_columns(c: np.ndarray, columns: np.ndarray, negative_half: np.ndarra
 
 
 # --------------------------------------------------------------------------
-# compiled path: the grid pass, Newton and the certificate in one loop per series
+# compiled path: the grid pass, the proofs and Newton in one parallel loop over tiles
 # --------------------------------------------------------------------------
 
 TILE_SERIES = 64
@@ -1226,7 +1226,7 @@ def _descartes_proves(
         reverse = half_negative != column_negative
         if half_negative == cell_negative and a == a:  # the half holding the cell
             pieces = ((start, a, 0), (a, b, 1), (b, end, 0))
-        else:
+        else:  # the whole half, padded with empty pieces (one tuple type for numba)
             pieces = ((start, end, 0), (start, start, 0), (start, start, 0))
         for alpha, beta, expected in pieces:
             if alpha < beta and expected != _mobius_sign_changes(
@@ -1246,14 +1246,16 @@ def _solve_tile(
     1 without flows of both signs) and the grid values
     (:func:`_grid_values_tile`), then per series the observed roots
     (:func:`_count_series`): two or more give status 2; one observed sign
-    change must be proven unique by the certificate at either end of its
-    cell and is then refined by Newton (:func:`_newton_tile`, all proven
-    series of the tile side by side; status 0); none is proven rootless by
-    the certificate at the node of smallest value (status 3).  A root on a
-    node, a failed certificate, or ``certify`` False set ``hard``: the
-    series is left to the exact isolation (:class:`_Isolator`), which
-    settles its status and rate.  Writes ``rate``, ``status`` and ``hard``
-    at ``start`` to ``start + size``.
+    change must be proven the only root, by the certificate at either end
+    of its cell (:func:`_certify_series`) or else by Descartes' rule on the
+    range (:func:`_descartes_proves`), and is then refined by Newton
+    (:func:`_newton_tile`, all proven series of the tile side by side;
+    status 0); none must be proven rootless the same ways, the certificate
+    pivoting at the node of smallest value (status 3).  A root on a node, a
+    failed proof, or ``certify`` False set ``hard``: the series is left to
+    the exact isolation (:class:`_Isolator`), which settles its status and
+    rate.  Writes ``rate``, ``status`` and ``hard`` at ``start`` to
+    ``start + size``.
     """
     n_t = flows.shape[0]
     c = np.empty((n_t, TILE_SERIES))
