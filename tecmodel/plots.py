@@ -386,7 +386,7 @@ def npv_distribution(monte_carlo, site: str = PORTFOLIO):
     return figure
 
 
-# --- figures of the analysis notebooks (issue 6): indices over time and sample size, distributions compared
+# --- figures of the analysis notebooks (issue 6): indices over time and N, distributions compared
 
 
 def sobol_over_time(sobol: xr.Dataset, site: str | None = None, index: str = "ST"):
@@ -415,19 +415,32 @@ def sobol_over_time(sobol: xr.Dataset, site: str | None = None, index: str = "ST
         colour = SITE_COLOURS[number % len(SITE_COLOURS)]
         centre = values.sel(factor=factor).values
         half = confidence.sel(factor=factor).values
-        axes.plot(years, centre, color=colour, marker="o", markersize=3, linewidth=1.6, label=str(factor))
-        axes.fill_between(years, centre - half, centre + half, color=colour, alpha=0.15, linewidth=0)
+        axes.plot(
+            years, centre, color=colour, marker="o", markersize=3, linewidth=1.6, label=str(factor)
+        )
+        axes.fill_between(
+            years, centre - half, centre + half, color=colour, alpha=0.15, linewidth=0
+        )
     axes.set_xlabel("Year")
     axes.xaxis.get_major_locator().set_params(integer=True)
     name = "total" if index == "ST" else "first-order"
     axes.set_ylabel(f"{index} of the year's free cash flow [1]")
     case = sobol.attrs.get("case", "")
-    axes.set_title(f"When each factor matters: {name} Sobol index of each year's free cash flow ({site})"
-                   + (f", case {case}" if case else ""), fontsize=10)
+    axes.set_title(
+        f"When each factor matters: {name} Sobol index of each year's free cash flow ({site})"
+        + (f", case {case}" if case else ""),
+        fontsize=10,
+    )
     axes.set_ylim(-0.05, 1.1)
     axes.grid(alpha=0.3)
-    axes.legend(title="factor (bands: 95 % confidence)", fontsize=9, title_fontsize=8, ncols=3,
-                loc="upper center", bbox_to_anchor=(0.5, -0.13))
+    axes.legend(
+        title="factor (bands: 95 % confidence)",
+        fontsize=9,
+        title_fontsize=8,
+        ncols=3,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.13),
+    )
     return figure
 
 
@@ -450,18 +463,36 @@ def convergence_chart(convergence: xr.Dataset, metric: str | None = None, site: 
     for number, factor in enumerate(selected["factor"].values):
         colour = SITE_COLOURS[number % len(SITE_COLOURS)]
         row = selected.sel(factor=factor)
-        axes.errorbar(sizes, row["ST"].values, yerr=row["ST_conf"].values, color=colour, marker="o",
-                      capsize=3, linewidth=1.6, label=f"{factor}: ST")
-        axes.plot(sizes, row["S1"].values, color=colour, linestyle="--", marker=".", linewidth=1.0,
-                  label=f"{factor}: S1")
+        axes.errorbar(
+            sizes,
+            row["ST"].values,
+            yerr=row["ST_conf"].values,
+            color=colour,
+            marker="o",
+            capsize=3,
+            linewidth=1.6,
+            label=f"{factor}: ST",
+        )
+        axes.plot(
+            sizes,
+            row["S1"].values,
+            color=colour,
+            linestyle="--",
+            marker=".",
+            linewidth=1.0,
+            label=f"{factor}: S1",
+        )
     axes.set_xscale("log", base=2)
     axes.set_xticks(sizes, [f"{int(size):,}" for size in sizes])
     axes.minorticks_off()
     axes.set_xlabel("Base sample size N (model runs: N x (factors + 2))")
     axes.set_ylabel("Sobol index [1] (bars: 95 % confidence)")
     case = convergence.attrs.get("case", "")
-    axes.set_title(f"Convergence of the Sobol indices of {_label(metric)} ({site})"
-                   + (f", case {case}" if case else ""), fontsize=10)
+    axes.set_title(
+        f"Convergence of the Sobol indices of {_label(metric)} ({site})"
+        + (f", case {case}" if case else ""),
+        fontsize=10,
+    )
     axes.axhline(0.0, color="black", linewidth=0.8)
     axes.grid(alpha=0.3)
     axes.legend(fontsize=8, ncols=2)
@@ -501,7 +532,9 @@ def distribution_comparison(studies, metric: str = "npv", include_sites: bool = 
         scale, unit = _distribution_scale(metric, samples.attrs.get("units", ""))
         case = study.summary.attrs.get("case", f"study {number + 1}")
         sites = [str(s) for s in samples["site"].values]
-        shown = [PORTFOLIO] + ([s for s in sites if s != PORTFOLIO] if include_sites and len(sites) > 2 else [])
+        shown = [PORTFOLIO] + (
+            [s for s in sites if s != PORTFOLIO] if include_sites and len(sites) > 2 else []
+        )
         for style, site in zip(("-", "--", ":", "-.", "--"), shown, strict=False):
             values = np.asarray(samples.sel(site=site).values, dtype=float)
             values = np.sort(values[np.isfinite(values)]) / scale
@@ -513,10 +546,24 @@ def distribution_comparison(studies, metric: str = "npv", include_sites: bool = 
                 note = f"median {np.median(values):,.3g} {unit}"
             label = f"{case}" + ("" if site == PORTFOLIO else f": {site}") + f" ({note})"
             width = 2.0 if site == PORTFOLIO else 1.2
-            histogram.hist(values, bins=40, histtype="step", color=colour, linestyle=style,
-                           linewidth=width, density=True, label=label)
-            cdf.plot(values, np.arange(1, values.size + 1) / values.size, color=colour, linestyle=style,
-                     linewidth=width, label=label)
+            histogram.hist(
+                values,
+                bins=40,
+                histtype="step",
+                color=colour,
+                linestyle=style,
+                linewidth=width,
+                density=True,
+                label=label,
+            )
+            cdf.plot(
+                values,
+                np.arange(1, values.size + 1) / values.size,
+                color=colour,
+                linestyle=style,
+                linewidth=width,
+                label=label,
+            )
     name = _label(metric)
     for axes in (histogram, cdf):
         if metric == "npv":

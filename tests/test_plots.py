@@ -130,8 +130,9 @@ def test_time_resolved_and_convergence_figures_show_the_indices(doubled_case):
         np.testing.assert_array_equal(line.get_ydata(), expected.values)
     site = doubled_case.site_names[1]
     first_order = plots.sobol_over_time(indices, site=site, index="S1").axes[0].get_lines()[2]
-    np.testing.assert_array_equal(first_order.get_ydata(),
-                                  indices["S1_fcf"].sel(site=site, factor="chip_cost").values)
+    np.testing.assert_array_equal(
+        first_order.get_ydata(), indices["S1_fcf"].sel(site=site, factor="chip_cost").values
+    )
     with pytest.raises(ValueError, match="index must be"):
         plots.sobol_over_time(indices, index="S2")
     convergence = tecmodel.sobol_convergence(doubled_case, sizes=[2**3, 2**4])
@@ -139,11 +140,15 @@ def test_time_resolved_and_convergence_figures_show_the_indices(doubled_case):
     labelled(figure)
     axes = figure.axes[0]
     assert [tick.get_text() for tick in axes.get_xticklabels()] == ["8", "16"]
-    totals = {bars.get_label(): bars.lines[0].get_ydata() for bars in axes.containers}  # errorbar: ST
+    totals = {
+        bars.get_label(): bars.lines[0].get_ydata() for bars in axes.containers
+    }  # errorbar: ST
     assert len(totals) == 3
     for factor in convergence["factor"].values:
         np.testing.assert_array_equal(
-            totals[f"{factor}: ST"], convergence["ST"].sel(metric="npv", site=PORTFOLIO, factor=factor).values)
+            totals[f"{factor}: ST"],
+            convergence["ST"].sel(metric="npv", site=PORTFOLIO, factor=factor).values,
+        )
 
 
 def test_distribution_comparison_overlays_each_study(base_result, doubled_result):

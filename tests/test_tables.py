@@ -36,7 +36,9 @@ def test_one_row_per_parameter_value_as_the_model_reads_it(case_fixture, request
 def test_aliases_distributions_and_locations(base_case, toy_case):
     table = inputs_table(base_case)
     aliased = table[table.alias != ""]
-    assert sorted(set(zip(aliased.alias, aliased.parameter, strict=True))) == sorted(ALIASES.items())
+    assert sorted(set(zip(aliased.alias, aliased.parameter, strict=True))) == sorted(
+        ALIASES.items()
+    )
     price = table[table.parameter == "power.market_price"].iloc[0]
     entry = base_case.entry("power.market_price", price.site)
     assert price.distribution == entry.distribution.describe("EUR/MWh")
@@ -44,7 +46,9 @@ def test_aliases_distributions_and_locations(base_case, toy_case):
     assert price.location == f"{entry.path} (line {entry.line})" and entry.line is not None
     assert table.source.str.len().gt(0).all()  # the bundled cases source every value
     rate = table[table.parameter == "finance.discount_rate"].iloc[0]
-    assert rate.stated == "9 %" and rate.value == pytest.approx(0.09)  # stated in %, used as a fraction
+    assert rate.stated == "9 %" and rate.value == pytest.approx(
+        0.09
+    )  # stated in %, used as a fraction
     toy = inputs_table(toy_case)
     defaults = toy[toy.location == "(registry default)"]
     assert len(defaults) > 0 and (defaults.distribution == "").all()

@@ -14,7 +14,15 @@ from ..registry import ALIASES, PARAMETERS
 
 #: Columns of :func:`inputs_table`, in order.
 INPUT_COLUMNS: tuple[str, ...] = (
-    "parameter", "alias", "site", "value", "unit", "stated", "distribution", "source", "location",
+    "parameter",
+    "alias",
+    "site",
+    "value",
+    "unit",
+    "stated",
+    "distribution",
+    "source",
+    "location",
     "description",
 )
 
@@ -51,18 +59,22 @@ def inputs_table(case: Case) -> pd.DataFrame:
         for site in sites:
             entry = case.entries[(parameter.name, site)]
             location = entry.path if entry.line is None else f"{entry.path} (line {entry.line})"
-            rows.append({
-                "parameter": parameter.name,
-                "alias": aliases.get(parameter.name, ""),
-                "site": site or "",
-                "value": float(entry.value),
-                "unit": parameter.unit,
-                "stated": f"{entry.stated_value:g} {entry.stated_unit}",
-                "distribution": entry.distribution.describe(parameter.unit) if entry.distribution else "",
-                "source": entry.source,
-                "location": location,
-                "description": parameter.description,
-            })
+            rows.append(
+                {
+                    "parameter": parameter.name,
+                    "alias": aliases.get(parameter.name, ""),
+                    "site": site or "",
+                    "value": float(entry.value),
+                    "unit": parameter.unit,
+                    "stated": f"{entry.stated_value:g} {entry.stated_unit}",
+                    "distribution": entry.distribution.describe(parameter.unit)
+                    if entry.distribution
+                    else "",
+                    "source": entry.source,
+                    "location": location,
+                    "description": parameter.description,
+                }
+            )
     return pd.DataFrame(rows, columns=list(INPUT_COLUMNS))
 
 
