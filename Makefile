@@ -34,6 +34,15 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_irr.py
 	$(PY) -m benchmarks.bench_sobol
 
+## execute the analysis notebooks at full size and render them as HTML under outputs/notebooks/
+## (the stored notebooks stay without outputs; the folder is built aside and swapped in whole)
+notebooks: $(STAMP)
+	rm -rf outputs/notebooks.tmp
+	PYTHONPATH=$(CURDIR) TECMODEL_NOTEBOOK_SCALE=full $(VENV)/bin/jupyter nbconvert --to html --execute \
+		--ExecutePreprocessor.timeout=3600 --ExecutePreprocessor.kernel_name=python3 \
+		--output-dir outputs/notebooks.tmp notebooks/*.ipynb
+	rm -rf outputs/notebooks && mv outputs/notebooks.tmp outputs/notebooks
+
 ## regenerate inputs/README.md from the parameter registry and the bundled cases
 docs: $(STAMP)
 	$(PY) -m tecmodel.docs inputs/README.md
