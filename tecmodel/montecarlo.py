@@ -44,7 +44,12 @@ import pandas as pd
 import xarray as xr
 
 from .errors import InputError, Problem
-from .finance import METRIC_ATTRS, PORTFOLIO
+from .finance import METRIC_ATTRS as _PROJECT_METRIC_ATTRS
+from .finance import PORTFOLIO
+from .financing import EQUITY_METRIC_ATTRS
+
+#: Units and long names of every metric of a result: project, equity and debt (issue 3).
+METRIC_ATTRS = {**_PROJECT_METRIC_ATTRS, **EQUITY_METRIC_ATTRS}
 from .inputs import Case
 from .sampling import (
     DEFAULT_BLOCK_SIZE,
@@ -57,9 +62,9 @@ from .sampling import (
 )
 from .statistics import STATISTICS, half_width, summarise
 
-#: Per-sample metrics kept by a study (dims sample x site); the first four are summarised.
-SAMPLE_METRICS: tuple[str, ...] = ("npv", "irr", "lcoc", "payback_year", "irr_status")
-SUMMARY_METRICS: tuple[str, ...] = ("npv", "irr", "lcoc", "payback_year")
+#: Per-sample metrics kept by a study (dims sample x site); all but the status are summarised.
+SAMPLE_METRICS: tuple[str, ...] = ("npv", "irr", "lcoc", "payback_year", "irr_status", "equity_irr", "min_dscr")
+SUMMARY_METRICS: tuple[str, ...] = ("npv", "irr", "lcoc", "payback_year", "equity_irr", "min_dscr")
 STORE_FORMAT = 1
 
 
@@ -106,7 +111,7 @@ class MonteCarloResult:
         Over ``sample`` (and ``site``: each site and ``"portfolio"``): the sampled inputs, one
         variable per parameter named by its registry name (site-level ones over ``site``, NaN
         at the portfolio), and the metrics ``npv``, ``irr``, ``lcoc``, ``payback_year``,
-        ``irr_status``; every variable has ``units``.
+        ``irr_status``, ``equity_irr``, ``min_dscr``; every variable has ``units``.
     summary : xarray.Dataset
         See :func:`tecmodel.statistics.summarise`; attrs ``case``, ``n``, ``n_requested``,
         ``seed``, ``sampler``, ``stopped_early`` (0/1), ``n_resumed`` (samples read from the

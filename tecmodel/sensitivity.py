@@ -42,7 +42,12 @@ import pandas as pd
 import xarray as xr
 
 from .errors import InputError, Problem
-from .finance import METRIC_ATTRS, PORTFOLIO
+from .finance import METRIC_ATTRS as _PROJECT_METRIC_ATTRS
+from .finance import PORTFOLIO
+from .financing import EQUITY_METRIC_ATTRS
+
+#: Units and long names of every metric of a result: project, equity and debt (issue 3).
+METRIC_ATTRS = {**_PROJECT_METRIC_ATTRS, **EQUITY_METRIC_ATTRS}
 from .inputs import Case
 from .sampling import Column, check_seed, column_overrides, factor_columns
 
@@ -391,8 +396,8 @@ def _check_metrics(metrics: Sequence[str]) -> list[str]:
     if not metrics:
         raise InputError(Problem("metrics", "expected at least one metric", metrics))
     for index, name in enumerate(metrics):
-        if name not in METRIC_ATTRS or name == "irr_status":
-            known = ", ".join(m for m in METRIC_ATTRS if m != "irr_status")
+        if name not in METRIC_ATTRS or name.endswith("_status"):
+            known = ", ".join(m for m in METRIC_ATTRS if not m.endswith("_status"))
             raise InputError(Problem(f"metrics[{index}]", f"expected one of {known}", name))
     return metrics
 
