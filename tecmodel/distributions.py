@@ -203,8 +203,28 @@ class Distribution:
         return np.rint(values) if self.integer else values
 
     def support(self) -> tuple[float, float]:
-        """The extreme values the samplers can produce [registry unit]."""
-        low, high = self.ppf(np.array([0.0, 1.0]))
+        """The extreme values the samplers can produce [registry unit].
+
+        Bounded families give their stated ends (the quantiles at TAIL_PROBABILITY lie just
+        inside them); the normal and the lognormal their quantiles at TAIL_PROBABILITY and
+        1 - TAIL_PROBABILITY, from the standard library's normal quantile. No scipy import:
+        loading a case checks every distribution's support.
+        """
+        from statistics import NormalDist
+
+        fields = dict(self.fields)
+        if "low" in fields and "high" in fields:
+            low, high = fields["low"], fields["high"]
+        else:
+            z = NormalDist().inv_cdf(1.0 - TAIL_PROBABILITY)
+            if self.kind == "normal":
+                low, high = fields["mean"] - z * fields["std"], fields["mean"] + z * fields["std"]
+            else:  # lognormal, stated by its mean and standard deviation
+                sigma = math.sqrt(math.log1p((fields["std"] / fields["mean"]) ** 2))
+                mu = math.log(fields["mean"]) - sigma**2 / 2
+                low, high = math.exp(mu - z * sigma), math.exp(mu + z * sigma)
+        if self.integer:
+            low, high = round(low), round(high)
         return float(low), float(high)
 
     def describe(self, unit: str = "") -> str:
