@@ -83,6 +83,7 @@ def _present_values(result, site: str) -> xr.DataArray:
     """PV of every cube item of one site or the portfolio [EUR] (first model year at t = 0)."""
     factors = discount_factors(result.parameters["finance.discount_rate"], result.timeline["t"])
     cube = result.cube
+    cube = cube.sel(item=cube["category"] != "financing")  # the unlevered NPV's bridge
     flows = cube.sum("site") if site == PORTFOLIO else cube.sel(site=site)
     return (flows * factors).sum("year")
 
