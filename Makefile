@@ -21,7 +21,8 @@ $(STAMP): pyproject.toml constraints.txt
 
 ## run both bundled cases and write every report to outputs/
 run: $(STAMP)
-	$(VENV)/bin/tecmodel run --out outputs
+	$(VENV)/bin/tecmodel run --out outputs --no-report
+	$(VENV)/bin/tecmodel report --xlsx outputs/report.xlsx --plots outputs/plots --sobol 4096 --montecarlo 100000
 
 ## the whole test suite (unit, property, reference, end-to-end, notebooks, LibreOffice recalculation)
 test: $(STAMP)
@@ -32,6 +33,16 @@ bench: $(STAMP)
 	$(PY) -m benchmarks.bench_startup
 	$(PY) -m benchmarks.bench_model
 	$(PY) benchmarks/bench_irr.py
+	$(PY) -m benchmarks.bench_sobol
+
+## execute the analysis notebooks at full size and render them as HTML under outputs/notebooks/
+## (the stored notebooks stay without outputs; the folder is built aside and swapped in whole)
+notebooks: $(STAMP)
+	rm -rf outputs/notebooks.tmp
+	PYTHONPATH=$(CURDIR) TECMODEL_NOTEBOOK_SCALE=full $(VENV)/bin/jupyter nbconvert --to html --execute \
+		--ExecutePreprocessor.timeout=3600 --ExecutePreprocessor.kernel_name=python3 \
+		--output-dir outputs/notebooks.tmp notebooks/*.ipynb
+	rm -rf outputs/notebooks && mv outputs/notebooks.tmp outputs/notebooks
 
 ## regenerate inputs/README.md from the parameter registry and the bundled cases
 docs: $(STAMP)

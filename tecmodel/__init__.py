@@ -85,6 +85,16 @@ def export_excel(results, path, sensitivity=None, tornado=None, monte_carlo=None
     return write_workbook(results, path, sensitivity=sensitivity, tornado=tornado, monte_carlo=monte_carlo)
 
 
+# --- notebooks (issue 6): the inputs of a case as a table (pandas, already imported by the model)
+def inputs_table(case):
+    """Every parameter value of a case with unit, distribution and source; see
+    :func:`tecmodel.report.tables.inputs_table`."""
+    from .report.tables import inputs_table as _inputs_table
+
+    return _inputs_table(case)
+# --- end notebooks
+
+
 __all__ = ["__version__", "InputError", "Case", "load_case", "Result", "evaluate", "ALIASES",
            "PARAMETERS", "REGISTRY", "sobol", "sobol_convergence", "tornado", "monte_carlo", "export_excel",
-           "compare", "evaluate_scenarios", "solvers"]
+           "compare", "evaluate_scenarios", "solvers", "inputs_table"]

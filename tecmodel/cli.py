@@ -67,13 +67,13 @@ def command_run(args) -> int:
 # --- the Excel report and the plots (`tecmodel report`, and `tecmodel run` unless --no-report)
 
 
-def _write_report(results, xlsx: Path, plots: Path | None, quiet: bool) -> None:
+def _write_report(results, xlsx: Path, plots: Path | None, quiet: bool, **uncertainty) -> None:
     from .plots import write_standard_plots
     from .report.excel import export_excel
 
     started = time.perf_counter()
-    export_excel(results, xlsx)
-    figures = write_standard_plots(results, plots) if plots is not None else []
+    export_excel(results, xlsx, **uncertainty)
+    figures = write_standard_plots(results, plots, **uncertainty) if plots is not None else []
     if not quiet:
         where = f" and {len(figures)} figures in {plots}/" if figures else ""
         print(f"wrote {xlsx}{where} in {time.perf_counter() - started:.2f} s")
@@ -95,7 +95,18 @@ def command_report(args) -> int:
     if len(set(names)) != len(names):
         raise InputError(f"several cases are named alike in {names}; expected distinct case names (one workbook "
                          "holds each case once)")
-    _write_report([evaluate(case) for case in cases], xlsx, plots, args.quiet)
+    uncertainty = {}
+    if args.sobol:
+        from .sensitivity import sobol, tornado
+
+        uncertainty["sensitivity"] = [sobol(case, n=args.sobol, seed=args.seed) for case in cases]
+        uncertainty["tornado"] = [tornado(case) for case in cases]
+    if args.montecarlo:
+        from .montecarlo import monte_carlo
+
+        uncertainty["monte_carlo"] = [monte_carlo(case, n=args.montecarlo, seed=args.seed, progress=False)
+                                      for case in cases]
+    _write_report([evaluate(case) for case in cases], xlsx, plots, args.quiet, **uncertainty)
     return EXIT_OK
 
 
@@ -103,6 +114,12 @@ def _report_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("cases", nargs="*", type=Path, help="case files (default: both bundled cases)")
     parser.add_argument("--xlsx", type=Path, required=True, help="the workbook to write (.xlsx)")
     parser.add_argument("--plots", type=Path, default=None, help="also write the standard figures (PNG) here")
+    parser.add_argument("--sobol", type=int, default=0, metavar="N",
+                        help="add Sobol' indices (energy price, utilisation, chip cost; base sample size N, a "
+                             "power of two) and the tornado to the workbook and figures (default: none)")
+    parser.add_argument("--montecarlo", type=int, default=0, metavar="N",
+                        help="add a Monte Carlo study of N samples to the workbook and figures (default: none)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the Sobol' and Monte Carlo samples (default: 0)")
     parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
 
 

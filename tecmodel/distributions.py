@@ -60,9 +60,13 @@ from .errors import Problem
 #: Smallest and largest probability fed to a quantile function: uniform variates are clipped to
 #: [TAIL_PROBABILITY, 1 - TAIL_PROBABILITY] so unbounded distributions give finite values.
 TAIL_PROBABILITY = 1e-10
-#: Largest |u - F(ppf(u))| of the numerical inversion used for the beta family and the
-#: truncated normal (scipy.stats.sampling.NumericalInversePolynomial).
-INVERSION_U_RESOLUTION = 1e-12
+#: Fast quantiles of the beta family and the truncated normal (``Distribution._fast_inverse``):
+#: spline nodes, the normal score beyond which the exact quantile function is used (4: a
+#: probability of 3.2e-5 in each tail), and the largest accepted interpolation error, relative
+#: to the width of the body.
+INVERSION_NODES = 4096
+INVERSION_Z = 4.0
+INVERSION_TOLERANCE = 1e-10
 
 #: type -> (required fields, optional fields with defaults)
 KINDS: dict[str, tuple[tuple[str, ...], dict[str, float]]] = {
@@ -136,37 +140,42 @@ class Distribution:
 
     @cached_property
     def _fast_inverse(self):
-        """scipy's numerical inversion (UNU.RAN PINV) of the distributions whose exact
-        quantile function is slow (beta family, truncated normal), or None.
+        """A checked interpolant of the quantile function of the distributions whose exact
+        ``ppf`` is slow (beta family, truncated normal), or None.
 
-        The exact ``ppf`` of a beta distribution inverts the incomplete beta function per value
-        (about 2 us each; most of a Monte Carlo run's time); PINV fits a polynomial to the
-        inverse once (30-100 ms) and then evaluates it in about 25 ns, with
-        |u - F(ppf(u))| <= INVERSION_U_RESOLUTION. Each value depends only on its own
-        probability, so results do not depend on how samples are chunked. Distributions PINV
-        cannot handle (an unbounded density at an end, e.g. a beta with alpha < 1) keep the exact
-        quantile function.
+        The exact ``ppf`` of a beta distribution inverts the incomplete beta function value by
+        value (about 2 us each, most of a Monte Carlo run's time). Instead the exact quantiles
+        are computed once at ``INVERSION_NODES`` + 1 normal scores z evenly spaced in
+        [-INVERSION_Z, INVERSION_Z] (probabilities Phi(z)) and joined by a cubic spline in z, in
+        which the quantile function is smooth even near the ends of the support. The spline is
+        accepted only if it agrees with the exact ``ppf`` at every midpoint between nodes
+        (where its error peaks) within ``INVERSION_TOLERANCE`` of the body's width, else None
+        (the exact ``ppf`` is used throughout). Returns the spline's coefficients (4, nodes),
+        evaluated by :func:`_evaluate_uniform_spline`. Probabilities beyond the nodes use the exact
+        ``ppf``. Each value depends only on its own probability, so results do not depend on
+        how samples are chunked.
         """
         if self.kind not in ("pert", "beta", "truncated_normal"):
             return None
+        from scipy.interpolate import CubicSpline
+        from scipy.special import ndtr
+
         frozen = self.frozen
-        low, high = (float(value) for value in frozen.support())
-        if self.kind == "beta" and (self["alpha"] < 1.0 or self["beta"] < 1.0):
-            return None
-        import warnings
-
-        from scipy.stats.sampling import NumericalInversePolynomial
-
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("error")
-                return NumericalInversePolynomial(frozen, center=float(frozen.median()), domain=(low, high),
-                                                  u_resolution=INVERSION_U_RESOLUTION)
-        except Exception:  # noqa: BLE001 - any set-up failure: fall back to the exact ppf
-            return None
+        scores = np.linspace(-INVERSION_Z, INVERSION_Z, INVERSION_NODES + 1)
+        with np.errstate(all="ignore"):
+            values = np.asarray(frozen.ppf(ndtr(scores)), dtype=float)
+            if not np.all(np.isfinite(values)) or np.any(np.diff(values) < 0):
+                return None
+            width = values[-1] - values[0]
+            if not width > 0:
+                return None
+            spline = CubicSpline(scores, values, extrapolate=False)
+            midpoints = 0.5 * (scores[:-1] + scores[1:])
+            error = np.max(np.abs(spline(midpoints) - frozen.ppf(ndtr(midpoints))))
+        return spline.c if error <= INVERSION_TOLERANCE * width else None
 
     def ppf(self, probability: np.ndarray) -> np.ndarray:
-        """Quantile function (numerically inverted for the beta family and the truncated
+        """Quantile function (interpolated in the body for the beta family and the truncated
         normal, see ``_fast_inverse``).
 
         Parameters
@@ -181,18 +190,58 @@ class Distribution:
         """
         clipped = np.clip(np.asarray(probability, dtype=float), TAIL_PROBABILITY, 1.0 - TAIL_PROBABILITY)
         inverse = self._fast_inverse
-        values = np.asarray((inverse or self.frozen).ppf(clipped), dtype=float)
+        if inverse is None:
+            values = np.asarray(self.frozen.ppf(clipped), dtype=float)
+        else:
+            from scipy.special import ndtri
+
+            scores = ndtri(clipped)
+            body = np.abs(scores) <= INVERSION_Z
+            values = np.empty(clipped.shape)
+            values[body] = _evaluate_uniform_spline(inverse, scores[body])
+            values[~body] = self.frozen.ppf(clipped[~body])
         return np.rint(values) if self.integer else values
 
     def support(self) -> tuple[float, float]:
-        """The extreme values the samplers can produce [registry unit]."""
-        low, high = self.ppf(np.array([0.0, 1.0]))
+        """The extreme values the samplers can produce [registry unit].
+
+        Bounded families give their stated ends (the quantiles at TAIL_PROBABILITY lie just
+        inside them); the normal and the lognormal their quantiles at TAIL_PROBABILITY and
+        1 - TAIL_PROBABILITY, from the standard library's normal quantile. No scipy import:
+        loading a case checks every distribution's support.
+        """
+        from statistics import NormalDist
+
+        fields = dict(self.fields)
+        if "low" in fields and "high" in fields:
+            low, high = fields["low"], fields["high"]
+        else:
+            z = NormalDist().inv_cdf(1.0 - TAIL_PROBABILITY)
+            if self.kind == "normal":
+                low, high = fields["mean"] - z * fields["std"], fields["mean"] + z * fields["std"]
+            else:  # lognormal, stated by its mean and standard deviation
+                sigma = math.sqrt(math.log1p((fields["std"] / fields["mean"]) ** 2))
+                mu = math.log(fields["mean"]) - sigma**2 / 2
+                low, high = math.exp(mu - z * sigma), math.exp(mu + z * sigma)
+        if self.integer:
+            low, high = round(low), round(high)
         return float(low), float(high)
 
     def describe(self, unit: str = "") -> str:
         """Short text, e.g. ``triangular(low=52, mode=60, high=69) EUR/MWh``."""
         inner = ", ".join(f"{name}={value:.6g}" for name, value in self.fields)
         return f"{self.kind}({inner})" + (f" {unit}" if unit else "")
+
+
+def _evaluate_uniform_spline(coefficients: np.ndarray, scores: np.ndarray) -> np.ndarray:
+    """Cubic spline on the uniform grid of ``Distribution._fast_inverse`` at normal scores in
+    [-INVERSION_Z, INVERSION_Z]: the interval by index arithmetic, then Horner's scheme (scipy's
+    general ``PPoly`` search is several times slower for this fixed grid)."""
+    step = 2.0 * INVERSION_Z / INVERSION_NODES
+    index = np.minimum(((scores + INVERSION_Z) / step).astype(np.intp), INVERSION_NODES - 1)
+    offset = scores - (-INVERSION_Z + index * step)
+    c3, c2, c1, c0 = (row[index] for row in coefficients)
+    return ((c3 * offset + c2) * offset + c1) * offset + c0
 
 
 def parse_distribution(spec: Mapping[str, Any], factor: float, bounds: tuple[float, float], unit: str,

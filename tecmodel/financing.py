@@ -64,7 +64,7 @@ from .finance import (
 )
 from .inputs import Tranche
 from .irr import IRR_STATUS
-from .timeline import year_total
+from .timeline import running_total, year_total
 
 #: Asset group -> the capex rows it covers (selection criteria of :func:`tecmodel.cube.item_total`).
 ASSET_GROUPS: dict[str, dict] = {
@@ -231,8 +231,8 @@ def tranche_schedule(funded: np.ndarray, rate: np.ndarray, tranche: Tranche, *, 
             if lag >= n_years:
                 break
             principal[lag:] += amount[:-lag] * share
-        outstanding = np.cumsum(amount - principal, axis=0)
-        size = np.maximum(np.cumsum(amount, axis=0), 1.0)
+        outstanding = running_total(amount - principal)
+        size = np.maximum(running_total(amount), 1.0)
         outstanding = np.where(outstanding <= 1e-12 * size, 0.0, outstanding)
         interest_paid = np.zeros_like(draw)
         interest_paid[1:] = rate * outstanding[:-1]
@@ -249,7 +249,7 @@ def tranche_schedule(funded: np.ndarray, rate: np.ndarray, tranche: Tranche, *, 
 
     at_horizon = np.zeros_like(draw)
     at_horizon[-1] = remaining[-1]
-    in_window = np.cumsum(draw + capitalised, axis=0) - np.cumsum(amount, axis=0)
+    in_window = running_total(draw + capitalised) - running_total(amount)
     balance = remaining + np.maximum(in_window, 0.0)
     balance[-1] = 0.0
     share_lent = tranche.share * scale * (funded > 0).any(axis=0)

@@ -32,40 +32,53 @@ any series length, flows of any magnitude) the rate range is split at r = 0:
   NPV(r).
 
 Both are polynomials in a variable x in (0, 1] (one with the coefficients in
-reverse order), evaluated by Horner's scheme over the time axis on whole
-arrays: one Horner step is one vectorised multiply-add over all series.  Each
-series is first normalised by its largest absolute flow, so every value is
-bounded by T.
+reverse order), evaluated by Horner's scheme over the time axis.  Each series
+is first normalised by its largest absolute flow, so every value is bounded
+by T.
+
+The common path is one compiled loop (numba, :func:`_solve_tiles`): the
+series are cut into tiles of ``TILE_SERIES``, the tiles are shared among
+numba's threads, and each tile goes through steps 1 to 3 without leaving
+compiled code (:func:`_solve_tile`).  Loops that treat every series of a tile
+alike (normalisation, grid values, Newton's Horner passes) run across the
+series, so that the compiler can vectorise them; the rest runs series by
+series.
 
 1. *Grid pass.*  The NPV sign is evaluated on a grid of ``grid_points``
    rates (:func:`rate_grid`).  A node value of exactly zero is a root on
    that node, and a cell whose end values differ in sign holds an odd
    number of roots, so each observed root is counted once.  Two or more
    observed roots prove status 2.
-2. *Refinement.*  A series with exactly one observed sign change is solved
-   by safeguarded Newton iteration inside that cell (a step leaving the
-   shrinking bracket, or not halving the previous step, is replaced by
-   bisection) until the step is below 1e-14 relative to x; the derivative
-   comes from the same Horner pass.
-3. *Certificate.*  The grid cannot see two roots inside one cell, nor a
+2. *Certificate.*  The grid cannot see two roots inside one cell, nor a
    tangent root, so one observed sign change does not prove one root.
    Descartes' rule of signs on repeated partial sums proves it for most
-   series at the cost of a few Horner passes: with the discounted flows
+   series at the cost of a few passes: with the discounted flows
    ``d_t = cf_t / (1 + p)**t`` at a pivot rate p (an end of the bracket),
    the IRRs above p are at most the sign changes of the prefix sums of d
    (the cumulative discounted cash flow) and the IRRs below p at most those
-   of the suffix sums; repeating the summation (up to
-   ``CERTIFICATE_LEVELS`` times) can only tighten the bounds (p = 0 with one
-   summation is Norstrom's criterion).  When the bounds add up to at most
-   one, the one observed sign change is the only root: status 0.  With no
-   observed sign change it proves status 3.  Signs within their
-   rounding-error bound count as unknown and the certificate then fails.
-4. *Exact isolation.*  The few series left (a root exactly on a node, or no
-   certificate: typically several sign changes of the flows near a low or
-   negative IRR) are counted exactly by :class:`_Isolator`: Descartes' rule
+   of the suffix sums; repeating the summation (``CERTIFICATE_LEVELS`` = 5
+   times) can only tighten the bounds (p = 0 with one summation is
+   Norstrom's criterion).  When the bounds add up to at most one, the one
+   observed sign change is the only root.  With no observed sign change it
+   proves status 3.  Signs within their rounding-error bound count as
+   unknown and the certificate then fails.  That certificate counts the
+   roots at all rates above -100 %; where it fails, Descartes' rule on the
+   Mobius transforms of the cell, the rest of its half and the other half
+   of the admissible range (:func:`_descartes_proves`) counts the roots of
+   the range only, and settles most of the rest.
+3. *Refinement.*  A series with one proven root is solved by safeguarded
+   Newton iteration inside its cell (a step leaving the shrinking bracket,
+   or not halving the previous step, is replaced by bisection) until the
+   step is below 1e-14 relative to x; the derivative comes from the same
+   Horner pass.  The Newton iterations of a tile run side by side.
+4. *Exact isolation.*  The few series left (a root exactly on a node, or
+   no proof: typically several roots, or complex roots close to the real
+   axis) are counted exactly in numpy by :class:`_Isolator`: Descartes' rule
    on Mobius-transformed intervals with bisection (the Vincent-Collins-Akritas
-   method), then Newton on the isolated root.  They are collected over
-   blocks and solved in batches.
+   method), then Newton on the isolated root, in batches of
+   ``ISOLATION_BATCH``.  Of a million project cash flows (those of the
+   benchmark), a few dozen 21-year series get there, about 8,000 30-year
+   series.
 
 So the status is an exact root count, not a grid artefact: two IRRs inside
 one grid cell give status 2, a simple root on a grid node is counted once.
@@ -75,11 +88,36 @@ The remaining limit is float64 resolution: roots that cannot be separated
 axis) are counted as several: such a series gets status 2 and never a
 rate.  Apart from that, the only perturbation of the polynomial is the
 normalisation of the flows (one rounding per flow).
+
+The whole-array numpy implementation of steps 1 to 3
+(:meth:`_Solver.run_reference`, blocks of ``BLOCK_SERIES``) is kept as the
+reference the compiled path is tested against: the compiled loop performs
+the same floating-point operations in the same order for the grid values,
+the repeated sums and Newton's method, so statuses are identical and rates
+bit-identical, except for the series settled by the Mobius test, which the
+reference isolates instead (rates then agree to about 1e-15).
+
+Reproducibility and threads
+---------------------------
+The result of a series depends on its own flows only: every operation of
+the compiled loop involves one series, the same instructions run whatever
+the tile, the batch or the thread that computes it, and the isolation is
+per series too.  So results are bit-identical however a batch is split or
+ordered, and whatever the number of threads.  The compiled loop uses
+numba's thread count (``NUMBA_NUM_THREADS``, or ``numba.set_num_threads``
+in the calling thread), fewer for small batches (one thread per
+``TILES_PER_THREAD`` tiles); calls from several Python threads are
+serialised.
+numba is imported on the first call of :func:`irr`, and the compiled code
+is cached on disk (``tecmodel/__pycache__``): the first call after an
+installation or a change of this file compiles it (several seconds), later
+processes load it (a fraction of a second, plus numba's import).
 """
 
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -103,7 +141,8 @@ STATUS_NONE_IN_RANGE = 3
 STATUS_NON_FINITE = 4
 
 BLOCK_SERIES = 8_192
-"""Series processed together.  A temporary holds at most (grid points or
+"""Series processed together by the numpy reference path
+(:meth:`_Solver.run_reference`).  A temporary holds at most (grid points or
 periods) x ``BLOCK_SERIES`` float64 values (3.9 MB for 60 periods), so memory
 does not grow with the number of series; the block also keeps the Horner
 arrays close to the CPU cache (1 MB L2 per core here), which measured faster
@@ -525,6 +564,16 @@ def _fold_weights(n_periods: int, level: int) -> np.ndarray:
     return weights
 
 
+@lru_cache(maxsize=16)
+def _binomial_table(n_periods: int) -> np.ndarray:
+    """Binomial coefficients C(d, j) [1] for d, j < n_periods, shape (T, T), float64."""
+    table = np.zeros((n_periods, n_periods))
+    for degree in range(n_periods):
+        for j in range(degree + 1):
+            table[degree, j] = math.comb(degree, j)
+    return table
+
+
 def _sign_changes(values: np.ndarray, counted: np.ndarray | None, tol: float) -> np.ndarray:
     """Sign changes along axis 0, or ``_UNPROVEN`` where a sign is uncertain.
 
@@ -816,8 +865,559 @@ def _orient_columns(c: np.ndarray, columns: np.ndarray, negative_half: np.ndarra
     return _orient(c[:, columns], negative_half)
 
 
+# --------------------------------------------------------------------------
+# compiled path: the grid pass, the proofs and Newton in one parallel loop over tiles
+# --------------------------------------------------------------------------
+
+TILE_SERIES = 64
+"""Series of one work item of the compiled loop: normalised into a (year,
+tile) scratch array (64 series of 60 periods take 30 kB, inside the per-core
+caches) and solved together.  64, 128 and 256 measured equally fast."""
+
+TILES_PER_THREAD = 16
+"""A compiled call uses at most one thread per this many tiles (about 1,000
+series, half a millisecond of work): launching threads costs more than
+smaller shares are worth."""
+
+_KERNEL_LOCK = threading.Lock()
+"""Serialises launches of the parallel kernel: numba's fallback threading
+layer (workqueue) must not be entered from two Python threads at once."""
+
+
+def _negative(value: float) -> bool:
+    """Sign bit of a float (``numpy.signbit`` for one value, also for -0.0)."""
+    return math.copysign(1.0, value) < 0.0
+
+
+def _normalise_tile(flows, start, size, c, largest, smallest, check, status):
+    """Copy series ``start`` to ``start + size`` of ``flows`` (T, n), normalised, into ``c``.
+
+    ``c`` (T, ``TILE_SERIES``) receives the flows divided by their largest
+    absolute value, computed as in :meth:`_Solver._solve_block` (one
+    multiply by the reciprocal, so bit-identical).  ``status`` of a series
+    with a non-finite flow is set to 4, of one without flows of both signs
+    to 1, and to -1 (open) otherwise.  ``largest``, ``smallest`` and
+    ``check`` (``TILE_SERIES``,) are scratch space.  The loops run over the
+    series, so they vectorise.
+    """
+    n_t = flows.shape[0]
+    for s in range(size):
+        largest[s] = -np.inf
+        smallest[s] = np.inf
+        check[s] = 0.0
+    for t in range(n_t):
+        for s in range(size):
+            value = flows[t, start + s]
+            c[t, s] = value
+            largest[s] = value if value > largest[s] else largest[s]
+            smallest[s] = value if value < smallest[s] else smallest[s]
+            check[s] += value - value  # NaN once a flow is NaN or infinite
+    for s in range(size):
+        if check[s] != 0.0:
+            status[start + s] = STATUS_NON_FINITE
+            check[s] = 0.0
+        elif largest[s] > 0.0 and smallest[s] < 0.0:
+            status[start + s] = -1
+            check[s] = 1.0 / max(largest[s], -smallest[s])
+        else:
+            status[start + s] = STATUS_NO_SIGN_CHANGE
+            check[s] = 0.0
+    for t in range(n_t):
+        for s in range(size):
+            c[t, s] *= check[s]
+
+
+def _grid_values_tile(c, size, grid_x, n_neg, values):
+    """NPV surrogates of the normalised series ``c[:, :size]`` at every grid node.
+
+    The tile twin of :meth:`_Grid.values`: ``values[k, s]`` is
+    ``F(1 + r_k)`` for the ``n_neg`` nodes below r = 0 and
+    ``P(1/(1 + r_k))`` from r = 0 on, by the same multiplies and adds in the
+    same order (Horner), so the values are bit-identical.  The series are
+    the inner loop, so one Horner step is one vectorised multiply-add.
+    """
+    n_t = c.shape[0]
+    for k in range(grid_x.size):
+        x = grid_x[k]
+        if k < n_neg:
+            for s in range(size):
+                values[k, s] = c[0, s]
+            for t in range(1, n_t):
+                for s in range(size):
+                    values[k, s] = values[k, s] * x + c[t, s]
+        else:
+            for s in range(size):
+                values[k, s] = c[n_t - 1, s]
+            for t in range(n_t - 2, -1, -1):
+                for s in range(size):
+                    values[k, s] = values[k, s] * x + c[t, s]
+
+
+def _count_series(values, s):
+    """Roots that the grid values ``values[:, s]`` of one series reveal.
+
+    The per-series twin of :func:`_count_brackets`.
+
+    Returns
+    -------
+    count : int
+        Nodes with a value of exactly zero plus sign-changing cells between
+        non-zero values.
+    where : int
+        Where ``count == 1`` and no node is zero: the first node j of the
+        sign-changing cell (j, j + 1).
+    on_node : bool
+        A node value is exactly zero.
+    """
+    n_nodes = values.shape[0]
+    zeros = 0
+    for k in range(n_nodes):
+        if values[k, s] == 0.0:
+            zeros += 1
+    count = zeros
+    where = 0
+    for k in range(n_nodes - 1):
+        if values[k, s] == 0.0 or values[k + 1, s] == 0.0:
+            continue
+        if _negative(values[k, s]) != _negative(values[k + 1, s]):
+            count += 1
+            where = k
+    return count, where, zeros > 0
+
+
+def _orient_series(c, s, negative_half, coef):
+    """Coefficients in x of series ``c[:, s]``'s half into ``coef``: reversed below r = 0."""
+    n_t = c.shape[0]
+    for t in range(n_t):
+        coef[t] = c[n_t - 1 - t, s] if negative_half else c[t, s]
+
+
+def _newton_tile(coef, m, a, b, x, previous, negative_at_a, order, p, dp, finished):
+    """Roots in x of the first ``m`` columns of ``coef`` (T, tile), side by side.
+
+    The tile twin of :func:`_newton`: the same safeguarded Newton iteration
+    per series, step for step (a Newton step replaced by bisection when it
+    leaves the shrinking bracket ``(a, b)`` or is not at most half the
+    ``previous`` step; the same stopping rules), so every root is
+    bit-identical to the numpy path's.  ``x`` holds the false-position
+    start on entry.  Each iteration is one Horner pass over all running
+    columns (a vectorised multiply-add per period) and one update of their
+    brackets written with selects (the outcomes are unpredictable, so
+    branches would be mispredicted); then the columns that converged are
+    swapped behind the running ones, with their state and their entry of
+    ``order`` (the tile position of each column).  On return ``x[j]`` is
+    the root of the series ``order[j]``.  ``p``, ``dp`` and ``finished``
+    are scratch space.
+    """
+    n_t = coef.shape[0]
+    running = m
+    for _ in range(NEWTON_MAX_ITER):
+        if running == 0:
+            return
+        for j in range(running):
+            p[j] = coef[n_t - 1, j]
+            dp[j] = 0.0
+        for k in range(n_t - 2, -1, -1):
+            for j in range(running):
+                dp[j] = dp[j] * x[j] + p[j]
+                p[j] = p[j] * x[j] + coef[k, j]
+        for j in range(running):
+            x_j, p_j, previous_j = x[j], p[j], previous[j]
+            same_as_a = _negative(p_j) == negative_at_a[j]
+            a_j = x_j if same_as_a else a[j]
+            b_j = b[j] if same_as_a else x_j
+            step = p_j / dp[j]  # dp == 0: an infinite or NaN step, replaced by bisection
+            exact = p_j == 0.0
+            candidate = x_j if exact else x_j - step
+            done = (abs(step) <= NEWTON_RTOL * x_j) | exact
+            outside = ~((candidate > a_j) & (candidate < b_j))
+            bisect = (outside | (abs(step) > 0.5 * abs(previous_j))) & ~done
+            candidate = 0.5 * (a_j + b_j) if bisect else candidate
+            finished[j] = done | (b_j - a_j <= NEWTON_RTOL * b_j)
+            a[j], b[j], x[j], previous[j] = a_j, b_j, candidate, candidate - x_j
+        for j in range(running - 1, -1, -1):
+            if finished[j]:  # swap behind the running columns (those above j are running)
+                running -= 1
+                for k in range(n_t):
+                    coef[k, j], coef[k, running] = coef[k, running], coef[k, j]
+                a[j], a[running] = a[running], a[j]
+                b[j], b[running] = b[running], b[j]
+                x[j], x[running] = x[running], x[j]
+                previous[j], previous[running] = previous[running], previous[j]
+                negative_at_a[j], negative_at_a[running] = negative_at_a[running], negative_at_a[j]
+                order[j], order[running] = order[running], order[j]
+    for j in range(running):  # unreachable: the bracket is below 2**-100 wide by now
+        x[j] = 0.5 * (a[j] + b[j])
+
+
+def _certify_series(coef, x, weights, tail_matrix, discounted):
+    """Prove that one series' ``sum_k coef[k] x**k`` has at most one positive root.
+
+    The per-series twin of :func:`_certify` (read its docstring for the
+    mathematics): Descartes' rule on the 5-fold prefix and suffix sums of
+    the discounted coefficients at the pivot ``x`` and on their polynomial
+    tails (``tail_matrix``), with every sign within twice its rounding-error
+    bound counted as unknown.  The repeated sums are streamed: one pass
+    keeps the running 1- to 5-fold sums of both sides in registers, adding
+    the same operands in the same order as the in-place accumulation of the
+    numpy twin, so they are bit-identical; the error bounds (with the
+    ``weights`` of :func:`_fold_weights`) and the tails are summed in
+    another order, a difference of a rounding in bounds that carry a safety
+    factor of two.  Written out for ``CERTIFICATE_LEVELS`` = 5.
+    ``discounted`` (T,) is scratch space.
+
+    Returns
+    -------
+    bool
+        True where at most one positive root (with multiplicity) is proven.
+    """
+    n_t = coef.size
+    # discounted coefficients d_k = coef_k x**k and the error-bound scales
+    discounted[0] = coef[0]
+    scale_prefix = weights[0, 0] * abs(coef[0])
+    scale_suffix = weights[1, 0] * abs(coef[0])
+    power = x
+    for k in range(1, n_t):
+        value = coef[k] * power
+        power *= x
+        discounted[k] = value
+        scale_prefix += weights[0, k] * abs(value)
+        scale_suffix += weights[1, k] * abs(value)
+    bound = 2.0 * (5 + 1) * n_t * _EPS
+    tol_prefix = bound * scale_prefix
+    tol_suffix = bound * scale_suffix
+    # leading zero coefficients of either side are skipped, as by Descartes' rule
+    skip_prefix = 0
+    while coef[skip_prefix] == 0.0:
+        skip_prefix += 1
+    skip_suffix = 0
+    while coef[n_t - 1 - skip_suffix] == 0.0:
+        skip_suffix += 1
+    p1 = p2 = p3 = p4 = p5 = discounted[0]
+    q1 = q2 = q3 = q4 = q5 = discounted[n_t - 1]
+    changes = 0
+    smallest_prefix = abs(p5) if skip_prefix == 0 else np.inf
+    smallest_suffix = abs(q5) if skip_suffix == 0 else np.inf
+    negative_prefix = p5 < 0.0
+    negative_suffix = q5 < 0.0
+    for i in range(1, n_t):
+        p1 += discounted[i]
+        p2 += p1
+        p3 += p2
+        p4 += p3
+        p5 += p4
+        q1 += discounted[n_t - 1 - i]
+        q2 += q1
+        q3 += q2
+        q4 += q3
+        q5 += q4
+        if i >= skip_prefix:
+            if i > skip_prefix and (p5 < 0.0) != negative_prefix:
+                changes += 1
+            negative_prefix = p5 < 0.0
+            smallest_prefix = min(smallest_prefix, abs(p5))
+        if i >= skip_suffix:
+            if i > skip_suffix and (q5 < 0.0) != negative_suffix:
+                changes += 1
+            negative_suffix = q5 < 0.0
+            smallest_suffix = min(smallest_suffix, abs(q5))
+    if smallest_prefix <= tol_prefix or smallest_suffix <= tol_suffix or changes > 1:
+        return False
+    # the polynomial tails beyond the last period: tail_matrix @ [S_5, ..., S_1]
+    for side in range(2):
+        s5, s4, s3, s2, s1 = (p5, p4, p3, p2, p1) if side == 0 else (q5, q4, q3, q2, q1)
+        tol = 5 * (tol_prefix if side == 0 else tol_suffix)
+        was_negative = False
+        for row in range(5):
+            value = (
+                tail_matrix[row, 0] * s5
+                + tail_matrix[row, 1] * s4
+                + tail_matrix[row, 2] * s3
+                + tail_matrix[row, 3] * s2
+                + tail_matrix[row, 4] * s1
+            )
+            if abs(value) <= tol:
+                return False
+            if row > 0 and (value < 0.0) != was_negative:
+                changes += 1
+            was_negative = value < 0.0
+    return changes <= 1
+
+
+def _mobius_sign_changes(coef, reverse, alpha, beta, binomial, q, q_abs):
+    """Descartes' bound on the roots in [alpha, beta] of one polynomial in x.
+
+    The sign changes of the coefficients (powers of u) of
+    ``(1 + u)**n p((alpha + beta u)/(1 + u))``, ``p(x) = sum_k coef[k] x**k``
+    (``coef`` read backwards when ``reverse``): the transform of
+    :func:`_mobius_matrix`, here built by Horner's scheme on polynomials,
+    ``Q <- Q (alpha + beta u) + coef[k] (1 + u)**(n - k)``, which combines
+    values with positive weights only (``binomial[d, j]`` = C(d, j)).  The
+    same steps on ``|coef|`` bound the rounding error: a coefficient not
+    above ``8 (n + 1) eps`` times its bound has an uncertain sign, and the
+    result is then ``_UNPROVEN``.  The coefficients of degree 0 and n are
+    ``p(alpha)`` and ``p(beta)``, so 0 proves that p has no root in
+    [alpha, beta] and 1 that it has exactly one, a simple root inside.
+    ``q`` and ``q_abs`` (T,) are scratch space.
+    """
+    n = coef.size - 1
+    top = coef[0] if reverse else coef[n]
+    q[0] = top
+    q_abs[0] = abs(top)
+    for k in range(n - 1, -1, -1):
+        degree = n - k
+        value = coef[n - k] if reverse else coef[k]
+        magnitude = abs(value)
+        # Q (alpha + beta u), then + coef[k] (1 + u)**degree
+        q[degree] = beta * q[degree - 1]
+        q_abs[degree] = beta * q_abs[degree - 1]
+        for j in range(degree - 1, 0, -1):
+            q[j] = alpha * q[j] + beta * q[j - 1]
+            q_abs[j] = alpha * q_abs[j] + beta * q_abs[j - 1]
+        q[0] = alpha * q[0]
+        q_abs[0] = alpha * q_abs[0]
+        for j in range(degree + 1):
+            q[j] += value * binomial[degree, j]
+            q_abs[j] += magnitude * binomial[degree, j]
+    tolerance = 8.0 * (n + 1) * _EPS
+    changes = 0
+    was_negative = False
+    for j in range(n + 1):
+        if abs(q[j]) <= tolerance * q_abs[j]:
+            return _UNPROVEN
+        if j > 0 and (q[j] < 0.0) != was_negative:
+            changes += 1
+        was_negative = q[j] < 0.0
+    return changes
+
+
+def _half_ends(grid_x, n_neg, negative):
+    """Whether a half of the range exists, and its ends in x (ascending).
+
+    Below r = 0 the nodes 0 ... n_neg (r = 0, or ``high`` if it is
+    negative) with x = 1 + r; from r = 0 on the nodes n_neg ... last with
+    x = 1/(1 + r), present when ``high`` > 0.
+    """
+    last = grid_x.size - 1
+    if negative:
+        return n_neg > 0, grid_x[0], grid_x[min(n_neg, last)]
+    return n_neg <= last and grid_x[last] < 1.0, grid_x[last], grid_x[min(n_neg, last)]
+
+
+def _descartes_proves(
+    column, column_negative, cell_negative, a, b, grid_x, n_neg, binomial, q, q_abs
+):
+    """Prove a series' root count in the range by Descartes' rule on whole intervals.
+
+    The second test when the certificate (:func:`_certify_series`) fails:
+    it counts the roots of the admissible range only, not of all rates
+    above -100 %.  With a cell ``a < b`` (x, in the half ``cell_negative``)
+    it proves exactly one root, inside the cell: one sign change on the
+    cell and none on the rest of its half and on the other half.  Without a
+    cell (``a`` NaN) it proves no root in range.  ``column`` holds the
+    coefficients in x of the half ``column_negative``.  Each interval costs
+    one :func:`_mobius_sign_changes`; an interval where complex roots lie
+    close to it fails the test (the exact isolation then halves it).
+    """
+    for half_negative in (cell_negative, not cell_negative):
+        present, start, end = _half_ends(grid_x, n_neg, half_negative)
+        if not present:
+            continue
+        reverse = half_negative != column_negative
+        if half_negative == cell_negative and a == a:  # the half holding the cell
+            pieces = ((start, a, 0), (a, b, 1), (b, end, 0))
+        else:  # the whole half, padded with empty pieces (one tuple type for numba)
+            pieces = ((start, end, 0), (start, start, 0), (start, start, 0))
+        for alpha, beta, expected in pieces:
+            if alpha < beta and expected != _mobius_sign_changes(
+                column, reverse, alpha, beta, binomial, q, q_abs
+            ):
+                return False
+    return True
+
+
+def _solve_tile(
+    flows, start, size, grid_x, n_neg, weights, tail_matrix, binomial, certify, rate, status, hard
+):
+    """Rate, status and isolation flag of series ``start`` to ``start + size`` of ``flows``.
+
+    The compiled common path for one tile of at most ``TILE_SERIES`` series:
+    normalisation (:func:`_normalise_tile`: status 4 for non-finite flows,
+    1 without flows of both signs) and the grid values
+    (:func:`_grid_values_tile`), then per series the observed roots
+    (:func:`_count_series`): two or more give status 2; one observed sign
+    change must be proven the only root, by the certificate at either end
+    of its cell (:func:`_certify_series`) or else by Descartes' rule on the
+    range (:func:`_descartes_proves`), and is then refined by Newton
+    (:func:`_newton_tile`, all proven series of the tile side by side;
+    status 0); none must be proven rootless the same ways, the certificate
+    pivoting at the node of smallest value (status 3).  A root on a node, a
+    failed proof, or ``certify`` False set ``hard``: the series is left to
+    the exact isolation (:class:`_Isolator`), which settles its status and
+    rate.  Writes ``rate``, ``status`` and ``hard`` at ``start`` to
+    ``start + size``.
+    """
+    n_t = flows.shape[0]
+    c = np.empty((n_t, TILE_SERIES))
+    values = np.empty((grid_x.size, TILE_SERIES))
+    coef = np.empty((n_t, TILE_SERIES))
+    work = np.empty((9, max(TILE_SERIES, n_t)))
+    flags = np.empty((3, TILE_SERIES), dtype=np.bool_)
+    members = np.empty(TILE_SERIES, dtype=np.int64)
+    discounted = np.empty(n_t)
+    a, b, x, previous = work[3], work[4], work[5], work[6]
+    negative_at_a, negative_half = flags[0], flags[1]
+    _normalise_tile(flows, start, size, c, work[0], work[1], work[2], status)
+    _grid_values_tile(c, size, grid_x, n_neg, values)
+    m = 0  # series proven to have one root, their coefficients in coef[:, :m]
+    for s in range(size):
+        i = start + s
+        rate[i] = np.nan
+        hard[i] = False
+        if status[i] >= 0:  # settled: non-finite, or no sign change
+            continue
+        count, where, on_node = _count_series(values, s)
+        if on_node or count >= 2:
+            status[i] = STATUS_SEVERAL
+            hard[i] = on_node
+        elif count == 1:
+            status[i] = STATUS_SEVERAL  # until proven
+            below = where < n_neg
+            # below 0, x = 1 + r grows with the rate; from 0 on, x = 1/(1 + r) falls
+            low, high = (where, where + 1) if below else (where + 1, where)
+            column = coef[:, m]
+            _orient_series(c, s, below, column)
+            if certify and (
+                _certify_series(column, grid_x[high], weights, tail_matrix, discounted)
+                or _certify_series(column, grid_x[low], weights, tail_matrix, discounted)
+                or _descartes_proves(
+                    column, below, below, grid_x[low], grid_x[high], grid_x, n_neg, binomial,
+                    discounted, work[0],
+                )
+            ):
+                pa, pb = values[low, s], values[high, s]
+                a[m], b[m] = grid_x[low], grid_x[high]
+                x[m] = min(max(a[m] - pa * ((b[m] - a[m]) / (pb - pa)), a[m]), b[m])
+                previous[m] = b[m] - a[m]
+                negative_at_a[m] = _negative(pa)
+                negative_half[s] = below
+                members[m] = s
+                m += 1
+            else:
+                hard[i] = True
+        else:
+            status[i] = STATUS_NONE_IN_RANGE
+            # pivot: the node with the smallest |NPV surrogate|, nearest to a root
+            pivot = 0
+            for k in range(1, values.shape[0]):
+                if abs(values[k, s]) < abs(values[pivot, s]):
+                    pivot = k
+            column = coef[:, m]  # scratch
+            _orient_series(c, s, pivot < n_neg, column)
+            hard[i] = not (
+                certify
+                and (
+                    _certify_series(column, grid_x[pivot], weights, tail_matrix, discounted)
+                    or _descartes_proves(
+                        column, pivot < n_neg, True, np.nan, np.nan, grid_x, n_neg, binomial,
+                        discounted, work[0],
+                    )
+                )
+            )
+    _newton_tile(
+        coef, m, a, b, x, previous, negative_at_a, members, work[7], work[8], flags[2]
+    )
+    for j in range(m):
+        s = members[j]
+        rate[start + s] = x[j] - 1.0 if negative_half[s] else (1.0 - x[j]) / x[j]
+        status[start + s] = STATUS_OK
+
+
+def _solve_tiles(flows, grid_x, n_neg, weights, tail_matrix, binomial, certify, rate, status, hard):
+    """Solve every column of ``flows`` (T, n) into ``rate``, ``status``, ``hard`` (n,).
+
+    Work items are tiles of ``TILE_SERIES`` series (:func:`_solve_tile`),
+    shared among numba's threads.  Every operation on a series' values
+    involves that series only (loops across the series of a tile vectorise,
+    but do the same operations on each), so nothing depends on the tile, the
+    thread or the thread count.
+    """
+    n_series = flows.shape[1]
+    for tile in _prange((n_series + TILE_SERIES - 1) // TILE_SERIES):
+        start = tile * TILE_SERIES
+        size = min(TILE_SERIES, n_series - start)
+        _tile_solver(
+            flows, start, size, grid_x, n_neg, weights, tail_matrix, binomial, certify,
+            rate, status, hard,
+        )
+
+
+# Placeholders replaced in _compiled_kernel(): the plain-Python bodies above
+# read these module globals, so the same source is what numba compiles.
+_prange = range
+_tile_solver = _solve_tile
+
+@lru_cache(maxsize=1)
+def _compiled_kernel():
+    """Compile (or load from numba's on-disk cache) the parallel kernel :func:`_solve_tiles`.
+
+    numba is imported here, on the first :func:`irr` call, not at package
+    import.  The per-tile and per-series functions above are plain Python;
+    ``register_jitable`` makes the helpers callable from compiled code, and
+    :func:`_solve_tile` becomes one compiled function (``_tile_solver``)
+    called by the parallel loop (``_prange``).  Everything is compiled with
+    ``fastmath`` off and numpy's error model (division by zero gives inf or
+    NaN, as in the numpy path).
+
+    One signature is compiled, float64 only: the flows (T, n) in any
+    layout and read-only (a writable array converts to it without a copy),
+    then the grid nodes, the node count below r = 0, the certificate's
+    weights and tail matrix, the binomial table, the certificate switch and
+    the three outputs.  The on-disk cache (``cache=True``, in
+    ``tecmodel/__pycache__``, or numba's cache folder when that is not
+    writable) holds it and is invalidated by any change to this file.
+    """
+    global _prange, _tile_solver
+    if CERTIFICATE_LEVELS != 5:
+        raise NotImplementedError("the compiled certificate is written out for 5 levels")
+    import numba
+    from numba.extending import register_jitable
+
+    options = dict(fastmath=False, error_model="numpy", nogil=True)
+    for function in (
+        _negative,
+        _normalise_tile,
+        _grid_values_tile,
+        _count_series,
+        _orient_series,
+        _newton_tile,
+        _certify_series,
+        _mobius_sign_changes,
+        _half_ends,
+        _descartes_proves,
+    ):
+        register_jitable(**options)(function)
+    _tile_solver = numba.njit(**options)(_solve_tile)
+    _prange = numba.prange
+    types = numba.types
+    vector, matrix = types.float64[::1], types.float64[:, ::1]
+    signature = types.void(
+        types.Array(types.float64, 2, "A", readonly=True),
+        vector,
+        types.int64,
+        matrix,
+        matrix,
+        matrix,
+        types.boolean,
+        vector,
+        types.int8[::1],
+        types.boolean[::1],
+    )
+    return numba.njit(signature, parallel=True, cache=True, **options)(_solve_tiles)
+
+
 class _Solver:
-    """Per-call state: the grid, the exact isolator and pending hard series."""
+    """Per-call state: the grid, the exact isolator, and how many series it isolated."""
 
     def __init__(self, low: float, high: float, grid_points: int, n_periods: int):
         rates = rate_grid(low, high, grid_points)
@@ -829,9 +1429,62 @@ class _Solver:
             )
         self.grid = _Grid(rates)
         self.isolator = _Isolator(float(low), float(high), n_periods)
+        self.isolated = 0  # series the last run() left to the exact isolation
 
-    def run(self, flat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def run(self, flat: np.ndarray, certify: bool = True) -> tuple[np.ndarray, np.ndarray]:
+        """Rates and statuses of all series of ``flat`` (T, n): the compiled path.
+
+        One parallel compiled loop (:func:`_compiled_kernel`) settles every
+        series it can; the series it flags (a root on a grid node, or no
+        certificate) are normalised here exactly as in the numpy path and
+        isolated exactly in batches of ``ISOLATION_BATCH``.  ``certify``
+        False switches the certificate off (every series that changes sign
+        then goes to the isolation), for tests.
+        """
+        n_t, n_series = flat.shape
+        rate = np.empty(n_series)
+        status = np.empty(n_series, dtype=np.int8)
+        hard = np.empty(n_series, dtype=np.bool_)
+        level = CERTIFICATE_LEVELS
+        kernel = _compiled_kernel()
+        import numba  # imported by _compiled_kernel()
+
+        # a parallel launch costs more than a few tiles are worth: small
+        # batches use fewer threads (results do not depend on the count)
+        threads = numba.get_num_threads()
+        tiles = -(-n_series // TILE_SERIES)
+        wanted = max(1, min(threads, tiles // TILES_PER_THREAD))
+        with _KERNEL_LOCK:
+            numba.set_num_threads(wanted)
+            try:
+                kernel(
+                    flat,
+                    self.grid.x,
+                    self.grid.n_neg,
+                    np.array(_fold_weights(n_t, level)),  # a writable copy
+                    np.ascontiguousarray(_TAIL_MATRICES[level]),
+                    _binomial_table(n_t),
+                    bool(certify),
+                    rate,
+                    status,
+                    hard,
+                )
+            finally:
+                numba.set_num_threads(threads)
+        index = np.flatnonzero(hard)
+        self.isolated = index.size
+        for start in range(0, index.size, ISOLATION_BATCH):
+            batch = index[start : start + ISOLATION_BATCH]
+            flows = flat[:, batch]
+            c = flows * (1.0 / np.maximum(flows.max(axis=0), -flows.min(axis=0)))
+            rate[batch], status[batch] = self.isolator.solve(c)
+        return rate, status
+
+    def run_reference(self, flat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Rates and statuses of all series of ``flat`` (T, n), block by block.
+
+        The whole-array numpy path, kept as the reference the compiled path
+        (:meth:`run`) is tested against; :func:`irr` does not use it.
 
         Series that neither the grid nor the certificate settle are collected
         over blocks and isolated exactly in batches of ``ISOLATION_BATCH``.
@@ -941,9 +1594,9 @@ def irr(cash_flows, axis=0, *, low=-0.99, high=10.0, grid_points=16) -> IrrResul
         contiguous along the last axis.  Other layouts are handled by moving
         the time axis to the front: when the remaining axes still merge into
         one strided axis (any 2-D input, or time as the last axis of a
-        C-ordered array) each block is read with strides and copied once to
-        the fast layout (about the cost of one Horner pass); otherwise
-        numpy first makes one time-first copy of the whole input.
+        C-ordered array) each tile is read with strides into the compiled
+        loop's scratch space; otherwise numpy first makes one time-first
+        copy of the whole input.  Values are converted to float64 once.
     axis : int, optional
         Time axis.  Default 0.
     low, high : float, keyword-only
@@ -969,12 +1622,14 @@ def irr(cash_flows, axis=0, *, low=-0.99, high=10.0, grid_points=16) -> IrrResul
 
     Notes
     -----
-    Series are processed in blocks of ``BLOCK_SERIES`` with temporaries of
-    at most (grid nodes or periods) x block values, plus the normalised
-    flows of the series waiting for exact isolation (at most about
-    ``ISOLATION_BATCH + BLOCK_SERIES`` series); a (grid, year, series)
-    array is never formed.  The result of a series does not depend on the
-    block or batch it is computed in, nor on the layout of the input.
+    The compiled loop needs, besides the results, a few kB of scratch space
+    per tile of ``TILE_SERIES`` series; the series left to the exact
+    isolation are copied and solved in batches of ``ISOLATION_BATCH``, so
+    a (grid, year, series) array is never formed.  The result of a series
+    does not depend on the tile, batch or thread it is computed in, nor on
+    the layout of the input (see the module docstring).  The first call in
+    a process imports numba and loads the compiled loop from its on-disk
+    cache (or compiles it, after an installation).
 
     Examples
     --------

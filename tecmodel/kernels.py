@@ -180,18 +180,24 @@ def _integer_power(exponent, base):
     return result
 
 
+def _integer_power_loop(exponent, base, out):
+    for index in range(out.size):
+        out[index] = _scalar_power(exponent[index], base[index])
+
+
 # Placeholders replaced by their compiled versions in _compiled(); the pure-Python bodies above
 # read these module globals, so the same source is what numba compiles.
 _prange = range
 _step = _tax_step
 _step_slope = _tax_step_slope
 _npv = _npv_and_slope
+_scalar_power = _integer_power
 
 
 @cache
 def _compiled():
     """Compile (or load from the on-disk cache) the kernels; returns (schedule, breakeven, power)."""
-    global _prange, _step, _step_slope, _npv
+    global _prange, _step, _step_slope, _npv, _scalar_power
     import numba
 
     options = dict(cache=True, nogil=True, error_model="numpy")
@@ -201,7 +207,10 @@ def _compiled():
     _prange = numba.prange
     schedule = numba.njit(parallel=True, **options)(_tax_schedule)
     breakeven = numba.njit(parallel=True, **options)(_breakeven)
-    power = numba.vectorize(["float64(float64, float64)"], cache=True)(_integer_power)
+    _scalar_power = numba.njit(inline="always", **options)(_integer_power)
+    # A compiled loop rather than numba.vectorize: a ufunc built by vectorize is compiled again
+    # in every process (about a second), a cached njit function is loaded from disk.
+    power = numba.njit(**options)(_integer_power_loop)
     return schedule, breakeven, power
 
 
@@ -222,7 +231,10 @@ def integer_power_values(exponent: np.ndarray, base: np.ndarray) -> np.ndarray:
     if not np.array_equal(exponent, np.round(exponent)):
         raise ValueError("integer_power needs whole-number exponents")
     _, _, power = _compiled()
-    return power(exponent, np.asarray(base, dtype=np.float64))
+    exponent, base = np.broadcast_arrays(exponent, np.asarray(base, dtype=np.float64))
+    out = np.empty(exponent.shape)
+    power(np.ascontiguousarray(exponent).reshape(-1), np.ascontiguousarray(base).reshape(-1), out.reshape(-1))
+    return out
 
 
 def _as_series(values, n_series: int) -> np.ndarray:

@@ -114,7 +114,8 @@ class MonteCarloResult:
         ``irr_status``, ``equity_irr``, ``min_dscr``; every variable has ``units``.
     summary : xarray.Dataset
         See :func:`tecmodel.statistics.summarise`; attrs ``case``, ``n``, ``n_requested``,
-        ``seed``, ``sampler``, ``stopped_early`` (0/1), ``chunk_size``, ``block_size``.
+        ``seed``, ``sampler``, ``stopped_early`` (0/1), ``n_resumed`` (samples read from the
+        store, evaluated by an earlier call), ``chunk_size``, ``block_size``.
     """
 
     samples: xr.Dataset
@@ -220,11 +221,12 @@ def monte_carlo(case: Case, n: int = 100_000, seed: int = 0, sampler: str = "sob
     if missing:  # pragma: no cover - every block is evaluated unless the study stopped
         raise RuntimeError(f"blocks {missing[:5]} were not evaluated")
     used = bounds[used_blocks - 1][1]
+    resumed = sum(bounds[b][1] - bounds[b][0] for b in done if b < used_blocks)
     samples = sink.dataset(used)
     summary = summarise(sink.metrics(used), SUMMARY_METRICS, confidence)
     summary.attrs.update(case=case.name, n=used, n_requested=n, seed=seed, sampler=sampler,
-                         stopped_early=int(used < n), chunk_size=chunk_size, block_size=block_size,
-                         parameters=list(plan.parameters))
+                         stopped_early=int(used < n), n_resumed=resumed, chunk_size=chunk_size,
+                         block_size=block_size, parameters=list(plan.parameters))
     if tolerance is not None:
         summary.attrs.update(tolerance=json.dumps(asdict(tolerance)))
     samples.attrs.update({key: summary.attrs[key] for key in ("case", "n", "seed", "sampler", "block_size")})

@@ -7,7 +7,10 @@ This module owns the look of the figures; the numbers come from the results, nev
 - :func:`sobol_bars`: first-order and total Sobol indices with their confidence intervals;
 - :func:`tornado_chart`: the change of a metric with each factor at its low and high value;
 - :func:`npv_distribution`: Monte Carlo NPV histogram and CDF with P10, P50 and P90 marked;
-- :func:`scenario_comparison`: the EUR 10B and doubled-investment cases side by side.
+- :func:`scenario_comparison`: the EUR 10B and doubled-investment cases side by side;
+- :func:`sobol_over_time`: the Sobol indices of each year's free cash flow (time-resolved);
+- :func:`convergence_chart`: Sobol indices at increasing sample size;
+- :func:`distribution_comparison`: Monte Carlo distributions of several studies overlaid.
 
 Each function returns a :class:`matplotlib.figure.Figure` (no pyplot state, safe in threads);
 :func:`write_standard_plots` writes them as PNG files into a folder swapped in whole
@@ -83,7 +86,6 @@ def _present_values(result, site: str) -> xr.DataArray:
     """PV of every cube item of one site or the portfolio [EUR] (first model year at t = 0)."""
     factors = discount_factors(result.parameters["finance.discount_rate"], result.timeline["t"])
     cube = result.cube
-    cube = cube.sel(item=cube["category"] != "financing")  # the unlevered NPV's bridge
     flows = cube.sum("site") if site == PORTFOLIO else cube.sel(site=site)
     return (flows * factors).sum("year")
 
@@ -382,6 +384,203 @@ def npv_distribution(monte_carlo, site: str = PORTFOLIO):
     if case:
         figure.suptitle(f"Monte Carlo, case {case}")
     return figure
+
+
+# --- figures of the analysis notebooks (issue 6): indices over time and N, distributions compared
+
+
+def sobol_over_time(sobol: xr.Dataset, site: str | None = None, index: str = "ST"):
+    """Time-resolved Sobol indices: the index of each year's free cash flow per factor [1].
+
+    Parameters
+    ----------
+    sobol : xarray.Dataset
+        From :func:`tecmodel.sobol` with ``time_resolved=True``: ``ST_fcf``, ``ST_fcf_conf``
+        (and ``S1_fcf`` ...) over (factor, year, site).
+    site : str, optional
+        A site name or ``"portfolio"`` (default the portfolio, or the last site).
+    index : {"ST", "S1"}
+        Total or first-order indices. Years whose free cash flow does not vary (NaN) are gaps.
+    """
+    if index not in ("ST", "S1"):
+        raise ValueError(f"index must be 'ST' or 'S1', not {index!r}")
+    sites = [str(s) for s in sobol["site"].values]
+    site = site or (PORTFOLIO if PORTFOLIO in sites else sites[-1])
+    values = sobol[f"{index}_fcf"].sel(site=site)
+    confidence = sobol[f"{index}_fcf_conf"].sel(site=site)
+    years = values["year"].values
+    figure = _figure(10.0, 5.0)
+    axes = figure.add_subplot()
+    for number, factor in enumerate(values["factor"].values):
+        colour = SITE_COLOURS[number % len(SITE_COLOURS)]
+        centre = values.sel(factor=factor).values
+        half = confidence.sel(factor=factor).values
+        axes.plot(
+            years, centre, color=colour, marker="o", markersize=3, linewidth=1.6, label=str(factor)
+        )
+        axes.fill_between(
+            years, centre - half, centre + half, color=colour, alpha=0.15, linewidth=0
+        )
+    axes.set_xlabel("Year")
+    axes.xaxis.get_major_locator().set_params(integer=True)
+    name = "total" if index == "ST" else "first-order"
+    axes.set_ylabel(f"{index} of the year's free cash flow [1]")
+    case = sobol.attrs.get("case", "")
+    axes.set_title(
+        f"When each factor matters: {name} Sobol index of each year's free cash flow ({site})"
+        + (f", case {case}" if case else ""),
+        fontsize=10,
+    )
+    axes.set_ylim(-0.05, 1.1)
+    axes.grid(alpha=0.3)
+    axes.legend(
+        title="factor (bands: 95 % confidence)",
+        fontsize=9,
+        title_fontsize=8,
+        ncols=3,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.13),
+    )
+    return figure
+
+
+def convergence_chart(convergence: xr.Dataset, metric: str | None = None, site: str | None = None):
+    """Sobol indices of one metric at increasing base sample size N, with confidence bars [1].
+
+    Parameters
+    ----------
+    convergence : xarray.Dataset
+        From :func:`tecmodel.sobol_convergence`: ``S1``, ``S1_conf``, ``ST``, ``ST_conf`` over
+        (n, factor, metric, site).
+    metric, site : str, optional
+        Default ``"npv"`` and ``"portfolio"``.
+    """
+    metric, site = _pick(convergence, metric, site)
+    selected = convergence.sel(metric=metric, site=site)
+    sizes = selected["n"].values
+    figure = _figure(9.5, 5.0)
+    axes = figure.add_subplot()
+    for number, factor in enumerate(selected["factor"].values):
+        colour = SITE_COLOURS[number % len(SITE_COLOURS)]
+        row = selected.sel(factor=factor)
+        axes.errorbar(
+            sizes,
+            row["ST"].values,
+            yerr=row["ST_conf"].values,
+            color=colour,
+            marker="o",
+            capsize=3,
+            linewidth=1.6,
+            label=f"{factor}: ST",
+        )
+        axes.plot(
+            sizes,
+            row["S1"].values,
+            color=colour,
+            linestyle="--",
+            marker=".",
+            linewidth=1.0,
+            label=f"{factor}: S1",
+        )
+    axes.set_xscale("log", base=2)
+    axes.set_xticks(sizes, [f"{int(size):,}" for size in sizes])
+    axes.minorticks_off()
+    axes.set_xlabel("Base sample size N (model runs: N x (factors + 2))")
+    axes.set_ylabel("Sobol index [1] (bars: 95 % confidence)")
+    case = convergence.attrs.get("case", "")
+    axes.set_title(
+        f"Convergence of the Sobol indices of {_label(metric)} ({site})"
+        + (f", case {case}" if case else ""),
+        fontsize=10,
+    )
+    axes.axhline(0.0, color="black", linewidth=0.8)
+    axes.grid(alpha=0.3)
+    axes.legend(fontsize=8, ncols=2)
+    return figure
+
+
+def _distribution_scale(metric: str, units: str) -> tuple[float, str]:
+    """(divisor, display unit) of a metric in the distribution figures."""
+    if metric == "npv":
+        return BILLION, "EUR bn"
+    if metric == "irr":
+        return 0.01, "%/yr"
+    return 1.0, units
+
+
+def distribution_comparison(studies, metric: str = "npv", include_sites: bool = False):
+    """Monte Carlo distributions of one metric for several studies: histograms and CDFs.
+
+    Parameters
+    ----------
+    studies : MonteCarloResult or sequence or mapping of them
+        Each study's portfolio is a solid line; with `include_sites` its sites (when it has
+        several) are dashed.
+    metric : {"npv", "irr", "lcoc", "payback_year"}
+        Shown in EUR bn (NPV), %/yr (IRR) or its own units. For NPV the legend gives each
+        line's probability of a negative value; otherwise its median.
+    include_sites : bool
+        Also draw the sites of multi-site studies.
+    """
+    studies = _as_list(studies)
+    figure = _figure(11.5, 4.8)
+    histogram, cdf = figure.subplots(1, 2)
+    scale, unit = 1.0, ""
+    for number, study in enumerate(studies):
+        colour = SITE_COLOURS[number % len(SITE_COLOURS)]
+        samples = study.samples[metric]
+        scale, unit = _distribution_scale(metric, samples.attrs.get("units", ""))
+        case = study.summary.attrs.get("case", f"study {number + 1}")
+        sites = [str(s) for s in samples["site"].values]
+        shown = [PORTFOLIO] + (
+            [s for s in sites if s != PORTFOLIO] if include_sites and len(sites) > 2 else []
+        )
+        for style, site in zip(("-", "--", ":", "-.", "--"), shown, strict=False):
+            values = np.asarray(samples.sel(site=site).values, dtype=float)
+            values = np.sort(values[np.isfinite(values)]) / scale
+            if values.size == 0:
+                continue
+            if metric == "npv":
+                note = f"P(NPV < 0) = {np.mean(values < 0):.1%}"
+            else:
+                note = f"median {np.median(values):,.3g} {unit}"
+            label = f"{case}" + ("" if site == PORTFOLIO else f": {site}") + f" ({note})"
+            width = 2.0 if site == PORTFOLIO else 1.2
+            histogram.hist(
+                values,
+                bins=40,
+                histtype="step",
+                color=colour,
+                linestyle=style,
+                linewidth=width,
+                density=True,
+                label=label,
+            )
+            cdf.plot(
+                values,
+                np.arange(1, values.size + 1) / values.size,
+                color=colour,
+                linestyle=style,
+                linewidth=width,
+                label=label,
+            )
+    name = _label(metric)
+    for axes in (histogram, cdf):
+        if metric == "npv":
+            axes.axvline(0.0, color="black", linewidth=0.8)
+        axes.set_xlabel(f"{name} [{unit}]")
+        axes.grid(alpha=0.3)
+    histogram.set_ylabel(f"Probability density [1/({unit})]")
+    histogram.set_title(f"{name} distribution")
+    cdf.set_ylabel("Cumulative probability [1]")
+    cdf.set_ylim(0, 1)
+    cdf.set_title(f"Cumulative distribution of {name}")
+    cdf.legend(fontsize=8, loc="lower right")
+    figure.suptitle(f"Monte Carlo: {name} (solid: portfolio of each case)")
+    return figure
+
+
+# --- end figures of the analysis notebooks
 
 
 def scenario_comparison(results):

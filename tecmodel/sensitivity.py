@@ -6,10 +6,14 @@ scipy's, the model is :func:`tecmodel.evaluate`.
 Sobol'. :func:`sobol_analysis` is the engine and knows nothing about the model: it draws
 Saltelli's design on the unit hypercube with ``SALib.sample.sobol.sample`` (scrambled Sobol'
 sequence), hands the rows to a **model function** in chunks (``uniforms (rows, factors) ->
-{suffix: DataArray over sample ...}``), and analyses every output column with
-``SALib.analyze.sobol.analyze``. :func:`sobol` plugs in the case model (each factor's quantile
-function, then one vectorised :func:`tecmodel.evaluate` per chunk); the tests plug in SALib's
-Ishigami function through the very same engine and compare with its analytic indices.
+{suffix: DataArray over sample ...}``), and analyses every output column with SALib's
+estimators and bootstrap: by default all columns and all resamples at once
+(:func:`tecmodel.sobol_estimators.sobol_indices`, one matrix product), with
+``engine="salib"`` one ``SALib.analyze.sobol.analyze`` call per column, the reference the
+vectorised form is tested against (same numbers to ~1e-15). :func:`sobol` plugs in the case
+model (each factor's quantile function, then one vectorised :func:`tecmodel.evaluate` per
+chunk); the tests plug in SALib's Ishigami function through the very same engine and compare
+with its analytic indices.
 
 - A site-level factor moves every site together, each to the same quantile of its own
   distribution (one factor, as a user asking "does utilisation matter" means it); ``per_site``
@@ -49,8 +53,10 @@ from .sampling import Column, check_seed, column_overrides, factor_columns
 
 DEFAULT_FACTORS: tuple[str, ...] = ("energy_price", "utilisation", "chip_cost")
 DEFAULT_METRICS: tuple[str, ...] = ("npv", "irr", "lcoc")
-DEFAULT_CHUNK_ROWS = 2**14
+DEFAULT_CHUNK_ROWS = 2**15  # rows per model call: faster than 2^14, ~0.9 GiB peak on the doubled case
 INDEX_NAMES = ("S1", "S1_conf", "ST", "ST_conf")
+#: Analysis engines: SALib's estimators vectorised over outputs and resamples, or SALib itself.
+ENGINES = ("vectorised", "salib")
 
 #: A model function: uniforms (rows, factors) in [0, 1) -> outputs, each over ``sample`` first.
 ModelFunction = Callable[[np.ndarray], Mapping[str, xr.DataArray]]
@@ -130,23 +136,46 @@ def evaluate_design(model: ModelFunction, uniforms: np.ndarray, chunk_rows: int 
                     ) -> dict[str, xr.DataArray]:
     """Evaluate a model function on the design rows, `chunk_rows` rows per call.
 
+    Each chunk's outputs are copied into one array per output allocated at the first chunk (no
+    concatenation of chunk results), so memory is the outputs plus one chunk's model.
+
     Returns
     -------
     dict of str to xarray.DataArray
-        Each output concatenated along ``sample`` (first dimension).
+        Each output over ``sample`` (first dimension, every design row, without a ``sample``
+        coordinate) and the model's other dimensions and coordinates.
     """
-    parts: dict[str, list[xr.DataArray]] = {}
-    for start in range(0, uniforms.shape[0], chunk_rows):
-        for suffix, output in model(uniforms[start:start + chunk_rows]).items():
-            parts.setdefault(suffix, []).append(output.transpose("sample", ...))
-    return {suffix: xr.concat(arrays, dim="sample") if len(arrays) > 1 else arrays[0]
-            for suffix, arrays in parts.items()}
+    rows = uniforms.shape[0]
+    chunk_rows = max(1, int(chunk_rows))
+    templates: dict[str, xr.DataArray] = {}
+    values: dict[str, np.ndarray] = {}
+    for start in range(0, rows, chunk_rows):
+        stop = min(start + chunk_rows, rows)
+        for suffix, output in model(uniforms[start:stop]).items():
+            output = output.transpose("sample", ...)
+            if output.sizes["sample"] != stop - start:
+                raise ValueError(f"output {suffix!r} has {output.sizes['sample']} rows for {stop - start} design rows")
+            if suffix not in values:
+                templates[suffix] = output.isel(sample=0, drop=True).drop_attrs()
+                values[suffix] = np.empty((rows,) + output.shape[1:], dtype=output.dtype)
+            values[suffix][start:stop] = output.values
+    return {suffix: xr.DataArray(values[suffix], dims=("sample",) + template.dims, coords=template.coords)
+            for suffix, template in templates.items()}
+
+
+def check_engine(engine) -> str:
+    """The Sobol' analysis engine: ``"vectorised"`` (default) or ``"salib"`` (the reference)."""
+    if engine not in ENGINES:
+        raise InputError(Problem("engine", "expected 'vectorised' (all outputs and bootstrap resamples at once, "
+                                           "tecmodel.sobol_estimators) or 'salib' (SALib.analyze.sobol per output "
+                                           "column, the reference)", engine))
+    return engine
 
 
 def analyse_design(design: Design, outputs: Mapping[str, xr.DataArray], *, n: int | None = None, seed: int = 0,
                    num_resamples: int = 100, confidence: float = 0.95,
-                   second_order_outputs: Sequence[str] = ("",)) -> xr.Dataset:
-    """Sobol' indices of every output column (SALib.analyze.sobol), as a Dataset.
+                   second_order_outputs: Sequence[str] = ("",), engine: str = "vectorised") -> xr.Dataset:
+    """Sobol' indices of every output column with bootstrap confidence half-widths, as a Dataset.
 
     Parameters
     ----------
@@ -163,45 +192,60 @@ def analyse_design(design: Design, outputs: Mapping[str, xr.DataArray], *, n: in
         SALib's bootstrap resamples and confidence level of ``*_conf`` (half-widths).
     second_order_outputs : sequence of str
         Outputs whose second-order indices are kept (when the design has them).
+    engine : {"vectorised", "salib"}
+        ``"vectorised"``: :func:`tecmodel.sobol_estimators.sobol_indices`, every column and
+        every resample of an output in one matrix product (the resamples drawn once for all
+        outputs); ``"salib"``: ``SALib.analyze.sobol.analyze`` column by column. Both give the
+        same indices and half-widths (same estimators, same bootstrap resamples) up to rounding
+        (~1e-15).
 
     Returns
     -------
     xarray.Dataset
         ``S1{suffix}``, ``S1{suffix}_conf``, ``ST{suffix}``, ``ST{suffix}_conf`` over
         (factor, *output dims); ``S2``, ``S2_conf`` over (factor, factor_2, ...);
-        ``n_undefined{suffix}`` over the output dims. Units "1".
+        ``n_undefined{suffix}`` over the output dims. Units "1". Columns with undefined (NaN)
+        values or no spread (:func:`_varies_columns`) get NaN indices.
     """
-    from SALib.analyze import sobol as salib_analyze
-
+    engine = check_engine(engine)
     n = design.n if n is None else check_base_size(n)
     rows = design.rows(n)
     labels = list(design.labels)
     groups = len(labels)
     salib_seed = int(np.random.SeedSequence(check_seed(seed)).generate_state(1)[0]) + 1  # SALib ignores seed 0
     variables: dict[str, xr.DataArray] = {}
+    resamples = None
     for suffix, output in outputs.items():
         output = output.transpose("sample", ...).isel(sample=slice(0, rows))
         if output.sizes["sample"] != rows:
             raise ValueError(f"output {suffix!r} has {output.sizes['sample']} rows; the design needs {rows}")
         other_dims = [dim for dim in output.dims if dim != "sample"]
         other_shape = [output.sizes[dim] for dim in other_dims]
-        matrix = output.values.reshape(rows, -1)
+        matrix = output.values.reshape(rows, -1)  # (rows, columns)
         columns = matrix.shape[1]
         keep_second = design.second_order and suffix in second_order_outputs
+        undefined = np.isnan(matrix).sum(axis=0)
+        analysed = np.flatnonzero((undefined == 0) & _varies_columns(matrix))
         first = {name: np.full((groups, columns), np.nan) for name in INDEX_NAMES}
         second = {name: np.full((groups, groups, columns), np.nan) for name in ("S2", "S2_conf")}
-        undefined = np.isnan(matrix).sum(axis=0)
-        for column in range(columns):
-            values = matrix[:, column]
-            if undefined[column] or not _varies(values):
-                continue
-            indices = salib_analyze.analyze(design.problem, values, calc_second_order=design.second_order,
-                                            num_resamples=num_resamples, conf_level=confidence, seed=salib_seed)
+        values = matrix if analysed.size == columns else matrix[:, analysed]
+        if analysed.size and engine == "vectorised":
+            from .sobol_estimators import bootstrap, sobol_indices
+
+            if resamples is None:  # drawn once, shared by every output (SALib draws the same for each)
+                resamples = bootstrap(n, num_resamples, salib_seed)
+            indices = sobol_indices(values, groups, second_order=design.second_order, num_resamples=num_resamples,
+                                    confidence=confidence, seed=salib_seed, keep_second_order=keep_second,
+                                    resamples=resamples)
+        elif analysed.size:
+            indices = _salib_indices(design, values, keep_second=keep_second, num_resamples=num_resamples,
+                                     confidence=confidence, seed=salib_seed)
+        if analysed.size:
             for name in INDEX_NAMES:
-                first[name][:, column] = indices[name]
+                first[name][:, analysed] = indices[name]
             if keep_second:
-                second["S2"][:, :, column] = indices["S2"]
-                second["S2_conf"][:, :, column] = indices["S2_conf"]
+                for name in ("S2", "S2_conf"):
+                    second[name][:, :, analysed] = indices[name]
         coords = {dim: output[dim].values for dim in other_dims if dim in output.coords}
         for name in INDEX_NAMES:
             variables[_variable_name(name, suffix)] = xr.DataArray(
@@ -217,10 +261,31 @@ def analyse_design(design: Design, outputs: Mapping[str, xr.DataArray], *, n: in
             attrs={"units": "1", "long_name": "Design rows where the output is undefined (NaN)"})
     dataset = xr.Dataset(variables)
     dataset.attrs.update(n=n, seed=check_seed(seed), second_order=int(design.second_order), sampler="sobol",
-                         evaluations=rows, num_resamples=num_resamples, confidence=confidence,
-                         method="SALib.sample.sobol (Saltelli's scheme on a scrambled Sobol' sequence) and "
-                                "SALib.analyze.sobol (Saltelli 2010 / Jansen estimators, bootstrap confidence)")
+                         evaluations=rows, num_resamples=num_resamples, confidence=confidence, engine=engine,
+                         method="SALib.sample.sobol (Saltelli's scheme on a scrambled Sobol' sequence); the "
+                                "estimators of SALib.analyze.sobol (Saltelli 2010 / Jansen, Saltelli 2002 for "
+                                "second order, bootstrap confidence) "
+                                + ("vectorised over outputs and resamples (tecmodel.sobol_estimators)"
+                                   if engine == "vectorised" else "computed by SALib.analyze.sobol"))
     return dataset
+
+
+def _salib_indices(design: Design, matrix: np.ndarray, *, keep_second: bool, num_resamples: int,
+                   confidence: float, seed: int) -> dict[str, np.ndarray]:
+    """Indices of every column of `matrix` (rows, columns), one ``SALib.analyze.sobol`` call per column."""
+    from SALib.analyze import sobol as salib_analyze
+
+    groups, columns = len(design.labels), matrix.shape[1]
+    result = {name: np.full((groups, columns), np.nan) for name in INDEX_NAMES}
+    if keep_second:
+        result.update({name: np.full((groups, groups, columns), np.nan) for name in ("S2", "S2_conf")})
+    for column in range(columns):
+        indices = salib_analyze.analyze(design.problem, np.ascontiguousarray(matrix[:, column]),
+                                        calc_second_order=design.second_order, num_resamples=num_resamples,
+                                        conf_level=confidence, seed=seed)
+        for name in result:
+            result[name][..., column] = indices[name]
+    return result
 
 
 def _variable_name(index: str, suffix: str) -> str:
@@ -230,10 +295,11 @@ def _variable_name(index: str, suffix: str) -> str:
     return index + suffix
 
 
-def _varies(values: np.ndarray) -> bool:
-    """True unless the output is constant to rounding (its spread under 1e-12 of its size)."""
-    spread = float(np.ptp(values))
-    return spread > 1e-12 * max(float(np.max(np.abs(values))), np.finfo(float).tiny)
+def _varies_columns(matrix: np.ndarray) -> np.ndarray:
+    """Per column of (rows, columns): True unless constant to rounding (spread under 1e-12 of its size)."""
+    spread = np.ptp(matrix, axis=0)
+    size = np.maximum(np.max(np.abs(matrix), axis=0), np.finfo(float).tiny)
+    return spread > 1e-12 * size
 
 
 def _index_attrs(name: str, confidence: float) -> dict[str, str]:
@@ -253,7 +319,7 @@ def _index_attrs(name: str, confidence: float) -> dict[str, str]:
 def sobol_analysis(factor_labels: Sequence[str], model: ModelFunction, n: int, seed: int = 0, *,
                    second_order: bool = True, groups: Sequence[str] | None = None,
                    chunk_rows: int = DEFAULT_CHUNK_ROWS, num_resamples: int = 100, confidence: float = 0.95,
-                   second_order_outputs: Sequence[str] = ("",)) -> xr.Dataset:
+                   second_order_outputs: Sequence[str] = ("",), engine: str = "vectorised") -> xr.Dataset:
     """Sobol' indices of a model function: design, chunked evaluation, analysis.
 
     Parameters
@@ -266,7 +332,7 @@ def sobol_analysis(factor_labels: Sequence[str], model: ModelFunction, n: int, s
     n : int
         Base sample size (power of two); the model sees n (2G + 2) rows (n (G + 2) without
         second order).
-    seed, second_order, groups, chunk_rows, num_resamples, confidence, second_order_outputs
+    seed, second_order, groups, chunk_rows, num_resamples, confidence, second_order_outputs, engine
         See :func:`saltelli_design`, :func:`evaluate_design` and :func:`analyse_design`.
 
     Returns
@@ -274,10 +340,11 @@ def sobol_analysis(factor_labels: Sequence[str], model: ModelFunction, n: int, s
     xarray.Dataset
         See :func:`analyse_design`.
     """
+    engine = check_engine(engine)
     design = saltelli_design(factor_labels, n, seed, second_order=second_order, groups=groups)
     outputs = evaluate_design(model, design.uniforms, chunk_rows)
     return analyse_design(design, outputs, seed=seed, num_resamples=num_resamples, confidence=confidence,
-                          second_order_outputs=second_order_outputs)
+                          second_order_outputs=second_order_outputs, engine=engine)
 
 
 # --------------------------------------------------------------------------- the case model
@@ -299,17 +366,29 @@ def case_model(case: Case, columns: Sequence[Column], metrics: Sequence[str] = D
     """
     from .model import evaluate
 
-    metric_index = xr.DataArray(np.array(list(metrics), dtype=str), dims="metric", name="metric")
+    metrics = list(metrics)
 
     def model(uniforms: np.ndarray) -> dict[str, xr.DataArray]:
+        rows = uniforms.shape[0]
         result = evaluate(case, column_overrides(case, columns, uniforms))
-        stacked = xr.concat([result.metrics[name].drop_attrs() for name in metrics], dim=metric_index)
-        outputs = {"": stacked.transpose("sample", "metric", "site")}
+        sites = result.metrics["site"].values
+        stacked = np.stack([_sample_first(result.metrics[name], ("site",), rows) for name in metrics], axis=1)
+        outputs = {"": xr.DataArray(stacked, dims=("sample", "metric", "site"),
+                                    coords={"metric": np.array(metrics, dtype=str), "site": sites})}
         if time_resolved:
-            outputs["_fcf"] = result.free_cash_flow.drop_attrs().transpose("sample", "year", "site")
+            flow = result.free_cash_flow
+            outputs["_fcf"] = xr.DataArray(_sample_first(flow, ("year", "site"), rows), dims=("sample", "year", "site"),
+                                           coords={"year": flow["year"].values, "site": flow["site"].values})
         return outputs
 
     return model
+
+
+def _sample_first(array: xr.DataArray, dims: Sequence[str], rows: int) -> np.ndarray:
+    """Values of `array` as (sample, *dims), repeated along ``sample`` if it does not vary."""
+    if "sample" not in array.dims:
+        array = array.expand_dims(sample=rows)
+    return array.transpose("sample", *dims).values
 
 
 def _check_metrics(metrics: Sequence[str]) -> list[str]:
@@ -357,7 +436,7 @@ def sobol(case: Case, factors: Sequence[str] | None = DEFAULT_FACTORS, n: int = 
           second_order: bool = True, groups: Mapping[str, Sequence[str]] | None = None, *,
           per_site: bool = False, metrics: Sequence[str] = DEFAULT_METRICS, time_resolved: bool = True,
           chunk_rows: int = DEFAULT_CHUNK_ROWS, num_resamples: int = 100, confidence: float = 0.95,
-          ) -> xr.Dataset:
+          engine: str = "vectorised") -> xr.Dataset:
     """Sobol' sensitivity indices of a case's metrics (and of each year's free cash flow).
 
     Parameters
@@ -386,6 +465,9 @@ def sobol(case: Case, factors: Sequence[str] | None = DEFAULT_FACTORS, n: int = 
         ``ST_fcf_conf`` over factor, year, site).
     chunk_rows, num_resamples, confidence
         Rows per model call; SALib's bootstrap resamples and confidence level.
+    engine : {"vectorised", "salib"}
+        How the indices are computed (see :func:`analyse_design`); ``"salib"`` is the slow
+        reference.
 
     Returns
     -------
@@ -404,6 +486,7 @@ def sobol(case: Case, factors: Sequence[str] | None = DEFAULT_FACTORS, n: int = 
     """
     n = check_base_size(n)
     seed = check_seed(seed)
+    engine = check_engine(engine)
     metrics = _check_metrics(metrics)
     if factors is None:
         if not groups:
@@ -414,7 +497,7 @@ def sobol(case: Case, factors: Sequence[str] | None = DEFAULT_FACTORS, n: int = 
     model = case_model(case, columns, metrics, time_resolved)
     dataset = sobol_analysis([column.label for column in columns], model, n, seed, second_order=second_order,
                              groups=grouping, chunk_rows=chunk_rows, num_resamples=num_resamples,
-                             confidence=confidence)
+                             confidence=confidence, engine=engine)
     dataset = dataset.assign_coords(units=("metric", [METRIC_ATTRS[m][0] for m in metrics]))
     dataset.attrs.update(case=case.name, factors=json.dumps(_describe(columns, grouping)),
                          correlations="not applied (Sobol' indices assume independent inputs)")
@@ -439,11 +522,12 @@ def sobol_convergence(case: Case, factors: Sequence[str] | None = DEFAULT_FACTOR
                       second_order: bool = False, groups: Mapping[str, Sequence[str]] | None = None, *,
                       per_site: bool = False, metrics: Sequence[str] = DEFAULT_METRICS,
                       chunk_rows: int = DEFAULT_CHUNK_ROWS, num_resamples: int = 100,
-                      confidence: float = 0.95) -> xr.Dataset:
+                      confidence: float = 0.95, engine: str = "vectorised") -> xr.Dataset:
     """Sobol' indices of the metrics at increasing base sizes, side by side.
 
     One design at the largest size is evaluated once; the indices at each smaller size use its
-    first rows (Saltelli's design is nested across powers of two for one seed).
+    first rows (Saltelli's design is nested across powers of two for one seed). Options as
+    for :func:`sobol`.
 
     Returns
     -------
@@ -452,6 +536,7 @@ def sobol_convergence(case: Case, factors: Sequence[str] | None = DEFAULT_FACTOR
     """
     sizes = sorted({check_base_size(size) for size in sizes})
     seed = check_seed(seed)
+    engine = check_engine(engine)
     metrics = _check_metrics(metrics)
     if factors is None:
         factors = [member for members in (groups or {}).values() for member in members]
@@ -462,7 +547,7 @@ def sobol_convergence(case: Case, factors: Sequence[str] | None = DEFAULT_FACTOR
     outputs = evaluate_design(case_model(case, columns, metrics, time_resolved=False), design.uniforms,
                               chunk_rows)
     analyses = [analyse_design(design, outputs, n=size, seed=seed, num_resamples=num_resamples,
-                               confidence=confidence, second_order_outputs=())[list(INDEX_NAMES)]
+                               confidence=confidence, second_order_outputs=(), engine=engine)[list(INDEX_NAMES)]
                 for size in sizes]
     dataset = xr.concat(analyses, dim=pd.Index(sizes, name="n"), combine_attrs="drop")
     dataset = dataset.assign_coords(units=("metric", [METRIC_ATTRS[m][0] for m in metrics]))

@@ -240,6 +240,23 @@ def ordered_sum(values: np.ndarray, axis: int) -> np.ndarray:
     return total
 
 
+def running_total(values: np.ndarray) -> np.ndarray:
+    """Cumulative sum along axis 0 (years), slice by slice in order.
+
+    The same values as ``np.cumsum(values, axis=0)`` (the same additions in the same order),
+    several times faster on (year, ...) arrays: numpy's cumsum walks axis 0 innermost, with a
+    stride of a whole slice.
+    """
+    values = np.asarray(values)
+    rows = values.reshape(values.shape[0], -1) if values.ndim else values.reshape(1, 1)
+    total = np.empty(rows.shape, dtype=np.result_type(values.dtype, np.float64))
+    if rows.shape[0]:
+        total[0] = rows[0]
+    for index in range(1, rows.shape[0]):
+        np.add(total[index - 1], rows[index], out=total[index])
+    return total.reshape(values.shape)
+
+
 def dim_total(array, dim: str):
     """Sum over `dim`, accumulated in index order (:func:`ordered_sum`).
 

@@ -91,3 +91,18 @@ def test_console_script_never_prints_a_traceback(tmp_path):
                                capture_output=True, text=True, check=False)
     assert completed.returncode == 2
     assert "is empty" in completed.stderr and "Traceback" not in completed.stderr
+
+
+def test_report_with_sensitivity_and_monte_carlo(tmp_path, capsys):
+    """`tecmodel report --sobol N --montecarlo N` fills the workbook's Sensitivity and Monte
+    Carlo sheets (small sizes here; `make run` uses 4096 and 100,000)."""
+    import openpyxl
+
+    xlsx = tmp_path / "report.xlsx"
+    assert main(["report", str(BASE_FILE), "--xlsx", str(xlsx), "--sobol", "64", "--montecarlo", "2048",
+                 "--quiet"]) == 0
+    workbook = openpyxl.load_workbook(xlsx)
+    sensitivity = [cell.value for row in workbook["Sensitivity"].iter_rows(max_row=12) for cell in row]
+    monte_carlo = [cell.value for row in workbook["Monte Carlo"].iter_rows(max_row=12) for cell in row]
+    assert "S1" in sensitivity and "chip_cost" in sensitivity
+    assert "prob_negative" in monte_carlo or any("n = 2048" in str(value) for value in monte_carlo)

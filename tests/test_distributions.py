@@ -280,20 +280,25 @@ def test_random_consistent_matrices_are_accepted_and_keep_uniform_marginals(seed
 
 @pytest.mark.parametrize("kind, fields", [
     ("pert", (("low", 45000.0), ("mode", 55000.0), ("high", 70000.0), ("shape", 4.0))),
+    ("pert", (("low", -100.0), ("mode", -100.0), ("high", -99.99), ("shape", 20.0))),
     ("beta", (("alpha", 2.0), ("beta", 5.0), ("low", 0.0), ("high", 1.0))),
     ("truncated_normal", (("mean", 0.85), ("std", 0.05), ("low", 0.7), ("high", 0.95))),
+    ("truncated_normal", (("mean", 100.0), ("std", 0.1), ("low", 0.0), ("high", 0.01))),
 ])
-def test_numerical_inversion_matches_the_exact_quantiles(kind, fields):
+def test_fast_quantiles_match_the_exact_quantiles(kind, fields):
     """The fast quantile function of the slow-to-invert families agrees with scipy's exact
-    ppf: |u - F(ppf(u))| <= 1e-12 (INVERSION_U_RESOLUTION, UNU.RAN's guarantee), and it is
-    elementwise: a chunk of the probabilities gives the same values as the whole array."""
-    from tecmodel.distributions import INVERSION_U_RESOLUTION, Distribution
+    ppf within INVERSION_TOLERANCE of the body's width (checked at midpoints when it is built),
+    here verified at 20,000 random probabilities, tails included; and it is elementwise: a
+    chunk of the probabilities gives the same values as the whole array. Extreme shapes either
+    pass the check or fall back to the exact ppf: either way the values are right."""
+    from tecmodel.distributions import INVERSION_TOLERANCE, Distribution
 
     distribution = Distribution(kind, fields)
-    assert distribution._fast_inverse is not None
     probabilities = np.random.default_rng(4).uniform(0.0, 1.0, 20000)
     values = distribution.ppf(probabilities)
-    clipped = np.clip(probabilities, 1e-10, 1 - 1e-10)
-    assert np.max(np.abs(distribution.frozen.cdf(values) - clipped)) <= 1.5 * INVERSION_U_RESOLUTION
-    np.testing.assert_allclose(values, distribution.frozen.ppf(clipped), rtol=1e-8)
+    exact = distribution.frozen.ppf(np.clip(probabilities, 1e-10, 1 - 1e-10))
+    width = np.ptp(exact)
+    np.testing.assert_allclose(values, exact, rtol=0, atol=2 * INVERSION_TOLERANCE * width)
     np.testing.assert_array_equal(distribution.ppf(probabilities[:777]), values[:777])
+    if (kind, fields[0][1]) == ("pert", 45000.0):
+        assert distribution._fast_inverse is not None  # the bundled cases' shapes take the fast path

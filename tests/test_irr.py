@@ -250,14 +250,19 @@ def test_certificate_never_changes_an_answer(monkeypatch):
 
     The Descartes certificate only proves root counts to skip the fine grid,
     so statuses must be identical and rates equal to Newton's tolerance.
+
+    The whole-array reference path (``_Solver.run_reference``) is the one that calls
+    ``_certify``; the compiled path's certificate is switched off in
+    tests/test_irr_compiled.py.
     """
     rng = np.random.default_rng(11)
     flows = np.concatenate([project_flows(rng, 3_000, 21), project_flows(rng, 3_000, 30)[:21]], 1)
-    certified = irr(flows)
+    solver = irr_module._Solver(-0.99, 10.0, 16, flows.shape[0])
+    certified_rate, certified_status = solver.run_reference(flows)
     monkeypatch.setattr(irr_module, "_certify", lambda coef, x: np.zeros(coef.shape[1], bool))
-    grid_only = irr(flows)
-    np.testing.assert_array_equal(certified.status, grid_only.status)
-    np.testing.assert_allclose(certified.rate, grid_only.rate, rtol=0, atol=1e-12)
+    grid_rate, grid_status = solver.run_reference(flows)
+    np.testing.assert_array_equal(certified_status, grid_status)
+    np.testing.assert_allclose(certified_rate, grid_rate, rtol=0, atol=1e-12)
 
 
 def test_certificate_agrees_with_numpy_roots():
@@ -660,14 +665,17 @@ def test_shapes_and_axes_are_consistent(cube):
 
 
 def test_block_boundaries_do_not_matter(monkeypatch):
-    """Small blocks (97 series) give the same results as one block."""
+    """Small blocks (97 series) give the same results as one block, in the whole-array
+    reference path (the one that works block by block; the compiled path's batch splits are
+    tested in tests/test_irr_compiled.py)."""
     rng = np.random.default_rng(5)
     flows = project_flows(rng, 1_000, 21)
-    reference = irr(flows)
+    solver = irr_module._Solver(-0.99, 10.0, 16, flows.shape[0])
+    reference_rate, reference_status = solver.run_reference(flows)
     monkeypatch.setattr(irr_module, "BLOCK_SERIES", 97)
-    result = irr(flows)
-    np.testing.assert_array_equal(result.status, reference.status)
-    np.testing.assert_array_equal(result.rate, reference.rate)
+    rate, status = solver.run_reference(flows)
+    np.testing.assert_array_equal(status, reference_status)
+    np.testing.assert_array_equal(rate, reference_rate)
 
 
 def test_range_and_grid_options():

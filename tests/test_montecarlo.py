@@ -36,7 +36,7 @@ N, BLOCK = 1200, 400
 
 def _same(first, second):
     xr.testing.assert_identical(first.samples, second.samples)
-    ignore = {"chunk_size"}
+    ignore = {"chunk_size", "n_resumed"}  # how a study was run, not what it found
     xr.testing.assert_identical(first.summary.drop_attrs(), second.summary.drop_attrs())
     assert {k: v for k, v in first.summary.attrs.items() if k not in ignore} == {
         k: v for k, v in second.summary.attrs.items() if k not in ignore}
@@ -154,12 +154,13 @@ def test_resume_after_an_interruption(reference, base_case, tmp_path, monkeypatc
     monkeypatch.setattr(montecarlo, "evaluate_blocks", counting)
     resumed = monte_carlo(base_case, n=N, seed=11, block_size=BLOCK, store=store)
     assert calls["evaluate"] == 2  # only the two blocks not yet written
+    assert reference.summary.attrs["n_resumed"] == 0 and resumed.summary.attrs["n_resumed"] == BLOCK
     _same(reference, resumed)
     stored = xr.open_zarr(store, consolidated=False)
     np.testing.assert_array_equal(stored["npv"].values, reference.samples["npv"].values)
     assert calls["evaluate"] == 2 and int(stored["block_done"].sum()) == 3
     again = monte_carlo(base_case, n=N, seed=11, block_size=BLOCK, store=store)  # complete: nothing to evaluate
-    assert calls["evaluate"] == 2
+    assert calls["evaluate"] == 2 and again.summary.attrs["n_resumed"] == N
     _same(reference, again)
 
 
@@ -224,6 +225,17 @@ def test_auto_stop_at_the_first_block_within_tolerance(base_case):
         xr.testing.assert_identical(stopped.samples["npv"], full.samples["npv"].isel(sample=slice(0, 500)))
     relative = Tolerance(0.5, metric="lcoc", statistic="p50", relative=True)
     assert monte_carlo(base_case, n=300, seed=3, block_size=100, tolerance=relative).summary.attrs["n"] == 100
+
+
+def test_a_study_stopped_by_its_tolerance_completes_from_its_store(reference, base_case, tmp_path):
+    """The tolerance is not part of a study's identity: a run that stopped early is resumed to the
+    full size by the same call without it, evaluating only the blocks it lacks."""
+    store = tmp_path / "study.zarr"
+    stopped = monte_carlo(base_case, n=N, seed=11, block_size=BLOCK, store=store, tolerance=1e12)
+    assert stopped.summary.attrs["n"] == BLOCK and stopped.summary.attrs["stopped_early"] == 1
+    completed = monte_carlo(base_case, n=N, seed=11, block_size=BLOCK, store=store)
+    assert completed.summary.attrs["n_resumed"] == BLOCK and completed.summary.attrs["stopped_early"] == 0
+    _same(reference, completed)
 
 
 @pytest.mark.parametrize("arguments, fragment", [

@@ -24,12 +24,13 @@ def labelled(figure) -> None:
 
 def test_waterfall_steps_add_up_to_the_npv(doubled_result):
     """The bars are present values of groups of cube items: the groups cover every item of the
-    unlevered cash flow once (not the financing rows), so the last bar (the NPV) is where the
-    steps end."""
+    unlevered (project) cash flow once, financing rows excluded, so the last bar (the project
+    NPV) is where the steps end."""
     covered = [item for _label, items in plots.WATERFALL_STEPS for item in items]
     cube = doubled_result.cube
-    assert sorted(covered) == sorted(cube["item"].values[cube["category"].values != "financing"].tolist())
-    values = plots._present_values(doubled_result, PORTFOLIO)
+    project_items = cube["item"].values[cube["category"].values != "financing"].tolist()
+    assert sorted(covered) == sorted(project_items)
+    values = plots._present_values(doubled_result, PORTFOLIO).sel(item=project_items)
     assert float(values.sum()) == pytest.approx(
         float(doubled_result.metrics["npv"].sel(site=PORTFOLIO)), rel=1e-12
     )
@@ -114,6 +115,64 @@ def test_write_standard_plots_writes_png_files_in_a_swapped_folder(
     for path in files:
         assert path.read_bytes()[:8] == PNG_SIGNATURE
     assert sorted(p.name for p in tmp_path.iterdir()) == ["plots"]  # no temporary folder left
+
+
+def test_time_resolved_and_convergence_figures_show_the_indices(doubled_case):
+    """The lines are the indices themselves: ST of each year's free cash flow per factor, and
+    ST at each base sample size (a real small study: the figures take what tecmodel returns)."""
+    import tecmodel
+
+    indices = tecmodel.sobol(doubled_case, n=2**4, second_order=False)
+    figure = plots.sobol_over_time(indices)
+    labelled(figure)
+    lines = figure.axes[0].get_lines()
+    assert [line.get_label() for line in lines] == ["energy_price", "utilisation", "chip_cost"]
+    for line in lines:
+        expected = indices["ST_fcf"].sel(site=PORTFOLIO, factor=line.get_label())
+        np.testing.assert_array_equal(line.get_xdata(), expected["year"].values)
+        np.testing.assert_array_equal(line.get_ydata(), expected.values)
+    site = doubled_case.site_names[1]
+    first_order = plots.sobol_over_time(indices, site=site, index="S1").axes[0].get_lines()[2]
+    np.testing.assert_array_equal(
+        first_order.get_ydata(), indices["S1_fcf"].sel(site=site, factor="chip_cost").values
+    )
+    with pytest.raises(ValueError, match="index must be"):
+        plots.sobol_over_time(indices, index="S2")
+    convergence = tecmodel.sobol_convergence(doubled_case, sizes=[2**3, 2**4])
+    figure = plots.convergence_chart(convergence)
+    labelled(figure)
+    axes = figure.axes[0]
+    assert [tick.get_text() for tick in axes.get_xticklabels()] == ["8", "16"]
+    totals = {
+        bars.get_label(): bars.lines[0].get_ydata() for bars in axes.containers
+    }  # errorbar: ST
+    assert len(totals) == 3
+    for factor in convergence["factor"].values:
+        np.testing.assert_array_equal(
+            totals[f"{factor}: ST"],
+            convergence["ST"].sel(metric="npv", site=PORTFOLIO, factor=factor).values,
+        )
+
+
+def test_distribution_comparison_overlays_each_study(base_result, doubled_result):
+    """One CDF per study (and per site on request), rising to 1; the legend's probability of a
+    negative NPV is the share of negative samples; IRR is shown in percent."""
+    studies = [monte_carlo_result(base_result), monte_carlo_result(doubled_result, seed=1)]
+    figure = plots.distribution_comparison(studies, include_sites=True)
+    labelled(figure)
+    cdf = figure.axes[1]
+    lines = cdf.get_lines()[:-1]  # the last line marks NPV = 0
+    assert len(lines) == 1 + 3  # base portfolio; doubled portfolio and its two sites
+    for line in lines:
+        assert line.get_ydata()[-1] == 1.0 and np.all(np.diff(line.get_xdata()) >= 0)
+    labels = [text.get_text() for text in cdf.get_legend().get_texts()]
+    npv = studies[1].samples["npv"].sel(site=PORTFOLIO).values
+    assert labels[1] == f"doubled_20b (P(NPV < 0) = {np.mean(npv < 0):.1%})"
+    irr = plots.distribution_comparison(studies, metric="irr")
+    labelled(irr)
+    assert len(irr.axes[1].get_lines()) == 2 and irr.axes[1].get_xlabel() == "IRR [%/yr]"
+    base_irr = studies[0].samples["irr"].sel(site=PORTFOLIO).values * 100
+    np.testing.assert_allclose(irr.axes[1].get_lines()[0].get_xdata(), np.sort(base_irr))
 
 
 def test_importing_the_package_does_not_import_matplotlib():

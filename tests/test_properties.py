@@ -107,3 +107,16 @@ def test_npv_at_the_reported_irr_is_zero(doubled_case, values):
             assert abs(npf.npv(rate, flows)) <= 1e-7 * np.abs(flows).max()
         else:
             assert np.isnan(rate)
+
+
+def test_running_total_is_numpys_cumsum_bit_for_bit():
+    """timeline.running_total adds the same values in the same order as np.cumsum(axis=0)."""
+    import numpy as np
+
+    from tecmodel.timeline import running_total
+
+    rng = np.random.default_rng(8)
+    for shape in ((21,), (21, 3), (21, 2, 5), (1, 4)):
+        values = rng.normal(0, 1e9, size=shape)
+        np.testing.assert_array_equal(running_total(values), np.cumsum(values, axis=0))
+    np.testing.assert_array_equal(running_total(np.array([True, False, True])), [1.0, 1.0, 2.0])

@@ -1,0 +1,132 @@
+"""Monte Carlo throughput and memory: both bundled cases, the naive baseline, dask scaling.
+
+Figures (each study in a fresh process, for a clean peak-memory figure):
+
+- ``tecmodel.monte_carlo(case, n, seed=0)`` on both bundled cases at ``--sizes`` (default 10^5
+  and 10^6): the full model (every component, tax with loss carry-forward, NPV, IRR, LCOC,
+  payback, break-even, per site and portfolio) with every distribution of the case file;
+  samples per second (after one deterministic evaluation has loaded the compiled kernels) and
+  the process's peak resident memory;
+- the naive baseline in the same run: a Python loop evaluating one sample at a time through the
+  public API (``tecmodel.evaluate`` with the sample's values as scalar overrides) and calling
+  ``numpy_financial.irr``; the speed-up of the engine over it;
+- dask: one worker against two workers of a ``LocalCluster`` on one machine at ``--dask-n``
+  (start-up of the cluster excluded, measured separately)::
+
+    python -m benchmarks.bench_montecarlo [--sizes 100000 1000000] [--chunk 65536] [--naive 20]
+                                          [--dask-n 1000000] [--no-dask]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+
+from benchmarks.common import CASES, peak_rss_mib, report, run_isolated
+
+
+def child_study(case_name: str, n: int, chunk: int) -> dict:
+    import tecmodel
+
+    case = tecmodel.load_case(CASES[case_name])
+    tecmodel.evaluate(case)
+    start = time.perf_counter()
+    result = tecmodel.monte_carlo(case, n=n, seed=0, chunk_size=chunk, progress=False)
+    seconds = time.perf_counter() - start
+    npv = result.summary["value"].sel(statistic="mean", metric="npv", site="portfolio")
+    return {"case": case_name, "n": n, "chunk": chunk, "seconds": seconds, "samples_per_s": n / seconds,
+            "peak_rss_mib": peak_rss_mib(), "mean_npv": float(npv)}
+
+
+def child_naive(case_name: str, n: int) -> dict:
+    import numpy as np
+    import numpy_financial as npf
+
+    import tecmodel
+    from tecmodel.montecarlo import evaluate_blocks  # noqa: F401 - the engine's sampling, reused below
+    from tecmodel.sampling import sampling_plan, unit_block
+
+    case = tecmodel.load_case(CASES[case_name])
+    tecmodel.evaluate(case)
+    plan = sampling_plan(case)
+    uniforms = plan.correlate(unit_block("sobol", plan.dimension, 0, 0, 16384, 16384))[:n]
+    overrides = plan.overrides(uniforms)
+    start = time.perf_counter()
+    for index in range(n):
+        sample = {}
+        for name, values in overrides.items():
+            value = values.isel(sample=index)
+            sample[name] = ({str(site): float(value.sel(site=site)) for site in value["site"].values}
+                            if "site" in value.dims else float(value))
+        result = tecmodel.evaluate(case, sample)
+        npf.irr(np.asarray(result.free_cash_flow.sel(site="portfolio").values))
+    seconds = time.perf_counter() - start
+    return {"case": case_name, "n": n, "seconds": seconds, "samples_per_s": n / seconds}
+
+
+def child_dask(case_name: str, n: int, chunk: int, workers: int) -> dict:
+    import tecmodel
+    from tecmodel.montecarlo import LocalClusterClient
+
+    case = tecmodel.load_case(CASES[case_name])
+    started = time.perf_counter()
+    with LocalClusterClient(workers) as client:
+        startup = time.perf_counter() - started
+        client.run(lambda: __import__("tecmodel").evaluate(__import__("tecmodel").load_case(str(CASES[case_name]))))
+        start = time.perf_counter()
+        tecmodel.monte_carlo(case, n=n, seed=0, chunk_size=chunk, client=client, progress=False)
+        seconds = time.perf_counter() - start
+    return {"case": case_name, "n": n, "workers": workers, "seconds": seconds, "samples_per_s": n / seconds,
+            "cluster_startup_s": startup}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--kind", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--case", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--workers", type=int, default=1, help=argparse.SUPPRESS)
+    parser.add_argument("--n", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--chunk", type=int, default=65536)
+    parser.add_argument("--naive", type=int, default=20)
+    parser.add_argument("--dask-n", type=int, default=1_000_000)
+    parser.add_argument("--no-dask", action="store_true")
+    args = parser.parse_args()
+    if args.child:
+        if args.kind == "study":
+            figure = child_study(args.case, args.n, args.chunk)
+        elif args.kind == "naive":
+            figure = child_naive(args.case, args.n)
+        else:
+            figure = child_dask(args.case, args.n, args.chunk, args.workers)
+        print(json.dumps(figure))
+        return
+
+    figures = []
+    for case_name in CASES:
+        naive = run_isolated("bench_montecarlo", "--kind", "naive", "--case", case_name, "--n", str(args.naive))
+        figures.append({"figure": "naive loop", **naive})
+        print(f"{case_name}: naive loop (public API per sample + numpy_financial.irr) "
+              f"{naive['samples_per_s']:,.1f} samples/s ({args.naive} samples)")
+        for n in args.sizes:
+            study = run_isolated("bench_montecarlo", "--kind", "study", "--case", case_name, "--n", str(n),
+                                 "--chunk", str(args.chunk))
+            study["speedup_over_naive"] = study["samples_per_s"] / naive["samples_per_s"]
+            figures.append({"figure": "monte_carlo", **study})
+            print(f"{case_name}: monte_carlo n={n:,}: {study['seconds']:.2f} s = {study['samples_per_s']:,.0f} "
+                  f"samples/s ({study['speedup_over_naive']:,.0f}x the naive loop); peak resident memory "
+                  f"{study['peak_rss_mib']:,.0f} MiB")
+    if not args.no_dask:
+        one, two = (run_isolated("bench_montecarlo", "--kind", "dask", "--case", "base_10b", "--n", str(args.dask_n),
+                                 "--chunk", str(args.chunk), "--workers", str(workers)) for workers in (1, 2))
+        figures += [{"figure": "dask", **one}, {"figure": "dask", **two}]
+        print(f"base_10b on dask, n={args.dask_n:,}: 1 worker {one['samples_per_s']:,.0f} samples/s, 2 workers "
+              f"{two['samples_per_s']:,.0f} samples/s: {two['samples_per_s'] / one['samples_per_s']:.2f}x "
+              f"(cluster start-up {one['cluster_startup_s']:.1f} s / {two['cluster_startup_s']:.1f} s, excluded)")
+    print(f"wrote {report('montecarlo', figures)}")
+
+
+if __name__ == "__main__":
+    main()
