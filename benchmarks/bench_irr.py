@@ -43,6 +43,7 @@ sys.path.insert(0, str(ROOT))  # this checkout's tecmodel when run as a script
 
 import tecmodel.irr as irr_module  # noqa: E402
 from tecmodel.io import write_json  # noqa: E402
+from tests.test_irr import project_flows  # the test suite's project cash flows
 from tecmodel.irr import IRR_STATUS, irr  # noqa: E402
 
 FIRST_CALL = """
@@ -58,24 +59,6 @@ start = time.perf_counter()
 import numba
 print(time.perf_counter() - start)
 """
-
-
-def project_flows(rng: np.random.Generator, n_series: int, n_years: int) -> np.ndarray:
-    """Project cash flows [EUR], layout (year, series); see tests/test_irr.py."""
-    build_years = rng.integers(1, 4, n_series)
-    capex = rng.uniform(800.0, 1200.0, n_series)
-    margin = rng.uniform(0.06, 0.35, n_series)
-    trend = rng.uniform(-0.03, 0.04, n_series)
-    refresh = rng.uniform(0.2, 0.8, n_series)
-    year = np.arange(n_years)[:, None]
-    operating_year = year - build_years
-    operating = np.where(
-        operating_year >= 0, capex * margin * (1.0 + trend) ** np.maximum(operating_year, 0), 0.0
-    )
-    operating *= rng.lognormal(0.0, 0.1, (n_years, n_series))
-    construction = np.where(operating_year < 0, -capex / build_years, 0.0)
-    is_refresh = (operating_year > 0) & (operating_year % 5 == 0) & (year < n_years - 1)
-    return construction + operating + np.where(is_refresh, -refresh * capex, 0.0)
 
 
 def best_time(function, repeats: int) -> tuple[float, float, object]:
