@@ -52,8 +52,22 @@ def facility_asset(timeline: xr.Dataset, cost_per_mw, life, inflation, terminal_
         (placed in service: the phase's whole initial cost in its online year, renewals in their
         year) and ``residual`` (in the last year only).
     """
+    # The cost per MW, (site[, sample]), multiplies every result: each flow is built per unit
+    # of it over (year, site, phase) and scaled once per result, after the phases are summed,
+    # so that an uncertain cost never widens the per-phase arrays (sample-late evaluation).
+    unit = _per_unit_cost(timeline, life, inflation, terminal_value_share)
+    return FacilityAsset(
+        spend=unit.spend * cost_per_mw,
+        initial_spend=unit.initial_spend * cost_per_mw,
+        additions=unit.additions * cost_per_mw,
+        residual=unit.residual * cost_per_mw,
+    )
+
+
+def _per_unit_cost(timeline: xr.Dataset, life, inflation, terminal_value_share) -> FacilityAsset:
+    """:func:`facility_asset` at a cost of 1 EUR per MW IT [EUR/(EUR/MW)]."""
     escalated = escalation(timeline, inflation)
-    base_cost = timeline["phase_it_mw"] * cost_per_mw
+    base_cost = timeline["phase_it_mw"]
     initial_spend = timeline["construction_share"] * escalated * base_cost
     initial_value = year_total(initial_spend)
     generations = vintages(timeline, life)
