@@ -50,20 +50,24 @@ def parameter_dataset(case: Case, overrides: Mapping[str, Any] | None = None) ->
         where a whole number is required, or a structural parameter given a sample dimension.
     """
     sites = list(case.site_names)
-    variables: dict[str, xr.DataArray] = {}
+    # The case's values as plain Variables (the dataset gives them the ``site`` coordinate once);
+    # an override is a DataArray, whose own coordinates (``sample``, ``scenario`` ...) it keeps.
+    variables: dict[str, xr.Variable | xr.DataArray] = {}
     for parameter in PARAMETERS:
         if parameter.scope == "case":
-            data = xr.DataArray(case.entries[(parameter.name, None)].value)
+            variables[parameter.name] = xr.Variable((), float(case.entries[(parameter.name, None)].value))
         else:
-            data = xr.DataArray([case.entries[(parameter.name, site)].value for site in sites],
-                                dims="site", coords={"site": sites})
-        variables[parameter.name] = data
+            variables[parameter.name] = xr.Variable(
+                "site", np.array([case.entries[(parameter.name, site)].value for site in sites], dtype=float))
     for name, value in (overrides or {}).items():
         parameter = _resolve_override(name)
-        variables[parameter.name] = _override_array(parameter, value, variables[parameter.name], sites, name)
+        base = variables[parameter.name]
+        if isinstance(base, xr.Variable):
+            base = xr.DataArray(base, coords={"site": sites} if base.dims else None)
+        variables[parameter.name] = _override_array(parameter, value, base, sites, name)
     dataset = xr.Dataset(variables, coords={"site": sites})
     for parameter in PARAMETERS:
-        dataset[parameter.name].attrs.update(units=parameter.unit, long_name=parameter.description)
+        dataset.variables[parameter.name].attrs.update(units=parameter.unit, long_name=parameter.description)
     return dataset
 
 
