@@ -16,6 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 import xarray as xr
 
+from .labelled import labelled
+
 CATEGORIES = ("revenue", "opex", "capex", "residual", "tax", "financing")
 
 
@@ -172,8 +174,7 @@ class CashFlows(Mapping):
         return CashFlows({**self._items, name: value}, _subtotals=kept if same_shape else None)
 
     def _template(self, values: np.ndarray) -> xr.DataArray:
-        return xr.DataArray(values, dims=self.dims,
-                            coords={dim: self.coords[dim] for dim in self.dims if dim in self.coords})
+        return labelled(values, self.dims, self.coords)
 
     def _subtotal(self, group: Group) -> np.ndarray:
         if group not in self._subtotals:

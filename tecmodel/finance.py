@@ -27,6 +27,7 @@ import xarray as xr
 from .cube import CashFlows, _aligned
 from .irr import IRR_STATUS, irr
 from .kernels import breakeven_factors, tax_schedule
+from .labelled import dimension_coordinate, labelled, like
 from .timeline import integer_power, ordered_sum, year_total
 
 #: Asset class -> (registry parameter holding its tax life or None if not depreciated, label)
@@ -113,7 +114,7 @@ def tax_depreciation(additions: dict[str, xr.DataArray], params: xr.Dataset) -> 
         added, life = xr.broadcast(added, params[life_name])
         added = added.transpose("year", "site", ...)
         life = life.transpose(*added.dims).isel(year=0)
-        charges[asset_class] = added.copy(data=straight_line_depreciation(added.values, life.values))
+        charges[asset_class] = like(added, straight_line_depreciation(added.values, life.values))
     return charges
 
 
@@ -208,8 +209,7 @@ class TaxAccounts:
 
     def array(self, values: np.ndarray, units: str = "EUR", long_name: str = "") -> xr.DataArray:
         """`values` over (year, site, ...extra) as a DataArray with this evaluation's coordinates."""
-        return xr.DataArray(values, dims=self.dims, coords={d: self.coords[d] for d in self.dims if d in self.coords},
-                            attrs={"units": units, "long_name": long_name})
+        return labelled(values, self.dims, self.coords, attrs={"units": units, "long_name": long_name})
 
     def to_dataset(self) -> xr.Dataset:
         """``depreciation`` (asset_class, year, site, ...extra) [EUR/yr], ``nbv_write_off``,
@@ -263,8 +263,7 @@ def apply_tax(flows: CashFlows, additions: dict[str, xr.DataArray], params: xr.D
     taxable_rows = flows.total(taxable=True).values
     profit = taxable_rows - depreciation_total - nbv_write_off
     coords = {dim: flows.coords[dim] for dim in dims if dim in flows.coords}
-    site_template = xr.DataArray(np.zeros(shape[1:]), dims=dims[1:],
-                                 coords={d: c for d, c in coords.items() if d != "year"})
+    site_template = labelled(np.zeros(shape[1:]), dims[1:], coords)
     schedule = loss_carry_forward_tax(
         profit,
         _as_numpy(params["tax.corporate_rate"], site_template),
@@ -293,6 +292,9 @@ def with_portfolio(array: xr.DataArray) -> xr.DataArray:
     total[axis] = values.shape[axis]
     combined[tuple(total)] = ordered_sum(values, axis)
     coords = {name: coord for name, coord in array.coords.items() if "site" not in coord.dims}
+    if all(name in array.dims for name in coords):  # dimension coordinates only: share them
+        coords["site"] = dimension_coordinate("site", tuple(array["site"].values) + (PORTFOLIO,))
+        return labelled(combined, array.dims, coords, attrs=array.attrs)
     coords["site"] = list(array["site"].values) + [PORTFOLIO]
     return xr.DataArray(combined, dims=array.dims, coords=coords, attrs=array.attrs)
 
@@ -325,7 +327,7 @@ def payback_year(free_cash_flow: xr.DataArray) -> xr.DataArray:
     first = last_negative + 1
     result = np.where(first < len(years), years[np.minimum(first, len(years) - 1)], np.nan)
     dims = ordered.dims[1:]
-    return xr.DataArray(result, dims=dims, coords={d: ordered[d] for d in dims if d in ordered.coords})
+    return labelled(result, dims, ordered.coords)
 
 
 def project_irr(free_cash_flow: xr.DataArray) -> tuple[xr.DataArray, xr.DataArray]:
@@ -333,8 +335,8 @@ def project_irr(free_cash_flow: xr.DataArray) -> tuple[xr.DataArray, xr.DataArra
     ordered = free_cash_flow.transpose("year", ...)
     result = irr(ordered.values, axis=0)
     coords = {d: ordered[d] for d in ordered.dims[1:] if d in ordered.coords}
-    rate = xr.DataArray(result.rate, dims=ordered.dims[1:], coords=coords)
-    status = xr.DataArray(result.status, dims=ordered.dims[1:], coords=coords)
+    rate = labelled(result.rate, ordered.dims[1:], coords)
+    status = labelled(result.status, ordered.dims[1:], coords)
     return rate, status
 
 

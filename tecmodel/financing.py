@@ -64,6 +64,7 @@ from .finance import (
 )
 from .inputs import Tranche
 from .irr import IRR_STATUS
+from .labelled import like
 from .timeline import running_total, year_total
 
 #: Asset group -> the capex rows it covers (selection criteria of :func:`tecmodel.cube.item_total`).
@@ -410,10 +411,10 @@ def apply_financing(flows: CashFlows, profit: xr.DataArray, tax: xr.DataArray, p
     }
     assert set(rows) == set(FINANCING_ITEMS)
     for name, values in rows.items():
-        flows = flows.with_item(name, template.copy(data=values.reshape(shape)))
+        flows = flows.with_item(name, like(template, values))
 
     def as_array(values: np.ndarray) -> xr.DataArray:
-        return template.copy(data=values.reshape(shape))
+        return like(template, values)
 
     with np.errstate(divide="ignore", invalid="ignore"):
         dscr = np.where(debt_service > EUR_TOLERANCE, cfads_series / np.where(debt_service > 0, debt_service, 1.0),
@@ -425,10 +426,10 @@ def apply_financing(flows: CashFlows, profit: xr.DataArray, tax: xr.DataArray, p
         "dscr": as_array(dscr),
         "deductible_financing_cost": as_array(deductible),
         "levered_tax": as_array(levered.reshape(cfads_series.shape)),
-        "debt_capacity": site_template.copy(data=debt_capacity(
+        "debt_capacity": like(site_template, debt_capacity(
             cfads_series, debt_service,
             {name: (rates[name], schedules[name].drawdown + schedules[name].capitalised_interest) for name in names},
-            _per_series(params["financing.target_dscr"], template)).reshape(site_template.shape)),
+            _per_series(params["financing.target_dscr"], template))),
     }
     per_tranche = ("drawdown", "capitalised_interest", "interest_paid", "principal", "fees",
                    "repayment_at_horizon", "balance", "sculpting_shortfall")

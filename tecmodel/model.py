@@ -24,6 +24,7 @@ from .cube import CashFlows
 from .finance import PORTFOLIO, TaxAccounts, apply_tax, compute_metrics, with_portfolio
 from .financing import apply_financing, equity_metrics
 from .inputs import Case
+from .labelled import labelled
 from .parameters import parameter_dataset
 from .timeline import VariableView, build_timeline
 
@@ -43,7 +44,7 @@ def _with_coordinates(value, coordinates) -> xr.DataArray:
         return value
     if not isinstance(value, xr.Variable):
         value = xr.Variable((), value)
-    return xr.DataArray(value, coords={dim: coordinates[dim] for dim in value.dims if dim in coordinates})
+    return labelled(value, None, coordinates)
 
 
 def run_components(params: xr.Dataset, timeline: xr.Dataset) -> ComponentOutputs:

@@ -25,6 +25,7 @@ import xarray as xr
 
 from .inputs import Case
 from .kernels import integer_power_values
+from .labelled import labelled
 
 HOURS_PER_YEAR = 8760.0
 #: Padding online year of a missing phase (sites with fewer phases than others): never online.
@@ -263,8 +264,11 @@ def dim_total(array, dim: str):
     Works on a DataArray (keeping its other coordinates) or a Variable.
     """
     totals = ordered_sum(array.values, array.get_axis_num(dim))
-    template = array.isel({dim: 0}, drop=True) if isinstance(array, xr.DataArray) else array.isel({dim: 0})
-    return template.copy(data=totals)
+    if isinstance(array, xr.Variable):
+        return array.isel({dim: 0}).copy(data=totals)
+    if set(array.coords) <= set(array.dims):  # dimension coordinates only: shared, not copied
+        return labelled(totals, tuple(d for d in array.dims if d != dim), array.coords, attrs=array.attrs)
+    return array.isel({dim: 0}, drop=True).copy(data=totals)
 
 
 def year_total(array):

@@ -1,0 +1,95 @@
+"""Labelled arrays that share their coordinates instead of copying them.
+
+This module owns one step every layer repeats: putting numpy values (or an ``xr.Variable``) over
+named dimensions whose coordinates already exist (the model's ``year``, ``site``, ``sample`` ...)
+into an ``xarray.DataArray``. xarray's constructor, and ``DataArray.copy(data=...)``, copy every
+coordinate index they are given: 0.2 to 0.7 ms per array on this model's coordinates (measured
+with xarray 2026.9), against about 10 us when the existing coordinate variables and index objects
+are shared, which is what xarray's own operations do between their results. An evaluation builds
+a few hundred such arrays, so this is most of the fixed cost of a run that is not arithmetic.
+
+Sharing is safe because coordinate variables are immutable in xarray (an ``IndexVariable``
+refuses new values) and the model never edits a coordinate's attributes in place. Where a
+coordinate is not an indexed dimension coordinate, :func:`labelled` falls back to the ordinary
+constructor, so the result is always the array xarray would have built
+(``tests/test_labelled.py`` checks ``assert_identical`` against it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+
+def labelled(data: Any, dims: Sequence[str] | None, coords: Mapping[str, Any],
+             attrs: Mapping[str, Any] | None = None) -> xr.DataArray:
+    """A DataArray of `data` over `dims`, labelled with the dimension coordinates in `coords`.
+
+    Parameters
+    ----------
+    data : numpy.ndarray, scalar or xarray.Variable
+        The values; a Variable brings its own dims (then `dims` is ignored) and attributes.
+    dims : sequence of str or None
+        Dimension names of `data` when it is not a Variable.
+    coords : mapping of str to xarray.DataArray
+        Dimension coordinates by name (e.g. ``other.coords``); those of dims `data` does not
+        have are ignored.
+    attrs : mapping, optional
+        Attributes of the result (default: the Variable's, or none).
+
+    Returns
+    -------
+    xarray.DataArray
+        Identical to ``xr.DataArray(data, dims=dims, coords={d: coords[d] ...}, attrs=attrs)``.
+    """
+    variable = data if isinstance(data, xr.Variable) else xr.Variable(tuple(dims or ()), np.asarray(data))
+    variables: dict[str, xr.Variable] = {}
+    indexes: dict[str, Any] = {}
+    for dim in variable.dims:
+        coordinate = coords.get(dim)
+        if coordinate is None:
+            continue
+        if not isinstance(coordinate, xr.DataArray) or dim not in coordinate.xindexes:
+            return _constructed(variable, coords, attrs)
+        variables[dim] = coordinate.variable
+        indexes[dim] = coordinate.xindexes[dim]
+    array = xr.DataArray(variable, coords=variables, indexes=indexes, fastpath=True)
+    if attrs is not None:
+        array.attrs = dict(attrs)
+    return array
+
+
+def like(template: xr.DataArray, values: Any) -> xr.DataArray:
+    """`values` with the dims, coordinates and attributes of `template`.
+
+    The same array as ``template.copy(data=values)``, sharing the coordinates when they are all
+    dimension coordinates.
+    """
+    if set(template.coords) <= set(template.dims):
+        return labelled(np.asarray(values).reshape(template.shape), template.dims, template.coords,
+                        attrs=template.attrs)
+    return template.copy(data=values)
+
+
+def _constructed(variable: xr.Variable, coords: Mapping[str, Any], attrs: Mapping[str, Any] | None) -> xr.DataArray:
+    """The ordinary constructor (any kind of coordinate)."""
+    array = xr.DataArray(variable, coords={dim: coords[dim] for dim in variable.dims if dim in coords})
+    if attrs is not None:
+        array.attrs = dict(attrs)
+    return array
+
+
+@lru_cache(maxsize=64)
+def dimension_coordinate(dim: str, labels: tuple) -> xr.DataArray:
+    """An indexed coordinate `dim` with `labels`, built once per distinct set of labels.
+
+    For coordinates the model makes again and again, such as the sites plus ``"portfolio"``.
+    """
+    return xr.DataArray(list(labels), dims=dim, coords={dim: list(labels)})[dim]
+
+
+__all__ = ["labelled", "like", "dimension_coordinate"]
