@@ -24,10 +24,10 @@ from dataclasses import dataclass
 import numpy as np
 import xarray as xr
 
-from .cube import CashFlows, _aligned
+from .cube import CashFlows, _aligned, _union_dims
 from .irr import IRR_STATUS, irr
 from .kernels import breakeven_factors, tax_schedule
-from .labelled import dimension_coordinate, labelled, like
+from .labelled import dimension_coordinate, labelled
 from .timeline import integer_power, ordered_sum, year_total
 
 #: Asset class -> (registry parameter holding its tax life or None if not depreciated, label)
@@ -111,10 +111,12 @@ def tax_depreciation(additions: dict[str, xr.DataArray], params: xr.Dataset) -> 
         added = additions.get(asset_class)
         if added is None or life_name is None:
             continue
-        added, life = xr.broadcast(added, params[life_name])
-        added = added.transpose("year", "site", ...)
-        life = life.transpose(*added.dims).isel(year=0)
-        charges[asset_class] = like(added, straight_line_depreciation(added.values, life.values))
+        life = params[life_name]
+        dims, sizes, coords = _union_dims((added, life))
+        shape = tuple(sizes[dim] for dim in dims)
+        values = np.broadcast_to(_aligned(added, dims), shape)
+        lives = np.broadcast_to(_aligned(life, dims)[0], shape[1:])
+        charges[asset_class] = labelled(straight_line_depreciation(values, lives), dims, coords, attrs=added.attrs)
     return charges
 
 
@@ -179,9 +181,9 @@ def loss_carry_forward_tax(profit: np.ndarray, rate, offset_fixed, offset_share)
 
 
 def _as_numpy(value, template: xr.DataArray) -> np.ndarray:
-    """Broadcast a parameter against a (site, ...extra) template and return its values."""
-    return xr.broadcast(xr.DataArray(value) if not isinstance(value, xr.DataArray) else value,
-                        template)[0].transpose(*template.dims).values
+    """Broadcast a parameter against a (site, ...extra) template and return its values (a copy)."""
+    value = value if isinstance(value, xr.DataArray) else xr.DataArray(value)
+    return np.array(np.broadcast_to(_aligned(value, template.dims), template.shape))
 
 
 def _broadcast_total(arrays, dims: tuple[str, ...], shape: tuple[int, ...]) -> np.ndarray:
@@ -254,15 +256,21 @@ def apply_tax(flows: CashFlows, additions: dict[str, xr.DataArray], params: xr.D
         With ``corporate_tax`` (negative).
     accounts : TaxAccounts
     """
-    dims, shape = flows.dims, flows.shape
+    # The accounts vary along every dim of the rows and of the parameters: a parameter that only
+    # tax, metrics or financing read (the tax rate, the discount rate ...) may be the only one
+    # that carries a ``sample`` dimension.
+    extra = tuple(dim for dim in params.dims if dim not in flows.dims)
+    dims = flows.dims + extra
+    shape = flows.shape + tuple(params.sizes[dim] for dim in extra)
+    coords = {**{dim: flows.coords[dim] for dim in flows.dims if dim in flows.coords},
+              **{dim: params.coords[dim] for dim in extra if dim in params.coords}}
     depreciation = tax_depreciation(additions, params)
     depreciation_total = _broadcast_total(depreciation.values(), dims, shape)
     added_total = _broadcast_total(additions.values(), dims, shape)
     nbv_write_off = np.zeros(shape)
     nbv_write_off[-1] = ordered_sum(added_total, 0) - ordered_sum(depreciation_total, 0)
-    taxable_rows = flows.total(taxable=True).values
+    taxable_rows = _aligned(flows.total(taxable=True), dims)
     profit = taxable_rows - depreciation_total - nbv_write_off
-    coords = {dim: flows.coords[dim] for dim in dims if dim in flows.coords}
     site_template = labelled(np.zeros(shape[1:]), dims[1:], coords)
     schedule = loss_carry_forward_tax(
         profit,

@@ -54,7 +54,7 @@ from dataclasses import dataclass
 import numpy as np
 import xarray as xr
 
-from .cube import FINANCING_ITEMS, CashFlows, item_total
+from .cube import FINANCING_ITEMS, CashFlows, _aligned, item_total
 from .finance import (
     discount_factors,
     loss_carry_forward_tax,
@@ -307,14 +307,14 @@ def _repay_sculpted(amount, closes, rate, tenor, service):
 
 def _series(array: xr.DataArray, template: xr.DataArray) -> np.ndarray:
     """Values broadcast to `template` (year first), as (year, series)."""
-    values = xr.broadcast(array, template)[0].transpose(*template.dims).values
+    values = np.array(np.broadcast_to(_aligned(array, template.dims), template.shape))
     return values.reshape(template.shape[0], -1)
 
 
 def _per_series(array, template: xr.DataArray) -> np.ndarray:
     """A per-site/sample parameter broadcast to the series of `template` (without year)."""
     array = array if isinstance(array, xr.DataArray) else xr.DataArray(array)
-    return xr.broadcast(array, template.isel(year=0, drop=True))[0].transpose(*template.dims[1:]).values.ravel()
+    return np.array(np.broadcast_to(_aligned(array, template.dims[1:]), template.shape[1:])).ravel()
 
 
 def funded_capex(flows: CashFlows | xr.DataArray, funds: Sequence[str]) -> xr.DataArray:

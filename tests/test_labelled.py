@@ -1,0 +1,48 @@
+"""tecmodel.labelled builds the same arrays as xarray's constructor (checked with assert_identical)."""
+
+from __future__ import annotations
+
+import numpy as np
+import xarray as xr
+
+from tecmodel.labelled import dimension_coordinate, labelled, like
+
+
+def _coordinates():
+    return xr.Dataset(coords={"year": np.arange(2026, 2031), "site": ["a", "b"], "sample": np.arange(3)}).coords
+
+
+def test_labelled_equals_the_constructor_for_values_and_variables():
+    coords = _coordinates()
+    values = np.arange(10.0).reshape(5, 2)
+    expected = xr.DataArray(values, dims=("year", "site"), coords={"year": coords["year"], "site": coords["site"]},
+                            attrs={"units": "EUR"})
+    xr.testing.assert_identical(labelled(values, ("year", "site"), coords, attrs={"units": "EUR"}), expected)
+    variable = xr.Variable(("year", "site"), values, attrs={"units": "EUR"})
+    xr.testing.assert_identical(labelled(variable, None, coords), expected)
+    # A dim without a coordinate stays unlabelled, as with the constructor.
+    bare = labelled(np.zeros(4), ("tranche",), coords)
+    xr.testing.assert_identical(bare, xr.DataArray(np.zeros(4), dims="tranche"))
+
+
+def test_labelled_shares_the_coordinate_objects():
+    coords = _coordinates()
+    array = labelled(np.zeros((5, 2)), ("year", "site"), coords)
+    assert array.xindexes["year"] is coords.xindexes["year"]
+    assert array["year"].variable is coords["year"].variable
+
+
+def test_like_keeps_non_dimension_coordinates():
+    template = xr.DataArray(np.zeros(3), dims="scenario", coords={"scenario": ["a", "b", "c"],
+                                                                 "title": ("scenario", ["A", "B", "C"])},
+                            attrs={"units": "1"})
+    xr.testing.assert_identical(like(template, np.ones(3)), template.copy(data=np.ones(3)))
+    plain = template.drop_vars("title")
+    xr.testing.assert_identical(like(plain, np.ones(3)), plain.copy(data=np.ones(3)))
+
+
+def test_dimension_coordinate_is_built_once_per_label_set():
+    first = dimension_coordinate("site", ("a", "portfolio"))
+    assert dimension_coordinate("site", ("a", "portfolio")) is first
+    xr.testing.assert_identical(first, xr.DataArray(["a", "portfolio"], dims="site",
+                                                    coords={"site": ["a", "portfolio"]})["site"])
