@@ -53,14 +53,28 @@ def labelled(data: Any, dims: Sequence[str] | None, coords: Mapping[str, Any],
         coordinate = coords.get(dim)
         if coordinate is None:
             continue
-        if not isinstance(coordinate, xr.DataArray) or dim not in coordinate.xindexes:
+        index = _index(coordinate, dim)
+        if index is None:
             return _constructed(variable, coords, attrs)
         variables[dim] = coordinate.variable
-        indexes[dim] = coordinate.xindexes[dim]
+        indexes[dim] = index
     array = xr.DataArray(variable, coords=variables, indexes=indexes, fastpath=True)
     if attrs is not None:
         array.attrs = dict(attrs)
     return array
+
+
+def _index(coordinate: Any, dim: str) -> Any:
+    """The xarray index of a dimension coordinate, or None if `coordinate` is not one.
+
+    Reads the DataArray's own mapping of indexes: the public ``xindexes`` property builds a new
+    ``Indexes`` object on every access, which costs more than the rest of :func:`labelled`.
+    """
+    if not isinstance(coordinate, xr.DataArray):
+        return None
+    own = getattr(coordinate, "_indexes", None)
+    indexes = own if isinstance(own, dict) else coordinate.xindexes
+    return indexes.get(dim)
 
 
 def like(template: xr.DataArray, values: Any) -> xr.DataArray:
