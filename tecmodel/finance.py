@@ -27,7 +27,7 @@ import xarray as xr
 from .cube import CashFlows, _aligned, _union_dims
 from .irr import IRR_STATUS, irr
 from .kernels import breakeven_factors, tax_schedule
-from .labelled import dimension_coordinate, labelled
+from .labelled import dataset, dimension_coordinate, labelled
 from .timeline import integer_power, ordered_sum, year_total
 
 #: Asset class -> (registry parameter holding its tax life or None if not depreciated, label)
@@ -468,7 +468,7 @@ def compute_metrics(flows: CashFlows, accounts: TaxAccounts, quantities: xr.Data
     with np.errstate(divide="ignore", invalid="ignore"):
         capex_per_mw = xr.where(max_mw > 0, initial / max_mw, np.nan)
 
-    metrics = xr.Dataset({
+    metrics = dataset({
         "npv": npv,
         "irr": rate,
         "irr_status": status,

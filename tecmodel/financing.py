@@ -64,7 +64,7 @@ from .finance import (
 )
 from .inputs import Tranche
 from .irr import IRR_STATUS
-from .labelled import like
+from .labelled import dataset, dimension_coordinate, labelled, like
 from .timeline import running_total, year_total
 
 #: Asset group -> the capex rows it covers (selection criteria of :func:`tecmodel.cube.item_total`).
@@ -433,16 +433,15 @@ def apply_financing(flows: CashFlows, profit: xr.DataArray, tax: xr.DataArray, p
     }
     per_tranche = ("drawdown", "capitalised_interest", "interest_paid", "principal", "fees",
                    "repayment_at_horizon", "balance", "sculpting_shortfall")
+    tranche_coords = {"tranche": dimension_coordinate("tranche", tuple(names)), **template.coords}
     for field in per_tranche:
         stacked = np.stack([getattr(schedules[name], field).reshape(shape) for name in names]) if names else \
             np.zeros((0,) + shape)
-        variables[field] = xr.DataArray(stacked, dims=("tranche",) + dims,
-                                        coords={"tranche": names, **{d: template[d] for d in dims if d in template.coords}})
+        variables[field] = labelled(stacked, ("tranche",) + dims, tranche_coords)
     shares = np.stack([schedules[name].share_lent.reshape(site_template.shape) for name in names]) if names else \
         np.zeros((0,) + site_template.shape)
-    variables["share_lent"] = xr.DataArray(shares, dims=("tranche",) + site_template.dims, coords={
-        "tranche": names, **{d: site_template[d] for d in site_template.dims if d in site_template.coords}})
-    financing = xr.Dataset(variables)
+    variables["share_lent"] = labelled(shares, ("tranche",) + site_template.dims, tranche_coords)
+    financing = dataset(variables)
     for name, (units, long_name) in FINANCING_ATTRS.items():
         financing[name].attrs = {"units": units, "long_name": long_name}
     if len(dims) == 2:
@@ -542,7 +541,7 @@ def equity_metrics(flows: CashFlows | xr.DataArray, financing: xr.Dataset, param
     below_one = (lowest < 1.0) & any_service
     flags = (below_one * STATUS_DSCR_BELOW_ONE + (shortfall > EUR_TOLERANCE) * STATUS_SCULPTING_SHORT
              + (at_horizon > EUR_TOLERANCE) * STATUS_DEBT_AT_HORIZON)
-    metrics = xr.Dataset({
+    metrics = dataset({
         "equity_npv": present_value(equity, factors),
         "equity_irr": rate,
         "equity_irr_status": status,

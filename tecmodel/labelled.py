@@ -89,6 +89,24 @@ def like(template: xr.DataArray, values: Any) -> xr.DataArray:
     return template.copy(data=values)
 
 
+def dataset(arrays: Mapping[str, xr.DataArray]) -> xr.Dataset:
+    """``xr.Dataset(arrays)``, without aligning arrays that already share their coordinates.
+
+    When every array has only dimension coordinates and each dimension's index is the same
+    object in all of them (as :func:`labelled` and xarray's own operations leave it), the
+    variables are put together directly; otherwise xarray aligns them as usual.
+    """
+    coordinates: dict[str, xr.DataArray] = {}
+    for array in arrays.values():
+        if not isinstance(array, xr.DataArray) or not set(array.coords) <= set(array.dims):
+            return xr.Dataset(arrays)
+        for dim in array.coords:
+            known = coordinates.setdefault(dim, array.coords[dim])
+            if _index(known, dim) is None or _index(known, dim) is not _index(array.coords[dim], dim):
+                return xr.Dataset(arrays)
+    return xr.Dataset({name: array.variable.copy(deep=False) for name, array in arrays.items()}, coords=coordinates)
+
+
 def _constructed(variable: xr.Variable, coords: Mapping[str, Any], attrs: Mapping[str, Any] | None) -> xr.DataArray:
     """The ordinary constructor (any kind of coordinate)."""
     array = xr.DataArray(variable, coords={dim: coords[dim] for dim in variable.dims if dim in coords})
@@ -106,4 +124,4 @@ def dimension_coordinate(dim: str, labels: tuple) -> xr.DataArray:
     return xr.DataArray(list(labels), dims=dim, coords={dim: list(labels)})[dim]
 
 
-__all__ = ["labelled", "like", "dimension_coordinate"]
+__all__ = ["labelled", "like", "dataset", "dimension_coordinate"]

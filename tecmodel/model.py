@@ -24,7 +24,7 @@ from .cube import CashFlows
 from .finance import PORTFOLIO, TaxAccounts, apply_tax, compute_metrics, with_portfolio
 from .financing import apply_financing, equity_metrics
 from .inputs import Case
-from .labelled import labelled
+from .labelled import dataset, labelled
 from .parameters import parameter_dataset
 from .timeline import VariableView, build_timeline
 
@@ -89,7 +89,7 @@ def run_components(params: xr.Dataset, timeline: xr.Dataset) -> ComponentOutputs
     total = sum(quantities[name] for name in initial)
     quantities["initial_capex"] = total.transpose("year", "site", ...)
     quantities["initial_capex"].attrs = {"units": "EUR", "long_name": "Capex of the initial build-out"}
-    return ComponentOutputs(items, additions, xr.Dataset(quantities))
+    return ComponentOutputs(items, additions, dataset(quantities))
 
 
 @dataclass(frozen=True)
@@ -207,5 +207,6 @@ def evaluate(case: Case, overrides: Mapping[str, Any] | None = None) -> Result:
     metrics = compute_metrics(flows, accounts, outputs.quantities, params, timeline)  # unlevered
     flows, financing = apply_financing(flows, accounts.array(accounts.taxable_income_before_losses),
                                        accounts.array(accounts.schedule.tax), params, case.tranches)
-    metrics = metrics.merge(equity_metrics(flows, financing, params, timeline), compat="override", join="exact")
+    equity = equity_metrics(flows, financing, params, timeline)
+    metrics = dataset({**metrics.data_vars, **equity.data_vars})
     return Result(case, params, timeline, flows, accounts, outputs.quantities, metrics, financing)
