@@ -84,30 +84,22 @@ def _write_breakeven_block(
     pv_pre_tax, pv_revenue = {}, {}
     for member in members:
         member_sheet = site_sheets[member]
-        pv_pre_tax[member] = _put_labelled_formula(
-            context,
-            sheet,
-            row,
-            f"PV of pre-tax cash flow, {member}",
-            "EUR m",
-            None,
-            f"={member_sheet.present_value('pre_tax')}",
-            check("pv_pre_tax", member),
-            FORMAT_EUR,
-        )
-        row += 1
-        pv_revenue[member] = _put_labelled_formula(
-            context,
-            sheet,
-            row,
-            f"PV of revenue, {member}",
-            "EUR m",
-            None,
-            f"={member_sheet.present_value('subtotal_revenue')}",
-            check("pv_revenue", member),
-            FORMAT_EUR,
-        )
-        row += 1
+        for row_key, check_key, label, cells in (
+            ("pre_tax", "pv_pre_tax", "PV of pre-tax cash flow", pv_pre_tax),
+            ("subtotal_revenue", "pv_revenue", "PV of revenue", pv_revenue),
+        ):
+            cells[member] = _put_labelled_formula(
+                context,
+                sheet,
+                row,
+                f"{label}, {member}",
+                "EUR m",
+                None,
+                f"={member_sheet.present_value(row_key)}",
+                check(check_key, member),
+                FORMAT_EUR,
+            )
+            row += 1
     total_pre_tax = "+".join(pv_pre_tax.values())
     total_revenue = "+".join(pv_revenue.values())
     factor_cells = [

@@ -177,25 +177,11 @@ ITEM_HOWS = {
 def _write_timeline_rows(s: _Site) -> None:
     """Model year, discount factors, inflation index and the IT capacity in operation."""
     writer = s.writer
-    at = s.writer.at
     per_site = s.per_site
     result = s.result
     site = s.site
     timeline = s.result.timeline
-    rate = s.driver("discount_rate")
-    writer.section("Timeline and discounting")
-    writer.values(
-        "t", "Model year t", "yr", "years since the first model year", timeline["t"].values, "0"
-    )
-    writer.formulas(
-        "discount_factor",
-        "Discount factor",
-        "1",
-        "1 / (1 + discount rate)^t",
-        lambda y: f"=1/(1+{rate})^{at('t', y)}",
-        ("discount_factor",),
-        FORMAT_FACTOR,
-    )
+    _write_discounting_rows(writer, timeline["t"].values, s.driver("discount_rate"))
     writer.values(
         "inflation",
         "Inflation index",
@@ -219,6 +205,31 @@ def _write_timeline_rows(s: _Site) -> None:
         "",
         per_site(timeline["installed_it_mw"]),
         "#,##0.0",
+    )
+
+
+def _write_discounting_rows(writer: RowWriter, model_years: np.ndarray, rate: str) -> None:
+    """The section heading, the model year t and the discount factor of a cash-flow sheet.
+
+    Parameters
+    ----------
+    writer : RowWriter
+        The sheet's row writer (a site or a portfolio).
+    model_years : numpy.ndarray
+        Model year t of each year column [yr] (0 for the first model year).
+    rate : str
+        Defined name of the case's discount rate [1/yr].
+    """
+    writer.section("Timeline and discounting")
+    writer.values("t", "Model year t", "yr", "years since the first model year", model_years, "0")
+    writer.formulas(
+        "discount_factor",
+        "Discount factor",
+        "1",
+        "1 / (1 + discount rate)^t",
+        lambda y: f"=1/(1+{rate})^{writer.at('t', y)}",
+        ("discount_factor",),
+        FORMAT_FACTOR,
     )
 
 
@@ -327,33 +338,27 @@ def _write_energy_rows(s: _Site) -> None:
     )
     available = per_site(quantities["gpu_hours_available"])
     contract_share = scalar(params["revenue.contract_share"], site)
-    writer.values(
-        "hours_available",
-        "GPU-hours available",
-        "M GPU-hours",
-        "accelerators x hours x operating fraction",
-        available,
-        FORMAT_MILLIONS,
-        total=True,
-    )
-    writer.values(
-        "hours_contract",
-        "GPU-hours under take-or-pay contracts",
-        "M GPU-hours",
-        "available x contract share (billed in full)",
-        available * contract_share,
-        FORMAT_MILLIONS,
-        total=True,
-    )
-    writer.values(
-        "hours_offered",
-        "GPU-hours offered on the merchant market",
-        "M GPU-hours",
-        "available x (1 - contract share)",
-        available * (1.0 - contract_share),
-        FORMAT_MILLIONS,
-        total=True,
-    )
+    for key, label, how, hours in (
+        (
+            "hours_available",
+            "GPU-hours available",
+            "accelerators x hours x operating fraction",
+            available,
+        ),
+        (
+            "hours_contract",
+            "GPU-hours under take-or-pay contracts",
+            "available x contract share (billed in full)",
+            available * contract_share,
+        ),
+        (
+            "hours_offered",
+            "GPU-hours offered on the merchant market",
+            "available x (1 - contract share)",
+            available * (1.0 - contract_share),
+        ),
+    ):
+        writer.values(key, label, "M GPU-hours", how, hours, FORMAT_MILLIONS, total=True)
     writer.formulas(
         "hours_merchant",
         "GPU-hours sold on the merchant market",
@@ -405,50 +410,44 @@ def _write_accelerator_rows(s: _Site) -> None:
         "(x the accelerator price gives EUR)"
     )
     unit = runs.per_eur_of_chip_price
-    writer.values(
-        "bought",
-        "Accelerators bought x price index",
-        "accelerator",
-        "price index = (1 + chip price trend)^(purchase year - reference year)",
-        -per_site(unit.items["chips_purchase"]),
-        FORMAT_NUMBER,
-        total=True,
-    )
-    writer.values(
-        "resold",
-        "Accelerators resold x price index x resale share",
-        "accelerator",
-        "the retired generation at each refresh",
-        per_site(unit.items["chips_resale"]),
-        FORMAT_NUMBER,
-        total=True,
-    )
-    writer.values(
-        "residual_equivalent",
-        "Accelerators at the horizon x price index x remaining value",
-        "accelerator",
-        "remaining straight-line value share x terminal value share",
-        per_site(unit.items["chips_residual"]),
-        FORMAT_NUMBER,
-        total=True,
-    )
-    writer.values(
-        "operating_equivalent",
-        "Operating accelerators x price index",
-        "accelerator",
-        "weighted by the operating fraction",
-        per_site(unit.quantities["it_value_operating"]),
-        FORMAT_NUMBER,
-    )
-    writer.values(
-        "first_generation_equivalent",
-        "First-generation accelerators x price index",
-        "accelerator",
-        "the initial build-out",
-        per_site(unit.quantities["initial_capex_chips"]),
-        FORMAT_NUMBER,
-        total=True,
-    )
+    for key, label, how, series, total in (
+        (
+            "bought",
+            "Accelerators bought x price index",
+            "price index = (1 + chip price trend)^(purchase year - reference year)",
+            -per_site(unit.items["chips_purchase"]),
+            True,
+        ),
+        (
+            "resold",
+            "Accelerators resold x price index x resale share",
+            "the retired generation at each refresh",
+            per_site(unit.items["chips_resale"]),
+            True,
+        ),
+        (
+            "residual_equivalent",
+            "Accelerators at the horizon x price index x remaining value",
+            "remaining straight-line value share x terminal value share",
+            per_site(unit.items["chips_residual"]),
+            True,
+        ),
+        (
+            "operating_equivalent",
+            "Operating accelerators x price index",
+            "weighted by the operating fraction",
+            per_site(unit.quantities["it_value_operating"]),
+            False,
+        ),
+        (
+            "first_generation_equivalent",
+            "First-generation accelerators x price index",
+            "the initial build-out",
+            per_site(unit.quantities["initial_capex_chips"]),
+            True,
+        ),
+    ):
+        writer.values(key, label, "accelerator", how, series, FORMAT_NUMBER, total=total)
     writer.formulas(
         "it_value",
         "Purchase value of operating accelerators",
@@ -885,29 +884,11 @@ def write_portfolio_sheet(context: Context, sheet, case: int) -> CashFlowSheet:
         "each taxed standalone. EUR stored in full, shown in EUR millions; first model year t = 0.",
     )
     rate = context.driver(case, "discount_rate")
-    at = writer.at
 
     def total_of(key: str) -> Callable[[int], str]:
         return lambda y: "=" + "+".join(site.ref(key, y) for site in sites)
 
-    writer.section("Timeline and discounting")
-    writer.values(
-        "t",
-        "Model year t",
-        "yr",
-        "years since the first model year",
-        result.timeline["t"].values,
-        "0",
-    )
-    writer.formulas(
-        "discount_factor",
-        "Discount factor",
-        "1",
-        "1 / (1 + discount rate)^t",
-        lambda y: f"=1/(1+{rate})^{at('t', y)}",
-        ("discount_factor",),
-        FORMAT_FACTOR,
-    )
+    _write_discounting_rows(writer, result.timeline["t"].values, rate)
     writer.section("Energy and compute (sum of the sites)")
     for key, label, unit, check, number_format in (
         ("it_energy", "IT energy", "MWh", ("quantity", "it_energy_mwh"), FORMAT_NUMBER),
