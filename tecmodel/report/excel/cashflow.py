@@ -178,8 +178,6 @@ def _write_timeline_rows(s: _Site) -> None:
     """Model year, discount factors, inflation index and the IT capacity in operation."""
     writer = s.writer
     per_site = s.per_site
-    result = s.result
-    site = s.site
     timeline = s.result.timeline
     _write_discounting_rows(writer, timeline["t"].values, s.driver("discount_rate"))
     writer.values(
@@ -187,7 +185,7 @@ def _write_timeline_rows(s: _Site) -> None:
         "Inflation index",
         "1",
         "(1 + inflation)^t (fixed)",
-        _escalation_series(result, "finance.inflation", site),
+        _escalation_series(s.result, "finance.inflation", s.site),
         FORMAT_FACTOR,
     )
     writer.values(
@@ -237,13 +235,8 @@ def _write_constant_rows(s: _Site) -> None:
     """PUE, hours, the IT load factor (utilisation) and the accelerator price in EUR."""
     writer = s.writer
     p = s.parameter
-    site = s.site
-    timeline = s.result.timeline
-    quantities = s.result.quantities
-    utilisation = s.driver("utilisation")
-    chip_cost = s.driver("chip_cost")
     writer.section("Site constants")
-    pue = scalar(quantities["pue_annual"], site)
+    pue = scalar(s.result.quantities["pue_annual"], s.site)
     writer.scalar_value(
         "pue",
         "Annual-average PUE",
@@ -259,7 +252,7 @@ def _write_constant_rows(s: _Site) -> None:
         "1",
         "idle share + (busy share - idle share) x utilisation",
         f"={p('power.idle_share')}+({p('power.active_load_share')}-{p('power.idle_share')})"
-        f"*{utilisation}",
+        f"*{s.driver('utilisation')}",
         ("load_factor",),
         "0.0000",
     )
@@ -268,11 +261,11 @@ def _write_constant_rows(s: _Site) -> None:
         "Accelerator price in the reference year",
         "EUR/accelerator",
         "accelerator price (USD) / USD per EUR",
-        f"={chip_cost}/{p('fx.usd_per_eur')}",
+        f"={s.driver('chip_cost')}/{p('fx.usd_per_eur')}",
         ("chip_price_eur",),
         "#,##0.00",
     )
-    reference_year = int(scalar(timeline["reference_year"], site))
+    reference_year = int(scalar(s.result.timeline["reference_year"], s.site))
     writer.scalar_value(
         "reference_year",
         "Reference year of the site's prices",
@@ -287,11 +280,7 @@ def _write_energy_rows(s: _Site) -> None:
     """Energy, water and GPU-hours; those that depend on utilisation as formulas."""
     writer = s.writer
     at = s.writer.at
-    p = s.parameter
     per_site = s.per_site
-    site = s.site
-    runs = s.runs
-    params = s.result.parameters
     quantities = s.result.quantities
     utilisation = s.driver("utilisation")
     writer.section("Energy and compute")
@@ -323,7 +312,7 @@ def _write_energy_rows(s: _Site) -> None:
         "Cooling water",
         "m3",
         "IT energy x water use (L/kWh = m3/MWh)",
-        lambda y: f"={at('it_energy', y)}*{p('cooling.water_use')}",
+        lambda y: f"={at('it_energy', y)}*{s.parameter('cooling.water_use')}",
         ("quantity", "water_m3"),
         FORMAT_NUMBER,
         total=True,
@@ -337,7 +326,7 @@ def _write_energy_rows(s: _Site) -> None:
         "#,##0.0",
     )
     available = per_site(quantities["gpu_hours_available"])
-    contract_share = scalar(params["revenue.contract_share"], site)
+    contract_share = scalar(s.result.parameters["revenue.contract_share"], s.site)
     for key, label, how, hours in (
         (
             "hours_available",
@@ -384,7 +373,7 @@ def _write_energy_rows(s: _Site) -> None:
         "Merchant revenue at 100 % utilisation",
         "EUR m",
         "offered GPU-hours x merchant price of their generation (fixed)",
-        per_site(runs.full_utilisation.items["revenue_merchant"]),
+        per_site(s.runs.full_utilisation.items["revenue_merchant"]),
         FORMAT_EUR,
         total=True,
     )
@@ -497,15 +486,9 @@ def _write_tax_rows(s: _Site) -> None:
     writer = s.writer
     at = s.writer.at
     per_site = s.per_site
-    result = s.result
-    site = s.site
-    case = s.case
-    context = s.context
-    runs = s.runs
-    params = s.result.parameters
     n = len(s.writer.years)
     writer.section("Corporate income tax (the site is taxed standalone)")
-    life = int(scalar(params["chips.tax_life_years"], site))
+    life = int(scalar(s.result.parameters["chips.tax_life_years"], s.site))
 
     def depreciation(y: int) -> str:
         first = writer.letter(max(0, y - life + 1))
@@ -524,10 +507,10 @@ def _write_tax_rows(s: _Site) -> None:
         total=True,
     )
     other_classes = [
-        name for name in result.finance["asset_class"].values if name != "it_equipment"
+        name for name in s.result.finance["asset_class"].values if name != "it_equipment"
     ]
     other_depreciation = per_site(
-        result.finance["depreciation"].sel(asset_class=other_classes).sum("asset_class")
+        s.result.finance["depreciation"].sel(asset_class=other_classes).sum("asset_class")
     )
     writer.values(
         "depreciation_other",
@@ -549,8 +532,8 @@ def _write_tax_rows(s: _Site) -> None:
         total=True,
     )
     additions_other = sum(
-        per_site(runs.base.additions[name])
-        for name in runs.base.additions
+        per_site(s.runs.base.additions[name])
+        for name in s.runs.base.additions
         if name != "it_equipment"
     )
     writer.values(
@@ -605,11 +588,8 @@ def _write_tax_rows(s: _Site) -> None:
         FORMAT_EUR,
         total=True,
     )
-    fixed, share = (
-        context.parameter(case, "tax.loss_offset_fixed"),
-        context.parameter(case, "tax.loss_offset_share"),
-    )
-    tax_rate = context.parameter(case, "tax.corporate_rate")
+    fixed, share = s.parameter("tax.loss_offset_fixed"), s.parameter("tax.loss_offset_share")
+    tax_rate = s.parameter("tax.corporate_rate")
 
     def pool_before(y: int) -> str:
         return "0" if y == 0 else at("loss_pool", y - 1)
