@@ -25,6 +25,7 @@ import numpy as np
 import xarray as xr
 
 from .finance import PORTFOLIO, discount_factors
+from .report.arguments import as_list
 
 BILLION = 1e9
 UP, DOWN, TOTAL = "#2e7d32", "#c62828", "#1f4e9a"
@@ -152,7 +153,7 @@ def cumulative_discounted_cash_flow(results):
     The portfolio of each case is a solid line, its sites (when it has several) dashed; the
     last value of each line is its NPV.
     """
-    results = _as_list(results)
+    results = as_list(results)
     figure = _figure(9.5, 5.5)
     axes = figure.add_subplot()
     for index, result in enumerate(results):
@@ -357,14 +358,7 @@ def npv_distribution(monte_carlo, site: str = PORTFOLIO):
         axes.grid(alpha=0.3)
     top = histogram.get_ylim()[1]
     for label, value in percentiles.items():
-        histogram.annotate(
-            f"{label}\n{value:.2f}",
-            (value, top),
-            xytext=(2, -24),
-            textcoords="offset points",
-            fontsize=8,
-            color="#c62828",
-        )
+        _mark_percentile(histogram, f"{label}\n{value:.2f}", (value, top), (2, -24))
     histogram.set_ylabel("Samples")
     histogram.set_title(f"NPV distribution ({site}), {npv.size:,} samples")
     cdf.set_ylabel("Cumulative probability [1]")
@@ -372,19 +366,30 @@ def npv_distribution(monte_carlo, site: str = PORTFOLIO):
     cdf.set_title(f"Cumulative distribution; P(NPV < 0) = {loss:.1%}")
     for label, value in percentiles.items():
         level = {"P10": 0.1, "P50": 0.5, "P90": 0.9}[label]
-        cdf.annotate(
-            f"{label} {value:.2f}",
-            (value, level),
-            xytext=(5, -4),
-            textcoords="offset points",
-            fontsize=8,
-            color="#c62828",
-        )
+        _mark_percentile(cdf, f"{label} {value:.2f}", (value, level), (5, -4))
     case = monte_carlo.summary.attrs.get("case", "") if hasattr(monte_carlo, "summary") else ""
     if case:
         figure.suptitle(f"Monte Carlo, case {case}")
     return figure
 
+
+
+def _mark_percentile(axes, text: str, point: tuple[float, float], offset: tuple[float, float]) -> None:
+    """Label a percentile of the NPV distribution beside its marker line.
+
+    Parameters
+    ----------
+    axes : matplotlib.axes.Axes
+    text : str
+        The label, e.g. ``"P10 -1.23"``.
+    point : tuple of float
+        Where the label is anchored: (NPV [EUR bn], height in the axes' data units).
+    offset : tuple of float
+        Shift of the text from `point` [points].
+    """
+    axes.annotate(
+        text, point, xytext=offset, textcoords="offset points", fontsize=8, color="#c62828"
+    )
 
 # --- figures of the analysis notebooks (issue 6): indices over time and N, distributions compared
 
@@ -522,7 +527,7 @@ def distribution_comparison(studies, metric: str = "npv", include_sites: bool = 
     include_sites : bool
         Also draw the sites of multi-site studies.
     """
-    studies = _as_list(studies)
+    studies = as_list(studies)
     figure = _figure(11.5, 4.8)
     histogram, cdf = figure.subplots(1, 2)
     scale, unit = 1.0, ""
@@ -585,7 +590,7 @@ def distribution_comparison(studies, metric: str = "npv", include_sites: bool = 
 
 def scenario_comparison(results):
     """The cases side by side: capex and NPV by site, IRR, cost and break-even of a GPU-hour."""
-    results = _as_list(results)
+    results = as_list(results)
     names = [result.case.name for result in results]
     figure = _figure(11.0, 7.5)
     (capex_axes, npv_axes), (irr_axes, price_axes) = figure.subplots(2, 2)
@@ -670,20 +675,6 @@ def scenario_comparison(results):
     return figure
 
 
-def _as_list(value) -> list:
-    from collections.abc import Mapping
-
-    if value is None:
-        return []
-    if isinstance(value, xr.Dataset):  # a Dataset is a Mapping too
-        return [value]
-    if isinstance(value, Mapping):
-        return list(value.values())
-    if isinstance(value, (list, tuple)):
-        return list(value)
-    return [value]
-
-
 def save_figure(figure, path: str | Path, dpi: int = 130) -> Path:
     """Write a figure as PNG atomically (temporary name, then rename)."""
     from .io import atomic_path
@@ -714,18 +705,18 @@ def write_standard_plots(
     """
     from .io import atomic_directory
 
-    results = _as_list(results)
+    results = as_list(results)
     folder = Path(folder)
     figures = {
         f"waterfall_{result.case.name}.png": cash_flow_waterfall(result) for result in results
     }
     figures["cumulative_dcf.png"] = cumulative_discounted_cash_flow(results)
     figures["scenarios.png"] = scenario_comparison(results)
-    for dataset in _as_list(sensitivity):
+    for dataset in as_list(sensitivity):
         figures[f"sobol_{dataset.attrs.get('case', 'case')}.png"] = sobol_bars(dataset)
-    for dataset in _as_list(tornado):
+    for dataset in as_list(tornado):
         figures[f"tornado_{dataset.attrs.get('case', 'case')}.png"] = tornado_chart(dataset)
-    for result in _as_list(monte_carlo):
+    for result in as_list(monte_carlo):
         figures[f"npv_distribution_{result.summary.attrs.get('case', 'case')}.png"] = (
             npv_distribution(result)
         )

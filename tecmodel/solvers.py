@@ -287,6 +287,37 @@ def _evaluate_at_factors(result, names: tuple[str, ...], factor: xr.DataArray):
     return checked
 
 
+def _check_solution(result, solution: xr.Dataset, factor: xr.DataArray,
+                    full_model_residual: Callable[[xr.DataArray], xr.DataArray],
+                    tolerance: xr.DataArray | float) -> xr.Dataset:
+    """Check a solution with the full model where anything solved, then :func:`_finish` it.
+
+    Parameters
+    ----------
+    result : Result
+    solution : xarray.Dataset
+        ``factor``, ``status`` and ``value`` from the solver.
+    factor : xarray.DataArray
+        The solved factor [1] (NaN where unsolved).
+    full_model_residual : callable
+        ``full_model_residual(factor)``: the full model's residual at the factor (units of the
+        ``check`` variable); called only if at least one entry solved.
+    tolerance : xarray.DataArray or float
+        Largest accepted absolute residual (units of the residual).
+
+    Returns
+    -------
+    xarray.Dataset
+        `solution` with ``check`` (NaN everywhere when nothing solved) and the missed entries
+        marked :data:`CHECK_FAILED`.
+    """
+    if (solution["status"] == SOLVED).any():
+        residual = full_model_residual(factor)
+    else:  # nothing to check
+        residual = xr.full_like(factor, np.nan)
+    return _finish(result, solution, residual, tolerance)
+
+
 def _finish(result, solution: xr.Dataset, residual: xr.DataArray, tolerance: xr.DataArray | float) -> xr.Dataset:
     """Record the full-model residual at the solution and fail the entries that miss."""
     missed = (solution["status"] == SOLVED) & ~(np.abs(residual) <= tolerance)
@@ -302,6 +333,44 @@ def _finish(result, solution: xr.Dataset, residual: xr.DataArray, tolerance: xr.
 
 
 # --------------------------------------------------------------------------- price solvers
+
+
+def _solve_price_factor(result, rate, *, financing: bool) -> tuple[xr.Dataset, xr.DataArray, xr.DataArray]:
+    """Solve for the factor on every GPU-hour price that makes the NPV at `rate` zero.
+
+    Parameters
+    ----------
+    result : Result
+    rate : xarray.DataArray or float
+        The discount rate of the NPV and of the levelised price [1/yr].
+    financing : bool
+        True: the equity cash flow (financing recomputed at every price); False: the unlevered
+        free cash flow.
+
+    Returns
+    -------
+    solution : xarray.Dataset
+        ``factor`` [1], ``status`` (:data:`SOLVER_STATUS`) and ``value``, the factor times the
+        price levelised at `rate` [EUR/GPU-hour], over (site incl. portfolio, ...); not yet
+        checked with the full model (:func:`_check_solution`).
+    factor : xarray.DataArray
+        The solved factor [1] (NaN where unsolved).
+    scale : xarray.DataArray
+        PV of revenue at `rate` [EUR], the scale of the NPV's tolerance and of the residual.
+    """
+    factors = discount_factors(rate, result.timeline["t"])
+
+    def npv(factor: xr.DataArray) -> xr.DataArray:
+        cube = flows_at_revenue_factor(result, factor, financing=financing)
+        flow = item_total(cube) if financing else item_total(cube, exclude=("financing",))
+        return with_portfolio(present_value(flow, factors))
+
+    low, high = _price_range(result)
+    scale = with_portfolio(present_value(item_total(result.cash_flows, category="revenue"), factors))
+    factor, status = _solve_factor(result, npv, low, high, scale, increasing=True)
+    solution = xr.Dataset({"factor": factor, "status": status})
+    solution["value"] = factor * levelised_price(result, rate)
+    return solution, factor, scale
 
 
 def price_for_target_irr(result, target_irr: float, *, basis: str = "project") -> xr.Dataset:
@@ -331,30 +400,20 @@ def price_for_target_irr(result, target_irr: float, *, basis: str = "project") -
     if basis not in ("project", "equity"):
         raise ValueError(f"basis must be 'project' or 'equity', not {basis!r}")
     rate = xr.DataArray(float(target_irr))
-    factors = discount_factors(rate, result.timeline["t"])
     financing = basis == "equity"
+    solution, factor, scale = _solve_price_factor(result, rate, financing=financing)
+    factors = discount_factors(rate, result.timeline["t"])
 
-    def npv_at_hurdle(factor: xr.DataArray) -> xr.DataArray:
-        cube = flows_at_revenue_factor(result, factor, financing=financing)
-        flow = item_total(cube) if financing else item_total(cube, exclude=("financing",))
-        return with_portfolio(present_value(flow, factors))
-
-    low, high = _price_range(result)
-    scale = with_portfolio(present_value(item_total(result.cash_flows, category="revenue"), factors))
-    factor, status = _solve_factor(result, npv_at_hurdle, low, high, scale, increasing=True)
-    solution = xr.Dataset({"factor": factor, "status": status})
-    solution["value"] = factor * levelised_price(result, rate)
-    if (status == SOLVED).any():
+    def irr_residual(factor: xr.DataArray) -> xr.DataArray:
         full = _evaluate_at_factors(result, PRICE_PARAMETERS, factor)
         checked = _pick(full.metrics, _sites(result))
         irr_name = "equity_irr" if financing else "irr"
         # Where the full model's IRR is not unique, the NPV at the hurdle (/ PV of revenue) must be zero.
         flow = full.equity_cash_flow if financing else full.free_cash_flow
         npv_residual = _pick(present_value(flow, factors), _sites(result)) / np.abs(scale)
-        residual = xr.where(checked[f"{irr_name}_status"] == 0, checked[irr_name] - target_irr, npv_residual)
-    else:  # nothing to check
-        residual = xr.full_like(factor, np.nan)
-    solution = _finish(result, solution, residual, IRR_CHECK_TOLERANCE)
+        return xr.where(checked[f"{irr_name}_status"] == 0, checked[irr_name] - target_irr, npv_residual)
+
+    solution = _check_solution(result, solution, factor, irr_residual, IRR_CHECK_TOLERANCE)
     _label(solution, f"GPU-hour price for a {basis} IRR of {target_irr:.2%}", "EUR/GPU-hour",
            "1/yr", target_irr)
     return solution
@@ -373,24 +432,13 @@ def breakeven_price(result, *, basis: str = "project") -> xr.Dataset:
         raise ValueError(f"basis must be 'project' or 'equity', not {basis!r}")
     financing = basis == "equity"
     rate = result.parameters["financing.cost_of_equity" if financing else "finance.discount_rate"]
-    factors = discount_factors(rate, result.timeline["t"])
+    solution, factor, scale = _solve_price_factor(result, rate, financing=financing)
 
-    def npv(factor: xr.DataArray) -> xr.DataArray:
-        cube = flows_at_revenue_factor(result, factor, financing=financing)
-        flow = item_total(cube) if financing else item_total(cube, exclude=("financing",))
-        return with_portfolio(present_value(flow, factors))
-
-    low, high = _price_range(result)
-    scale = with_portfolio(present_value(item_total(result.cash_flows, category="revenue"), factors))
-    factor, status = _solve_factor(result, npv, low, high, scale, increasing=True)
-    solution = xr.Dataset({"factor": factor, "status": status})
-    solution["value"] = factor * levelised_price(result, rate)
-    if (status == SOLVED).any():
+    def npv_residual(factor: xr.DataArray) -> xr.DataArray:
         checked = _pick(_evaluate_at_factors(result, PRICE_PARAMETERS, factor).metrics, _sites(result))
-        residual = checked["equity_npv" if financing else "npv"] / np.abs(scale)
-    else:
-        residual = xr.full_like(factor, np.nan)
-    solution = _finish(result, solution, residual, CHECK_TOLERANCE)
+        return checked["equity_npv" if financing else "npv"] / np.abs(scale)
+
+    solution = _check_solution(result, solution, factor, npv_residual, CHECK_TOLERANCE)
     _label(solution, f"Break-even GPU-hour price ({basis} NPV = 0)", "EUR/GPU-hour", "1", 0.0)
     return solution
 
@@ -503,12 +551,12 @@ def _linear_npv_solver(result, name: str, *, increasing: bool, description: str)
     portfolio_value = xr.where(same_base, base.isel(site=0, drop=True) * factor.sel(site=PORTFOLIO, drop=True), np.nan)
     solution["value"] = xr.concat([site_value, portfolio_value.expand_dims(site=[PORTFOLIO])],
                                   dim="site").transpose(*template.dims)
-    if (status == SOLVED).any():
+
+    def npv_residual(factor: xr.DataArray) -> xr.DataArray:
         checked = _pick(_evaluate_at_factors(result, (parameter.name,), factor).metrics, sites)
-        residual = checked["npv"] / np.abs(scale)
-    else:
-        residual = xr.full_like(factor, np.nan)
-    solution = _finish(result, solution, residual, CHECK_TOLERANCE)
+        return checked["npv"] / np.abs(scale)
+
+    solution = _check_solution(result, solution, factor, npv_residual, CHECK_TOLERANCE)
     _label(solution, description, parameter.unit, "1", 0.0)
     return solution
 

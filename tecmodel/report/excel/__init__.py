@@ -34,13 +34,11 @@ into place (:func:`tecmodel.io.atomic_path`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
-
-import xarray as xr
 
 from ...finance import PORTFOLIO
 from ...io import atomic_path
+from ..arguments import as_list
 from .breakeven import write_breakeven
 from .cashflow import write_portfolio_sheet, write_site_sheet
 from .cover import write_cover
@@ -146,12 +144,12 @@ def build_workbook(results, sensitivity=None, tornado=None, monte_carlo=None):
     metrics_sheet = workbook.create_sheet("Metrics", index=2)
     write_metrics(context, metrics_sheet)
     sensitivity_sheet = workbook.create_sheet("Sensitivity")
-    write_sensitivity(context, sensitivity_sheet, _as_list(sensitivity), _as_list(tornado))
+    write_sensitivity(context, sensitivity_sheet, as_list(sensitivity), as_list(tornado))
     monte_carlo_sheet = workbook.create_sheet("Monte Carlo")
-    write_monte_carlo(context, monte_carlo_sheet, _as_list(monte_carlo))
+    write_monte_carlo(context, monte_carlo_sheet, as_list(monte_carlo))
     scenarios_sheet = workbook.create_sheet("Scenarios", index=3)
-    write_scenarios(context, scenarios_sheet, _as_list(monte_carlo))
-    write_cover(context, cover, _as_list(sensitivity), _as_list(tornado), _as_list(monte_carlo))
+    write_scenarios(context, scenarios_sheet, as_list(monte_carlo))
+    write_cover(context, cover, as_list(sensitivity), as_list(tornado), as_list(monte_carlo))
     return workbook, layout
 
 
@@ -172,15 +170,3 @@ def _as_results(results) -> list:
                 f"along {extra}"
             )
     return results
-
-
-def _as_list(value) -> list:
-    if value is None:
-        return []
-    if isinstance(value, xr.Dataset):  # a Dataset is a Mapping too
-        return [value]
-    if isinstance(value, Mapping):
-        return list(value.values())
-    if isinstance(value, (list, tuple)):
-        return list(value)
-    return [value]

@@ -22,8 +22,10 @@ from .layout import (
     Context,
     column,
     put_text,
+    put_title,
     put_value,
     quoted,
+    set_column_widths,
 )
 
 
@@ -34,20 +36,15 @@ def write_breakeven(context: Context, sheet) -> None:
     each iteration recomputes the tax schedule and its derivative at the trial factor, exactly
     as :func:`tecmodel.kernels.breakeven_factors` does; it starts from the pre-tax break-even.
     """
-    put_text(sheet, "A1", "Break-even GPU-hour price", bold=True, size=14)
-    put_text(
+    put_title(
         sheet,
-        "A2",
+        "Break-even GPU-hour price",
         "The factor m on every GPU-hour price that makes the after-tax NPV zero, by Newton's "
         "method from the pre-tax break-even: m(k+1) = m(k) - NPV(m(k)) / NPV'(m(k)). The tax "
         "(with loss carry-forward) is recomputed at each trial factor; the portfolio shares one "
         "factor across its sites, each taxed standalone. Break-even price = m x realised price.",
-        italic=True,
     )
-    sheet.column_dimensions["A"].width = 52
-    sheet.column_dimensions["B"].width = 14
-    sheet.column_dimensions["C"].width = 48
-    sheet.column_dimensions["D"].width = 16
+    set_column_widths(sheet, {"A": 52, "B": 14, "C": 48, "D": 16})
     row = 4
     for case, result in enumerate(context.results):
         years = result.cube["year"].values
@@ -87,41 +84,37 @@ def _write_breakeven_block(
     pv_pre_tax, pv_revenue = {}, {}
     for member in members:
         member_sheet = site_sheets[member]
-        put_text(sheet, f"A{row}", f"PV of pre-tax cash flow, {member}")
-        put_text(sheet, f"B{row}", "EUR m")
-        context.formula(
-            sheet,
-            f"D{row}",
-            f"=SUMPRODUCT({member_sheet.span('pre_tax')},{member_sheet.span('discount_factor')})",
-            check("pv_pre_tax", member),
-            FORMAT_EUR,
-        )
-        pv_pre_tax[member] = f"$D${row}"
-        row += 1
-        put_text(sheet, f"A{row}", f"PV of revenue, {member}")
-        put_text(sheet, f"B{row}", "EUR m")
-        context.formula(
-            sheet,
-            f"D{row}",
-            f"=SUMPRODUCT({member_sheet.span('subtotal_revenue')},{member_sheet.span('discount_factor')})",
-            check("pv_revenue", member),
-            FORMAT_EUR,
-        )
-        pv_revenue[member] = f"$D${row}"
-        row += 1
+        for row_key, check_key, label, cells in (
+            ("pre_tax", "pv_pre_tax", "PV of pre-tax cash flow", pv_pre_tax),
+            ("subtotal_revenue", "pv_revenue", "PV of revenue", pv_revenue),
+        ):
+            cells[member] = _put_labelled_formula(
+                context,
+                sheet,
+                row,
+                f"{label}, {member}",
+                "EUR m",
+                None,
+                f"={member_sheet.present_value(row_key)}",
+                check(check_key, member),
+                FORMAT_EUR,
+            )
+            row += 1
     total_pre_tax = "+".join(pv_pre_tax.values())
     total_revenue = "+".join(pv_revenue.values())
-    put_text(sheet, f"A{row}", "Pre-tax break-even factor (start)")
-    put_text(sheet, f"B{row}", "1")
-    put_text(sheet, f"C{row}", "max(1 - PV pre-tax / PV revenue, 0)", italic=True)
-    context.formula(
-        sheet,
-        f"D{row}",
-        f"=IF(({total_revenue})>0,MAX(1-({total_pre_tax})/({total_revenue}),0),0)",
-        check("factor", 0),
-        FORMAT_FACTOR,
-    )
-    factor_cells = [f"$D${row}"]
+    factor_cells = [
+        _put_labelled_formula(
+            context,
+            sheet,
+            row,
+            "Pre-tax break-even factor (start)",
+            "1",
+            "max(1 - PV pre-tax / PV revenue, 0)",
+            f"=IF(({total_revenue})>0,MAX(1-({total_pre_tax})/({total_revenue}),0),0)",
+            check("factor", 0),
+            FORMAT_FACTOR,
+        )
+    ]
     row += 1
     npv_cells, slope_cells = [], []
     for iteration in range(BREAKEVEN_ITERATIONS + 1):
@@ -184,56 +177,123 @@ def _write_breakeven_block(
                 f"SUMPRODUCT({first}{rows['tax_slope']}:{last}{rows['tax_slope']},{discount})"
             )
             row += len(BREAKEVEN_ROWS)
-        put_text(sheet, f"A{row}", "After-tax NPV at the trial factor")
-        put_text(sheet, f"B{row}", "EUR m")
-        put_text(sheet, f"C{row}", "PV pre-tax + (m - 1) x PV revenue - PV tax", italic=True)
         npv = "+".join(f"({pv_pre_tax[s]}+({m}-1)*{pv_revenue[s]}-{tax_rows[s]})" for s in members)
-        context.formula(sheet, f"D{row}", f"={npv}", check("npv", iteration), FORMAT_EUR)
-        npv_cells.append(f"$D${row}")
+        npv_cells.append(
+            _put_labelled_formula(
+                context,
+                sheet,
+                row,
+                "After-tax NPV at the trial factor",
+                "EUR m",
+                "PV pre-tax + (m - 1) x PV revenue - PV tax",
+                f"={npv}",
+                check("npv", iteration),
+                FORMAT_EUR,
+            )
+        )
         row += 1
-        put_text(sheet, f"A{row}", "dNPV/dm at the trial factor")
-        put_text(sheet, f"B{row}", "EUR m")
-        put_text(sheet, f"C{row}", "PV revenue - PV d(tax)/dm", italic=True)
         slope = "+".join(f"({pv_revenue[s]}-{slope_rows[s]})" for s in members)
-        context.formula(sheet, f"D{row}", f"={slope}", check("slope", iteration), FORMAT_EUR)
-        slope_cells.append(f"$D${row}")
+        slope_cells.append(
+            _put_labelled_formula(
+                context,
+                sheet,
+                row,
+                "dNPV/dm at the trial factor",
+                "EUR m",
+                "PV revenue - PV d(tax)/dm",
+                f"={slope}",
+                check("slope", iteration),
+                FORMAT_EUR,
+            )
+        )
         row += 1
         if iteration < BREAKEVEN_ITERATIONS:
-            put_text(sheet, f"A{row}", f"Factor after iteration {iteration + 1}")
-            put_text(sheet, f"B{row}", "1")
-            put_text(
-                sheet,
-                f"C{row}",
-                "m - NPV / slope (the start if NPV there is already >= 0)",
-                italic=True,
+            factor_cells.append(
+                _put_labelled_formula(
+                    context,
+                    sheet,
+                    row,
+                    f"Factor after iteration {iteration + 1}",
+                    "1",
+                    "m - NPV / slope (the start if NPV there is already >= 0)",
+                    f"=IF({npv_cells[0]}>=0,{factor_cells[0]},{m}-{npv_cells[-1]}/{slope_cells[-1]})",
+                    check("factor", iteration + 1),
+                    FORMAT_FACTOR,
+                )
             )
-            context.formula(
-                sheet,
-                f"D{row}",
-                f"=IF({npv_cells[0]}>=0,{factor_cells[0]},{m}-{npv_cells[-1]}/{slope_cells[-1]})",
-                check("factor", iteration + 1),
-                FORMAT_FACTOR,
-            )
-            factor_cells.append(f"$D${row}")
             row += 1
-    put_text(sheet, f"A{row}", "Break-even price factor", bold=True)
-    put_text(sheet, f"B{row}", "1")
-    context.formula(
+    factor_cell = _put_labelled_formula(
+        context,
         sheet,
-        f"D{row}",
+        row,
+        "Break-even price factor",
+        "1",
+        None,
         f'=IF(({total_revenue})>0,{factor_cells[-1]},"none")',
         CellCheck(case, owner, ("metric", "breakeven_price_factor")),
         FORMAT_FACTOR,
         bold=True,
     )
-    context.breakeven_cells[(case, owner)] = f"{quoted(sheet.title)}!$D${row}"
+    context.breakeven_cells[(case, owner)] = f"{quoted(sheet.title)}!{factor_cell}"
     row += 1
-    put_text(sheet, f"A{row}", "Converged: |NPV| at the factor below 1e-9 of PV revenue")
-    context.formula(
+    _put_labelled_formula(
+        context,
         sheet,
-        f"D{row}",
+        row,
+        "Converged: |NPV| at the factor below 1e-9 of PV revenue",
+        None,
+        None,
         f'=IF(ABS({npv_cells[-1]})<=1E-9*ABS({total_revenue}),"yes","no")',
         check("converged"),
         None,
     )
     return row
+
+
+def _put_labelled_formula(
+    context: Context,
+    sheet,
+    row: int,
+    label: str,
+    unit: str | None,
+    how: str | None,
+    formula: str,
+    check: CellCheck,
+    number_format: str | None,
+    bold: bool = False,
+) -> str:
+    """Write one labelled row of the Break-even sheet: label, unit, how, and a formula in D.
+
+    Parameters
+    ----------
+    context : Context
+    sheet : openpyxl.worksheet.worksheet.Worksheet
+    row : int
+        The row (1-based).
+    label : str
+        Column A (bold if `bold`).
+    unit : str or None
+        Column B; None leaves it empty.
+    how : str or None
+        Column C, in italics; None leaves it empty.
+    formula : str
+        The formula of column D (with its leading ``=``).
+    check : CellCheck
+        What the formula shows (for the recalculation test).
+    number_format : str or None
+        Number format of D; None keeps the default.
+    bold : bool
+        Label and formula in bold.
+
+    Returns
+    -------
+    str
+        The absolute reference of the formula cell on this sheet, e.g. ``$D$12``.
+    """
+    put_text(sheet, f"A{row}", label, bold=bold)
+    if unit is not None:
+        put_text(sheet, f"B{row}", unit)
+    if how is not None:
+        put_text(sheet, f"C{row}", how, italic=True)
+    context.formula(sheet, f"D{row}", formula, check, number_format, bold=bold)
+    return f"$D${row}"

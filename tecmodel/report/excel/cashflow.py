@@ -177,31 +177,15 @@ ITEM_HOWS = {
 def _write_timeline_rows(s: _Site) -> None:
     """Model year, discount factors, inflation index and the IT capacity in operation."""
     writer = s.writer
-    at = s.writer.at
     per_site = s.per_site
-    result = s.result
-    site = s.site
     timeline = s.result.timeline
-    rate = s.driver("discount_rate")
-    writer.section("Timeline and discounting")
-    writer.values(
-        "t", "Model year t", "yr", "years since the first model year", timeline["t"].values, "0"
-    )
-    writer.formulas(
-        "discount_factor",
-        "Discount factor",
-        "1",
-        "1 / (1 + discount rate)^t",
-        lambda y: f"=1/(1+{rate})^{at('t', y)}",
-        ("discount_factor",),
-        FORMAT_FACTOR,
-    )
+    _write_discounting_rows(writer, timeline["t"].values, s.driver("discount_rate"))
     writer.values(
         "inflation",
         "Inflation index",
         "1",
         "(1 + inflation)^t (fixed)",
-        _escalation_series(result, "finance.inflation", site),
+        _escalation_series(s.result, "finance.inflation", s.site),
         FORMAT_FACTOR,
     )
     writer.values(
@@ -222,17 +206,37 @@ def _write_timeline_rows(s: _Site) -> None:
     )
 
 
+def _write_discounting_rows(writer: RowWriter, model_years: np.ndarray, rate: str) -> None:
+    """The section heading, the model year t and the discount factor of a cash-flow sheet.
+
+    Parameters
+    ----------
+    writer : RowWriter
+        The sheet's row writer (a site or a portfolio).
+    model_years : numpy.ndarray
+        Model year t of each year column [yr] (0 for the first model year).
+    rate : str
+        Defined name of the case's discount rate [1/yr].
+    """
+    writer.section("Timeline and discounting")
+    writer.values("t", "Model year t", "yr", "years since the first model year", model_years, "0")
+    writer.formulas(
+        "discount_factor",
+        "Discount factor",
+        "1",
+        "1 / (1 + discount rate)^t",
+        lambda y: f"=1/(1+{rate})^{writer.at('t', y)}",
+        ("discount_factor",),
+        FORMAT_FACTOR,
+    )
+
+
 def _write_constant_rows(s: _Site) -> None:
     """PUE, hours, the IT load factor (utilisation) and the accelerator price in EUR."""
     writer = s.writer
     p = s.parameter
-    site = s.site
-    timeline = s.result.timeline
-    quantities = s.result.quantities
-    utilisation = s.driver("utilisation")
-    chip_cost = s.driver("chip_cost")
     writer.section("Site constants")
-    pue = scalar(quantities["pue_annual"], site)
+    pue = scalar(s.result.quantities["pue_annual"], s.site)
     writer.scalar_value(
         "pue",
         "Annual-average PUE",
@@ -248,7 +252,7 @@ def _write_constant_rows(s: _Site) -> None:
         "1",
         "idle share + (busy share - idle share) x utilisation",
         f"={p('power.idle_share')}+({p('power.active_load_share')}-{p('power.idle_share')})"
-        f"*{utilisation}",
+        f"*{s.driver('utilisation')}",
         ("load_factor",),
         "0.0000",
     )
@@ -257,11 +261,11 @@ def _write_constant_rows(s: _Site) -> None:
         "Accelerator price in the reference year",
         "EUR/accelerator",
         "accelerator price (USD) / USD per EUR",
-        f"={chip_cost}/{p('fx.usd_per_eur')}",
+        f"={s.driver('chip_cost')}/{p('fx.usd_per_eur')}",
         ("chip_price_eur",),
         "#,##0.00",
     )
-    reference_year = int(scalar(timeline["reference_year"], site))
+    reference_year = int(scalar(s.result.timeline["reference_year"], s.site))
     writer.scalar_value(
         "reference_year",
         "Reference year of the site's prices",
@@ -276,11 +280,7 @@ def _write_energy_rows(s: _Site) -> None:
     """Energy, water and GPU-hours; those that depend on utilisation as formulas."""
     writer = s.writer
     at = s.writer.at
-    p = s.parameter
     per_site = s.per_site
-    site = s.site
-    runs = s.runs
-    params = s.result.parameters
     quantities = s.result.quantities
     utilisation = s.driver("utilisation")
     writer.section("Energy and compute")
@@ -312,7 +312,7 @@ def _write_energy_rows(s: _Site) -> None:
         "Cooling water",
         "m3",
         "IT energy x water use (L/kWh = m3/MWh)",
-        lambda y: f"={at('it_energy', y)}*{p('cooling.water_use')}",
+        lambda y: f"={at('it_energy', y)}*{s.parameter('cooling.water_use')}",
         ("quantity", "water_m3"),
         FORMAT_NUMBER,
         total=True,
@@ -326,34 +326,28 @@ def _write_energy_rows(s: _Site) -> None:
         "#,##0.0",
     )
     available = per_site(quantities["gpu_hours_available"])
-    contract_share = scalar(params["revenue.contract_share"], site)
-    writer.values(
-        "hours_available",
-        "GPU-hours available",
-        "M GPU-hours",
-        "accelerators x hours x operating fraction",
-        available,
-        FORMAT_MILLIONS,
-        total=True,
-    )
-    writer.values(
-        "hours_contract",
-        "GPU-hours under take-or-pay contracts",
-        "M GPU-hours",
-        "available x contract share (billed in full)",
-        available * contract_share,
-        FORMAT_MILLIONS,
-        total=True,
-    )
-    writer.values(
-        "hours_offered",
-        "GPU-hours offered on the merchant market",
-        "M GPU-hours",
-        "available x (1 - contract share)",
-        available * (1.0 - contract_share),
-        FORMAT_MILLIONS,
-        total=True,
-    )
+    contract_share = scalar(s.result.parameters["revenue.contract_share"], s.site)
+    for key, label, how, hours in (
+        (
+            "hours_available",
+            "GPU-hours available",
+            "accelerators x hours x operating fraction",
+            available,
+        ),
+        (
+            "hours_contract",
+            "GPU-hours under take-or-pay contracts",
+            "available x contract share (billed in full)",
+            available * contract_share,
+        ),
+        (
+            "hours_offered",
+            "GPU-hours offered on the merchant market",
+            "available x (1 - contract share)",
+            available * (1.0 - contract_share),
+        ),
+    ):
+        writer.values(key, label, "M GPU-hours", how, hours, FORMAT_MILLIONS, total=True)
     writer.formulas(
         "hours_merchant",
         "GPU-hours sold on the merchant market",
@@ -379,7 +373,7 @@ def _write_energy_rows(s: _Site) -> None:
         "Merchant revenue at 100 % utilisation",
         "EUR m",
         "offered GPU-hours x merchant price of their generation (fixed)",
-        per_site(runs.full_utilisation.items["revenue_merchant"]),
+        per_site(s.runs.full_utilisation.items["revenue_merchant"]),
         FORMAT_EUR,
         total=True,
     )
@@ -405,50 +399,44 @@ def _write_accelerator_rows(s: _Site) -> None:
         "(x the accelerator price gives EUR)"
     )
     unit = runs.per_eur_of_chip_price
-    writer.values(
-        "bought",
-        "Accelerators bought x price index",
-        "accelerator",
-        "price index = (1 + chip price trend)^(purchase year - reference year)",
-        -per_site(unit.items["chips_purchase"]),
-        FORMAT_NUMBER,
-        total=True,
-    )
-    writer.values(
-        "resold",
-        "Accelerators resold x price index x resale share",
-        "accelerator",
-        "the retired generation at each refresh",
-        per_site(unit.items["chips_resale"]),
-        FORMAT_NUMBER,
-        total=True,
-    )
-    writer.values(
-        "residual_equivalent",
-        "Accelerators at the horizon x price index x remaining value",
-        "accelerator",
-        "remaining straight-line value share x terminal value share",
-        per_site(unit.items["chips_residual"]),
-        FORMAT_NUMBER,
-        total=True,
-    )
-    writer.values(
-        "operating_equivalent",
-        "Operating accelerators x price index",
-        "accelerator",
-        "weighted by the operating fraction",
-        per_site(unit.quantities["it_value_operating"]),
-        FORMAT_NUMBER,
-    )
-    writer.values(
-        "first_generation_equivalent",
-        "First-generation accelerators x price index",
-        "accelerator",
-        "the initial build-out",
-        per_site(unit.quantities["initial_capex_chips"]),
-        FORMAT_NUMBER,
-        total=True,
-    )
+    for key, label, how, series, total in (
+        (
+            "bought",
+            "Accelerators bought x price index",
+            "price index = (1 + chip price trend)^(purchase year - reference year)",
+            -per_site(unit.items["chips_purchase"]),
+            True,
+        ),
+        (
+            "resold",
+            "Accelerators resold x price index x resale share",
+            "the retired generation at each refresh",
+            per_site(unit.items["chips_resale"]),
+            True,
+        ),
+        (
+            "residual_equivalent",
+            "Accelerators at the horizon x price index x remaining value",
+            "remaining straight-line value share x terminal value share",
+            per_site(unit.items["chips_residual"]),
+            True,
+        ),
+        (
+            "operating_equivalent",
+            "Operating accelerators x price index",
+            "weighted by the operating fraction",
+            per_site(unit.quantities["it_value_operating"]),
+            False,
+        ),
+        (
+            "first_generation_equivalent",
+            "First-generation accelerators x price index",
+            "the initial build-out",
+            per_site(unit.quantities["initial_capex_chips"]),
+            True,
+        ),
+    ):
+        writer.values(key, label, "accelerator", how, series, FORMAT_NUMBER, total=total)
     writer.formulas(
         "it_value",
         "Purchase value of operating accelerators",
@@ -498,15 +486,9 @@ def _write_tax_rows(s: _Site) -> None:
     writer = s.writer
     at = s.writer.at
     per_site = s.per_site
-    result = s.result
-    site = s.site
-    case = s.case
-    context = s.context
-    runs = s.runs
-    params = s.result.parameters
     n = len(s.writer.years)
     writer.section("Corporate income tax (the site is taxed standalone)")
-    life = int(scalar(params["chips.tax_life_years"], site))
+    life = int(scalar(s.result.parameters["chips.tax_life_years"], s.site))
 
     def depreciation(y: int) -> str:
         first = writer.letter(max(0, y - life + 1))
@@ -525,10 +507,10 @@ def _write_tax_rows(s: _Site) -> None:
         total=True,
     )
     other_classes = [
-        name for name in result.finance["asset_class"].values if name != "it_equipment"
+        name for name in s.result.finance["asset_class"].values if name != "it_equipment"
     ]
     other_depreciation = per_site(
-        result.finance["depreciation"].sel(asset_class=other_classes).sum("asset_class")
+        s.result.finance["depreciation"].sel(asset_class=other_classes).sum("asset_class")
     )
     writer.values(
         "depreciation_other",
@@ -550,8 +532,8 @@ def _write_tax_rows(s: _Site) -> None:
         total=True,
     )
     additions_other = sum(
-        per_site(runs.base.additions[name])
-        for name in runs.base.additions
+        per_site(s.runs.base.additions[name])
+        for name in s.runs.base.additions
         if name != "it_equipment"
     )
     writer.values(
@@ -606,11 +588,8 @@ def _write_tax_rows(s: _Site) -> None:
         FORMAT_EUR,
         total=True,
     )
-    fixed, share = (
-        context.parameter(case, "tax.loss_offset_fixed"),
-        context.parameter(case, "tax.loss_offset_share"),
-    )
-    tax_rate = context.parameter(case, "tax.corporate_rate")
+    fixed, share = s.parameter("tax.loss_offset_fixed"), s.parameter("tax.loss_offset_share")
+    tax_rate = s.parameter("tax.corporate_rate")
 
     def pool_before(y: int) -> str:
         return "0" if y == 0 else at("loss_pool", y - 1)
@@ -885,29 +864,11 @@ def write_portfolio_sheet(context: Context, sheet, case: int) -> CashFlowSheet:
         "each taxed standalone. EUR stored in full, shown in EUR millions; first model year t = 0.",
     )
     rate = context.driver(case, "discount_rate")
-    at = writer.at
 
     def total_of(key: str) -> Callable[[int], str]:
         return lambda y: "=" + "+".join(site.ref(key, y) for site in sites)
 
-    writer.section("Timeline and discounting")
-    writer.values(
-        "t",
-        "Model year t",
-        "yr",
-        "years since the first model year",
-        result.timeline["t"].values,
-        "0",
-    )
-    writer.formulas(
-        "discount_factor",
-        "Discount factor",
-        "1",
-        "1 / (1 + discount rate)^t",
-        lambda y: f"=1/(1+{rate})^{at('t', y)}",
-        ("discount_factor",),
-        FORMAT_FACTOR,
-    )
+    _write_discounting_rows(writer, result.timeline["t"].values, rate)
     writer.section("Energy and compute (sum of the sites)")
     for key, label, unit, check, number_format in (
         ("it_energy", "IT energy", "MWh", ("quantity", "it_energy_mwh"), FORMAT_NUMBER),

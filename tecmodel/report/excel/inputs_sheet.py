@@ -12,7 +12,6 @@ from typing import Any
 from ...registry import PARAMETERS
 from .layout import (
     CASE_DRIVERS,
-    HEADER_FILL,
     INPUT_FILL,
     INPUT_FONT,
     LIVE_PARAMETERS,
@@ -20,7 +19,9 @@ from .layout import (
     Context,
     InputCell,
     column,
+    put_header_row,
     put_text,
+    put_title,
     put_value,
     quoted,
     registry_parameter,
@@ -71,19 +72,16 @@ def _input_rows(case) -> list[tuple[Any, str | None, str | None]]:
 def write_inputs(context: Context, sheet) -> None:
     from openpyxl.workbook.defined_name import DefinedName
 
-    put_text(sheet, "A1", "Inputs", bold=True, size=14)
-    put_text(
+    put_title(
         sheet,
-        "A2",
+        "Inputs",
         "Every parameter of every case. Live input cells (yellow, blue figures, with a defined "
         "name) come first: change them and every dependent figure of the workbook updates. "
         "Parameters marked 'live' (blue figures) are also used only through formulas; the others "
         "enter through the model's values (change them in the case file and re-run the model).",
-        italic=True,
     )
     header = 4
-    for index, title in enumerate(INPUT_COLUMNS):
-        put_text(sheet, f"{column(index + 1)}{header}", title, bold=True, fill=HEADER_FILL)
+    put_header_row(sheet, header, INPUT_COLUMNS)
     row = header + 1
     for case_index, result in enumerate(context.results):
         case = result.case

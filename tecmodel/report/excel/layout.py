@@ -10,7 +10,7 @@ text, never a formula), numbers and formulas, and the row writer of the cash-flo
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -178,6 +178,54 @@ def put_value(sheet, coordinate: str, value, number_format: str | None = None, *
     return cell
 
 
+def put_title(sheet, title: str, subtitle: str | None = None, size: float = 14) -> None:
+    """Write a sheet's title in A1 and, if given, the sentence under it in A2.
+
+    Parameters
+    ----------
+    sheet : openpyxl.worksheet.worksheet.Worksheet
+    title : str
+        Written bold at `size`.
+    subtitle : str, optional
+        Written italic in A2.
+    size : float
+        Font size of the title [pt].
+    """
+    put_text(sheet, "A1", title, bold=True, size=size)
+    if subtitle is not None:
+        put_text(sheet, "A2", subtitle, italic=True)
+
+
+def put_header_row(sheet, row: int, titles, first_column: int = 1) -> None:
+    """Write column titles along one row, bold on the header fill.
+
+    Parameters
+    ----------
+    sheet : openpyxl.worksheet.worksheet.Worksheet
+    row : int
+        The row (1-based).
+    titles : iterable of str
+        One title a column, left to right.
+    first_column : int
+        Column of the first title (1-based: 1 is column A).
+    """
+    for index, title in enumerate(titles):
+        put_text(sheet, f"{column(first_column + index)}{row}", title, bold=True, fill=HEADER_FILL)
+
+
+def set_column_widths(sheet, widths: Mapping[str, float]) -> None:
+    """Set the width of columns by letter.
+
+    Parameters
+    ----------
+    sheet : openpyxl.worksheet.worksheet.Worksheet
+    widths : Mapping of str to float
+        Column letter -> width [characters of the default font], applied in order.
+    """
+    for letter, width in widths.items():
+        sheet.column_dimensions[letter].width = width
+
+
 def style_cell(
     cell,
     bold: bool = False,
@@ -306,6 +354,21 @@ class CashFlowSheet:
         first, last = column(FIRST_YEAR_COLUMN), column(FIRST_YEAR_COLUMN + self.n_years - 1)
         row = self.rows[key]
         return f"{quoted(self.title)}!${first}${row}:${last}${row}"
+
+    def present_value(self, key: str) -> str:
+        """Formula text (no leading ``=``) of the present value of row `key` at t = 0.
+
+        Parameters
+        ----------
+        key : str
+            A row of this sheet with one value a year (units of that row).
+
+        Returns
+        -------
+        str
+            ``SUMPRODUCT(row, discount factors)`` over the sheet's years (units of the row).
+        """
+        return f"SUMPRODUCT({self.span(key)},{self.span('discount_factor')})"
 
 
 class RowWriter:
@@ -449,20 +512,15 @@ class RowWriter:
 
 def sheet_header(context: Context, writer: RowWriter, title: str, subtitle: str) -> None:
     sheet = writer.sheet
-    put_text(sheet, "A1", title, bold=True, size=14)
-    put_text(sheet, "A2", subtitle, italic=True)
-    for index, text in enumerate(("Line item", "Unit", "How it is computed", "Total / value")):
-        put_text(sheet, f"{column(index + 1)}4", text, bold=True, fill=HEADER_FILL)
+    put_title(sheet, title, subtitle)
+    put_header_row(sheet, 4, ("Line item", "Unit", "How it is computed", "Total / value"))
     for year_index, year in enumerate(writer.years):
         put_value(
             sheet, f"{writer.letter(year_index)}4", int(year), "0", bold=True, fill=HEADER_FILL
         )
     writer.record.rows["year"] = 4
     sheet.freeze_panes = f"{writer.letter(0)}5"
-    sheet.column_dimensions["A"].width = 52
-    sheet.column_dimensions["B"].width = 16
-    sheet.column_dimensions["C"].width = 58
-    sheet.column_dimensions["D"].width = 15
+    set_column_widths(sheet, {"A": 52, "B": 16, "C": 58, "D": 15})
     for year_index in range(len(writer.years)):
         sheet.column_dimensions[writer.letter(year_index)].width = 12
 

@@ -24,9 +24,12 @@ from .layout import (
     CellCheck,
     Context,
     column,
+    put_header_row,
     put_text,
+    put_title,
     put_value,
     quoted,
+    set_column_widths,
 )
 from .verify import metric_value
 
@@ -89,8 +92,7 @@ def _metric_formula(
         f"{quoted(sheet.title)}!{column(FIRST_YEAR_COLUMN + 1)}{sheet.rows['fcf']}:"
         f"{column(FIRST_YEAR_COLUMN + n - 1)}{sheet.rows['fcf']}"
     )
-    discount = sheet.span("discount_factor")
-    hours_pv = f"SUMPRODUCT({sheet.span('hours_sold')},{discount})"
+    hours_pv = sheet.present_value("hours_sold")
     sites = [context.case_sheets[case][s] for s in result.case.site_names]
     if name == "npv":
         return f"={fcf_first}+NPV({rate},{fcf_rest})"
@@ -102,12 +104,11 @@ def _metric_formula(
         )
     if name == "lcoc":
         costs = "+".join(
-            f"SUMPRODUCT({sheet.span(f'subtotal_{c}')},{discount})"
-            for c in ("opex", "capex", "residual")
+            sheet.present_value(f"subtotal_{c}") for c in ("opex", "capex", "residual")
         )
         return f"=-({costs})/{hours_pv}"
     if name == "realised_gpu_hour_price":
-        return f"=SUMPRODUCT({sheet.span('subtotal_revenue')},{discount})/{hours_pv}"
+        return f"={sheet.present_value('subtotal_revenue')}/{hours_pv}"
     if name == "breakeven_price_factor":
         return f"={context.breakeven_cells[(case, owner)]}"
     if name == "breakeven_gpu_hour_price":
@@ -135,15 +136,13 @@ def _metric_formula(
 
 
 def write_metrics(context: Context, sheet) -> None:
-    put_text(sheet, "A1", "Metrics", bold=True, size=14)
-    put_text(
+    put_title(
         sheet,
-        "A2",
+        "Metrics",
         "Workbook formulas over the cash-flow sheets beside the Python model's values at the "
         "inputs the workbook was written with; the difference column is 0 (to rounding) until an "
         "input cell is changed. NPV = FCF(first year) + NPV(rate, FCF(second year ... last year)): "
         "Excel's NPV() discounts its first value by one period, the model's first year is t = 0.",
-        italic=True,
     )
     headers = (
         "Case",
@@ -155,8 +154,7 @@ def write_metrics(context: Context, sheet) -> None:
         "Relative difference",
         "Note",
     )
-    for index, title in enumerate(headers):
-        put_text(sheet, f"{column(index + 1)}4", title, bold=True, fill=HEADER_FILL)
+    put_header_row(sheet, 4, headers)
     row = 5
     for case, result in enumerate(context.results):
         for owner in list(result.case.site_names) + [PORTFOLIO]:
@@ -176,17 +174,9 @@ def write_metrics(context: Context, sheet) -> None:
                 )
                 row += 1
             row += 1
-    for letter, width in {
-        "A": 14,
-        "B": 18,
-        "C": 42,
-        "D": 14,
-        "E": 16,
-        "F": 16,
-        "G": 18,
-        "H": 60,
-    }.items():
-        sheet.column_dimensions[letter].width = width
+    set_column_widths(
+        sheet, {"A": 14, "B": 18, "C": 42, "D": 14, "E": 16, "F": 16, "G": 18, "H": 60}
+    )
     sheet.freeze_panes = "E5"
 
 
@@ -263,16 +253,13 @@ SCENARIO_METRICS = (
 
 def write_scenarios(context: Context, sheet, monte_carlo: list) -> None:
     results = context.results
-    put_text(sheet, "A1", "Scenarios", bold=True, size=14)
-    put_text(
+    put_title(
         sheet,
-        "A2",
+        "Scenarios",
         "The cases side by side (portfolio of each case); figures are live links to the Metrics "
         "sheet.",
-        italic=True,
     )
-    put_text(sheet, "A4", "Metric", bold=True, fill=HEADER_FILL)
-    put_text(sheet, "B4", "Unit", bold=True, fill=HEADER_FILL)
+    put_header_row(sheet, 4, ("Metric", "Unit"))
     for case, result in enumerate(results):
         put_text(sheet, f"{column(3 + case)}4", result.case.name, bold=True, fill=HEADER_FILL)
         put_text(sheet, f"{column(3 + case)}3", result.case.title, italic=True, wrap=True)
@@ -367,8 +354,7 @@ def write_scenarios(context: Context, sheet, monte_carlo: list) -> None:
                     "0.0%" if statistic == "prob_negative" else FORMAT_EUR,
                 )
             row += 1
-    for letter, width in {"A": 44, "B": 14, "C": 24, "D": 24, "E": 24}.items():
-        sheet.column_dimensions[letter].width = width
+    set_column_widths(sheet, {"A": 44, "B": 14, "C": 24, "D": 24, "E": 24})
     sheet.row_dimensions[3].height = 45
     sheet.freeze_panes = "C5"
 

@@ -11,7 +11,17 @@ import numpy as np
 import xarray as xr
 
 from ...finance import PORTFOLIO
-from .layout import FORMAT_EUR, HEADER_FILL, Context, column, put_text, put_value, quoted
+from .layout import (
+    FORMAT_EUR,
+    Context,
+    column,
+    put_header_row,
+    put_text,
+    put_title,
+    put_value,
+    quoted,
+    set_column_widths,
+)
 
 
 def write_sensitivity(context: Context, sheet, sobol: list, tornado: list) -> None:
@@ -19,7 +29,7 @@ def write_sensitivity(context: Context, sheet, sobol: list, tornado: list) -> No
     from openpyxl.chart.data_source import NumDataSource, NumRef
     from openpyxl.chart.error_bar import ErrorBars
 
-    put_text(sheet, "A1", "Sensitivity", bold=True, size=14)
+    put_title(sheet, "Sensitivity")
     row = 3
     if not sobol and not tornado:
         put_text(
@@ -53,19 +63,21 @@ def write_sensitivity(context: Context, sheet, sobol: list, tornado: list) -> No
         put_text(sheet, f"A{row}", f"Chart data: {chart_metric}, {chart_site}", bold=True)
         row += 1
         header = row
-        for index, title in enumerate(("Factor", "S1", "ST", "S1 conf", "ST conf")):
-            put_text(sheet, f"{column(index + 1)}{row}", title, bold=True, fill=HEADER_FILL)
+        put_header_row(sheet, row, ("Factor", "S1", "ST", "S1 conf", "ST conf"))
         row += 1
         factors = [str(f) for f in dataset["factor"].values]
         for factor in factors:
             put_text(sheet, f"A{row}", factor)
-            for index, name in enumerate(("S1", "ST", "S1_conf", "ST_conf")):
-                put_value(
-                    sheet,
-                    f"{column(2 + index)}{row}",
-                    float(dataset[name].sel(factor=factor, metric=chart_metric, site=chart_site)),
-                    "0.000",
-                )
+            _put_indices(
+                sheet,
+                row,
+                2,
+                dataset,
+                ("S1", "ST", "S1_conf", "ST_conf"),
+                factor,
+                chart_metric,
+                chart_site,
+            )
             row += 1
         chart = BarChart()
         chart.type = "col"
@@ -88,10 +100,7 @@ def write_sensitivity(context: Context, sheet, sobol: list, tornado: list) -> No
         row = max(row, header + 17) + 1
         put_text(sheet, f"A{row}", "All indices", bold=True)
         row += 1
-        for index, title in enumerate(
-            ("Factor", "Metric", "Site", "S1", "S1 conf", "ST", "ST conf")
-        ):
-            put_text(sheet, f"{column(index + 1)}{row}", title, bold=True, fill=HEADER_FILL)
+        put_header_row(sheet, row, ("Factor", "Metric", "Site", "S1", "S1 conf", "ST", "ST conf"))
         row += 1
         for metric in dataset["metric"].values:
             for site in dataset["site"].values:
@@ -99,13 +108,16 @@ def write_sensitivity(context: Context, sheet, sobol: list, tornado: list) -> No
                     put_text(sheet, f"A{row}", factor)
                     put_text(sheet, f"B{row}", str(metric))
                     put_text(sheet, f"C{row}", str(site))
-                    for index, name in enumerate(("S1", "S1_conf", "ST", "ST_conf")):
-                        put_value(
-                            sheet,
-                            f"{column(4 + index)}{row}",
-                            float(dataset[name].sel(factor=factor, metric=metric, site=site)),
-                            "0.000",
-                        )
+                    _put_indices(
+                        sheet,
+                        row,
+                        4,
+                        dataset,
+                        ("S1", "S1_conf", "ST", "ST_conf"),
+                        factor,
+                        metric,
+                        site,
+                    )
                     row += 1
         if "S2" in dataset:
             row += 1
@@ -116,8 +128,7 @@ def write_sensitivity(context: Context, sheet, sobol: list, tornado: list) -> No
                 bold=True,
             )
             row += 1
-            for index, factor in enumerate(factors):
-                put_text(sheet, f"{column(2 + index)}{row}", factor, bold=True, fill=HEADER_FILL)
+            put_header_row(sheet, row, factors, first_column=2)
             row += 1
             for factor in factors:
                 put_text(sheet, f"A{row}", factor, bold=True)
@@ -132,8 +143,7 @@ def write_sensitivity(context: Context, sheet, sobol: list, tornado: list) -> No
         row += 2
     for dataset in tornado:
         row = _write_tornado(context, sheet, dataset, row) + 2
-    for letter, width in {"A": 34, "B": 14, "C": 14, "D": 14, "E": 14, "F": 14, "G": 14}.items():
-        sheet.column_dimensions[letter].width = width
+    set_column_widths(sheet, {"A": 34, "B": 14, "C": 14, "D": 14, "E": 14, "F": 14, "G": 14})
 
 
 def _write_tornado(context: Context, sheet, dataset: xr.Dataset, row: int) -> int:
@@ -169,8 +179,7 @@ def _write_tornado(context: Context, sheet, dataset: xr.Dataset, row: int) -> in
         "High - base",
         "Swing",
     )
-    for index, title in enumerate(titles):
-        put_text(sheet, f"{column(index + 1)}{row}", title, bold=True, fill=HEADER_FILL)
+    put_header_row(sheet, row, titles)
     row += 1
     base = float(dataset["base"].sel(metric=metric, site=site))
     factors = [str(f) for f in dataset["factor"].values]
@@ -259,7 +268,7 @@ HISTOGRAM_BINS = 30
 def write_monte_carlo(context: Context, sheet, monte_carlo: list) -> None:
     from openpyxl.chart import BarChart, Reference
 
-    put_text(sheet, "A1", "Monte Carlo", bold=True, size=14)
+    put_title(sheet, "Monte Carlo")
     if not monte_carlo:
         put_text(
             sheet,
@@ -284,9 +293,9 @@ def write_monte_carlo(context: Context, sheet, monte_carlo: list) -> None:
             italic=True,
         )
         row += 3
-        headers = ("Metric", "Site", "Statistic", "Value", "CI low", "CI high", "Unit")
-        for index, title in enumerate(headers):
-            put_text(sheet, f"{column(index + 1)}{row}", title, bold=True, fill=HEADER_FILL)
+        put_header_row(
+            sheet, row, ("Metric", "Site", "Statistic", "Value", "CI low", "CI high", "Unit")
+        )
         row += 1
         units = {
             name: mc.samples[name].attrs.get("units", "")
@@ -350,10 +359,7 @@ def write_monte_carlo(context: Context, sheet, monte_carlo: list) -> None:
         put_text(sheet, f"A{row}", f"Histogram of NPV ({site})", bold=True)
         row += 1
         header = row
-        for index, title in enumerate(
-            ("Bin from", "Bin to", "Bin centre (EUR m)", "Samples", "Share")
-        ):
-            put_text(sheet, f"{column(index + 1)}{row}", title, bold=True, fill=HEADER_FILL)
+        put_header_row(sheet, row, ("Bin from", "Bin to", "Bin centre (EUR m)", "Samples", "Share"))
         row += 1
         counts, edges = np.histogram(npv, bins=HISTOGRAM_BINS)
         for index, count in enumerate(counts):
@@ -379,5 +385,32 @@ def write_monte_carlo(context: Context, sheet, monte_carlo: list) -> None:
         chart.height, chart.width = 8, 18
         sheet.add_chart(chart, f"I{header}")
         row += 3
-    for letter, width in {"A": 18, "B": 18, "C": 18, "D": 14, "E": 14, "F": 14, "G": 14}.items():
-        sheet.column_dimensions[letter].width = width
+    set_column_widths(sheet, {"A": 18, "B": 18, "C": 18, "D": 14, "E": 14, "F": 14, "G": 14})
+
+
+def _put_indices(
+    sheet, row: int, first_column: int, dataset: xr.Dataset, names, factor: str, metric, site
+) -> None:
+    """Write Sobol indices of one factor, metric and site along a row.
+
+    Parameters
+    ----------
+    sheet : openpyxl.worksheet.worksheet.Worksheet
+    row : int
+        The row (1-based).
+    first_column : int
+        Column of the first index (1-based).
+    dataset : xarray.Dataset
+        Sobol indices over (factor, metric, site) [1].
+    names : sequence of str
+        The variables to write, left to right (``S1``, ``ST``, ``S1_conf`` ...).
+    factor, metric, site : str
+        Where to read them.
+    """
+    for index, name in enumerate(names):
+        put_value(
+            sheet,
+            f"{column(first_column + index)}{row}",
+            float(dataset[name].sel(factor=factor, metric=metric, site=site)),
+            "0.000",
+        )
