@@ -65,7 +65,8 @@ from .finance import (
 from .inputs import Tranche
 from .irr import IRR_STATUS
 from .labelled import dataset, dimension_coordinate, labelled, like
-from .timeline import running_total, year_total
+from .kernels import ANNUITY, SCULPTED, STRAIGHT_LINE, tranche_schedules
+from .timeline import year_total
 
 #: Asset group -> the capex rows it covers (selection criteria of :func:`tecmodel.cube.item_total`).
 ASSET_GROUPS: dict[str, dict] = {
@@ -86,7 +87,7 @@ FINANCING_STATUS = {
 EUR_TOLERANCE = 0.5
 
 
-# --------------------------------------------------------------------------- one tranche (numpy kernel)
+# --------------------------------------------------------------------------- one tranche (compiled kernel)
 
 
 @dataclass(frozen=True)
@@ -114,83 +115,18 @@ class TrancheSchedule:
         return self.interest_paid + self.principal
 
 
-def drawing_periods(funded: np.ndarray, grace: int, recurring: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Years in which a loan draws, opens and closes.
-
-    Parameters
-    ----------
-    funded : numpy.ndarray
-        Capex the tranche would fund, year on axis 0 [EUR].
-    grace : int
-        Years of drawing after the opening year [yr].
-    recurring : bool
-        Whether a purchase after a drawing period opens another loan.
-
-    Returns
-    -------
-    drawing, opens, closes : numpy.ndarray of bool
-        Same shape as `funded`. A drawing period still open in the last year closes there.
-
-    Examples
-    --------
-    >>> drawing, opens, closes = drawing_periods(np.array([5.0, 5.0, 0.0, 0.0, 5.0]), 1, True)
-    >>> drawing.astype(int).tolist(), closes.astype(int).tolist()
-    ([1, 1, 0, 0, 1], [0, 1, 0, 0, 1])
-    """
-    n_years = funded.shape[0]
-    drawing = np.zeros(funded.shape, dtype=bool)
-    opens = np.zeros(funded.shape, dtype=bool)
-    closes = np.zeros(funded.shape, dtype=bool)
-    is_open = np.zeros(funded.shape[1:], dtype=bool)
-    opened_before = np.zeros(funded.shape[1:], dtype=bool)
-    close_year = np.full(funded.shape[1:], -1)
-    for year in range(n_years):
-        starts = (funded[year] > 0) & ~is_open & (recurring | ~opened_before)
-        close_year = np.where(starts, year + grace, close_year)
-        is_open |= starts
-        opened_before |= starts
-        opens[year] = starts
-        drawing[year] = is_open
-        ending = is_open & ((close_year == year) | (year == n_years - 1))
-        closes[year] = ending
-        is_open &= ~ending
-    return drawing, opens, closes
-
-
-def repayment_profile(rate: np.ndarray, tenor: int, repayment: str) -> list[np.ndarray]:
-    """Principal repaid k years after the loan amount is fixed, per unit of loan, k = 1..tenor [1].
-
-    Straight line: 1/n each year. Annuity: r (1 + r)^(k-1) / ((1 + r)^n - 1), so that interest
-    plus principal is the same every year (1/n where r = 0). Powers are built by repeated
-    multiplication, so every element is rounded the same way whatever the array.
-
-    Examples
-    --------
-    A 3-year annuity at 10 % repays 30.21 %, 33.23 % and 36.56 % of the loan:
-
-    >>> [round(float(p), 4) for p in repayment_profile(np.array(0.10), 3, "annuity")]
-    [0.3021, 0.3323, 0.3656]
-    """
-    rate = np.asarray(rate, dtype=float)
-    if repayment == "straight_line":
-        return [np.full(rate.shape, 1.0 / tenor) for _ in range(tenor)]
-    growth = [np.ones(rate.shape)]
-    for _ in range(tenor):
-        growth.append(growth[-1] * (1.0 + rate))
-    total = growth[tenor] - 1.0
-    level = rate == 0
-    safe_total = np.where(level, 1.0, total)
-    return [np.where(level, 1.0 / tenor, rate * growth[k - 1] / safe_total) for k in range(1, tenor + 1)]
-
-
 def tranche_schedule(funded: np.ndarray, rate: np.ndarray, tranche: Tranche, *, cfads: np.ndarray | None = None,
                      other_debt_service: np.ndarray | None = None) -> TrancheSchedule:
     """Drawdowns, interest, fees, repayment and balance of one tranche [EUR].
 
+    The year-by-year mechanics (drawing periods, capitalised interest, annuity, straight-line
+    or sculpted repayment, fees) are one compiled loop per series,
+    :func:`tecmodel.kernels.tranche_schedules`, whose docstring states them.
+
     Parameters
     ----------
     funded : numpy.ndarray
-        Capex of the assets the tranche funds at the sites it lends to, year on axis 0 [EUR]
+        Capex of the assets the tranche funds at the sites it lends to, (year, series) [EUR]
         (positive; zero at other sites).
     rate : numpy.ndarray
         Interest rate per series, ``funded[0]``'s shape [1/yr].
@@ -205,101 +141,21 @@ def tranche_schedule(funded: np.ndarray, rate: np.ndarray, tranche: Tranche, *, 
     -------
     TrancheSchedule
     """
-    n_years = funded.shape[0]
-    wanted = tranche.share * funded
-    drawing, opens, closes = drawing_periods(wanted, tranche.grace, tranche.recurring)
-    draw = np.where(drawing, wanted, 0.0)
-    capitalised = np.zeros_like(draw)
-    amount = np.zeros_like(draw)
-    before = np.zeros_like(draw)
-    window_balance = np.zeros(funded.shape[1:])
-    for year in range(n_years):
-        before[year] = window_balance
-        capitalised[year] = np.where(drawing[year], rate * window_balance, 0.0)
-        window_balance = np.where(drawing[year], window_balance + capitalised[year] + draw[year], 0.0)
-        amount[year] = np.where(closes[year], window_balance, 0.0)
-        window_balance = np.where(closes[year], 0.0, window_balance)
-
-    shortfall = np.zeros_like(draw)
-    scale = np.ones(funded.shape[1:])
-    if tranche.repayment == "sculpted":
-        scale, service, shortfall = _sculpt(amount, closes, rate, tranche, cfads, other_debt_service)
-        draw, capitalised, amount, before = draw * scale, capitalised * scale, amount * scale, before * scale
-        interest_paid, principal, remaining = _repay_sculpted(amount, closes, rate, tranche.tenor, service)
-    else:
-        principal = np.zeros_like(draw)
-        for lag, share in enumerate(repayment_profile(rate, tranche.tenor, tranche.repayment), start=1):
-            if lag >= n_years:
-                break
-            principal[lag:] += amount[:-lag] * share
-        outstanding = running_total(amount - principal)
-        size = np.maximum(running_total(amount), 1.0)
-        outstanding = np.where(outstanding <= 1e-12 * size, 0.0, outstanding)
-        interest_paid = np.zeros_like(draw)
-        interest_paid[1:] = rate * outstanding[:-1]
-        remaining = outstanding
-
-    # The loan amount of each drawing period, known in every year of it (for the fees).
-    loan_of_year = np.zeros_like(draw)
-    current = np.zeros(funded.shape[1:])
-    for year in range(n_years - 1, -1, -1):
-        current = np.where(closes[year], amount[year], current)
-        loan_of_year[year] = np.where(drawing[year], current, 0.0)
-    fees = (tranche.upfront_fee * np.where(opens, loan_of_year, 0.0)
-            + tranche.commitment_fee * np.where(drawing & ~opens, np.maximum(loan_of_year - before, 0.0), 0.0))
-
-    at_horizon = np.zeros_like(draw)
-    at_horizon[-1] = remaining[-1]
-    in_window = running_total(draw + capitalised) - running_total(amount)
-    balance = remaining + np.maximum(in_window, 0.0)
-    balance[-1] = 0.0
-    share_lent = tranche.share * scale * (funded > 0).any(axis=0)
-    return TrancheSchedule(draw, capitalised, interest_paid, principal, at_horizon, fees, balance, amount,
-                           shortfall, share_lent)
-
-
-def _sculpt(amount, closes, rate, tranche: Tranche, cfads, other_debt_service):
-    """Scale of a sculpted loan (debt capacity / full-share amount, at most 1) and its service."""
-    if cfads is None or other_debt_service is None:
+    if tranche.repayment == "sculpted" and (cfads is None or other_debt_service is None):
         raise ValueError(f"tranche {tranche.name!r} is sculpted: cfads and other_debt_service are needed")
-    n_years = amount.shape[0]
-    years = np.arange(n_years).reshape((n_years,) + (1,) * (amount.ndim - 1))
-    close_year = np.where(closes.any(axis=0), np.argmax(closes, axis=0), n_years)
-    repaying = (years > close_year) & (years <= close_year + tranche.tenor)
-    room = cfads / tranche.target_dscr - other_debt_service
-    profile = np.where(repaying, np.maximum(room, 0.0), 0.0)
-    shortfall = np.where(repaying, tranche.target_dscr * np.maximum(-room, 0.0), 0.0)
-    capacity = np.zeros(amount.shape[1:])
-    discount = np.ones(amount.shape[1:])
-    for year in range(n_years):
-        discount = np.where(year > close_year, discount / (1.0 + rate), discount)
-        capacity = capacity + profile[year] * discount
-    full = amount.sum(axis=0)  # one loan: a single non-zero year
-    with np.errstate(divide="ignore", invalid="ignore"):
-        scale = np.where(full > 0, np.clip(capacity / np.where(full > 0, full, 1.0), 0.0, 1.0), 1.0)
-        service = np.where(capacity > 0, profile * (scale * full / np.where(capacity > 0, capacity, 1.0)), 0.0)
-    return scale, service, shortfall
-
-
-def _repay_sculpted(amount, closes, rate, tenor, service):
-    """Interest, principal and balance of a loan repaid by a given debt service; the last
-    repayment year clears the balance exactly."""
-    n_years = amount.shape[0]
-    close_year = np.where(closes.any(axis=0), np.argmax(closes, axis=0), n_years)
-    last_year = np.minimum(close_year + tenor, n_years - 1)
-    interest = np.zeros_like(amount)
-    principal = np.zeros_like(amount)
-    remaining = np.zeros_like(amount)
-    balance = np.zeros(amount.shape[1:])
-    for year in range(n_years):
-        repaying = (year > close_year) & (year <= last_year)
-        interest[year] = np.where(repaying, rate * balance, 0.0)
-        paid = np.where(year == last_year, balance, service[year] - interest[year])
-        principal[year] = np.where(repaying, paid, 0.0)
-        balance = np.where(repaying, balance - principal[year], balance) + amount[year]
-        balance = np.where(repaying & (year == last_year), 0.0, balance)
-        remaining[year] = balance
-    return interest, principal, remaining
+    mode = {"straight_line": STRAIGHT_LINE, "annuity": ANNUITY, "sculpted": SCULPTED}[tranche.repayment]
+    shape = funded.shape
+    flat = np.asarray(funded, dtype=float).reshape(shape[0], -1)
+    as_years = (lambda values: None if values is None else np.asarray(values, dtype=float).reshape(flat.shape))
+    out = tranche_schedules(flat, np.asarray(rate, dtype=float).reshape(-1), share=tranche.share,
+                            grace=tranche.grace, recurring=tranche.recurring, mode=mode, tenor=tranche.tenor,
+                            upfront_fee=tranche.upfront_fee, commitment_fee=tranche.commitment_fee,
+                            target_dscr=np.nan if tranche.target_dscr is None else tranche.target_dscr,
+                            cfads=as_years(cfads), other=as_years(other_debt_service))
+    yearly = {name: values.reshape(shape) for name, values in out.items() if name != "share_lent"}
+    return TrancheSchedule(yearly["draw"], yearly["capitalised"], yearly["interest_paid"], yearly["principal"],
+                           yearly["at_horizon"], yearly["fees"], yearly["balance"], yearly["amount"],
+                           yearly["shortfall"], out["share_lent"].reshape(shape[1:]))
 
 
 # --------------------------------------------------------------------------- the structure on the cash flows

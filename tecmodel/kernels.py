@@ -185,6 +185,173 @@ def _integer_power_loop(exponent, base, out):
         out[index] = _scalar_power(exponent[index], base[index])
 
 
+#: Repayment kinds of :func:`_tranche_schedules` (``mode``).
+STRAIGHT_LINE, ANNUITY, SCULPTED = 0, 1, 2
+
+
+def _tranche_schedules(funded, rate, cfads, other, share, grace, recurring, mode, tenor, upfront_fee,
+                       commitment_fee, target_dscr, draw, capitalised, interest_paid, principal, at_horizon,
+                       fees, balance, amount, shortfall, share_lent):
+    """Every year of one debt tranche, for many series (the mechanics of :mod:`tecmodel.financing`).
+
+    Arrays are (year, series) [EUR], except ``rate`` and ``share_lent`` (series,). Per series:
+
+    1. Drawing periods: a loan opens in a year with capex to fund (``share * funded > 0``) when
+       none is open (and, unless ``recurring``, none was opened before); it draws in that year
+       and the ``grace`` years after it and closes at the end of them (or in the last year).
+    2. While drawing, the interest on the balance is capitalised; the balance at the close is
+       the loan amount.
+    3. Sculpted: the service in the ``tenor`` years after the close is ``max(CFADS / target -
+       other service, 0)``; the loan is the present value of that service at ``rate``, capped
+       at the full-share amount (``scale``, at most 1, then scales the draws and the service);
+       a repayment year whose CFADS cannot cover the other service at the target reports a
+       shortfall of ``target * (other service - CFADS / target)``. The last repayment year
+       clears the balance.
+       Straight line: 1/tenor of the amount each year after the close; annuity:
+       ``r (1 + r)^(k-1) / ((1 + r)^tenor - 1)`` in the k-th year (1/tenor where r = 0); the
+       interest is paid on the balance at the previous year end (balances below 1e-12 of the
+       amount lent so far count as repaid).
+    4. Fees: ``upfront_fee`` x the loan amount in the opening year; ``commitment_fee`` x the
+       amount not yet drawn in the other drawing years. The balance outstanding at the horizon
+       is repaid in the last year (``at_horizon``), whose balance is then zero.
+
+    Each series is computed by the same scalar operations whatever the other series, so results
+    are bit-identical however the series are batched.
+    """
+    n_years, n_series = funded.shape
+    drawing = np.zeros(n_years, dtype=np.bool_)
+    opens = np.zeros(n_years, dtype=np.bool_)
+    closes = np.zeros(n_years, dtype=np.bool_)
+    before = np.zeros(n_years)
+    remaining = np.zeros(n_years)
+    service = np.zeros(n_years)
+    loan_of_year = np.zeros(n_years)
+    repaid_share = np.zeros(tenor + 1)
+    growth = np.zeros(tenor + 1)
+    for series in range(n_series):
+        r = rate[series]
+        # 1. drawing periods
+        is_open = False
+        opened_before = False
+        close_year = -1
+        any_funded = False
+        for year in range(n_years):
+            if funded[year, series] > 0.0:
+                any_funded = True
+            starts = share * funded[year, series] > 0.0 and not is_open and (recurring or not opened_before)
+            if starts:
+                close_year = year + grace
+                is_open = True
+                opened_before = True
+            opens[year] = starts
+            drawing[year] = is_open
+            ending = is_open and (close_year == year or year == n_years - 1)
+            closes[year] = ending
+            if ending:
+                is_open = False
+        # 2. draws, capitalised interest, loan amounts
+        window = 0.0
+        for year in range(n_years):
+            wanted = share * funded[year, series]
+            drawn = wanted if drawing[year] else 0.0
+            draw[year, series] = drawn
+            before[year] = window
+            interest = r * window if drawing[year] else 0.0
+            capitalised[year, series] = interest
+            window = window + interest + drawn if drawing[year] else 0.0
+            amount[year, series] = window if closes[year] else 0.0
+            if closes[year]:
+                window = 0.0
+        # 3. repayment
+        scale = 1.0
+        if mode == SCULPTED:
+            first_close = n_years
+            for year in range(n_years):
+                if closes[year]:
+                    first_close = year
+                    break
+            capacity = 0.0
+            discount = 1.0
+            for year in range(n_years):
+                repaying = first_close < year <= first_close + tenor
+                room = cfads[year, series] / target_dscr - other[year, series]
+                service[year] = max(room, 0.0) if repaying else 0.0
+                shortfall[year, series] = target_dscr * max(-room, 0.0) if repaying else 0.0
+                if year > first_close:
+                    discount = discount / (1.0 + r)
+                capacity = capacity + service[year] * discount
+            full = 0.0
+            for year in range(n_years):
+                full += amount[year, series]
+            if full > 0.0:
+                scale = min(max(capacity / full, 0.0), 1.0)
+            for year in range(n_years):
+                service[year] = service[year] * (scale * full / capacity) if capacity > 0.0 else 0.0
+                draw[year, series] = draw[year, series] * scale
+                capitalised[year, series] = capitalised[year, series] * scale
+                amount[year, series] = amount[year, series] * scale
+                before[year] = before[year] * scale
+            last_year = min(first_close + tenor, n_years - 1)
+            owed = 0.0
+            for year in range(n_years):
+                repaying = first_close < year <= last_year
+                interest = r * owed if repaying else 0.0
+                interest_paid[year, series] = interest
+                paid = owed if year == last_year else service[year] - interest
+                repaid = paid if repaying else 0.0
+                principal[year, series] = repaid
+                owed = (owed - repaid if repaying else owed) + amount[year, series]
+                if repaying and year == last_year:
+                    owed = 0.0
+                remaining[year] = owed
+        else:
+            for year in range(n_years):
+                shortfall[year, series] = 0.0
+                principal[year, series] = 0.0
+            if mode == ANNUITY:
+                growth[0] = 1.0
+                for k in range(1, tenor + 1):
+                    growth[k] = growth[k - 1] * (1.0 + r)
+                total = growth[tenor] - 1.0
+                for k in range(1, tenor + 1):
+                    repaid_share[k] = 1.0 / tenor if r == 0.0 else r * growth[k - 1] / total
+            else:
+                for k in range(1, tenor + 1):
+                    repaid_share[k] = 1.0 / tenor
+            for lag in range(1, min(tenor, n_years - 1) + 1):
+                for year in range(lag, n_years):
+                    principal[year, series] += amount[year - lag, series] * repaid_share[lag]
+            outstanding = 0.0
+            lent = 0.0
+            for year in range(n_years):
+                outstanding = outstanding + (amount[year, series] - principal[year, series])
+                lent = lent + amount[year, series]
+                remaining[year] = 0.0 if outstanding <= 1e-12 * max(lent, 1.0) else outstanding
+            interest_paid[0, series] = 0.0
+            for year in range(1, n_years):
+                interest_paid[year, series] = r * remaining[year - 1]
+        # 4. fees, repayment at the horizon, balances
+        current = 0.0
+        for year in range(n_years - 1, -1, -1):
+            if closes[year]:
+                current = amount[year, series]
+            loan_of_year[year] = current if drawing[year] else 0.0
+        for year in range(n_years):
+            upfront = loan_of_year[year] if opens[year] else 0.0
+            undrawn = max(loan_of_year[year] - before[year], 0.0) if drawing[year] and not opens[year] else 0.0
+            fees[year, series] = upfront_fee * upfront + commitment_fee * undrawn
+            at_horizon[year, series] = 0.0
+        at_horizon[n_years - 1, series] = remaining[n_years - 1]
+        drawn_so_far = 0.0
+        closed_so_far = 0.0
+        for year in range(n_years):
+            drawn_so_far = drawn_so_far + (draw[year, series] + capitalised[year, series])
+            closed_so_far = closed_so_far + amount[year, series]
+            balance[year, series] = remaining[year] + max(drawn_so_far - closed_so_far, 0.0)
+        balance[n_years - 1, series] = 0.0
+        share_lent[series] = share * scale * (1.0 if any_funded else 0.0)
+
+
 # Placeholders replaced by their compiled versions in _compiled(); the pure-Python bodies above
 # read these module globals, so the same source is what numba compiles.
 _prange = range
@@ -212,6 +379,53 @@ def _compiled():
     # in every process (about a second), a cached njit function is loaded from disk.
     power = numba.njit(**options)(_integer_power_loop)
     return schedule, breakeven, power
+
+
+@cache
+def _compiled_tranche():
+    """Compile (or load from the on-disk cache) :func:`_tranche_schedules`."""
+    import numba
+
+    return numba.njit(cache=True, nogil=True, error_model="numpy")(_tranche_schedules)
+
+
+def tranche_schedules(funded: np.ndarray, rate: np.ndarray, *, share: float, grace: int, recurring: bool,
+                      mode: int, tenor: int, upfront_fee: float, commitment_fee: float, target_dscr: float,
+                      cfads: np.ndarray | None = None, other: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """Run :func:`_tranche_schedules` (compiled) and return its outputs by name.
+
+    Parameters
+    ----------
+    funded : numpy.ndarray
+        (year, series) capex the tranche would fund at full share [EUR].
+    rate : numpy.ndarray
+        (series,) interest rate [1/yr].
+    share, grace, recurring, mode, tenor, upfront_fee, commitment_fee, target_dscr
+        The tranche's terms (``mode``: :data:`STRAIGHT_LINE`, :data:`ANNUITY` or :data:`SCULPTED`).
+    cfads, other : numpy.ndarray, optional
+        (year, series) CFADS and the other tranches' debt service [EUR/yr]; sculpted only.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        ``draw``, ``capitalised``, ``interest_paid``, ``principal``, ``at_horizon``, ``fees``,
+        ``balance``, ``amount``, ``shortfall`` (year, series) [EUR] and ``share_lent`` (series,) [1].
+    """
+    funded = np.ascontiguousarray(funded, dtype=np.float64)
+    rate = np.ascontiguousarray(np.broadcast_to(np.asarray(rate, dtype=np.float64), funded.shape[1:]))
+    if mode == SCULPTED:
+        cfads = np.ascontiguousarray(cfads, dtype=np.float64)
+        other = np.ascontiguousarray(other, dtype=np.float64)
+    else:  # not read
+        cfads = other = funded
+    names = ("draw", "capitalised", "interest_paid", "principal", "at_horizon", "fees", "balance", "amount",
+             "shortfall")
+    outputs = {name: np.empty_like(funded) for name in names}
+    outputs["share_lent"] = np.empty(funded.shape[1:])
+    _compiled_tranche()(funded, rate, cfads, other, float(share), int(grace), bool(recurring), int(mode), int(tenor),
+                        float(upfront_fee), float(commitment_fee), float(target_dscr),
+                        *(outputs[name] for name in names), outputs["share_lent"])
+    return outputs
 
 
 def integer_power_values(exponent: np.ndarray, base: np.ndarray) -> np.ndarray:
