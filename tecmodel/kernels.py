@@ -187,6 +187,8 @@ def _integer_power_loop(exponent, base, out):
 
 #: Repayment kinds of :func:`_tranche_schedules` (``mode``).
 STRAIGHT_LINE, ANNUITY, SCULPTED = 0, 1, 2
+#: Series per block of :func:`_tranche_schedules` (copied to contiguous scratch).
+BLOCK_SERIES = 256
 
 
 def _tranche_schedules(funded, rate, cfads, other, share, grace, recurring, mode, tenor, upfront_fee,
@@ -219,137 +221,178 @@ def _tranche_schedules(funded, rate, cfads, other, share, grace, recurring, mode
     are bit-identical however the series are batched.
     """
     n_years, n_series = funded.shape
-    drawing = np.zeros(n_years, dtype=np.bool_)
-    opens = np.zeros(n_years, dtype=np.bool_)
-    closes = np.zeros(n_years, dtype=np.bool_)
-    before = np.zeros(n_years)
-    remaining = np.zeros(n_years)
-    service = np.zeros(n_years)
-    loan_of_year = np.zeros(n_years)
-    repaid_share = np.zeros(tenor + 1)
-    growth = np.zeros(tenor + 1)
-    for series in range(n_series):
-        r = rate[series]
-        # 1. drawing periods
-        is_open = False
-        opened_before = False
-        close_year = -1
-        any_funded = False
+    block = min(BLOCK_SERIES, n_series)
+    # Blocks of series are copied into (series, year) scratch so each series' years are
+    # contiguous, then copied back: walking (year, series) arrays series by series would touch
+    # a new memory page at every year.
+    inputs = np.empty((3, block, n_years))
+    outputs = np.empty((9, block, n_years))
+    scratch = np.empty((6, n_years))
+    flags = np.empty((3, n_years), dtype=np.bool_)
+    shares = np.empty((2, tenor + 1))
+    for first in range(0, n_series, block):
+        count = min(block, n_series - first)
         for year in range(n_years):
-            if funded[year, series] > 0.0:
-                any_funded = True
-            starts = share * funded[year, series] > 0.0 and not is_open and (recurring or not opened_before)
-            if starts:
-                close_year = year + grace
-                is_open = True
-                opened_before = True
-            opens[year] = starts
-            drawing[year] = is_open
-            ending = is_open and (close_year == year or year == n_years - 1)
-            closes[year] = ending
-            if ending:
-                is_open = False
-        # 2. draws, capitalised interest, loan amounts
-        window = 0.0
+            for j in range(count):
+                inputs[0, j, year] = funded[year, first + j]
+                inputs[1, j, year] = cfads[year, first + j]
+                inputs[2, j, year] = other[year, first + j]
+        for j in range(count):
+            share_lent[first + j] = _series_kernel(
+                inputs[0, j], rate[first + j], inputs[1, j], inputs[2, j], share, grace, recurring, mode, tenor,
+                upfront_fee, commitment_fee, target_dscr, outputs[0, j], outputs[1, j], outputs[2, j],
+                outputs[3, j], outputs[4, j], outputs[5, j], outputs[6, j], outputs[7, j], outputs[8, j],
+                scratch, flags, shares)
         for year in range(n_years):
-            wanted = share * funded[year, series]
-            drawn = wanted if drawing[year] else 0.0
-            draw[year, series] = drawn
-            before[year] = window
-            interest = r * window if drawing[year] else 0.0
-            capitalised[year, series] = interest
-            window = window + interest + drawn if drawing[year] else 0.0
-            amount[year, series] = window if closes[year] else 0.0
+            for j in range(count):
+                draw[year, first + j] = outputs[0, j, year]
+                capitalised[year, first + j] = outputs[1, j, year]
+                interest_paid[year, first + j] = outputs[2, j, year]
+                principal[year, first + j] = outputs[3, j, year]
+                at_horizon[year, first + j] = outputs[4, j, year]
+                fees[year, first + j] = outputs[5, j, year]
+                balance[year, first + j] = outputs[6, j, year]
+                amount[year, first + j] = outputs[7, j, year]
+                shortfall[year, first + j] = outputs[8, j, year]
+
+
+def _tranche_series(funded, r, cfads, other, share, grace, recurring, mode, tenor, upfront_fee, commitment_fee,
+                    target_dscr, draw, capitalised, interest_paid, principal, at_horizon, fees, balance, amount,
+                    shortfall, scratch, flags, shares):
+    """One series of :func:`_tranche_schedules`: 1-D arrays over years; returns the share lent.
+
+    ``scratch``, ``flags`` and ``shares`` are work space (6 x years, 3 x years booleans,
+    2 x (tenor + 1)).
+    """
+    n_years = funded.shape[0]
+    before, remaining, service, loan_of_year = scratch[0], scratch[1], scratch[2], scratch[3]
+    drawing, opens, closes = flags[0], flags[1], flags[2]
+    repaid_share, growth = shares[0], shares[1]
+    # 1. drawing periods
+    is_open = False
+    opened_before = False
+    close_year = -1
+    any_funded = False
+    for year in range(n_years):
+        if funded[year] > 0.0:
+            any_funded = True
+        starts = share * funded[year] > 0.0 and not is_open and (recurring or not opened_before)
+        if starts:
+            close_year = year + grace
+            is_open = True
+            opened_before = True
+        opens[year] = starts
+        drawing[year] = is_open
+        ending = is_open and (close_year == year or year == n_years - 1)
+        closes[year] = ending
+        if ending:
+            is_open = False
+    if not opened_before:  # nothing to fund at this series (a site the tranche does not lend to)
+        for year in range(n_years):
+            draw[year] = capitalised[year] = interest_paid[year] = principal[year] = 0.0
+            at_horizon[year] = fees[year] = balance[year] = amount[year] = shortfall[year] = 0.0
+        return share * 1.0 * (1.0 if any_funded else 0.0)
+    # 2. draws, capitalised interest, loan amounts
+    window = 0.0
+    for year in range(n_years):
+        wanted = share * funded[year]
+        drawn = wanted if drawing[year] else 0.0
+        draw[year] = drawn
+        before[year] = window
+        interest = r * window if drawing[year] else 0.0
+        capitalised[year] = interest
+        window = window + interest + drawn if drawing[year] else 0.0
+        amount[year] = window if closes[year] else 0.0
+        if closes[year]:
+            window = 0.0
+    # 3. repayment
+    scale = 1.0
+    if mode == SCULPTED:
+        first_close = n_years
+        for year in range(n_years):
             if closes[year]:
-                window = 0.0
-        # 3. repayment
-        scale = 1.0
-        if mode == SCULPTED:
-            first_close = n_years
-            for year in range(n_years):
-                if closes[year]:
-                    first_close = year
-                    break
-            capacity = 0.0
-            discount = 1.0
-            for year in range(n_years):
-                repaying = first_close < year <= first_close + tenor
-                room = cfads[year, series] / target_dscr - other[year, series]
-                service[year] = max(room, 0.0) if repaying else 0.0
-                shortfall[year, series] = target_dscr * max(-room, 0.0) if repaying else 0.0
-                if year > first_close:
-                    discount = discount / (1.0 + r)
-                capacity = capacity + service[year] * discount
-            full = 0.0
-            for year in range(n_years):
-                full += amount[year, series]
-            if full > 0.0:
-                scale = min(max(capacity / full, 0.0), 1.0)
-            for year in range(n_years):
-                service[year] = service[year] * (scale * full / capacity) if capacity > 0.0 else 0.0
-                draw[year, series] = draw[year, series] * scale
-                capitalised[year, series] = capitalised[year, series] * scale
-                amount[year, series] = amount[year, series] * scale
-                before[year] = before[year] * scale
-            last_year = min(first_close + tenor, n_years - 1)
-            owed = 0.0
-            for year in range(n_years):
-                repaying = first_close < year <= last_year
-                interest = r * owed if repaying else 0.0
-                interest_paid[year, series] = interest
-                paid = owed if year == last_year else service[year] - interest
-                repaid = paid if repaying else 0.0
-                principal[year, series] = repaid
-                owed = (owed - repaid if repaying else owed) + amount[year, series]
-                if repaying and year == last_year:
-                    owed = 0.0
-                remaining[year] = owed
+                first_close = year
+                break
+        capacity = 0.0
+        discount = 1.0
+        for year in range(n_years):
+            repaying = first_close < year <= first_close + tenor
+            room = cfads[year] / target_dscr - other[year]
+            service[year] = max(room, 0.0) if repaying else 0.0
+            shortfall[year] = target_dscr * max(-room, 0.0) if repaying else 0.0
+            if year > first_close:
+                discount = discount / (1.0 + r)
+            capacity = capacity + service[year] * discount
+        full = 0.0
+        for year in range(n_years):
+            full += amount[year]
+        if full > 0.0:
+            scale = min(max(capacity / full, 0.0), 1.0)
+        for year in range(n_years):
+            service[year] = service[year] * (scale * full / capacity) if capacity > 0.0 else 0.0
+            draw[year] = draw[year] * scale
+            capitalised[year] = capitalised[year] * scale
+            amount[year] = amount[year] * scale
+            before[year] = before[year] * scale
+        last_year = min(first_close + tenor, n_years - 1)
+        owed = 0.0
+        for year in range(n_years):
+            repaying = first_close < year <= last_year
+            interest = r * owed if repaying else 0.0
+            interest_paid[year] = interest
+            paid = owed if year == last_year else service[year] - interest
+            repaid = paid if repaying else 0.0
+            principal[year] = repaid
+            owed = (owed - repaid if repaying else owed) + amount[year]
+            if repaying and year == last_year:
+                owed = 0.0
+            remaining[year] = owed
+    else:
+        for year in range(n_years):
+            shortfall[year] = 0.0
+            principal[year] = 0.0
+        if mode == ANNUITY:
+            growth[0] = 1.0
+            for k in range(1, tenor + 1):
+                growth[k] = growth[k - 1] * (1.0 + r)
+            total = growth[tenor] - 1.0
+            for k in range(1, tenor + 1):
+                repaid_share[k] = 1.0 / tenor if r == 0.0 else r * growth[k - 1] / total
         else:
-            for year in range(n_years):
-                shortfall[year, series] = 0.0
-                principal[year, series] = 0.0
-            if mode == ANNUITY:
-                growth[0] = 1.0
-                for k in range(1, tenor + 1):
-                    growth[k] = growth[k - 1] * (1.0 + r)
-                total = growth[tenor] - 1.0
-                for k in range(1, tenor + 1):
-                    repaid_share[k] = 1.0 / tenor if r == 0.0 else r * growth[k - 1] / total
-            else:
-                for k in range(1, tenor + 1):
-                    repaid_share[k] = 1.0 / tenor
-            for lag in range(1, min(tenor, n_years - 1) + 1):
-                for year in range(lag, n_years):
-                    principal[year, series] += amount[year - lag, series] * repaid_share[lag]
-            outstanding = 0.0
-            lent = 0.0
-            for year in range(n_years):
-                outstanding = outstanding + (amount[year, series] - principal[year, series])
-                lent = lent + amount[year, series]
-                remaining[year] = 0.0 if outstanding <= 1e-12 * max(lent, 1.0) else outstanding
-            interest_paid[0, series] = 0.0
-            for year in range(1, n_years):
-                interest_paid[year, series] = r * remaining[year - 1]
-        # 4. fees, repayment at the horizon, balances
-        current = 0.0
-        for year in range(n_years - 1, -1, -1):
-            if closes[year]:
-                current = amount[year, series]
-            loan_of_year[year] = current if drawing[year] else 0.0
+            for k in range(1, tenor + 1):
+                repaid_share[k] = 1.0 / tenor
+        for lag in range(1, min(tenor, n_years - 1) + 1):
+            for year in range(lag, n_years):
+                principal[year] += amount[year - lag] * repaid_share[lag]
+        outstanding = 0.0
+        lent = 0.0
         for year in range(n_years):
-            upfront = loan_of_year[year] if opens[year] else 0.0
-            undrawn = max(loan_of_year[year] - before[year], 0.0) if drawing[year] and not opens[year] else 0.0
-            fees[year, series] = upfront_fee * upfront + commitment_fee * undrawn
-            at_horizon[year, series] = 0.0
-        at_horizon[n_years - 1, series] = remaining[n_years - 1]
-        drawn_so_far = 0.0
-        closed_so_far = 0.0
-        for year in range(n_years):
-            drawn_so_far = drawn_so_far + (draw[year, series] + capitalised[year, series])
-            closed_so_far = closed_so_far + amount[year, series]
-            balance[year, series] = remaining[year] + max(drawn_so_far - closed_so_far, 0.0)
-        balance[n_years - 1, series] = 0.0
-        share_lent[series] = share * scale * (1.0 if any_funded else 0.0)
+            outstanding = outstanding + (amount[year] - principal[year])
+            lent = lent + amount[year]
+            remaining[year] = 0.0 if outstanding <= 1e-12 * max(lent, 1.0) else outstanding
+        interest_paid[0] = 0.0
+        for year in range(1, n_years):
+            interest_paid[year] = r * remaining[year - 1]
+    # 4. fees, repayment at the horizon, balances
+    current = 0.0
+    for year in range(n_years - 1, -1, -1):
+        if closes[year]:
+            current = amount[year]
+        loan_of_year[year] = current if drawing[year] else 0.0
+    for year in range(n_years):
+        upfront = loan_of_year[year] if opens[year] else 0.0
+        undrawn = max(loan_of_year[year] - before[year], 0.0) if drawing[year] and not opens[year] else 0.0
+        fees[year] = upfront_fee * upfront + commitment_fee * undrawn
+        at_horizon[year] = 0.0
+    at_horizon[n_years - 1] = remaining[n_years - 1]
+    drawn_so_far = 0.0
+    closed_so_far = 0.0
+    for year in range(n_years):
+        drawn_so_far = drawn_so_far + (draw[year] + capitalised[year])
+        closed_so_far = closed_so_far + amount[year]
+        balance[year] = remaining[year] + max(drawn_so_far - closed_so_far, 0.0)
+    balance[n_years - 1] = 0.0
+    return share * scale * (1.0 if any_funded else 0.0)
 
 
 # Placeholders replaced by their compiled versions in _compiled(); the pure-Python bodies above
@@ -359,6 +402,7 @@ _step = _tax_step
 _step_slope = _tax_step_slope
 _npv = _npv_and_slope
 _scalar_power = _integer_power
+_series_kernel = _tranche_series
 
 
 @cache
@@ -384,9 +428,12 @@ def _compiled():
 @cache
 def _compiled_tranche():
     """Compile (or load from the on-disk cache) :func:`_tranche_schedules`."""
+    global _series_kernel
     import numba
 
-    return numba.njit(cache=True, nogil=True, error_model="numpy")(_tranche_schedules)
+    options = dict(cache=True, nogil=True, error_model="numpy")
+    _series_kernel = numba.njit(inline="always", **options)(_tranche_series)
+    return numba.njit(**options)(_tranche_schedules)
 
 
 def tranche_schedules(funded: np.ndarray, rate: np.ndarray, *, share: float, grace: int, recurring: bool,
