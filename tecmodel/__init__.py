@@ -20,13 +20,14 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from . import solvers  # decision solvers (issue 3; light: numpy and xarray only)
-from ._xarray_imports import defer_duck_array_imports
+from ._xarray_imports import defer_distributed_import, defer_duck_array_imports
 from .errors import InputError
 from .inputs import Case, load_case
 from .model import Result, evaluate
 from .registry import ALIASES, PARAMETERS, REGISTRY
 
 defer_duck_array_imports()
+defer_distributed_import()
 
 
 # --- uncertainty (issue 4): thin wrappers so `import tecmodel` stays light (SALib, dask, zarr

@@ -1,4 +1,4 @@
-"""Keep xarray from importing dask and pint on the first DataArray it builds.
+"""Keep xarray from importing dask, pint and dask.distributed for plain numpy data.
 
 xarray asks "is this a dask / pint / cupy / sparse / cubed array?" whenever it wraps data, and
 answers by importing each of those libraries that is installed: about 0.8 s of a cold
@@ -9,6 +9,13 @@ of duck-array modules, entries that import nothing and give the real type as soo
 is in ``sys.modules``. Dask-backed and pint-backed arrays keep working (tested in
 ``tests/test_xarray_imports.py``). If xarray's internals change shape, nothing is installed and
 xarray behaves as before.
+
+Writing netCDF, xarray also asks which dask scheduler is active, and the question imports
+``distributed`` (0.66 s of a cold ``tecmodel run``): dask's own lookup and xarray's check for a
+``Client`` both import it. No distributed ``Client`` can exist before ``distributed`` is
+imported, so until then :func:`defer_distributed_import` answers as xarray would with no client:
+the configured scheduler's name if one is configured, else ``"threaded"`` (a test compares the
+two answers).
 """
 
 from __future__ import annotations
@@ -63,4 +70,47 @@ def defer_duck_array_imports() -> bool:
     for name in _DEFINING_MODULE:
         if name not in cache and _DEFINING_MODULE[name] not in sys.modules:
             cache[name] = _DeferredDuckArrayModule(name, real_class)
+    return True
+
+
+def _scheduler_name_without_distributed():
+    """xarray's answer to "which dask scheduler is active?" while ``distributed`` is not imported.
+
+    Returns None (no dask), or defers to xarray's own lookup when a scheduler is configured.
+    """
+    try:
+        import dask
+    except ImportError:  # pragma: no cover - dask is optional
+        return None
+    if dask.config.get("scheduler", None) is not None or dask.config.get("get", None) is not None:
+        return _REAL_SCHEDULER_LOOKUP()
+    return "threaded"
+
+
+_REAL_SCHEDULER_LOOKUP = None
+
+
+def defer_distributed_import() -> bool:
+    """Install the lookup above in xarray's netCDF writer and write lock; True when installed."""
+    global _REAL_SCHEDULER_LOOKUP
+    try:
+        from xarray.backends import locks, writers
+        real = locks.get_dask_scheduler
+        if writers.get_dask_scheduler is not real and not getattr(writers.get_dask_scheduler,
+                                                                  "deferred_by_tecmodel", False):
+            return False  # pragma: no cover - another xarray layout
+    except (ImportError, AttributeError):  # pragma: no cover - another xarray layout
+        return False
+    if getattr(real, "deferred_by_tecmodel", False):
+        return True
+    _REAL_SCHEDULER_LOOKUP = real
+
+    def get_dask_scheduler(get=None, collection=None):
+        if get is None and collection is None and "distributed" not in sys.modules:
+            return _scheduler_name_without_distributed()
+        return real(get, collection)
+
+    get_dask_scheduler.deferred_by_tecmodel = True
+    # Both the writer and the write lock look the function up by these module-level names.
+    locks.get_dask_scheduler = writers.get_dask_scheduler = get_dask_scheduler
     return True

@@ -42,3 +42,28 @@ def test_dask_and_pint_arrays_still_recognised():
               isinstance(wrapped.data, array_type("pint")))
     """)
     assert output == "((2, 2),) True 8.0 True"
+
+
+def test_writing_netcdf_does_not_import_distributed_and_answers_as_xarray(tmp_path):
+    """Writing the cube as netCDF leaves distributed unimported; the deferred scheduler lookup
+    gives xarray's own answer (computed afterwards, which imports distributed) with and without
+    a configured scheduler."""
+    output = run_python(f"""
+        import sys
+        import dask
+        import tecmodel
+        from tecmodel.io import write_netcdf
+        from tecmodel.report.files import cash_flow_dataset
+        from tecmodel import _xarray_imports
+        from xarray.backends import writers
+        write_netcdf({str(tmp_path / "cube.nc")!r}, cash_flow_dataset(tecmodel.evaluate(tecmodel.load_case("tests/data/toy.yaml"))))
+        print("distributed" in sys.modules)
+        deferred = writers.get_dask_scheduler()
+        with dask.config.set(scheduler="synchronous"):
+            deferred_configured = writers.get_dask_scheduler()
+        real = _xarray_imports._REAL_SCHEDULER_LOOKUP
+        print(deferred == real(), end=" ")
+        with dask.config.set(scheduler="synchronous"):
+            print(deferred_configured == real())
+    """)
+    assert output.split("\n") == ["False", "True True"]
