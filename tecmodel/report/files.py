@@ -42,17 +42,16 @@ def cash_flow_dataset(result) -> xr.Dataset:
     """The cube with the finance and quantity time series, ready for netCDF."""
     cube = result.cube
     flow = result.free_cash_flow
-    dataset = xr.Dataset({"cash_flow": cube, "free_cash_flow": flow.sel(site=list(result.case.site_names))})
-    dataset["portfolio_free_cash_flow"] = flow.sel(site="portfolio", drop=True)
-    dataset["portfolio_free_cash_flow"].attrs = {"units": "EUR", "long_name": "Unlevered free cash flow, all sites"}
-    for name, variable in result.finance.data_vars.items():
-        dataset[name] = variable
+    portfolio = flow.sel(site="portfolio", drop=True)
+    portfolio.attrs = {"units": "EUR", "long_name": "Unlevered free cash flow, all sites"}
+    variables = {"cash_flow": cube, "free_cash_flow": flow.sel(site=list(result.case.site_names)),
+                 "portfolio_free_cash_flow": portfolio}
+    variables.update(result.finance.data_vars)
     if result.financing is not None:  # debt tranches, CFADS, debt service, DSCR
-        for name, variable in result.financing.data_vars.items():
-            dataset[name] = variable
-    for name, variable in result.quantities.data_vars.items():
-        if "year" in variable.dims and "phase" not in variable.dims:
-            dataset[name] = variable
+        variables.update(result.financing.data_vars)
+    variables.update({name: variable for name, variable in result.quantities.data_vars.items()
+                      if "year" in variable.dims and "phase" not in variable.dims})
+    dataset = xr.Dataset(variables)  # one alignment for every variable
     dataset["taxable"] = dataset["taxable"].astype("int8")
     dataset["taxable"].attrs = {"long_name": "Item enters taxable income as it is (1) or through depreciation (0)"}
     dataset.attrs = {
