@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml constraints.txt
 
 ## run both bundled cases and write every report to outputs/
 run: $(STAMP)
-	$(VENV)/bin/tecmodel run --out outputs --no-report
+	$(VENV)/bin/tecmodel run --out outputs
 	$(VENV)/bin/tecmodel report --xlsx outputs/report.xlsx --plots outputs/plots --sobol 4096 --montecarlo 100000
 
 ## the whole test suite (unit, property, reference, end-to-end, notebooks, LibreOffice recalculation)

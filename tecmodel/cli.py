@@ -59,12 +59,12 @@ def command_run(args) -> int:
             print(summary_text(result))
             print("\n".join(scenario_lines))
             print(f"  wrote {folder}/ in {time.perf_counter() - started:.2f} s\n")
-    if not args.no_report:
+    if args.report:
         _write_report(results, out / "report.xlsx", out / "plots", args.quiet)
     return EXIT_OK
 
 
-# --- the Excel report and the plots (`tecmodel report`, and `tecmodel run` unless --no-report)
+# --- the Excel report and the plots (`tecmodel report`, and `tecmodel run --report`)
 
 
 def _write_report(results, xlsx: Path, plots: Path | None, quiet: bool, **uncertainty) -> None:
@@ -203,8 +203,9 @@ def _run_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("cases", nargs="*", type=Path, help="case files (default: both bundled cases)")
     parser.add_argument("--out", type=Path, default=Path("outputs"), help="output folder (default: outputs)")
     parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
-    parser.add_argument("--no-report", action="store_true",
-                        help="do not write DIR/report.xlsx and the figures in DIR/plots/")
+    parser.add_argument("--report", action=argparse.BooleanOptionalAction, default=False,
+                        help="also write DIR/report.xlsx and the figures in DIR/plots/ (default: no; "
+                             "`tecmodel report` writes them with more options)")
 
 
 def _validate_arguments(parser: argparse.ArgumentParser) -> None:

@@ -16,7 +16,7 @@ from .conftest import BASE_FILE, TOY_FILE
 
 
 def test_run_writes_cube_metrics_budget_and_manifest(tmp_path, capsys, toy_result):
-    assert main(["run", str(TOY_FILE), "--out", str(tmp_path)]) == 0
+    assert main(["run", str(TOY_FILE), "--out", str(tmp_path), "--report"]) == 0
     printed = capsys.readouterr().out
     assert "npv [EUR M]" in printed and "What the budget buys" in printed
     folder = tmp_path / "toy"
@@ -37,14 +37,20 @@ def test_run_writes_cube_metrics_budget_and_manifest(tmp_path, capsys, toy_resul
 
 def test_second_run_replaces_the_folder_consistently(tmp_path):
     folder = tmp_path / "toy"
-    assert main(["run", str(TOY_FILE), "--out", str(tmp_path), "--quiet"]) == 0
+    assert main(["run", str(TOY_FILE), "--out", str(tmp_path), "--quiet", "--report"]) == 0
     (folder / "stale.txt").write_text("from an older run")
     first = json.loads((folder / "manifest.json").read_text())["created_utc"]
-    assert main(["run", str(TOY_FILE), "--out", str(tmp_path), "--quiet"]) == 0
+    assert main(["run", str(TOY_FILE), "--out", str(tmp_path), "--quiet", "--report"]) == 0
     assert not (folder / "stale.txt").exists()
     assert json.loads((folder / "manifest.json").read_text())["created_utc"] >= first
     # no temporary folders or files left; the report and the figures of the run beside the case
     assert sorted(p.name for p in tmp_path.iterdir()) == ["plots", "report.xlsx", "toy"]
+
+
+def test_run_without_report_writes_the_results_only(tmp_path):
+    """The workbook and the figures are asked for (`--report`, or `tecmodel report`)."""
+    assert main(["run", str(TOY_FILE), "--out", str(tmp_path), "--quiet"]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["toy"]
 
 
 def test_validate(capsys):
