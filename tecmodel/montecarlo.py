@@ -198,7 +198,9 @@ def monte_carlo(case: Case, n: int = 100_000, seed: int = 0, sampler: str = "sob
     plan = sampling_plan(case, parameters)
     layout = _Layout.of(plan, n, block_size)
     fingerprint = study_fingerprint(plan, n, seed, sampler, block_size)
-    sink = _ZarrSink.open(Path(store), layout, fingerprint, overwrite) if store is not None else _MemorySink(layout)
+    sink = (_ZarrSink.open(Path(store), layout, fingerprint, overwrite,
+                           watched=None if tolerance is None else tolerance.metric)
+            if store is not None else _MemorySink(layout))
     task = _Task(plan, sampler, seed, block_size, n)
     bounds = block_bounds(n, block_size)
     done = sink.done_blocks()
@@ -494,19 +496,25 @@ class _MemorySink:
 class _ZarrSink(_MemorySink):
     """Per-sample results written to a zarr store block by block.
 
-    Only the summarised metrics stay in memory (about 32 bytes per sample and site); the
-    samples of the result are read lazily from the store.
+    Memory does not grow with ``n``: nothing per sample stays in memory but the metric a
+    tolerance watches (8 bytes per sample); the summary reads the store one metric at a time
+    and the samples of the result are read lazily from it.
     """
 
-    def __init__(self, layout: _Layout, group, path: Path):
+    def __init__(self, layout: _Layout, group, path: Path, watched: str | None = None):
         self.layout = layout
         self.group = group
         self.path = path
-        self.arrays = {name: np.asarray(group[name][...]) for name in SUMMARY_METRICS}
+        self.arrays = {} if watched is None else {watched: np.asarray(group[watched][...])}
         self._done = {int(b) for b in np.flatnonzero(np.asarray(group["block_done"][...]))}
 
+    def metrics(self, stop: int) -> xr.Dataset:
+        """The summarised metrics of the first `stop` samples, read lazily from the store."""
+        return self.dataset(stop)[list(SUMMARY_METRICS)]
+
     @classmethod
-    def open(cls, path: Path, layout: _Layout, fingerprint: dict[str, Any], overwrite: bool) -> _ZarrSink:
+    def open(cls, path: Path, layout: _Layout, fingerprint: dict[str, Any], overwrite: bool,
+             watched: str | None = None) -> _ZarrSink:
         import zarr
 
         existing = _read_fingerprint(path)
@@ -519,7 +527,7 @@ class _ZarrSink(_MemorySink):
                                               "replace it", str(path)))
         if existing is None or existing != fingerprint or overwrite:
             _create_store(path, layout, fingerprint)
-        return cls(layout, zarr.open_group(str(path), mode="r+"), path)
+        return cls(layout, zarr.open_group(str(path), mode="r+"), path, watched)
 
     def done_blocks(self) -> set[int]:
         return set(self._done)
