@@ -13,8 +13,8 @@ Figures (each study in a fresh process, for a clean peak-memory figure):
 - dask: one worker against two workers of a ``LocalCluster`` on one machine at ``--dask-n``
   (start-up of the cluster excluded, measured separately)::
 
-    python -m benchmarks.bench_montecarlo [--sizes 100000 1000000] [--chunk 65536] [--naive 20]
-                                          [--dask-n 1000000] [--no-dask]
+    python -m benchmarks.bench_montecarlo [--sizes 100000 1000000] [--chunk 16384] [--naive 20]
+                                          [--store-from 10000000] [--dask-n 1000000] [--no-dask]
 """
 
 from __future__ import annotations
@@ -26,17 +26,21 @@ import time
 from benchmarks.common import CASES, peak_rss_mib, report, run_isolated
 
 
-def child_study(case_name: str, n: int, chunk: int) -> dict:
+def child_study(case_name: str, n: int, chunk: int, store: bool) -> dict:
+    import tempfile
+
     import tecmodel
 
     case = tecmodel.load_case(CASES[case_name])
     tecmodel.evaluate(case)
-    start = time.perf_counter()
-    result = tecmodel.monte_carlo(case, n=n, seed=0, chunk_size=chunk, progress=False)
-    seconds = time.perf_counter() - start
-    npv = result.summary["value"].sel(statistic="mean", metric="npv", site="portfolio")
-    return {"case": case_name, "n": n, "chunk": chunk, "seconds": seconds, "samples_per_s": n / seconds,
-            "peak_rss_mib": peak_rss_mib(), "mean_npv": float(npv)}
+    with tempfile.TemporaryDirectory() as folder:
+        start = time.perf_counter()
+        result = tecmodel.monte_carlo(case, n=n, seed=0, chunk_size=chunk, progress=False,
+                                      store=f"{folder}/study.zarr" if store else None)
+        seconds = time.perf_counter() - start
+        mean_npv = float(result.summary["value"].sel(statistic="mean", metric="npv", site="portfolio"))
+    return {"case": case_name, "n": n, "chunk": chunk, "store": store, "seconds": seconds,
+            "samples_per_s": n / seconds, "peak_rss_mib": peak_rss_mib(), "mean_npv": mean_npv}
 
 
 def child_naive(case_name: str, n: int) -> dict:
@@ -88,15 +92,18 @@ def main() -> None:
     parser.add_argument("--case", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--workers", type=int, default=1, help=argparse.SUPPRESS)
     parser.add_argument("--n", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--store", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
-    parser.add_argument("--chunk", type=int, default=65536)
+    parser.add_argument("--chunk", type=int, default=16384)
+    parser.add_argument("--store-from", type=int, default=10_000_000,
+                        help="studies of at least this many samples write a zarr store (memory bounded)")
     parser.add_argument("--naive", type=int, default=20)
     parser.add_argument("--dask-n", type=int, default=1_000_000)
     parser.add_argument("--no-dask", action="store_true")
     args = parser.parse_args()
     if args.child:
         if args.kind == "study":
-            figure = child_study(args.case, args.n, args.chunk)
+            figure = child_study(args.case, args.n, args.chunk, args.store)
         elif args.kind == "naive":
             figure = child_naive(args.case, args.n)
         else:
@@ -112,12 +119,12 @@ def main() -> None:
               f"{naive['samples_per_s']:,.1f} samples/s ({args.naive} samples)")
         for n in args.sizes:
             study = run_isolated("bench_montecarlo", "--kind", "study", "--case", case_name, "--n", str(n),
-                                 "--chunk", str(args.chunk))
+                                 "--chunk", str(args.chunk), *(["--store"] if n >= args.store_from else []))
             study["speedup_over_naive"] = study["samples_per_s"] / naive["samples_per_s"]
             figures.append({"figure": "monte_carlo", **study})
             print(f"{case_name}: monte_carlo n={n:,}: {study['seconds']:.2f} s = {study['samples_per_s']:,.0f} "
                   f"samples/s ({study['speedup_over_naive']:,.0f}x the naive loop); peak resident memory "
-                  f"{study['peak_rss_mib']:,.0f} MiB")
+                  f"{study['peak_rss_mib']:,.0f} MiB{' (zarr store)' if study['store'] else ''}")
     if not args.no_dask:
         one, two = (run_isolated("bench_montecarlo", "--kind", "dask", "--case", "base_10b", "--n", str(args.dask_n),
                                  "--chunk", str(args.chunk), "--workers", str(workers)) for workers in (1, 2))
