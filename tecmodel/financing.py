@@ -66,7 +66,7 @@ from .inputs import Tranche
 from .irr import IRR_STATUS
 from .labelled import dataset, dimension_coordinate, labelled, like
 from .kernels import ANNUITY, SCULPTED, STRAIGHT_LINE, tranche_schedules
-from .timeline import year_total
+from .timeline import dim_total, year_total
 
 #: Asset group -> the capex rows it covers (selection criteria of :func:`tecmodel.cube.item_total`).
 ASSET_GROUPS: dict[str, dict] = {
@@ -390,10 +390,11 @@ def equity_metrics(flows: CashFlows | xr.DataArray, financing: xr.Dataset, param
     count = serviced.sum("year")
     with np.errstate(divide="ignore", invalid="ignore"):
         average = year_total(xr.where(serviced, dscr, 0.0)) / count
-    drawn = with_portfolio(year_total(financing["drawdown"].sum("tranche") + financing["capitalised_interest"].sum("tranche")))
+    drawn = with_portfolio(year_total(dim_total(financing["drawdown"], "tranche")
+                                      + dim_total(financing["capitalised_interest"], "tranche")))
     balance = with_portfolio(financing["debt_balance"])
-    at_horizon = with_portfolio(year_total(financing["repayment_at_horizon"].sum("tranche")))
-    shortfall = with_portfolio(year_total(financing["sculpting_shortfall"].sum("tranche")))
+    at_horizon = with_portfolio(year_total(dim_total(financing["repayment_at_horizon"], "tranche")))
+    shortfall = with_portfolio(year_total(dim_total(financing["sculpting_shortfall"], "tranche")))
     below_one = (lowest < 1.0) & any_service
     flags = (below_one * STATUS_DSCR_BELOW_ONE + (shortfall > EUR_TOLERANCE) * STATUS_SCULPTING_SHORT
              + (at_horizon > EUR_TOLERANCE) * STATUS_DEBT_AT_HORIZON)
