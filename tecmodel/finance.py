@@ -133,11 +133,6 @@ class TaxSchedule:
     taxable_income: np.ndarray
 
 
-def _series_last(values: np.ndarray, shape: tuple) -> np.ndarray:
-    """(series, year) -> (year, *shape)."""
-    return np.ascontiguousarray(values.T).reshape((values.shape[1],) + shape)
-
-
 def loss_carry_forward_tax(profit: np.ndarray, rate, offset_fixed, offset_share) -> TaxSchedule:
     """Corporate tax with losses carried forward under a yearly offset cap.
 
@@ -173,11 +168,10 @@ def loss_carry_forward_tax(profit: np.ndarray, rate, offset_fixed, offset_share)
     """
     profit = np.asarray(profit, dtype=float)
     shape = profit.shape[1:]
-    series = profit.reshape(profit.shape[0], -1).T
     parameters = [np.broadcast_to(np.asarray(value, dtype=float), shape).reshape(-1)
                   for value in (rate, offset_fixed, offset_share)]
-    tax, relief, taxable, pool = tax_schedule(series, *parameters)
-    return TaxSchedule(*(_series_last(values, shape) for values in (tax, relief, pool, taxable)))
+    tax, relief, taxable, pool = tax_schedule(profit.reshape(profit.shape[0], -1), *parameters)
+    return TaxSchedule(*(values.reshape(profit.shape) for values in (tax, relief, pool, taxable)))
 
 
 def _as_numpy(value, template: xr.DataArray) -> np.ndarray:

@@ -16,14 +16,15 @@ two loops built on it:
   zero, solved per series by safeguarded Newton with the tax derivative carried through the
   carry-forward (used by :func:`tecmodel.finance.breakeven_revenue_factor`).
 
-Both loop over years *inside* each series, which is what the carry-forward needs (each year's
-relief depends on the losses left by the previous years), and over series in parallel
+Both walk the years in order for each series, which is what the carry-forward needs (each
+year's relief depends on the losses left by the previous years), and the series in parallel
 (``numba.prange``). A series is computed by the same instructions whatever the other series in
 the batch, the batch size or the thread count, so results are bit-identical however the samples
 of a Monte Carlo run are chunked. numba is imported when a kernel is first used; compiled code is
 cached on disk (``cache=True``) so only the first run after installation compiles.
 
-Array layout: series on axis 0, years on axis 1 (each series contiguous), float64.
+Array layout: the tax schedule and the tranche schedule take (year, series) arrays, the
+break-even (member, group, year); float64.
 """
 
 from __future__ import annotations
@@ -75,15 +76,19 @@ def _tax_step_slope(current, slope, pool, pool_slope, limit, cap, offset_fixed, 
 
 
 def _tax_schedule(profit, rate, offset_fixed, offset_share, tax, relief, taxable, pool_path):
-    for series in _prange(profit.shape[0]):
-        pool = 0.0
-        for year in range(profit.shape[1]):
-            relief_year, taxable_year, tax_year, pool, _limit, _cap = _step(
-                profit[series, year], pool, rate[series], offset_fixed[series], offset_share[series])
-            relief[series, year] = relief_year
-            taxable[series, year] = taxable_year
-            tax[series, year] = tax_year
-            pool_path[series, year] = pool
+    # (year, series) arrays: the years in order outside, the series (contiguous) inside, each
+    # series carrying its own pool of losses from one year to the next.
+    n_years, n_series = profit.shape
+    pool = np.zeros(n_series)
+    for year in range(n_years):
+        for series in _prange(n_series):
+            relief_year, taxable_year, tax_year, pool_out, _limit, _cap = _step(
+                profit[year, series], pool[series], rate[series], offset_fixed[series], offset_share[series])
+            relief[year, series] = relief_year
+            taxable[year, series] = taxable_year
+            tax[year, series] = tax_year
+            pool_path[year, series] = pool_out
+            pool[series] = pool_out
 
 
 def _npv_and_slope(factor, group, profit, revenue, discount, pre_tax_pv, revenue_pv, rate, offset_fixed,
@@ -508,7 +513,7 @@ def tax_schedule(profit: np.ndarray, rate, offset_fixed, offset_share) -> tuple[
     Parameters
     ----------
     profit : numpy.ndarray
-        Taxable income before loss relief, shape (series, year) [EUR].
+        Taxable income before loss relief, shape (year, series) [EUR].
     rate, offset_fixed, offset_share : array_like
         Tax rate [1], profit fully offsettable each year [EUR], share of the profit above it
         offsettable [1]; scalars or one value per series.
@@ -516,11 +521,11 @@ def tax_schedule(profit: np.ndarray, rate, offset_fixed, offset_share) -> tuple[
     Returns
     -------
     tax, relief, taxable, pool : numpy.ndarray
-        Each (series, year) [EUR]: tax, losses offset, taxable income after relief, losses
+        Each (year, series) [EUR]: tax, losses offset, taxable income after relief, losses
         carried forward at year end.
     """
     profit = np.ascontiguousarray(profit, dtype=np.float64)
-    n_series = profit.shape[0]
+    n_series = profit.shape[1]
     outputs = tuple(np.empty_like(profit) for _ in range(4))
     schedule, _, _ = _compiled()
     schedule(profit, _as_series(rate, n_series), _as_series(offset_fixed, n_series),
