@@ -29,11 +29,14 @@ test: $(STAMP)
 	$(PY) -m pytest
 
 ## benchmarks (not part of the tests): one line per figure, JSON under outputs/bench/
+## (MC_SIZES="100000 1000000 10000000" adds the 10^7-sample study, written to a zarr store)
+MC_SIZES ?= 100000 1000000
 bench: $(STAMP)
 	$(PY) -m benchmarks.bench_startup
 	$(PY) -m benchmarks.bench_model
 	$(PY) benchmarks/bench_irr.py
 	$(PY) -m benchmarks.bench_sobol
+	$(PY) -m benchmarks.bench_montecarlo --sizes $(MC_SIZES)
 
 ## execute the analysis notebooks at full size and render them as HTML under outputs/notebooks/
 ## (the stored notebooks stay without outputs; the folder is built aside and swapped in whole)
