@@ -64,8 +64,8 @@ from .finance import (
 )
 from .inputs import Tranche
 from .irr import IRR_STATUS
-from .labelled import dataset, dimension_coordinate, labelled, like
 from .kernels import ANNUITY, SCULPTED, STRAIGHT_LINE, tranche_schedules
+from .labelled import dataset, dimension_coordinate, labelled, like
 from .timeline import dim_total, year_total
 
 #: Asset group -> the capex rows it covers (selection criteria of :func:`tecmodel.cube.item_total`).
@@ -146,7 +146,10 @@ def tranche_schedule(funded: np.ndarray, rate: np.ndarray, tranche: Tranche, *, 
     mode = {"straight_line": STRAIGHT_LINE, "annuity": ANNUITY, "sculpted": SCULPTED}[tranche.repayment]
     shape = funded.shape
     flat = np.asarray(funded, dtype=float).reshape(shape[0], -1)
-    as_years = (lambda values: None if values is None else np.asarray(values, dtype=float).reshape(flat.shape))
+
+    def as_years(values):
+        return None if values is None else np.asarray(values, dtype=float).reshape(flat.shape)
+
     out = tranche_schedules(flat, np.asarray(rate, dtype=float).reshape(-1), share=tranche.share,
                             grace=tranche.grace, recurring=tranche.recurring, mode=mode, tenor=tranche.tenor,
                             upfront_fee=tranche.upfront_fee, commitment_fee=tranche.commitment_fee,
