@@ -10,6 +10,8 @@ import copy
 import numpy as np
 import numpy_financial as npf
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import tecmodel
 from tecmodel.cli import main
@@ -271,3 +273,35 @@ def test_bad_financing_file_exits_2_from_the_cli(tmp_path, capsys):
     assert main(["validate", str(path)]) == 2
     error = capsys.readouterr().err
     assert "financing.tranches[0].tenor" in error and "Traceback" not in error
+
+
+# --------------------------------------------------------------------------- invariants of the kernel
+
+
+@settings(max_examples=150, deadline=None)
+@given(spend=st.lists(st.sampled_from([0.0, 0.0, 50.0, 200.0, 1000.0]), min_size=3, max_size=15),
+       rate=st.sampled_from([0.0, 0.03, 0.10]), tenor=st.integers(1, 8), grace=st.integers(0, 3),
+       repayment=st.sampled_from(["annuity", "straight_line", "sculpted"]), recurring=st.booleans(),
+       cfads_level=st.sampled_from([0.0, 30.0, 400.0]))
+def test_every_euro_lent_is_repaid_once(spend, rate, tenor, grace, repayment, recurring, cfads_level):
+    """Conservation, whatever the terms: the principal repaid plus the balance repaid at the
+    horizon equals the loan amounts, which equal the draws plus the capitalised interest; no
+    balance or interest is negative, and the last year's balance is zero. A batch of two
+    series (the profile and its double) gives each series exactly what it gives alone."""
+    funded = np.array(spend)[:, None]
+    n_years = funded.shape[0]
+    cfads = np.full((n_years, 1), cfads_level)
+    terms_ = terms(interest_rate=rate, tenor=tenor, grace=grace, repayment=repayment,
+                   recurring=recurring and repayment != "sculpted", upfront_fee=0.01, commitment_fee=0.005,
+                   target_dscr=1.3 if repayment == "sculpted" else None)
+    zeros = np.zeros((n_years, 1))
+    schedule = tranche_schedule(funded, np.array([rate]), terms_, cfads=cfads, other_debt_service=zeros)
+    lent = schedule.loan_amount.sum()
+    assert lent == pytest.approx(schedule.drawdown.sum() + schedule.capitalised_interest.sum(), rel=1e-12, abs=1e-9)
+    assert schedule.principal.sum() + schedule.repayment_at_horizon.sum() == pytest.approx(lent, rel=1e-9, abs=1e-6)
+    assert (schedule.balance >= -1e-9).all() and (schedule.interest_paid >= -1e-12).all()
+    assert schedule.balance[-1, 0] == 0.0 and (schedule.fees >= 0).all()
+    pair = tranche_schedule(np.hstack([funded, 2 * funded]), np.array([rate, rate]), terms_,
+                            cfads=np.hstack([cfads, 2 * cfads]), other_debt_service=np.hstack([zeros, zeros]))
+    for field in ("drawdown", "principal", "interest_paid", "balance", "fees", "repayment_at_horizon"):
+        np.testing.assert_array_equal(getattr(pair, field)[:, :1], getattr(schedule, field))
