@@ -63,6 +63,9 @@ from .units import UnitMismatch, conversion_factor
 
 SITE_NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_\-]{0,63}$"
 RESERVED_SITE_NAMES = frozenset({"portfolio"})
+#: Longest model horizon [yr]: beyond it a -99 %/yr rate's discount factors leave the range of the
+#: IRR solver (tecmodel.irr) and of float64 cash flows (tests/test_extremes.py).
+MAX_HORIZON_YEARS = 100
 
 # --------------------------------------------------------------------------- schema (pydantic)
 
@@ -905,6 +908,10 @@ def _check_rules(case: Case, problems: list[Problem], lines: Mapping[tuple, int]
     start, end = case.start_year, case.end_year
     if end <= start:
         add(("model", "end_year"), f"expected a year after model.start_year ({start})", end)
+        return
+    if end - start + 1 > MAX_HORIZON_YEARS:
+        add(("model", "end_year"), f"expected a horizon of at most {MAX_HORIZON_YEARS} years: a year up to "
+                                   f"{start + MAX_HORIZON_YEARS - 1} (model.start_year {start})", end)
         return
     seen: dict[str, int] = {}
     for index, site in enumerate(case.sites):

@@ -22,6 +22,8 @@ from .registry import PARAMETERS, REGISTRY, Parameter, resolve, unknown_paramete
 
 #: Dimensions an override may not carry: they belong to the model's own arrays.
 RESERVED_DIMS = frozenset({"year", "phase", "item", "asset_class", "metric", "factor"})
+#: Parameters only the case file sets: the horizon is the ``year`` dimension, built from the case.
+CASE_FILE_ONLY = frozenset({"model.start_year", "model.end_year"})
 
 
 def parameter_dataset(case: Case, overrides: Mapping[str, Any] | None = None) -> xr.Dataset:
@@ -60,6 +62,10 @@ def parameter_dataset(case: Case, overrides: Mapping[str, Any] | None = None) ->
         variables[parameter.name] = data
     for name, value in (overrides or {}).items():
         parameter = _resolve_override(name)
+        if parameter.name in CASE_FILE_ONLY:
+            raise InputError(Problem(f"overrides[{name!r}]", "sets the model horizon, which only the case file's "
+                                     "model section can change; expected it there, not as an override",
+                                     Problem.NO_VALUE))
         variables[parameter.name] = _override_array(parameter, value, variables[parameter.name], sites, name)
     dataset = xr.Dataset(variables, coords={"site": sites})
     for parameter in PARAMETERS:
