@@ -685,12 +685,14 @@ def _as_list(value) -> list:
 
 
 def save_figure(figure, path: str | Path, dpi: int = 130) -> Path:
-    """Write a figure as PNG atomically (temporary name, then rename)."""
-    from .io import atomic_path
+    """Write a figure as PNG atomically (temporary name, then rename), the run id in its metadata."""
+    from . import __version__
+    from .io import atomic_path, run_id
 
     path = Path(path)
     with atomic_path(path) as temporary:
-        figure.savefig(temporary, format="png", dpi=dpi)
+        figure.savefig(temporary, format="png", dpi=dpi,
+                       metadata={"Software": f"tecmodel {__version__}", "Source": f"tecmodel run {run_id()}"})
     return path
 
 

@@ -35,16 +35,35 @@ def test_run_writes_cube_metrics_budget_and_manifest(tmp_path, capsys, toy_resul
                                                                       "waterfall_toy.png"]
 
 
+def run_ids(out) -> dict[str, str]:
+    """The run id each output of `tecmodel run` carries: case manifest, workbook Cover, PNG metadata."""
+    import openpyxl
+    from PIL import Image
+
+    ids = {"manifest.json": json.loads((out / "toy" / "manifest.json").read_text())["run_id"]}
+    cover = openpyxl.load_workbook(out / "report.xlsx")["Cover"]
+    ids["report.xlsx"] = next(row[1].value for row in cover.iter_rows() if row[0].value == "Run id")
+    for png in sorted((out / "plots").iterdir()):
+        with Image.open(png) as image:
+            ids[png.name] = image.text["Source"].removeprefix("tecmodel run ")
+    return ids
+
+
 def test_second_run_replaces_the_folder_consistently(tmp_path):
     folder = tmp_path / "toy"
     assert main(["run", str(TOY_FILE), "--out", str(tmp_path), "--quiet"]) == 0
     (folder / "stale.txt").write_text("from an older run")
     first = json.loads((folder / "manifest.json").read_text())["created_utc"]
+    first_ids = run_ids(tmp_path)
     assert main(["run", str(TOY_FILE), "--out", str(tmp_path), "--quiet"]) == 0
     assert not (folder / "stale.txt").exists()
     assert json.loads((folder / "manifest.json").read_text())["created_utc"] >= first
     # no temporary folders or files left; the report and the figures of the run beside the case
     assert sorted(p.name for p in tmp_path.iterdir()) == ["plots", "report.xlsx", "toy"]
+    # every file says which run wrote it: one id for all outputs of a run, a new one per run
+    second_ids = run_ids(tmp_path)
+    assert len(set(first_ids.values())) == len(set(second_ids.values())) == 1, (first_ids, second_ids)
+    assert first_ids.keys() == second_ids.keys() and set(first_ids.values()) != set(second_ids.values())
 
 
 def test_validate(capsys):
