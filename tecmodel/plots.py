@@ -25,6 +25,7 @@ import numpy as np
 import xarray as xr
 
 from .finance import PORTFOLIO, discount_factors
+from .irr import IRR_STATUS
 
 BILLION = 1e9
 UP, DOWN, TOTAL = "#2e7d32", "#c62828", "#1f4e9a"
@@ -638,19 +639,21 @@ def scenario_comparison(results):
         zorder=3,
         label="discount rate",
     )
-    for position, value in zip(positions, irr, strict=True):
+    statuses = [int(result.metrics["irr_status"].sel(site=PORTFOLIO)) for result in results]
+    for position, value, status in zip(positions, irr, statuses, strict=True):
         irr_axes.annotate(
-            f"{value:.1f} %",
-            (position, value),
+            f"{value:.1f} %" if status == 0 else f"IRR undefined:\n{IRR_STATUS[status]}",
+            (position, value if status == 0 else 0.0),
             xytext=(0, 3),
             textcoords="offset points",
             ha="center",
-            fontsize=9,
+            fontsize=9 if status == 0 else 7,
         )
     irr_axes.set_ylabel("IRR of the portfolio [%/yr]")
     irr_axes.set_title("IRR against the discount rate")
     irr_axes.legend(fontsize=8, loc="upper left")
-    irr_axes.set_ylim(0, max(max(irr), max(rate)) * 1.25)
+    shown = [value for value in irr + rate if np.isfinite(value)]  # an undefined IRR has no bar
+    irr_axes.set_ylim(min(0.0, *shown) * 1.25, max(1.0, *shown) * 1.25)
     width = 0.27
     for offset, metric, colour, label in (
         (-width, "lcoc", "#e08a00", "levelised cost (pre-tax)"),

@@ -35,6 +35,7 @@ import xarray as xr
 import yaml
 
 import tecmodel
+from tecmodel.cli import main
 from tecmodel.inputs import MAX_HORIZON_YEARS, case_from_data
 from tecmodel.irr import IRR_STATUS
 from tecmodel.parameters import parameter_dataset
@@ -158,8 +159,8 @@ TOY_BASE = {name: float(variable.max()) for name, variable in
             parameter_dataset(tecmodel.load_case(TOY_FILE)).data_vars.items()}
 
 
-def toy_with(values: dict[str, float]):
-    """The toy case with the given parameters stated in their registry units (validated by the loader)."""
+def toy_data(values: dict[str, float]) -> dict:
+    """The toy case's data with the given parameters stated in their registry units."""
     data = copy.deepcopy(TOY_DATA)
     for name, value in values.items():
         parameter = REGISTRY[name]
@@ -167,7 +168,12 @@ def toy_with(values: dict[str, float]):
         for section in sections:
             section.setdefault(parameter.group, {})[parameter.field] = {
                 "value": value, "unit": parameter.unit, "source": "extreme-value test"}
-    return case_from_data(data, file="extreme.yaml")
+    return data
+
+
+def toy_with(values: dict[str, float]):
+    """The toy case with the given parameters (validated by the loader, as a case file is)."""
+    return case_from_data(toy_data(values), file="extreme.yaml")
 
 
 def structural_end(parameter, end: int) -> dict[str, float]:
@@ -214,6 +220,23 @@ def test_longest_and_shortest_horizon_with_every_samplable_extreme(years):
     assert len(case.years) == years[1] - years[0] + 1
     overrides, labels = extreme_overrides(case)
     check_result(strict_evaluate(case, overrides), labels)
+
+
+@pytest.mark.parametrize("end", [0, 1], ids=["low", "high"])
+def test_the_command_line_reports_a_case_at_the_bounds(tmp_path, capsys, end):
+    """`tecmodel run`, its workbook and figures included, on the toy case with every samplable
+    parameter at one end (its grid connection sized for the peak PUE of 4 at the upper end):
+    exit status 0 under the same floating-point rules, nothing on stderr."""
+    data = toy_data({p.name: finite_bound(p.bounds[end]) for p in SAMPLABLE})
+    data["sites"][0]["grid"]["capacity"][0]["capacity"]["value"] = 100
+    path = tmp_path / "extreme.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    with warnings.catch_warnings(), np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"):
+        warnings.simplefilter("error")
+        status = main(["run", str(path), "--out", str(tmp_path / "out"), "--quiet"])
+    assert (status, capsys.readouterr().err) == (0, "")
+    assert sorted(p.name for p in (tmp_path / "out" / "plots").iterdir()) == [
+        "cumulative_dcf.png", "scenarios.png", "waterfall_toy.png"]
 
 
 def test_a_horizon_beyond_the_limit_is_an_input_error():
