@@ -25,6 +25,7 @@ import difflib
 import hashlib
 import math
 import re
+import sys
 import types
 import typing
 from collections.abc import Mapping
@@ -34,6 +35,7 @@ from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -70,7 +72,16 @@ MAX_HORIZON_YEARS = 100
 # --------------------------------------------------------------------------- schema (pydantic)
 
 _STRICT = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False, str_strip_whitespace=True)
-Number = StrictFloat | StrictInt
+
+
+def _float_sized(value: float | int) -> float | int:
+    """Refuse a whole number too large for a 64-bit float (it would overflow on conversion)."""
+    if isinstance(value, int) and abs(value) > sys.float_info.max:
+        raise ValueError("expected a number of magnitude at most 1.8e308")
+    return value
+
+
+Number = Annotated[StrictFloat | StrictInt, AfterValidator(_float_sized)]
 Text = Annotated[str, Field(min_length=1)]
 
 
@@ -653,6 +664,8 @@ def _pydantic_problems(error: ValidationError, lines: Mapping[tuple, int]) -> li
             problems.append(Problem(format_path(loc), message, Problem.NO_VALUE, _line_for(loc, lines)))
             continue
         message = _TYPE_MESSAGES.get(kind, detail["msg"])
+        if kind == "value_error":  # raised by a validator of ours: its own message
+            message = str(detail["ctx"]["error"])
         if kind in {"model_type", "model_attributes_type", "dict_type"} and _model_at(loc) is Quantity:
             message = "expected a mapping {value: <number>, unit: <unit>, source: <text>}"
         problems.append(Problem(format_path(loc), message, _displayable(value), _line_for(loc, lines)))

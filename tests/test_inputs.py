@@ -63,6 +63,8 @@ BAD_CASES = [
      "sites[0].power.market_price.value", "finite number"),
     ("infinity", "market_price: {value: 100,", "market_price: {value: .inf,",
      "sites[0].power.market_price.value", "finite number"),
+    ("whole number beyond float range", "market_price: {value: 100,", f"market_price: {{value: {10**400},",
+     "sites[0].power.market_price.value", "magnitude at most 1.8e308"),
     ("negative price", "market_price: {value: 100,", "market_price: {value: -5,",
      "sites[0].power.market_price", "expected a number in [0, 1000] EUR/MWh"),
     ("utilisation above 100 %", "utilisation: {value: 50,", "utilisation: {value: 150,",
