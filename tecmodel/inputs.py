@@ -643,12 +643,17 @@ _TYPE_MESSAGES = {
 
 def _pydantic_problems(error: ValidationError, lines: Mapping[tuple, int]) -> list[Problem]:
     problems: list[Problem] = []
-    for detail in error.errors(include_url=False):
+    details = error.errors(include_url=False)
+    # Union members add their own tag to loc (e.g. 'float' / 'int'): strip them.
+    for detail in details:
+        detail["loc"] = tuple(part for part in detail["loc"] if part not in {"float", "int", "str", "list", "none"})
+    not_numbers = {detail["loc"] for detail in details if detail["type"] in {"float_type", "finite_number"}}
+    for detail in details:
         loc = tuple(detail["loc"])
         kind = detail["type"]
         value = detail.get("input", Problem.NO_VALUE)
-        # Union members add their own tag to loc (e.g. 'float' / 'int'): strip them.
-        loc = tuple(part for part in loc if part not in {"float", "int", "str", "list", "none"})
+        if kind in {"int_type", "int_from_float"} and loc in not_numbers:
+            continue  # a number (float or whole) was expected: one message, not one per member
         if kind == "extra_forbidden":
             parent, key = loc[:-1], loc[-1]
             valid = _expected_keys(parent)
@@ -666,10 +671,20 @@ def _pydantic_problems(error: ValidationError, lines: Mapping[tuple, int]) -> li
         message = _TYPE_MESSAGES.get(kind, detail["msg"])
         if kind == "value_error":  # raised by a validator of ours: its own message
             message = str(detail["ctx"]["error"])
+        if kind == "float_type" and isinstance(value, str) and _reads_as_number(value):
+            message += f" (YAML reads {value!r} as text: write it with a decimal point, e.g. 1.0e+3)"
         if kind in {"model_type", "model_attributes_type", "dict_type"} and _model_at(loc) is Quantity:
             message = "expected a mapping {value: <number>, unit: <unit>, source: <text>}"
         problems.append(Problem(format_path(loc), message, _displayable(value), _line_for(loc, lines)))
     return _deduplicate(problems)
+
+
+def _reads_as_number(text: str) -> bool:
+    """Whether Python reads `text` as a number (YAML 1.1 reads ``1e3`` as text: no decimal point)."""
+    try:
+        return math.isfinite(float(text))
+    except ValueError:
+        return False
 
 
 def _displayable(value: Any) -> Any:

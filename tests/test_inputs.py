@@ -59,6 +59,8 @@ BAD_CASES = [
      "sites[0].power.market_price.value", "expected a number"),
     ("wrong unit", "market_price: {value: 100, unit: EUR/MWh", "market_price: {value: 100, unit: EUR/MW",
      "sites[0].power.market_price.unit", "convertible to 'EUR/MWh'"),
+    ("exponent without a decimal point (YAML text)", "market_price: {value: 100,", "market_price: {value: 1e2,",
+     "sites[0].power.market_price.value", "expected a number (YAML reads '1e2' as text"),
     ("not a number", "market_price: {value: 100,", "market_price: {value: .nan,",
      "sites[0].power.market_price.value", "finite number"),
     ("infinity", "market_price: {value: 100,", "market_price: {value: .inf,",
@@ -100,6 +102,7 @@ def test_bad_case_names_file_field_value_and_expectation(tmp_path, description, 
     assert field in raised.value.paths, (field, raised.value.paths)
     assert words in message, message
     assert "line " in message  # every problem here can be located in the file
+    assert len(raised.value.problems) == 1, message  # one message for one bad field
 
 
 def test_duplicate_site_names(tmp_path):
