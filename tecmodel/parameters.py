@@ -62,11 +62,12 @@ def parameter_dataset(case: Case, overrides: Mapping[str, Any] | None = None) ->
         variables[parameter.name] = data
     for name, value in (overrides or {}).items():
         parameter = _resolve_override(name)
-        if parameter.name in CASE_FILE_ONLY:
+        array = _override_array(parameter, value, variables[parameter.name], sites, name)
+        if parameter.name in CASE_FILE_ONLY and not bool((array == variables[parameter.name]).all()):
             raise InputError(Problem(f"overrides[{name!r}]", "sets the model horizon, which only the case file's "
-                                     "model section can change; expected it there, not as an override",
-                                     Problem.NO_VALUE))
-        variables[parameter.name] = _override_array(parameter, value, variables[parameter.name], sites, name)
+                                     f"model section can change; expected the case's {variables[parameter.name].item():g}",
+                                     value))
+        variables[parameter.name] = array
     dataset = xr.Dataset(variables, coords={"site": sites})
     for parameter in PARAMETERS:
         dataset[parameter.name].attrs.update(units=parameter.unit, long_name=parameter.description)

@@ -246,7 +246,11 @@ def test_a_horizon_beyond_the_limit_is_an_input_error():
 
 
 @pytest.mark.parametrize("name", HORIZON)
-def test_the_horizon_cannot_be_overridden(toy_case, name):
-    """The horizon is the year dimension built from the case file; an override would be ignored."""
+def test_the_horizon_cannot_be_overridden(toy_case, toy_result, name):
+    """The horizon is the year dimension built from the case file: an override that changes it would
+    be ignored, so it is refused; one that repeats the case's value (a result's whole parameter set
+    passed back) changes nothing and is accepted."""
     with pytest.raises(tecmodel.InputError, match="only the case file"):
         tecmodel.evaluate(toy_case, {name: 2020})
+    again = tecmodel.evaluate(toy_case, {name: toy_result.parameters[name]})
+    xr.testing.assert_identical(again.metrics, toy_result.metrics)
