@@ -87,6 +87,8 @@ BAD_CASES = [
      "sites[0].chips.tax_life_years", "at most chips.refresh_years"),
     ("idle above active", "idle_share: {value: 20,", "idle_share: {value: 90,",
      "sites[0].power.idle_share", "at most power.active_load_share"),
+    ("case name that is a path (outputs stay in --out)", "name: toy\n", "name: ../../elsewhere\n",
+     "name", "expected a case name of letters"),
     ("end before start", "end_year: {value: 2030,", "end_year: {value: 2020,",
      "model.end_year", "expected a year after model.start_year"),
 ]
