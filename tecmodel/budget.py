@@ -168,7 +168,7 @@ def budget_notes(analysis: xr.Dataset, case, pue: xr.DataArray) -> list[str]:
             f"needs (funding gap EUR {value['funding_gap'] / 1e9:,.1f} bn).")
         stated = value["plan_accelerators"]
         fit = value["plan_accelerators_fit"]
-        if stated > 0:
+        if stated > 0 and fit > 0:  # fit = 0: no plan MW to compare with
             difference = stated / fit - 1.0
             if abs(difference) > CONSISTENCY_TOLERANCE:
                 it_reading = value["plan_accelerators_it_reading"]

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from . import cli_uncertainty
 from .errors import InputError
+from .io import start_run
 
 EXIT_OK, EXIT_FAILURE, EXIT_INPUT = 0, 1, 2
 
@@ -254,6 +255,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     debug = "--debug" in argv
     try:
         args = build_parser().parse_args(argv)
+        start_run()  # one run id for every file this command writes (tecmodel/io.py)
         return args.handler(args)
     except InputError as error:
         print(f"error: {error}", file=sys.stderr)

@@ -25,6 +25,7 @@ import difflib
 import hashlib
 import math
 import re
+import sys
 import types
 import typing
 from collections.abc import Mapping
@@ -34,6 +35,7 @@ from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -63,11 +65,23 @@ from .units import UnitMismatch, conversion_factor
 
 SITE_NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_\-]{0,63}$"
 RESERVED_SITE_NAMES = frozenset({"portfolio"})
+#: Longest model horizon [yr]: beyond it a -99 %/yr rate's discount factors leave the range of the
+#: IRR solver (tecmodel.irr) and of float64 cash flows (tests/test_extremes.py).
+MAX_HORIZON_YEARS = 100
 
 # --------------------------------------------------------------------------- schema (pydantic)
 
 _STRICT = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False, str_strip_whitespace=True)
-Number = StrictFloat | StrictInt
+
+
+def _float_sized(value: float | int) -> float | int:
+    """Refuse a whole number too large for a 64-bit float (it would overflow on conversion)."""
+    if isinstance(value, int) and abs(value) > sys.float_info.max:
+        raise ValueError("expected a number of magnitude at most 1.8e308")
+    return value
+
+
+Number = Annotated[StrictFloat | StrictInt, AfterValidator(_float_sized)]
 Text = Annotated[str, Field(min_length=1)]
 
 
@@ -629,12 +643,17 @@ _TYPE_MESSAGES = {
 
 def _pydantic_problems(error: ValidationError, lines: Mapping[tuple, int]) -> list[Problem]:
     problems: list[Problem] = []
-    for detail in error.errors(include_url=False):
+    details = error.errors(include_url=False)
+    # Union members add their own tag to loc (e.g. 'float' / 'int'): strip them.
+    for detail in details:
+        detail["loc"] = tuple(part for part in detail["loc"] if part not in {"float", "int", "str", "list", "none"})
+    not_numbers = {detail["loc"] for detail in details if detail["type"] in {"float_type", "finite_number"}}
+    for detail in details:
         loc = tuple(detail["loc"])
         kind = detail["type"]
         value = detail.get("input", Problem.NO_VALUE)
-        # Union members add their own tag to loc (e.g. 'float' / 'int'): strip them.
-        loc = tuple(part for part in loc if part not in {"float", "int", "str", "list", "none"})
+        if kind in {"int_type", "int_from_float"} and loc in not_numbers:
+            continue  # a number (float or whole) was expected: one message, not one per member
         if kind == "extra_forbidden":
             parent, key = loc[:-1], loc[-1]
             valid = _expected_keys(parent)
@@ -650,10 +669,22 @@ def _pydantic_problems(error: ValidationError, lines: Mapping[tuple, int]) -> li
             problems.append(Problem(format_path(loc), message, Problem.NO_VALUE, _line_for(loc, lines)))
             continue
         message = _TYPE_MESSAGES.get(kind, detail["msg"])
+        if kind == "value_error":  # raised by a validator of ours: its own message
+            message = str(detail["ctx"]["error"])
+        if kind == "float_type" and isinstance(value, str) and _reads_as_number(value):
+            message += f" (YAML reads {value!r} as text: write it with a decimal point, e.g. 1.0e+3)"
         if kind in {"model_type", "model_attributes_type", "dict_type"} and _model_at(loc) is Quantity:
             message = "expected a mapping {value: <number>, unit: <unit>, source: <text>}"
         problems.append(Problem(format_path(loc), message, _displayable(value), _line_for(loc, lines)))
     return _deduplicate(problems)
+
+
+def _reads_as_number(text: str) -> bool:
+    """Whether Python reads `text` as a number (YAML 1.1 reads ``1e3`` as text: no decimal point)."""
+    try:
+        return math.isfinite(float(text))
+    except ValueError:
+        return False
 
 
 def _displayable(value: Any) -> Any:
@@ -905,6 +936,10 @@ def _check_rules(case: Case, problems: list[Problem], lines: Mapping[tuple, int]
     start, end = case.start_year, case.end_year
     if end <= start:
         add(("model", "end_year"), f"expected a year after model.start_year ({start})", end)
+        return
+    if end - start + 1 > MAX_HORIZON_YEARS:
+        add(("model", "end_year"), f"expected a horizon of at most {MAX_HORIZON_YEARS} years: a year up to "
+                                   f"{start + MAX_HORIZON_YEARS - 1} (model.start_year {start})", end)
         return
     seen: dict[str, int] = {}
     for index, site in enumerate(case.sites):

@@ -4,7 +4,9 @@ This module owns every file the package writes. Each file is written under a tem
 its destination folder and renamed into place (``os.replace`` is atomic on POSIX), so a crash
 or a kill during a write leaves the previous file intact. A case's output folder is assembled
 in a temporary sibling folder and swapped in as a whole, so a second run into the same folder
-replaces that case's results consistently (never a mix of old and new files).
+replaces that case's results consistently (never a mix of old and new files). Every file of a
+run carries the run's id (:func:`run_id`: the case manifests, the workbook's Cover sheet, the
+figures' PNG metadata), so the files of one run can be told from another's.
 """
 
 from __future__ import annotations
@@ -14,11 +16,25 @@ import json
 import os
 import shutil
 import tempfile
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from .errors import InputError, Problem
+
+_RUN_ID: list[str] = []
+
+
+def start_run() -> str:
+    """Start a new run and return its id (the command line calls it once per command)."""
+    _RUN_ID[:] = [uuid.uuid4().hex]
+    return _RUN_ID[0]
+
+
+def run_id() -> str:
+    """Id of the current run (32 hex digits), written into every manifest, workbook and figure."""
+    return _RUN_ID[0] if _RUN_ID else start_run()
 
 
 def check_output_directory(path: str | Path, *, create: bool = True) -> Path:

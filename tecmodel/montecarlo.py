@@ -14,7 +14,7 @@ the study ran in-process or on dask. Only ``(case, n, seed, sampler, block_size,
 and the model's code decide the numbers.
 
 Stores. With ``store=PATH`` every finished chunk is written to a zarr store (one zarr chunk per
-block, written atomically by zarr) and then marked done in its ``block_done`` array. A study
+block, written atomically by zarr >= 3.1.3) and then marked done in its ``block_done`` array. A study
 killed part-way and started again with the same arguments evaluates only the blocks not yet
 marked done and ends with the same results as an uninterrupted run. A store made with other
 arguments or another version of the model is refused unless ``overwrite=True``

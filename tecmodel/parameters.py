@@ -22,6 +22,8 @@ from .registry import PARAMETERS, REGISTRY, Parameter, resolve, unknown_paramete
 
 #: Dimensions an override may not carry: they belong to the model's own arrays.
 RESERVED_DIMS = frozenset({"year", "phase", "item", "asset_class", "metric", "factor"})
+#: Parameters only the case file sets: the horizon is the ``year`` dimension, built from the case.
+CASE_FILE_ONLY = frozenset({"model.start_year", "model.end_year"})
 
 
 def parameter_dataset(case: Case, overrides: Mapping[str, Any] | None = None) -> xr.Dataset:
@@ -64,7 +66,12 @@ def parameter_dataset(case: Case, overrides: Mapping[str, Any] | None = None) ->
         base = variables[parameter.name]
         if isinstance(base, xr.Variable):
             base = xr.DataArray(base, coords={"site": sites} if base.dims else None)
-        variables[parameter.name] = _override_array(parameter, value, base, sites, name)
+        array = _override_array(parameter, value, base, sites, name)
+        if parameter.name in CASE_FILE_ONLY and not bool((array == base).all()):
+            raise InputError(Problem(f"overrides[{name!r}]", "sets the model horizon, which only the case file's "
+                                     f"model section can change; expected the case's {base.item():g}",
+                                     value))
+        variables[parameter.name] = array
     dataset = xr.Dataset(variables, coords={"site": sites})
     for parameter in PARAMETERS:
         dataset.variables[parameter.name].attrs.update(units=parameter.unit, long_name=parameter.description)

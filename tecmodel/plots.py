@@ -25,6 +25,7 @@ import numpy as np
 import xarray as xr
 
 from .finance import PORTFOLIO, discount_factors
+from .irr import IRR_STATUS
 from .report.arguments import as_list
 
 BILLION = 1e9
@@ -643,19 +644,21 @@ def scenario_comparison(results):
         zorder=3,
         label="discount rate",
     )
-    for position, value in zip(positions, irr, strict=True):
+    statuses = [int(result.metrics["irr_status"].sel(site=PORTFOLIO)) for result in results]
+    for position, value, status in zip(positions, irr, statuses, strict=True):
         irr_axes.annotate(
-            f"{value:.1f} %",
-            (position, value),
+            f"{value:.1f} %" if status == 0 else f"IRR undefined:\n{IRR_STATUS[status]}",
+            (position, value if status == 0 else 0.0),
             xytext=(0, 3),
             textcoords="offset points",
             ha="center",
-            fontsize=9,
+            fontsize=9 if status == 0 else 7,
         )
     irr_axes.set_ylabel("IRR of the portfolio [%/yr]")
     irr_axes.set_title("IRR against the discount rate")
     irr_axes.legend(fontsize=8, loc="upper left")
-    irr_axes.set_ylim(0, max(max(irr), max(rate)) * 1.25)
+    shown = [value for value in irr + rate if np.isfinite(value)]  # an undefined IRR has no bar
+    irr_axes.set_ylim(min(0.0, *shown) * 1.25, max(1.0, *shown) * 1.25)
     width = 0.27
     for offset, metric, colour, label in (
         (-width, "lcoc", "#e08a00", "levelised cost (pre-tax)"),
@@ -676,12 +679,14 @@ def scenario_comparison(results):
 
 
 def save_figure(figure, path: str | Path, dpi: int = 130) -> Path:
-    """Write a figure as PNG atomically (temporary name, then rename)."""
-    from .io import atomic_path
+    """Write a figure as PNG atomically (temporary name, then rename), the run id in its metadata."""
+    from . import __version__
+    from .io import atomic_path, run_id
 
     path = Path(path)
     with atomic_path(path) as temporary:
-        figure.savefig(temporary, format="png", dpi=dpi)
+        figure.savefig(temporary, format="png", dpi=dpi,
+                       metadata={"Software": f"tecmodel {__version__}", "Source": f"tecmodel run {run_id()}"})
     return path
 
 

@@ -35,16 +35,35 @@ def test_run_writes_cube_metrics_budget_and_manifest(tmp_path, capsys, toy_resul
                                                                       "waterfall_toy.png"]
 
 
+def run_ids(out) -> dict[str, str]:
+    """The run id each output of `tecmodel run` carries: case manifest, workbook Cover, PNG metadata."""
+    import openpyxl
+    from PIL import Image
+
+    ids = {"manifest.json": json.loads((out / "toy" / "manifest.json").read_text())["run_id"]}
+    cover = openpyxl.load_workbook(out / "report.xlsx")["Cover"]
+    ids["report.xlsx"] = next(row[1].value for row in cover.iter_rows() if row[0].value == "Run id")
+    for png in sorted((out / "plots").iterdir()):
+        with Image.open(png) as image:
+            ids[png.name] = image.text["Source"].removeprefix("tecmodel run ")
+    return ids
+
+
 def test_second_run_replaces_the_folder_consistently(tmp_path):
     folder = tmp_path / "toy"
     assert main(["run", str(TOY_FILE), "--out", str(tmp_path), "--quiet", "--report"]) == 0
     (folder / "stale.txt").write_text("from an older run")
     first = json.loads((folder / "manifest.json").read_text())["created_utc"]
+    first_ids = run_ids(tmp_path)
     assert main(["run", str(TOY_FILE), "--out", str(tmp_path), "--quiet", "--report"]) == 0
     assert not (folder / "stale.txt").exists()
     assert json.loads((folder / "manifest.json").read_text())["created_utc"] >= first
     # no temporary folders or files left; the report and the figures of the run beside the case
     assert sorted(p.name for p in tmp_path.iterdir()) == ["plots", "report.xlsx", "toy"]
+    # every file says which run wrote it: one id for all outputs of a run, a new one per run
+    second_ids = run_ids(tmp_path)
+    assert len(set(first_ids.values())) == len(set(second_ids.values())) == 1, (first_ids, second_ids)
+    assert first_ids.keys() == second_ids.keys() and set(first_ids.values()) != set(second_ids.values())
 
 
 def test_run_without_report_writes_the_results_only(tmp_path):
@@ -112,3 +131,33 @@ def test_report_with_sensitivity_and_monte_carlo(tmp_path, capsys):
     monte_carlo = [cell.value for row in workbook["Monte Carlo"].iter_rows(max_row=12) for cell in row]
     assert "S1" in sensitivity and "chip_cost" in sensitivity
     assert "prob_negative" in monte_carlo or any("n = 2048" in str(value) for value in monte_carlo)
+
+
+def test_undefined_irr_is_shown_with_its_reason(tmp_path, capsys):
+    """A campus that sells nothing (GPU-hour prices 0, no residual or resale value) has only
+    outflows: its IRR is undefined, "no sign change in the cash flows" (tecmodel/irr.py status 1).
+    `tecmodel run` prints the reason beside a '-' IRR, the workbook's Metrics sheet says it next
+    to the "undefined" cell, and the figures are still drawn."""
+    import openpyxl
+
+    text = TOY_FILE.read_text()
+    for old, new in (("gpu_hour_price: {value: 2.0,", "gpu_hour_price: {value: 0,"),
+                     ("contract_price: {value: 1.5,", "contract_price: {value: 0,"),
+                     ("terminal_value_share: {value: 100,", "terminal_value_share: {value: 0,"),
+                     ("resale_share: {value: 10,", "resale_share: {value: 0,")):
+        assert old in text
+        text = text.replace(old, new)
+    path = tmp_path / "no_revenue.yaml"
+    path.write_text(text)
+    assert main(["run", str(path), "--out", str(tmp_path / "out"), "--report"]) == 0
+    printed = capsys.readouterr().out
+    irr_row = next(line for line in printed.splitlines() if line.startswith("irr [%]"))
+    status_row = next(line for line in printed.splitlines() if line.startswith("irr status"))
+    assert irr_row.split()[2:] == ["-", "-"]
+    assert status_row.count("no sign change in the cash flows") == 2
+    metrics = openpyxl.load_workbook(tmp_path / "out" / "report.xlsx")["Metrics"]
+    rows = [[cell.value for cell in row] for row in metrics.iter_rows() if row[2].value == "Internal rate of return"]
+    assert len(rows) == 2  # the site and the portfolio
+    for row in rows:
+        assert row[5] == "undefined" and row[7] == "IRR undefined: no sign change in the cash flows (model status 1)"
+    assert (tmp_path / "out" / "plots" / "scenarios.png").stat().st_size > 0

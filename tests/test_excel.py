@@ -467,3 +467,23 @@ def test_the_real_uncertainty_results_fill_the_sensitivity_and_monte_carlo_sheet
         "tornado_base_10b.png",
         "npv_distribution_base_10b.png",
     }
+
+
+@pytest.mark.parametrize("status", [1, 2, 3, 4])
+def test_an_undefined_irr_shows_its_reason_in_the_terminal_and_the_workbook(toy_result, status):
+    """Whatever the status code (tecmodel.irr.IRR_STATUS), its reason appears in the summary
+    printed by `tecmodel run` and in the note beside the IRR cell of the Metrics sheet."""
+    import dataclasses
+
+    from tecmodel.irr import IRR_STATUS
+    from tecmodel.report.text import summary_text
+
+    metrics = toy_result.metrics.copy()
+    metrics["irr"] = metrics["irr"] * np.nan
+    metrics["irr_status"] = metrics["irr_status"] * 0 + status
+    result = dataclasses.replace(toy_result, metrics=metrics)
+    reason = IRR_STATUS[status]
+    assert summary_text(result).count(reason) == 2  # the site and the portfolio
+    workbook, _ = build_workbook(result)
+    notes = [row[7].value for row in workbook["Metrics"].iter_rows() if row[2].value == "Internal rate of return"]
+    assert notes == [f"IRR undefined: {reason} (model status {status})"] * 2

@@ -27,7 +27,7 @@ FUZZ_SETTINGS = settings(max_examples=int(os.environ.get("TECMODEL_FUZZ_EXAMPLES
                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 
 junk = st.one_of(
-    st.none(), st.booleans(), st.integers(-10**12, 10**12),
+    st.none(), st.booleans(), st.integers(-10**12, 10**12), st.sampled_from([10**400, -10**400]),
     st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=12),
     st.sampled_from(["=1+1", "@SUM(A1)", "../../etc/passwd", "EUR/kWh", "%", "MEUR", "", " ", "1e309"]),
     st.lists(st.integers(0, 3), max_size=3), st.dictionaries(st.text(max_size=5), st.integers(), max_size=2),

@@ -59,10 +59,14 @@ BAD_CASES = [
      "sites[0].power.market_price.value", "expected a number"),
     ("wrong unit", "market_price: {value: 100, unit: EUR/MWh", "market_price: {value: 100, unit: EUR/MW",
      "sites[0].power.market_price.unit", "convertible to 'EUR/MWh'"),
+    ("exponent without a decimal point (YAML text)", "market_price: {value: 100,", "market_price: {value: 1e2,",
+     "sites[0].power.market_price.value", "expected a number (YAML reads '1e2' as text"),
     ("not a number", "market_price: {value: 100,", "market_price: {value: .nan,",
      "sites[0].power.market_price.value", "finite number"),
     ("infinity", "market_price: {value: 100,", "market_price: {value: .inf,",
      "sites[0].power.market_price.value", "finite number"),
+    ("whole number beyond float range", "market_price: {value: 100,", f"market_price: {{value: {10**400},",
+     "sites[0].power.market_price.value", "magnitude at most 1.8e308"),
     ("negative price", "market_price: {value: 100,", "market_price: {value: -5,",
      "sites[0].power.market_price", "expected a number in [0, 1000] EUR/MWh"),
     ("utilisation above 100 %", "utilisation: {value: 50,", "utilisation: {value: 150,",
@@ -83,6 +87,8 @@ BAD_CASES = [
      "sites[0].chips.tax_life_years", "at most chips.refresh_years"),
     ("idle above active", "idle_share: {value: 20,", "idle_share: {value: 90,",
      "sites[0].power.idle_share", "at most power.active_load_share"),
+    ("case name that is a path (outputs stay in --out)", "name: toy\n", "name: ../../elsewhere\n",
+     "name", "expected a case name of letters"),
     ("end before start", "end_year: {value: 2030,", "end_year: {value: 2020,",
      "model.end_year", "expected a year after model.start_year"),
 ]
@@ -98,6 +104,7 @@ def test_bad_case_names_file_field_value_and_expectation(tmp_path, description, 
     assert field in raised.value.paths, (field, raised.value.paths)
     assert words in message, message
     assert "line " in message  # every problem here can be located in the file
+    assert len(raised.value.problems) == 1, message  # one message for one bad field
 
 
 def test_duplicate_site_names(tmp_path):

@@ -4,7 +4,8 @@
   dask workers, and in-process vs dask.
 - A study interrupted after k chunks (an exception in the writer, and a real ``kill -9`` of a
   subprocess) resumes from its zarr store and ends identical to an uninterrupted run; a store of
-  another study is refused.
+  another study is refused. A store whose creation fails part-way leaves no store (or the previous
+  one, byte for byte); a block written part-way is evaluated again.
 - Auto-stop ends at the first block whose confidence half-width meets the tolerance.
 - The summary's intervals follow their textbook formulas (hand calculations in the tests).
 """
@@ -193,6 +194,75 @@ def test_resume_after_kill_9(reference, base_case, tmp_path):
         process.wait()
     assert process.returncode == -signal.SIGKILL
     _same(reference, monte_carlo(base_case, n=N, seed=11, block_size=BLOCK, store=store))
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {path.relative_to(folder).as_posix(): path.read_bytes() for path in sorted(folder.rglob("*"))
+            if path.is_file()}
+
+
+def _failing_after(count: int, original):
+    """A zarr ``Group.create_array`` that creates `count` arrays, then fails (a crash part-way)."""
+    made = []
+
+    def create_array(self, *args, **kwargs):
+        if len(made) == count:
+            raise _Killed("killed while the store was being created")
+        made.append(args[0] if args else kwargs.get("name"))
+        return original(self, *args, **kwargs)
+
+    return create_array
+
+
+def test_a_store_creation_failing_part_way_leaves_nothing_or_the_previous_store(reference, base_case, tmp_path,
+                                                                                monkeypatch):
+    """The store is created in a temporary folder and renamed into place: a failure part-way leaves
+    no store (a new study) or the previous store byte for byte (a restart), never a half-made one."""
+    import zarr
+
+    store = tmp_path / "study.zarr"
+    original = zarr.Group.create_array
+    monkeypatch.setattr(zarr.Group, "create_array", _failing_after(2, original))
+    with pytest.raises(_Killed):
+        monte_carlo(base_case, n=N, seed=11, block_size=BLOCK, store=store)
+    assert list(tmp_path.iterdir()) == []
+    monkeypatch.setattr(zarr.Group, "create_array", original)
+    _same(reference, monte_carlo(base_case, n=N, seed=11, block_size=BLOCK, store=store))
+    before = _files(store)
+    monkeypatch.setattr(zarr.Group, "create_array", _failing_after(3, original))
+    with pytest.raises(_Killed):  # --restart with another seed, failing while the new store is made
+        monte_carlo(base_case, n=N, seed=12, block_size=BLOCK, store=store, overwrite=True)
+    assert _files(store) == before and [p.name for p in tmp_path.iterdir()] == ["study.zarr"]
+    monkeypatch.setattr(zarr.Group, "create_array", original)
+    kept = monte_carlo(base_case, n=N, seed=11, block_size=BLOCK, store=store)
+    assert kept.summary.attrs["n_resumed"] == N
+    _same(reference, kept)
+
+
+def test_a_block_written_part_way_is_evaluated_again(reference, base_case, tmp_path, monkeypatch):
+    """Killed after some variables of a block reached the store but before the block was marked
+    done: the resumed study evaluates that block again and ends identical."""
+    store = tmp_path / "study.zarr"
+    original = montecarlo._ZarrSink.write
+    calls = []
+
+    def dies_half_way(self, blocks, output):
+        calls.append(blocks)
+        if len(calls) == 1:
+            return original(self, blocks, output)
+        start, stop = montecarlo._sample_range(self.layout, blocks)
+        first = next(iter(output))
+        self.group[first][start:stop] = output[first]
+        raise _Killed("killed between two variables of a block")
+
+    monkeypatch.setattr(montecarlo._ZarrSink, "write", dies_half_way)
+    with pytest.raises(_Killed):
+        monte_carlo(base_case, n=N, seed=11, block_size=BLOCK, store=store)
+    monkeypatch.setattr(montecarlo._ZarrSink, "write", original)
+    resumed = monte_carlo(base_case, n=N, seed=11, block_size=BLOCK, store=store)
+    assert resumed.summary.attrs["n_resumed"] == BLOCK  # only the first block was marked done
+    _same(reference, resumed)
+    assert not [p for p in store.rglob("*") if p.name.endswith(".partial")]  # zarr left no partial chunk
 
 
 def test_store_of_another_study_is_refused(base_case, tmp_path):

@@ -16,15 +16,16 @@ from typing import Any
 import xarray as xr
 
 from .. import __version__
-from ..io import atomic_directory, write_csv, write_json, write_netcdf
+from ..io import atomic_directory, run_id, write_csv, write_json, write_netcdf
 
 
 def run_manifest(cases: list[Any], extra: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Provenance of a run: package and library versions, time, command, input files and hashes."""
+    """Provenance of a run: its id, package and library versions, time, command, input files and hashes."""
     import numpy
     import pandas
 
     manifest = {
+        "run_id": run_id(),
         "tecmodel_version": __version__,
         "created_utc": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "command": " ".join(sys.argv),

@@ -24,6 +24,7 @@ def write_cover(context: Context, sheet, sobol: list, tornado: list, monte_carlo
     put_text(sheet, f"B{row}", "", fill=HEADER_FILL)
     row += 1
     entries = [
+        ("Run id", manifest["run_id"]),
         ("tecmodel version", __version__),
         ("Created (UTC)", manifest["created_utc"]),
         ("Command", manifest["command"]),

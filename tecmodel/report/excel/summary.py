@@ -11,6 +11,7 @@ import xarray as xr
 
 from ...cube import LINE_ITEMS
 from ...finance import PORTFOLIO
+from ...irr import IRR_STATUS
 from .layout import (
     FIRST_YEAR_COLUMN,
     FORMAT_EUR,
@@ -230,7 +231,7 @@ def _metric_row(
     if name == "irr":
         status = int(result.metrics["irr_status"].sel(site=owner))
         if status:
-            notes["irr"] = f"model status {status}: IRR undefined"
+            notes["irr"] = f"IRR undefined: {IRR_STATUS[status]} (model status {status})"
     if name in notes:
         put_text(sheet, f"H{row}", notes[name])
 
