@@ -157,9 +157,9 @@ def summarise(samples: xr.Dataset, metrics: Sequence[str], confidence: float = 0
     undefined = np.zeros(shape[1:], dtype=np.int64)
     z = normal_quantile(confidence)
     for m, metric in enumerate(metrics):
-        data = samples[metric].transpose("sample", "site").values.astype(float)
         for s in range(len(sites)):
-            column = data[:, s]
+            # One column at a time: a study read from its store loads one site's metric only.
+            column = np.asarray(samples[metric].isel(site=s).values, dtype=float)
             defined = column[~np.isnan(column)]
             valid[m, s] = defined.size
             undefined[m, s] = column.size - defined.size
