@@ -17,8 +17,8 @@ two loops built on it:
   carry-forward (used by :func:`tecmodel.finance.breakeven_revenue_factor`).
 
 Both walk the years in order for each series, which is what the carry-forward needs (each
-year's relief depends on the losses left by the previous years), and the series in parallel
-(``numba.prange``). A series is computed by the same instructions whatever the other series in
+year's relief depends on the losses left by the previous years); the break-even solves the
+series in parallel (``numba.prange``). A series is computed by the same instructions whatever the other series in
 the batch, the batch size or the thread count, so results are bit-identical however the samples
 of a Monte Carlo run are chunked. numba is imported when a kernel is first used; compiled code is
 cached on disk (``cache=True``) so only the first run after installation compiles.
@@ -77,11 +77,12 @@ def _tax_step_slope(current, slope, pool, pool_slope, limit, cap, offset_fixed, 
 
 def _tax_schedule(profit, rate, offset_fixed, offset_share, tax, relief, taxable, pool_path):
     # (year, series) arrays: the years in order outside, the series (contiguous) inside, each
-    # series carrying its own pool of losses from one year to the next.
+    # series carrying its own pool of losses from one year to the next. One thread: the inner
+    # loop streams through memory, and a parallel region per year costs more than it saves.
     n_years, n_series = profit.shape
     pool = np.zeros(n_series)
     for year in range(n_years):
-        for series in _prange(n_series):
+        for series in range(n_series):
             relief_year, taxable_year, tax_year, pool_out, _limit, _cap = _step(
                 profit[year, series], pool[series], rate[series], offset_fixed[series], offset_share[series])
             relief[year, series] = relief_year
@@ -421,7 +422,7 @@ def _compiled():
     _step_slope = numba.njit(inline="always", **options)(_tax_step_slope)
     _npv = numba.njit(**options)(_npv_and_slope)
     _prange = numba.prange
-    schedule = numba.njit(parallel=True, **options)(_tax_schedule)
+    schedule = numba.njit(**options)(_tax_schedule)
     breakeven = numba.njit(parallel=True, **options)(_breakeven)
     _scalar_power = numba.njit(inline="always", **options)(_integer_power)
     # A compiled loop rather than numba.vectorize: a ufunc built by vectorize is compiled again

@@ -72,9 +72,13 @@ def _index(coordinate: Any, dim: str) -> Any:
     """
     if not isinstance(coordinate, xr.DataArray):
         return None
-    own = getattr(coordinate, "_indexes", None)
-    indexes = own if isinstance(own, dict) else coordinate.xindexes
-    return indexes.get(dim)
+    return _indexes_of(coordinate).get(dim)
+
+
+def _indexes_of(array: xr.DataArray) -> Mapping[str, Any]:
+    """The DataArray's own mapping of indexes (``xindexes`` would build a new object)."""
+    own = getattr(array, "_indexes", None)
+    return own if isinstance(own, dict) else array.xindexes
 
 
 def like(template: xr.DataArray, values: Any) -> xr.DataArray:
@@ -96,14 +100,16 @@ def dataset(arrays: Mapping[str, xr.DataArray]) -> xr.Dataset:
     object in all of them (as :func:`labelled` and xarray's own operations leave it), the
     variables are put together directly; otherwise xarray aligns them as usual.
     """
-    coordinates: dict[str, xr.DataArray] = {}
+    owners: dict[str, xr.DataArray] = {}  # dim -> an array whose coordinate it is
     for array in arrays.values():
         if not isinstance(array, xr.DataArray) or not set(array.coords) <= set(array.dims):
             return xr.Dataset(arrays)
+        indexes = _indexes_of(array)
         for dim in array.coords:
-            known = coordinates.setdefault(dim, array.coords[dim])
-            if _index(known, dim) is None or _index(known, dim) is not _index(array.coords[dim], dim):
+            owner = owners.setdefault(dim, array)
+            if indexes.get(dim) is None or _indexes_of(owner).get(dim) is not indexes[dim]:
                 return xr.Dataset(arrays)
+    coordinates = {dim: owner.coords[dim] for dim, owner in owners.items()}
     return xr.Dataset({name: array.variable.copy(deep=False) for name, array in arrays.items()}, coords=coordinates)
 
 
