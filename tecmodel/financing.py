@@ -64,7 +64,7 @@ from .finance import (
 )
 from .inputs import Tranche
 from .irr import IRR_STATUS
-from .kernels import ANNUITY, SCULPTED, STRAIGHT_LINE, tranche_schedules
+from .kernels import ANNUITY, SCULPTED, STRAIGHT_LINE, TRANCHE_OUTPUTS, tranche_schedules
 from .labelled import dataset, dimension_coordinate, labelled, like
 from .timeline import dim_total, year_total
 
@@ -116,7 +116,8 @@ class TrancheSchedule:
 
 
 def tranche_schedule(funded: np.ndarray, rate: np.ndarray, tranche: Tranche, *, cfads: np.ndarray | None = None,
-                     other_debt_service: np.ndarray | None = None) -> TrancheSchedule:
+                     other_debt_service: np.ndarray | None = None,
+                     out: dict[str, np.ndarray] | None = None) -> TrancheSchedule:
     """Drawdowns, interest, fees, repayment and balance of one tranche [EUR].
 
     The year-by-year mechanics (drawing periods, capitalised interest, annuity, straight-line
@@ -136,6 +137,8 @@ def tranche_schedule(funded: np.ndarray, rate: np.ndarray, tranche: Tranche, *, 
         Cash flow available for debt service [EUR/yr]; needed by a sculpted tranche.
     other_debt_service : numpy.ndarray, optional
         The other tranches' debt service [EUR/yr]; needed by a sculpted tranche.
+    out : dict of str to numpy.ndarray, optional
+        Where the kernel writes (see :func:`tecmodel.kernels.tranche_schedules`).
 
     Returns
     -------
@@ -154,7 +157,7 @@ def tranche_schedule(funded: np.ndarray, rate: np.ndarray, tranche: Tranche, *, 
                             grace=tranche.grace, recurring=tranche.recurring, mode=mode, tenor=tranche.tenor,
                             upfront_fee=tranche.upfront_fee, commitment_fee=tranche.commitment_fee,
                             target_dscr=np.nan if tranche.target_dscr is None else tranche.target_dscr,
-                            cfads=as_years(cfads), other=as_years(other_debt_service))
+                            cfads=as_years(cfads), other=as_years(other_debt_service), out=out)
     yearly = {name: values.reshape(shape) for name, values in out.items() if name != "share_lent"}
     return TrancheSchedule(yearly["draw"], yearly["capitalised"], yearly["interest_paid"], yearly["principal"],
                            yearly["at_horizon"], yearly["fees"], yearly["balance"], yearly["amount"],
@@ -226,6 +229,11 @@ def apply_financing(flows: CashFlows, profit: xr.DataArray, tax: xr.DataArray, p
     cfads_series = _series(cfads, template)
     shift = params["financing.rate_shift"]
     ordered = sorted(tranches, key=lambda tranche: tranche.repayment == "sculpted")
+    names = [tranche.name for tranche in tranches]
+    # Every tranche's schedule is written into its slice of one (tranche, year, series) array
+    # per output: the per-tranche variables of the result need no stacking.
+    per_tranche = {name: np.empty((len(names),) + cfads_series.shape) for name in TRANCHE_OUTPUTS}
+    per_tranche["share_lent"] = np.empty((len(names),) + cfads_series.shape[1:])
     schedules: dict[str, TrancheSchedule] = {}
     rates: dict[str, np.ndarray] = {}
     sites = list(template["site"].values)
@@ -234,10 +242,10 @@ def apply_financing(flows: CashFlows, profit: xr.DataArray, tax: xr.DataArray, p
         funded = _series(funded_capex(flows, tranche.funds) * lends, template)
         rate = _per_series(tranche.interest_rate + shift, template)
         other = sum((schedule.debt_service for schedule in schedules.values()), np.zeros_like(funded))
-        schedules[tranche.name] = tranche_schedule(funded, rate, tranche, cfads=cfads_series,
-                                                   other_debt_service=other)
+        position = names.index(tranche.name)
+        schedules[tranche.name] = tranche_schedule(funded, rate, tranche, cfads=cfads_series, other_debt_service=other,
+                                                   out={name: values[position] for name, values in per_tranche.items()})
         rates[tranche.name] = rate
-    names = [tranche.name for tranche in tranches]
 
     def total(field: str) -> np.ndarray:
         return sum((getattr(schedules[name], field) for name in names), np.zeros(cfads_series.shape))
@@ -290,16 +298,15 @@ def apply_financing(flows: CashFlows, profit: xr.DataArray, tax: xr.DataArray, p
             {name: (rates[name], schedules[name].drawdown + schedules[name].capitalised_interest) for name in names},
             _per_series(params["financing.target_dscr"], template))),
     }
-    per_tranche = ("drawdown", "capitalised_interest", "interest_paid", "principal", "fees",
-                   "repayment_at_horizon", "balance", "sculpting_shortfall")
+    kernel_outputs = {"drawdown": "draw", "capitalised_interest": "capitalised", "interest_paid": "interest_paid",
+                      "principal": "principal", "fees": "fees", "repayment_at_horizon": "at_horizon",
+                      "balance": "balance", "sculpting_shortfall": "shortfall"}
     tranche_coords = {"tranche": dimension_coordinate("tranche", tuple(names)), **template.coords}
-    for field in per_tranche:
-        stacked = np.stack([getattr(schedules[name], field).reshape(shape) for name in names]) if names else \
-            np.zeros((0,) + shape)
-        variables[field] = labelled(stacked, ("tranche",) + dims, tranche_coords)
-    shares = np.stack([schedules[name].share_lent.reshape(site_template.shape) for name in names]) if names else \
-        np.zeros((0,) + site_template.shape)
-    variables["share_lent"] = labelled(shares, ("tranche",) + site_template.dims, tranche_coords)
+    for field, output in kernel_outputs.items():
+        variables[field] = labelled(per_tranche[output].reshape((len(names),) + shape), ("tranche",) + dims,
+                                    tranche_coords)
+    variables["share_lent"] = labelled(per_tranche["share_lent"].reshape((len(names),) + site_template.shape),
+                                       ("tranche",) + site_template.dims, tranche_coords)
     financing = dataset(variables)
     for name, (units, long_name) in FINANCING_ATTRS.items():
         financing[name].attrs = {"units": units, "long_name": long_name}

@@ -442,9 +442,15 @@ def _compiled_tranche():
     return numba.njit(**options)(_tranche_schedules)
 
 
+#: Outputs of :func:`tranche_schedules`, (year, series) each.
+TRANCHE_OUTPUTS = ("draw", "capitalised", "interest_paid", "principal", "at_horizon", "fees", "balance", "amount",
+                   "shortfall")
+
+
 def tranche_schedules(funded: np.ndarray, rate: np.ndarray, *, share: float, grace: int, recurring: bool,
                       mode: int, tenor: int, upfront_fee: float, commitment_fee: float, target_dscr: float,
-                      cfads: np.ndarray | None = None, other: np.ndarray | None = None) -> dict[str, np.ndarray]:
+                      cfads: np.ndarray | None = None, other: np.ndarray | None = None,
+                      out: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
     """Run :func:`_tranche_schedules` (compiled) and return its outputs by name.
 
     Parameters
@@ -457,6 +463,9 @@ def tranche_schedules(funded: np.ndarray, rate: np.ndarray, *, share: float, gra
         The tranche's terms (``mode``: :data:`STRAIGHT_LINE`, :data:`ANNUITY` or :data:`SCULPTED`).
     cfads, other : numpy.ndarray, optional
         (year, series) CFADS and the other tranches' debt service [EUR/yr]; sculpted only.
+    out : dict of str to numpy.ndarray, optional
+        Arrays to write the outputs into (C-contiguous float64, the shapes returned), e.g. one
+        tranche's slice of arrays that hold every tranche.
 
     Returns
     -------
@@ -471,13 +480,13 @@ def tranche_schedules(funded: np.ndarray, rate: np.ndarray, *, share: float, gra
         other = np.ascontiguousarray(other, dtype=np.float64)
     else:  # not read
         cfads = other = funded
-    names = ("draw", "capitalised", "interest_paid", "principal", "at_horizon", "fees", "balance", "amount",
-             "shortfall")
-    outputs = {name: np.empty_like(funded) for name in names}
-    outputs["share_lent"] = np.empty(funded.shape[1:])
+    outputs = dict(out) if out is not None else {}
+    for name in TRANCHE_OUTPUTS:
+        outputs.setdefault(name, np.empty_like(funded))
+    outputs.setdefault("share_lent", np.empty(funded.shape[1:]))
     _compiled_tranche()(funded, rate, cfads, other, float(share), int(grace), bool(recurring), int(mode), int(tenor),
                         float(upfront_fee), float(commitment_fee), float(target_dscr),
-                        *(outputs[name] for name in names), outputs["share_lent"])
+                        *(outputs[name] for name in TRANCHE_OUTPUTS), outputs["share_lent"])
     return outputs
 
 

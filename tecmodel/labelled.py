@@ -50,9 +50,10 @@ def labelled(data: Any, dims: Sequence[str] | None, coords: Mapping[str, Any],
     variables: dict[str, xr.Variable] = {}
     indexes: dict[str, Any] = {}
     for dim in variable.dims:
-        coordinate = coords.get(dim)
-        if coordinate is None:
+        # ``in`` first: a DataArray's coords.get() invents a range for a dim without a coordinate.
+        if dim not in coords:
             continue
+        coordinate = coords[dim]
         index = _index(coordinate, dim)
         if index is None:
             return _constructed(variable, coords, attrs)

@@ -20,9 +20,15 @@ def test_labelled_equals_the_constructor_for_values_and_variables():
     xr.testing.assert_identical(labelled(values, ("year", "site"), coords, attrs={"units": "EUR"}), expected)
     variable = xr.Variable(("year", "site"), values, attrs={"units": "EUR"})
     xr.testing.assert_identical(labelled(variable, None, coords), expected)
-    # A dim without a coordinate stays unlabelled, as with the constructor.
+    # A dim without a coordinate stays unlabelled, as with the constructor, also when the
+    # coordinates come from an array that has the dim without a coordinate.
     bare = labelled(np.zeros(4), ("tranche",), coords)
     xr.testing.assert_identical(bare, xr.DataArray(np.zeros(4), dims="tranche"))
+    source = xr.DataArray(np.zeros((5, 3)), dims=("year", "sample"), coords={"year": coords["year"]})
+    shared = labelled(np.ones((5, 3)), ("year", "sample"), source.coords)
+    xr.testing.assert_identical(shared, xr.DataArray(np.ones((5, 3)), dims=("year", "sample"),
+                                                     coords={"year": coords["year"]}))
+    assert shared.xindexes["year"] is source.xindexes["year"]
 
 
 def test_labelled_shares_the_coordinate_objects():
