@@ -97,9 +97,9 @@ def like(template: xr.DataArray, values: Any) -> xr.DataArray:
 def dataset(arrays: Mapping[str, xr.DataArray]) -> xr.Dataset:
     """``xr.Dataset(arrays)``, without aligning arrays that already share their coordinates.
 
-    When every array has only dimension coordinates and each dimension's index is the same
-    object in all of them (as :func:`labelled` and xarray's own operations leave it), the
-    variables are put together directly; otherwise xarray aligns them as usual.
+    When every array has only dimension coordinates and each dimension's index is the same in
+    all of them (the same object, as :func:`labelled` leaves it, or equal labels in the same
+    order), the variables are put together directly; otherwise xarray aligns them as usual.
     """
     owners: dict[str, xr.DataArray] = {}  # dim -> an array whose coordinate it is
     for array in arrays.values():
@@ -108,7 +108,8 @@ def dataset(arrays: Mapping[str, xr.DataArray]) -> xr.Dataset:
         indexes = _indexes_of(array)
         for dim in array.coords:
             owner = owners.setdefault(dim, array)
-            if indexes.get(dim) is None or _indexes_of(owner).get(dim) is not indexes[dim]:
+            index, known = indexes.get(dim), _indexes_of(owner).get(dim)
+            if index is None or known is None or (index is not known and not index.equals(known)):
                 return xr.Dataset(arrays)
     coordinates = {dim: owner.coords[dim] for dim, owner in owners.items()}
     return xr.Dataset({name: array.variable.copy(deep=False) for name, array in arrays.items()}, coords=coordinates)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from tecmodel.labelled import dimension_coordinate, labelled, like
+from tecmodel.labelled import dataset, dimension_coordinate, labelled, like
 
 
 def _coordinates():
@@ -52,3 +52,15 @@ def test_dimension_coordinate_is_built_once_per_label_set():
     assert dimension_coordinate("site", ("a", "portfolio")) is first
     xr.testing.assert_identical(first, xr.DataArray(["a", "portfolio"], dims="site",
                                                     coords={"site": ["a", "portfolio"]})["site"])
+
+
+def test_dataset_equals_the_constructor_and_aligns_when_it_must():
+    coords = _coordinates()
+    first = labelled(np.arange(5.0), ("year",), coords, attrs={"units": "EUR"})
+    second = xr.DataArray(np.ones((5, 2)), dims=("year", "site"),
+                          coords={"year": np.arange(2026, 2031), "site": ["a", "b"]})  # equal, not shared
+    xr.testing.assert_identical(dataset({"first": first, "second": second}),
+                                xr.Dataset({"first": first, "second": second}))
+    shifted = second.assign_coords(year=np.arange(2027, 2032))  # other labels: xarray aligns (outer join)
+    xr.testing.assert_identical(dataset({"first": first, "shifted": shifted}),
+                                xr.Dataset({"first": first, "shifted": shifted}))
