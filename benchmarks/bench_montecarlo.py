@@ -11,7 +11,8 @@ Figures (each study in a fresh process, for a clean peak-memory figure):
   public API (``tecmodel.evaluate`` with the sample's values as scalar overrides) and calling
   ``numpy_financial.irr``; the speed-up of the engine over it;
 - dask: one worker against two workers of a ``LocalCluster`` on one machine at ``--dask-n``
-  (start-up of the cluster excluded, measured separately)::
+  (start-up of the cluster excluded, measured separately), beside the memory bandwidth of one
+  process and of two at once (the ceiling of two workers on memory-bound work)::
 
     python -m benchmarks.bench_montecarlo [--sizes 100000 1000000] [--chunk 16384] [--naive 20]
                                           [--store-from 10000000] [--dask-n 1000000] [--no-dask]
@@ -85,6 +86,34 @@ def child_dask(case_name: str, n: int, chunk: int, workers: int) -> dict:
             "cluster_startup_s": startup}
 
 
+def child_bandwidth(seconds: float = 2.0) -> dict:
+    """Memory bandwidth of one process: a streaming multiply of 16 MB arrays [GB/s]."""
+    import numpy as np
+
+    size = 2_000_000
+    a, b, out = np.random.default_rng(0).random(size), np.random.default_rng(1).random(size), np.empty(size)
+    passes, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        np.multiply(a, b, out=out)
+        passes += 1
+    return {"gb_per_s": passes * size * 24 / (time.perf_counter() - start) / 1e9}
+
+
+def bandwidth_figure() -> dict:
+    """Streaming bandwidth of one process alone and of two at once: the ceiling of two workers on
+    sample-sized (memory-bound) arrays."""
+    import subprocess
+    import sys
+
+    from benchmarks.common import ROOT
+
+    alone = run_isolated("bench_montecarlo", "--kind", "bandwidth")["gb_per_s"]
+    command = [sys.executable, "-m", "benchmarks.bench_montecarlo", "--child", "--kind", "bandwidth"]
+    pair = [subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True) for _ in range(2)]
+    together = sum(json.loads(process.communicate()[0].strip().splitlines()[-1])["gb_per_s"] for process in pair)
+    return {"one_process_gb_per_s": alone, "two_processes_gb_per_s": together, "ratio": together / alone}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
@@ -102,7 +131,9 @@ def main() -> None:
     parser.add_argument("--no-dask", action="store_true")
     args = parser.parse_args()
     if args.child:
-        if args.kind == "study":
+        if args.kind == "bandwidth":
+            figure = child_bandwidth()
+        elif args.kind == "study":
             figure = child_study(args.case, args.n, args.chunk, args.store)
         elif args.kind == "naive":
             figure = child_naive(args.case, args.n)
@@ -132,6 +163,11 @@ def main() -> None:
         print(f"base_10b on dask, n={args.dask_n:,}: 1 worker {one['samples_per_s']:,.0f} samples/s, 2 workers "
               f"{two['samples_per_s']:,.0f} samples/s: {two['samples_per_s'] / one['samples_per_s']:.2f}x "
               f"(cluster start-up {one['cluster_startup_s']:.1f} s / {two['cluster_startup_s']:.1f} s, excluded)")
+        bandwidth = bandwidth_figure()
+        figures.append({"figure": "memory bandwidth", **bandwidth})
+        print(f"memory bandwidth (streaming multiply of 16 MB arrays): one process {bandwidth['one_process_gb_per_s']:.1f} "
+              f"GB/s, two at once {bandwidth['two_processes_gb_per_s']:.1f} GB/s in all: {bandwidth['ratio']:.2f}x, the "
+              "ceiling of two workers on memory-bound work")
     print(f"wrote {report('montecarlo', figures)}")
 
 
