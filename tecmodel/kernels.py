@@ -1,4 +1,4 @@
-"""Compiled kernels: whole-number powers, and the corporate tax loops (carry-forward, break-even).
+"""Compiled kernels: whole-number powers, the corporate tax loops, a debt tranche's schedule.
 
 This module owns the loops that numpy cannot express as whole-array operations without many
 passes over memory:
@@ -18,10 +18,13 @@ two loops built on it:
 
 Both walk the years in order for each series, which is what the carry-forward needs (each
 year's relief depends on the losses left by the previous years); the break-even solves the
-series in parallel (``numba.prange``). A series is computed by the same instructions whatever the other series in
-the batch, the batch size or the thread count, so results are bit-identical however the samples
-of a Monte Carlo run are chunked. numba is imported when a kernel is first used; compiled code is
-cached on disk (``cache=True``) so only the first run after installation compiles.
+series in parallel (``numba.prange``). The same holds for :func:`tranche_schedules`, a debt
+tranche's drawing, capitalised interest, repayment and fees year by year (used by
+:func:`tecmodel.financing.tranche_schedule`). A series is computed by the same instructions
+whatever the other series in the batch, the batch size or the thread count, so results are
+bit-identical however the samples of a Monte Carlo run are chunked. numba is imported when a
+kernel is first used; compiled code is cached on disk (``cache=True``) so only the first run
+after installation compiles.
 
 Array layout: the tax schedule and the tranche schedule take (year, series) arrays, the
 break-even (member, group, year); float64.
