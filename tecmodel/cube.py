@@ -120,6 +120,13 @@ def _aligned(array: xr.DataArray, dims: tuple[str, ...]) -> np.ndarray:
     return values[tuple(slice(None) if dim in variable.dims else np.newaxis for dim in dims)]
 
 
+def broadcast_values(value, template: xr.DataArray) -> np.ndarray:
+    """`value` (a DataArray, or a number) broadcast to `template`'s dims and shape, as a new
+    numpy array (the arrays share their coordinates: nothing is aligned by label)."""
+    value = value if isinstance(value, xr.DataArray) else xr.DataArray(value)
+    return np.array(np.broadcast_to(_aligned(value, template.dims), template.shape))
+
+
 #: A row's group: (category, taxable). Totals are ordered sums of group subtotals.
 Group = tuple[str, bool]
 

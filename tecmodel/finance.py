@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import xarray as xr
 
-from .cube import CashFlows, _aligned, _union_dims
+from .cube import CashFlows, _aligned, _union_dims, broadcast_values
 from .irr import IRR_STATUS, irr
 from .kernels import breakeven_factors, tax_schedule
 from .labelled import dataset, dimension_coordinate, labelled
@@ -174,12 +174,6 @@ def loss_carry_forward_tax(profit: np.ndarray, rate, offset_fixed, offset_share)
     return TaxSchedule(*(values.reshape(profit.shape) for values in (tax, relief, pool, taxable)))
 
 
-def _as_numpy(value, template: xr.DataArray) -> np.ndarray:
-    """Broadcast a parameter against a (site, ...extra) template and return its values (a copy)."""
-    value = value if isinstance(value, xr.DataArray) else xr.DataArray(value)
-    return np.array(np.broadcast_to(_aligned(value, template.dims), template.shape))
-
-
 def _broadcast_total(arrays, dims: tuple[str, ...], shape: tuple[int, ...]) -> np.ndarray:
     """Ordered elementwise sum of DataArrays broadcast to (dims, shape)."""
     total = np.zeros(shape)
@@ -268,9 +262,9 @@ def apply_tax(flows: CashFlows, additions: dict[str, xr.DataArray], params: xr.D
     site_template = labelled(np.zeros(shape[1:]), dims[1:], coords)
     schedule = loss_carry_forward_tax(
         profit,
-        _as_numpy(params["tax.corporate_rate"], site_template),
-        _as_numpy(params["tax.loss_offset_fixed"], site_template),
-        _as_numpy(params["tax.loss_offset_share"], site_template),
+        broadcast_values(params["tax.corporate_rate"], site_template),
+        broadcast_values(params["tax.loss_offset_fixed"], site_template),
+        broadcast_values(params["tax.loss_offset_share"], site_template),
     )
     accounts = TaxAccounts(dims, coords, depreciation, nbv_write_off, profit, schedule)
     tax_row = accounts.array(-schedule.tax, long_name="Corporate income tax")
@@ -518,7 +512,7 @@ def _breakeven_factor(pre_tax: xr.DataArray, revenue: xr.DataArray, accounts: Ta
     factors_np = xr.broadcast(factors, profit)[0].transpose(*dims).values
     pre_tax_pv = present_value(pre_tax, factors).transpose(*dims[1:]).values
     revenue_pv = present_value(revenue, factors).transpose(*dims[1:]).values
-    tax_arguments = [_as_numpy(params[name], site_template)
+    tax_arguments = [broadcast_values(params[name], site_template)
                      for name in ("tax.corporate_rate", "tax.loss_offset_fixed", "tax.loss_offset_share")]
     arrays = (pre_tax_pv, revenue_pv, profit.transpose(*dims).values, revenue.transpose(*dims).values, factors_np)
     per_site, _ = breakeven_revenue_factor(*arrays, *tax_arguments)

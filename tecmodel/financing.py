@@ -54,7 +54,7 @@ from dataclasses import dataclass
 import numpy as np
 import xarray as xr
 
-from .cube import FINANCING_ITEMS, CashFlows, _aligned, item_total
+from .cube import FINANCING_ITEMS, CashFlows, broadcast_values, item_total
 from .finance import (
     discount_factors,
     loss_carry_forward_tax,
@@ -66,7 +66,7 @@ from .inputs import Tranche
 from .irr import IRR_STATUS
 from .kernels import ANNUITY, SCULPTED, STRAIGHT_LINE, TRANCHE_OUTPUTS, tranche_schedules
 from .labelled import dataset, dimension_coordinate, labelled, like
-from .timeline import dim_total, year_total
+from .timeline import dim_total, ordered_sum, year_total
 
 #: Asset group -> the capex rows it covers (selection criteria of :func:`tecmodel.cube.item_total`).
 ASSET_GROUPS: dict[str, dict] = {
@@ -169,14 +169,7 @@ def tranche_schedule(funded: np.ndarray, rate: np.ndarray, tranche: Tranche, *, 
 
 def _series(array: xr.DataArray, template: xr.DataArray) -> np.ndarray:
     """Values broadcast to `template` (year first), as (year, series)."""
-    values = np.array(np.broadcast_to(_aligned(array, template.dims), template.shape))
-    return values.reshape(template.shape[0], -1)
-
-
-def _per_series(array, template: xr.DataArray) -> np.ndarray:
-    """A per-site/sample parameter broadcast to the series of `template` (without year)."""
-    array = array if isinstance(array, xr.DataArray) else xr.DataArray(array)
-    return np.array(np.broadcast_to(_aligned(array, template.dims[1:]), template.shape[1:])).ravel()
+    return broadcast_values(array, template).reshape(template.shape[0], -1)
 
 
 def funded_capex(flows: CashFlows | xr.DataArray, funds: Sequence[str]) -> xr.DataArray:
@@ -226,6 +219,7 @@ def apply_financing(flows: CashFlows, profit: xr.DataArray, tax: xr.DataArray, p
     template = xr.zeros_like(cfads)
     dims = template.dims
     shape = template.shape
+    site_template = template.isel(year=0, drop=True)
     cfads_series = _series(cfads, template)
     shift = params["financing.rate_shift"]
     ordered = sorted(tranches, key=lambda tranche: tranche.repayment == "sculpted")
@@ -240,28 +234,28 @@ def apply_financing(flows: CashFlows, profit: xr.DataArray, tax: xr.DataArray, p
     for tranche in ordered:
         lends = xr.DataArray([site in tranche.sites for site in sites], dims="site", coords={"site": sites})
         funded = _series(funded_capex(flows, tranche.funds) * lends, template)
-        rate = _per_series(tranche.interest_rate + shift, template)
+        rate = broadcast_values(tranche.interest_rate + shift, site_template).ravel()
         other = sum((schedule.debt_service for schedule in schedules.values()), np.zeros_like(funded))
         position = names.index(tranche.name)
         schedules[tranche.name] = tranche_schedule(funded, rate, tranche, cfads=cfads_series, other_debt_service=other,
                                                    out={name: values[position] for name, values in per_tranche.items()})
         rates[tranche.name] = rate
 
-    def total(field: str) -> np.ndarray:
-        return sum((getattr(schedules[name], field) for name in names), np.zeros(cfads_series.shape))
+    def total(output: str) -> np.ndarray:
+        """Sum over the tranches, in their order, of one kernel output (year, series)."""
+        return ordered_sum(per_tranche[output], 0)
 
-    drawdown, capitalised = total("drawdown"), total("capitalised_interest")
+    drawdown, capitalised = total("draw"), total("capitalised")
     interest_paid, principal = total("interest_paid"), total("principal")
-    fees, at_horizon = total("fees"), total("repayment_at_horizon")
+    fees, at_horizon = total("fees"), total("at_horizon")
     debt_service = interest_paid + principal
     deductible = capitalised + interest_paid + fees
 
-    site_template = template.isel(year=0, drop=True)
-    tax_arguments = [_per_series(params[name], template).reshape(site_template.shape)
+    tax_arguments = [broadcast_values(params[name], site_template)
                      for name in ("tax.corporate_rate", "tax.loss_offset_fixed", "tax.loss_offset_share")]
-    unlevered = _series(tax, template).reshape(shape)
+    unlevered = broadcast_values(tax, template)
     if names:
-        levered = loss_carry_forward_tax(_series(profit, template).reshape(shape) - deductible.reshape(shape),
+        levered = loss_carry_forward_tax(broadcast_values(profit, template) - deductible.reshape(shape),
                                          *tax_arguments).tax
     else:
         levered = unlevered
@@ -296,7 +290,7 @@ def apply_financing(flows: CashFlows, profit: xr.DataArray, tax: xr.DataArray, p
         "debt_capacity": like(site_template, debt_capacity(
             cfads_series, debt_service,
             {name: (rates[name], schedules[name].drawdown + schedules[name].capitalised_interest) for name in names},
-            _per_series(params["financing.target_dscr"], template))),
+            broadcast_values(params["financing.target_dscr"], site_template).ravel())),
     }
     kernel_outputs = {"drawdown": "draw", "capitalised_interest": "capitalised", "interest_paid": "interest_paid",
                       "principal": "principal", "fees": "fees", "repayment_at_horizon": "at_horizon",

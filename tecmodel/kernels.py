@@ -244,8 +244,9 @@ def _tranche_schedules(funded, rate, cfads, other, share, grace, recurring, mode
         for year in range(n_years):
             for j in range(count):
                 inputs[0, j, year] = funded[year, first + j]
-                inputs[1, j, year] = cfads[year, first + j]
-                inputs[2, j, year] = other[year, first + j]
+                if mode == SCULPTED:  # only a sculpted tranche reads the cash flow
+                    inputs[1, j, year] = cfads[year, first + j]
+                    inputs[2, j, year] = other[year, first + j]
         for j in range(count):
             share_lent[first + j] = _series_kernel(
                 inputs[0, j], rate[first + j], inputs[1, j], inputs[2, j], share, grace, recurring, mode, tenor,
