@@ -24,6 +24,7 @@ import xarray as xr
 from .components.cooling import peak_pue
 from .finance import PORTFOLIO
 from .inputs import CapacityStep, Phase
+from .labelled import set_attributes
 from .timeline import build_timeline, integer_power, year_total
 
 if TYPE_CHECKING:
@@ -127,8 +128,7 @@ def budget_analysis(result: Result) -> xr.Dataset:
                                                analysis["budget"] / analysis["plan_capex"], np.nan)
         analysis["initial_capex_to_budget"] = xr.where(analysis["budget"] > 0,
                                                        analysis["initial_capex"] / analysis["budget"], np.nan)
-    for name, (units, long_name) in BUDGET_ATTRS.items():
-        analysis[name].attrs = {"units": units, "long_name": long_name}
+    set_attributes(analysis, BUDGET_ATTRS)
     if not [dim for dim in analysis.dims if dim != "site"]:
         analysis.attrs["notes"] = budget_notes(analysis, case, pue)
     return analysis

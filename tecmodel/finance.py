@@ -25,9 +25,9 @@ import numpy as np
 import xarray as xr
 
 from .cube import CashFlows, _aligned, _union_dims, broadcast_values
-from .irr import IRR_STATUS, irr
+from .irr import IRR_STATUS_ATTRS, irr
 from .kernels import breakeven_factors, tax_schedule
-from .labelled import dataset, dimension_coordinate, labelled
+from .labelled import dataset, dimension_coordinate, labelled, set_attributes
 from .timeline import integer_power, ordered_sum, year_total
 
 #: Asset class -> (registry parameter holding its tax life or None if not depreciated, label)
@@ -475,10 +475,8 @@ def compute_metrics(flows: CashFlows, accounts: TaxAccounts, quantities: xr.Data
         "water_m3_per_year": with_portfolio(quantities["water_m3"]).max("year"),
         "gpu_hours_sold": year_total(hours_sold),
     })
-    for name, (units, long_name) in METRIC_ATTRS.items():
-        metrics[name].attrs = {"units": units, "long_name": long_name}
-    metrics["irr_status"].attrs.update(
-        flag_values=list(IRR_STATUS), flag_meanings=" ".join(r.replace(" ", "_") for r in IRR_STATUS.values()))
+    set_attributes(metrics, METRIC_ATTRS)
+    metrics["irr_status"].attrs.update(IRR_STATUS_ATTRS)
     return metrics
 
 

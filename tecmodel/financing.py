@@ -63,9 +63,9 @@ from .finance import (
     with_portfolio,
 )
 from .inputs import Tranche
-from .irr import IRR_STATUS
+from .irr import IRR_STATUS_ATTRS
 from .kernels import ANNUITY, SCULPTED, STRAIGHT_LINE, TRANCHE_OUTPUTS, tranche_schedules
-from .labelled import dataset, dimension_coordinate, labelled, like
+from .labelled import dataset, dimension_coordinate, labelled, like, set_attributes
 from .timeline import dim_total, ordered_sum, year_total
 
 #: Asset group -> the capex rows it covers (selection criteria of :func:`tecmodel.cube.item_total`).
@@ -302,8 +302,7 @@ def apply_financing(flows: CashFlows, profit: xr.DataArray, tax: xr.DataArray, p
     variables["share_lent"] = labelled(per_tranche["share_lent"].reshape((len(names),) + site_template.shape),
                                        ("tranche",) + site_template.dims, tranche_coords)
     financing = dataset(variables)
-    for name, (units, long_name) in FINANCING_ATTRS.items():
-        financing[name].attrs = {"units": units, "long_name": long_name}
+    set_attributes(financing, FINANCING_ATTRS)
     if len(dims) == 2:
         financing.attrs["notes"] = financing_notes(financing, tranches)
     return flows, financing
@@ -416,10 +415,8 @@ def equity_metrics(flows: CashFlows | xr.DataArray, financing: xr.Dataset, param
         "debt_at_horizon": at_horizon,
         "financing_status": flags.astype(np.int64),
     })
-    for name, (units, long_name) in EQUITY_METRIC_ATTRS.items():
-        metrics[name].attrs = {"units": units, "long_name": long_name}
-    metrics["equity_irr_status"].attrs.update(
-        flag_values=list(IRR_STATUS), flag_meanings=" ".join(r.replace(" ", "_") for r in IRR_STATUS.values()))
+    set_attributes(metrics, EQUITY_METRIC_ATTRS)
+    metrics["equity_irr_status"].attrs.update(IRR_STATUS_ATTRS)
     metrics["financing_status"].attrs.update(
         flag_masks=list(FINANCING_STATUS),
         flag_meanings=" ".join(m.split(" (")[0].replace(" ", "_") for m in FINANCING_STATUS.values()))

@@ -501,7 +501,7 @@ def read_yaml(path: str | Path) -> tuple[Any, str]:
     try:
         raw_bytes = path.read_bytes()
     except FileNotFoundError:
-        raise InputError(f"file not found (expected a case file, e.g. inputs/base_10b.yaml)", path) from None
+        raise InputError("file not found (expected a case file, e.g. inputs/base_10b.yaml)", path) from None
     except IsADirectoryError:
         raise InputError("is a directory (expected a YAML case file)", path) from None
     except OSError as error:

@@ -134,6 +134,12 @@ IRR_STATUS: dict[int, str] = {
 }
 """Status code of an IRR result -> reason.  Only code 0 carries a rate."""
 
+#: CF-style attributes of a status variable: its codes and their reasons.
+IRR_STATUS_ATTRS: dict[str, object] = {
+    "flag_values": list(IRR_STATUS),
+    "flag_meanings": " ".join(reason.replace(" ", "_") for reason in IRR_STATUS.values()),
+}
+
 STATUS_OK = 0
 STATUS_NO_SIGN_CHANGE = 1
 STATUS_SEVERAL = 2

@@ -123,6 +123,17 @@ def _constructed(variable: xr.Variable, coords: Mapping[str, Any], attrs: Mappin
     return array
 
 
+def set_attributes(dataset: xr.Dataset, table: Mapping[str, tuple[str, str]]) -> xr.Dataset:
+    """Give each variable named in `table` its ``units`` and ``long_name`` (in place; returned).
+
+    `table` maps a variable name to ``(units, long_name)``, the form of the model's attribute
+    tables (``finance.METRIC_ATTRS``, ``financing.EQUITY_METRIC_ATTRS`` ...).
+    """
+    for name, (units, long_name) in table.items():
+        dataset[name].attrs = {"units": units, "long_name": long_name}
+    return dataset
+
+
 @lru_cache(maxsize=64)
 def dimension_coordinate(dim: str, labels: tuple) -> xr.DataArray:
     """An indexed coordinate `dim` with `labels`, built once per distinct set of labels.
@@ -132,4 +143,4 @@ def dimension_coordinate(dim: str, labels: tuple) -> xr.DataArray:
     return xr.DataArray(list(labels), dims=dim, coords={dim: list(labels)})[dim]
 
 
-__all__ = ["labelled", "like", "dataset", "dimension_coordinate"]
+__all__ = ["labelled", "like", "dataset", "set_attributes", "dimension_coordinate"]

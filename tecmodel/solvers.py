@@ -50,6 +50,7 @@ from .finance import (
     with_portfolio,
 )
 from .financing import apply_financing
+from .labelled import set_attributes
 from .registry import REGISTRY, resolve
 
 SOLVED, OUT_OF_REACH, MET_EVERYWHERE, NOT_CONVERGED, CHECK_FAILED = 0, 1, 2, 3, 4
@@ -659,9 +660,7 @@ def budget_for_plan(result) -> xr.Dataset:
         "check_mw": ("1", "Funded IT MW at the answer / plan IT MW - 1"),
         "check_accelerators": ("1", "Funded accelerators at the answer / stated accelerators - 1"),
     }
-    for name, (units, long_name) in attrs.items():
-        solution[name].attrs = {"units": units, "long_name": long_name}
-    return solution
+    return set_attributes(solution, attrs)
 
 
 def describe(solution: xr.Dataset, site: str = PORTFOLIO) -> str:
