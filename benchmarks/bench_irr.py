@@ -41,14 +41,14 @@ import numpy_financial as npf
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # this checkout's tecmodel when run as a script
 
-import tecmodel.irr as irr_module  # noqa: E402
+import tecmodel.numerics.irr as irr_module  # noqa: E402
 from tecmodel.io import write_json  # noqa: E402
 from tests.test_irr import project_flows  # the test suite's project cash flows
-from tecmodel.irr import IRR_STATUS, irr  # noqa: E402
+from tecmodel.numerics.irr import IRR_STATUS, irr  # noqa: E402
 
 FIRST_CALL = """
 import time
-from tecmodel.irr import irr
+from tecmodel.numerics.irr import irr
 start = time.perf_counter()
 irr([[-100.0], [39.0], [59.0], [55.0], [20.0]])
 print(time.perf_counter() - start)

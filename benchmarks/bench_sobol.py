@@ -50,8 +50,8 @@ def child(case_name: str, n: int, chunk: int, repeats: int, salib: bool) -> dict
     import numpy as np
 
     import tecmodel
-    from tecmodel.sampling import factor_columns
-    from tecmodel.sensitivity import (
+    from tecmodel.analysis.sampling import factor_columns
+    from tecmodel.analysis.sensitivity import (
         DEFAULT_METRICS,
         analyse_design,
         case_model,
@@ -132,7 +132,7 @@ def main() -> None:
     parser.add_argument("--case", choices=sorted(CASES), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.chunk is None:
-        from tecmodel.sensitivity import DEFAULT_CHUNK_ROWS
+        from tecmodel.analysis.sensitivity import DEFAULT_CHUNK_ROWS
 
         args.chunk = DEFAULT_CHUNK_ROWS
     if args.child:

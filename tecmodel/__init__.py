@@ -4,98 +4,76 @@ Public API::
 
     case = tecmodel.load_case("inputs/base_10b.yaml")
     result = tecmodel.evaluate(case, overrides={"energy_price": 80.0})
-    result.cube        # xarray cash-flow cube (item x year x site[ x sample]) [EUR]
-    result.metrics     # NPV, IRR, payback, LCOC, break-even price ... per site and portfolio
+    result.cube        # unlevered project cash flows (item x year x site[ x sample]) [EUR]
+    result.metrics     # NPV, IRR, payback, LCOC, break-even price ... per site
+    result.portfolio   # the same metrics for the portfolio of sites
     result.budget      # what the stated budget buys against the stated plan
     tecmodel.compare(case_a, case_b)        # cases side by side (xr.Dataset over `case`)
     tecmodel.evaluate_scenarios(case)       # the case's named scenarios along `scenario`
     tecmodel.solvers.price_for_target_irr(result, 0.15)   # and the other decision solvers
 
-Heavy optional libraries (SALib, dask, openpyxl, matplotlib) are imported only by the functions
-that use them.
+The package is layered (``numerics`` -> ``inputs`` -> ``model`` -> ``analysis`` -> ``report``
+-> ``cli``, see ``docs/architecture.md``). Importing it loads the inputs and the model; the
+analyses and reports are imported the first time one of their names is used
+(:data:`_LAZY`), so ``import tecmodel`` stays light in a notebook or a script.
 """
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+import importlib
+from typing import TYPE_CHECKING, Any
 
-from . import solvers  # decision solvers (issue 3; light: numpy and xarray only)
-from ._xarray_imports import defer_distributed_import, defer_duck_array_imports
-from .errors import InputError
-from .inputs import Case, load_case
-from .model import Result, evaluate
-from .registry import ALIASES, PARAMETERS, REGISTRY
+from tecmodel._version import __version__
+from tecmodel.errors import InputError
+from tecmodel.inputs.case import Case, load_case
+from tecmodel.inputs.registry import ALIASES, PARAMETERS, REGISTRY
+from tecmodel.model.evaluation import Result, evaluate
 
-defer_duck_array_imports()
-defer_distributed_import()
+if TYPE_CHECKING:  # the lazily imported names, for type checkers and IDEs
+    from tecmodel.analysis import solvers
+    from tecmodel.analysis.montecarlo import monte_carlo
+    from tecmodel.analysis.scenarios import compare, evaluate_scenarios
+    from tecmodel.analysis.sensitivity import sobol, sobol_convergence, tornado
+    from tecmodel.report.excel import export_excel
+    from tecmodel.report.tables import inputs_table
 
-
-# --- uncertainty (issue 4): thin wrappers so `import tecmodel` stays light (SALib, dask, zarr
-# and tqdm are imported by the functions that use them)
-def sobol(case, factors=("energy_price", "utilisation", "chip_cost"), n=2**12, seed=0, second_order=True,
-          groups=None, **options):
-    """Sobol' sensitivity indices; see :func:`tecmodel.sensitivity.sobol`."""
-    from .sensitivity import sobol as _sobol
-
-    return _sobol(case, factors, n, seed, second_order, groups, **options)
-
-
-def sobol_convergence(case, factors=("energy_price", "utilisation", "chip_cost"), **options):
-    """Sobol' indices at increasing N; see :func:`tecmodel.sensitivity.sobol_convergence`."""
-    from .sensitivity import sobol_convergence as _convergence
-
-    return _convergence(case, factors, **options)
-
-
-def tornado(case, factors=("energy_price", "utilisation", "chip_cost"), metrics=("npv", "irr", "lcoc"), **options):
-    """One-at-a-time low/high sensitivities; see :func:`tecmodel.sensitivity.tornado`."""
-    from .sensitivity import tornado as _tornado
-
-    return _tornado(case, factors, metrics, **options)
+#: Public name -> the module that defines it, imported on first use (PEP 562). The analyses
+#: and reports pull in SALib, scipy, openpyxl or matplotlib, which a plain evaluation never needs.
+_LAZY: dict[str, str] = {
+    "solvers": "tecmodel.analysis.solvers",
+    "sobol": "tecmodel.analysis.sensitivity",
+    "sobol_convergence": "tecmodel.analysis.sensitivity",
+    "tornado": "tecmodel.analysis.sensitivity",
+    "monte_carlo": "tecmodel.analysis.montecarlo",
+    "compare": "tecmodel.analysis.scenarios",
+    "evaluate_scenarios": "tecmodel.analysis.scenarios",
+    "export_excel": "tecmodel.report.excel",
+    "inputs_table": "tecmodel.report.tables",
+}
 
 
-def monte_carlo(case, n=100_000, seed=0, sampler="sobol", **options):
-    """A Monte Carlo study; see :func:`tecmodel.montecarlo.monte_carlo`."""
-    from .montecarlo import monte_carlo as _monte_carlo
-
-    return _monte_carlo(case, n, seed, sampler, **options)
-# --- end uncertainty
-
-
-# --- scenario tables and case comparison (issue 3)
-def compare(*cases, site="portfolio", reference=None):
-    """Cases side by side with differences; see :func:`tecmodel.scenarios.compare`."""
-    from .scenarios import compare as _compare
-
-    return _compare(*cases, site=site, reference=reference)
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'tecmodel' has no attribute {name!r}")
+    module = importlib.import_module(_LAZY[name])
+    value = module if module.__name__.endswith("." + name) else getattr(module, name)
+    globals()[name] = value
+    return value
 
 
-def evaluate_scenarios(case, names=None, *, overrides=None, include_base=True):
-    """The case's named scenarios in one vectorised run; see :func:`tecmodel.scenarios.evaluate_scenarios`."""
-    from .scenarios import evaluate_scenarios as _evaluate_scenarios
-
-    return _evaluate_scenarios(case, names, overrides=overrides, include_base=include_base)
-# --- end scenario tables
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
 
 
-# --- the Excel report: openpyxl is imported when it is first called, never by `import tecmodel`
-def export_excel(results, path, sensitivity=None, tornado=None, monte_carlo=None):
-    """Write the live Excel report of results; see :func:`tecmodel.report.excel.export_excel`."""
-    from .report.excel import export_excel as write_workbook
-
-    return write_workbook(results, path, sensitivity=sensitivity, tornado=tornado, monte_carlo=monte_carlo)
-
-
-# --- notebooks (issue 6): the inputs of a case as a table (pandas, already imported by the model)
-def inputs_table(case):
-    """Every parameter value of a case with unit, distribution and source; see
-    :func:`tecmodel.report.tables.inputs_table`."""
-    from .report.tables import inputs_table as _inputs_table
-
-    return _inputs_table(case)
-# --- end notebooks
-
-
-__all__ = ["__version__", "InputError", "Case", "load_case", "Result", "evaluate", "ALIASES",
-           "PARAMETERS", "REGISTRY", "sobol", "sobol_convergence", "tornado", "monte_carlo", "export_excel",
-           "compare", "evaluate_scenarios", "solvers", "inputs_table"]
+__all__ = [
+    "__version__",
+    "InputError",
+    "Case",
+    "load_case",
+    "Result",
+    "evaluate",
+    "ALIASES",
+    "PARAMETERS",
+    "REGISTRY",
+    *_LAZY,
+]

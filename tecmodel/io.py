@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError, Problem
+from tecmodel.errors import InputError, Problem
 
 _RUN_ID: list[str] = []
 

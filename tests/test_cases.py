@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from tecmodel.registry import site_parameters
+from tecmodel.inputs.registry import site_parameters
 
 
 def test_doubled_case_first_site_is_the_base_site(base_case, doubled_case):

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from tecmodel.cli import main
+from tecmodel.cli.main import main
 
 from .conftest import BASE_FILE, TOY_FILE
 

@@ -24,7 +24,7 @@ from scipy import stats
 from scipy.stats import qmc
 
 import tecmodel
-from tecmodel.distributions import (
+from tecmodel.inputs.distributions import (
     Distribution,
     copula_factor,
     correlate_uniforms,
@@ -32,8 +32,8 @@ from tecmodel.distributions import (
     parse_distribution,
 )
 from tecmodel.errors import InputError
-from tecmodel.inputs import case_from_data, read_yaml
-from tecmodel.sampling import block_seed, sampling_plan, unit_block
+from tecmodel.inputs.case import case_from_data, read_yaml
+from tecmodel.analysis.sampling import block_seed, sampling_plan, unit_block
 
 from .conftest import BASE_FILE, DOUBLED_FILE
 
@@ -291,7 +291,7 @@ def test_fast_quantiles_match_the_exact_quantiles(kind, fields):
     here verified at 20,000 random probabilities, tails included; and it is elementwise: a
     chunk of the probabilities gives the same values as the whole array. Extreme shapes either
     pass the check or fall back to the exact ppf: either way the values are right."""
-    from tecmodel.distributions import INVERSION_TOLERANCE, Distribution
+    from tecmodel.inputs.distributions import INVERSION_TOLERANCE, Distribution
 
     distribution = Distribution(kind, fields)
     probabilities = np.random.default_rng(4).uniform(0.0, 1.0, 20000)

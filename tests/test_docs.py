@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from tecmodel.cli import bundled_case_paths
-from tecmodel.docs import assumptions_markdown
-from tecmodel.registry import PARAMETERS
+from tecmodel.inputs.bundled import bundled_case_paths
+from tecmodel.report.assumptions import assumptions_markdown
+from tecmodel.inputs.registry import PARAMETERS
 
 from .conftest import INPUTS, ROOT
 

@@ -20,9 +20,9 @@ import pytest
 import yaml
 
 import tecmodel
-from tecmodel.cli import main
-from tecmodel.finance import PORTFOLIO
-from tecmodel.registry import REGISTRY
+from tecmodel.cli.main import main
+from tecmodel.model.finance import PORTFOLIO
+from tecmodel.inputs.registry import REGISTRY
 from tecmodel.report.excel import (
     LIVE_PARAMETERS,
     build_workbook,
@@ -457,7 +457,7 @@ def test_the_real_uncertainty_results_fill_the_sensitivity_and_monte_carlo_sheet
         monte_carlo.summary["value"].sel(statistic="p50", metric="npv", site=PORTFOLIO)
     )
     assert rows[("npv", PORTFOLIO, "p50")] == pytest.approx(expected)
-    from tecmodel.plots import write_standard_plots
+    from tecmodel.report.plots import write_standard_plots
 
     files = write_standard_plots(
         base_result, tmp_path / "plots", sensitivity=sobol, tornado=tornado, monte_carlo=monte_carlo
@@ -475,7 +475,7 @@ def test_an_undefined_irr_shows_its_reason_in_the_terminal_and_the_workbook(toy_
     printed by `tecmodel run` and in the note beside the IRR cell of the Metrics sheet."""
     import dataclasses
 
-    from tecmodel.irr import IRR_STATUS
+    from tecmodel.numerics.irr import IRR_STATUS
     from tecmodel.report.text import summary_text
 
     metrics = toy_result.metrics.copy()

@@ -7,9 +7,9 @@ import numpy_financial as npf
 import pytest
 
 import tecmodel
-from tecmodel import finance, kernels
-from tecmodel.cube import item_total
-from tecmodel.finance import loss_carry_forward_tax, straight_line_depreciation
+from tecmodel.model import finance, kernels
+from tecmodel.model.cube import item_total
+from tecmodel.model.finance import loss_carry_forward_tax, straight_line_depreciation
 
 
 def test_straight_line_depreciation_matches_excel_sln():

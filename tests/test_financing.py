@@ -14,13 +14,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import tecmodel
-from tecmodel.cli import main
-from tecmodel.financing import (
+from tecmodel.cli.main import main
+from tecmodel.model.financing import (
     STATUS_DSCR_BELOW_ONE,
     STATUS_SCULPTING_SHORT,
     tranche_schedule,
 )
-from tecmodel.inputs import Tranche, case_from_data, read_yaml
+from tecmodel.inputs.case import Tranche, case_from_data, read_yaml
 
 from .conftest import BASE_FILE, TOY_FILE
 

@@ -17,7 +17,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 
 import tecmodel
-from tecmodel.inputs import case_from_data, load_case
+from tecmodel.inputs.case import case_from_data, load_case
 
 from .conftest import TOY_FILE
 

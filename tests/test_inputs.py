@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import tecmodel
-from tecmodel.inputs import load_case
+from tecmodel.inputs.case import load_case
 
 from .conftest import TOY_FILE
 

@@ -20,8 +20,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-import tecmodel.irr as irr_module
-from tecmodel.irr import IRR_STATUS, IrrResult, irr, npv, rate_grid
+import tecmodel.numerics.irr as irr_module
+from tecmodel.numerics.irr import IRR_STATUS, IrrResult, irr, npv, rate_grid
 
 LOW, HIGH = -0.99, 10.0
 

@@ -22,8 +22,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-import tecmodel.irr as irr_module
-from tecmodel.irr import irr
+import tecmodel.numerics.irr as irr_module
+from tecmodel.numerics.irr import irr
 
 from .test_irr import project_flows
 
@@ -239,7 +239,7 @@ def test_numba_imported_only_by_the_first_irr_call():
         import sys
         import tecmodel
         before = "numba" in sys.modules
-        tecmodel.irr.irr([-100.0, 39.0, 59.0, 55.0, 20.0])
+        tecmodel.numerics.irr.irr([-100.0, 39.0, 59.0, 55.0, 20.0])
         print(before, "numba" in sys.modules)
         """
     )
@@ -253,7 +253,7 @@ def test_cold_compilation_emits_no_warning(tmp_path):
     process loads it from the cache instead of compiling, and gives the same
     results.  numpy-financial docstring example: IRR 0.28095."""
     code = """
-        from tecmodel.irr import _compiled_kernel, irr
+        from tecmodel.numerics.irr import _compiled_kernel, irr
         result = irr([[-100.0], [39.0], [59.0], [55.0], [20.0]])
         stats = _compiled_kernel().stats
         print(round(float(result.rate[0]), 5), sum(stats.cache_hits.values()),

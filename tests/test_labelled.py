@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from tecmodel.labelled import dataset, dimension_coordinate, labelled, like
+from tecmodel.numerics.labelled import dataset, dimension_coordinate, labelled, like
 
 
 def _coordinates():

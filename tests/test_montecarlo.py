@@ -25,10 +25,10 @@ import pytest
 import xarray as xr
 
 import tecmodel
-from tecmodel import montecarlo
+from tecmodel.analysis import montecarlo
 from tecmodel.errors import InputError
-from tecmodel.montecarlo import Tolerance, monte_carlo
-from tecmodel.statistics import STATISTICS, statistic_interval
+from tecmodel.analysis.montecarlo import Tolerance, monte_carlo
+from tecmodel.numerics.statistics import STATISTICS, statistic_interval
 
 from .conftest import BASE_FILE, ROOT, TOY_FILE
 
@@ -101,7 +101,7 @@ def test_other_samplers_are_reproducible(base_case, sampler):
 def cluster():
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                                  dashboard_address=None) as local, distributed.Client(local) as client:
+                                  dashboard_address=":0") as local, distributed.Client(local) as client:
         yield client
 
 
@@ -171,7 +171,7 @@ def test_resume_after_kill_9(reference, base_case, tmp_path):
     store = tmp_path / "killed.zarr"
     script = (
         "import sys, time, tecmodel\n"
-        "from tecmodel import montecarlo\n"
+        "from tecmodel.analysis import montecarlo\n"
         "original = montecarlo.evaluate_blocks\n"
         "def slow(task, blocks):\n"
         "    if blocks[0] >= 1:\n"
@@ -361,7 +361,7 @@ def test_mean_std_and_cvar_by_hand():
 
 
 def test_cli_montecarlo_writes_summary_and_samples(tmp_path, capsys):
-    from tecmodel.cli import main
+    from tecmodel.cli.main import main
 
     assert main(["montecarlo", str(BASE_FILE), "-n", "400", "--block-size", "200", "--out", str(tmp_path),
                  "--no-progress"]) == 0
@@ -381,7 +381,7 @@ def test_cli_montecarlo_writes_summary_and_samples(tmp_path, capsys):
     (["tornado", str(BASE_FILE), "--quantiles", "0.9", "0.1"], "expected 0 <= low < high <= 1"),
 ])
 def test_cli_bad_requests_exit_2(tmp_path, capsys, argv, fragment):
-    from tecmodel.cli import main
+    from tecmodel.cli.main import main
 
     assert main(argv + ["--out", str(tmp_path)]) == 2
     error = capsys.readouterr().err
@@ -389,7 +389,7 @@ def test_cli_bad_requests_exit_2(tmp_path, capsys, argv, fragment):
 
 
 def test_cli_sobol_and_tornado(tmp_path, capsys):
-    from tecmodel.cli import main
+    from tecmodel.cli.main import main
 
     assert main(["sobol", str(BASE_FILE), "-n", "2**4", "--first-order", "--no-time-resolved", "--out",
                  str(tmp_path)]) == 0
@@ -416,7 +416,7 @@ def test_progress_bar_only_when_asked(base_case, capsys):
 
 def test_cli_on_a_scheduler_address(cluster, reference, tmp_path, capsys):
     """`--scheduler ADDRESS` (here the in-process test cluster's) gives the in-process numbers."""
-    from tecmodel.cli import main
+    from tecmodel.cli.main import main
 
     argv = ["montecarlo", str(BASE_FILE), "-n", str(N), "--seed", "11", "--block-size", str(BLOCK), "--out",
             str(tmp_path), "--scheduler", cluster.scheduler.address]

@@ -7,8 +7,8 @@ import sys
 import numpy as np
 import pytest
 
-from tecmodel import plots
-from tecmodel.finance import PORTFOLIO
+from tecmodel.report import plots
+from tecmodel.model.finance import PORTFOLIO
 
 from .contract_data import monte_carlo_result, sobol_dataset, tornado_dataset
 
@@ -179,7 +179,7 @@ def test_importing_the_package_does_not_import_matplotlib():
     import subprocess
 
     code = (
-        "import sys, tecmodel, tecmodel.plots; "
+        "import sys, tecmodel, tecmodel.report.plots; "
         "print('matplotlib' in sys.modules, 'openpyxl' in sys.modules)"
     )
     output = subprocess.run(

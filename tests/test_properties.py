@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import tecmodel
-from tecmodel.inputs import case_from_data, read_yaml
+from tecmodel.inputs.case import case_from_data, read_yaml
 
 from .conftest import BASE_FILE
 
@@ -113,7 +113,7 @@ def test_running_total_is_numpys_cumsum_bit_for_bit():
     """timeline.running_total adds the same values in the same order as np.cumsum(axis=0)."""
     import numpy as np
 
-    from tecmodel.timeline import running_total
+    from tecmodel.model.timeline import running_total
 
     rng = np.random.default_rng(8)
     for shape in ((21,), (21, 3), (21, 2, 5), (1, 4)):

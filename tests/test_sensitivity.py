@@ -27,16 +27,16 @@ from SALib.analyze import sobol as salib_sobol
 from SALib.test_functions import Ishigami
 
 import tecmodel
-from tecmodel.distributions import Distribution
+from tecmodel.inputs.distributions import Distribution
 from tecmodel.errors import InputError
-from tecmodel.sensitivity import (
+from tecmodel.analysis.sensitivity import (
     evaluate_design,
     saltelli_design,
     sobol_analysis,
     sobol_convergence,
     tornado,
 )
-from tecmodel.sobol_estimators import sobol_indices
+from tecmodel.numerics.sobol_estimators import sobol_indices
 
 A, B = 7.0, 0.1
 UNIFORM = Distribution("uniform", (("low", -math.pi), ("high", math.pi)))

@@ -13,7 +13,7 @@ import pytest
 import xarray as xr
 
 import tecmodel
-from tecmodel import solvers
+from tecmodel.analysis import solvers
 
 from .test_financing import quantity, sculpted_tranche, toy_case
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import tecmodel
-from tecmodel.registry import ALIASES, PARAMETERS
+from tecmodel.inputs.registry import ALIASES, PARAMETERS
 from tecmodel.report.tables import INPUT_COLUMNS, inputs_table
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tecmodel.units import UnitMismatch, _pint_factor, conversion_factor
+from tecmodel.inputs.units import UnitMismatch, _pint_factor, conversion_factor
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ import pytest
 import xarray as xr
 
 import tecmodel
-from tecmodel.registry import PARAMETERS
+from tecmodel.inputs.registry import PARAMETERS
 
 SAMPLABLE = [parameter for parameter in PARAMETERS if parameter.samplable]
 #: Metrics compared (project and equity; every one is a function of the whole pipeline).
@@ -54,7 +54,7 @@ def test_every_samplable_parameter_can_be_the_only_one_sampled(parameter, base_c
 def test_a_parameter_read_only_after_the_cash_flows_matches_scalar_runs(name, doubled_case):
     """These four are read only by tax, metrics or financing; each sample must equal the
     deterministic run at that value."""
-    parameter = tecmodel.registry.REGISTRY[name]
+    parameter = tecmodel.REGISTRY[name]
     values = np.array([parameter.reference[0], parameter.reference[2]])
     vectorised = tecmodel.evaluate(doubled_case, {name: _sampled(doubled_case, parameter, values)}).metrics
     for index, value in enumerate(values):

@@ -26,7 +26,7 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from tecmodel.cli import main
+from tecmodel.cli.main import main
 from tecmodel.io import write_csv, write_json, write_netcdf, write_text
 
 from .conftest import ROOT, TOY_FILE
@@ -47,7 +47,7 @@ ALLOWED = {
 
 #: Single calls allowed outside an atomic block (file and call), and why.
 ALLOWED_CALLS = {
-    "tecmodel/montecarlo.py zarr.open_group": "opens an existing store (mode r+) for its chunk writes; zarr >= 3.1.3 "
+    "tecmodel/analysis/montecarlo.py zarr.open_group": "opens an existing store (mode r+) for its chunk writes; zarr >= 3.1.3 "
                                               "writes each chunk to a temporary and renames it (pyproject.toml)",
 }
 
@@ -135,13 +135,13 @@ def partial_then_fail(calls: list):
 
 
 def _figure(result):
-    from tecmodel.plots import cash_flow_waterfall
+    from tecmodel.report.plots import cash_flow_waterfall
 
     return cash_flow_waterfall(result)
 
 
 def _write_png(path, result):
-    from tecmodel.plots import save_figure
+    from tecmodel.report.plots import save_figure
 
     save_figure(_figure(result), path)
 

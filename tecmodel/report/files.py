@@ -15,8 +15,8 @@ from typing import Any
 
 import xarray as xr
 
-from .. import __version__
-from ..io import atomic_directory, run_id, write_csv, write_json, write_netcdf
+from tecmodel._version import __version__
+from tecmodel.io import atomic_directory, run_id, write_csv, write_json, write_netcdf
 
 
 def run_manifest(cases: list[Any], extra: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..inputs import Case
-from ..registry import ALIASES, PARAMETERS
+from tecmodel.inputs.case import Case
+from tecmodel.inputs.registry import ALIASES, PARAMETERS
 
 #: Columns of :func:`inputs_table`, in order.
 INPUT_COLUMNS: tuple[str, ...] = (

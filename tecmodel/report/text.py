@@ -10,7 +10,7 @@ import math
 
 import pandas as pd
 
-from ..irr import IRR_STATUS
+from tecmodel.numerics.irr import IRR_STATUS
 
 #: units -> (scale, column suffix, format)
 _FORMATS = {
@@ -63,7 +63,7 @@ def metrics_table(metrics, sites: list[str], names=None) -> pd.DataFrame:
 
 def _flags(value: int) -> str:
     """Financing status bits as short words."""
-    from ..financing import FINANCING_STATUS
+    from tecmodel.model.financing import FINANCING_STATUS
 
     words = {1: "DSCR<1", 2: "target missed", 4: "debt at horizon"}
     found = [words[bit] for bit in FINANCING_STATUS if value & bit]
@@ -72,7 +72,7 @@ def _flags(value: int) -> str:
 
 def summary_text(result) -> str:
     """The headline tables (project; equity and debt) and the findings of a deterministic result."""
-    from ..financing import EQUITY_METRICS
+    from tecmodel.model.financing import EQUITY_METRICS
 
     case = result.case
     sites = list(result.metrics["site"].values)

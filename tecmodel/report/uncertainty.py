@@ -11,7 +11,7 @@ import math
 import pandas as pd
 import xarray as xr
 
-from .text import display_unit, format_value
+from tecmodel.report.text import display_unit, format_value
 
 
 def _index(value: float, half_width: float) -> str:

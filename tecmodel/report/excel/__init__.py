@@ -36,14 +36,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ...finance import PORTFOLIO
-from ...io import atomic_path
-from ..arguments import as_list
-from .breakeven import write_breakeven
-from .cashflow import write_portfolio_sheet, write_site_sheet
-from .cover import write_cover
-from .inputs_sheet import write_inputs
-from .layout import (
+from tecmodel.model.finance import PORTFOLIO
+from tecmodel.io import atomic_path
+from tecmodel.report.arguments import as_list
+from tecmodel.report.excel.breakeven import write_breakeven
+from tecmodel.report.excel.cashflow import write_portfolio_sheet, write_site_sheet
+from tecmodel.report.excel.cover import write_cover
+from tecmodel.report.excel.inputs_sheet import write_inputs
+from tecmodel.report.excel.layout import (
     LIVE_PARAMETERS,
     CellCheck,
     Context,
@@ -53,9 +53,9 @@ from .layout import (
     put_text,
     sheet_title,
 )
-from .summary import write_metrics, write_scenarios
-from .uncertainty import write_monte_carlo, write_sensitivity
-from .verify import expected_values, model_values, recalculate_with_libreoffice
+from tecmodel.report.excel.summary import write_metrics, write_scenarios
+from tecmodel.report.excel.uncertainty import write_monte_carlo, write_sensitivity
+from tecmodel.report.excel.verify import expected_values, model_values, recalculate_with_libreoffice
 
 __all__ = [
     "export_excel",
@@ -154,7 +154,7 @@ def build_workbook(results, sensitivity=None, tornado=None, monte_carlo=None):
 
 
 def _as_results(results) -> list:
-    from ...model import Result
+    from tecmodel.model.evaluation import Result
 
     results = [results] if isinstance(results, Result) else list(results)
     if not results:

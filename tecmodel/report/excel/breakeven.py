@@ -9,8 +9,8 @@ m(k+1) = m(k) - NPV(m(k)) / NPV'(m(k)). The portfolio shares one factor across i
 
 from __future__ import annotations
 
-from ...finance import PORTFOLIO
-from .layout import (
+from tecmodel.model.finance import PORTFOLIO
+from tecmodel.report.excel.layout import (
     BREAKEVEN_ITERATIONS,
     BREAKEVEN_ROWS,
     FIRST_YEAR_COLUMN,

@@ -22,10 +22,10 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from ...cube import LINE_ITEMS
-from ...finance import PORTFOLIO
-from ...timeline import HOURS_PER_YEAR
-from .layout import (
+from tecmodel.model.cube import LINE_ITEMS
+from tecmodel.model.finance import PORTFOLIO
+from tecmodel.model.timeline import HOURS_PER_YEAR
+from tecmodel.report.excel.layout import (
     CASE_DRIVERS,
     FORMAT_EUR,
     FORMAT_FACTOR,
@@ -37,7 +37,7 @@ from .layout import (
     RowWriter,
     sheet_header,
 )
-from .verify import scalar, site_series
+from tecmodel.report.excel.verify import scalar, site_series
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,7 @@ def _unit_runs(result) -> _UnitRuns:
     100 % utilisation times the utilisation; the insured facility value is the insurance at a
     rate of 1 with no accelerators.
     """
-    from ...model import run_components
+    from tecmodel.model.evaluation import run_components
 
     params, timeline = result.parameters, result.timeline
     unit_chip = params.assign(
@@ -687,7 +687,7 @@ def _item_formulas(s: _Site) -> dict[str, Callable[[int], str]]:
 
 
 def _escalation_series(result, rate_name: str, site: str) -> np.ndarray:
-    from ...timeline import escalation
+    from tecmodel.model.timeline import escalation
 
     values = escalation(result.timeline, result.parameters[rate_name])
     if "site" in values.dims:

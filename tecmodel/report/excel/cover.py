@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from .layout import HEADER_FILL, Context, put_text, put_title, set_column_widths
+from tecmodel.report.excel.layout import HEADER_FILL, Context, put_text, put_title, set_column_widths
 
 
 def write_cover(context: Context, sheet, sobol: list, tornado: list, monte_carlo: list) -> None:
-    from ... import __version__
-    from ..files import run_manifest
+    from tecmodel._version import __version__
+    from tecmodel.report.files import run_manifest
 
     results = context.results
     manifest = run_manifest([result.case for result in results])

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...registry import PARAMETERS
-from .layout import (
+from tecmodel.inputs.registry import PARAMETERS
+from tecmodel.report.excel.layout import (
     CASE_DRIVERS,
     INPUT_FILL,
     INPUT_FONT,

@@ -328,7 +328,7 @@ class Context:
 
 
 def registry_parameter(name: str):
-    from ...registry import REGISTRY
+    from tecmodel.inputs.registry import REGISTRY
 
     return REGISTRY[name]
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import xarray as xr
 
-from ...cube import LINE_ITEMS
-from ...finance import PORTFOLIO
-from ...irr import IRR_STATUS
-from .layout import (
+from tecmodel.model.cube import LINE_ITEMS
+from tecmodel.model.finance import PORTFOLIO
+from tecmodel.numerics.irr import IRR_STATUS
+from tecmodel.report.excel.layout import (
     FIRST_YEAR_COLUMN,
     FORMAT_EUR,
     FORMAT_FACTOR,
@@ -32,7 +32,7 @@ from .layout import (
     quoted,
     set_column_widths,
 )
-from .verify import metric_value
+from tecmodel.report.excel.verify import metric_value
 
 #: Metrics with a workbook formula: name -> (label, number format).
 FORMULA_METRICS: dict[str, tuple[str, str]] = {

@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from ...finance import PORTFOLIO
-from .layout import (
+from tecmodel.model.finance import PORTFOLIO
+from tecmodel.report.excel.layout import (
     FORMAT_EUR,
     Context,
     column,

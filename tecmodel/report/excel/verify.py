@@ -17,9 +17,9 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from ...cube import item_total
-from ...finance import PORTFOLIO, discount_factors
-from .layout import BREAKEVEN_ITERATIONS, BREAKEVEN_ROWS, WorkbookLayout
+from tecmodel.model.cube import item_total
+from tecmodel.model.finance import PORTFOLIO, discount_factors
+from tecmodel.report.excel.layout import BREAKEVEN_ITERATIONS, BREAKEVEN_ROWS, WorkbookLayout
 
 
 def site_series(array: xr.DataArray, site: str) -> np.ndarray:
@@ -70,7 +70,7 @@ def model_values(result, site: str, key: tuple, written=None):
     if kind == "metric":
         return metric_value(result, site, key[1])
     if kind == "load_factor":
-        from ...components.power import it_power_draw
+        from tecmodel.model.components.power import it_power_draw
 
         return scalar(
             it_power_draw(
@@ -82,7 +82,7 @@ def model_values(result, site: str, key: tuple, written=None):
             site,
         )
     if kind == "chip_price_eur":
-        from ...components.chips import unit_price_eur
+        from tecmodel.model.components.chips import unit_price_eur
 
         return scalar(unit_price_eur(params["chips.unit_price"], params["fx.usd_per_eur"]), site)
     if kind == "breakeven":
@@ -201,7 +201,7 @@ def expected_values(layout: WorkbookLayout, results: Sequence) -> dict[tuple[str
 
 def breakeven_values(result, owner: str) -> dict[tuple, Any]:
     """The Break-even sheet's iterations computed with the model's own tax step functions."""
-    from ...kernels import _tax_step, _tax_step_slope
+    from tecmodel.model.kernels import _tax_step, _tax_step_slope
 
     cube, finance, params = result.cube, result.finance, result.parameters
     factors = model_series(result, result.case.site_names[0], ("discount_factor",))

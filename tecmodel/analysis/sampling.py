@@ -1,0 +1,392 @@
+"""What an uncertainty study moves, and reproducible samples of it.
+
+This module owns two things:
+
+- **Columns**: one uniform variate of a study and the inputs it moves. A case-level parameter is
+  one column. A site-level parameter is one column that moves every site to the same quantile
+  of its own distribution (shared), or one column per site (independent) when the case lists it
+  under ``uncertainty.per_site`` or a study asks for per-site factors. :func:`sampling_plan`
+  builds the Monte Carlo columns from a case's distributions; :func:`factor_columns` builds the
+  Sobol and tornado factors from parameter names.
+- **Blocks**: the samples of a study are split into fixed blocks of ``block_size`` samples (a
+  study setting, like the seed, independent of how the work is chunked or distributed). Block
+  ``b`` draws its uniforms from its own ``numpy.random.SeedSequence(seed).spawn``-child, so its
+  values depend on (seed, sampler, block_size, n, b) only:
+
+  ``random``  independent uniforms from ``default_rng(SeedSequence(seed, spawn_key=(b,)))``
+              (that is ``SeedSequence(seed).spawn(b + 1)[b]``);
+  ``lhs``     each block is its own Latin hypercube (``scipy.stats.qmc.LatinHypercube``) seeded
+              by the block's child: stratified within every block;
+  ``sobol``   one scrambled Sobol' sequence for the whole study (``scipy.stats.qmc.Sobol``,
+              scrambling seeded by ``SeedSequence(seed)``); block ``b`` is points
+              ``[b * block_size, (b + 1) * block_size)`` of it, reached with ``fast_forward``.
+              Balanced when ``n`` and ``block_size`` are powers of two.
+
+Rank correlations are imposed on the uniforms by the Gaussian copula of
+:mod:`tecmodel.distributions`, row by row; each column's quantile function then gives values.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import xarray as xr
+
+from tecmodel.inputs.distributions import (
+    Distribution,
+    copula_factor,
+    correlate_uniforms,
+    expanded_correlation,
+    implied_distribution,
+)
+from tecmodel.errors import InputError, Problem
+from tecmodel.inputs.case import Case
+from tecmodel.inputs.registry import PARAMETERS, Parameter, resolve, unknown_parameter_message
+
+SAMPLERS = ("sobol", "lhs", "random")
+#: Default number of samples per block (2^14): the unit of seeding, storage and resumption.
+DEFAULT_BLOCK_SIZE = 2**14
+
+
+@dataclass(frozen=True)
+class Column:
+    """One uniform variate of a study and the parameter values it moves.
+
+    Attributes
+    ----------
+    label : str
+        Name shown to the user: the factor as given (``energy_price``), a registry name, or
+        ``name@site`` for a per-site column.
+    parameter : Parameter
+        The registered parameter moved.
+    sites : tuple of str
+        Sites whose value the column moves; empty for a case-level parameter.
+    distributions : tuple of Distribution
+        One per site in `sites` (one for a case-level parameter) [registry unit].
+    """
+
+    label: str
+    parameter: Parameter
+    sites: tuple[str, ...]
+    distributions: tuple[Distribution, ...]
+
+    def values(self, probability: np.ndarray) -> np.ndarray:
+        """Parameter values at the given probabilities.
+
+        Parameters
+        ----------
+        probability : numpy.ndarray
+            Shape (samples,) [1].
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape (samples,) for a case-level parameter, (samples, sites) otherwise
+            [registry unit].
+        """
+        columns = [distribution.ppf(probability) for distribution in self.distributions]
+        return columns[0] if not self.sites else np.stack(columns, axis=-1)
+
+
+@dataclass(frozen=True)
+class SamplingPlan:
+    """The columns of a study and how they are correlated.
+
+    Attributes
+    ----------
+    case : Case
+    columns : tuple of Column
+    correlated : tuple of int
+        Indices of the columns that carry a rank correlation.
+    copula : numpy.ndarray or None
+        Lower factor of their normal-score correlation (see
+        :func:`tecmodel.distributions.copula_factor`).
+    """
+
+    case: Case
+    columns: tuple[Column, ...]
+    correlated: tuple[int, ...] = ()
+    copula: np.ndarray | None = None
+
+    @property
+    def dimension(self) -> int:
+        return len(self.columns)
+
+    @property
+    def parameters(self) -> tuple[str, ...]:
+        """Registry names of the parameters moved, in column order, each once."""
+        return tuple(dict.fromkeys(column.parameter.name for column in self.columns))
+
+    def correlate(self, uniforms: np.ndarray) -> np.ndarray:
+        """Impose the plan's rank correlations on independent uniforms (samples, columns)."""
+        if self.copula is None:
+            return uniforms
+        result = uniforms.copy()
+        index = list(self.correlated)
+        result[:, index] = correlate_uniforms(uniforms[:, index], self.copula)
+        return result
+
+    def overrides(self, uniforms: np.ndarray) -> dict[str, xr.DataArray]:
+        """Parameter values for :func:`tecmodel.evaluate` from (correlated) uniforms.
+
+        Parameters
+        ----------
+        uniforms : numpy.ndarray
+            Shape (samples, columns) [1].
+
+        Returns
+        -------
+        dict of str to xarray.DataArray
+            Registry name -> values over ``sample`` (and ``site``, every site of the case:
+            sites a column does not move keep their base value) [registry unit].
+        """
+        return column_overrides(self.case, self.columns, uniforms)
+
+
+def column_overrides(case: Case, columns: Sequence[Column], uniforms: np.ndarray) -> dict[str, xr.DataArray]:
+    """Overrides over ``sample`` from uniforms (samples, columns); see :meth:`SamplingPlan.overrides`."""
+    samples = uniforms.shape[0]
+    sites = list(case.site_names)
+    arrays: dict[str, np.ndarray] = {}
+    for position, column in enumerate(columns):
+        name = column.parameter.name
+        values = column.values(uniforms[:, position])
+        if not column.sites:
+            arrays[name] = values
+            continue
+        if name not in arrays:
+            base = np.asarray(case.value(name).values, dtype=float)
+            arrays[name] = np.repeat(base[:, None], samples, axis=1)
+        for site_position, site in enumerate(column.sites):
+            arrays[name][sites.index(site)] = values[:, site_position]
+    result = {}
+    for name, values in arrays.items():
+        if values.ndim == 1:
+            result[name] = xr.DataArray(values, dims="sample")
+        else:
+            result[name] = xr.DataArray(values, dims=("site", "sample"), coords={"site": sites})
+    return result
+
+
+# --------------------------------------------------------------------------- building columns
+
+
+def sampling_plan(case: Case, parameters: Sequence[str] | None = None) -> SamplingPlan:
+    """The Monte Carlo columns of a case: every parameter that carries a distribution.
+
+    Parameters
+    ----------
+    case : Case
+    parameters : sequence of str, optional
+        Restrict the study to these parameters (names or aliases; each must carry a
+        distribution in the case); default: all that do.
+
+    Returns
+    -------
+    SamplingPlan
+
+    Raises
+    ------
+    InputError
+        If the case has no distribution, or a named parameter is unknown or has none.
+    """
+    wanted = None
+    if parameters is not None:
+        wanted = []
+        for index, name in enumerate(parameters):
+            parameter = _resolve_factor(name, f"parameters[{index}]")
+            if not _distributed_sites(case, parameter):
+                raise InputError(Problem(f"parameters[{index}]", f"{parameter.name} has no distribution in case "
+                                                                 f"{case.name!r}; expected a parameter with a "
+                                                                 "`distribution`", name), case.file)
+            wanted.append(parameter.name)
+    columns: list[Column] = []
+    for parameter in PARAMETERS:
+        if wanted is not None and parameter.name not in wanted:
+            continue
+        sites = _distributed_sites(case, parameter)
+        if not sites:
+            continue
+        if parameter.scope == "case":
+            columns.append(Column(parameter.name, parameter, (), (case.entries[(parameter.name, None)].distribution,)))
+        elif parameter.name in case.uncertainty.per_site:
+            columns.extend(Column(f"{parameter.name}@{site}", parameter, (site,),
+                                  (case.entries[(parameter.name, site)].distribution,)) for site in sites)
+        else:
+            columns.append(Column(parameter.name, parameter, tuple(sites),
+                                  tuple(case.entries[(parameter.name, site)].distribution for site in sites)))
+    if not columns:
+        raise InputError(Problem("", f"case {case.name!r} gives no parameter a distribution; expected at least one "
+                                     "`distribution: {type: ..., ...}` next to a value", Problem.NO_VALUE), case.file)
+    uncertainty = case.uncertainty
+    names = [name for name in uncertainty.correlated if any(c.parameter.name == name for c in columns)]
+    correlated = tuple(i for i, column in enumerate(columns) if column.parameter.name in names)
+    if len(names) < 2:
+        return SamplingPlan(case, tuple(columns))
+    keep = [uncertainty.correlated.index(name) for name in names]
+    matrix = np.asarray(uncertainty.rank_correlation, dtype=float)[np.ix_(keep, keep)]
+    keys = [(columns[i].parameter.name,
+             columns[i].sites[0] if columns[i].parameter.name in uncertainty.per_site else None)
+            for i in correlated]
+    spearman = expanded_correlation(matrix, names, keys)
+    return SamplingPlan(case, tuple(columns), correlated, copula_factor(spearman))
+
+
+def _distributed_sites(case: Case, parameter: Parameter) -> list[str | None]:
+    if parameter.scope == "case":
+        entry = case.entries[(parameter.name, None)]
+        return [None] if entry.distribution is not None else []
+    return [site for site in case.site_names if case.entries[(parameter.name, site)].distribution is not None]
+
+
+def _resolve_factor(name: str, path: str) -> Parameter:
+    try:
+        return resolve(name)
+    except KeyError:
+        raise InputError(Problem(path, unknown_parameter_message(name), Problem.NO_VALUE)) from None
+
+
+def factor_columns(case: Case, factors: Sequence[str], *, per_site: bool = False,
+                   option: str = "factors") -> list[Column]:
+    """Sobol or tornado factors as columns.
+
+    Parameters
+    ----------
+    case : Case
+    factors : sequence of str
+        Registered parameter names or aliases; ``name@site`` moves one site only.
+    per_site : bool
+        Split each site-level factor into one factor per site (``name@site``); by default a
+        site-level factor moves every site together, each to the same quantile of its own
+        distribution.
+    option : str
+        Name of the option in error messages.
+
+    Returns
+    -------
+    list of Column
+        Distributions from the case where it gives one, otherwise a triangular distribution on
+        the registry reference range with the case's value as mode
+        (:func:`tecmodel.distributions.implied_distribution`).
+
+    Raises
+    ------
+    InputError
+        For an unknown or structural parameter, an unknown site, a duplicate factor, or a
+        parameter with neither a case distribution nor a reference range containing its value.
+    """
+    if isinstance(factors, str) or not len(factors):
+        raise InputError(Problem(option, "expected a non-empty list of parameter names or aliases", factors))
+    columns: list[Column] = []
+    seen: dict[tuple[str, tuple[str, ...]], str] = {}
+    for index, given in enumerate(factors):
+        path = f"{option}[{index}]"
+        name, _, site = str(given).partition("@")
+        parameter = _resolve_factor(name, path)
+        if not parameter.samplable:
+            raise InputError(Problem(path, f"{parameter.name} is structural (not samplable); expected a samplable "
+                                           "parameter (inputs/README.md lists them)", given))
+        if site and parameter.scope == "case":
+            raise InputError(Problem(path, f"{parameter.name} is a case-level parameter; expected no '@site'", given))
+        if site and site not in case.site_names:
+            raise InputError(Problem(path, f"case {case.name!r} has no site {site!r}; expected one of "
+                                           f"{list(case.site_names)}", given))
+        if parameter.scope == "case":
+            groups = [((), given)]
+        elif site:
+            groups = [((site,), given)]
+        elif per_site:
+            groups = [((s,), f"{given}@{s}") for s in case.site_names]
+        else:
+            groups = [(tuple(case.site_names), given)]
+        for sites, label in groups:
+            key = (parameter.name, sites)
+            if key in seen:
+                raise InputError(Problem(path, f"moves {parameter.name} as factor {seen[key]!r} does; expected each "
+                                               "factor once", given))
+            seen[key] = label
+            distributions = tuple(_factor_distribution(case, parameter, s, path, given) for s in (sites or (None,)))
+            columns.append(Column(label, parameter, sites, distributions))
+    return columns
+
+
+def _factor_distribution(case: Case, parameter: Parameter, site: str | None, path: str, given: str) -> Distribution:
+    entry = case.entries[(parameter.name, site)]
+    if entry.distribution is not None:
+        return entry.distribution
+    implied = implied_distribution(parameter.reference, entry.value, integer=parameter.integer)
+    if implied is None:
+        where = f" on site {site}" if site else ""
+        low, _, high = parameter.reference
+        raise InputError(Problem(path, f"{parameter.name}{where} has no distribution in case {case.name!r} and its "
+                                       f"value {entry.value:g} {parameter.unit} lies outside the registry reference "
+                                       f"range [{low:g}, {high:g}]; expected a `distribution` in the case file "
+                                       f"({entry.path})", given), case.file)
+    return implied
+
+
+# --------------------------------------------------------------------------- blocks of uniforms
+
+
+def check_seed(seed) -> int:
+    """A seed as a non-negative int (0 is a seed like any other), else InputError."""
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise InputError(Problem("seed", "expected a non-negative whole number", seed))
+    return int(seed)
+
+
+def check_sampler(sampler: str) -> str:
+    if sampler not in SAMPLERS:
+        raise InputError(Problem("sampler", f"expected one of {', '.join(SAMPLERS)}", sampler))
+    return sampler
+
+
+def block_bounds(n: int, block_size: int) -> list[tuple[int, int]]:
+    """[start, stop) of every block of a study of `n` samples."""
+    return [(start, min(start + block_size, n)) for start in range(0, n, block_size)]
+
+
+def block_seed(seed: int, block: int) -> np.random.SeedSequence:
+    """The block's child seed: ``SeedSequence(seed).spawn(block + 1)[block]``, without spawning."""
+    return np.random.SeedSequence(seed, spawn_key=(block,))
+
+
+def unit_block(sampler: str, dimension: int, seed: int, block: int, block_size: int, n: int) -> np.ndarray:
+    """Independent uniforms of one block.
+
+    Parameters
+    ----------
+    sampler : {"sobol", "lhs", "random"}
+    dimension : int
+        Number of columns.
+    seed : int
+    block : int
+        Block index; the block holds samples ``[block * block_size, min(n, (block + 1) * block_size))``.
+    block_size, n : int
+        Samples per block and in the whole study.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (block length, dimension), values in [0, 1) [1]; a function of the arguments only.
+    """
+    from scipy.stats import qmc
+
+    start, stop = block * block_size, min(n, (block + 1) * block_size)
+    length = stop - start
+    if sampler == "random":
+        return np.random.default_rng(block_seed(seed, block)).random((length, dimension))
+    if sampler == "lhs":
+        return qmc.LatinHypercube(dimension, rng=np.random.default_rng(block_seed(seed, block))).random(length)
+    if sampler == "sobol":
+        engine = qmc.Sobol(dimension, scramble=True, rng=np.random.default_rng(np.random.SeedSequence(seed)))
+        with warnings.catch_warnings():
+            # Balance warnings for lengths that are not powers of two (a short last block).
+            warnings.filterwarnings("ignore", message=".*balance properties of Sobol", category=UserWarning)
+            if start:
+                engine.fast_forward(start)
+            return engine.random(length)
+    raise InputError(Problem("sampler", f"expected one of {', '.join(SAMPLERS)}", sampler))

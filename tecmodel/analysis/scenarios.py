@@ -1,0 +1,302 @@
+"""Scenario tables: named what-if scenarios of a case, and cases side by side.
+
+This module owns two views that put results next to each other:
+
+- **Named scenarios** (a case file's ``scenarios:`` block, validated into
+  :class:`tecmodel.inputs.Scenario`): each is a set of parameter changes (absolute values or
+  factors on the case's values, for every site or one). :func:`evaluate_scenarios` turns them
+  into overrides along a ``scenario`` dimension (the case as stated first, labelled ``base``)
+  and evaluates them all in ONE vectorised call of :func:`tecmodel.evaluate`, the same code path
+  as a deterministic or Monte Carlo run. :func:`scenario_table` tabulates the headline metrics.
+- **Case comparison**: :func:`compare` evaluates several cases and returns their metrics as an
+  ``xarray.Dataset`` over a ``case`` dimension with absolute and relative differences from a
+  reference case (the first); :func:`comparison_table` is its terminal view.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from tecmodel.errors import InputError, Problem
+from tecmodel.model.finance import PORTFOLIO
+from tecmodel.inputs.case import Case, Scenario, load_case
+from tecmodel.inputs.registry import REGISTRY, resolve
+
+BASE = "base"
+
+#: Metrics the terminal tables show, in order.
+HEADLINE_METRICS = (
+    "initial_capex", "it_mw", "accelerators", "npv", "irr", "payback_year", "lcoc",
+    "breakeven_gpu_hour_price", "equity_npv", "equity_irr", "moic", "min_dscr", "min_dscr_year",
+    "debt_drawn", "peak_debt",
+)
+#: Metrics that are codes, not quantities: no differences are taken.
+STATUS_METRICS = ("irr_status", "equity_irr_status", "financing_status")
+
+
+# --------------------------------------------------------------------------- named scenarios
+
+
+def select_scenarios(case: Case, names: Sequence[str] | None = None) -> tuple[Scenario, ...]:
+    """The case's scenarios, all or those named (in the order given).
+
+    Raises
+    ------
+    InputError
+        For a name the case does not define.
+    """
+    if names is None:
+        return case.scenarios
+    known = {scenario.name: scenario for scenario in case.scenarios}
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        listing = ", ".join(known) or "none"
+        raise InputError(Problem("scenarios", f"unknown scenario(s) {unknown}; case {case.name!r} defines: {listing}",
+                                 Problem.NO_VALUE), case.file)
+    return tuple(known[name] for name in names)
+
+
+def scenario_overrides(case: Case, names: Sequence[str] | None = None, *,
+                       include_base: bool = True) -> dict[str, xr.DataArray]:
+    """Overrides that put the scenarios along a ``scenario`` dimension.
+
+    Parameters
+    ----------
+    case : Case
+    names : sequence of str, optional
+        Scenarios to include (default: all the case defines).
+    include_base : bool
+        Put the case as stated first, labelled ``"base"``.
+
+    Returns
+    -------
+    dict of str to xarray.DataArray
+        One array per changed parameter, dims (scenario[, site]), in the registry unit; the
+        case's value where a scenario leaves the parameter alone.
+    """
+    scenarios = select_scenarios(case, names)
+    labels = ([BASE] if include_base else []) + [scenario.name for scenario in scenarios]
+    rows: list[Scenario | None] = ([None] if include_base else []) + list(scenarios)
+    touched = list(dict.fromkeys(change.parameter for scenario in scenarios for change in scenario.changes))
+    sites = list(case.site_names)
+    overrides: dict[str, xr.DataArray] = {}
+    for name in touched:
+        parameter = REGISTRY[name]
+        base = case.value(name)
+        base_values = np.array([float(base)]) if parameter.scope == "case" else np.asarray(base.values, dtype=float)
+        values = np.tile(base_values, (len(rows), 1))
+        for index, scenario in enumerate(rows):
+            for change in (scenario.changes if scenario is not None else ()):
+                if change.parameter != name:
+                    continue
+                columns = [sites.index(change.site)] if change.site is not None else slice(None)
+                changed = change.value if change.kind == "set" else base_values[columns] * change.value
+                values[index, columns] = changed
+        if parameter.scope == "case":
+            overrides[name] = xr.DataArray(values[:, 0], dims="scenario", coords={"scenario": labels})
+        else:
+            overrides[name] = xr.DataArray(values, dims=("scenario", "site"),
+                                           coords={"scenario": labels, "site": sites})
+    return overrides
+
+
+def evaluate_scenarios(case: Case, names: Sequence[str] | None = None, *,
+                       overrides: Mapping[str, Any] | None = None, include_base: bool = True):
+    """Evaluate the case and its named scenarios in one vectorised run.
+
+    Parameters
+    ----------
+    case : Case
+    names : sequence of str, optional
+        Scenarios to evaluate (default: all the case defines).
+    overrides : mapping, optional
+        Further overrides applied to every scenario (e.g. arrays over ``sample``); a parameter
+        may not be both here and in a scenario.
+    include_base : bool
+        Include the case as stated, labelled ``"base"``.
+
+    Returns
+    -------
+    Result
+        Every array carries a ``scenario`` dimension (coordinate ``scenario_title`` on the
+        metrics).
+
+    Raises
+    ------
+    InputError
+        For an unknown scenario, a case without scenarios, or a parameter both overridden and
+        changed by a scenario.
+    """
+    from dataclasses import replace
+
+    from tecmodel.model.evaluation import evaluate
+
+    scenarios = select_scenarios(case, names)
+    if not scenarios and not include_base:
+        raise InputError(Problem("scenarios", "no scenario to evaluate (expected a `scenarios:` block in the case "
+                                              "file)", Problem.NO_VALUE), case.file)
+    changes = scenario_overrides(case, names, include_base=include_base)
+    if not changes:  # no scenario: a scenario dimension of the base alone
+        changes = {"finance.discount_rate": xr.DataArray([case.value("finance.discount_rate")], dims="scenario",
+                                                         coords={"scenario": [BASE]})}
+    extra = dict(overrides or {})
+    clash = sorted({resolve(name).name for name in extra} & set(changes)) if extra else []
+    if clash:
+        raise InputError(Problem("overrides", f"{clash} are also changed by a scenario; expected each parameter "
+                                              "in one place", Problem.NO_VALUE))
+    result = evaluate(case, {**changes, **extra})
+    titles = {scenario.name: scenario.title for scenario in scenarios}
+    labels = list(result.metrics["scenario"].values)
+    # Metrics no scenario changes (e.g. capex under an energy shock) get the dimension too.
+    metrics = result.metrics.copy()
+    for name, variable in metrics.data_vars.items():
+        if "scenario" not in variable.dims:
+            metrics[name] = variable.expand_dims(scenario=labels).transpose(*variable.dims, "scenario")
+    metrics = metrics.assign_coords(
+        scenario_title=("scenario", [titles.get(label, "The case as stated") for label in labels]))
+    return replace(result, metrics=metrics)
+
+
+def scenario_table(result, site: str = PORTFOLIO, metrics: Sequence[str] = HEADLINE_METRICS) -> pd.DataFrame:
+    """Headline metrics of a scenario result as display strings: rows metrics, columns scenarios
+    (each non-base scenario followed by its difference from the base)."""
+    if "scenario" not in result.metrics.dims:
+        raise ValueError("scenario_table() needs a result of evaluate_scenarios()")
+    values = result.metrics.sel(site=site, drop=True).rename(scenario="case")
+    table = _differences(values, reference=values["case"].values[0])
+    return comparison_table(table, metrics=metrics, absolute=False)
+
+
+# --------------------------------------------------------------------------- cases side by side
+
+
+def _as_result(item):
+    from tecmodel.model.evaluation import Result, evaluate
+
+    if isinstance(item, Result):
+        return item
+    if isinstance(item, Case):
+        return evaluate(item)
+    if isinstance(item, str | Path):
+        return evaluate(load_case(item))
+    raise TypeError(f"compare() takes cases, results or case-file paths, not {type(item).__name__}")
+
+
+def compare(*cases, site: str = PORTFOLIO, reference: str | None = None) -> xr.Dataset:
+    """Cases side by side, with absolute and relative differences from a reference case.
+
+    Parameters
+    ----------
+    *cases : Case, Result or path
+        At least two; cases and paths are evaluated deterministically.
+    site : str
+        The site compared (default the portfolio, which every case has).
+    reference : str, optional
+        Name of the reference case (default the first).
+
+    Returns
+    -------
+    xarray.Dataset
+        Over ``case`` (and any extra dims the results share): every metric (its units),
+        ``<metric>_difference`` (same units: case - reference) and
+        ``<metric>_relative_difference`` [1] (difference / |reference|; NaN where the reference
+        is 0). Status codes get no differences, calendar years no relative difference.
+
+    Raises
+    ------
+    InputError
+        For fewer than two cases, duplicate case names, an unknown site or reference.
+
+    Examples
+    --------
+    >>> table = tecmodel.compare("inputs/base_10b.yaml", "inputs/doubled_20b.yaml")  # doctest: +SKIP
+    >>> float(table.npv_difference.sel(case="doubled_20b"))                          # doctest: +SKIP
+    """
+    if len(cases) < 2:
+        raise InputError("compare needs at least two cases (expected CASE CASE ...)")
+    results = [_as_result(item) for item in cases]
+    names = [result.case.name for result in results]
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    if duplicates:
+        raise InputError(f"several cases are named {duplicates}; expected distinct case names to compare")
+    rows = []
+    for result in results:
+        available = list(result.metrics["site"].values)
+        if site not in available:
+            raise InputError(Problem("--site", f"case {result.case.name!r} has no site {site!r}; expected one of "
+                                               f"{available}", site))
+        rows.append(result.metrics.sel(site=site, drop=True))
+    values = xr.concat(rows, dim=pd.Index(names, name="case"), coords="minimal", compat="override")
+    reference = names[0] if reference is None else reference
+    if reference not in names:
+        raise InputError(Problem("reference", f"expected one of the compared cases {names}", reference))
+    table = _differences(values, reference)
+    table.attrs.update(site=site, titles=" | ".join(result.case.title for result in results))
+    return table
+
+
+def _differences(values: xr.Dataset, reference: str) -> xr.Dataset:
+    table = values.copy()
+    base = values.sel(case=reference)
+    for name in list(values.data_vars):
+        if name in STATUS_METRICS:
+            continue
+        units = values[name].attrs.get("units", "")
+        difference = values[name] - base[name]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            relative = xr.where(base[name] != 0, difference / abs(base[name]), np.nan)
+        difference.attrs = {"units": units, "long_name": f"Difference from {reference}: {name}"}
+        relative.attrs = {"units": "1", "long_name": f"Relative difference from {reference}: {name}"}
+        table[f"{name}_difference"] = difference.transpose(*values[name].dims)
+        if units != "year":  # a calendar year has no meaningful relative change
+            table[f"{name}_relative_difference"] = relative.transpose(*values[name].dims)
+    table.attrs["reference"] = reference
+    return table
+
+
+def comparison_table(table: xr.Dataset, metrics: Sequence[str] = HEADLINE_METRICS, *,
+                     absolute: bool = True) -> pd.DataFrame:
+    """A comparison (or scenario) dataset as display strings.
+
+    Rows: metrics with display units; columns: the reference case, then each other case with
+    ``Δ`` (absolute difference, if `absolute`) and ``Δ%`` (relative difference) columns.
+    """
+    from tecmodel.report.text import display_unit, format_value
+
+    extra = [dim for dim in table.dims if dim != "case"]
+    if extra:
+        raise ValueError(f"comparison_table() needs deterministic results; these vary along {extra}")
+    reference = table.attrs["reference"]
+    cases = list(table["case"].values)
+    columns: dict[str, list[str]] = {}
+    labels = []
+    shown = [name for name in metrics if name in table.data_vars]
+    for name in shown:
+        unit = display_unit(table[name].attrs.get("units", ""))
+        labels.append(f"{name} [{unit}]" if unit else name)
+    for case in cases:
+        columns[case] = [format_value(float(table[name].sel(case=case)), table[name].attrs.get("units", ""))
+                         for name in shown]
+        if case == reference:
+            continue
+        if absolute:
+            columns[f"Δ {case}"] = [_signed(format_value(float(table[f"{name}_difference"].sel(case=case)),
+                                                         table[name].attrs.get("units", "")))
+                                    for name in shown]
+        columns[f"Δ% {case}"] = [_percent(float(table[f"{name}_relative_difference"].sel(case=case)))
+                                 if f"{name}_relative_difference" in table else "-" for name in shown]
+    return pd.DataFrame(columns, index=labels)
+
+
+def _signed(text: str) -> str:
+    return text if text.startswith(("-", "+")) or text == "-" else f"+{text}"
+
+
+def _percent(value: float) -> str:
+    return "-" if not np.isfinite(value) else f"{value:+.1%}"

@@ -1,0 +1,1 @@
+"""The ``tecmodel`` command (:func:`tecmodel.cli.main.main`)."""

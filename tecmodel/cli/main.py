@@ -1,0 +1,270 @@
+"""The ``tecmodel`` command.
+
+This module owns the command line: argument parsing, printing, exit codes. Bad input of any
+kind (a case file, an option, an output path) prints one message naming the file, the field,
+the value and what was expected, and exits with status 2, never a traceback; an unexpected
+failure prints one line and exits with status 1 (``--debug`` shows the traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from tecmodel.cli import uncertainty as cli_uncertainty
+from tecmodel.errors import InputError
+from tecmodel.inputs.bundled import bundled_case_paths
+from tecmodel.io import start_run
+
+EXIT_OK, EXIT_FAILURE, EXIT_INPUT = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that raises InputError instead of printing usage and exiting."""
+
+    def error(self, message: str):
+        raise InputError(f"{message} (see `{self.prog} --help`)")
+
+
+def command_run(args) -> int:
+    from tecmodel.inputs.case import load_case
+    from tecmodel.io import check_output_directory
+    from tecmodel.model.evaluation import evaluate
+    from tecmodel.report.files import write_case_outputs
+    from tecmodel.report.text import summary_text
+
+    paths = args.cases or bundled_case_paths()
+    out = check_output_directory(args.out)
+    cases = [load_case(path) for path in paths]
+    names = [case.name for case in cases]
+    duplicates = {name for name in names if names.count(name) > 1}
+    if duplicates:
+        raise InputError(f"several cases are named {sorted(duplicates)}; their outputs would overwrite each "
+                         "other (expected distinct case names)")
+    results = []
+    for case in cases:
+        started = time.perf_counter()
+        result = evaluate(case)
+        results.append(result)
+        scenario_lines, extra_files = _scenario_outputs(case)
+        folder = write_case_outputs(result, out / case.name, extra_files=extra_files)
+        if not args.quiet:
+            print(summary_text(result))
+            print("\n".join(scenario_lines))
+            print(f"  wrote {folder}/ in {time.perf_counter() - started:.2f} s\n")
+    if args.report:
+        _write_report(results, out / "report.xlsx", out / "plots", args.quiet)
+    return EXIT_OK
+
+
+# --- the Excel report and the plots (`tecmodel report`, and `tecmodel run --report`)
+
+
+def _write_report(results, xlsx: Path, plots: Path | None, quiet: bool, **uncertainty) -> None:
+    from tecmodel.report.plots import write_standard_plots
+    from tecmodel.report.excel import export_excel
+
+    started = time.perf_counter()
+    export_excel(results, xlsx, **uncertainty)
+    figures = write_standard_plots(results, plots, **uncertainty) if plots is not None else []
+    if not quiet:
+        where = f" and {len(figures)} figures in {plots}/" if figures else ""
+        print(f"wrote {xlsx}{where} in {time.perf_counter() - started:.2f} s")
+
+
+def command_report(args) -> int:
+    from tecmodel.inputs.case import load_case
+    from tecmodel.io import check_output_directory, check_output_file
+    from tecmodel.model.evaluation import evaluate
+
+    xlsx = check_output_file(args.xlsx, "--xlsx")
+    if xlsx.suffix.lower() != ".xlsx":
+        from tecmodel.errors import Problem
+
+        raise InputError(Problem("--xlsx", "expected a file name ending in .xlsx", str(xlsx)))
+    plots = check_output_directory(args.plots) if args.plots is not None else None
+    cases = [load_case(path) for path in (args.cases or bundled_case_paths())]
+    names = [case.name for case in cases]
+    if len(set(names)) != len(names):
+        raise InputError(f"several cases are named alike in {names}; expected distinct case names (one workbook "
+                         "holds each case once)")
+    uncertainty = {}
+    if args.sobol:
+        from tecmodel.analysis.sensitivity import sobol, tornado
+
+        uncertainty["sensitivity"] = [sobol(case, n=args.sobol, seed=args.seed) for case in cases]
+        uncertainty["tornado"] = [tornado(case) for case in cases]
+    if args.montecarlo:
+        from tecmodel.analysis.montecarlo import monte_carlo
+
+        uncertainty["monte_carlo"] = [monte_carlo(case, n=args.montecarlo, seed=args.seed, progress=False)
+                                      for case in cases]
+    _write_report([evaluate(case) for case in cases], xlsx, plots, args.quiet, **uncertainty)
+    return EXIT_OK
+
+
+def _report_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("cases", nargs="*", type=Path, help="case files (default: both bundled cases)")
+    parser.add_argument("--xlsx", type=Path, required=True, help="the workbook to write (.xlsx)")
+    parser.add_argument("--plots", type=Path, default=None, help="also write the standard figures (PNG) here")
+    parser.add_argument("--sobol", type=int, default=0, metavar="N",
+                        help="add Sobol' indices (energy price, utilisation, chip cost; base sample size N, a "
+                             "power of two) and the tornado to the workbook and figures (default: none)")
+    parser.add_argument("--montecarlo", type=int, default=0, metavar="N",
+                        help="add a Monte Carlo study of N samples to the workbook and figures (default: none)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the Sobol' and Monte Carlo samples (default: 0)")
+    parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
+
+
+# --- scenario tables and case comparison (issue 3)
+def _scenario_outputs(case):
+    """One line per named scenario for the run summary, and a writer of ``scenarios.csv``."""
+    if not case.scenarios:
+        return [], None
+    from tecmodel.model.finance import PORTFOLIO
+    from tecmodel.io import write_csv
+    from tecmodel.analysis.scenarios import HEADLINE_METRICS, evaluate_scenarios
+
+    result = evaluate_scenarios(case)
+    metrics = result.metrics.sel(site=PORTFOLIO, drop=True)
+    lines = ["Scenarios (portfolio; `tecmodel scenarios` for the table):"]
+    for label in metrics["scenario"].values:
+        row = metrics.sel(scenario=label)
+        lines.append(f"  - {label:<20} NPV EUR {float(row['npv']) / 1e6:>9,.0f} M   IRR {float(row['irr']):7.2%}"
+                     f"   equity IRR {float(row['equity_irr']):7.2%}   min DSCR {float(row['min_dscr']):5.2f}"
+                     f"   break-even {float(row['breakeven_gpu_hour_price']):.3f} EUR/GPU-h")
+    table = metrics[[name for name in HEADLINE_METRICS if name in metrics]].to_dataframe()
+    table = table.drop(columns=[c for c in table.columns if c not in HEADLINE_METRICS]).T
+    table.index = [f"{name} [{metrics[name].attrs.get('units', '')}]" for name in table.index]
+
+    def extra_files(folder):
+        write_csv(folder / "scenarios.csv", table)
+
+    return lines, extra_files
+
+
+def command_compare(args) -> int:
+    from tecmodel.inputs.case import load_case
+    from tecmodel.analysis.scenarios import compare, comparison_table
+
+    paths = args.cases or bundled_case_paths()
+    table = compare(*[load_case(path) for path in paths], site=args.site)
+    print(f"Cases compared at site {args.site!r} (differences against {table.attrs['reference']}):\n")
+    print(comparison_table(table).to_string())
+    return EXIT_OK
+
+
+def command_scenarios(args) -> int:
+    from tecmodel.inputs.case import load_case
+    from tecmodel.analysis.scenarios import evaluate_scenarios, scenario_table
+
+    case = load_case(args.case)
+    if not case.scenarios:
+        raise InputError(f"{args.case}: defines no scenarios (expected a `scenarios:` block; see inputs/base_10b.yaml)")
+    result = evaluate_scenarios(case, args.names or None)
+    print(f"{case.name}: named scenarios at site {args.site!r} (differences against the case as stated):\n")
+    for scenario in case.scenarios:
+        if not args.names or scenario.name in args.names:
+            print(f"  {scenario.name}: {scenario.title}")
+    print()
+    print(scenario_table(result, site=args.site).to_string())
+    return EXIT_OK
+
+
+def _compare_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("cases", nargs="*", type=Path, help="case files (default: both bundled cases)")
+    parser.add_argument("--site", default="portfolio", help="site to compare (default: portfolio)")
+
+
+def _scenarios_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("case", type=Path, help="a case file with a `scenarios:` block")
+    parser.add_argument("names", nargs="*", help="scenarios to show (default: all)")
+    parser.add_argument("--site", default="portfolio", help="site to show (default: portfolio)")
+# --- end of scenario tables and case comparison
+
+
+def command_validate(args) -> int:
+    from tecmodel.inputs.case import load_case
+
+    for path in args.cases:
+        case = load_case(path)
+        print(f"{path}: OK ({case.name}: {len(case.sites)} site(s), {case.start_year}-{case.end_year})")
+    return EXIT_OK
+
+
+def _run_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("cases", nargs="*", type=Path, help="case files (default: both bundled cases)")
+    parser.add_argument("--out", type=Path, default=Path("outputs"), help="output folder (default: outputs)")
+    parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    parser.add_argument("--report", action=argparse.BooleanOptionalAction, default=False,
+                        help="also write DIR/report.xlsx and the figures in DIR/plots/ (default: no; "
+                             "`tecmodel report` writes them with more options)")
+
+
+def _validate_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("cases", nargs="+", type=Path, help="case files to check")
+
+
+#: Sub-commands: name -> (help, add_arguments, handler). Argument definitions live here (cheap);
+#: handlers import what they need when they run, so `tecmodel --help` loads no heavy library.
+COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Callable]] = {
+    "run": ("evaluate cases; print the summary; write <out>/<case>/ files", _run_arguments, command_run),
+    "validate": ("check case files and report every problem", _validate_arguments, command_validate),
+    "report": ("write the live Excel report (and optionally the figures) of cases", _report_arguments,
+               command_report),
+    # --- uncertainty (issue 4): tecmodel/cli_uncertainty.py
+    "sobol": ("Sobol' sensitivity indices of NPV, IRR, LCOC (SALib); write <out>/<case>.sobol.nc",
+              cli_uncertainty.sobol_arguments, cli_uncertainty.command_sobol),
+    "montecarlo": ("Monte Carlo study: summary with confidence intervals; chunked, resumable, dask-ready",
+                   cli_uncertainty.montecarlo_arguments, cli_uncertainty.command_montecarlo),
+    "tornado": ("one-at-a-time low/high sensitivities of the headline metrics",
+                cli_uncertainty.tornado_arguments, cli_uncertainty.command_tornado),
+    # --- end uncertainty
+    "compare": ("cases side by side with absolute and relative differences", _compare_arguments, command_compare),
+    "scenarios": ("a case's named what-if scenarios in one vectorised run", _scenarios_arguments,
+                  command_scenarios),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from tecmodel._version import __version__
+
+    parser = _Parser(prog="tecmodel", description="Techno-economic model of gigawatt-scale AI compute campuses.")
+    parser.add_argument("--version", action="version", version=f"tecmodel {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of unexpected errors")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    subparsers.required = True
+    for name, (help_text, add_arguments, handler) in COMMANDS.items():
+        sub = subparsers.add_parser(name, help=help_text, description=help_text)
+        add_arguments(sub)
+        sub.set_defaults(handler=handler)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``tecmodel`` console script; returns the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    try:
+        args = build_parser().parse_args(argv)
+        start_run()  # one run id for every file this command writes (tecmodel/io.py)
+        return args.handler(args)
+    except InputError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:  # noqa: BLE001 - the CLI never shows a traceback unless asked
+        if debug:
+            raise
+        print(f"internal error: {type(error).__name__}: {error} (run with --debug for the traceback)",
+              file=sys.stderr)
+        return EXIT_FAILURE
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

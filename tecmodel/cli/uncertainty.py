@@ -1,0 +1,236 @@
+"""The uncertainty sub-commands of ``tecmodel``: ``sobol``, ``montecarlo`` and ``tornado``.
+
+This module owns their arguments, what they print and which files they write; the analyses are
+:mod:`tecmodel.sensitivity` and :mod:`tecmodel.montecarlo`. Argument definitions are cheap;
+handlers import what they need when they run. Results are written atomically to
+``<out>/<case>.sobol.nc``, ``<case>.sobol_convergence.nc``, ``<case>.montecarlo_summary.nc``,
+``<case>.montecarlo_samples.nc`` (not with ``--store``: the samples are in the store) and
+``<case>.tornado.nc``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import re
+import time
+from pathlib import Path
+
+from tecmodel.errors import InputError, Problem
+
+DEFAULT_FACTORS = ["energy_price", "utilisation", "chip_cost"]
+
+
+def _count(text: str) -> int:
+    """A count as ``4096``, ``2**12``, ``2^12``, ``100_000`` or ``1e5``."""
+    cleaned = text.replace("_", "").replace(",", "").strip()
+    match = re.fullmatch(r"(\d+)\s*(?:\*\*|\^)\s*(\d+)", cleaned)
+    try:
+        if match:
+            return int(match.group(1)) ** int(match.group(2))
+        value = float(cleaned)
+        if value == int(value):
+            return int(value)
+    except (ValueError, OverflowError):
+        pass
+    raise argparse.ArgumentTypeError(f"expected a whole number (e.g. 4096, 2**12, 100_000), got {text!r}")
+
+
+def _cases_and_out(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("cases", nargs="*", type=Path, help="case files (default: both bundled cases)")
+    parser.add_argument("--out", type=Path, default=Path("outputs"), help="output folder (default: outputs)")
+    parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
+
+
+def _factors(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--factors", nargs="+", default=DEFAULT_FACTORS, metavar="NAME",
+                        help="parameters or aliases; NAME@SITE moves one site (default: %(default)s)")
+    parser.add_argument("--per-site", action="store_true",
+                        help="one factor per site for site-level parameters (default: all sites move together)")
+    parser.add_argument("--metrics", nargs="+", default=["npv", "irr", "lcoc"], metavar="METRIC",
+                        help="metrics analysed (default: %(default)s)")
+
+
+def sobol_arguments(parser: argparse.ArgumentParser) -> None:
+    _cases_and_out(parser)
+    _factors(parser)
+    parser.add_argument("-n", type=_count, default=2**12, help="base sample size, a power of two (default: 4096)")
+    parser.add_argument("--seed", type=int, default=0, help="seed (default: 0)")
+    parser.add_argument("--first-order", action="store_true", help="skip second-order indices")
+    parser.add_argument("--group", action="append", default=[], metavar="NAME=F1,F2",
+                        help="a factor group with one index (repeatable)")
+    parser.add_argument("--no-time-resolved", action="store_true", help="skip the indices of each year's cash flow")
+    parser.add_argument("--convergence", action="store_true",
+                        help="also the indices at N = 2^8 ... the largest of --sizes, side by side")
+    parser.add_argument("--sizes", nargs="+", type=_count, default=[2**k for k in range(8, 15)], metavar="N",
+                        help="sizes of the convergence check (default: 2^8 ... 2^14)")
+
+
+def _groups(specs: list[str]) -> dict[str, list[str]] | None:
+    groups: dict[str, list[str]] = {}
+    for spec in specs:
+        name, _, members = spec.partition("=")
+        names = [m.strip() for m in members.split(",") if m.strip()]
+        if not name.strip() or not names:
+            raise InputError(Problem("--group", "expected NAME=FACTOR1,FACTOR2", spec))
+        groups[name.strip()] = names
+    return groups or None
+
+
+def command_sobol(args) -> int:
+    from tecmodel.cli.main import EXIT_OK
+    from tecmodel.inputs.bundled import bundled_case_paths
+    from tecmodel.inputs.case import load_case
+    from tecmodel.io import check_output_directory, write_netcdf
+    from tecmodel.report.uncertainty import convergence_text, sobol_text
+    from tecmodel.analysis.sensitivity import check_base_size, sobol, sobol_convergence
+
+    check_base_size(args.n)
+    for size in args.sizes:
+        check_base_size(size)
+    out = check_output_directory(args.out)
+    groups = _groups(args.group)
+    cases = [load_case(path) for path in (args.cases or bundled_case_paths())]
+    factors = args.factors if not groups or args.factors != DEFAULT_FACTORS else None
+    for case in cases:
+        started = time.perf_counter()
+        dataset = sobol(case, factors=factors, n=args.n, seed=args.seed, second_order=not args.first_order,
+                        groups=groups, per_site=args.per_site, metrics=args.metrics,
+                        time_resolved=not args.no_time_resolved)
+        elapsed = time.perf_counter() - started
+        path = write_netcdf(out / f"{case.name}.sobol.nc", dataset)
+        if not args.quiet:
+            print(sobol_text(dataset))
+            print(f"  wrote {path} in {elapsed:.1f} s\n")
+        if args.convergence:
+            started = time.perf_counter()
+            convergence = sobol_convergence(case, factors=factors, sizes=args.sizes, seed=args.seed, groups=groups,
+                                            per_site=args.per_site, metrics=args.metrics)
+            elapsed = time.perf_counter() - started
+            path = write_netcdf(out / f"{case.name}.sobol_convergence.nc", convergence)
+            if not args.quiet:
+                print(convergence_text(convergence, metric=args.metrics[0]))
+                print(f"  wrote {path} in {elapsed:.1f} s\n")
+    return EXIT_OK
+
+
+def montecarlo_arguments(parser: argparse.ArgumentParser) -> None:
+    _cases_and_out(parser)
+    parser.add_argument("-n", type=_count, default=100_000, help="samples (the maximum with --tolerance; "
+                                                                 "default: 100,000)")
+    parser.add_argument("--seed", type=int, default=0, help="seed (default: 0)")
+    parser.add_argument("--sampler", choices=["sobol", "lhs", "random"], default="sobol",
+                        help="scrambled Sobol' points, Latin hypercube per block, or independent (default: sobol)")
+    parser.add_argument("--chunk-size", type=_count, default=None,
+                        help="samples per model call, a multiple of --block-size (default: one block)")
+    parser.add_argument("--block-size", type=_count, default=2**14,
+                        help="samples per seeded block, part of the study's identity (default: 16384)")
+    parser.add_argument("--parameters", nargs="+", default=None, metavar="NAME",
+                        help="sample only these parameters (default: every parameter with a distribution)")
+    parser.add_argument("--store", type=Path, default=None,
+                        help="zarr store written chunk by chunk; a killed run resumes from it")
+    parser.add_argument("--restart", action="store_true", help="start the store afresh")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--scheduler", default=None, metavar="ADDRESS", help="run on this dask scheduler")
+    where.add_argument("--workers", type=int, default=None, metavar="K",
+                       help="run on a local dask cluster of K workers")
+    parser.add_argument("--tolerance", type=float, default=None, metavar="HALF_WIDTH",
+                        help="stop once the confidence half-width of the statistic is at most this")
+    parser.add_argument("--tolerance-metric", default="npv", help="metric of --tolerance (default: npv)")
+    parser.add_argument("--tolerance-statistic", default="mean", help="statistic of --tolerance (default: mean)")
+    parser.add_argument("--tolerance-site", default="portfolio", help="site of --tolerance (default: portfolio)")
+    parser.add_argument("--relative", action="store_true", help="--tolerance is a fraction of |statistic|")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+@contextlib.contextmanager
+def _client(scheduler: str | None, workers: int | None):
+    """The dask client asked for on the command line (None to run in-process)."""
+    if scheduler is None and workers is None:
+        yield None
+        return
+    if workers is not None:
+        if workers < 1:
+            raise InputError(Problem("--workers", "expected a positive number of workers", workers))
+        from tecmodel.analysis.montecarlo import LocalClusterClient
+
+        with LocalClusterClient(workers) as client:
+            yield client
+        return
+    from distributed import Client
+
+    try:
+        client = Client(scheduler, timeout="10s")
+    except (OSError, TimeoutError, ValueError) as error:
+        raise InputError(Problem("--scheduler", f"cannot connect ({error}); expected the address of a running "
+                                                "dask scheduler, e.g. tcp://10.0.0.5:8786", scheduler)) from None
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+def command_montecarlo(args) -> int:
+    from tecmodel.cli.main import EXIT_OK
+    from tecmodel.inputs.bundled import bundled_case_paths
+    from tecmodel.inputs.case import load_case
+    from tecmodel.io import check_output_directory, write_netcdf
+    from tecmodel.analysis.montecarlo import Tolerance, monte_carlo
+    from tecmodel.report.uncertainty import montecarlo_text
+
+    paths = args.cases or bundled_case_paths()
+    if args.store is not None and len(paths) != 1:
+        raise InputError(Problem("--store", "expected exactly one CASE with --store (a store holds one study)",
+                                 str(args.store)))
+    out = check_output_directory(args.out)
+    tolerance = None
+    if args.tolerance is not None:
+        tolerance = Tolerance(args.tolerance, args.tolerance_metric, args.tolerance_statistic, args.tolerance_site,
+                              args.relative)
+    cases = [load_case(path) for path in paths]
+    with _client(args.scheduler, args.workers) as client:
+        for case in cases:
+            started = time.perf_counter()
+            result = monte_carlo(case, n=args.n, seed=args.seed, sampler=args.sampler, chunk_size=args.chunk_size,
+                                 block_size=args.block_size, parameters=args.parameters, store=args.store,
+                                 overwrite=args.restart, client=client,
+                                 progress=False if (args.no_progress or args.quiet) else None, tolerance=tolerance)
+            elapsed = time.perf_counter() - started
+            written = [write_netcdf(out / f"{case.name}.montecarlo_summary.nc", result.summary)]
+            if args.store is None:
+                written.append(write_netcdf(out / f"{case.name}.montecarlo_samples.nc", result.samples))
+            if not args.quiet:
+                print(montecarlo_text(result.summary))
+                where = f" on {len(client.nthreads())} dask worker(s)" if client is not None else ""
+                print(f"  {result.summary.attrs['n']:,} samples in {elapsed:.1f} s{where}; wrote "
+                      + ", ".join(str(p) for p in written) + "\n")
+    return EXIT_OK
+
+
+def tornado_arguments(parser: argparse.ArgumentParser) -> None:
+    _cases_and_out(parser)
+    _factors(parser)
+    parser.add_argument("--quantiles", nargs=2, type=float, default=[0.1, 0.9], metavar=("LOW", "HIGH"),
+                        help="probabilities of each factor's low and high values (default: 0.1 0.9)")
+
+
+def command_tornado(args) -> int:
+    from tecmodel.cli.main import EXIT_OK
+    from tecmodel.inputs.bundled import bundled_case_paths
+    from tecmodel.inputs.case import load_case
+    from tecmodel.io import check_output_directory, write_netcdf
+    from tecmodel.report.uncertainty import tornado_text
+    from tecmodel.analysis.sensitivity import tornado
+
+    out = check_output_directory(args.out)
+    cases = [load_case(path) for path in (args.cases or bundled_case_paths())]
+    for case in cases:
+        dataset = tornado(case, factors=args.factors, metrics=args.metrics, quantiles=tuple(args.quantiles),
+                          per_site=args.per_site)
+        path = write_netcdf(out / f"{case.name}.tornado.nc", dataset)
+        if not args.quiet:
+            for metric in args.metrics:
+                print(tornado_text(dataset, metric))
+                print()
+            print(f"  wrote {path}\n")
+    return EXIT_OK

@@ -1,0 +1,148 @@
+"""A case's parameters as one labelled dataset, with overrides.
+
+This module owns the step ``Case -> xarray.Dataset`` that every evaluation starts from: one
+variable per registered parameter (dotted name), scalar for case-level parameters and over
+``site`` for site-level ones, in registry units. Overrides replace values and may add
+dimensions: a Monte Carlo or Sobol run overrides the sampled parameters with arrays over
+``sample``, a scenario table with arrays over ``scenario``. Because every component broadcasts,
+that is the only difference between a deterministic and an uncertain run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from tecmodel.errors import InputError, Problem
+from tecmodel.inputs.case import Case
+from tecmodel.inputs.registry import PARAMETERS, REGISTRY, Parameter, resolve, unknown_parameter_message
+
+#: Dimensions an override may not carry: they belong to the model's own arrays.
+RESERVED_DIMS = frozenset({"year", "phase", "item", "asset_class", "metric", "factor"})
+#: Parameters only the case file sets: the horizon is the ``year`` dimension, built from the case.
+CASE_FILE_ONLY = frozenset({"model.start_year", "model.end_year"})
+
+
+def parameter_dataset(case: Case, overrides: Mapping[str, Any] | None = None) -> xr.Dataset:
+    """Parameters of a case as an ``xarray.Dataset``.
+
+    Parameters
+    ----------
+    case : Case
+        A validated case.
+    overrides : mapping, optional
+        ``{name: value}`` with ``name`` a dotted parameter name or alias and ``value`` in the
+        registry unit: a number (every site), a ``{site: number}`` mapping, or a
+        ``xarray.DataArray`` whose dims may include ``site`` and any new dimension such as
+        ``sample`` or ``scenario``.
+
+    Returns
+    -------
+    xarray.Dataset
+        One variable per registered parameter, with ``units`` and ``long_name`` attributes;
+        coordinate ``site``.
+
+    Raises
+    ------
+    InputError
+        For an unknown name, a value outside the parameter's bounds, non-finite or non-integer
+        where a whole number is required, or a structural parameter given a sample dimension.
+    """
+    sites = list(case.site_names)
+    # The case's values as plain Variables (the dataset gives them the ``site`` coordinate once);
+    # an override is a DataArray, whose own coordinates (``sample``, ``scenario`` ...) it keeps.
+    variables: dict[str, xr.Variable | xr.DataArray] = {}
+    for parameter in PARAMETERS:
+        if parameter.scope == "case":
+            variables[parameter.name] = xr.Variable((), float(case.entries[(parameter.name, None)].value))
+        else:
+            variables[parameter.name] = xr.Variable(
+                "site", np.array([case.entries[(parameter.name, site)].value for site in sites], dtype=float))
+    for name, value in (overrides or {}).items():
+        parameter = _resolve_override(name)
+        base = variables[parameter.name]
+        if isinstance(base, xr.Variable):
+            base = xr.DataArray(base, coords={"site": sites} if base.dims else None)
+        array = _override_array(parameter, value, base, sites, name)
+        if parameter.name in CASE_FILE_ONLY and not bool((array == base).all()):
+            raise InputError(Problem(f"overrides[{name!r}]", "sets the model horizon, which only the case file's "
+                                     f"model section can change; expected the case's {base.item():g}",
+                                     value))
+        variables[parameter.name] = array
+    dataset = xr.Dataset(variables, coords={"site": sites})
+    for parameter in PARAMETERS:
+        dataset.variables[parameter.name].attrs.update(units=parameter.unit, long_name=parameter.description)
+    return dataset
+
+
+def _resolve_override(name: str) -> Parameter:
+    try:
+        return resolve(name)
+    except KeyError:
+        raise InputError(Problem(f"overrides[{name!r}]", unknown_parameter_message(name),
+                                 Problem.NO_VALUE)) from None
+
+
+def _override_array(parameter: Parameter, value: Any, base: xr.DataArray, sites: list[str],
+                    given_name: str) -> xr.DataArray:
+    path = f"overrides[{given_name!r}]"
+    if isinstance(value, Mapping):
+        if parameter.scope == "case":
+            raise InputError(Problem(path, "is a case-level parameter: expected one number, not a "
+                                           "mapping per site", dict(value)))
+        unknown = set(value) - set(sites)
+        if unknown:
+            raise InputError(Problem(path, f"unknown site(s) {sorted(unknown)}; expected some of {sites}",
+                                     Problem.NO_VALUE))
+        array = base.copy(data=[float(value.get(site, base.sel(site=site).item())) for site in sites])
+    elif isinstance(value, xr.DataArray):
+        array = value.astype(float)
+        reserved = RESERVED_DIMS.intersection(array.dims)
+        if reserved:
+            raise InputError(Problem(path, f"may not vary along {sorted(reserved)}", Problem.NO_VALUE))
+        if "site" in array.dims:
+            if parameter.scope == "case":
+                raise InputError(Problem(path, "is a case-level parameter: expected no 'site' dimension",
+                                         Problem.NO_VALUE))
+            missing = set(sites) - set(np.asarray(array["site"]).tolist()) if "site" in array.coords else set()
+            if missing or "site" not in array.coords:
+                raise InputError(Problem(path, f"expected values for every site {sites}", Problem.NO_VALUE))
+            array = array.sel(site=sites)
+        elif parameter.scope == "site":
+            array = array.expand_dims(site=sites)
+        new_dims = [dim for dim in array.dims if dim != "site"]
+        if new_dims and not parameter.samplable:
+            raise InputError(Problem(path, f"is structural and cannot vary along {new_dims}; expected "
+                                           "one value (per site)", Problem.NO_VALUE))
+        leading = ["site"] if "site" in array.dims else []
+        array = array.transpose(*leading, ...)
+    else:
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise InputError(Problem(path, f"expected a number in {parameter.unit}", value)) from None
+        array = xr.full_like(base, number, dtype=float)
+    _check_values(parameter, array, path)
+    return array
+
+
+def _check_values(parameter: Parameter, array: xr.DataArray, path: str) -> None:
+    values = np.asarray(array.values, dtype=float)
+    low, high = parameter.bounds
+    bad = ~np.isfinite(values) | (values < low) | (values > high)
+    if parameter.integer:
+        with np.errstate(invalid="ignore"):
+            bad |= np.abs(values - np.round(values)) > 1e-9
+    if bad.any():
+        offending = values[bad].ravel()[0]
+        count = int(bad.sum())
+        suffix = f" ({count} of {values.size} values)" if values.size > 1 else ""
+        raise InputError(Problem(path, f"expected {parameter.expected()}{suffix}", offending))
+
+
+def registry_units() -> dict[str, str]:
+    """Registry unit of every parameter (used to label exported datasets)."""
+    return {name: parameter.unit for name, parameter in REGISTRY.items()}

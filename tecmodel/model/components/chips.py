@@ -1,0 +1,124 @@
+"""Accelerators: how many fit the IT envelope, what each generation costs, resale and residual.
+
+This module owns the IT equipment of a campus: the accelerator count that fills each phase's IT
+MW at the all-in IT kW per accelerator; the purchase of a generation in each phase's online
+year and at every refresh (``chips.refresh_years``); the USD price per accelerator converted at
+the EUR/USD rate, trending by ``chips.price_trend`` per year of purchase from the site's
+reference year (its planned first online year); the resale of the retired generation at each
+refresh; and the residual value of the generation in service at the horizon.
+"""
+
+from __future__ import annotations
+
+import xarray as xr
+
+from tecmodel.model.timeline import at_horizon, integer_power, residual_share, vintages
+from tecmodel.model.components import ComponentResult
+from tecmodel.model.components import by_site
+from tecmodel.model.components import with_units
+
+
+def accelerator_count(it_mw, it_kw_per_accelerator):
+    """Accelerators that fill an IT power envelope [accelerator].
+
+    Parameters
+    ----------
+    it_mw : array_like
+        IT power envelope [MW].
+    it_kw_per_accelerator : array_like
+        All-in IT power per accelerator slot, network and storage included [kW/accelerator].
+    """
+    return it_mw * 1000.0 / it_kw_per_accelerator
+
+
+def unit_price_eur(unit_price_usd, usd_per_eur):
+    """All-in accelerator price in EUR [EUR/accelerator].
+
+    Parameters
+    ----------
+    unit_price_usd : array_like
+        Price [USD/accelerator].
+    usd_per_eur : array_like
+        Exchange rate [USD/EUR].
+    """
+    return unit_price_usd / usd_per_eur
+
+
+def generation_price(reference_price, trend, vintage_year, reference_year):
+    """Price of the generation bought in `vintage_year` [same unit as `reference_price`].
+
+    ``reference_price * (1 + trend) ** (vintage_year - reference_year)``.
+
+    Parameters
+    ----------
+    reference_price : array_like
+        Price of a purchase in the reference year.
+    trend : array_like
+        Yearly change of the price by year of purchase [1/yr].
+    vintage_year, reference_year : array_like
+        Calendar years [year].
+    """
+    return integer_power(1.0 + trend, vintage_year - reference_year) * reference_price
+
+
+def line_items(params: xr.Dataset, timeline: xr.Dataset) -> ComponentResult:
+    """Accelerator purchases, resale at refresh and residual value [EUR].
+
+    Parameters
+    ----------
+    params : xarray.Dataset
+        Reads ``chips.*``, ``fx.usd_per_eur`` and ``finance.terminal_value_share``.
+    timeline : xarray.Dataset
+        From :func:`tecmodel.timeline.build_timeline`.
+
+    Returns
+    -------
+    ComponentResult
+        Items ``chips_purchase`` (negative), ``chips_resale`` and ``chips_residual`` (positive);
+        additions ``it_equipment``; quantities ``accelerators_per_phase`` (site, phase[, sample])
+        and ``accelerators_installed`` (year, site[, sample]) [accelerator];
+        ``chip_vintage_year`` (year, site, phase[, sample]) [year], the purchase year of the
+        generation in service (revenue prices each generation by it); ``it_value_operating``
+        [EUR], the gross purchase value of operating accelerators (weighted by the operating
+        fraction), the base of IT support and insurance; ``initial_capex_chips`` [EUR], the
+        purchase of the first generation.
+    """
+    refresh_years = params["chips.refresh_years"]
+    count = accelerator_count(timeline["phase_it_mw"], params["chips.it_kw_per_accelerator"])
+    # The price in the reference year, (site[, sample]), multiplies every value: it is applied
+    # last, once per result, so that an uncertain price never widens the per-phase arrays
+    # (sample-late evaluation; the same numbers, fewer passes over sample-sized memory).
+    price = unit_price_eur(params["chips.unit_price"], params["fx.usd_per_eur"])
+    trend = params["chips.price_trend"]
+    chip_vintages = vintages(timeline, refresh_years)
+    vintage_year = chip_vintages["vintage_year"]
+    reference_year = timeline["reference_year"]
+    generation_units = generation_price(1.0, trend, vintage_year, reference_year) * count
+    retired_units = generation_price(1.0, trend, vintage_year - refresh_years, reference_year) * count
+
+    purchased_units = by_site(chip_vintages["purchase"] * generation_units)
+    purchases = purchased_units * price
+    resale = by_site(chip_vintages["renewal"] * retired_units) * (price * params["chips.resale_share"])
+    remaining = residual_share(chip_vintages["age"], refresh_years, params["chips.resale_share"])
+    residual = (at_horizon(timeline) * by_site(timeline["in_service"] * generation_units * remaining)
+                * (price * params["finance.terminal_value_share"]))
+    accelerators = by_site(timeline["in_service"] * count)
+    it_value_operating = by_site(timeline["operating_fraction"] * generation_units) * price
+    initial_purchases = by_site((chip_vintages["purchase"] - chip_vintages["renewal"]) * generation_units) * price
+
+    return ComponentResult(
+        items={
+            "chips_purchase": purchased_units * -price,
+            "chips_resale": resale,
+            "chips_residual": residual,
+        },
+        additions={"it_equipment": purchases},
+        quantities={
+            "accelerators_per_phase": with_units(count, "accelerator", "Accelerators per phase"),
+            "accelerators_installed": with_units(accelerators, "accelerator", "Accelerators installed"),
+            "it_value_operating": with_units(it_value_operating, "EUR",
+                                             "Gross purchase value of operating accelerators"),
+            "chip_vintage_year": with_units(vintage_year, "year", "Purchase year of the generation in service"),
+            "initial_capex_chips": with_units(initial_purchases, "EUR", "Capex of the first accelerator generation"),
+        },
+    )

@@ -1,0 +1,114 @@
+"""Construction: shell and core, electrical plant, contingency, land and grid connection.
+
+This module owns the facility capex other than cooling: shell, core and fit-out and the
+electrical plant (HV substation, MV, UPS, generators) per MW IT, each with the construction
+contingency, spent on each phase's construction schedule and renewed at the end of its economic
+life (:mod:`tecmodel.components.facility`); land bought in the first construction year of each
+phase and kept at its cost; and the grid connection (a fixed cost plus a cost per MW of
+capacity, paid the year before each capacity step becomes available). It also gives the
+residual value of all of these at the horizon.
+"""
+
+from __future__ import annotations
+
+import xarray as xr
+
+from tecmodel.model.timeline import at_horizon, escalation, residual_share, year_total
+from tecmodel.model.components import ComponentResult
+from tecmodel.model.components import by_site
+from tecmodel.model.components import with_units
+from tecmodel.model.components.facility import facility_asset
+
+
+def grid_connection_spend(connection_mw, fixed_cost, cost_per_mw, escalated):
+    """Grid-connection capex per year [EUR] (positive outflow).
+
+    Parameters
+    ----------
+    connection_mw : xarray.DataArray
+        Capacity paid for in each year, over (year, site) [MW].
+    fixed_cost : array_like
+        Fixed connection cost, paid with the first capacity payment [EUR].
+    cost_per_mw : array_like
+        Cost per MW of capacity [EUR/MW].
+    escalated : xarray.DataArray
+        Escalation factor over years [1].
+    """
+    paid_before = (connection_mw > 0).cumsum("year") - (connection_mw > 0)
+    first_payment = (connection_mw > 0) & (paid_before == 0)
+    return (connection_mw * cost_per_mw + first_payment * fixed_cost) * escalated
+
+
+def line_items(params: xr.Dataset, timeline: xr.Dataset) -> ComponentResult:
+    """Construction capex, additions by asset class and residual value [EUR].
+
+    Parameters
+    ----------
+    params : xarray.Dataset
+        Reads ``construction.*``, ``grid.*``, ``finance.inflation`` and
+        ``finance.terminal_value_share``.
+    timeline : xarray.Dataset
+        From :func:`tecmodel.timeline.build_timeline`.
+
+    Returns
+    -------
+    ComponentResult
+        Items ``construction_shell_core``, ``construction_electrical``,
+        ``construction_contingency``, ``construction_land``, ``construction_grid_connection``
+        (negative) and ``construction_residual`` (positive, last year); additions ``building``,
+        ``electrical``, ``land``, ``grid_connection``; quantities ``grid_capacity_mw`` [MW] and
+        ``initial_capex_construction`` [EUR].
+    """
+    inflation = params["finance.inflation"]
+    terminal = params["finance.terminal_value_share"]
+    contingency = params["construction.contingency"]
+    escalated = escalation(timeline, inflation)
+
+    shell = facility_asset(timeline, params["construction.shell_core_per_mw"] * (1 + contingency),
+                           params["construction.building_life"], inflation, terminal)
+    electrical = facility_asset(timeline, params["construction.electrical_per_mw"] * (1 + contingency),
+                                params["construction.electrical_life"], inflation, terminal)
+    without_contingency = 1.0 / (1.0 + contingency)
+    contingency_spend = (shell.spend + electrical.spend) * (contingency * without_contingency)
+
+    # Land: bought in the first construction year of each phase, kept at its nominal cost.
+    first_spend_year = timeline["construction_share"] * (
+        timeline["year"] == timeline["planned_online_year"] - params["construction.build_years"] + 1)
+    land_cost_per_phase = timeline["phase_it_mw"] * params["construction.land_per_mw"]
+    land_spend_per_phase = (first_spend_year > 0) * escalated * land_cost_per_phase
+    land_spend = by_site(land_spend_per_phase)
+    land_value = year_total(land_spend_per_phase)
+    first_in_service = timeline["in_service"] * (timeline["year"] == timeline["online_year"])
+    land_additions = by_site(first_in_service * land_value)
+    land_residual = at_horizon(timeline) * by_site(timeline["in_service"] * land_value) * terminal
+
+    grid_spend = grid_connection_spend(timeline["grid_connection_mw"], params["grid.connection_fixed_cost"],
+                                       params["grid.connection_cost_per_mw"], escalated)
+    end_year = timeline.attrs["end_year"]
+    grid_age = (end_year - timeline["year"] + 1).astype(float)
+    grid_remaining = residual_share(grid_age, params["grid.connection_life"])
+    grid_residual = at_horizon(timeline) * year_total(grid_spend * grid_remaining) * terminal
+
+    residual = shell.residual + electrical.residual + land_residual + grid_residual
+    return ComponentResult(
+        items={
+            "construction_shell_core": -shell.spend * without_contingency,
+            "construction_electrical": -electrical.spend * without_contingency,
+            "construction_contingency": -contingency_spend,
+            "construction_land": -land_spend,
+            "construction_grid_connection": -grid_spend,
+            "construction_residual": residual,
+        },
+        additions={
+            "building": shell.additions,
+            "electrical": electrical.additions,
+            "land": land_additions,
+            "grid_connection": grid_spend,
+        },
+        quantities={
+            "grid_capacity_mw": with_units(timeline["grid_capacity_mw"], "MW", "Grid capacity available"),
+            "initial_capex_construction": with_units(
+                shell.initial_spend + electrical.initial_spend + land_spend + grid_spend, "EUR",
+                "Capex of the initial build-out: shell, electrical, contingency, land, grid connection"),
+        },
+    )

@@ -1,0 +1,95 @@
+"""Cooling: the water-free plant, its share of the PUE, maintenance, replacement and water use.
+
+This module owns the cooling of the campus: the plant's capex per MW IT (CDUs, secondary
+loops, dry coolers; no chillers), spent with each phase's construction and replaced every
+``cooling.replacement_years``; its maintenance; its contribution to the power usage
+effectiveness (PUE = 1 + electrical losses + cooling overhead, annual average for energy and
+peak for grid sizing); and the water it consumes (zero for a water-free design).
+"""
+
+from __future__ import annotations
+
+import xarray as xr
+
+from tecmodel.model.timeline import escalation
+from tecmodel.model.components import ComponentResult
+from tecmodel.model.components import with_units
+from tecmodel.model.components.facility import facility_asset
+
+
+def pue(electrical_losses, cooling_overhead):
+    """Power usage effectiveness [1]: facility power / IT power.
+
+    Parameters
+    ----------
+    electrical_losses : array_like
+        PUE contribution of transformers, UPS and lighting [1].
+    cooling_overhead : array_like
+        PUE contribution of cooling [1] (annual average or peak).
+    """
+    return 1.0 + electrical_losses + cooling_overhead
+
+
+def annual_pue(params: xr.Dataset):
+    """Annual-average PUE of each site [1] (drives energy)."""
+    return pue(params["power.electrical_losses"], params["cooling.overhead_annual"])
+
+
+def peak_pue(params: xr.Dataset):
+    """Peak (hot-summer) PUE of each site [1] (sizes the grid subscription)."""
+    return pue(params["power.electrical_losses"], params["cooling.overhead_peak"])
+
+
+def water_use_m3(it_energy_mwh, water_use_l_per_kwh):
+    """Water consumed by cooling [m3/yr].
+
+    Parameters
+    ----------
+    it_energy_mwh : array_like
+        IT energy [MWh/yr].
+    water_use_l_per_kwh : array_like
+        Water-use effectiveness [L/kWh]; L/kWh x 1,000 kWh/MWh / 1,000 L/m3 = m3/MWh.
+    """
+    return it_energy_mwh * water_use_l_per_kwh
+
+
+def line_items(params: xr.Dataset, timeline: xr.Dataset, it_energy_mwh: xr.DataArray) -> ComponentResult:
+    """Cooling capex (initial and replacements), maintenance, residual value and water [EUR].
+
+    Parameters
+    ----------
+    params : xarray.Dataset
+        Reads ``cooling.*``, ``power.electrical_losses``, ``finance.inflation`` and
+        ``finance.terminal_value_share``.
+    timeline : xarray.Dataset
+        From :func:`tecmodel.timeline.build_timeline`.
+    it_energy_mwh : xarray.DataArray
+        IT energy per year [MWh/yr] (from :mod:`tecmodel.components.power`).
+
+    Returns
+    -------
+    ComponentResult
+        Items ``cooling_plant`` (negative), ``cooling_maintenance`` (negative) and
+        ``cooling_residual`` (positive, last year); additions ``cooling``; quantities
+        ``water_m3`` [m3/yr], ``initial_capex_cooling`` [EUR], ``pue_annual`` and ``pue_peak`` [1].
+    """
+    inflation = params["finance.inflation"]
+    plant = facility_asset(timeline, params["cooling.capex_per_mw"], params["cooling.replacement_years"],
+                           inflation, params["finance.terminal_value_share"])
+    maintenance = (timeline["operating_it_mw"] * params["cooling.capex_per_mw"]
+                   * params["cooling.maintenance_rate"] * escalation(timeline, inflation))
+    return ComponentResult(
+        items={
+            "cooling_plant": -plant.spend,
+            "cooling_maintenance": -maintenance,
+            "cooling_residual": plant.residual,
+        },
+        additions={"cooling": plant.additions},
+        quantities={
+            "water_m3": with_units(water_use_m3(it_energy_mwh, params["cooling.water_use"]), "m3/yr",
+                                   "Cooling water consumption"),
+            "initial_capex_cooling": with_units(plant.initial_spend, "EUR", "Capex of the initial cooling plant"),
+            "pue_annual": with_units(annual_pue(params), "1", "Annual-average PUE"),
+            "pue_peak": with_units(peak_pue(params), "1", "Peak PUE"),
+        },
+    )

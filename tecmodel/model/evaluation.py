@@ -1,0 +1,212 @@
+"""The orchestrator: one evaluation of a case, deterministic or over samples.
+
+This module owns the order in which the pieces run and nothing else::
+
+    parameters -> timeline -> components -> cube -> tax -> metrics
+
+:func:`evaluate` is the one code path for every use: a deterministic run has no ``sample``
+dimension; a Monte Carlo or Sobol run passes overrides that carry one, and every array below
+broadcasts over it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import pandas as pd
+import xarray as xr
+
+from tecmodel.model.components import ComponentResult, chips, construction, cooling, operations, power, revenue
+from tecmodel.model.cube import CashFlows
+from tecmodel.model.finance import PORTFOLIO, TaxAccounts, apply_tax, compute_metrics, with_portfolio
+from tecmodel.model.financing import apply_financing, equity_metrics
+from tecmodel.inputs.case import Case
+from tecmodel.numerics.labelled import dataset, labelled
+from tecmodel.inputs.parameters import parameter_dataset
+from tecmodel.model.timeline import VariableView, build_timeline
+
+
+@dataclass(frozen=True)
+class ComponentOutputs:
+    """Everything the components produced for one evaluation."""
+
+    items: dict[str, xr.DataArray]
+    additions: dict[str, xr.DataArray]
+    quantities: xr.Dataset
+
+
+def _with_coordinates(value, coordinates) -> xr.DataArray:
+    """A component output (Variable, DataArray or scalar) as a DataArray with its coordinates."""
+    if isinstance(value, xr.DataArray):
+        return value
+    if not isinstance(value, xr.Variable):
+        value = xr.Variable((), value)
+    return labelled(value, None, coordinates)
+
+
+def run_components(params: xr.Dataset, timeline: xr.Dataset) -> ComponentOutputs:
+    """Evaluate every component in dependency order and collect their outputs.
+
+    Parameters
+    ----------
+    params : xarray.Dataset
+        From :func:`tecmodel.parameters.parameter_dataset`.
+    timeline : xarray.Dataset
+        From :func:`tecmodel.timeline.build_timeline`.
+
+    Returns
+    -------
+    ComponentOutputs
+        Line items [EUR], additions by asset class [EUR] and quantities (with units); the
+        quantity ``initial_capex`` [EUR] is the sum of the components' initial-capex quantities.
+    """
+    coordinates = {**timeline.coords, **params.coords}
+    params_view, timeline_view = VariableView(params), VariableView(timeline)
+    chip_result = chips.line_items(params_view, timeline_view)
+    construction_result = construction.line_items(params_view, timeline_view)
+    power_result = power.line_items(params_view, timeline_view)
+    cooling_result = cooling.line_items(params_view, timeline_view, power_result.quantities["it_energy_mwh"])
+    revenue_result = revenue.line_items(params_view, timeline_view, chip_result.quantities["accelerators_per_phase"],
+                                        chip_result.quantities["chip_vintage_year"])
+    operations_result = operations.line_items(params_view, timeline_view, power_result.quantities["subscribed_mw"],
+                                              chip_result.quantities["it_value_operating"])
+    results: list[ComponentResult] = [chip_result, construction_result, power_result, cooling_result,
+                                      revenue_result, operations_result]
+    items: dict[str, xr.DataArray] = {}
+    additions: dict[str, xr.DataArray] = {}
+    quantities: dict[str, xr.DataArray] = {}
+    for result in results:
+        for target, source in ((items, result.items), (additions, result.additions),
+                               (quantities, result.quantities)):
+            overlap = set(target) & set(source)
+            if overlap:
+                raise ValueError(f"two components produce {sorted(overlap)}")
+            target.update({name: _with_coordinates(value, coordinates) for name, value in source.items()})
+    initial = [name for name in quantities if name.startswith("initial_capex_")]
+    total = sum(quantities[name] for name in initial)
+    quantities["initial_capex"] = total.transpose("year", "site", ...)
+    quantities["initial_capex"].attrs = {"units": "EUR", "long_name": "Capex of the initial build-out"}
+    return ComponentOutputs(items, additions, dataset(quantities))
+
+
+@dataclass(frozen=True)
+class Result:
+    """One evaluation of a case.
+
+    Attributes
+    ----------
+    case : Case
+    parameters : xarray.Dataset
+        The parameter values used (registry units).
+    timeline : xarray.Dataset
+    cash_flows : CashFlows
+        Every line item [EUR], each at its own shape, tax included: the builder the metrics read.
+    tax_accounts : TaxAccounts
+        Depreciation, taxable income, loss carry-forward and tax.
+    quantities : xarray.Dataset
+        Physical quantities (MW, accelerators, MWh, GPU-hours, water).
+    metrics : xarray.Dataset
+        Headline metrics over ``site`` (each site and ``"portfolio"``), equity and debt metrics
+        included.
+    financing : xarray.Dataset or None
+        Debt tranches, CFADS, debt service and DSCR (see :mod:`tecmodel.financing`).
+    """
+
+    case: Case
+    parameters: xr.Dataset
+    timeline: xr.Dataset
+    cash_flows: CashFlows
+    tax_accounts: TaxAccounts
+    quantities: xr.Dataset
+    metrics: xr.Dataset
+    financing: xr.Dataset | None = None
+
+    def __repr__(self) -> str:
+        extra = {dim: size for dim, size in zip(self.cash_flows.dims, self.cash_flows.shape)
+                 if dim not in ("year", "site")}
+        return f"Result(case={self.case.name!r}, sites={list(self.case.site_names)!r}, extra_dims={extra})"
+
+    @cached_property
+    def cube(self) -> xr.DataArray:
+        """Cash flows (item, year, site[, sample]) [EUR], inflows positive, tax included."""
+        return self.cash_flows.to_cube()
+
+    @cached_property
+    def finance(self) -> xr.Dataset:
+        """Depreciation by asset class, taxable income, loss relief and pool, tax [EUR]."""
+        return self.tax_accounts.to_dataset()
+
+    @property
+    def free_cash_flow(self) -> xr.DataArray:
+        """Unlevered free cash flow (year, site incl. portfolio[, sample]) [EUR]."""
+        flow = with_portfolio(self.cash_flows.total(exclude=("financing",)))
+        flow.attrs = {"units": "EUR", "long_name": "Unlevered free cash flow"}
+        return flow
+
+    @property
+    def equity_cash_flow(self) -> xr.DataArray:
+        """Equity cash flow (year, site incl. portfolio[, sample]) [EUR]: every row of the cube."""
+        flow = with_portfolio(self.cash_flows.total())
+        flow.attrs = {"units": "EUR", "long_name": "Equity cash flow (free cash flow after financing)"}
+        return flow
+
+    @cached_property
+    def budget(self) -> xr.Dataset:
+        """What the stated budget buys against the stated plan (see :mod:`tecmodel.budget`)."""
+        from tecmodel.model.budget import budget_analysis
+
+        return budget_analysis(self)
+
+    def summary(self) -> pd.DataFrame:
+        """Headline metrics as a table (rows: metrics with units; columns: sites, portfolio).
+
+        Only for a deterministic result (no extra dimensions).
+        """
+        extra = [dim for dim in self.metrics.dims if dim != "site"]
+        if extra:
+            raise ValueError(f"summary() needs a deterministic result; this one varies along {extra}")
+        rows = {}
+        for name, variable in self.metrics.data_vars.items():
+            label = f"{name} [{variable.attrs.get('units', '')}]"
+            rows[label] = variable.to_series()
+        table = pd.DataFrame(rows).T
+        table.columns.name = "site"
+        return table[list(self.case.site_names) + [PORTFOLIO]]
+
+
+def evaluate(case: Case, overrides: Mapping[str, Any] | None = None) -> Result:
+    """Evaluate a case: cash-flow cube, tax and metrics.
+
+    Parameters
+    ----------
+    case : Case
+        From :func:`tecmodel.load_case`.
+    overrides : mapping, optional
+        Parameter values replacing the case's (see
+        :func:`tecmodel.parameters.parameter_dataset`); arrays with a ``sample`` (or any other
+        new) dimension evaluate every sample at once.
+
+    Returns
+    -------
+    Result
+
+    Examples
+    --------
+    >>> import tecmodel
+    >>> case = tecmodel.load_case("inputs/base_10b.yaml")            # doctest: +SKIP
+    >>> result = tecmodel.evaluate(case, overrides={"energy_price": 80.0})  # doctest: +SKIP
+    >>> float(result.metrics.npv.sel(site="portfolio"))              # doctest: +SKIP
+    """
+    params = parameter_dataset(case, overrides)
+    timeline = build_timeline(case, params)
+    outputs = run_components(params, timeline)
+    flows, accounts = apply_tax(CashFlows(outputs.items), outputs.additions, params)
+    metrics = compute_metrics(flows, accounts, outputs.quantities, params, timeline)  # unlevered
+    flows, financing = apply_financing(flows, accounts.array(accounts.taxable_income_before_losses),
+                                       accounts.array(accounts.schedule.tax), params, case.tranches)
+    equity = equity_metrics(flows, financing, params, timeline)
+    metrics = dataset({**metrics.data_vars, **equity.data_vars})
+    return Result(case, params, timeline, flows, accounts, outputs.quantities, metrics, financing)
