@@ -43,8 +43,8 @@ sys.path.insert(0, str(ROOT))  # this checkout's tecmodel when run as a script
 
 import tecmodel.numerics.irr as irr_module  # noqa: E402
 from tecmodel.io import write_json  # noqa: E402
-from tests.test_irr import project_flows  # the test suite's project cash flows
 from tecmodel.numerics.irr import IRR_STATUS, irr  # noqa: E402
+from tests.test_irr import project_flows  # the test suite's project cash flows
 
 FIRST_CALL = """
 import time

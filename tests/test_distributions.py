@@ -24,6 +24,9 @@ from scipy import stats
 from scipy.stats import qmc
 
 import tecmodel
+from tecmodel.analysis.sampling import block_seed, sampling_plan, unit_block
+from tecmodel.errors import InputError
+from tecmodel.inputs.case import case_from_data, read_yaml
 from tecmodel.inputs.distributions import (
     Distribution,
     copula_factor,
@@ -31,9 +34,6 @@ from tecmodel.inputs.distributions import (
     correlation_problems,
     parse_distribution,
 )
-from tecmodel.errors import InputError
-from tecmodel.inputs.case import case_from_data, read_yaml
-from tecmodel.analysis.sampling import block_seed, sampling_plan, unit_block
 
 from .conftest import BASE_FILE, DOUBLED_FILE
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from tecmodel.inputs.bundled import bundled_case_paths
-from tecmodel.report.assumptions import assumptions_markdown
 from tecmodel.inputs.registry import PARAMETERS
+from tecmodel.report.assumptions import assumptions_markdown
 
 from .conftest import INPUTS, ROOT
 

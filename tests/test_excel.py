@@ -21,8 +21,8 @@ import yaml
 
 import tecmodel
 from tecmodel.cli.main import main
-from tecmodel.model.finance import PORTFOLIO
 from tecmodel.inputs.registry import REGISTRY
+from tecmodel.model.metrics import PORTFOLIO
 from tecmodel.report.excel import (
     LIVE_PARAMETERS,
     build_workbook,

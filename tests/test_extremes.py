@@ -37,9 +37,9 @@ import yaml
 import tecmodel
 from tecmodel.cli.main import main
 from tecmodel.inputs.case import MAX_HORIZON_YEARS, case_from_data
-from tecmodel.numerics.irr import IRR_STATUS
 from tecmodel.inputs.parameters import parameter_dataset
 from tecmodel.inputs.registry import PARAMETERS, REGISTRY
+from tecmodel.numerics.irr import IRR_STATUS
 from tecmodel.report.text import summary_text
 
 from .conftest import BASE_FILE, TOY_FILE

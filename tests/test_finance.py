@@ -7,9 +7,9 @@ import numpy_financial as npf
 import pytest
 
 import tecmodel
-from tecmodel.model import finance, kernels
+from tecmodel.model import metrics, tax_kernels
 from tecmodel.model.cube import item_total
-from tecmodel.model.finance import loss_carry_forward_tax, straight_line_depreciation
+from tecmodel.model.tax import loss_carry_forward_tax, straight_line_depreciation
 
 
 def test_straight_line_depreciation_matches_excel_sln():
@@ -58,9 +58,9 @@ def test_breakeven_slope_matches_finite_difference():
     for group in range(groups):
         factor = 1.0 + 0.3 * rng.standard_normal()
         args = (profit, revenue, discount, pre_tax_pv, revenue_pv, *tax)
-        _, slope = kernels._npv_and_slope(factor, group, *args)
-        up, _ = kernels._npv_and_slope(factor + step, group, *args)
-        down, _ = kernels._npv_and_slope(factor - step, group, *args)
+        _, slope = tax_kernels._npv_and_slope(factor, group, *args)
+        up, _ = tax_kernels._npv_and_slope(factor + step, group, *args)
+        down, _ = tax_kernels._npv_and_slope(factor - step, group, *args)
         assert slope == pytest.approx((up - down) / (2 * step), rel=1e-5, abs=1e-2 * revenue_pv.sum())
 
 
@@ -75,7 +75,7 @@ def test_breakeven_factor_zeroes_the_after_tax_npv():
     pre_tax = profit - 0.5e6
     pre_tax_pv = (pre_tax * discount).sum(axis=0)
     revenue_pv = (revenue * discount).sum(axis=0)
-    factor, converged = finance.breakeven_revenue_factor(pre_tax_pv, revenue_pv, profit, revenue, discount,
+    factor, converged = metrics.breakeven_revenue_factor(pre_tax_pv, revenue_pv, profit, revenue, discount,
                                                          0.25, 1e6, 0.5)
     assert converged.all()
     tax = loss_carry_forward_tax(profit + (factor - 1.0) * revenue, 0.25, 1e6, 0.5).tax

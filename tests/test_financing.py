@@ -15,12 +15,9 @@ from hypothesis import strategies as st
 
 import tecmodel
 from tecmodel.cli.main import main
-from tecmodel.model.financing import (
-    STATUS_DSCR_BELOW_ONE,
-    STATUS_SCULPTING_SHORT,
-    tranche_schedule,
-)
 from tecmodel.inputs.case import Tranche, case_from_data, read_yaml
+from tecmodel.model.financing import STATUS_DSCR_BELOW_ONE, STATUS_SCULPTING_SHORT
+from tecmodel.model.tranches import tranche_schedule
 
 from .conftest import BASE_FILE, TOY_FILE
 

@@ -9,8 +9,8 @@ KeyError, ZeroDivisionError, RecursionError or a silently accepted NaN.
 from __future__ import annotations
 
 import copy
-import os
 import math
+import os
 
 import hypothesis.strategies as st
 import yaml

@@ -26,8 +26,8 @@ import xarray as xr
 
 import tecmodel
 from tecmodel.analysis import montecarlo
-from tecmodel.errors import InputError
 from tecmodel.analysis.montecarlo import Tolerance, monte_carlo
+from tecmodel.errors import InputError
 from tecmodel.numerics.statistics import STATISTICS, statistic_interval
 
 from .conftest import BASE_FILE, ROOT, TOY_FILE

@@ -7,8 +7,8 @@ import sys
 import numpy as np
 import pytest
 
+from tecmodel.model.metrics import PORTFOLIO
 from tecmodel.report import plots
-from tecmodel.model.finance import PORTFOLIO
 
 from .contract_data import monte_carlo_result, sobol_dataset, tornado_dataset
 

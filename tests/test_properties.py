@@ -113,7 +113,7 @@ def test_running_total_is_numpys_cumsum_bit_for_bit():
     """timeline.running_total adds the same values in the same order as np.cumsum(axis=0)."""
     import numpy as np
 
-    from tecmodel.model.timeline import running_total
+    from tecmodel.numerics.ordered import running_total
 
     rng = np.random.default_rng(8)
     for shape in ((21,), (21, 3), (21, 2, 5), (1, 4)):

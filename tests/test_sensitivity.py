@@ -27,8 +27,6 @@ from SALib.analyze import sobol as salib_sobol
 from SALib.test_functions import Ishigami
 
 import tecmodel
-from tecmodel.inputs.distributions import Distribution
-from tecmodel.errors import InputError
 from tecmodel.analysis.sensitivity import (
     evaluate_design,
     saltelli_design,
@@ -36,6 +34,8 @@ from tecmodel.analysis.sensitivity import (
     sobol_convergence,
     tornado,
 )
+from tecmodel.errors import InputError
+from tecmodel.inputs.distributions import Distribution
 from tecmodel.numerics.sobol_estimators import sobol_indices
 
 A, B = 7.0, 0.1

@@ -44,13 +44,12 @@ import pandas as pd
 import xarray as xr
 
 from tecmodel.errors import InputError, Problem
-from tecmodel.model.finance import METRIC_ATTRS as _PROJECT_METRIC_ATTRS
-from tecmodel.model.finance import PORTFOLIO
 from tecmodel.model.financing import EQUITY_METRIC_ATTRS
+from tecmodel.model.metrics import METRIC_ATTRS as _PROJECT_METRIC_ATTRS
+from tecmodel.model.metrics import PORTFOLIO
 
 #: Units and long names of every metric of a result: project, equity and debt (issue 3).
 METRIC_ATTRS = {**_PROJECT_METRIC_ATTRS, **EQUITY_METRIC_ATTRS}
-from tecmodel.inputs.case import Case
 from tecmodel.analysis.sampling import (
     DEFAULT_BLOCK_SIZE,
     SamplingPlan,
@@ -60,6 +59,7 @@ from tecmodel.analysis.sampling import (
     sampling_plan,
     unit_block,
 )
+from tecmodel.inputs.case import Case
 from tecmodel.numerics.statistics import STATISTICS, half_width, summarise
 
 #: Per-sample metrics kept by a study (dims sample x site); all but the status are summarised.

@@ -35,6 +35,8 @@ from dataclasses import dataclass
 import numpy as np
 import xarray as xr
 
+from tecmodel.errors import InputError, Problem
+from tecmodel.inputs.case import Case
 from tecmodel.inputs.distributions import (
     Distribution,
     copula_factor,
@@ -42,8 +44,6 @@ from tecmodel.inputs.distributions import (
     expanded_correlation,
     implied_distribution,
 )
-from tecmodel.errors import InputError, Problem
-from tecmodel.inputs.case import Case
 from tecmodel.inputs.registry import PARAMETERS, Parameter, resolve, unknown_parameter_message
 
 SAMPLERS = ("sobol", "lhs", "random")

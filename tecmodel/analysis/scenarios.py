@@ -24,9 +24,9 @@ import pandas as pd
 import xarray as xr
 
 from tecmodel.errors import InputError, Problem
-from tecmodel.model.finance import PORTFOLIO
 from tecmodel.inputs.case import Case, Scenario, load_case
 from tecmodel.inputs.registry import REGISTRY, resolve
+from tecmodel.model.metrics import PORTFOLIO
 
 BASE = "base"
 

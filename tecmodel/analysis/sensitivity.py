@@ -42,14 +42,14 @@ import pandas as pd
 import xarray as xr
 
 from tecmodel.errors import InputError, Problem
-from tecmodel.model.finance import METRIC_ATTRS as _PROJECT_METRIC_ATTRS
-from tecmodel.model.finance import PORTFOLIO
 from tecmodel.model.financing import EQUITY_METRIC_ATTRS
+from tecmodel.model.metrics import METRIC_ATTRS as _PROJECT_METRIC_ATTRS
+from tecmodel.model.metrics import PORTFOLIO
 
 #: Units and long names of every metric of a result: project, equity and debt (issue 3).
 METRIC_ATTRS = {**_PROJECT_METRIC_ATTRS, **EQUITY_METRIC_ATTRS}
-from tecmodel.inputs.case import Case
 from tecmodel.analysis.sampling import Column, check_seed, column_overrides, factor_columns
+from tecmodel.inputs.case import Case
 
 DEFAULT_FACTORS: tuple[str, ...] = ("energy_price", "utilisation", "chip_cost")
 DEFAULT_METRICS: tuple[str, ...] = ("npv", "irr", "lcoc")

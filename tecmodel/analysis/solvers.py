@@ -21,7 +21,7 @@ support and insurance; utilisation scales merchant revenue and the power draw), 
 evaluated once, at the two ends of the admissible range (one vectorised call; GPU-hour prices
 need none, as revenue is already in the cube), and the pre-tax items at any factor follow
 exactly; tax (loss carry-forward) and financing are recomputed with the functions the model
-itself uses (:func:`tecmodel.finance.loss_carry_forward_tax`,
+itself uses (:func:`tecmodel.model.tax.loss_carry_forward_tax`,
 :func:`tecmodel.financing.apply_financing`). The root is bracketed by the admissible range and
 found by the Illinois method (regula falsi that halves a stale end). Then the full model is
 evaluated at the solution and its NPV / IRR checked against the target; a solution that misses
@@ -41,17 +41,12 @@ from collections.abc import Callable
 import numpy as np
 import xarray as xr
 
-from tecmodel.model.cube import ITEMS, CashFlows, item_total
-from tecmodel.model.finance import (
-    PORTFOLIO,
-    discount_factors,
-    loss_carry_forward_tax,
-    present_value,
-    with_portfolio,
-)
-from tecmodel.model.financing import apply_financing
-from tecmodel.numerics.labelled import set_attributes
 from tecmodel.inputs.registry import REGISTRY, resolve
+from tecmodel.model.cube import ITEMS, CashFlows, item_total
+from tecmodel.model.financing import apply_financing
+from tecmodel.model.metrics import PORTFOLIO, discount_factors, present_value, with_portfolio
+from tecmodel.model.tax import loss_carry_forward_tax, tax_terms
+from tecmodel.numerics.labelled import set_attributes
 
 SOLVED, OUT_OF_REACH, MET_EVERYWHERE, NOT_CONVERGED, CHECK_FAILED = 0, 1, 2, 3, 4
 SOLVER_STATUS = {
@@ -179,8 +174,7 @@ def _tax(profit: xr.DataArray, params: xr.Dataset) -> xr.DataArray:
     """Corporate tax with loss carry-forward of a taxable income (year, ...) [EUR]."""
     ordered = profit.transpose("year", ...)
     first = ordered.isel(year=0, drop=True)
-    arguments = [xr.broadcast(params[name], first)[0].transpose(*first.dims).values
-                 for name in ("tax.corporate_rate", "tax.loss_offset_fixed", "tax.loss_offset_share")]
+    arguments = tax_terms(params, first)
     return ordered.copy(data=loss_carry_forward_tax(ordered.values, *arguments).tax)
 
 

@@ -64,8 +64,8 @@ def command_run(args) -> int:
 
 
 def _write_report(results, xlsx: Path, plots: Path | None, quiet: bool, **uncertainty) -> None:
-    from tecmodel.report.plots import write_standard_plots
     from tecmodel.report.excel import export_excel
+    from tecmodel.report.plots import write_standard_plots
 
     started = time.perf_counter()
     export_excel(results, xlsx, **uncertainty)
@@ -124,9 +124,9 @@ def _scenario_outputs(case):
     """One line per named scenario for the run summary, and a writer of ``scenarios.csv``."""
     if not case.scenarios:
         return [], None
-    from tecmodel.model.finance import PORTFOLIO
-    from tecmodel.io import write_csv
     from tecmodel.analysis.scenarios import HEADLINE_METRICS, evaluate_scenarios
+    from tecmodel.io import write_csv
+    from tecmodel.model.metrics import PORTFOLIO
 
     result = evaluate_scenarios(case)
     metrics = result.metrics.sel(site=PORTFOLIO, drop=True)
@@ -147,8 +147,8 @@ def _scenario_outputs(case):
 
 
 def command_compare(args) -> int:
-    from tecmodel.inputs.case import load_case
     from tecmodel.analysis.scenarios import compare, comparison_table
+    from tecmodel.inputs.case import load_case
 
     paths = args.cases or bundled_case_paths()
     table = compare(*[load_case(path) for path in paths], site=args.site)
@@ -158,8 +158,8 @@ def command_compare(args) -> int:
 
 
 def command_scenarios(args) -> int:
-    from tecmodel.inputs.case import load_case
     from tecmodel.analysis.scenarios import evaluate_scenarios, scenario_table
+    from tecmodel.inputs.case import load_case
 
     case = load_case(args.case)
     if not case.scenarios:

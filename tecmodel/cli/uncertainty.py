@@ -78,12 +78,12 @@ def _groups(specs: list[str]) -> dict[str, list[str]] | None:
 
 
 def command_sobol(args) -> int:
+    from tecmodel.analysis.sensitivity import check_base_size, sobol, sobol_convergence
     from tecmodel.cli.main import EXIT_OK
     from tecmodel.inputs.bundled import bundled_case_paths
     from tecmodel.inputs.case import load_case
     from tecmodel.io import check_output_directory, write_netcdf
     from tecmodel.report.uncertainty import convergence_text, sobol_text
-    from tecmodel.analysis.sensitivity import check_base_size, sobol, sobol_convergence
 
     check_base_size(args.n)
     for size in args.sizes:
@@ -171,11 +171,11 @@ def _client(scheduler: str | None, workers: int | None):
 
 
 def command_montecarlo(args) -> int:
+    from tecmodel.analysis.montecarlo import Tolerance, monte_carlo
     from tecmodel.cli.main import EXIT_OK
     from tecmodel.inputs.bundled import bundled_case_paths
     from tecmodel.inputs.case import load_case
     from tecmodel.io import check_output_directory, write_netcdf
-    from tecmodel.analysis.montecarlo import Tolerance, monte_carlo
     from tecmodel.report.uncertainty import montecarlo_text
 
     paths = args.cases or bundled_case_paths()
@@ -215,12 +215,12 @@ def tornado_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def command_tornado(args) -> int:
+    from tecmodel.analysis.sensitivity import tornado
     from tecmodel.cli.main import EXIT_OK
     from tecmodel.inputs.bundled import bundled_case_paths
     from tecmodel.inputs.case import load_case
     from tecmodel.io import check_output_directory, write_netcdf
     from tecmodel.report.uncertainty import tornado_text
-    from tecmodel.analysis.sensitivity import tornado
 
     out = check_output_directory(args.out)
     cases = [load_case(path) for path in (args.cases or bundled_case_paths())]

@@ -46,14 +46,14 @@ from pydantic import (
     create_model,
 )
 
+from tecmodel.errors import InputError, Problem
+from tecmodel.inputs.bundled import bundled_case_path
 from tecmodel.inputs.distributions import (
     Distribution,
     correlation_problems,
     expanded_correlation,
     parse_distribution,
 )
-from tecmodel.errors import InputError, Problem
-from tecmodel.inputs.bundled import bundled_case_path
 from tecmodel.inputs.registry import (
     CASE_GROUPS,
     PARAMETERS,

@@ -18,7 +18,13 @@ import xarray as xr
 
 from tecmodel.errors import InputError, Problem
 from tecmodel.inputs.case import Case
-from tecmodel.inputs.registry import PARAMETERS, REGISTRY, Parameter, resolve, unknown_parameter_message
+from tecmodel.inputs.registry import (
+    PARAMETERS,
+    REGISTRY,
+    Parameter,
+    resolve,
+    unknown_parameter_message,
+)
 
 #: Dimensions an override may not carry: they belong to the model's own arrays.
 RESERVED_DIMS = frozenset({"year", "phase", "item", "asset_class", "metric", "factor"})

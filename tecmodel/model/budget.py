@@ -21,11 +21,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 import xarray as xr
 
-from tecmodel.model.components.cooling import peak_pue
-from tecmodel.model.finance import PORTFOLIO
 from tecmodel.inputs.case import CapacityStep, Phase
+from tecmodel.model.components.cooling import peak_pue
+from tecmodel.model.metrics import PORTFOLIO
+from tecmodel.model.timeline import build_timeline
 from tecmodel.numerics.labelled import set_attributes
-from tecmodel.model.timeline import build_timeline, integer_power, year_total
+from tecmodel.numerics.ordered import year_total
+from tecmodel.numerics.powers import integer_power
 
 if TYPE_CHECKING:
     from tecmodel.model.evaluation import Result

@@ -95,7 +95,7 @@ FINANCE_ITEMS = ("corporate_tax",)
 FINANCING_ITEMS = tuple(item.name for item in LINE_ITEMS if item.category == "financing")
 
 
-def _union_dims(arrays) -> tuple[tuple[str, ...], dict[str, int], dict[str, xr.DataArray]]:
+def union_dims(arrays) -> tuple[tuple[str, ...], dict[str, int], dict[str, xr.DataArray]]:
     """Dims (year, site, then the extra dims in order of appearance), their sizes and coordinates."""
     dims: list[str] = ["year", "site"]
     sizes: dict[str, int] = {}
@@ -112,7 +112,7 @@ def _union_dims(arrays) -> tuple[tuple[str, ...], dict[str, int], dict[str, xr.D
     return tuple(dims), sizes, coords
 
 
-def _aligned(array: xr.DataArray, dims: tuple[str, ...]) -> np.ndarray:
+def aligned(array: xr.DataArray, dims: tuple[str, ...]) -> np.ndarray:
     """The values of `array` as a view broadcastable to `dims` (missing dims as length-1 axes)."""
     variable = array.variable
     present = tuple(dim for dim in dims if dim in variable.dims)
@@ -124,7 +124,7 @@ def broadcast_values(value, template: xr.DataArray) -> np.ndarray:
     """`value` (a DataArray, or a number) broadcast to `template`'s dims and shape, as a new
     numpy array (the arrays share their coordinates: nothing is aligned by label)."""
     value = value if isinstance(value, xr.DataArray) else xr.DataArray(value)
-    return np.array(np.broadcast_to(_aligned(value, template.dims), template.shape))
+    return np.array(np.broadcast_to(aligned(value, template.dims), template.shape))
 
 
 #: A row's group: (category, taxable). Totals are ordered sums of group subtotals.
@@ -156,7 +156,7 @@ class CashFlows(Mapping):
         if unknown:
             raise KeyError(f"undeclared line items {sorted(unknown)}; declare them in tecmodel.cube.LINE_ITEMS")
         self._items = {item.name: items[item.name] for item in LINE_ITEMS if item.name in items}
-        self.dims, sizes, self.coords = _union_dims(self._items.values())
+        self.dims, sizes, self.coords = union_dims(self._items.values())
         self.shape = tuple(sizes[dim] for dim in self.dims)
         self._subtotals: dict[Group, np.ndarray] = dict(_subtotals or {})
 
@@ -188,7 +188,7 @@ class CashFlows(Mapping):
             total = np.zeros(self.shape)
             for item in LINE_ITEMS:
                 if _group(item) == group and item.name in self._items:
-                    total += _aligned(self._items[item.name], self.dims)
+                    total += aligned(self._items[item.name], self.dims)
             self._subtotals[group] = total
             self._subtotals[group].flags.writeable = False
         return self._subtotals[group]
@@ -216,12 +216,12 @@ class CashFlows(Mapping):
         if component is not None and not outflows_only:
             for item in selected:
                 if item.name in self._items:
-                    total += _aligned(self._items[item.name], self.dims)
+                    total += aligned(self._items[item.name], self.dims)
             return self._template(total)
         if outflows_only:
             for item in selected:
                 if item.name in self._items:
-                    total += np.minimum(_aligned(self._items[item.name], self.dims), 0.0)
+                    total += np.minimum(aligned(self._items[item.name], self.dims), 0.0)
             return self._template(total)
         for group in dict.fromkeys(_group(item) for item in selected):
             total += self._subtotal(group)
@@ -234,7 +234,7 @@ class CashFlows(Mapping):
         data = np.zeros((len(LINE_ITEMS),) + self.shape)
         for index, item in enumerate(LINE_ITEMS):
             if item.name in self._items:
-                data[index] = _aligned(self._items[item.name], self.dims)
+                data[index] = aligned(self._items[item.name], self.dims)
         return xr.DataArray(
             data,
             dims=("item",) + self.dims,

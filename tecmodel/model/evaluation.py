@@ -19,14 +19,23 @@ from typing import Any
 import pandas as pd
 import xarray as xr
 
-from tecmodel.model.components import ComponentResult, chips, construction, cooling, operations, power, revenue
-from tecmodel.model.cube import CashFlows
-from tecmodel.model.finance import PORTFOLIO, TaxAccounts, apply_tax, compute_metrics, with_portfolio
-from tecmodel.model.financing import apply_financing, equity_metrics
 from tecmodel.inputs.case import Case
-from tecmodel.numerics.labelled import dataset, labelled
 from tecmodel.inputs.parameters import parameter_dataset
+from tecmodel.model.components import (
+    ComponentResult,
+    chips,
+    construction,
+    cooling,
+    operations,
+    power,
+    revenue,
+)
+from tecmodel.model.cube import CashFlows
+from tecmodel.model.financing import apply_financing, equity_metrics
+from tecmodel.model.metrics import PORTFOLIO, compute_metrics, with_portfolio
+from tecmodel.model.tax import TaxAccounts, apply_tax
 from tecmodel.model.timeline import VariableView, build_timeline
+from tecmodel.numerics.labelled import dataset, labelled
 
 
 @dataclass(frozen=True)

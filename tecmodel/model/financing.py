@@ -49,24 +49,18 @@ fees, both with the loss carry-forward. Not modelled: the French cap on net fina
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import xarray as xr
 
-from tecmodel.model.cube import FINANCING_ITEMS, CashFlows, broadcast_values, item_total
-from tecmodel.model.finance import (
-    discount_factors,
-    loss_carry_forward_tax,
-    present_value,
-    project_irr,
-    with_portfolio,
-)
 from tecmodel.inputs.case import Tranche
+from tecmodel.model.cube import FINANCING_ITEMS, CashFlows, broadcast_values, item_total
+from tecmodel.model.metrics import discount_factors, present_value, project_irr, with_portfolio
+from tecmodel.model.tax import loss_carry_forward_tax, tax_terms
+from tecmodel.model.tranches import TRANCHE_OUTPUTS, TrancheSchedule, tranche_schedule
 from tecmodel.numerics.irr import IRR_STATUS_ATTRS
-from tecmodel.model.kernels import ANNUITY, SCULPTED, STRAIGHT_LINE, TRANCHE_OUTPUTS, tranche_schedules
 from tecmodel.numerics.labelled import dataset, dimension_coordinate, labelled, like, set_attributes
-from tecmodel.model.timeline import dim_total, ordered_sum, year_total
+from tecmodel.numerics.ordered import dim_total, ordered_sum, year_total
 
 #: Asset group -> the capex rows it covers (selection criteria of :func:`tecmodel.cube.item_total`).
 ASSET_GROUPS: dict[str, dict] = {
@@ -88,80 +82,6 @@ EUR_TOLERANCE = 0.5
 
 
 # --------------------------------------------------------------------------- one tranche (compiled kernel)
-
-
-@dataclass(frozen=True)
-class TrancheSchedule:
-    """Cash flows of one tranche, each (year, series) [EUR], all non-negative except ``principal``.
-
-    ``principal`` is negative only in a sculpted year whose debt service is below the interest
-    (the balance then grows).
-    """
-
-    drawdown: np.ndarray
-    capitalised_interest: np.ndarray
-    interest_paid: np.ndarray
-    principal: np.ndarray
-    repayment_at_horizon: np.ndarray
-    fees: np.ndarray
-    balance: np.ndarray
-    loan_amount: np.ndarray
-    sculpting_shortfall: np.ndarray
-    share_lent: np.ndarray
-
-    @property
-    def debt_service(self) -> np.ndarray:
-        """Scheduled debt service: interest paid plus principal [EUR/yr]."""
-        return self.interest_paid + self.principal
-
-
-def tranche_schedule(funded: np.ndarray, rate: np.ndarray, tranche: Tranche, *, cfads: np.ndarray | None = None,
-                     other_debt_service: np.ndarray | None = None,
-                     out: dict[str, np.ndarray] | None = None) -> TrancheSchedule:
-    """Drawdowns, interest, fees, repayment and balance of one tranche [EUR].
-
-    The year-by-year mechanics (drawing periods, capitalised interest, annuity, straight-line
-    or sculpted repayment, fees) are one compiled loop per series,
-    :func:`tecmodel.kernels.tranche_schedules`, whose docstring states them.
-
-    Parameters
-    ----------
-    funded : numpy.ndarray
-        Capex of the assets the tranche funds at the sites it lends to, (year, series) [EUR]
-        (positive; zero at other sites).
-    rate : numpy.ndarray
-        Interest rate per series, ``funded[0]``'s shape [1/yr].
-    tranche : Tranche
-        Terms (share, tenor, grace, repayment, fees, recurring).
-    cfads : numpy.ndarray, optional
-        Cash flow available for debt service [EUR/yr]; needed by a sculpted tranche.
-    other_debt_service : numpy.ndarray, optional
-        The other tranches' debt service [EUR/yr]; needed by a sculpted tranche.
-    out : dict of str to numpy.ndarray, optional
-        Where the kernel writes (see :func:`tecmodel.kernels.tranche_schedules`).
-
-    Returns
-    -------
-    TrancheSchedule
-    """
-    if tranche.repayment == "sculpted" and (cfads is None or other_debt_service is None):
-        raise ValueError(f"tranche {tranche.name!r} is sculpted: cfads and other_debt_service are needed")
-    mode = {"straight_line": STRAIGHT_LINE, "annuity": ANNUITY, "sculpted": SCULPTED}[tranche.repayment]
-    shape = funded.shape
-    flat = np.asarray(funded, dtype=float).reshape(shape[0], -1)
-
-    def as_years(values):
-        return None if values is None else np.asarray(values, dtype=float).reshape(flat.shape)
-
-    out = tranche_schedules(flat, np.asarray(rate, dtype=float).reshape(-1), share=tranche.share,
-                            grace=tranche.grace, recurring=tranche.recurring, mode=mode, tenor=tranche.tenor,
-                            upfront_fee=tranche.upfront_fee, commitment_fee=tranche.commitment_fee,
-                            target_dscr=np.nan if tranche.target_dscr is None else tranche.target_dscr,
-                            cfads=as_years(cfads), other=as_years(other_debt_service), out=out)
-    yearly = {name: values.reshape(shape) for name, values in out.items() if name != "share_lent"}
-    return TrancheSchedule(yearly["draw"], yearly["capitalised"], yearly["interest_paid"], yearly["principal"],
-                           yearly["at_horizon"], yearly["fees"], yearly["balance"], yearly["amount"],
-                           yearly["shortfall"], out["share_lent"].reshape(shape[1:]))
 
 
 # --------------------------------------------------------------------------- the structure on the cash flows
@@ -193,7 +113,7 @@ def apply_financing(flows: CashFlows, profit: xr.DataArray, tax: xr.DataArray, p
     Parameters
     ----------
     flows : CashFlows
-        The rows after :func:`tecmodel.finance.apply_tax` (tax included, no financing rows).
+        The rows after :func:`tecmodel.model.tax.apply_tax` (tax included, no financing rows).
     profit : xarray.DataArray
         Taxable income before loss relief (year, site, ...) [EUR] (from the tax accounts).
     tax : xarray.DataArray
@@ -251,8 +171,7 @@ def apply_financing(flows: CashFlows, profit: xr.DataArray, tax: xr.DataArray, p
     debt_service = interest_paid + principal
     deductible = capitalised + interest_paid + fees
 
-    tax_arguments = [broadcast_values(params[name], site_template)
-                     for name in ("tax.corporate_rate", "tax.loss_offset_fixed", "tax.loss_offset_share")]
+    tax_arguments = tax_terms(params, site_template)
     unlevered = broadcast_values(tax, template)
     if names:
         levered = loss_carry_forward_tax(broadcast_values(profit, template) - deductible.reshape(shape),

@@ -24,8 +24,7 @@ import numpy as np
 import xarray as xr
 
 from tecmodel.inputs.case import Case
-from tecmodel.model.kernels import integer_power_values
-from tecmodel.numerics.labelled import labelled
+from tecmodel.numerics.powers import integer_power
 
 HOURS_PER_YEAR = 8760.0
 #: Padding online year of a missing phase (sites with fewer phases than others): never online.
@@ -189,91 +188,6 @@ def vintages(timeline: xr.Dataset, life: xr.DataArray | float) -> xr.Dataset:
     for name, unit in units.items():
         result[name].attrs["units"] = unit
     return result
-
-
-def integer_power(base, exponent):
-    """``base ** exponent`` for whole-number exponents, by repeated squaring [1].
-
-    Every exponent in the model is a whole number of years. numpy's ``power`` rounds the last
-    bit differently in its vectorised body and its scalar tail, so a value would depend on the
-    length of the array it sits in (and a Monte Carlo result on its chunk size). Squaring and
-    multiplying are exactly rounded, and each element here goes through the same sequence of
-    them whatever the array, so results are bit-identical however the samples are chunked.
-
-    Parameters
-    ----------
-    base : array_like or xarray.DataArray
-        Base, e.g. ``1 + rate``.
-    exponent : array_like or xarray.DataArray
-        Whole numbers (negative allowed: the reciprocal is taken).
-
-    Returns
-    -------
-    xarray.DataArray
-        Dims of `exponent` first, then those only `base` has.
-
-    Examples
-    --------
-    >>> float(integer_power(1.1, 2))
-    1.2100000000000002
-    """
-    # The exponent's dims come first (years before sites before samples), keeping ``sample``
-    # last; apply_ufunc broadcasts DataArrays, Variables and scalars alike.
-    result = xr.apply_ufunc(integer_power_values, exponent, base)
-    return result if isinstance(result, (xr.DataArray, xr.Variable)) else xr.DataArray(result)
-
-
-def ordered_sum(values: np.ndarray, axis: int) -> np.ndarray:
-    """Sum of `values` along `axis`, adding the slices one after the other in index order.
-
-    numpy sums an axis pairwise (8-way unrolled) when it is the only one with extent, and row
-    by row otherwise, so ``values.sum(axis)`` of one series and of the same series beside
-    others can differ in the last bit. Adding whole slices in order gives every series the same
-    sequence of roundings whatever it is stacked with (sites, samples, chunks), in one pass
-    over memory.
-    """
-    values = np.moveaxis(np.asarray(values), axis, 0)
-    if values.shape[0] == 0:
-        return np.zeros(values.shape[1:])
-    total = np.array(values[0], dtype=float)
-    for index in range(1, values.shape[0]):
-        total += values[index]
-    return total
-
-
-def running_total(values: np.ndarray) -> np.ndarray:
-    """Cumulative sum along axis 0 (years), slice by slice in order.
-
-    The same values as ``np.cumsum(values, axis=0)`` (the same additions in the same order),
-    several times faster on (year, ...) arrays: numpy's cumsum walks axis 0 innermost, with a
-    stride of a whole slice.
-    """
-    values = np.asarray(values)
-    rows = values.reshape(values.shape[0], -1) if values.ndim else values.reshape(1, 1)
-    total = np.empty(rows.shape, dtype=np.result_type(values.dtype, np.float64))
-    if rows.shape[0]:
-        total[0] = rows[0]
-    for index in range(1, rows.shape[0]):
-        np.add(total[index - 1], rows[index], out=total[index])
-    return total.reshape(values.shape)
-
-
-def dim_total(array, dim: str):
-    """Sum over `dim`, accumulated in index order (:func:`ordered_sum`).
-
-    Works on a DataArray (keeping its other coordinates) or a Variable.
-    """
-    totals = ordered_sum(array.values, array.get_axis_num(dim))
-    if isinstance(array, xr.Variable):
-        return array.isel({dim: 0}).copy(data=totals)
-    if set(array.coords) <= set(array.dims):  # dimension coordinates only: shared, not copied
-        return labelled(totals, tuple(d for d in array.dims if d != dim), array.coords, attrs=array.attrs)
-    return array.isel({dim: 0}, drop=True).copy(data=totals)
-
-
-def year_total(array):
-    """Sum over ``year``, accumulated in year order (:func:`ordered_sum`) [unit of `array`]."""
-    return dim_total(array, "year")
 
 
 def escalation(timeline: xr.Dataset, rate: xr.DataArray | float) -> xr.DataArray:

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from tecmodel.model.finance import PORTFOLIO, discount_factors
+from tecmodel.model.metrics import PORTFOLIO, discount_factors
 from tecmodel.numerics.irr import IRR_STATUS
 from tecmodel.report.arguments import as_list
 

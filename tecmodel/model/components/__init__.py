@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import xarray as xr
 
-from tecmodel.model.timeline import dim_total
+from tecmodel.numerics.ordered import dim_total
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ class ComponentResult:
         Cash line items [EUR], signed (inflows positive), dims (year, site[, sample]); names
         must be declared in :data:`tecmodel.cube.LINE_ITEMS`.
     additions : dict of str to xarray.DataArray
-        Capital placed in service [EUR] by asset class (see :data:`tecmodel.finance.ASSET_CLASSES`),
+        Capital placed in service [EUR] by asset class (see :data:`tecmodel.model.tax.ASSET_CLASSES`),
         dims (year, site[, sample]).
     quantities : dict of str to xarray.DataArray
         Physical and other non-cash quantities, each with a ``units`` attribute.

@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import xarray as xr
 
-from tecmodel.model.timeline import at_horizon, integer_power, residual_share, vintages
-from tecmodel.model.components import ComponentResult
-from tecmodel.model.components import by_site
-from tecmodel.model.components import with_units
+from tecmodel.model.components import ComponentResult, by_site, with_units
+from tecmodel.model.timeline import at_horizon, residual_share, vintages
+from tecmodel.numerics.powers import integer_power
 
 
 def accelerator_count(it_mw, it_kw_per_accelerator):

@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import xarray as xr
 
-from tecmodel.model.timeline import at_horizon, escalation, residual_share, year_total
-from tecmodel.model.components import ComponentResult
-from tecmodel.model.components import by_site
-from tecmodel.model.components import with_units
+from tecmodel.model.components import ComponentResult, by_site, with_units
 from tecmodel.model.components.facility import facility_asset
+from tecmodel.model.timeline import at_horizon, escalation, residual_share
+from tecmodel.numerics.ordered import year_total
 
 
 def grid_connection_spend(connection_mw, fixed_cost, cost_per_mw, escalated):

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import xarray as xr
 
-from tecmodel.model.timeline import escalation
-from tecmodel.model.components import ComponentResult
-from tecmodel.model.components import with_units
+from tecmodel.model.components import ComponentResult, with_units
 from tecmodel.model.components.facility import facility_asset
+from tecmodel.model.timeline import escalation
 
 
 def pue(electrical_losses, cooling_overhead):

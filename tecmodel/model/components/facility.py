@@ -14,8 +14,10 @@ from dataclasses import dataclass
 
 import xarray as xr
 
-from tecmodel.model.timeline import at_horizon, escalation, integer_power, residual_share, vintages, year_total
 from tecmodel.model.components import by_site
+from tecmodel.model.timeline import at_horizon, escalation, residual_share, vintages
+from tecmodel.numerics.ordered import year_total
+from tecmodel.numerics.powers import integer_power
 
 
 @dataclass(frozen=True)

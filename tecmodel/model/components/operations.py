@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import xarray as xr
 
-from tecmodel.model.timeline import escalation
 from tecmodel.model.components import ComponentResult
+from tecmodel.model.timeline import escalation
 
 
 def line_items(params: xr.Dataset, timeline: xr.Dataset, subscribed_mw: xr.DataArray,

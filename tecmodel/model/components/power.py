@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import xarray as xr
 
-from tecmodel.model.timeline import HOURS_PER_YEAR, escalation
-from tecmodel.model.components import ComponentResult
-from tecmodel.model.components import with_units
+from tecmodel.model.components import ComponentResult, with_units
 from tecmodel.model.components.cooling import annual_pue, peak_pue
+from tecmodel.model.timeline import HOURS_PER_YEAR, escalation
 
 
 def it_power_draw(it_mw, idle_share, active_load_share, utilisation):

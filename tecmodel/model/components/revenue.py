@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import xarray as xr
 
-from tecmodel.model.timeline import HOURS_PER_YEAR, integer_power
-from tecmodel.model.components import ComponentResult
-from tecmodel.model.components import by_site
-from tecmodel.model.components import with_units
+from tecmodel.model.components import ComponentResult, by_site, with_units
+from tecmodel.model.timeline import HOURS_PER_YEAR
+from tecmodel.numerics.powers import integer_power
 
 
 def launch_price(reference_price, trend, vintage_year, reference_year):

@@ -36,8 +36,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tecmodel.model.finance import PORTFOLIO
 from tecmodel.io import atomic_path
+from tecmodel.model.metrics import PORTFOLIO
 from tecmodel.report.arguments import as_list
 from tecmodel.report.excel.breakeven import write_breakeven
 from tecmodel.report.excel.cashflow import write_portfolio_sheet, write_site_sheet

@@ -1,7 +1,7 @@
 """The Break-even sheet: the after-tax break-even GPU-hour price, by Newton's method.
 
 This module owns the sheet that solves for the factor m on every GPU-hour price that makes the
-after-tax NPV zero, as :func:`tecmodel.kernels.breakeven_factors` does: from the pre-tax
+after-tax NPV zero, as :func:`tecmodel.model.tax_kernels.breakeven_factors` does: from the pre-tax
 break-even, each iteration recomputes the tax with loss carry-forward and its derivative at the
 trial factor (:data:`tecmodel.report.excel.layout.BREAKEVEN_ROWS`) and steps
 m(k+1) = m(k) - NPV(m(k)) / NPV'(m(k)). The portfolio shares one factor across its sites.
@@ -9,7 +9,7 @@ m(k+1) = m(k) - NPV(m(k)) / NPV'(m(k)). The portfolio shares one factor across i
 
 from __future__ import annotations
 
-from tecmodel.model.finance import PORTFOLIO
+from tecmodel.model.metrics import PORTFOLIO
 from tecmodel.report.excel.layout import (
     BREAKEVEN_ITERATIONS,
     BREAKEVEN_ROWS,
@@ -34,7 +34,7 @@ def write_breakeven(context: Context, sheet) -> None:
 
     NPV(m) = PV(pre-tax cash flow) + (m - 1) PV(revenue) - PV(tax at profit + (m - 1) revenue);
     each iteration recomputes the tax schedule and its derivative at the trial factor, exactly
-    as :func:`tecmodel.kernels.breakeven_factors` does; it starts from the pre-tax break-even.
+    as :func:`tecmodel.model.tax_kernels.breakeven_factors` does; it starts from the pre-tax break-even.
     """
     put_title(
         sheet,

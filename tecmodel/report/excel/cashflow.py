@@ -23,7 +23,7 @@ import numpy as np
 import xarray as xr
 
 from tecmodel.model.cube import LINE_ITEMS
-from tecmodel.model.finance import PORTFOLIO
+from tecmodel.model.metrics import PORTFOLIO
 from tecmodel.model.timeline import HOURS_PER_YEAR
 from tecmodel.report.excel.layout import (
     CASE_DRIVERS,

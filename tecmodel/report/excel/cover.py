@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from tecmodel.report.excel.layout import HEADER_FILL, Context, put_text, put_title, set_column_widths
+from tecmodel.report.excel.layout import (
+    HEADER_FILL,
+    Context,
+    put_text,
+    put_title,
+    set_column_widths,
+)
 
 
 def write_cover(context: Context, sheet, sobol: list, tornado: list, monte_carlo: list) -> None:

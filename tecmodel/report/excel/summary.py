@@ -10,7 +10,7 @@ from __future__ import annotations
 import xarray as xr
 
 from tecmodel.model.cube import LINE_ITEMS
-from tecmodel.model.finance import PORTFOLIO
+from tecmodel.model.metrics import PORTFOLIO
 from tecmodel.numerics.irr import IRR_STATUS
 from tecmodel.report.excel.layout import (
     FIRST_YEAR_COLUMN,

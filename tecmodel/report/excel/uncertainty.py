@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from tecmodel.model.finance import PORTFOLIO
+from tecmodel.model.metrics import PORTFOLIO
 from tecmodel.report.excel.layout import (
     FORMAT_EUR,
     Context,

@@ -18,7 +18,7 @@ import numpy as np
 import xarray as xr
 
 from tecmodel.model.cube import item_total
-from tecmodel.model.finance import PORTFOLIO, discount_factors
+from tecmodel.model.metrics import PORTFOLIO, discount_factors
 from tecmodel.report.excel.layout import BREAKEVEN_ITERATIONS, BREAKEVEN_ROWS, WorkbookLayout
 
 
@@ -201,7 +201,8 @@ def expected_values(layout: WorkbookLayout, results: Sequence) -> dict[tuple[str
 
 def breakeven_values(result, owner: str) -> dict[tuple, Any]:
     """The Break-even sheet's iterations computed with the model's own tax step functions."""
-    from tecmodel.model.kernels import _tax_step, _tax_step_slope
+    from tecmodel.model.tax_kernels import tax_step as _tax_step
+    from tecmodel.model.tax_kernels import tax_step_slope as _tax_step_slope
 
     cube, finance, params = result.cube, result.finance, result.parameters
     factors = model_series(result, result.case.site_names[0], ("discount_factor",))
