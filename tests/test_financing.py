@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 import tecmodel
 from tecmodel.cli.main import main
 from tecmodel.inputs.case import Tranche, case_from_data, read_yaml
-from tecmodel.model.financing import STATUS_DSCR_BELOW_ONE, STATUS_SCULPTING_SHORT
+from tecmodel.model.outputs import FinancingStatus
 from tecmodel.model.tranches import tranche_schedule
 
 from .conftest import BASE_FILE, TOY_FILE
@@ -218,7 +218,7 @@ def test_infeasible_dscr_target_is_reported_with_year_and_amount():
     years = list(short["year"].where(short > 0, drop=True).values)
     assert 2027 in years
     status = int(result.metrics["financing_status"].sel(site="toy"))
-    assert status & STATUS_SCULPTING_SHORT and status & STATUS_DSCR_BELOW_ONE
+    assert status & FinancingStatus.SCULPTING_SHORT and status & FinancingStatus.DSCR_BELOW_ONE
     notes = " ".join(financing.attrs["notes"] if "notes" in financing.attrs else result.financing.attrs["notes"])
     amount = float(short.sel(year=2027))
     assert "cannot meet its target in 2027" in notes and f"EUR {amount / 1e6:,.0f} M short" in notes

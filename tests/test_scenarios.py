@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 import tecmodel
-from tecmodel.analysis.scenarios import comparison_table, evaluate_scenarios, scenario_overrides
+from tecmodel.analysis.scenarios import evaluate_scenarios, scenario_overrides
 from tecmodel.cli.main import main
+from tecmodel.report.tables import comparison_table
 
 from .conftest import BASE_FILE, DOUBLED_FILE, TOY_FILE
 from .test_financing import quantity, toy_case

@@ -43,13 +43,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from tecmodel.errors import InputError, Problem
-from tecmodel.model.financing import EQUITY_METRIC_ATTRS
-from tecmodel.model.metrics import METRIC_ATTRS as _PROJECT_METRIC_ATTRS
-from tecmodel.model.metrics import PORTFOLIO
-
 #: Units and long names of every metric of a result: project, equity and debt (issue 3).
-METRIC_ATTRS = {**_PROJECT_METRIC_ATTRS, **EQUITY_METRIC_ATTRS}
 from tecmodel.analysis.sampling import (
     DEFAULT_BLOCK_SIZE,
     SamplingPlan,
@@ -59,7 +53,10 @@ from tecmodel.analysis.sampling import (
     sampling_plan,
     unit_block,
 )
+from tecmodel.errors import InputError, Problem
 from tecmodel.inputs.case import Case
+from tecmodel.model.metrics import PORTFOLIO
+from tecmodel.model.outputs import HIGHER_IS_WORSE, METRICS
 from tecmodel.numerics.statistics import STATISTICS, half_width, summarise
 
 #: Per-sample metrics kept by a study (dims sample x site); all but the status are summarised.
@@ -225,7 +222,7 @@ def monte_carlo(case: Case, n: int = 100_000, seed: int = 0, sampler: str = "sob
     used = bounds[used_blocks - 1][1]
     resumed = sum(bounds[b][1] - bounds[b][0] for b in done if b < used_blocks)
     samples = sink.dataset(used)
-    summary = summarise(sink.metrics(used), SUMMARY_METRICS, confidence)
+    summary = summarise(sink.metrics(used), SUMMARY_METRICS, confidence, higher_is_worse=HIGHER_IS_WORSE)
     summary.attrs.update(case=case.name, n=used, n_requested=n, seed=seed, sampler=sampler,
                          stopped_early=int(used < n), n_resumed=resumed, chunk_size=chunk_size,
                          block_size=block_size, parameters=list(plan.parameters))
@@ -321,7 +318,7 @@ class _Layout:
             dims = ("sample", "site") if parameter.scope == "site" else ("sample",)
             variables[parameter.name] = (dims, parameter.unit, "f8")
         for metric in SAMPLE_METRICS:
-            variables[metric] = (("sample", "site"), METRIC_ATTRS[metric][0], "i1" if metric == "irr_status" else "f8")
+            variables[metric] = (("sample", "site"), METRICS[metric].units, "i1" if metric == "irr_status" else "f8")
         return cls(sites, variables, n, block_size)
 
 
@@ -604,7 +601,7 @@ def _sample_range(layout: _Layout, blocks: Sequence[int]) -> tuple[int, int]:
 def _attributes(name: str, units: str) -> dict[str, str]:
     from tecmodel.inputs.registry import REGISTRY
 
-    long_name = f"Sampled input: {REGISTRY[name].description}" if name in REGISTRY else METRIC_ATTRS[name][1]
+    long_name = f"Sampled input: {REGISTRY[name].description}" if name in REGISTRY else METRICS[name].long_name
     return {"units": units, "long_name": long_name}
 
 

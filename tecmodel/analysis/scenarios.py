@@ -7,10 +7,10 @@ This module owns two views that put results next to each other:
   factors on the case's values, for every site or one). :func:`evaluate_scenarios` turns them
   into overrides along a ``scenario`` dimension (the case as stated first, labelled ``base``)
   and evaluates them all in ONE vectorised call of :func:`tecmodel.evaluate`, the same code path
-  as a deterministic or Monte Carlo run. :func:`scenario_table` tabulates the headline metrics.
+  as a deterministic or Monte Carlo run. :func:`tecmodel.report.tables.scenario_table` tabulates the headline metrics.
 - **Case comparison**: :func:`compare` evaluates several cases and returns their metrics as an
   ``xarray.Dataset`` over a ``case`` dimension with absolute and relative differences from a
-  reference case (the first); :func:`comparison_table` is its terminal view.
+  reference case (the first); :func:`tecmodel.report.tables.comparison_table` is its terminal view.
 """
 
 from __future__ import annotations
@@ -27,17 +27,9 @@ from tecmodel.errors import InputError, Problem
 from tecmodel.inputs.case import Case, Scenario, load_case
 from tecmodel.inputs.registry import REGISTRY, resolve
 from tecmodel.model.metrics import PORTFOLIO
+from tecmodel.model.outputs import STATUS_METRICS
 
 BASE = "base"
-
-#: Metrics the terminal tables show, in order.
-HEADLINE_METRICS = (
-    "initial_capex", "it_mw", "accelerators", "npv", "irr", "payback_year", "lcoc",
-    "breakeven_gpu_hour_price", "equity_npv", "equity_irr", "moic", "min_dscr", "min_dscr_year",
-    "debt_drawn", "peak_debt",
-)
-#: Metrics that are codes, not quantities: no differences are taken.
-STATUS_METRICS = ("irr_status", "equity_irr_status", "financing_status")
 
 
 # --------------------------------------------------------------------------- named scenarios
@@ -163,16 +155,6 @@ def evaluate_scenarios(case: Case, names: Sequence[str] | None = None, *,
     return replace(result, metrics=metrics)
 
 
-def scenario_table(result, site: str = PORTFOLIO, metrics: Sequence[str] = HEADLINE_METRICS) -> pd.DataFrame:
-    """Headline metrics of a scenario result as display strings: rows metrics, columns scenarios
-    (each non-base scenario followed by its difference from the base)."""
-    if "scenario" not in result.metrics.dims:
-        raise ValueError("scenario_table() needs a result of evaluate_scenarios()")
-    values = result.metrics.sel(site=site, drop=True).rename(scenario="case")
-    table = _differences(values, reference=values["case"].values[0])
-    return comparison_table(table, metrics=metrics, absolute=False)
-
-
 # --------------------------------------------------------------------------- cases side by side
 
 
@@ -236,12 +218,12 @@ def compare(*cases, site: str = PORTFOLIO, reference: str | None = None) -> xr.D
     reference = names[0] if reference is None else reference
     if reference not in names:
         raise InputError(Problem("reference", f"expected one of the compared cases {names}", reference))
-    table = _differences(values, reference)
+    table = differences(values, reference)
     table.attrs.update(site=site, titles=" | ".join(result.case.title for result in results))
     return table
 
 
-def _differences(values: xr.Dataset, reference: str) -> xr.Dataset:
+def differences(values: xr.Dataset, reference: str) -> xr.Dataset:
     table = values.copy()
     base = values.sel(case=reference)
     for name in list(values.data_vars):
@@ -260,43 +242,3 @@ def _differences(values: xr.Dataset, reference: str) -> xr.Dataset:
     return table
 
 
-def comparison_table(table: xr.Dataset, metrics: Sequence[str] = HEADLINE_METRICS, *,
-                     absolute: bool = True) -> pd.DataFrame:
-    """A comparison (or scenario) dataset as display strings.
-
-    Rows: metrics with display units; columns: the reference case, then each other case with
-    ``Δ`` (absolute difference, if `absolute`) and ``Δ%`` (relative difference) columns.
-    """
-    from tecmodel.report.text import display_unit, format_value
-
-    extra = [dim for dim in table.dims if dim != "case"]
-    if extra:
-        raise ValueError(f"comparison_table() needs deterministic results; these vary along {extra}")
-    reference = table.attrs["reference"]
-    cases = list(table["case"].values)
-    columns: dict[str, list[str]] = {}
-    labels = []
-    shown = [name for name in metrics if name in table.data_vars]
-    for name in shown:
-        unit = display_unit(table[name].attrs.get("units", ""))
-        labels.append(f"{name} [{unit}]" if unit else name)
-    for case in cases:
-        columns[case] = [format_value(float(table[name].sel(case=case)), table[name].attrs.get("units", ""))
-                         for name in shown]
-        if case == reference:
-            continue
-        if absolute:
-            columns[f"Δ {case}"] = [_signed(format_value(float(table[f"{name}_difference"].sel(case=case)),
-                                                         table[name].attrs.get("units", "")))
-                                    for name in shown]
-        columns[f"Δ% {case}"] = [_percent(float(table[f"{name}_relative_difference"].sel(case=case)))
-                                 if f"{name}_relative_difference" in table else "-" for name in shown]
-    return pd.DataFrame(columns, index=labels)
-
-
-def _signed(text: str) -> str:
-    return text if text.startswith(("-", "+")) or text == "-" else f"+{text}"
-
-
-def _percent(value: float) -> str:
-    return "-" if not np.isfinite(value) else f"{value:+.1%}"

@@ -41,15 +41,12 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from tecmodel.errors import InputError, Problem
-from tecmodel.model.financing import EQUITY_METRIC_ATTRS
-from tecmodel.model.metrics import METRIC_ATTRS as _PROJECT_METRIC_ATTRS
-from tecmodel.model.metrics import PORTFOLIO
-
 #: Units and long names of every metric of a result: project, equity and debt (issue 3).
-METRIC_ATTRS = {**_PROJECT_METRIC_ATTRS, **EQUITY_METRIC_ATTRS}
 from tecmodel.analysis.sampling import Column, check_seed, column_overrides, factor_columns
+from tecmodel.errors import InputError, Problem
 from tecmodel.inputs.case import Case
+from tecmodel.model.metrics import PORTFOLIO
+from tecmodel.model.outputs import METRICS
 
 DEFAULT_FACTORS: tuple[str, ...] = ("energy_price", "utilisation", "chip_cost")
 DEFAULT_METRICS: tuple[str, ...] = ("npv", "irr", "lcoc")
@@ -396,8 +393,8 @@ def _check_metrics(metrics: Sequence[str]) -> list[str]:
     if not metrics:
         raise InputError(Problem("metrics", "expected at least one metric", metrics))
     for index, name in enumerate(metrics):
-        if name not in METRIC_ATTRS or name.endswith("_status"):
-            known = ", ".join(m for m in METRIC_ATTRS if not m.endswith("_status"))
+        if name not in METRICS or name.endswith("_status"):
+            known = ", ".join(m for m in METRICS if not m.endswith("_status"))
             raise InputError(Problem(f"metrics[{index}]", f"expected one of {known}", name))
     return metrics
 
@@ -498,7 +495,7 @@ def sobol(case: Case, factors: Sequence[str] | None = DEFAULT_FACTORS, n: int = 
     dataset = sobol_analysis([column.label for column in columns], model, n, seed, second_order=second_order,
                              groups=grouping, chunk_rows=chunk_rows, num_resamples=num_resamples,
                              confidence=confidence, engine=engine)
-    dataset = dataset.assign_coords(units=("metric", [METRIC_ATTRS[m][0] for m in metrics]))
+    dataset = dataset.assign_coords(units=("metric", [METRICS[m].units for m in metrics]))
     dataset.attrs.update(case=case.name, factors=json.dumps(_describe(columns, grouping)),
                          correlations="not applied (Sobol' indices assume independent inputs)")
     return dataset
@@ -550,7 +547,7 @@ def sobol_convergence(case: Case, factors: Sequence[str] | None = DEFAULT_FACTOR
                                confidence=confidence, second_order_outputs=(), engine=engine)[list(INDEX_NAMES)]
                 for size in sizes]
     dataset = xr.concat(analyses, dim=pd.Index(sizes, name="n"), combine_attrs="drop")
-    dataset = dataset.assign_coords(units=("metric", [METRIC_ATTRS[m][0] for m in metrics]))
+    dataset = dataset.assign_coords(units=("metric", [METRICS[m].units for m in metrics]))
     dataset.attrs.update(case=case.name, seed=seed, second_order=int(second_order), sampler="sobol",
                          evaluations=design.rows(sizes[-1]), factors=json.dumps(_describe(columns, grouping)))
     return dataset
@@ -641,7 +638,7 @@ def tornado(case: Case, factors: Sequence[str] = DEFAULT_FACTORS, metrics: Seque
                                      coords={"factor": labels, "site": site_coord},
                                      attrs={"units": "see the factor_units coordinate",
                                             "long_name": f"Factor value used ({name.removeprefix('input_')})"})
-    dataset = dataset.assign_coords(units=("metric", [METRIC_ATTRS[m][0] for m in metrics]),
+    dataset = dataset.assign_coords(units=("metric", [METRICS[m].units for m in metrics]),
                                     factor_units=("factor", [c.parameter.unit for c in columns]))
     dataset.attrs.update(case=case.name, quantile_low=low_q, quantile_high=high_q,
                          factors=json.dumps(_describe(columns, None)))

@@ -124,9 +124,10 @@ def _scenario_outputs(case):
     """One line per named scenario for the run summary, and a writer of ``scenarios.csv``."""
     if not case.scenarios:
         return [], None
-    from tecmodel.analysis.scenarios import HEADLINE_METRICS, evaluate_scenarios
+    from tecmodel.analysis.scenarios import evaluate_scenarios
     from tecmodel.io import write_csv
     from tecmodel.model.metrics import PORTFOLIO
+    from tecmodel.model.outputs import HEADLINE_METRICS
 
     result = evaluate_scenarios(case)
     metrics = result.metrics.sel(site=PORTFOLIO, drop=True)
@@ -147,8 +148,9 @@ def _scenario_outputs(case):
 
 
 def command_compare(args) -> int:
-    from tecmodel.analysis.scenarios import compare, comparison_table
+    from tecmodel.analysis.scenarios import compare
     from tecmodel.inputs.case import load_case
+    from tecmodel.report.tables import comparison_table
 
     paths = args.cases or bundled_case_paths()
     table = compare(*[load_case(path) for path in paths], site=args.site)
@@ -158,8 +160,9 @@ def command_compare(args) -> int:
 
 
 def command_scenarios(args) -> int:
-    from tecmodel.analysis.scenarios import evaluate_scenarios, scenario_table
+    from tecmodel.analysis.scenarios import evaluate_scenarios
     from tecmodel.inputs.case import load_case
+    from tecmodel.report.tables import scenario_table
 
     case = load_case(args.case)
     if not case.scenarios:

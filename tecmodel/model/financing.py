@@ -56,9 +56,9 @@ import xarray as xr
 from tecmodel.inputs.case import Tranche
 from tecmodel.model.cube import FINANCING_ITEMS, CashFlows, broadcast_values, item_total
 from tecmodel.model.metrics import discount_factors, present_value, project_irr, with_portfolio
+from tecmodel.model.outputs import FinancingStatus, set_metric_attributes
 from tecmodel.model.tax import loss_carry_forward_tax, tax_terms
 from tecmodel.model.tranches import TRANCHE_OUTPUTS, TrancheSchedule, tranche_schedule
-from tecmodel.numerics.irr import IRR_STATUS_ATTRS
 from tecmodel.numerics.labelled import dataset, dimension_coordinate, labelled, like, set_attributes
 from tecmodel.numerics.ordered import dim_total, ordered_sum, year_total
 
@@ -68,15 +68,6 @@ ASSET_GROUPS: dict[str, dict] = {
     "chips": {"category": "capex", "component": "chips"},
 }
 
-#: Bits of the ``financing_status`` metric.
-STATUS_DSCR_BELOW_ONE = 1
-STATUS_SCULPTING_SHORT = 2
-STATUS_DEBT_AT_HORIZON = 4
-FINANCING_STATUS = {
-    STATUS_DSCR_BELOW_ONE: "DSCR below 1.0 in some year (equity must support debt service)",
-    STATUS_SCULPTING_SHORT: "sculpting target not met in some year",
-    STATUS_DEBT_AT_HORIZON: "debt outstanding at the horizon (repaid from the residual value)",
-}
 #: Amounts below this many EUR are rounding, not debt.
 EUR_TOLERANCE = 0.5
 
@@ -289,7 +280,7 @@ def equity_metrics(flows: CashFlows | xr.DataArray, financing: xr.Dataset, param
         of the sites', each site being its own company); ``min_dscr``, ``average_dscr``
         [1] and ``min_dscr_year`` [year] (NaN without debt service); ``debt_capacity``,
         ``debt_drawn`` (drawdowns incl. capitalised interest), ``peak_debt``, ``debt_at_horizon``
-        [EUR]; ``financing_status`` [1] (bit flags, :data:`FINANCING_STATUS`).
+        [EUR]; ``financing_status`` [1] (bit flags, :class:`tecmodel.model.outputs.FinancingStatus`).
     """
     site_equity = item_total(flows)
     equity = with_portfolio(site_equity)
@@ -318,8 +309,9 @@ def equity_metrics(flows: CashFlows | xr.DataArray, financing: xr.Dataset, param
     at_horizon = with_portfolio(year_total(dim_total(financing["repayment_at_horizon"], "tranche")))
     shortfall = with_portfolio(year_total(dim_total(financing["sculpting_shortfall"], "tranche")))
     below_one = (lowest < 1.0) & any_service
-    flags = (below_one * STATUS_DSCR_BELOW_ONE + (shortfall > EUR_TOLERANCE) * STATUS_SCULPTING_SHORT
-             + (at_horizon > EUR_TOLERANCE) * STATUS_DEBT_AT_HORIZON)
+    flags = (below_one * FinancingStatus.DSCR_BELOW_ONE
+             + (shortfall > EUR_TOLERANCE) * FinancingStatus.SCULPTING_SHORT
+             + (at_horizon > EUR_TOLERANCE) * FinancingStatus.DEBT_AT_HORIZON)
     metrics = dataset({
         "equity_npv": present_value(equity, factors),
         "equity_irr": rate,
@@ -334,30 +326,8 @@ def equity_metrics(flows: CashFlows | xr.DataArray, financing: xr.Dataset, param
         "debt_at_horizon": at_horizon,
         "financing_status": flags.astype(np.int64),
     })
-    set_attributes(metrics, EQUITY_METRIC_ATTRS)
-    metrics["equity_irr_status"].attrs.update(IRR_STATUS_ATTRS)
-    metrics["financing_status"].attrs.update(
-        flag_masks=list(FINANCING_STATUS),
-        flag_meanings=" ".join(m.split(" (")[0].replace(" ", "_") for m in FINANCING_STATUS.values()))
+    set_metric_attributes(metrics)
     return metrics
-
-
-EQUITY_METRIC_ATTRS: dict[str, tuple[str, str]] = {
-    "equity_npv": ("EUR", "Net present value of the equity cash flow at financing.cost_of_equity"),
-    "equity_irr": ("1/yr", "Internal rate of return of the equity cash flow"),
-    "equity_irr_status": ("1", "Equity IRR status code (0 = defined; see flag_meanings)"),
-    "moic": ("1", "Multiple on invested capital: equity distributions / equity contributions"),
-    "min_dscr": ("1", "Lowest debt-service cover ratio over the years with debt service"),
-    "min_dscr_year": ("year", "Year of the lowest debt-service cover ratio"),
-    "average_dscr": ("1", "Average debt-service cover ratio over the years with debt service"),
-    "debt_capacity": ("EUR", "Largest debt the cash flow supports at financing.target_dscr"),
-    "debt_drawn": ("EUR", "Debt drawn over the horizon, capitalised interest included"),
-    "peak_debt": ("EUR", "Largest debt outstanding at a year end"),
-    "debt_at_horizon": ("EUR", "Debt outstanding at the horizon, repaid from the residual value"),
-    "financing_status": ("1", "Financing diagnostics, bit flags (0 = none; see flag_meanings)"),
-}
-#: Metrics this module adds to ``Result.metrics`` (the terminal shows them in their own table).
-EQUITY_METRICS = tuple(EQUITY_METRIC_ATTRS)
 
 
 # --------------------------------------------------------------------------- diagnostics in words

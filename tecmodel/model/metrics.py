@@ -17,10 +17,11 @@ import numpy as np
 import xarray as xr
 
 from tecmodel.model.cube import CashFlows
+from tecmodel.model.outputs import set_metric_attributes
 from tecmodel.model.tax import TaxAccounts, tax_terms
 from tecmodel.model.tax_kernels import breakeven_factors
-from tecmodel.numerics.irr import IRR_STATUS_ATTRS, irr
-from tecmodel.numerics.labelled import dataset, dimension_coordinate, labelled, set_attributes
+from tecmodel.numerics.irr import irr
+from tecmodel.numerics.labelled import dataset, dimension_coordinate, labelled
 from tecmodel.numerics.ordered import ordered_sum, year_total
 from tecmodel.numerics.powers import integer_power
 
@@ -237,30 +238,8 @@ def compute_metrics(flows: CashFlows, accounts: TaxAccounts, quantities: xr.Data
         "water_m3_per_year": with_portfolio(quantities["water_m3"]).max("year"),
         "gpu_hours_sold": year_total(hours_sold),
     })
-    set_attributes(metrics, METRIC_ATTRS)
-    metrics["irr_status"].attrs.update(IRR_STATUS_ATTRS)
+    set_metric_attributes(metrics)
     return metrics
-
-
-METRIC_ATTRS: dict[str, tuple[str, str]] = {
-    "npv": ("EUR", "Net present value of unlevered free cash flow"),
-    "irr": ("1/yr", "Internal rate of return of unlevered free cash flow"),
-    "irr_status": ("1", "IRR status code (0 = defined; see flag_meanings)"),
-    "payback_year": ("year", "First year from which cumulative free cash flow stays non-negative"),
-    "lcoc": ("EUR/GPU-hour", "Levelised cost of compute: PV of pre-tax costs net of residual value / PV of GPU-hours sold"),
-    "realised_gpu_hour_price": ("EUR/GPU-hour", "PV of revenue / PV of GPU-hours sold"),
-    "breakeven_gpu_hour_price": ("EUR/GPU-hour", "Realised GPU-hour price at which the after-tax NPV is zero"),
-    "breakeven_price_factor": ("1", "Factor on every GPU-hour price that makes the after-tax NPV zero"),
-    "capex_total": ("EUR", "Gross capex over the horizon (initial build, refreshes, replacements)"),
-    "initial_capex": ("EUR", "Capex of the initial build-out (first generation of everything)"),
-    "capex_per_mw_it": ("EUR/MW", "Initial capex per MW IT"),
-    "it_mw": ("MW", "IT capacity at full build-out"),
-    "facility_mw_peak": ("MW", "Peak subscribed grid power at full build-out"),
-    "accelerators": ("accelerator", "Accelerators at full build-out"),
-    "energy_mwh_per_year": ("MWh/yr", "Facility energy per year at full build-out"),
-    "water_m3_per_year": ("m3/yr", "Cooling water per year at full build-out"),
-    "gpu_hours_sold": ("GPU-hour", "GPU-hours sold over the horizon"),
-}
 
 
 def _breakeven_factor(pre_tax: xr.DataArray, revenue: xr.DataArray, accounts: TaxAccounts, params: xr.Dataset,

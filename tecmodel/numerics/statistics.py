@@ -16,7 +16,7 @@ p5 ... p95         sample quantile (numpy's default linear interpolation); distr
                    Practical Nonparametric Statistics, 3rd ed., 1999, section 3.2)
 prob_negative      share of samples below zero; Wilson score interval (Wilson 1927)
 cvar5              mean of the worst 5 % (the k = ceil(0.05 n) worst values: the smallest for
-                   NPV and IRR, the largest for costs and dates, :data:`HIGHER_IS_WORSE`);
+                   NPV and IRR, the largest for costs and dates, as the caller says);
                    interval +- z sqrt((var of the worst k + 0.95 (cvar - q)^2) / (0.05 n)), q
                    the least bad of them (asymptotic variance of the expected-shortfall
                    estimator, Brazauskas et al. 2008, J. Stat. Plan. Inference 138, 3590-3604)
@@ -32,7 +32,7 @@ say how many there were.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import numpy as np
 import xarray as xr
@@ -40,8 +40,6 @@ import xarray as xr
 STATISTICS: tuple[str, ...] = ("mean", "std", "p5", "p10", "p50", "p90", "p95", "prob_negative", "cvar5")
 QUANTILES: dict[str, float] = {"p5": 0.05, "p10": 0.10, "p50": 0.50, "p90": 0.90, "p95": 0.95}
 TAIL_SHARE = 0.05
-#: Metrics for which a higher value is the worse outcome (their cvar5 is the mean of the highest 5 %).
-HIGHER_IS_WORSE = frozenset({"lcoc", "payback_year", "breakeven_gpu_hour_price", "capex_total", "initial_capex"})
 
 #: units of each statistic given the metric's units ("same" = the metric's)
 _STATISTIC_UNITS = {name: "same" for name in STATISTICS} | {"prob_negative": "1"}
@@ -138,7 +136,8 @@ def _interval(ordered: np.ndarray, statistic: str, z: float, higher_is_worse: bo
     raise ValueError(f"unknown statistic {statistic!r}; expected one of {', '.join(STATISTICS)}")
 
 
-def summarise(samples: xr.Dataset, metrics: Sequence[str], confidence: float = 0.95) -> xr.Dataset:
+def summarise(samples: xr.Dataset, metrics: Sequence[str], confidence: float = 0.95, *,
+              higher_is_worse: Collection[str] = ()) -> xr.Dataset:
     """Summary statistics of per-sample metrics, with confidence intervals.
 
     Parameters
@@ -149,6 +148,9 @@ def summarise(samples: xr.Dataset, metrics: Sequence[str], confidence: float = 0
         Variables of `samples` to summarise.
     confidence : float
         Confidence level [1].
+    higher_is_worse : collection of str
+        Metrics for which a higher value is the worse outcome: their ``cvar5`` is the mean of the
+        highest 5 % (else of the lowest).
 
     Returns
     -------
@@ -173,7 +175,7 @@ def summarise(samples: xr.Dataset, metrics: Sequence[str], confidence: float = 0
             ordered = np.sort(defined)
             for k, statistic in enumerate(STATISTICS):
                 value[k, m, s], low[k, m, s], high[k, m, s] = _interval(ordered, statistic, z,
-                                                                        metric in HIGHER_IS_WORSE)
+                                                                        metric in higher_is_worse)
     dims = ("statistic", "metric", "site")
     coords = {"statistic": list(STATISTICS), "metric": list(metrics), "site": sites,
               "units": ("metric", [samples[m].attrs.get("units", "") for m in metrics])}
@@ -195,7 +197,7 @@ def summarise(samples: xr.Dataset, metrics: Sequence[str], confidence: float = 0
                          "order statistics (quantiles), Wilson (prob_negative), expected-shortfall variance "
                          "(cvar5); assumes independent samples, conservative for lhs and sobol",
                          cvar5="mean of the worst 5 %: lowest values, highest for " + ", ".join(
-                             m for m in metrics if m in HIGHER_IS_WORSE))
+                             m for m in metrics if m in higher_is_worse))
     return summary
 
 

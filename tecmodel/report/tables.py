@@ -1,16 +1,26 @@
-"""pandas tables of a case's inputs, for notebooks and reports.
+"""pandas tables for notebooks and the terminal: a case's inputs, scenarios and comparisons.
 
-This module owns the tabular view of a validated :class:`~tecmodel.inputs.Case`: one row per
-parameter value with its unit, the value as the case file states it, its distribution and its
-source. It is a view of the case object the model reads, never a source of numbers.
+This module owns the tabular views: one row per parameter value of a validated
+:class:`~tecmodel.inputs.case.Case` with its unit, the value as the case file states it, its
+distribution and its source (:func:`inputs_table`); the headline metrics of named scenarios and
+of cases side by side, as display strings (:func:`scenario_table`, :func:`comparison_table`).
+They are views, never a source of numbers.
 """
 
 from __future__ import annotations
 
-import pandas as pd
+from collections.abc import Sequence
 
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from tecmodel.analysis.scenarios import differences
 from tecmodel.inputs.case import Case
 from tecmodel.inputs.registry import ALIASES, PARAMETERS
+from tecmodel.model.metrics import PORTFOLIO
+from tecmodel.model.outputs import HEADLINE_METRICS
+from tecmodel.report.text import display_unit, format_value
 
 #: Columns of :func:`inputs_table`, in order.
 INPUT_COLUMNS: tuple[str, ...] = (
@@ -79,3 +89,52 @@ def inputs_table(case: Case) -> pd.DataFrame:
 
 
 __all__ = ["INPUT_COLUMNS", "inputs_table"]
+
+
+def scenario_table(result, site: str = PORTFOLIO, metrics: Sequence[str] = HEADLINE_METRICS) -> pd.DataFrame:
+    """Headline metrics of a scenario result as display strings: rows metrics, columns scenarios
+    (each non-base scenario followed by its difference from the base)."""
+    if "scenario" not in result.metrics.dims:
+        raise ValueError("scenario_table() needs a result of evaluate_scenarios()")
+    values = result.metrics.sel(site=site, drop=True).rename(scenario="case")
+    table = differences(values, reference=values["case"].values[0])
+    return comparison_table(table, metrics=metrics, absolute=False)
+
+
+def comparison_table(table: xr.Dataset, metrics: Sequence[str] = HEADLINE_METRICS, *,
+                     absolute: bool = True) -> pd.DataFrame:
+    """A comparison (or scenario) dataset as display strings.
+
+    Rows: metrics with display units; columns: the reference case, then each other case with
+    ``Δ`` (absolute difference, if `absolute`) and ``Δ%`` (relative difference) columns.
+    """
+    extra = [dim for dim in table.dims if dim != "case"]
+    if extra:
+        raise ValueError(f"comparison_table() needs deterministic results; these vary along {extra}")
+    reference = table.attrs["reference"]
+    cases = list(table["case"].values)
+    columns: dict[str, list[str]] = {}
+    labels = []
+    shown = [name for name in metrics if name in table.data_vars]
+    for name in shown:
+        unit = display_unit(name)
+        labels.append(f"{name} [{unit}]" if unit else name)
+    for case in cases:
+        columns[case] = [format_value(float(table[name].sel(case=case)), name)
+                         for name in shown]
+        if case == reference:
+            continue
+        if absolute:
+            columns[f"Δ {case}"] = [_signed(format_value(float(table[f"{name}_difference"].sel(case=case)), name))
+                                    for name in shown]
+        columns[f"Δ% {case}"] = [_percent(float(table[f"{name}_relative_difference"].sel(case=case)))
+                                 if f"{name}_relative_difference" in table else "-" for name in shown]
+    return pd.DataFrame(columns, index=labels)
+
+
+def _signed(text: str) -> str:
+    return text if text.startswith(("-", "+")) or text == "-" else f"+{text}"
+
+
+def _percent(value: float) -> str:
+    return "-" if not np.isfinite(value) else f"{value:+.1%}"

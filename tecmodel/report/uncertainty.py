@@ -98,16 +98,17 @@ def montecarlo_text(summary: xr.Dataset, sites: list[str] | None = None) -> str:
     for site in sites:
         rows: dict[str, dict[str, str]] = {}
         for metric in summary["metric"].values:
-            units = str(summary["units"].sel(metric=metric).values)
-            unit = display_unit(units)
-            label = f"{metric} [{unit}]" if unit else str(metric)
+            metric = str(metric)
+            unit = display_unit(metric)
+            label = f"{metric} [{unit}]" if unit else metric
             for statistic in summary["statistic"].values:
                 value, low, high = (float(summary[name].sel(statistic=statistic, metric=metric, site=site))
                                     for name in ("value", "ci_low", "ci_high"))
                 if statistic == "prob_negative":
                     text = f"{value:.1%}  [{low:.1%}, {high:.1%}]"
                 else:
-                    text = f"{format_value(value, units)}  [{format_value(low, units)}, {format_value(high, units)}]"
+                    text = (f"{format_value(value, metric)}  [{format_value(low, metric)}, "
+                            f"{format_value(high, metric)}]")
                 rows.setdefault(str(statistic), {})[label] = text
         table = pd.DataFrame(rows).T
         undefined = summary["n_undefined"].sel(site=site)
@@ -124,7 +125,6 @@ def montecarlo_text(summary: xr.Dataset, sites: list[str] | None = None) -> str:
 def tornado_text(dataset: xr.Dataset, metric: str = "npv", site: str | None = None) -> str:
     """Low, base and high of one metric per factor, largest swing first."""
     site = site if site is not None else str(dataset["site"].values[-1])
-    units = str(dataset["units"].sel(metric=metric).values)
     order = abs(dataset["swing"].sel(metric=metric, site=site)).to_series().sort_values(ascending=False).index
     base = float(dataset["base"].sel(metric=metric, site=site))
     rows = {}
@@ -135,10 +135,10 @@ def tornado_text(dataset: xr.Dataset, metric: str = "npv", site: str | None = No
                        key=lambda text: float(text.split(" / ")[0]))
         rows[factor] = {
             "input low / high": f"{'; '.join(shown)} {factor_units}",
-            "low": format_value(float(dataset["low"].sel(factor=factor, metric=metric, site=site)), units),
-            "high": format_value(float(dataset["high"].sel(factor=factor, metric=metric, site=site)), units),
+            "low": format_value(float(dataset["low"].sel(factor=factor, metric=metric, site=site)), metric),
+            "high": format_value(float(dataset["high"].sel(factor=factor, metric=metric, site=site)), metric),
         }
-    head = (f"{dataset.attrs.get('case', '')}: tornado of {metric} [{display_unit(units)}] on {site} "
+    head = (f"{dataset.attrs.get('case', '')}: tornado of {metric} [{display_unit(metric)}] on {site} "
             f"(factors at their {dataset.attrs['quantile_low']:g} / {dataset.attrs['quantile_high']:g} quantiles; "
-            f"base {format_value(base, units)})")
+            f"base {format_value(base, metric)})")
     return head + "\n" + pd.DataFrame(rows).T.to_string()
