@@ -227,23 +227,30 @@ class CashFlows(Mapping):
             total += self._subtotal(group)
         return self._template(total)
 
-    def to_cube(self) -> xr.DataArray:
-        """All rows stacked: dims (item, year, site, ...extra) [EUR], rows in :data:`LINE_ITEMS`
+    def to_cube(self, exclude: tuple[str, ...] = ()) -> xr.DataArray:
+        """The rows stacked: dims (item, year, site, ...extra) [EUR], rows in :data:`LINE_ITEMS`
         order (absent rows zero), with ``category``, ``component``, ``label`` and ``taxable``
-        along ``item``."""
-        data = np.zeros((len(LINE_ITEMS),) + self.shape)
-        for index, item in enumerate(LINE_ITEMS):
+        along ``item``.
+
+        Parameters
+        ----------
+        exclude : tuple of str
+            Categories left out (``("financing",)``: the unlevered project cash flows).
+        """
+        rows = [item for item in LINE_ITEMS if item.category not in exclude]
+        data = np.zeros((len(rows),) + self.shape)
+        for index, item in enumerate(rows):
             if item.name in self._items:
                 data[index] = aligned(self._items[item.name], self.dims)
         return xr.DataArray(
             data,
             dims=("item",) + self.dims,
             coords={
-                "item": [item.name for item in LINE_ITEMS],
-                "category": ("item", [item.category for item in LINE_ITEMS]),
-                "component": ("item", [item.component for item in LINE_ITEMS]),
-                "label": ("item", [item.label for item in LINE_ITEMS]),
-                "taxable": ("item", [item.taxable for item in LINE_ITEMS]),
+                "item": [item.name for item in rows],
+                "category": ("item", [item.category for item in rows]),
+                "component": ("item", [item.component for item in rows]),
+                "label": ("item", [item.label for item in rows]),
+                "taxable": ("item", [item.taxable for item in rows]),
                 **{dim: self.coords[dim] for dim in self.dims if dim in self.coords},
             },
             name="cash_flow",

@@ -140,7 +140,14 @@ class Result:
 
     @cached_property
     def cube(self) -> xr.DataArray:
-        """Cash flows (item, year, site[, sample]) [EUR], inflows positive, tax included."""
+        """Unlevered project cash flows (item, year, site[, sample]) [EUR], inflows positive, tax
+        included, no financing rows: ``cube.sum("item")`` is the free cash flow of each site."""
+        return self.cash_flows.to_cube(exclude=("financing",))
+
+    @cached_property
+    def equity_cube(self) -> xr.DataArray:
+        """Every row, the financing rows (drawdowns, interest, fees, repayment, tax shield)
+        included: ``equity_cube.sum("item")`` is the equity cash flow of each site [EUR]."""
         return self.cash_flows.to_cube()
 
     @cached_property

@@ -47,6 +47,13 @@ def cash_flow_dataset(result) -> xr.Dataset:
     portfolio.attrs = {"units": "EUR", "long_name": "Unlevered free cash flow, all sites"}
     variables = {"cash_flow": cube, "free_cash_flow": flow.sel(site=list(result.case.site_names)),
                  "portfolio_free_cash_flow": portfolio}
+    financing_rows = result.equity_cube.sel(item=result.equity_cube["category"] == "financing")
+    if financing_rows.sizes["item"]:
+        financing_rows = financing_rows.rename(item="financing_item").drop_vars(
+            ["category", "component", "taxable"]).rename(label="financing_label")
+        financing_rows.attrs = {"units": "EUR", "long_name": "Financing cash flow by row (nominal EUR, "
+                                "inflows to equity positive); with cash_flow it sums to the equity cash flow"}
+        variables["financing_cash_flow"] = financing_rows
     variables.update(result.finance.data_vars)
     if result.financing is not None:  # debt tranches, CFADS, debt service, DSCR
         variables.update(result.financing.data_vars)
