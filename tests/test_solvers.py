@@ -51,11 +51,23 @@ def test_price_for_target_irr_gives_the_hurdle(levered_toy, basis, target):
         factor * float(solvers.levelised_price(levered_toy, target).sel(site="toy")), rel=1e-12)
 
 
-def test_project_breakeven_solver_agrees_with_the_metric(base_result):
+def test_project_breakeven_solver_returns_the_metric_with_its_check(base_result):
+    """One break-even: the solver's project answer is the model's metric itself (bit for bit), and
+    the full model evaluated at that factor has NPV = 0 (within the check tolerance of PV revenue)."""
     solution = solvers.breakeven_price(base_result)
-    np.testing.assert_allclose(solution["value"].values, base_result.metrics["breakeven_gpu_hour_price"].values,
-                               rtol=1e-9)
+    np.testing.assert_array_equal(solution["factor"].values, base_result.metrics["breakeven_price_factor"].values)
+    np.testing.assert_array_equal(solution["value"].values,
+                                  base_result.metrics["breakeven_gpu_hour_price"].values)
     assert (solution["status"] == solvers.SOLVED).all()
+    assert float(np.abs(solution["check"]).max()) <= solvers.CHECK_TOLERANCE
+
+
+@pytest.mark.parametrize("target", [-1.5, 12.0])
+def test_a_hurdle_outside_the_irr_range_is_refused(base_result, target):
+    """The IRR is looked for in [-99 %, 1000 %] per year (numerics.irr defaults): a hurdle outside
+    cannot be checked, so it is refused instead of reported as solved."""
+    with pytest.raises(ValueError, match="outside the range"):
+        solvers.price_for_target_irr(base_result, target)
 
 
 def test_equity_breakeven_zeroes_the_equity_npv(levered_toy):

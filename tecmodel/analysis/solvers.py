@@ -56,6 +56,9 @@ SOLVER_STATUS = {
     NOT_CONVERGED: "did not converge",
     CHECK_FAILED: "the full model at the solution misses the target",
 }
+#: Rates [1/yr] between which the IRR solver looks for a root (its defaults): a hurdle outside
+#: them cannot be checked, so it is refused.
+IRR_RANGE = (-0.99, 10.0)
 #: The GPU-hour price inputs a price factor multiplies.
 PRICE_PARAMETERS = ("revenue.gpu_hour_price", "revenue.contract_price")
 #: Relative tolerance of the root [1 of the objective's scale] and of the check.
@@ -394,6 +397,10 @@ def price_for_target_irr(result, target_irr: float, *, basis: str = "project") -
     """
     if basis not in ("project", "equity"):
         raise ValueError(f"basis must be 'project' or 'equity', not {basis!r}")
+    low, high = IRR_RANGE
+    if not low <= float(target_irr) <= high:
+        raise ValueError(f"target_irr {float(target_irr):g} is outside the range in which an IRR is "
+                         f"defined here, [{low:g}, {high:g}] per year")
     rate = xr.DataArray(float(target_irr))
     financing = basis == "equity"
     solution, factor, scale = _solve_price_factor(result, rate, financing=financing)
@@ -417,17 +424,28 @@ def price_for_target_irr(result, target_irr: float, *, basis: str = "project") -
 def breakeven_price(result, *, basis: str = "project") -> xr.Dataset:
     """The GPU-hour price at which the project NPV (discount rate) or equity NPV (cost of equity) is zero.
 
-    The project basis is the model's ``breakeven_gpu_hour_price`` metric, solved again here
-    with the same method as the other solvers; the equity basis recomputes financing at every
-    price and levelises the price at the cost of equity. ``value`` [EUR/GPU-hour] (levelised at
-    the rate of the NPV), ``factor`` [1] on the case's prices, ``status``, ``check`` (the full
+    The project basis is the model's own metric (``breakeven_price_factor`` and
+    ``breakeven_gpu_hour_price``, solved once, by :func:`tecmodel.model.metrics.breakeven_revenue_factor`),
+    returned with its full-model check; the equity basis recomputes financing at every price
+    and levelises the price at the cost of equity. ``value`` [EUR/GPU-hour] (levelised at the
+    rate of the NPV), ``factor`` [1] on the case's prices, ``status``, ``check`` (the full
     model's NPV at the solution / PV of revenue [1]).
     """
     if basis not in ("project", "equity"):
         raise ValueError(f"basis must be 'project' or 'equity', not {basis!r}")
     financing = basis == "equity"
     rate = result.parameters["financing.cost_of_equity" if financing else "finance.discount_rate"]
-    solution, factor, scale = _solve_price_factor(result, rate, financing=financing)
+    if financing:
+        solution, factor, scale = _solve_price_factor(result, rate, financing=True)
+    else:
+        factor = result.metrics["breakeven_price_factor"]
+        solution = xr.Dataset({
+            "factor": factor,
+            "status": xr.where(np.isfinite(factor), SOLVED, NOT_CONVERGED).astype(np.int64),
+            "value": result.metrics["breakeven_gpu_hour_price"],
+        })
+        factors = discount_factors(rate, result.timeline["t"])
+        scale = with_portfolio(present_value(item_total(result.cash_flows, category="revenue"), factors))
 
     def npv_residual(factor: xr.DataArray) -> xr.DataArray:
         checked = _pick(_evaluate_at_factors(result, PRICE_PARAMETERS, factor).metrics, _sites(result))
