@@ -14,28 +14,27 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from tecmodel._version import __version__
+from tecmodel.analysis.montecarlo import monte_carlo
+from tecmodel.analysis.scenarios import compare, evaluate_scenarios
+from tecmodel.analysis.sensitivity import sobol, tornado
 from tecmodel.cli import uncertainty as cli_uncertainty
-from tecmodel.errors import InputError
+from tecmodel.cli.common import EXIT_FAILURE, EXIT_INPUT, EXIT_OK, Parser
+from tecmodel.errors import InputError, Problem
 from tecmodel.inputs.bundled import bundled_case_paths
-from tecmodel.io import start_run
-
-EXIT_OK, EXIT_FAILURE, EXIT_INPUT = 0, 1, 2
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse that raises InputError instead of printing usage and exiting."""
-
-    def error(self, message: str):
-        raise InputError(f"{message} (see `{self.prog} --help`)")
+from tecmodel.inputs.case import load_case
+from tecmodel.io import check_output_directory, check_output_file, start_run, write_csv
+from tecmodel.model.evaluation import evaluate
+from tecmodel.model.metrics import PORTFOLIO
+from tecmodel.model.outputs import HEADLINE_METRICS
+from tecmodel.report.excel import export_excel
+from tecmodel.report.files import write_case_outputs
+from tecmodel.report.plots import write_standard_plots
+from tecmodel.report.tables import comparison_table, scenario_table
+from tecmodel.report.text import summary_text
 
 
 def command_run(args) -> int:
-    from tecmodel.inputs.case import load_case
-    from tecmodel.io import check_output_directory
-    from tecmodel.model.evaluation import evaluate
-    from tecmodel.report.files import write_case_outputs
-    from tecmodel.report.text import summary_text
-
     paths = args.cases or bundled_case_paths()
     out = check_output_directory(args.out)
     cases = [load_case(path) for path in paths]
@@ -64,9 +63,6 @@ def command_run(args) -> int:
 
 
 def _write_report(results, xlsx: Path, plots: Path | None, quiet: bool, **uncertainty) -> None:
-    from tecmodel.report.excel import export_excel
-    from tecmodel.report.plots import write_standard_plots
-
     started = time.perf_counter()
     export_excel(results, xlsx, **uncertainty)
     figures = write_standard_plots(results, plots, **uncertainty) if plots is not None else []
@@ -76,14 +72,8 @@ def _write_report(results, xlsx: Path, plots: Path | None, quiet: bool, **uncert
 
 
 def command_report(args) -> int:
-    from tecmodel.inputs.case import load_case
-    from tecmodel.io import check_output_directory, check_output_file
-    from tecmodel.model.evaluation import evaluate
-
     xlsx = check_output_file(args.xlsx, "--xlsx")
     if xlsx.suffix.lower() != ".xlsx":
-        from tecmodel.errors import Problem
-
         raise InputError(Problem("--xlsx", "expected a file name ending in .xlsx", str(xlsx)))
     plots = check_output_directory(args.plots) if args.plots is not None else None
     cases = [load_case(path) for path in (args.cases or bundled_case_paths())]
@@ -93,13 +83,9 @@ def command_report(args) -> int:
                          "holds each case once)")
     uncertainty = {}
     if args.sobol:
-        from tecmodel.analysis.sensitivity import sobol, tornado
-
         uncertainty["sensitivity"] = [sobol(case, n=args.sobol, seed=args.seed) for case in cases]
         uncertainty["tornado"] = [tornado(case) for case in cases]
     if args.montecarlo:
-        from tecmodel.analysis.montecarlo import monte_carlo
-
         uncertainty["monte_carlo"] = [monte_carlo(case, n=args.montecarlo, seed=args.seed, progress=False)
                                       for case in cases]
     _write_report([evaluate(case) for case in cases], xlsx, plots, args.quiet, **uncertainty)
@@ -124,10 +110,6 @@ def _scenario_outputs(case):
     """One line per named scenario for the run summary, and a writer of ``scenarios.csv``."""
     if not case.scenarios:
         return [], None
-    from tecmodel.analysis.scenarios import evaluate_scenarios
-    from tecmodel.io import write_csv
-    from tecmodel.model.metrics import PORTFOLIO
-    from tecmodel.model.outputs import HEADLINE_METRICS
 
     result = evaluate_scenarios(case)
     metrics = result.metrics.sel(site=PORTFOLIO, drop=True)
@@ -148,10 +130,6 @@ def _scenario_outputs(case):
 
 
 def command_compare(args) -> int:
-    from tecmodel.analysis.scenarios import compare
-    from tecmodel.inputs.case import load_case
-    from tecmodel.report.tables import comparison_table
-
     paths = args.cases or bundled_case_paths()
     table = compare(*[load_case(path) for path in paths], site=args.site)
     print(f"Cases compared at site {args.site!r} (differences against {table.attrs['reference']}):\n")
@@ -160,10 +138,6 @@ def command_compare(args) -> int:
 
 
 def command_scenarios(args) -> int:
-    from tecmodel.analysis.scenarios import evaluate_scenarios
-    from tecmodel.inputs.case import load_case
-    from tecmodel.report.tables import scenario_table
-
     case = load_case(args.case)
     if not case.scenarios:
         raise InputError(f"{args.case}: defines no scenarios (expected a `scenarios:` block; see inputs/base_10b.yaml)")
@@ -190,8 +164,6 @@ def _scenarios_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def command_validate(args) -> int:
-    from tecmodel.inputs.case import load_case
-
     for path in args.cases:
         case = load_case(path)
         print(f"{path}: OK ({case.name}: {len(case.sites)} site(s), {case.start_year}-{case.end_year})")
@@ -233,12 +205,10 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Callab
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from tecmodel._version import __version__
-
-    parser = _Parser(prog="tecmodel", description="Techno-economic model of gigawatt-scale AI compute campuses.")
+    parser = Parser(prog="tecmodel", description="Techno-economic model of gigawatt-scale AI compute campuses.")
     parser.add_argument("--version", action="version", version=f"tecmodel {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of unexpected errors")
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     subparsers.required = True
     for name, (help_text, add_arguments, handler) in COMMANDS.items():
         sub = subparsers.add_parser(name, help=help_text, description=help_text)

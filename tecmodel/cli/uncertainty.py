@@ -1,8 +1,8 @@
 """The uncertainty sub-commands of ``tecmodel``: ``sobol``, ``montecarlo`` and ``tornado``.
 
 This module owns their arguments, what they print and which files they write; the analyses are
-:mod:`tecmodel.sensitivity` and :mod:`tecmodel.montecarlo`. Argument definitions are cheap;
-handlers import what they need when they run. Results are written atomically to
+:mod:`tecmodel.sensitivity` and :mod:`tecmodel.montecarlo`. The heavy libraries (SALib, dask,
+zarr) are imported by the analyses when they run. Results are written atomically to
 ``<out>/<case>.sobol.nc``, ``<case>.sobol_convergence.nc``, ``<case>.montecarlo_summary.nc``,
 ``<case>.montecarlo_samples.nc`` (not with ``--store``: the samples are in the store) and
 ``<case>.tornado.nc``.
@@ -16,7 +16,14 @@ import re
 import time
 from pathlib import Path
 
+from tecmodel.analysis.montecarlo import LocalClusterClient, Tolerance, monte_carlo
+from tecmodel.analysis.sensitivity import check_base_size, sobol, sobol_convergence, tornado
+from tecmodel.cli.common import EXIT_OK
 from tecmodel.errors import InputError, Problem
+from tecmodel.inputs.bundled import bundled_case_paths
+from tecmodel.inputs.case import load_case
+from tecmodel.io import check_output_directory, write_netcdf
+from tecmodel.report.uncertainty import convergence_text, montecarlo_text, sobol_text, tornado_text
 
 DEFAULT_FACTORS = ["energy_price", "utilisation", "chip_cost"]
 
@@ -78,13 +85,6 @@ def _groups(specs: list[str]) -> dict[str, list[str]] | None:
 
 
 def command_sobol(args) -> int:
-    from tecmodel.analysis.sensitivity import check_base_size, sobol, sobol_convergence
-    from tecmodel.cli.main import EXIT_OK
-    from tecmodel.inputs.bundled import bundled_case_paths
-    from tecmodel.inputs.case import load_case
-    from tecmodel.io import check_output_directory, write_netcdf
-    from tecmodel.report.uncertainty import convergence_text, sobol_text
-
     check_base_size(args.n)
     for size in args.sizes:
         check_base_size(size)
@@ -152,7 +152,6 @@ def _client(scheduler: str | None, workers: int | None):
     if workers is not None:
         if workers < 1:
             raise InputError(Problem("--workers", "expected a positive number of workers", workers))
-        from tecmodel.analysis.montecarlo import LocalClusterClient
 
         with LocalClusterClient(workers) as client:
             yield client
@@ -171,13 +170,6 @@ def _client(scheduler: str | None, workers: int | None):
 
 
 def command_montecarlo(args) -> int:
-    from tecmodel.analysis.montecarlo import Tolerance, monte_carlo
-    from tecmodel.cli.main import EXIT_OK
-    from tecmodel.inputs.bundled import bundled_case_paths
-    from tecmodel.inputs.case import load_case
-    from tecmodel.io import check_output_directory, write_netcdf
-    from tecmodel.report.uncertainty import montecarlo_text
-
     paths = args.cases or bundled_case_paths()
     if args.store is not None and len(paths) != 1:
         raise InputError(Problem("--store", "expected exactly one CASE with --store (a store holds one study)",
@@ -215,13 +207,6 @@ def tornado_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def command_tornado(args) -> int:
-    from tecmodel.analysis.sensitivity import tornado
-    from tecmodel.cli.main import EXIT_OK
-    from tecmodel.inputs.bundled import bundled_case_paths
-    from tecmodel.inputs.case import load_case
-    from tecmodel.io import check_output_directory, write_netcdf
-    from tecmodel.report.uncertainty import tornado_text
-
     out = check_output_directory(args.out)
     cases = [load_case(path) for path in (args.cases or bundled_case_paths())]
     for case in cases:

@@ -23,6 +23,7 @@ import xarray as xr
 
 from tecmodel.inputs.case import CapacityStep, Phase
 from tecmodel.model.components.cooling import peak_pue
+from tecmodel.model.components.pipeline import run_components
 from tecmodel.model.metrics import PORTFOLIO
 from tecmodel.model.timeline import build_timeline
 from tecmodel.numerics.labelled import set_attributes
@@ -43,8 +44,6 @@ def capex_per_it_mw(result: Result) -> xr.DataArray:
     component functions on a one-phase, 1 MW copy of the site; the grid connection is excluded
     (it scales with grid MW, see :func:`grid_connection_cost`).
     """
-    from tecmodel.model.evaluation import run_components
-
     case = result.case
     unit_sites = []
     for site in case.sites:

@@ -21,84 +21,14 @@ import xarray as xr
 
 from tecmodel.inputs.case import Case
 from tecmodel.inputs.parameters import parameter_dataset
-from tecmodel.model.components import (
-    ComponentResult,
-    chips,
-    construction,
-    cooling,
-    operations,
-    power,
-    revenue,
-)
+from tecmodel.model.budget import budget_analysis
+from tecmodel.model.components.pipeline import run_components
 from tecmodel.model.cube import CashFlows
 from tecmodel.model.financing import apply_financing, equity_metrics
 from tecmodel.model.metrics import PORTFOLIO, compute_metrics, with_portfolio
 from tecmodel.model.tax import TaxAccounts, apply_tax
-from tecmodel.model.timeline import VariableView, build_timeline
-from tecmodel.numerics.labelled import dataset, labelled
-
-
-@dataclass(frozen=True)
-class ComponentOutputs:
-    """Everything the components produced for one evaluation."""
-
-    items: dict[str, xr.DataArray]
-    additions: dict[str, xr.DataArray]
-    quantities: xr.Dataset
-
-
-def _with_coordinates(value, coordinates) -> xr.DataArray:
-    """A component output (Variable, DataArray or scalar) as a DataArray with its coordinates."""
-    if isinstance(value, xr.DataArray):
-        return value
-    if not isinstance(value, xr.Variable):
-        value = xr.Variable((), value)
-    return labelled(value, None, coordinates)
-
-
-def run_components(params: xr.Dataset, timeline: xr.Dataset) -> ComponentOutputs:
-    """Evaluate every component in dependency order and collect their outputs.
-
-    Parameters
-    ----------
-    params : xarray.Dataset
-        From :func:`tecmodel.parameters.parameter_dataset`.
-    timeline : xarray.Dataset
-        From :func:`tecmodel.timeline.build_timeline`.
-
-    Returns
-    -------
-    ComponentOutputs
-        Line items [EUR], additions by asset class [EUR] and quantities (with units); the
-        quantity ``initial_capex`` [EUR] is the sum of the components' initial-capex quantities.
-    """
-    coordinates = {**timeline.coords, **params.coords}
-    params_view, timeline_view = VariableView(params), VariableView(timeline)
-    chip_result = chips.line_items(params_view, timeline_view)
-    construction_result = construction.line_items(params_view, timeline_view)
-    power_result = power.line_items(params_view, timeline_view)
-    cooling_result = cooling.line_items(params_view, timeline_view, power_result.quantities["it_energy_mwh"])
-    revenue_result = revenue.line_items(params_view, timeline_view, chip_result.quantities["accelerators_per_phase"],
-                                        chip_result.quantities["chip_vintage_year"])
-    operations_result = operations.line_items(params_view, timeline_view, power_result.quantities["subscribed_mw"],
-                                              chip_result.quantities["it_value_operating"])
-    results: list[ComponentResult] = [chip_result, construction_result, power_result, cooling_result,
-                                      revenue_result, operations_result]
-    items: dict[str, xr.DataArray] = {}
-    additions: dict[str, xr.DataArray] = {}
-    quantities: dict[str, xr.DataArray] = {}
-    for result in results:
-        for target, source in ((items, result.items), (additions, result.additions),
-                               (quantities, result.quantities)):
-            overlap = set(target) & set(source)
-            if overlap:
-                raise ValueError(f"two components produce {sorted(overlap)}")
-            target.update({name: _with_coordinates(value, coordinates) for name, value in source.items()})
-    initial = [name for name in quantities if name.startswith("initial_capex_")]
-    total = sum(quantities[name] for name in initial)
-    quantities["initial_capex"] = total.transpose("year", "site", ...)
-    quantities["initial_capex"].attrs = {"units": "EUR", "long_name": "Capex of the initial build-out"}
-    return ComponentOutputs(items, additions, dataset(quantities))
+from tecmodel.model.timeline import build_timeline
+from tecmodel.numerics.labelled import dataset
 
 
 @dataclass(frozen=True)
@@ -172,8 +102,6 @@ class Result:
     @cached_property
     def budget(self) -> xr.Dataset:
         """What the stated budget buys against the stated plan (see :mod:`tecmodel.budget`)."""
-        from tecmodel.model.budget import budget_analysis
-
         return budget_analysis(self)
 
     def summary(self) -> pd.DataFrame:

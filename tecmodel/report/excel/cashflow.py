@@ -58,7 +58,7 @@ def _unit_runs(result) -> _UnitRuns:
     100 % utilisation times the utilisation; the insured facility value is the insurance at a
     rate of 1 with no accelerators.
     """
-    from tecmodel.model.evaluation import run_components
+    from tecmodel.model.components.pipeline import run_components
 
     params, timeline = result.parameters, result.timeline
     unit_chip = params.assign(
