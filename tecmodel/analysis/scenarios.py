@@ -16,6 +16,7 @@ This module owns two views that put results next to each other:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ import xarray as xr
 from tecmodel.errors import InputError, Problem
 from tecmodel.inputs.case import Case, Scenario, load_case
 from tecmodel.inputs.registry import REGISTRY, resolve
+from tecmodel.model.evaluation import Result, evaluate
 from tecmodel.model.metrics import PORTFOLIO
 from tecmodel.model.outputs import STATUS_METRICS
 
@@ -125,8 +127,6 @@ def evaluate_scenarios(case: Case, names: Sequence[str] | None = None, *,
         For an unknown scenario, a case without scenarios, or a parameter both overridden and
         changed by a scenario.
     """
-    from dataclasses import replace
-
     from tecmodel.model.evaluation import evaluate
 
     scenarios = select_scenarios(case, names)
@@ -159,8 +159,6 @@ def evaluate_scenarios(case: Case, names: Sequence[str] | None = None, *,
 
 
 def _as_result(item):
-    from tecmodel.model.evaluation import Result, evaluate
-
     if isinstance(item, Result):
         return item
     if isinstance(item, Case):

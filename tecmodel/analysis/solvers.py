@@ -43,6 +43,7 @@ import xarray as xr
 
 from tecmodel.inputs.registry import REGISTRY, resolve
 from tecmodel.model.cube import ITEMS, CashFlows, item_total
+from tecmodel.model.evaluation import evaluate
 from tecmodel.model.financing import apply_financing
 from tecmodel.model.metrics import PORTFOLIO, discount_factors, present_value, with_portfolio
 from tecmodel.model.tax import loss_carry_forward_tax, tax_terms
@@ -274,8 +275,6 @@ def overrides_of(result) -> dict[str, xr.DataArray]:
 def _evaluate_at_factors(result, names: tuple[str, ...], factor: xr.DataArray):
     """The full model with the named parameters multiplied by a factor over (site incl. portfolio, ...);
     unsolved entries (NaN) keep the case's value. The result varies along ``solver_mode``."""
-    from tecmodel.model.evaluation import evaluate
-
     safe = factor.fillna(1.0)
     by_mode = _by_mode(safe, _sites(result))
     overrides = overrides_of(result)
@@ -526,8 +525,6 @@ def price_breakdown(result, *, basis: str = "project") -> xr.Dataset:
 
 def _linear_npv_solver(result, name: str, *, increasing: bool, description: str) -> xr.Dataset:
     """Factor on a parameter at which the project NPV is zero, using the linearity of the pre-tax items."""
-    from tecmodel.model.evaluation import evaluate
-
     parameter = resolve(name)
     base = result.parameters[parameter.name]
     low_bound, high_bound = parameter.bounds

@@ -11,8 +11,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from tecmodel.inputs.bundled import bundled_case_paths
 from tecmodel.inputs.case import TRANCHE_TERMS, Case, load_case
 from tecmodel.inputs.registry import ALIASES, PARAMETERS, REGISTRY, Parameter
+from tecmodel.io import write_text
 
 
 def _number(value: float) -> str:
@@ -171,8 +173,6 @@ def assumptions_markdown(case_files: list[Path], root: Path) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    from tecmodel.inputs.bundled import bundled_case_paths
-    from tecmodel.io import write_text
 
     root = Path(__file__).resolve().parent.parent
     text = assumptions_markdown(bundled_case_paths(), root)
