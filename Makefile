@@ -5,11 +5,11 @@ PYTHON  ?= python3
 VENV    ?= .venv
 PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
-# Keep freed memory mapped: large temporaries are reused instead of re-faulted (see docs/performance.md).
+# Keep freed memory mapped: large temporaries are reused instead of re-faulted (docs/architecture.md, Speed).
 export MALLOC_MMAP_MAX_ ?= 0
 export MALLOC_TRIM_THRESHOLD_ ?= 68719476736
 
-.PHONY: run test venv bench notebooks docs lint clean
+.PHONY: run test test-fast venv bench notebooks docs lint clean
 
 venv: $(STAMP)
 
@@ -24,9 +24,14 @@ run: $(STAMP)
 	$(VENV)/bin/tecmodel run --out outputs
 	$(VENV)/bin/tecmodel report --xlsx outputs/report.xlsx --plots outputs/plots --sobol 4096 --montecarlo 100000
 
-## the whole test suite (unit, property, reference, end-to-end, notebooks, LibreOffice recalculation)
-test: $(STAMP)
-	$(PY) -m pytest
+## the whole test suite on both cores (unit, property, reference, end-to-end, doctests, notebooks,
+## LibreOffice recalculation, the architecture contracts), after the lint
+test: lint
+	$(PY) -m pytest -n 2
+
+## the daily loop: everything but the tests marked slow, notebooks or libreoffice
+test-fast: $(STAMP)
+	$(PY) -m pytest -n 2 -m "not slow and not notebooks and not libreoffice"
 
 ## benchmarks (not part of the tests): one line per figure, JSON under outputs/bench/
 ## (MC_SIZES="100000 1000000 10000000" adds the 10^7-sample study, written to a zarr store)
@@ -49,11 +54,13 @@ notebooks: $(STAMP)
 
 ## regenerate inputs/README.md from the parameter registry and the bundled cases
 docs: $(STAMP)
-	$(PY) -m tecmodel.docs inputs/README.md
+	$(PY) -m tecmodel.report.assumptions inputs/README.md
 
+## ruff (the project's own configuration) and the import-linter contracts (layers, no cycles)
 lint: $(STAMP)
-	$(PY) -m pip install --quiet ruff
-	$(VENV)/bin/ruff check tecmodel tests
+	$(VENV)/bin/ruff check tecmodel tests benchmarks
+	$(VENV)/bin/ruff format --check tecmodel tests benchmarks
+	$(VENV)/bin/lint-imports --no-cache
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis
