@@ -171,7 +171,7 @@ def test_equity_irr_and_npv_match_numpy_financial(fixture, request):
 @pytest.mark.parametrize("fixture", ["base_result", "doubled_result"])
 def test_equity_flow_is_free_cash_flow_plus_financing_and_the_shield_is_the_tax_saved(fixture, request):
     result = request.getfixturevalue(fixture)
-    cube = result.cube
+    cube = result.equity_cube
     financing_rows = cube.sel(item=cube["category"] == "financing").sum("item")
     sites = list(result.case.site_names)
     np.testing.assert_allclose(result.equity_cash_flow.sel(site=sites).values,
