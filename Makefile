@@ -42,6 +42,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_irr.py
 	$(PY) -m benchmarks.bench_sobol
 	$(PY) -m benchmarks.bench_montecarlo --sizes $(MC_SIZES)
+	$(PY) -m benchmarks.bench_lsmc
 
 ## execute the analysis notebooks at full size and render them as HTML under outputs/notebooks/
 ## (the stored notebooks stay without outputs; the folder is built aside and swapped in whole)
