@@ -11,6 +11,7 @@ Public API::
     tecmodel.compare(case_a, case_b)        # cases side by side (xr.Dataset over `case`)
     tecmodel.evaluate_scenarios(case)       # the case's named scenarios along `scenario`
     tecmodel.solvers.price_for_target_irr(result, 0.15)   # and the other decision solvers
+    tecmodel.processes.simulate(spec, years, n=10_000)     # paths of a price process
 
 The package is layered (``numerics`` -> ``inputs`` -> ``model`` -> ``analysis`` -> ``report``
 -> ``cli``, see ``docs/architecture.md``). Importing it loads the inputs and the model; the
@@ -30,7 +31,7 @@ from tecmodel.inputs.registry import ALIASES, PARAMETERS, REGISTRY
 from tecmodel.model.evaluation import Result, evaluate
 
 if TYPE_CHECKING:  # the lazily imported names, for type checkers and IDEs
-    from tecmodel.analysis import solvers
+    from tecmodel.analysis import processes, solvers
     from tecmodel.analysis.montecarlo import monte_carlo
     from tecmodel.analysis.scenarios import compare, evaluate_scenarios
     from tecmodel.analysis.sensitivity import sobol, sobol_convergence, tornado
@@ -41,6 +42,7 @@ if TYPE_CHECKING:  # the lazily imported names, for type checkers and IDEs
 #: and reports pull in SALib, scipy, openpyxl or matplotlib, which a plain evaluation never needs.
 _LAZY: dict[str, str] = {
     "solvers": "tecmodel.analysis.solvers",
+    "processes": "tecmodel.analysis.processes",
     "sobol": "tecmodel.analysis.sensitivity",
     "sobol_convergence": "tecmodel.analysis.sensitivity",
     "tornado": "tecmodel.analysis.sensitivity",
@@ -76,6 +78,7 @@ __all__ = [
     "PARAMETERS",
     "REGISTRY",
     "solvers",
+    "processes",
     "sobol",
     "sobol_convergence",
     "tornado",
