@@ -54,7 +54,8 @@ def build_timeline(case: Case, params: xr.Dataset) -> xr.Dataset:
         ``installed_it_mw`` (in service at year end) and ``operating_it_mw`` (year average)
         (year, site[, sample]) [MW]; ``grid_capacity_mw`` (year, site) [MW], available at the
         meter; ``grid_connection_mw`` (year, site) [MW], capacity paid for in each year (the year
-        before it becomes available; capacity available from the start is paid in the first year).
+        before it becomes available; capacity available from the start is paid in the first year);
+        ``grid_service_mw`` (year, site) [MW], capacity entering service in each year.
     """
     years = np.arange(case.start_year, case.end_year + 1)
     sites = list(case.site_names)
@@ -73,6 +74,10 @@ def build_timeline(case: Case, params: xr.Dataset) -> xr.Dataset:
     connection_mw = np.zeros_like(capacity)
     connection_mw[:-1] = increments[1:]
     connection_mw[0] += capacity[0]
+    # Capacity entering service each year: the increments, and in the first year all capacity
+    # available then (the capacity an asset's depreciation and age start from).
+    service_mw = increments.copy()
+    service_mw[0] = capacity[0]
 
     coords = {"year": years, "site": sites, "phase": np.arange(n_phases)}
     year = xr.DataArray(years, dims="year", coords={"year": years})
@@ -100,13 +105,15 @@ def build_timeline(case: Case, params: xr.Dataset) -> xr.Dataset:
             "grid_capacity_mw": xr.DataArray(capacity, dims=("year", "site"), coords={"year": years, "site": sites}),
             "grid_connection_mw": xr.DataArray(connection_mw, dims=("year", "site"),
                                                coords={"year": years, "site": sites}),
+            "grid_service_mw": xr.DataArray(service_mw, dims=("year", "site"),
+                                            coords={"year": years, "site": sites}),
         },
         attrs={"start_year": case.start_year, "end_year": case.end_year},
     )
     timeline["installed_it_mw"] = (timeline["in_service"] * phase_it_mw).sum("phase", skipna=False)
     timeline["operating_it_mw"] = (timeline["operating_fraction"] * phase_it_mw).sum("phase", skipna=False)
     units = {"t": "yr", "phase_it_mw": "MW", "installed_it_mw": "MW", "operating_it_mw": "MW",
-             "grid_connection_mw": "MW", "planned_online_year": "year", "online_year": "year",
+             "grid_connection_mw": "MW", "grid_service_mw": "MW", "planned_online_year": "year", "online_year": "year",
              "reference_year": "year", "construction_share": "1", "in_service": "1",
              "operating_fraction": "1", "grid_capacity_mw": "MW"}
     for name, unit in units.items():

@@ -38,6 +38,33 @@ def grid_connection_spend(connection_mw, fixed_cost, cost_per_mw, escalated):
     return (connection_mw * cost_per_mw + first_payment * fixed_cost) * escalated
 
 
+def grid_connection_in_service(service_mw: xr.DataArray, fixed_cost, cost_per_mw, escalated: xr.DataArray
+                               ) -> xr.DataArray:
+    """The cost of the grid capacity entering service each year, in the year it does [EUR].
+
+    Capacity is paid the year before it is available (:func:`grid_connection_spend`), so its
+    cost, escalated to the year it was paid, is placed in service a year later: the year its
+    depreciation and its age start from, as for every other asset. Capacity available from the
+    first model year is paid and in service that year. The fixed cost goes with the first
+    capacity. The amounts add up to :func:`grid_connection_spend`'s.
+
+    Parameters
+    ----------
+    service_mw : xarray.DataArray
+        Capacity entering service per year (year, site) [MW].
+    fixed_cost : array_like
+        Fixed connection cost [EUR].
+    cost_per_mw : array_like
+        Cost per MW of capacity [EUR/MW].
+    escalated : xarray.DataArray
+        Escalation factor over years [1].
+    """
+    paid_escalation = escalated.shift(year=1).fillna(escalated.isel(year=0))
+    served_before = (service_mw > 0).cumsum("year") - (service_mw > 0)
+    first_service = (service_mw > 0) & (served_before == 0)
+    return (service_mw * cost_per_mw + first_service * fixed_cost) * paid_escalation
+
+
 def line_items(params: xr.Dataset, timeline: xr.Dataset) -> ComponentResult:
     """Construction capex, additions by asset class and residual value [EUR].
 
@@ -83,10 +110,12 @@ def line_items(params: xr.Dataset, timeline: xr.Dataset) -> ComponentResult:
 
     grid_spend = grid_connection_spend(timeline["grid_connection_mw"], params["grid.connection_fixed_cost"],
                                        params["grid.connection_cost_per_mw"], escalated)
+    grid_in_service = grid_connection_in_service(timeline["grid_service_mw"], params["grid.connection_fixed_cost"],
+                                                 params["grid.connection_cost_per_mw"], escalated)
     end_year = timeline.attrs["end_year"]
     grid_age = (end_year - timeline["year"] + 1).astype(float)
     grid_remaining = residual_share(grid_age, params["grid.connection_life"])
-    grid_residual = at_horizon(timeline) * year_total(grid_spend * grid_remaining) * terminal
+    grid_residual = at_horizon(timeline) * year_total(grid_in_service * grid_remaining) * terminal
 
     residual = shell.residual + electrical.residual + land_residual + grid_residual
     return ComponentResult(
@@ -102,7 +131,7 @@ def line_items(params: xr.Dataset, timeline: xr.Dataset) -> ComponentResult:
             "building": shell.additions,
             "electrical": electrical.additions,
             "land": land_additions,
-            "grid_connection": grid_spend,
+            "grid_connection": grid_in_service,
         },
         quantities={
             "grid_capacity_mw": with_units(timeline["grid_capacity_mw"], "MW", "Grid capacity available"),
