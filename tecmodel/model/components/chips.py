@@ -10,6 +10,7 @@ refresh; and the residual value of the generation in service at the horizon.
 
 from __future__ import annotations
 
+import numpy as np
 import xarray as xr
 
 from tecmodel.model.components import ComponentResult, by_site, with_units
@@ -17,8 +18,16 @@ from tecmodel.model.timeline import at_horizon, residual_share, vintages
 from tecmodel.numerics.powers import integer_power
 
 
+#: Relative slack before rounding down: a quotient that is mathematically whole (1,000 MW at
+#: 2 kW) may come out a few ulps below the whole number in floating point.
+WHOLE_NUMBER_SLACK = 1e-9
+
+
 def accelerator_count(it_mw, it_kw_per_accelerator):
-    """Accelerators that fill an IT power envelope [accelerator].
+    """Whole accelerators that fit an IT power envelope [accelerator].
+
+    Rounded down: a fraction of an accelerator cannot be installed, and rounding up would
+    exceed the envelope (and so the grid capacity the case checks against it).
 
     Parameters
     ----------
@@ -26,8 +35,13 @@ def accelerator_count(it_mw, it_kw_per_accelerator):
         IT power envelope [MW].
     it_kw_per_accelerator : array_like
         All-in IT power per accelerator slot, network and storage included [kW/accelerator].
+
+    Examples
+    --------
+    >>> float(accelerator_count(100.0, 0.74))   # 135,135.13... accelerators fit
+    135135.0
     """
-    return it_mw * 1000.0 / it_kw_per_accelerator
+    return np.floor(it_mw * 1000.0 / it_kw_per_accelerator * (1.0 + WHOLE_NUMBER_SLACK))
 
 
 def unit_price_eur(unit_price_usd, usd_per_eur):
