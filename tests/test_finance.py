@@ -174,3 +174,22 @@ def test_straight_line_depreciation_uniform_and_per_series_lives_agree():
         np.testing.assert_array_equal(uniform, per_series)
     np.testing.assert_allclose(straight_line_depreciation(np.array([100.0, 0, 0]), np.array(30)),
                                [100 / 30] * 3)
+
+
+def test_discounted_payback_is_later_than_the_undiscounted_one():
+    """Hand calculation: flows -100, 50, 55 (2025-2027). Undiscounted cumulative -100, -50, +5:
+    payback 2027. At 10 %: -100, -54.55, -9.09: no discounted payback within the horizon."""
+    import xarray as xr
+
+    from tecmodel.model.metrics import discount_factors, payback_year
+
+    flows = xr.DataArray([-100.0, 50.0, 55.0], dims="year", coords={"year": [2025, 2026, 2027]})
+    t = xr.DataArray([0.0, 1.0, 2.0], dims="year", coords=flows.coords)
+    assert float(payback_year(flows)) == 2027
+    assert np.isnan(float(payback_year(flows * discount_factors(0.10, t))))
+
+
+@pytest.mark.parametrize("fixture", ["base_result", "doubled_result"])
+def test_the_bundled_cases_pay_back_later_when_discounted(fixture, request):
+    metrics = request.getfixturevalue(fixture).metrics
+    assert (metrics["discounted_payback_year"] >= metrics["payback_year"]).all()

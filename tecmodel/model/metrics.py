@@ -186,7 +186,8 @@ def compute_metrics(flows: CashFlows, accounts: TaxAccounts, quantities: xr.Data
     -------
     xarray.Dataset
         Over ``site`` (the sites and ``"portfolio"``) and any extra dims: ``npv`` [EUR],
-        ``irr`` [1/yr] and ``irr_status``, ``payback_year`` [year], ``lcoc``,
+        ``irr`` [1/yr] and ``irr_status``, ``payback_year`` and ``discounted_payback_year``
+        [year], ``lcoc``,
         ``realised_gpu_hour_price`` and ``breakeven_gpu_hour_price`` [EUR/GPU-hour],
         ``breakeven_price_factor`` [1], ``capex_total`` and ``initial_capex`` [EUR],
         ``capex_per_mw_it`` [EUR/MW], ``it_mw`` [MW], ``facility_mw_peak`` [MW],
@@ -224,6 +225,7 @@ def compute_metrics(flows: CashFlows, accounts: TaxAccounts, quantities: xr.Data
         "irr": rate,
         "irr_status": status,
         "payback_year": payback_year(free_cash_flow),
+        "discounted_payback_year": payback_year(free_cash_flow * factors),
         "lcoc": lcoc,
         "realised_gpu_hour_price": realised,
         "breakeven_gpu_hour_price": breakeven,

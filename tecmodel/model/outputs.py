@@ -132,8 +132,12 @@ METRICS: dict[str, Metric] = {
                   True, "see irr_status"),
     "irr_status": Metric("1", "IRR status code (0 = defined; see flag_meanings)", "IRR status", "", 1.0,
                          "{:.0f}", group="status"),
-    "payback_year": Metric("year", "First year from which the cumulative free cash flow stays non-negative",
-                           "Payback year", *_YEAR, _DOWN, True, "no payback within the horizon"),
+    "payback_year": Metric("year", "First year from which the cumulative undiscounted free cash flow stays "
+                           "non-negative (the portfolio's: of the sites' summed cash flow)", "Payback year",
+                           *_YEAR, _DOWN, True, "no payback within the horizon"),
+    "discounted_payback_year": Metric("year", "First year from which the cumulative free cash flow discounted "
+                                      "at finance.discount_rate stays non-negative", "Discounted payback year",
+                                      *_YEAR, _DOWN, True, "no discounted payback within the horizon"),
     "lcoc": Metric("EUR/GPU-hour", "Levelised cost of compute: PV of pre-tax costs net of residual value / "
                    "PV of GPU-hours sold", "LCOC", *_PRICE, _DOWN, True, "no GPU-hours sold"),
     "realised_gpu_hour_price": Metric("EUR/GPU-hour", "PV of revenue / PV of GPU-hours sold",
@@ -197,7 +201,7 @@ STATUS_ATTRIBUTES: dict[str, dict[str, object]] = {
 
 #: The metrics of the headline tables, in the order they show them (each flagged ``headline``).
 HEADLINE_METRICS: tuple[str, ...] = (
-    "initial_capex", "it_mw", "accelerators", "npv", "irr", "payback_year", "lcoc",
+    "initial_capex", "it_mw", "accelerators", "npv", "irr", "payback_year", "discounted_payback_year", "lcoc",
     "breakeven_gpu_hour_price", "equity_npv", "equity_irr", "moic", "min_dscr", "min_dscr_year",
     "debt_drawn", "peak_debt",
 )
