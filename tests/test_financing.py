@@ -302,3 +302,15 @@ def test_every_euro_lent_is_repaid_once(spend, rate, tenor, grace, repayment, re
                             cfads=np.hstack([cfads, 2 * cfads]), other_debt_service=np.hstack([zeros, zeros]))
     for field in ("drawdown", "principal", "interest_paid", "balance", "fees", "repayment_at_horizon"):
         np.testing.assert_array_equal(getattr(pair, field)[:, :1], getattr(schedule, field))
+
+
+def test_the_portfolio_covenant_is_the_worst_of_its_sites(doubled_result):
+    """Each site borrows standalone: the portfolio's minimum (and average) DSCR is the lowest of
+    the sites' own, in the year of the site that sets it; never a ratio of pooled cash."""
+    metrics = doubled_result.metrics
+    sites = list(doubled_result.case.site_names)
+    lowest = metrics["min_dscr"].sel(site=sites)
+    assert float(metrics["min_dscr"].sel(site="portfolio")) == float(lowest.min())
+    worst = sites[int(lowest.argmin())]
+    assert float(metrics["min_dscr_year"].sel(site="portfolio")) == float(metrics["min_dscr_year"].sel(site=worst))
+    assert float(metrics["average_dscr"].sel(site="portfolio")) == float(metrics["average_dscr"].sel(site=sites).min())

@@ -55,7 +55,13 @@ import xarray as xr
 
 from tecmodel.inputs.case import Tranche
 from tecmodel.model.cube import FINANCING_ITEMS, CashFlows, broadcast_values, item_total
-from tecmodel.model.metrics import discount_factors, present_value, project_irr, with_portfolio
+from tecmodel.model.metrics import (
+    append_portfolio,
+    discount_factors,
+    present_value,
+    project_irr,
+    with_portfolio,
+)
 from tecmodel.model.outputs import FinancingStatus, set_metric_attributes
 from tecmodel.model.tax import loss_carry_forward_tax, tax_terms
 from tecmodel.model.tranches import TRANCHE_OUTPUTS, TrancheSchedule, tranche_schedule
@@ -292,17 +298,7 @@ def equity_metrics(flows: CashFlows | xr.DataArray, financing: xr.Dataset, param
     with np.errstate(divide="ignore", invalid="ignore"):
         moic = xr.where(contributions > 0, distributions / contributions, np.nan)
 
-    cfads = with_portfolio(financing["cfads"])
-    service = with_portfolio(financing["debt_service"])
-    serviced = service > EUR_TOLERANCE
-    with np.errstate(divide="ignore", invalid="ignore"):
-        dscr = xr.where(serviced, cfads / xr.where(serviced, service, 1.0), np.inf).transpose("year", ...)
-    any_service = serviced.any("year")
-    lowest = dscr.min("year", skipna=False)
-    lowest_year = dscr["year"].values[dscr.argmin("year").values]
-    count = serviced.sum("year")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        average = year_total(xr.where(serviced, dscr, 0.0)) / count
+    lowest, lowest_year, average, any_service = cover_ratios(financing["cfads"], financing["debt_service"])
     drawn = with_portfolio(year_total(dim_total(financing["drawdown"], "tranche")
                                       + dim_total(financing["capitalised_interest"], "tranche")))
     balance = with_portfolio(financing["debt_balance"])
@@ -317,9 +313,9 @@ def equity_metrics(flows: CashFlows | xr.DataArray, financing: xr.Dataset, param
         "equity_irr": rate,
         "equity_irr_status": status,
         "moic": moic,
-        "min_dscr": xr.where(any_service, lowest, np.nan),
-        "min_dscr_year": xr.where(any_service, lowest.copy(data=lowest_year.astype(float)), np.nan),
-        "average_dscr": xr.where(any_service, average, np.nan),
+        "min_dscr": lowest,
+        "min_dscr_year": lowest_year,
+        "average_dscr": average,
         "debt_capacity": with_portfolio(financing["debt_capacity"]),
         "debt_drawn": drawn,
         "peak_debt": balance.max("year", skipna=False),
@@ -328,6 +324,42 @@ def equity_metrics(flows: CashFlows | xr.DataArray, financing: xr.Dataset, param
     })
     set_metric_attributes(metrics)
     return metrics
+
+
+def cover_ratios(cfads: xr.DataArray, debt_service: xr.DataArray
+                 ) -> tuple[xr.DataArray, xr.DataArray, xr.DataArray, xr.DataArray]:
+    """Each borrower's debt-service cover, and the portfolio's as the worst of its sites'.
+
+    Each site is a standalone borrower (its own company): its covenant is tested on its own cash
+    flow. The portfolio's minimum DSCR is the lowest of the sites' minima (in the year of the
+    site that sets it) and its average DSCR the lowest of the sites' averages, never a ratio of
+    pooled cash, which one site's surplus could lift above another's breach.
+
+    Parameters
+    ----------
+    cfads, debt_service : xarray.DataArray
+        (year, site, ...) cash flow available for debt service and scheduled debt service [EUR/yr].
+
+    Returns
+    -------
+    lowest, lowest_year, average, any_service : xarray.DataArray
+        Over (site incl. portfolio, ...): minimum DSCR [1], its year [year], average DSCR over
+        the years with debt service [1] (NaN without debt service) and whether there is any.
+    """
+    serviced = debt_service > EUR_TOLERANCE
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dscr = xr.where(serviced, cfads / xr.where(serviced, debt_service, 1.0), np.inf).transpose("year", ...)
+    any_service = serviced.any("year")
+    lowest = dscr.min("year", skipna=False)
+    lowest_year = lowest.copy(data=dscr["year"].values[dscr.argmin("year").values].astype(float))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        average = year_total(xr.where(serviced, dscr, 0.0)) / serviced.sum("year")
+    lowest, lowest_year, average = (xr.where(any_service, value, np.nan) for value in (lowest, lowest_year, average))
+    worst_site = lowest.fillna(np.inf).argmin("site")
+    portfolio_lowest = lowest.min("site")
+    portfolio_year = xr.where(portfolio_lowest.notnull(), lowest_year.isel(site=worst_site), np.nan)
+    return (append_portfolio(lowest, portfolio_lowest), append_portfolio(lowest_year, portfolio_year),
+            append_portfolio(average, average.min("site")), append_portfolio(any_service, any_service.any("site")))
 
 
 # --------------------------------------------------------------------------- diagnostics in words

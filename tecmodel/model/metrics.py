@@ -58,6 +58,20 @@ def with_portfolio(array: xr.DataArray) -> xr.DataArray:
     return xr.DataArray(combined, dims=array.dims, coords=coords, attrs=array.attrs)
 
 
+def append_portfolio(site_values: xr.DataArray, portfolio_value: xr.DataArray) -> xr.DataArray:
+    """Site values with a given portfolio value appended as the ``"portfolio"`` site label.
+
+    For the figures that are not sums of the sites' (a covenant of standalone borrowers is the
+    worst of theirs, not a ratio of pooled cash).
+    """
+    portfolio_value = portfolio_value.drop_vars("site", errors="ignore").expand_dims(site=[PORTFOLIO])
+    portfolio_value = portfolio_value.transpose(*site_values.dims)
+    combined = xr.concat([site_values, portfolio_value], dim="site", coords="minimal", compat="override",
+                         join="override")
+    combined.attrs = site_values.attrs
+    return combined
+
+
 def discount_factors(rate, t: xr.DataArray) -> xr.DataArray:
     """Year-end discount factors 1 / (1 + rate)^t, t = 0 in the first model year [1]."""
     return integer_power(1.0 + rate, -t)

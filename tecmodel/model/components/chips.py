@@ -17,7 +17,6 @@ from tecmodel.model.components import ComponentResult, by_site, with_units
 from tecmodel.model.timeline import at_horizon, residual_share, vintages
 from tecmodel.numerics.powers import integer_power
 
-
 #: Relative slack before rounding down: a quotient that is mathematically whole (1,000 MW at
 #: 2 kW) may come out a few ulps below the whole number in floating point.
 WHOLE_NUMBER_SLACK = 1e-9
