@@ -1,11 +1,11 @@
-"""Micro-benchmark of tecmodel.irr.irr: the compiled path, its numpy reference, numpy_financial.
+"""Micro-benchmark of tecmodel.numerics.irr.irr against its numpy reference and numpy_financial.
 
 Times, in the same run, on 10**6 project cash-flow series of 21 and 30 years
 (layout (year, series)):
 
 * ``irr`` (the compiled path) with all of numba's threads and with one thread;
-* the whole-array numpy implementation it replaced (``_Solver.run_reference``,
-  kept as the reference of the tests);
+* the whole-array numpy implementation it replaced (``ReferenceSolver`` in
+  tests/irr_reference.py, the reference of the tests);
 * a plain Python loop of ``numpy_financial.irr`` on 2,000 of the same series;
 
 and, in fresh processes, the start-up cost of the compiled path: ``import
@@ -41,9 +41,10 @@ import numpy_financial as npf
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # this checkout's tecmodel when run as a script
 
-import tecmodel.numerics.irr as irr_module  # noqa: E402
 from tecmodel.io import write_json  # noqa: E402
 from tecmodel.numerics.irr import IRR_STATUS, irr  # noqa: E402
+from tecmodel.numerics.irr.solver import Solver  # noqa: E402
+from tests.irr_reference import ReferenceSolver  # noqa: E402
 from tests.test_irr import project_flows  # the test suite's project cash flows
 
 FIRST_CALL = """
@@ -111,7 +112,8 @@ def solve_rates(flows: np.ndarray, repeats: int) -> list[dict]:
     n_series = flows.shape[1]
     irr(flows[:, :1])  # compiles or loads the kernel
     seconds, cpu, result = best_time(lambda: irr(flows), repeats)
-    solver = irr_module._Solver(-0.99, 10.0, 16, flows.shape[0])
+    solver = Solver(-0.99, 10.0, 16, flows.shape[0])
+    reference_solver = ReferenceSolver(-0.99, 10.0, 16, flows.shape[0])
     solver.run(flows)
     numba.set_num_threads(1)
     try:
@@ -119,7 +121,7 @@ def solve_rates(flows: np.ndarray, repeats: int) -> list[dict]:
     finally:
         numba.set_num_threads(threads)
     reference, reference_cpu, _ = best_time(
-        lambda: solver.run_reference(flows), max(1, repeats - 1)
+        lambda: reference_solver.run(flows), max(1, repeats - 1)
     )
     counts = np.bincount(result.status.ravel(), minlength=len(IRR_STATUS))
     return [

@@ -1,7 +1,7 @@
-"""Tests of tecmodel.irr: the vectorised IRR solver and the NPV kernel.
+"""Tests of tecmodel.numerics.irr: the vectorised IRR solver.
 
 Every test names the source of its expected numbers: the numpy-financial
-docstrings, numpy_financial.irr / numpy_financial.npv on the same flows,
+docstrings, numpy_financial.irr on the same flows,
 numpy.roots (companion-matrix eigenvalues) for root counts, polynomials
 built from chosen roots, or mathematical identities (scaling, layout).
 Warnings are errors (pyproject ``filterwarnings``), so every test also checks
@@ -20,8 +20,10 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-import tecmodel.numerics.irr as irr_module
-from tecmodel.numerics.irr import IRR_STATUS, IrrResult, irr, npv, rate_grid
+from tecmodel.numerics.irr import IRR_STATUS, IrrResult, irr, rate_grid
+
+from . import irr_reference
+from .irr_reference import ReferenceSolver
 
 LOW, HIGH = -0.99, 10.0
 
@@ -197,13 +199,6 @@ def test_docstring_multiple_root_examples_are_status_2():
     assert result.status.tolist() == [2, 2]
 
 
-def test_npv_docstring_example():
-    """numpy_financial.npv docstring: 8 % on [-40000, 5000, 8000, 12000, 30000]."""
-    flows = [-40_000, 5_000, 8_000, 12_000, 30_000]
-    assert round(float(npv(0.08, flows)), 5) == 3065.22267
-    assert float(npv(0.08, flows)) == pytest.approx(npf.npv(0.08, flows), rel=1e-14)
-
-
 # --------------------------------------------------------------------------
 # agreement with numpy_financial on realistic project flows
 # --------------------------------------------------------------------------
@@ -251,16 +246,16 @@ def test_certificate_never_changes_an_answer(monkeypatch):
     The Descartes certificate only proves root counts to skip the fine grid,
     so statuses must be identical and rates equal to Newton's tolerance.
 
-    The whole-array reference path (``_Solver.run_reference``) is the one that calls
-    ``_certify``; the compiled path's certificate is switched off in
+    The whole-array reference path (tests/irr_reference.py) is the one that calls
+    ``certify``; the compiled path's certificate is switched off in
     tests/test_irr_compiled.py.
     """
     rng = np.random.default_rng(11)
     flows = np.concatenate([project_flows(rng, 3_000, 21), project_flows(rng, 3_000, 30)[:21]], 1)
-    solver = irr_module._Solver(-0.99, 10.0, 16, flows.shape[0])
-    certified_rate, certified_status = solver.run_reference(flows)
-    monkeypatch.setattr(irr_module, "_certify", lambda coef, x: np.zeros(coef.shape[1], bool))
-    grid_rate, grid_status = solver.run_reference(flows)
+    solver = ReferenceSolver(-0.99, 10.0, 16, flows.shape[0])
+    certified_rate, certified_status = solver.run(flows)
+    monkeypatch.setattr(irr_reference, "certify", lambda coef, x: np.zeros(coef.shape[1], bool))
+    grid_rate, grid_status = solver.run(flows)
     np.testing.assert_array_equal(certified_status, grid_status)
     np.testing.assert_allclose(certified_rate, grid_rate, rtol=0, atol=1e-12)
 
@@ -284,7 +279,7 @@ def test_certificate_agrees_with_numpy_roots():
         polynomial = np.polynomial.Polynomial(coef)
         if abs(polynomial(pivot)) < 1e-6:
             continue
-        if not irr_module._certify(coef[:, None], np.array([pivot]))[0]:
+        if not irr_reference.certify(coef[:, None], np.array([pivot]))[0]:
             continue
         roots = polynomial.roots()
         positive = np.sort(roots[(np.abs(roots.imag) <= 1e-9 * np.abs(roots)) & (roots.real > 0)].real)
@@ -429,7 +424,7 @@ def test_count_brackets_counts_node_roots_once():
             [-1.0, 1.0, -1.0, 1.0, 0.0, 2.0],
         ]
     )
-    count, where, on_node = irr_module._count_brackets(values)
+    count, where, on_node = irr_reference.count_brackets(values)
     assert count.tolist() == [1, 1, 2, 2, 2, 0]
     assert on_node.tolist() == [True, True, True, False, True, False]
     assert where[:2].tolist() == [1, 1]
@@ -543,6 +538,16 @@ conventional_series = st.integers(1, 59).flatmap(
     )
 ).map(lambda parts: np.concatenate([[-parts[0]], parts[1]]))
 mostly_single_root = st.one_of(conventional_series, flow_series)
+
+
+def npv(rate, flows):
+    """sum_t cf_t / (1 + r)**t [EUR] of one series by Horner's scheme, first flow at t = 0."""
+    flows = np.asarray(flows, dtype=np.float64)
+    g = 1.0 / (1.0 + rate)
+    acc = flows[-1]
+    for t in range(flows.size - 2, -1, -1):
+        acc = acc * g + flows[t]
+    return acc
 
 
 def discounted_scale(flows, rate):
@@ -670,10 +675,10 @@ def test_block_boundaries_do_not_matter(monkeypatch):
     tested in tests/test_irr_compiled.py)."""
     rng = np.random.default_rng(5)
     flows = project_flows(rng, 1_000, 21)
-    solver = irr_module._Solver(-0.99, 10.0, 16, flows.shape[0])
-    reference_rate, reference_status = solver.run_reference(flows)
-    monkeypatch.setattr(irr_module, "BLOCK_SERIES", 97)
-    rate, status = solver.run_reference(flows)
+    solver = ReferenceSolver(-0.99, 10.0, 16, flows.shape[0])
+    reference_rate, reference_status = solver.run(flows)
+    monkeypatch.setattr(irr_reference, "BLOCK_SERIES", 97)
+    rate, status = solver.run(flows)
     np.testing.assert_array_equal(status, reference_status)
     np.testing.assert_array_equal(rate, reference_rate)
 
@@ -731,27 +736,6 @@ def test_result_type_and_reasons():
         result.rate = np.zeros(5)
     empty = irr(np.zeros((5, 0)))
     assert empty.rate.shape == (0,) and empty.status.shape == (0,)
-
-
-# --------------------------------------------------------------------------
-# npv
-# --------------------------------------------------------------------------
-
-
-def test_npv_matches_numpy_financial_and_broadcasts():
-    """numpy_financial.npv per series and rate; one rate per series; axes."""
-    rng = np.random.default_rng(9)
-    flows = project_flows(rng, 50, 21)
-    rates = rng.uniform(-0.9, 2.0, 50)
-    expected = np.array([npf.npv(rates[i], flows[:, i]) for i in range(50)])
-    np.testing.assert_allclose(npv(rates, flows), expected, rtol=1e-12, atol=1e-9)
-    np.testing.assert_allclose(npv(rates, flows.T, axis=1), expected, rtol=1e-12, atol=1e-9)
-    expected_scalar = np.array([npf.npv(0.07, flows[:, i]) for i in range(50)])
-    np.testing.assert_allclose(npv(0.07, flows), expected_scalar, rtol=1e-12, atol=1e-9)
-    assert npv(0.1, np.zeros((0, 3))).tolist() == [0.0, 0.0, 0.0]
-    assert np.isnan(npv(np.nan, [1.0, 2.0]))
-    with pytest.raises(ValueError):
-        npv(-1.0, [1.0, 2.0])
 
 
 # --------------------------------------------------------------------------

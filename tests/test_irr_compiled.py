@@ -1,8 +1,7 @@
-"""Tests of the compiled path of tecmodel.irr (numba) against its numpy reference.
+"""Tests of the compiled path of tecmodel.numerics.irr (numba) against its numpy reference.
 
-The expected results come from the whole-array numpy implementation kept in
-``tecmodel.irr`` as the reference (``_Solver.run_reference``, the
-implementation before the compiled path; itself tested against
+The expected results come from the whole-array numpy implementation in
+tests/irr_reference.py (``ReferenceSolver``, itself tested against
 numpy-financial and an exact root count in tests/test_irr.py), and from
 identities: a series' result does not depend on the other series of the
 batch, their order, or the thread count.
@@ -22,9 +21,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-import tecmodel.numerics.irr as irr_module
+import tecmodel.numerics.irr.solver as irr_solver
 from tecmodel.numerics.irr import irr
+from tecmodel.numerics.irr.solver import Solver
 
+from .irr_reference import ReferenceSolver
 from .test_irr import project_flows
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,8 +33,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def reference_and_compiled(flows, low=-0.99, high=10.0, grid_points=16):
     """(rate, status) of the numpy reference path and of the compiled path."""
-    solver = irr_module._Solver(low, high, grid_points, flows.shape[0])
-    return solver.run_reference(flows), solver.run(flows)
+    reference = ReferenceSolver(low, high, grid_points, flows.shape[0])
+    solver = Solver(low, high, grid_points, flows.shape[0])
+    return reference.run(flows), solver.run(flows)
 
 
 def assert_same_results(reference, compiled):
@@ -118,7 +120,7 @@ def test_certificate_switched_off_gives_the_same_results():
     """
     rng = np.random.default_rng(11)
     flows = np.concatenate([mixed_flows(rng, 3_000, 21), project_flows(rng, 3_000, 30)[:21]], 1)
-    solver = irr_module._Solver(-0.99, 10.0, 16, flows.shape[0])
+    solver = Solver(-0.99, 10.0, 16, flows.shape[0])
     certified, isolated = solver.run(flows), solver.run(flows, certify=False)
     np.testing.assert_array_equal(certified[1], isolated[1])
     np.testing.assert_allclose(certified[0], isolated[0], rtol=0, atol=1e-12)
@@ -149,7 +151,7 @@ def test_results_do_not_depend_on_isolation_batch(monkeypatch):
     rng = np.random.default_rng(6)
     flows = mixed_flows(rng, 2_000, 12)
     reference = irr(flows)
-    monkeypatch.setattr(irr_module, "ISOLATION_BATCH", 3)
+    monkeypatch.setattr(irr_solver, "ISOLATION_BATCH", 3)
     result = irr(flows)
     np.testing.assert_array_equal(result.status, reference.status)
     np.testing.assert_array_equal(result.rate, reference.rate)
@@ -253,9 +255,10 @@ def test_cold_compilation_emits_no_warning(tmp_path):
     process loads it from the cache instead of compiling, and gives the same
     results.  numpy-financial docstring example: IRR 0.28095."""
     code = """
-        from tecmodel.numerics.irr import _compiled_kernel, irr
+        from tecmodel.numerics.irr import irr
+        from tecmodel.numerics.irr.kernel import compiled_kernel
         result = irr([[-100.0], [39.0], [59.0], [55.0], [20.0]])
-        stats = _compiled_kernel().stats
+        stats = compiled_kernel().stats
         print(round(float(result.rate[0]), 5), sum(stats.cache_hits.values()),
               sum(stats.cache_misses.values()))
         """
