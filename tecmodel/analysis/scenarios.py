@@ -127,8 +127,6 @@ def evaluate_scenarios(case: Case, names: Sequence[str] | None = None, *,
         For an unknown scenario, a case without scenarios, or a parameter both overridden and
         changed by a scenario.
     """
-    from tecmodel.model.evaluation import evaluate
-
     scenarios = select_scenarios(case, names)
     if not scenarios and not include_base:
         raise InputError(Problem("scenarios", "no scenario to evaluate (expected a `scenarios:` block in the case "
