@@ -26,7 +26,7 @@ from scipy.stats import qmc
 import tecmodel
 from tecmodel.analysis.sampling import block_seed, sampling_plan, unit_block
 from tecmodel.errors import InputError
-from tecmodel.inputs.case import case_from_data, read_yaml
+from tecmodel.inputs.case import case_from_data
 from tecmodel.inputs.distributions import (
     Distribution,
     copula_factor,
@@ -34,6 +34,7 @@ from tecmodel.inputs.distributions import (
     correlation_problems,
     parse_distribution,
 )
+from tecmodel.inputs.reading import read_yaml
 
 from .conftest import BASE_FILE, DOUBLED_FILE
 

@@ -36,9 +36,10 @@ import yaml
 
 import tecmodel
 from tecmodel.cli.main import main
-from tecmodel.inputs.case import MAX_HORIZON_YEARS, case_from_data
+from tecmodel.inputs.case import case_from_data
 from tecmodel.inputs.parameters import parameter_dataset
 from tecmodel.inputs.registry import PARAMETERS, REGISTRY
+from tecmodel.inputs.rules import MAX_HORIZON_YEARS
 from tecmodel.numerics.irr import IRR_STATUS
 from tecmodel.report.text import summary_text
 

@@ -15,7 +15,9 @@ from hypothesis import strategies as st
 
 import tecmodel
 from tecmodel.cli.main import main
-from tecmodel.inputs.case import Tranche, case_from_data, read_yaml
+from tecmodel.inputs.case import case_from_data
+from tecmodel.inputs.reading import read_yaml
+from tecmodel.inputs.terms import Tranche
 from tecmodel.model.outputs import FinancingStatus
 from tecmodel.model.tranches import tranche_schedule
 

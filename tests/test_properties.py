@@ -17,7 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import tecmodel
-from tecmodel.inputs.case import case_from_data, read_yaml
+from tecmodel.inputs.case import case_from_data
+from tecmodel.inputs.reading import read_yaml
 
 from .conftest import BASE_FILE
 

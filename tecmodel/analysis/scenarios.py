@@ -25,8 +25,9 @@ import pandas as pd
 import xarray as xr
 
 from tecmodel.errors import InputError, Problem
-from tecmodel.inputs.case import Case, Scenario, load_case
+from tecmodel.inputs.case import Case, load_case
 from tecmodel.inputs.registry import REGISTRY, resolve
+from tecmodel.inputs.terms import Scenario
 from tecmodel.model.evaluation import Result, evaluate
 from tecmodel.model.metrics import PORTFOLIO
 from tecmodel.model.outputs import STATUS_METRICS

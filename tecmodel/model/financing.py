@@ -53,7 +53,7 @@ from collections.abc import Sequence
 import numpy as np
 import xarray as xr
 
-from tecmodel.inputs.case import Tranche
+from tecmodel.inputs.terms import Tranche
 from tecmodel.model.cube import FINANCING_ITEMS, CashFlows, broadcast_values, item_total
 from tecmodel.model.metrics import (
     append_portfolio,

@@ -15,7 +15,7 @@ from functools import cache
 
 import numpy as np
 
-from tecmodel.inputs.case import Tranche
+from tecmodel.inputs.terms import Tranche
 
 #: Repayment kinds of :func:`_tranche_schedules` (``mode``).
 STRAIGHT_LINE, ANNUITY, SCULPTED = 0, 1, 2

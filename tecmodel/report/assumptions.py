@@ -12,8 +12,9 @@ import sys
 from pathlib import Path
 
 from tecmodel.inputs.bundled import bundled_case_paths
-from tecmodel.inputs.case import TRANCHE_TERMS, Case, load_case
+from tecmodel.inputs.case import Case, load_case
 from tecmodel.inputs.registry import ALIASES, PARAMETERS, REGISTRY, Parameter
+from tecmodel.inputs.terms import TRANCHE_TERMS
 from tecmodel.io import write_text
 
 

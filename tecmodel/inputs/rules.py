@@ -1,0 +1,182 @@
+"""The cross-field rules of a case: checks no single field can make on its own.
+
+This module owns what a case must satisfy once each value is admissible by itself: valid and
+unique names, a horizon of at most :data:`MAX_HORIZON_YEARS` years, phases (and their
+construction) inside the horizon, grid-capacity steps in order and never decreasing, installed
+IT MW x peak PUE within the grid capacity, shares and tax lives within what they are part of.
+:func:`check_rules` takes a built :class:`~tecmodel.inputs.case.Case` and returns its problems, so
+the same rules apply to a case as stated and to one with changed values.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from tecmodel.errors import Problem
+from tecmodel.inputs.messages import format_path, line_for, path_tuple
+
+if TYPE_CHECKING:
+    from tecmodel.inputs.case import Case
+
+#: Names of cases, sites, tranches and scenarios: a letter, then letters, digits, '_' or '-'.
+SITE_NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_\-]{0,63}$"
+RESERVED_SITE_NAMES = frozenset({"portfolio"})
+#: Longest model horizon [yr]: beyond it a -99 %/yr rate's discount factors leave the range of the
+#: IRR solver (tecmodel.numerics.irr) and of float64 cash flows (tests/test_extremes.py).
+MAX_HORIZON_YEARS = 100
+
+#: (smaller, larger, expectation): per site, the first parameter may not exceed the second.
+_ORDERED_PAIRS = (
+    ("power.idle_share", "power.active_load_share", "at most power.active_load_share"),
+    (
+        "chips.tax_life_years",
+        "chips.refresh_years",
+        "at most chips.refresh_years (retired accelerators must be fully depreciated for tax)",
+    ),
+    ("cooling.tax_life_years", "cooling.replacement_years", "at most cooling.replacement_years"),
+    (
+        "construction.building_tax_life",
+        "construction.building_life",
+        "at most construction.building_life",
+    ),
+    (
+        "construction.electrical_tax_life",
+        "construction.electrical_life",
+        "at most construction.electrical_life",
+    ),
+    ("grid.connection_tax_life", "grid.connection_life", "at most grid.connection_life"),
+)
+
+
+def check_rules(case: Case, lines: Mapping[tuple, int] | None = None) -> list[Problem]:
+    """The cross-field rules a case breaks; each problem names the fields involved.
+
+    Parameters
+    ----------
+    case : Case
+        A case whose values are each admissible (units converted, within bounds).
+    lines : mapping of tuple to int, optional
+        Line index of the case file (key path -> 1-based line), for the problems' lines.
+
+    Returns
+    -------
+    list of Problem
+        Empty if the case keeps every rule. A horizon that is empty or too long is reported
+        alone: the rules that depend on the years are then not checked.
+    """
+    lines = {} if lines is None else lines
+    problems: list[Problem] = []
+
+    def add(loc: tuple, message: str, value: Any = Problem.NO_VALUE) -> None:
+        problems.append(Problem(format_path(loc), message, value, line_for(loc, lines)))
+
+    if not re.match(SITE_NAME_PATTERN, case.name):
+        add(
+            ("name",),
+            "expected a case name of letters, digits, '_' or '-' starting with a letter",
+            case.name,
+        )
+    start, end = case.start_year, case.end_year
+    if end <= start:
+        add(("model", "end_year"), f"expected a year after model.start_year ({start})", end)
+        return problems
+    if end - start + 1 > MAX_HORIZON_YEARS:
+        add(
+            ("model", "end_year"),
+            f"expected a horizon of at most {MAX_HORIZON_YEARS} years: a year up to "
+            f"{start + MAX_HORIZON_YEARS - 1} (model.start_year {start})",
+            end,
+        )
+        return problems
+    seen: dict[str, int] = {}
+    for index, site in enumerate(case.sites):
+        loc = ("sites", index)
+        if not re.match(SITE_NAME_PATTERN, site.name) or site.name.lower() in RESERVED_SITE_NAMES:
+            add(
+                loc + ("name",),
+                "expected a site name of letters, digits, '_' or '-' starting with a "
+                "letter (at most 64 characters; 'portfolio' is reserved)",
+                site.name,
+            )
+        if site.name in seen:
+            add(
+                loc + ("name",),
+                f"duplicate site name (already used by sites[{seen[site.name]}]); "
+                "expected unique site names",
+                site.name,
+            )
+        seen.setdefault(site.name, index)
+
+        def value(name: str, site_name: str = site.name) -> float:
+            return case.entries[(name, site_name)].value
+
+        build_years = int(value("construction.build_years"))
+        for phase_index, phase in enumerate(site.phases):
+            ploc = loc + ("phases", phase_index, "online_year")
+            if not start <= phase.online_year <= end:
+                add(
+                    ploc,
+                    f"outside the model horizon: expected a year in [{start}, {end}]",
+                    phase.online_year,
+                )
+            elif phase.online_year - build_years + 1 < start:
+                add(
+                    ploc,
+                    f"construction ({build_years} years, construction.build_years) would start in "
+                    f"{phase.online_year - build_years + 1}, before model.start_year {start}; "
+                    f"expected an online year >= {start + build_years - 1}",
+                    phase.online_year,
+                )
+        years = [step.from_year for step in site.grid_capacity]
+        for step_index, year in enumerate(years):
+            if not start - 10 <= year <= end:
+                add(
+                    loc + ("grid", "capacity", step_index, "from_year"),
+                    f"expected a year in [{start - 10}, {end}]",
+                    year,
+                )
+        if years != sorted(years) or len(set(years)) != len(years):
+            add(
+                loc + ("grid", "capacity"),
+                "expected capacity steps in strictly increasing from_year order",
+                years,
+            )
+        capacities = [step.mw for step in site.grid_capacity]
+        if capacities != sorted(capacities):
+            add(
+                loc + ("grid", "capacity"),
+                "expected grid capacity that never decreases from step to step",
+                capacities,
+            )
+        pue_peak = 1.0 + value("power.electrical_losses") + value("cooling.overhead_peak")
+        installed = 0.0
+        for phase in sorted(site.phases, key=lambda p: p.online_year):
+            installed += phase.it_mw
+            # Capacity must hold from this phase's online year on (later phases only add load).
+            for year in range(phase.online_year, end + 1):
+                needed = installed * pue_peak
+                available = site.capacity_in(year)
+                if needed > available * (1 + 1e-9):
+                    add(
+                        loc + ("phases",),
+                        f"installed IT {installed:g} MW x peak PUE {pue_peak:.3f} = {needed:,.0f} "
+                        f"MW exceeds the grid capacity of {available:,.0f} MW available in {year} "
+                        f"(grid.capacity); expected at most {available / pue_peak:,.0f} MW IT by "
+                        "then",
+                        f"{installed:g} MW IT",
+                    )
+                    break
+        for smaller, larger, expectation in _ORDERED_PAIRS:
+            if value(smaller) > value(larger):
+                entry = case.entries[(smaller, site.name)]
+                add(
+                    path_tuple(entry.path),
+                    f"expected {expectation} ({value(larger):g})",
+                    entry.value,
+                )
+    return problems
+
+
+__all__ = ["SITE_NAME_PATTERN", "RESERVED_SITE_NAMES", "MAX_HORIZON_YEARS", "check_rules"]
