@@ -57,6 +57,7 @@ MAY_BE_UNDEFINED = {
     "irr": "checked against irr_status",
     "equity_irr": "checked against equity_irr_status",
     "payback_year": "the cumulative free cash flow ends negative",
+    "discounted_payback_year": "the cumulative discounted free cash flow ends negative",
     "lcoc": "no GPU-hour sold (checked)",
     "realised_gpu_hour_price": "no GPU-hour sold (checked)",
     "breakeven_gpu_hour_price": "no price factor makes the NPV zero",

@@ -73,7 +73,8 @@ def mutated_cases(draw):
             parent[key] = draw(junk)
         elif action == "scale":
             value = parent[key]
-            if isinstance(value, (int, float)) and not isinstance(value, bool):
+            # an integer beyond float range (drawn as junk) cannot be scaled by a float
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) < 1e300:
                 parent[key] = value * draw(st.sampled_from([-1, 0, 1e-9, 1e9, math.inf, -math.inf, math.nan]))
         elif action == "rename" and isinstance(parent, dict):
             parent[str(key) + draw(st.sampled_from(["_", "x", "s"]))] = parent.pop(key)

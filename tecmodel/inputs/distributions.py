@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -163,7 +164,7 @@ class Distribution:
         frozen = self.frozen
         scores = np.linspace(-INVERSION_Z, INVERSION_Z, INVERSION_NODES + 1)
         with np.errstate(all="ignore"):
-            values = np.asarray(frozen.ppf(ndtr(scores)), dtype=float)
+            values = exact_quantiles(frozen, ndtr(scores))
             if not np.all(np.isfinite(values)) or np.any(np.diff(values) < 0):
                 return None
             width = values[-1] - values[0]
@@ -171,7 +172,7 @@ class Distribution:
                 return None
             spline = CubicSpline(scores, values, extrapolate=False)
             midpoints = 0.5 * (scores[:-1] + scores[1:])
-            error = np.max(np.abs(spline(midpoints) - frozen.ppf(ndtr(midpoints))))
+            error = np.max(np.abs(spline(midpoints) - exact_quantiles(frozen, ndtr(midpoints))))
         return spline.c if error <= INVERSION_TOLERANCE * width else None
 
     def ppf(self, probability: np.ndarray) -> np.ndarray:
@@ -191,7 +192,7 @@ class Distribution:
         clipped = np.clip(np.asarray(probability, dtype=float), TAIL_PROBABILITY, 1.0 - TAIL_PROBABILITY)
         inverse = self._fast_inverse
         if inverse is None:
-            values = np.asarray(self.frozen.ppf(clipped), dtype=float)
+            values = exact_quantiles(self.frozen, clipped)
         else:
             from scipy.special import ndtri
 
@@ -199,7 +200,7 @@ class Distribution:
             body = np.abs(scores) <= INVERSION_Z
             values = np.empty(clipped.shape)
             values[body] = _evaluate_uniform_spline(inverse, scores[body])
-            values[~body] = self.frozen.ppf(clipped[~body])
+            values[~body] = exact_quantiles(self.frozen, clipped[~body])
         return np.rint(values) if self.integer else values
 
     def support(self) -> tuple[float, float]:
@@ -231,6 +232,19 @@ class Distribution:
         """Short text, e.g. ``triangular(low=52, mode=60, high=69) EUR/MWh``."""
         inner = ", ".join(f"{name}={value:.6g}" for name, value in self.fields)
         return f"{self.kind}({inner})" + (f" {unit}" if unit else "")
+
+
+def exact_quantiles(frozen, probability: np.ndarray) -> np.ndarray:
+    """scipy's quantile function, without the warning Boost raises in the far tail.
+
+    For a beta with alpha or beta below 1, Boost's inverse incomplete beta stops iterating at
+    probabilities near :data:`TAIL_PROBABILITY` and warns ("Root finding evaluation exceeded"),
+    returning its best value, which lies within the support; the warning says nothing a caller
+    could act on.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*Root finding evaluation exceeded", category=RuntimeWarning)
+        return np.asarray(frozen.ppf(probability), dtype=float)
 
 
 def _evaluate_uniform_spline(coefficients: np.ndarray, scores: np.ndarray) -> np.ndarray:
