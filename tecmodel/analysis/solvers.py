@@ -36,6 +36,7 @@ highest chip price); 3 did not converge; 4 the full model at the solution misses
 from __future__ import annotations
 
 import dataclasses
+import enum
 from collections.abc import Callable
 
 import numpy as np
@@ -46,10 +47,24 @@ from tecmodel.model.cube import ITEMS, CashFlows, item_total
 from tecmodel.model.evaluation import evaluate
 from tecmodel.model.financing import apply_financing
 from tecmodel.model.metrics import PORTFOLIO, discount_factors, present_value, with_portfolio
+from tecmodel.model.outputs import flag_attributes
 from tecmodel.model.tax import loss_carry_forward_tax, tax_terms
 from tecmodel.numerics.labelled import set_attributes
+from tecmodel.numerics.roots import RootStatus, illinois
 
-SOLVED, OUT_OF_REACH, MET_EVERYWHERE, NOT_CONVERGED, CHECK_FAILED = 0, 1, 2, 3, 4
+
+class SolverStatus(enum.IntEnum):
+    """Status of a solver's answer (variable ``status``): codes 0-3 from the root finder
+    (:func:`tecmodel.numerics.roots.illinois`), 4 from the full-model check."""
+
+    SOLVED = RootStatus.SOLVED
+    OUT_OF_REACH = RootStatus.OUT_OF_REACH
+    MET_EVERYWHERE = RootStatus.MET_EVERYWHERE
+    NOT_CONVERGED = RootStatus.NOT_CONVERGED
+    CHECK_FAILED = 4
+
+
+SOLVED, OUT_OF_REACH, MET_EVERYWHERE, NOT_CONVERGED, CHECK_FAILED = (int(status) for status in SolverStatus)
 SOLVER_STATUS = {
     SOLVED: "solved",
     OUT_OF_REACH: "no solution in the admissible range: the target is out of reach",
@@ -62,84 +77,11 @@ SOLVER_STATUS = {
 IRR_RANGE = (-0.99, 10.0)
 #: The GPU-hour price inputs a price factor multiplies.
 PRICE_PARAMETERS = ("revenue.gpu_hour_price", "revenue.contract_price")
-#: Relative tolerance of the root [1 of the objective's scale] and of the check.
-ROOT_TOLERANCE = 1e-11
+#: Relative tolerance of the full-model check [1 of the objective's scale].
 CHECK_TOLERANCE = 1e-7
 IRR_CHECK_TOLERANCE = 1e-7
 MODE = "solver_mode"  # 0: each site its own factor; 1: one factor on every site (the portfolio)
 GROUPS = ("chips", "power", "cooling", "construction", "operations", "tax", "financing")
-
-
-# --------------------------------------------------------------------------- the root finder
-
-
-def illinois(objective: Callable[[np.ndarray], np.ndarray], low: np.ndarray, high: np.ndarray, *,
-             scale: np.ndarray, increasing: bool, tolerance: float = ROOT_TOLERANCE,
-             max_iterations: int = 200) -> tuple[np.ndarray, np.ndarray]:
-    """Roots of a monotone function in [low, high], vectorised (Illinois method).
-
-    Parameters
-    ----------
-    objective : callable
-        ``objective(x) -> g`` elementwise over arrays of the shape of `low`; g = 0 at the target
-        and g >= 0 on the acceptable side (NPV, NPV at the hurdle ...).
-    low, high : numpy.ndarray
-        Admissible range of each element.
-    scale : numpy.ndarray
-        Size of g for the convergence test (|g| <= tolerance x scale).
-    increasing : bool
-        Whether g increases with x (decides which end is out of reach).
-
-    Returns
-    -------
-    root : numpy.ndarray
-        NaN where there is no root in range or no convergence.
-    status : numpy.ndarray of int
-        :data:`SOLVER_STATUS` codes 0-3.
-
-    Examples
-    --------
-    >>> root, status = illinois(lambda x: x**3 - 2.0, np.array([0.0]), np.array([2.0]),
-    ...                         scale=np.array([1.0]), increasing=True)
-    >>> round(float(root[0]), 12), int(status[0])
-    (1.259921049895, 0)
-    """
-    a, b = np.array(low, dtype=float), np.array(high, dtype=float)
-    fa, fb = objective(a), objective(b)
-    lower_end, upper_end = (fa, fb) if increasing else (fb, fa)
-    out_of_reach = upper_end < 0
-    everywhere = (lower_end > 0) & ~out_of_reach
-    active = ~(out_of_reach | everywhere)
-    root = np.where(fa == 0, a, np.where(fb == 0, b, np.nan))
-    done = active & ((fa == 0) | (fb == 0))
-    threshold = tolerance * scale
-    side = 0 * a  # which end was kept last: -1 a, +1 b
-    for _ in range(max_iterations):
-        pending = active & ~done
-        if not pending.any():
-            break
-        with np.errstate(divide="ignore", invalid="ignore"):
-            secant = b - fb * (b - a) / (fb - fa)
-        inside = np.isfinite(secant) & (secant > np.minimum(a, b)) & (secant < np.maximum(a, b))
-        c = np.where(pending, np.where(inside, secant, 0.5 * (a + b)), b)
-        fc = objective(c)
-        crosses = np.sign(fc) != np.sign(fb)
-        # Keep the bracket [c, b] if g changes sign there, else [a, c] and halve g(a) when a was kept twice.
-        new_a = np.where(crosses, b, a)
-        new_fa = np.where(crosses, fb, np.where(side < 0, 0.5 * fa, fa))
-        side = np.where(crosses, 1.0, -1.0)
-        a = np.where(pending, new_a, a)
-        fa = np.where(pending, new_fa, fa)
-        b = np.where(pending, c, b)
-        fb = np.where(pending, fc, fb)
-        width = np.abs(b - a) <= 1e-14 * np.maximum(np.abs(b), 1.0)
-        finished = pending & ((np.abs(fc) <= threshold) | width)
-        root = np.where(finished, c, root)
-        done = done | finished
-    status = np.full(a.shape, NOT_CONVERGED)
-    status = np.where(done, SOLVED, status)
-    status = np.where(out_of_reach, OUT_OF_REACH, np.where(everywhere, MET_EVERYWHERE, status))
-    return np.where(status == SOLVED, root, np.nan), status
 
 
 # --------------------------------------------------------------------------- layout helpers
@@ -323,9 +265,7 @@ def _finish(result, solution: xr.Dataset, residual: xr.DataArray, tolerance: xr.
         solution[name] = xr.where(solution["status"] == SOLVED, solution[name], np.nan)
     solution["check"] = residual
     solution["status"].attrs = {"units": "1", "long_name": "Solver status (0 = solved; see flag_meanings)",
-                                "flag_values": list(SOLVER_STATUS),
-                                "flag_meanings": " ".join(m.replace(" ", "_").replace(":", "")
-                                                          for m in SOLVER_STATUS.values())}
+                                **flag_attributes({code: reason.replace(":", "") for code, reason in SOLVER_STATUS.items()})}
     return solution
 
 
