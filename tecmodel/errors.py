@@ -54,6 +54,10 @@ def _short(value: object, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+class InputWarning(UserWarning):
+    """An admissible input that is probably not what was meant (e.g. a unit slip)."""
+
+
 class InputError(ValueError):
     """Bad input: the message names the file, the field, the value and what was expected.
 

@@ -11,9 +11,11 @@ from pathlib import Path
 import pytest
 
 import tecmodel
+from tecmodel.cli.main import main as cli_main
+from tecmodel.errors import InputWarning
 from tecmodel.inputs.case import load_case
 
-from .conftest import TOY_FILE
+from .conftest import ROOT, TOY_FILE
 
 TOY_TEXT = TOY_FILE.read_text()
 
@@ -170,3 +172,35 @@ def test_overrides_are_validated(toy_case):
         import xarray as xr
 
         tecmodel.evaluate(toy_case, {"chips.refresh_years": xr.DataArray([3.0, 4.0], dims="sample")})
+
+
+def _base_with(tmp_path, section: str, name: str, quantity: dict):
+    import yaml
+
+    data = yaml.safe_load((ROOT / "inputs" / "base_10b.yaml").read_text())
+    data[section][name] = quantity
+    path = tmp_path / "slip.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+def test_a_unit_slip_is_a_warning_naming_the_intended_value(tmp_path):
+    """discount_rate 0.09 % is 0.0009/yr: admissible, but 100x below the reference range
+    [6.5 %, 13 %] (registry); the warning suggests 9 %, and the case still loads."""
+    path = _base_with(tmp_path, "finance", "discount_rate", {"value": 0.09, "unit": "%", "source": "test"})
+    with pytest.warns(InputWarning, match=r"finance\.discount_rate = '0\.09 %'.*did you mean 9 %\?"):
+        case = load_case(path)
+    assert case.value("finance.discount_rate") == pytest.approx(0.0009)
+
+
+def test_values_inside_their_reference_range_give_no_warning(tmp_path):
+    """The bundled cases (and a plausible 12 %) load without a warning (warnings are errors here)."""
+    load_case("base_10b")
+    load_case("doubled_20b")
+    load_case(_base_with(tmp_path, "finance", "discount_rate", {"value": 12, "unit": "%", "source": "test"}))
+
+
+def test_the_command_line_prints_the_warning_and_runs(tmp_path, capsys):
+    path = _base_with(tmp_path, "finance", "discount_rate", {"value": 0.09, "unit": "%", "source": "test"})
+    assert cli_main(["run", str(path), "--out", str(tmp_path / "out"), "--quiet"]) == 0
+    assert "warning: " in capsys.readouterr().err

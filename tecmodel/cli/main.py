@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from tecmodel.analysis.scenarios import compare, evaluate_scenarios
 from tecmodel.analysis.sensitivity import sobol, tornado
 from tecmodel.cli import uncertainty as cli_uncertainty
 from tecmodel.cli.common import EXIT_FAILURE, EXIT_INPUT, EXIT_OK, Parser
-from tecmodel.errors import InputError, Problem
+from tecmodel.errors import InputError, InputWarning, Problem
 from tecmodel.inputs.bundled import bundled_case_paths
 from tecmodel.inputs.case import load_case
 from tecmodel.io import check_output_directory, check_output_file, start_run, write_csv
@@ -217,6 +218,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _print_input_warnings(caught: list[warnings.WarningMessage]) -> None:
+    """Input warnings as one plain line each on stderr (other warnings as Python shows them)."""
+    for warning in caught:
+        if issubclass(warning.category, InputWarning):
+            print(f"warning: {warning.message}", file=sys.stderr)
+        else:
+            sys.stderr.write(warnings.formatwarning(warning.message, warning.category, warning.filename,
+                                                    warning.lineno, warning.line))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``tecmodel`` console script; returns the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -224,7 +235,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         start_run()  # one run id for every file this command writes (tecmodel/io.py)
-        return args.handler(args)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", InputWarning)
+            try:
+                return args.handler(args)
+            finally:
+                _print_input_warnings(caught)
     except InputError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_INPUT

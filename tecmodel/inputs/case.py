@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +25,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from tecmodel.errors import InputError, Problem
+from tecmodel.errors import InputError, InputWarning, Problem
 from tecmodel.inputs.bundled import bundled_case_path
 from tecmodel.inputs.distributions import (
     Distribution,
@@ -32,6 +33,7 @@ from tecmodel.inputs.distributions import (
     expanded_correlation,
 )
 from tecmodel.inputs.messages import format_path, line_for, pydantic_problems
+from tecmodel.inputs.plausibility import unit_slip_warnings
 from tecmodel.inputs.quantities import convert_quantity
 from tecmodel.inputs.reading import LazyLineIndex, read_yaml
 from tecmodel.inputs.registry import PARAMETERS, Parameter, resolve
@@ -246,16 +248,25 @@ def load_case(path: str | Path) -> Case:
     ------
     InputError
         Naming the file, each bad field's path, its value and what was expected.
+
+    Warns
+    -----
+    InputWarning
+        For a value that is admissible but looks like a unit slip
+        (:mod:`tecmodel.inputs.plausibility`), naming the likely intended value.
     """
     bundled = bundled_case_path(path) if isinstance(path, str) and not Path(path).exists() else None
     path = bundled or Path(path)
     data, text = read_yaml(path)
-    return case_from_data(
+    case = case_from_data(
         data,
         file=path,
         lines=LazyLineIndex(text),
         sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
     )
+    for problem in unit_slip_warnings(case.entries.values()):
+        warnings.warn(problem.render(str(path)), InputWarning, stacklevel=2)
+    return case
 
 
 def case_from_data(
