@@ -457,7 +457,7 @@ def test_the_real_uncertainty_results_fill_the_sensitivity_and_monte_carlo_sheet
         monte_carlo.summary["value"].sel(statistic="p50", metric="npv", site=PORTFOLIO)
     )
     assert rows[("npv", PORTFOLIO, "p50")] == pytest.approx(expected)
-    from tecmodel.report.plots import write_standard_plots
+    from tecmodel.report.figures.files import write_standard_plots
 
     files = write_standard_plots(
         base_result, tmp_path / "plots", sensitivity=sobol, tornado=tornado, monte_carlo=monte_carlo

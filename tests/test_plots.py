@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from tecmodel.model.metrics import PORTFOLIO
-from tecmodel.report import plots
+from tecmodel.report import figures
+from tecmodel.report.figures.cash_flows import WATERFALL_STEPS, present_values
 
 from .contract_data import monte_carlo_result, sobol_dataset, tornado_dataset
 
@@ -26,15 +27,15 @@ def test_waterfall_steps_add_up_to_the_npv(doubled_result):
     """The bars are present values of groups of cube items: the groups cover every item of the
     unlevered (project) cash flow once, financing rows excluded, so the last bar (the project
     NPV) is where the steps end."""
-    covered = [item for _label, items in plots.WATERFALL_STEPS for item in items]
+    covered = [item for _label, items in WATERFALL_STEPS for item in items]
     cube = doubled_result.cube
     project_items = cube["item"].values[cube["category"].values != "financing"].tolist()
     assert sorted(covered) == sorted(project_items)
-    values = plots._present_values(doubled_result, PORTFOLIO).sel(item=project_items)
+    values = present_values(doubled_result, PORTFOLIO).sel(item=project_items)
     assert float(values.sum()) == pytest.approx(
         float(doubled_result.metrics["npv"].sel(site=PORTFOLIO)), rel=1e-12
     )
-    figure = plots.cash_flow_waterfall(doubled_result)
+    figure = figures.cash_flow_waterfall(doubled_result)
     labelled(figure)
     axes = figure.axes[0]
     assert [tick.get_text() for tick in axes.get_xticklabels()][-1] == "NPV"
@@ -45,7 +46,7 @@ def test_waterfall_steps_add_up_to_the_npv(doubled_result):
 
 
 def test_cumulative_discounted_cash_flow_ends_at_the_npv(base_result, doubled_result):
-    figure = plots.cumulative_discounted_cash_flow([base_result, doubled_result])
+    figure = figures.cumulative_discounted_cash_flow([base_result, doubled_result])
     labelled(figure)
     lines = figure.axes[0].get_lines()
     ends = {
@@ -61,7 +62,7 @@ def test_cumulative_discounted_cash_flow_ends_at_the_npv(base_result, doubled_re
 
 def test_sensitivity_and_monte_carlo_figures(doubled_result):
     sobol = sobol_dataset(doubled_result)
-    figure = plots.sobol_bars(sobol)
+    figure = figures.sobol_bars(sobol)
     labelled(figure)
     heights = [patch.get_height() for patch in figure.axes[0].patches]
     expected = np.concatenate(
@@ -71,9 +72,9 @@ def test_sensitivity_and_monte_carlo_figures(doubled_result):
         ]
     )
     np.testing.assert_allclose(heights, expected)
-    labelled(plots.tornado_chart(tornado_dataset(doubled_result)))
+    labelled(figures.tornado_chart(tornado_dataset(doubled_result)))
     monte_carlo = monte_carlo_result(doubled_result)
-    figure = plots.npv_distribution(monte_carlo)
+    figure = figures.npv_distribution(monte_carlo)
     labelled(figure)
     npv = monte_carlo.samples["npv"].sel(site=PORTFOLIO).values / 1e9
     marked = sorted({line.get_xdata()[0] for line in figure.axes[1].get_lines()[1:]} - {0.0})
@@ -81,7 +82,7 @@ def test_sensitivity_and_monte_carlo_figures(doubled_result):
 
 
 def test_scenario_comparison_labels_every_panel(base_result, doubled_result):
-    figure = plots.scenario_comparison([base_result, doubled_result])
+    figure = figures.scenario_comparison([base_result, doubled_result])
     labelled(figure)
     assert len(figure.axes) == 4
 
@@ -92,7 +93,7 @@ def test_write_standard_plots_writes_png_files_in_a_swapped_folder(
     folder = tmp_path / "plots"
     folder.mkdir()
     (folder / "stale.png").write_bytes(b"old")
-    files = plots.write_standard_plots(
+    files = figures.write_standard_plots(
         [base_result, doubled_result],
         folder,
         sensitivity=sobol_dataset(base_result),
@@ -123,7 +124,7 @@ def test_time_resolved_and_convergence_figures_show_the_indices(doubled_case):
     import tecmodel
 
     indices = tecmodel.sobol(doubled_case, n=2**4, second_order=False)
-    figure = plots.sobol_over_time(indices)
+    figure = figures.sobol_over_time(indices)
     labelled(figure)
     lines = figure.axes[0].get_lines()
     assert [line.get_label() for line in lines] == ["energy_price", "utilisation", "chip_cost"]
@@ -132,14 +133,14 @@ def test_time_resolved_and_convergence_figures_show_the_indices(doubled_case):
         np.testing.assert_array_equal(line.get_xdata(), expected["year"].values)
         np.testing.assert_array_equal(line.get_ydata(), expected.values)
     site = doubled_case.site_names[1]
-    first_order = plots.sobol_over_time(indices, site=site, index="S1").axes[0].get_lines()[2]
+    first_order = figures.sobol_over_time(indices, site=site, index="S1").axes[0].get_lines()[2]
     np.testing.assert_array_equal(
         first_order.get_ydata(), indices["S1_fcf"].sel(site=site, factor="chip_cost").values
     )
     with pytest.raises(ValueError, match="index must be"):
-        plots.sobol_over_time(indices, index="S2")
+        figures.sobol_over_time(indices, index="S2")
     convergence = tecmodel.sobol_convergence(doubled_case, sizes=[2**3, 2**4])
-    figure = plots.convergence_chart(convergence)
+    figure = figures.convergence_chart(convergence)
     labelled(figure)
     axes = figure.axes[0]
     assert [tick.get_text() for tick in axes.get_xticklabels()] == ["8", "16"]
@@ -158,7 +159,7 @@ def test_distribution_comparison_overlays_each_study(base_result, doubled_result
     """One CDF per study (and per site on request), rising to 1; the legend's probability of a
     negative NPV is the share of negative samples; IRR is shown in percent."""
     studies = [monte_carlo_result(base_result), monte_carlo_result(doubled_result, seed=1)]
-    figure = plots.distribution_comparison(studies, include_sites=True)
+    figure = figures.distribution_comparison(studies, include_sites=True)
     labelled(figure)
     cdf = figure.axes[1]
     lines = cdf.get_lines()[:-1]  # the last line marks NPV = 0
@@ -168,7 +169,7 @@ def test_distribution_comparison_overlays_each_study(base_result, doubled_result
     labels = [text.get_text() for text in cdf.get_legend().get_texts()]
     npv = studies[1].samples["npv"].sel(site=PORTFOLIO).values
     assert labels[1] == f"doubled_20b (P(NPV < 0) = {np.mean(npv < 0):.1%})"
-    irr = plots.distribution_comparison(studies, metric="irr")
+    irr = figures.distribution_comparison(studies, metric="irr")
     labelled(irr)
     assert len(irr.axes[1].get_lines()) == 2 and irr.axes[1].get_xlabel() == "IRR [%/yr]"
     base_irr = studies[0].samples["irr"].sel(site=PORTFOLIO).values * 100
@@ -179,7 +180,7 @@ def test_importing_the_package_does_not_import_matplotlib():
     import subprocess
 
     code = (
-        "import sys, tecmodel, tecmodel.report.plots; "
+        "import sys, tecmodel, tecmodel.report.figures; "
         "print('matplotlib' in sys.modules, 'openpyxl' in sys.modules)"
     )
     output = subprocess.run(

@@ -22,6 +22,7 @@ from tecmodel.report.excel.layout import (
     quoted,
     set_column_widths,
 )
+from tecmodel.report.labels import tornado_input, tornado_input_unit
 
 
 def write_sensitivity(context: Context, sheet, sobol: list, tornado: list) -> None:
@@ -234,32 +235,6 @@ def metric_unit(dataset: xr.Dataset, metric: str) -> str:
 def metric_format(unit: str) -> str:
     """Number format of a metric by its unit: EUR in millions, rates in %, others as numbers."""
     return {"EUR": FORMAT_EUR, "1/yr": "0.00%", "1": "0.00%", "year": "0.0"}.get(unit, "0.000")
-
-
-def tornado_input(dataset: xr.Dataset, name: str, factor: str, site: str) -> float | None:
-    """A factor's low, base or high input value of a tornado (``name``: ``input_low`` ...).
-
-    Site-level inputs are given per site (none for the portfolio): the value of `site`, or
-    of the first site that has one.
-    """
-    if name not in dataset:
-        return None
-    array = dataset[name].sel(factor=factor)
-    if "site" not in array.dims:
-        return float(array)
-    if site in array["site"].values and np.isfinite(float(array.sel(site=site))):
-        return float(array.sel(site=site))
-    finite = array.values[np.isfinite(array.values)]
-    return float(finite[0]) if finite.size else None
-
-
-def tornado_input_unit(dataset: xr.Dataset, factor: str) -> str:
-    """Unit of a tornado factor's input values (``factor_units`` coordinate, else attributes)."""
-    if "factor_units" in dataset.coords:
-        return str(dataset["factor_units"].sel(factor=factor).values)
-    if "input_low" in dataset:
-        return str(dataset["input_low"].attrs.get("units", ""))
-    return ""
 
 
 HISTOGRAM_BINS = 30

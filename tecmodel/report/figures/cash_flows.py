@@ -1,0 +1,163 @@
+"""Figures of the deterministic cash flows: the waterfall from revenue to NPV and the cumulative
+discounted free cash flow by year.
+"""
+
+from __future__ import annotations
+
+import xarray as xr
+
+from tecmodel.model.metrics import PORTFOLIO, discount_factors
+from tecmodel.report.arguments import as_list
+from tecmodel.report.figures.style import BILLION, DOWN, SERIES_COLOURS, TOTAL, UP, new_figure
+
+#: Waterfall steps: label -> cube items (present values are summed over them).
+WATERFALL_STEPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Contract\nrevenue", ("revenue_contract",)),
+    ("Merchant\nrevenue", ("revenue_merchant",)),
+    (
+        "Power",
+        (
+            "power_contract_energy",
+            "power_market_energy",
+            "power_grid_capacity_tariff",
+            "power_grid_energy_tariff",
+            "power_excise",
+            "power_capacity_mechanism",
+        ),
+    ),
+    (
+        "Other\nopex",
+        (
+            "cooling_maintenance",
+            "operations_staff",
+            "operations_facility_maintenance",
+            "operations_it_support",
+            "operations_insurance",
+            "operations_local_taxes",
+            "operations_network",
+        ),
+    ),
+    ("Accelerators\n(net of resale)", ("chips_purchase", "chips_resale")),
+    (
+        "Facility\ncapex",
+        (
+            "construction_shell_core",
+            "construction_electrical",
+            "construction_contingency",
+            "construction_land",
+            "construction_grid_connection",
+            "cooling_plant",
+        ),
+    ),
+    ("Residual\nvalue", ("chips_residual", "construction_residual", "cooling_residual")),
+    ("Corporate\ntax", ("corporate_tax",)),
+)
+
+
+def present_values(result, site: str) -> xr.DataArray:
+    """PV of every cube item of one site or the portfolio [EUR] (first model year at t = 0)."""
+    factors = discount_factors(result.parameters["finance.discount_rate"], result.timeline["t"])
+    cube = result.cube
+    flows = cube.sum("site") if site == PORTFOLIO else cube.sel(site=site)
+    return (flows * factors).sum("year")
+
+
+def cash_flow_waterfall(result, site: str = PORTFOLIO):
+    """Waterfall from the present value of revenue to the NPV of one case [EUR bn].
+
+    Parameters
+    ----------
+    result : Result
+        A deterministic evaluation.
+    site : str
+        A site name or ``"portfolio"``.
+    """
+    values = present_values(result, site)
+    steps = [
+        (label, float(values.sel(item=list(items)).sum()) / BILLION)
+        for label, items in WATERFALL_STEPS
+    ]
+    npv = float(result.metrics["npv"].sel(site=site)) / BILLION
+    rate = float(result.parameters["finance.discount_rate"])
+    figure = new_figure(10.5, 5.8)
+    axes = figure.add_subplot()
+    level = 0.0
+    for index, (_label, change) in enumerate(steps):
+        bottom = level if change >= 0 else level + change
+        axes.bar(index, abs(change), bottom=bottom, color=UP if change >= 0 else DOWN, width=0.7)
+        axes.annotate(
+            f"{change:+.2f}",
+            (index, level + max(change, 0.0)),
+            xytext=(0, 3),
+            textcoords="offset points",
+            ha="center",
+            fontsize=9,
+        )
+        if index + 1 < len(steps):
+            axes.plot(
+                [index + 0.35, index + 0.65], [level + change] * 2, color="grey", linewidth=0.8
+            )
+        level += change
+    axes.bar(len(steps), npv, color=TOTAL, width=0.7)
+    axes.annotate(
+        f"{npv:.2f}",
+        (len(steps), max(npv, 0.0)),
+        xytext=(0, 3),
+        textcoords="offset points",
+        ha="center",
+        fontsize=9,
+        fontweight="bold",
+    )
+    axes.axhline(0.0, color="black", linewidth=0.8)
+    axes.set_xticks(range(len(steps) + 1), [label for label, _ in steps] + ["NPV"], fontsize=9)
+    axes.set_ylabel("Present value [EUR bn, nominal]")
+    axes.set_xlabel(f"Cash-flow group (discounted at {rate:.1%}, first model year undiscounted)")
+    where = "portfolio" if site == PORTFOLIO else f"site {site}"
+    axes.set_title(f"{result.case.name}: from revenue to NPV ({where})")
+    axes.grid(axis="y", alpha=0.3)
+    return figure
+
+
+def cumulative_discounted_cash_flow(results):
+    """Cumulative discounted free cash flow by year of one or more cases [EUR bn].
+
+    The portfolio of each case is a solid line, its sites (when it has several) dashed; the
+    last value of each line is its NPV.
+    """
+    results = as_list(results)
+    figure = new_figure(9.5, 5.5)
+    axes = figure.add_subplot()
+    for index, result in enumerate(results):
+        colour = SERIES_COLOURS[index % len(SERIES_COLOURS)]
+        flow = result.free_cash_flow
+        factors = discount_factors(result.parameters["finance.discount_rate"], result.timeline["t"])
+        cumulative = (flow * factors).cumsum("year") / BILLION
+        years = cumulative["year"].values
+        axes.plot(
+            years,
+            cumulative.sel(site=PORTFOLIO).values,
+            color=colour,
+            linewidth=2.2,
+            label=f"{result.case.name} (NPV {float(cumulative.sel(site=PORTFOLIO)[-1]):.2f} bn)",
+        )
+        sites = list(result.case.site_names)
+        if len(sites) > 1:
+            for style, site in zip(("--", ":", "-.", "--", ":"), sites, strict=False):
+                axes.plot(
+                    years,
+                    cumulative.sel(site=site).values,
+                    color=colour,
+                    linestyle=style,
+                    linewidth=1.2,
+                    label=f"{result.case.name}: {site}",
+                )
+    axes.axhline(0.0, color="black", linewidth=0.8)
+    axes.set_xlabel("Year")
+    axes.xaxis.get_major_locator().set_params(integer=True)
+    axes.set_ylabel("Cumulative discounted free cash flow [EUR bn]")
+    axes.set_title(
+        "Cumulative discounted free cash flow (year-end flows, first model year at t = 0)"
+    )
+    axes.grid(alpha=0.3)
+    axes.legend(fontsize=9)
+    return figure

@@ -1,0 +1,101 @@
+"""The figure of the cases side by side: capex and NPV by site, IRR against the discount rate, and
+the cost and price of a GPU-hour.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tecmodel.model.metrics import PORTFOLIO
+from tecmodel.numerics.irr import IRR_STATUS
+from tecmodel.report.arguments import as_list
+from tecmodel.report.figures.style import BILLION, SERIES_COLOURS, TOTAL, new_figure
+
+
+def scenario_comparison(results):
+    """The cases side by side: capex and NPV by site, IRR, cost and break-even of a GPU-hour."""
+    results = as_list(results)
+    names = [result.case.name for result in results]
+    figure = new_figure(11.0, 7.5)
+    (capex_axes, npv_axes), (irr_axes, price_axes) = figure.subplots(2, 2)
+    positions = np.arange(len(results))
+    for axes, metric, title in (
+        (capex_axes, "initial_capex", "Initial capex"),
+        (npv_axes, "npv", "NPV"),
+    ):
+        bottom = np.zeros(len(results))
+        negative_bottom = np.zeros(len(results))
+        site_index: dict[str, int] = {}
+        for case_index, result in enumerate(results):
+            for site in result.case.site_names:
+                colour = SERIES_COLOURS[
+                    site_index.setdefault(site, len(site_index)) % len(SERIES_COLOURS)
+                ]
+                value = float(result.metrics[metric].sel(site=site)) / BILLION
+                base = bottom if value >= 0 else negative_bottom
+                axes.bar(
+                    case_index, value, bottom=base[case_index], color=colour, width=0.55, label=site
+                )
+                base[case_index] += value
+            total = float(result.metrics[metric].sel(site=PORTFOLIO)) / BILLION
+            axes.annotate(
+                f"{total:.2f}",
+                (case_index, max(bottom[case_index], 0.0)),
+                xytext=(0, 3),
+                textcoords="offset points",
+                ha="center",
+                fontsize=9,
+                fontweight="bold",
+            )
+        handles, labels = axes.get_legend_handles_labels()
+        unique = dict(zip(labels, handles, strict=True))
+        axes.legend(unique.values(), unique.keys(), fontsize=8, title="site", title_fontsize=8)
+        axes.set_ylabel(f"{title} [EUR bn]")
+        axes.set_title(f"{title} by site")
+        axes.axhline(0.0, color="black", linewidth=0.8)
+        axes.margins(y=0.12)
+    irr = [float(result.metrics["irr"].sel(site=PORTFOLIO)) * 100 for result in results]
+    rate = [float(result.parameters["finance.discount_rate"]) * 100 for result in results]
+    irr_axes.bar(positions, irr, color=TOTAL, width=0.55)
+    irr_axes.scatter(
+        positions,
+        rate,
+        color="#c62828",
+        marker="_",
+        s=900,
+        linewidths=2,
+        zorder=3,
+        label="discount rate",
+    )
+    statuses = [int(result.metrics["irr_status"].sel(site=PORTFOLIO)) for result in results]
+    for position, value, status in zip(positions, irr, statuses, strict=True):
+        irr_axes.annotate(
+            f"{value:.1f} %" if status == 0 else f"IRR undefined:\n{IRR_STATUS[status]}",
+            (position, value if status == 0 else 0.0),
+            xytext=(0, 3),
+            textcoords="offset points",
+            ha="center",
+            fontsize=9 if status == 0 else 7,
+        )
+    irr_axes.set_ylabel("IRR of the portfolio [%/yr]")
+    irr_axes.set_title("IRR against the discount rate")
+    irr_axes.legend(fontsize=8, loc="upper left")
+    shown = [value for value in irr + rate if np.isfinite(value)]  # an undefined IRR has no bar
+    irr_axes.set_ylim(min(0.0, *shown) * 1.25, max(1.0, *shown) * 1.25)
+    width = 0.27
+    for offset, metric, colour, label in (
+        (-width, "lcoc", "#e08a00", "levelised cost (pre-tax)"),
+        (0.0, "breakeven_gpu_hour_price", "#c62828", "break-even price (after tax)"),
+        (width, "realised_gpu_hour_price", "#2e7d32", "realised price"),
+    ):
+        values = [float(result.metrics[metric].sel(site=PORTFOLIO)) for result in results]
+        price_axes.bar(positions + offset, values, width, color=colour, label=label)
+    price_axes.set_ylabel("Price or cost [EUR/GPU-hour]")
+    price_axes.set_title("Cost and price of a GPU-hour (portfolio)")
+    price_axes.legend(fontsize=8)
+    for axes in (capex_axes, npv_axes, irr_axes, price_axes):
+        axes.set_xticks(positions, names)
+        axes.set_xlabel("Case")
+        axes.grid(axis="y", alpha=0.3)
+    figure.suptitle("Scenarios: " + " vs ".join(names))
+    return figure
