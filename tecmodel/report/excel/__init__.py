@@ -39,6 +39,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tecmodel.io import atomic_path
+from tecmodel.model.evaluation import Result
 from tecmodel.model.metrics import PORTFOLIO
 from tecmodel.report.arguments import as_list
 from tecmodel.report.excel.breakeven import write_breakeven
@@ -157,8 +158,6 @@ def build_workbook(results, sensitivity=None, tornado=None, monte_carlo=None):
 
 
 def _as_results(results) -> list:
-    from tecmodel.model.evaluation import Result
-
     results = [results] if isinstance(results, Result) else list(results)
     if not results:
         raise ValueError("export_excel needs at least one result")

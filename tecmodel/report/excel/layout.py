@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from tecmodel.inputs.registry import REGISTRY
+
 #: Live inputs with a defined name, per site: driver key -> (parameter, label, number format).
 SITE_DRIVERS: dict[str, tuple[str, str, str]] = {
     "energy_price": ("power.market_price", "Energy price (market, first model year)", "0.00"),
@@ -312,7 +314,7 @@ class Context:
 
     def parameter(self, case: int, name: str, site: str | None = None) -> str:
         """Absolute reference to a parameter's value cell on the Inputs sheet."""
-        scope_site = site if registry_parameter(name).scope == "site" else None
+        scope_site = site if REGISTRY[name].scope == "site" else None
         sheet, coordinate = self.layout.parameter_cells[(case, name, scope_site)]
         letters, digits = re.match(r"([A-Z]+)(\d+)", coordinate).groups()
         return f"{quoted(sheet)}!${letters}${digits}"
@@ -325,12 +327,6 @@ class Context:
             if site
             else defined_name(key, result.case.name)
         )
-
-
-def registry_parameter(name: str):
-    from tecmodel.inputs.registry import REGISTRY
-
-    return REGISTRY[name]
 
 
 @dataclass
