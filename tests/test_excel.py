@@ -23,6 +23,7 @@ import tecmodel
 from tecmodel.cli.main import main
 from tecmodel.inputs.registry import REGISTRY
 from tecmodel.model.metrics import PORTFOLIO
+from tecmodel.model.outputs import METRICS
 from tecmodel.report.excel import (
     LIVE_PARAMETERS,
     build_workbook,
@@ -30,6 +31,8 @@ from tecmodel.report.excel import (
     export_excel,
     recalculate_with_libreoffice,
 )
+
+from tecmodel.report.excel.layout import excel_number_format
 
 from .conftest import TOY_FILE
 from .contract_data import monte_carlo_result, sobol_dataset, tornado_dataset
@@ -485,5 +488,54 @@ def test_an_undefined_irr_shows_its_reason_in_the_terminal_and_the_workbook(toy_
     reason = IRR_STATUS[status]
     assert summary_text(result).count(reason) == 2  # the site and the portfolio
     workbook, _ = build_workbook(result)
-    notes = [row[7].value for row in workbook["Metrics"].iter_rows() if row[2].value == "Internal rate of return"]
+    notes = [row[7].value for row in workbook["Metrics"].iter_rows() if row[2].value == METRICS["irr"].label]
     assert notes == [f"IRR undefined: {reason} (model status {status})"] * 2
+
+
+def test_number_formats_follow_the_table_of_outputs():
+    """One helper turns each metric's display into an Excel format: a ratio is a multiple, a
+    rate a percent, money in EUR millions with thousands separators, the scale as commas."""
+    assert {name: excel_number_format(name) for name in METRICS}  # every metric has one
+    assert excel_number_format("moic") == excel_number_format("min_dscr") == '0.00"x"'
+    assert excel_number_format("irr") == excel_number_format("equity_irr") == "0.00%"
+    assert excel_number_format("npv") == '#,##0.0,,;[Red]-#,##0.0,,;"-"'
+    assert excel_number_format("capex_per_mw_it").startswith("#,##0.00,,;")
+    assert excel_number_format("energy_mwh_per_year") == "#,##0,"  # MWh shown in GWh
+    assert excel_number_format("gpu_hours_sold") == "#,##0.00,,,"  # shown in billions
+    assert excel_number_format("lcoc") == "0.000"
+    assert excel_number_format("payback_year") == "0"
+
+
+def test_the_metrics_and_monte_carlo_sheets_show_each_metric_as_declared(toy_result):
+    """Labels, units and formats of the Metrics, Scenarios and Monte Carlo sheets come from the
+    table of outputs; a ratio in a Monte Carlo summary is shown as a multiple, not a percent."""
+    study = monte_carlo_result(toy_result)
+    summary = study.summary.assign_coords(metric=["npv", "moic", "lcoc"])
+    samples = study.samples.rename(irr="moic")
+    samples["moic"].attrs["units"] = "1"
+    study = type(study)(samples, summary)
+    workbook, _ = build_workbook(toy_result, monte_carlo=study)
+    metrics = workbook["Metrics"]
+    rows = [row for row in metrics.iter_rows(min_row=5) if row[2].value]
+    shown = {(row[1].value, row[2].value): row for row in rows}
+    for name in ("npv", "irr", "lcoc", "it_mw", "gpu_hours_sold"):
+        row = shown[(PORTFOLIO, METRICS[name].label)]
+        assert row[3].value == METRICS[name].display_units
+        assert row[5].number_format == excel_number_format(name)
+        assert row[8].value == METRICS[name].long_name
+    scenarios = workbook["Scenarios"]
+    labels = {scenarios[f"A{r}"].value: r for r in range(5, 20)}
+    irr_row = labels[METRICS["irr"].label]
+    assert scenarios[f"B{irr_row}"].value == "%"
+    assert scenarios[f"C{irr_row}"].number_format == "0.00%"
+    sheet = workbook["Monte Carlo"]
+    formats = {
+        (sheet[f"A{r}"].value, sheet[f"C{r}"].value): (
+            sheet[f"D{r}"].number_format,
+            sheet[f"G{r}"].value,
+        )
+        for r in range(1, sheet.max_row + 1)
+    }
+    assert formats[("moic", "p50")] == ('0.00"x"', "x")
+    assert formats[("npv", "p50")] == (excel_number_format("npv"), "EUR M")
+    assert formats[("npv", "prob_negative")][0] == "0.0%"

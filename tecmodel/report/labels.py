@@ -1,14 +1,50 @@
-"""What the figures and the workbook say alike about an uncertainty result.
+"""What the figures and the workbook say alike about a metric and an uncertainty result.
 
-This module owns the reading of a tornado dataset that both views share: a factor's low, base
-or high input value and the unit of those values. It imports neither openpyxl nor matplotlib,
-so either view can use it without loading the other.
+This module owns the words both views put beside a number: a metric's label and display unit
+(from the table of outputs, :data:`tecmodel.model.outputs.METRICS`) and the reading of a tornado
+dataset (a factor's low, base or high input value and the unit of those values). It imports
+neither openpyxl nor matplotlib, so either view can use it without loading the other.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import xarray as xr
+
+from tecmodel.model.outputs import METRICS
+
+
+def metric_label(name: str) -> str:
+    """The metric's short label (``NPV``); a name outside the table of outputs as it is."""
+    return METRICS[name].label if name in METRICS else name
+
+
+def metric_units(name: str, dataset: xr.Dataset | None = None) -> str:
+    """The unit a metric is shown in: its display unit, else its stored unit (``year``, ``1``).
+
+    A name outside the table of outputs takes the unit `dataset` gives it: the ``units``
+    coordinate along ``metric``, or the ``units`` attribute of its variable.
+    """
+    if name in METRICS:
+        return METRICS[name].display_units or METRICS[name].units
+    if dataset is None:
+        return ""
+    if "units" in dataset.coords and "metric" in dataset["units"].dims:
+        return str(dataset["units"].sel(metric=name).values)
+    if name in dataset.data_vars:
+        return str(dataset[name].attrs.get("units", ""))
+    return ""
+
+
+def metric_scale(name: str) -> float:
+    """Factor from the stored value to the shown one (1e-6: EUR shown in millions)."""
+    return METRICS[name].display_scale if name in METRICS else 1.0
+
+
+def axis_label(name: str, dataset: xr.Dataset | None = None) -> str:
+    """``NPV [EUR M]``: the label of an axis of the metric, in the unit it is shown in."""
+    units = metric_units(name, dataset)
+    return f"{metric_label(name)} [{units}]" if units else metric_label(name)
 
 
 def tornado_input(dataset: xr.Dataset, name: str, factor: str, site: str) -> float | None:

@@ -13,7 +13,13 @@ from collections.abc import Callable, Mapping
 import numpy as np
 
 from tecmodel.model.cube import LINE_ITEMS
-from tecmodel.report.excel.layout import FORMAT_EUR, FORMAT_FACTOR, HEADER_FILL, RowWriter
+from tecmodel.report.excel.layout import (
+    FORMAT_EUR,
+    FORMAT_FACTOR,
+    HEADER_FILL,
+    MONEY_UNITS,
+    RowWriter,
+)
 from tecmodel.report.excel.verify import site_series
 
 CATEGORY_LABELS = {
@@ -69,7 +75,7 @@ def write_line_items(
                 writer.formulas(
                     item.name,
                     label,
-                    "EUR m",
+                    MONEY_UNITS,
                     item_hows.get(item.name, ""),
                     item_formulas[item.name],
                     ("item", item.name),
@@ -80,7 +86,7 @@ def write_line_items(
                 writer.values(
                     item.name,
                     label,
-                    "EUR m",
+                    MONEY_UNITS,
                     "model value (fixed)",
                     site_series(result.cube.sel(item=item.name), site),
                     FORMAT_EUR,
@@ -90,7 +96,7 @@ def write_line_items(
         writer.formulas(
             f"subtotal_{category}",
             f"Total {CATEGORY_LABELS[category].lower()}",
-            "EUR m",
+            MONEY_UNITS,
             "sum",
             lambda y, a=first, b=last_row: f"=SUM({writer.letter(y)}{a}:{writer.letter(y)}{b})",
             ("category", category),
@@ -102,7 +108,7 @@ def write_line_items(
             writer.formulas(
                 "ebitda",
                 "EBITDA",
-                "EUR m",
+                MONEY_UNITS,
                 "revenue + operating costs",
                 lambda y: f"={at('subtotal_revenue', y)}+{at('subtotal_opex', y)}",
                 ("ebitda",),
@@ -115,7 +121,7 @@ def write_line_items(
     writer.formulas(
         "pre_tax",
         "Pre-tax cash flow",
-        "EUR m",
+        MONEY_UNITS,
         "EBITDA + capital expenditure + residual value",
         lambda y: f"={at('ebitda', y)}+{at('subtotal_capex', y)}+{at('subtotal_residual', y)}",
         ("pre_tax",),
@@ -133,7 +139,7 @@ def write_free_cash_flow(writer: RowWriter, rate: str, tax_formula: Callable[[in
     writer.formulas(
         "corporate_tax",
         "Corporate income tax",
-        "EUR m",
+        MONEY_UNITS,
         "outflow",
         tax_formula,
         ("item", "corporate_tax"),
@@ -143,7 +149,7 @@ def write_free_cash_flow(writer: RowWriter, rate: str, tax_formula: Callable[[in
     writer.formulas(
         "fcf",
         "Free cash flow",
-        "EUR m",
+        MONEY_UNITS,
         "pre-tax cash flow + corporate income tax",
         lambda y: f"={at('pre_tax', y)}+{at('corporate_tax', y)}",
         ("fcf",),
@@ -155,7 +161,7 @@ def write_free_cash_flow(writer: RowWriter, rate: str, tax_formula: Callable[[in
     writer.formulas(
         "discounted_fcf",
         "Discounted free cash flow",
-        "EUR m",
+        MONEY_UNITS,
         "free cash flow x discount factor",
         lambda y: f"={at('fcf', y)}*{at('discount_factor', y)}",
         ("discounted_fcf",),
@@ -165,7 +171,7 @@ def write_free_cash_flow(writer: RowWriter, rate: str, tax_formula: Callable[[in
     writer.formulas(
         "cumulative_fcf",
         "Cumulative free cash flow",
-        "EUR m",
+        MONEY_UNITS,
         "",
         lambda y: (
             f"={at('fcf', y)}" if y == 0 else f"={at('cumulative_fcf', y - 1)}+{at('fcf', y)}"
@@ -176,7 +182,7 @@ def write_free_cash_flow(writer: RowWriter, rate: str, tax_formula: Callable[[in
     writer.formulas(
         "cumulative_dcf",
         "Cumulative discounted free cash flow",
-        "EUR m",
+        MONEY_UNITS,
         "its last value is the NPV",
         lambda y: (
             f"={at('discounted_fcf', y)}"

@@ -9,6 +9,7 @@ text, never a formula), numbers and formulas, and the row writer of the cash-flo
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from tecmodel.inputs.registry import REGISTRY
+from tecmodel.model.outputs import METRICS
 
 #: Live inputs with a defined name, per site: driver key -> (parameter, label, number format).
 SITE_DRIVERS: dict[str, tuple[str, str, str]] = {
@@ -68,7 +70,52 @@ BREAKEVEN_ITERATIONS = 6
 FIRST_YEAR_COLUMN = 5
 
 
-FORMAT_EUR = '#,##0.0,,;[Red]-#,##0.0,,;"-"'
+def excel_number_format(name: str) -> str:
+    """The Excel number format that shows the metric `name` as the tables and figures do.
+
+    Derived from the metric's display in the table of outputs (:data:`METRICS`): the decimals
+    and thousands separator of its ``display_format``; its ``display_scale`` as one trailing
+    comma per factor of 1,000 (EUR stored in full, shown in millions); a rate (display unit
+    ``%``) as a percent; a ratio (display unit ``x``: DSCR, MOIC) as a multiple, ``0.00"x"``.
+    Amounts shown in EUR millions show a loss in red and zero as a dash.
+
+    Parameters
+    ----------
+    name : str
+        A metric of :data:`METRICS`.
+
+    Raises
+    ------
+    ValueError
+        If the metric's display has no number format of this kind.
+    """
+    metric = METRICS[name]
+    match = re.fullmatch(r"\{:(,?)\.(\d+)f\}", metric.display_format)
+    if match is None:
+        raise ValueError(f"no Excel format for the display format {metric.display_format!r}")
+    separator, decimals = match.group(1), int(match.group(2))
+    number = ("#,##0" if separator else "0") + ("." + "0" * decimals if decimals else "")
+    if metric.display_units == "%":
+        if metric.display_scale != 100.0:
+            raise ValueError(f"a percent is shown x 100, not x {metric.display_scale}")
+        return number + "%"  # Excel's % multiplies by 100 itself
+    thousands = round(-math.log10(metric.display_scale) / 3)
+    if thousands < 0 or 1000.0**-thousands != metric.display_scale:
+        raise ValueError(f"no Excel format shows a value x {metric.display_scale}")
+    number += "," * thousands
+    if metric.display_units == "x":
+        return number + '"x"'
+    if metric.display_units.startswith("EUR M"):
+        return f'{number};[Red]-{number};"-"'
+    return number
+
+
+#: Amounts in EUR: stored in full, shown in millions like the money metrics (a loss in red).
+FORMAT_EUR = excel_number_format("npv")
+
+
+#: The display unit of those amounts.
+MONEY_UNITS = METRICS["npv"].display_units
 
 
 FORMAT_MILLIONS = "#,##0.0,,"
@@ -77,16 +124,7 @@ FORMAT_MILLIONS = "#,##0.0,,"
 FORMAT_NUMBER = "#,##0"
 
 
-FORMAT_DECIMAL = "0.000"
-
-
 FORMAT_FACTOR = "0.000000"
-
-
-FORMAT_PERCENT = "0.00%"
-
-
-FORMAT_PRICE = "0.000"
 
 
 ILLEGAL_CHARACTERS = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")

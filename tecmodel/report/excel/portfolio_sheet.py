@@ -15,6 +15,7 @@ from tecmodel.report.excel.layout import (
     FORMAT_EUR,
     FORMAT_MILLIONS,
     FORMAT_NUMBER,
+    MONEY_UNITS,
     CashFlowSheet,
     Context,
     RowWriter,
@@ -62,7 +63,7 @@ def write_portfolio_sheet(context: Context, sheet, case: int) -> CashFlowSheet:
         (
             "initial_chips",
             "Initial capex, accelerators",
-            "EUR m",
+            MONEY_UNITS,
             ("quantity", "initial_capex_chips"),
             FORMAT_EUR,
         ),
@@ -73,7 +74,7 @@ def write_portfolio_sheet(context: Context, sheet, case: int) -> CashFlowSheet:
     writer.values(
         "initial_other",
         "Initial capex, facility",
-        "EUR m",
+        MONEY_UNITS,
         "sum of the sites (fixed)",
         sum(
             site_series(q, site.site)

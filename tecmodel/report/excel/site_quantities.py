@@ -28,6 +28,7 @@ from tecmodel.report.excel.layout import (
     FORMAT_FACTOR,
     FORMAT_MILLIONS,
     FORMAT_NUMBER,
+    MONEY_UNITS,
     Context,
     RowWriter,
 )
@@ -267,7 +268,7 @@ def write_energy_rows(s: SiteRows) -> None:
     writer.values(
         "merchant_revenue_full",
         "Merchant revenue at 100 % utilisation",
-        "EUR m",
+        MONEY_UNITS,
         "offered GPU-hours x merchant price of their generation (fixed)",
         per_site(s.runs.full_utilisation.items["revenue_merchant"]),
         FORMAT_EUR,
@@ -336,7 +337,7 @@ def write_accelerator_rows(s: SiteRows) -> None:
     writer.formulas(
         "it_value",
         "Purchase value of operating accelerators",
-        "EUR m",
+        MONEY_UNITS,
         "operating accelerators x price index x accelerator price",
         lambda y: f"={at('operating_equivalent', y)}*{writer.scalar_at('chip_price')}",
         ("quantity", "it_value_operating"),
@@ -345,7 +346,7 @@ def write_accelerator_rows(s: SiteRows) -> None:
     writer.formulas(
         "initial_chips",
         "Initial capex, accelerators",
-        "EUR m",
+        MONEY_UNITS,
         "first-generation accelerators x price index x accelerator price",
         lambda y: f"={at('first_generation_equivalent', y)}*{writer.scalar_at('chip_price')}",
         ("quantity", "initial_capex_chips"),
@@ -360,7 +361,7 @@ def write_accelerator_rows(s: SiteRows) -> None:
     writer.values(
         "initial_other",
         "Initial capex, facility",
-        "EUR m",
+        MONEY_UNITS,
         "shell, electrical, contingency, land, grid connection, cooling (fixed)",
         initial_other,
         FORMAT_EUR,
@@ -370,7 +371,7 @@ def write_accelerator_rows(s: SiteRows) -> None:
     writer.values(
         "insured_facility",
         "Insured facility value",
-        "EUR m",
+        MONEY_UNITS,
         "current cost of the operating shell, electrical and cooling plant (fixed)",
         insured,
         FORMAT_EUR,

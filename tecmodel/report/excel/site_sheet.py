@@ -14,7 +14,14 @@ from collections.abc import Callable
 import numpy as np
 
 from tecmodel.report.excel.cashflow_rows import write_free_cash_flow, write_line_items
-from tecmodel.report.excel.layout import FORMAT_EUR, CashFlowSheet, Context, RowWriter, sheet_header
+from tecmodel.report.excel.layout import (
+    FORMAT_EUR,
+    MONEY_UNITS,
+    CashFlowSheet,
+    Context,
+    RowWriter,
+    sheet_header,
+)
 from tecmodel.report.excel.site_quantities import (
     SiteRows,
     unit_runs,
@@ -148,7 +155,7 @@ def write_tax_rows(s: SiteRows) -> None:
     writer.formulas(
         "depreciation_it",
         "Tax depreciation, IT equipment",
-        "EUR m",
+        MONEY_UNITS,
         f"straight line over {life} years from the year of purchase (full first year)",
         depreciation,
         ("depreciation", "it_equipment"),
@@ -164,7 +171,7 @@ def write_tax_rows(s: SiteRows) -> None:
     writer.values(
         "depreciation_other",
         "Tax depreciation, facility assets",
-        "EUR m",
+        MONEY_UNITS,
         "building, electrical, cooling, grid connection (fixed)",
         other_depreciation,
         FORMAT_EUR,
@@ -173,7 +180,7 @@ def write_tax_rows(s: SiteRows) -> None:
     writer.formulas(
         "depreciation",
         "Tax depreciation",
-        "EUR m",
+        MONEY_UNITS,
         "IT equipment + facility assets",
         lambda y: f"={at('depreciation_it', y)}+{at('depreciation_other', y)}",
         ("depreciation_total",),
@@ -188,7 +195,7 @@ def write_tax_rows(s: SiteRows) -> None:
     writer.values(
         "additions_other",
         "Capital additions, facility assets",
-        "EUR m",
+        MONEY_UNITS,
         "building, electrical, land, grid connection, cooling placed in service (fixed)",
         additions_other,
         FORMAT_EUR,
@@ -207,7 +214,7 @@ def write_tax_rows(s: SiteRows) -> None:
     writer.formulas(
         "write_off",
         "Remaining tax book value written off",
-        "EUR m",
+        MONEY_UNITS,
         "last year: all additions - all depreciation",
         write_off,
         ("finance", "nbv_write_off"),
@@ -217,7 +224,7 @@ def write_tax_rows(s: SiteRows) -> None:
     writer.formulas(
         "taxable_items",
         "Taxable cash items",
-        "EUR m",
+        MONEY_UNITS,
         "revenue + operating costs + resale of accelerators + residual value",
         lambda y: (
             f"={at('subtotal_revenue', y)}+{at('subtotal_opex', y)}+{at('chips_resale', y)}"
@@ -230,7 +237,7 @@ def write_tax_rows(s: SiteRows) -> None:
     writer.formulas(
         "profit",
         "Taxable income before loss relief",
-        "EUR m",
+        MONEY_UNITS,
         "taxable cash items - depreciation - write-off",
         lambda y: f"={at('taxable_items', y)}-{at('depreciation', y)}-{at('write_off', y)}",
         ("finance", "taxable_income_before_losses"),
@@ -254,7 +261,7 @@ def write_tax_rows(s: SiteRows) -> None:
     writer.formulas(
         "loss_relief",
         "Carried-forward losses offset",
-        "EUR m",
+        MONEY_UNITS,
         "if profit > 0: min(losses carried in, EUR 1 M + 50 % of profit above it, profit)",
         relief,
         ("finance", "loss_relief"),
@@ -264,7 +271,7 @@ def write_tax_rows(s: SiteRows) -> None:
     writer.formulas(
         "taxable_income",
         "Taxable income",
-        "EUR m",
+        MONEY_UNITS,
         "max(profit - losses offset, 0)",
         lambda y: f"=MAX({at('profit', y)}-{at('loss_relief', y)},0)",
         ("finance", "taxable_income"),
@@ -274,7 +281,7 @@ def write_tax_rows(s: SiteRows) -> None:
     writer.formulas(
         "tax",
         "Corporate income tax due",
-        "EUR m",
+        MONEY_UNITS,
         "tax rate x taxable income",
         lambda y: f"={tax_rate}*{at('taxable_income', y)}",
         ("finance", "tax"),
@@ -285,7 +292,7 @@ def write_tax_rows(s: SiteRows) -> None:
     writer.formulas(
         "loss_pool",
         "Losses carried forward (year end)",
-        "EUR m",
+        MONEY_UNITS,
         "carried in - offset + loss of the year",
         lambda y: f"={pool_before(y)}-{at('loss_relief', y)}+MAX(-{at('profit', y)},0)",
         ("finance", "loss_pool"),

@@ -12,9 +12,9 @@ import xarray as xr
 
 from tecmodel.model.metrics import PORTFOLIO
 from tecmodel.report.excel.layout import (
-    FORMAT_EUR,
     Context,
     column,
+    excel_number_format,
     put_header_row,
     put_text,
     put_title,
@@ -22,7 +22,14 @@ from tecmodel.report.excel.layout import (
     quoted,
     set_column_widths,
 )
-from tecmodel.report.labels import tornado_input, tornado_input_unit
+from tecmodel.report.labels import (
+    axis_label,
+    metric_label,
+    metric_scale,
+    metric_units,
+    tornado_input,
+    tornado_input_unit,
+)
 
 
 def write_sensitivity(context: Context, sheet, sobol: list, tornado: list) -> None:
@@ -83,7 +90,7 @@ def write_sensitivity(context: Context, sheet, sobol: list, tornado: list) -> No
         chart = BarChart()
         chart.type = "col"
         chart.grouping = "clustered"
-        chart.title = f"Sobol indices of {chart_metric} ({chart_site})"
+        chart.title = f"Sobol indices of {metric_label(chart_metric)} ({chart_site})"
         chart.y_axis.title = "Sobol index [1]"
         chart.x_axis.title = "Factor"
         data = Reference(sheet, min_col=2, max_col=3, min_row=header, max_row=row - 1)
@@ -174,8 +181,8 @@ def _write_tornado(context: Context, sheet, dataset: xr.Dataset, row: int) -> in
         "Input base",
         "Input high",
         "Input unit",
-        f"{metric} at low",
-        f"{metric} at high",
+        f"{metric_label(metric)} at low",
+        f"{metric_label(metric)} at high",
         "Low - base",
         "High - base",
         "Swing",
@@ -189,7 +196,7 @@ def _write_tornado(context: Context, sheet, dataset: xr.Dataset, row: int) -> in
     order = sorted(
         factors, key=lambda f: abs(high[f] - low[f])
     )  # largest swing last = top of the chart
-    number_format = metric_format(metric_unit(dataset, metric))
+    number_format = excel_number_format(metric)
     for factor in order:
         put_text(sheet, f"A{row}", factor)
         for index, name in enumerate(("input_low", "input_base", "input_high")):
@@ -211,7 +218,7 @@ def _write_tornado(context: Context, sheet, dataset: xr.Dataset, row: int) -> in
     chart.gapWidth = 40
     chart.title = f"Tornado: change of {metric} ({site}) from its base"
     chart.x_axis.title = "Factor"
-    chart.y_axis.title = f"Change of {metric} [{metric_unit(dataset, metric)}]"
+    chart.y_axis.title = f"Change of {axis_label(metric, dataset)}"
     chart.add_data(
         Reference(sheet, min_col=8, max_col=9, min_row=header, max_row=row - 1),
         titles_from_data=True,
@@ -220,21 +227,6 @@ def _write_tornado(context: Context, sheet, dataset: xr.Dataset, row: int) -> in
     chart.height, chart.width = 8, 16
     sheet.add_chart(chart, f"L{header}")
     return max(row, header + 17)
-
-
-def metric_unit(dataset: xr.Dataset, metric: str) -> str:
-    """Unit of a metric in an uncertainty result: its ``units`` coordinate along ``metric``, or
-    the ``units`` attribute of the metric's samples."""
-    if "units" in dataset.coords and "metric" in dataset["units"].dims:
-        return str(dataset["units"].sel(metric=metric).values)
-    if metric in dataset.data_vars:
-        return str(dataset[metric].attrs.get("units", ""))
-    return ""
-
-
-def metric_format(unit: str) -> str:
-    """Number format of a metric by its unit: EUR in millions, rates in %, others as numbers."""
-    return {"EUR": FORMAT_EUR, "1/yr": "0.00%", "1": "0.00%", "year": "0.0"}.get(unit, "0.000")
 
 
 HISTOGRAM_BINS = 30
@@ -272,11 +264,6 @@ def write_monte_carlo(context: Context, sheet, monte_carlo: list) -> None:
             sheet, row, ("Metric", "Site", "Statistic", "Value", "CI low", "CI high", "Unit")
         )
         row += 1
-        units = {
-            name: mc.samples[name].attrs.get("units", "")
-            for name in summary["metric"].values
-            if name in mc.samples
-        }
         for metric in summary["metric"].values:
             for site in summary["site"].values:
                 for statistic in summary["statistic"].values:
@@ -284,18 +271,14 @@ def write_monte_carlo(context: Context, sheet, monte_carlo: list) -> None:
                     put_text(sheet, f"B{row}", str(site))
                     put_text(sheet, f"C{row}", str(statistic))
                     share = statistic == "prob_negative"
-                    unit = (
-                        "1"
-                        if share
-                        else metric_unit(summary, str(metric)) or units.get(str(metric), "")
-                    )
-                    number_format = "0.0%" if share else metric_format(unit)
+                    unit = "1" if share else metric_units(str(metric), mc.samples)
+                    number_format = "0.0%" if share else excel_number_format(str(metric))
                     for index, name in enumerate(("value", "ci_low", "ci_high")):
                         value = float(
                             summary[name].sel(statistic=statistic, metric=metric, site=site)
                         )
                         put_value(sheet, f"{column(4 + index)}{row}", value, number_format)
-                    put_text(sheet, f"G{row}", ("EUR m" if unit == "EUR" else unit))
+                    put_text(sheet, f"G{row}", unit)
                     row += 1
         if "n_valid" in summary:
             row += 1
@@ -331,26 +314,27 @@ def write_monte_carlo(context: Context, sheet, monte_carlo: list) -> None:
         )
         npv = np.asarray(mc.samples["npv"].sel(site=site).values, dtype=float)
         npv = npv[np.isfinite(npv)]
-        put_text(sheet, f"A{row}", f"Histogram of NPV ({site})", bold=True)
+        put_text(sheet, f"A{row}", f"Histogram of {metric_label('npv')} ({site})", bold=True)
         row += 1
         header = row
-        put_header_row(sheet, row, ("Bin from", "Bin to", "Bin centre (EUR m)", "Samples", "Share"))
+        centre_title = f"Bin centre ({metric_units('npv')})"
+        put_header_row(sheet, row, ("Bin from", "Bin to", centre_title, "Samples", "Share"))
         row += 1
         counts, edges = np.histogram(npv, bins=HISTOGRAM_BINS)
+        number_format = excel_number_format("npv")
         for index, count in enumerate(counts):
-            put_value(sheet, f"A{row}", edges[index], FORMAT_EUR)
-            put_value(sheet, f"B{row}", edges[index + 1], FORMAT_EUR)
-            put_value(
-                sheet, f"C{row}", round((edges[index] + edges[index + 1]) / 2e6, 1), "#,##0.0"
-            )
+            put_value(sheet, f"A{row}", edges[index], number_format)
+            put_value(sheet, f"B{row}", edges[index + 1], number_format)
+            centre = (edges[index] + edges[index + 1]) / 2 * metric_scale("npv")
+            put_value(sheet, f"C{row}", round(centre, 1), "#,##0.0")
             put_value(sheet, f"D{row}", int(count), "#,##0")
             put_value(sheet, f"E{row}", count / max(npv.size, 1), "0.0%")
             row += 1
         chart = BarChart()
         chart.type = "col"
         chart.gapWidth = 0
-        chart.title = f"NPV distribution ({site}, {npv.size} samples)"
-        chart.x_axis.title = "NPV, bin centre [EUR m]"
+        chart.title = f"{metric_label('npv')} distribution ({site}, {npv.size} samples)"
+        chart.x_axis.title = f"{metric_label('npv')}, bin centre [{metric_units('npv')}]"
         chart.y_axis.title = "Samples"
         chart.legend = None
         chart.add_data(
