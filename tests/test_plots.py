@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from tecmodel.model.metrics import PORTFOLIO
+from tecmodel.model.outputs import METRICS
 from tecmodel.report import figures
 from tecmodel.report.figures.cash_flows import WATERFALL_STEPS, present_values
 
@@ -41,7 +42,7 @@ def test_waterfall_steps_add_up_to_the_npv(doubled_result):
     assert [tick.get_text() for tick in axes.get_xticklabels()][-1] == "NPV"
     npv_bar = axes.patches[-1]
     assert npv_bar.get_height() == pytest.approx(
-        float(doubled_result.metrics["npv"].sel(site=PORTFOLIO)) / 1e9
+        float(doubled_result.metrics["npv"].sel(site=PORTFOLIO)) * METRICS["npv"].display_scale
     )
 
 
@@ -56,7 +57,7 @@ def test_cumulative_discounted_cash_flow_ends_at_the_npv(base_result, doubled_re
     }
     for result in (base_result, doubled_result):
         assert ends[result.case.name] == pytest.approx(
-            float(result.metrics["npv"].sel(site=PORTFOLIO)) / 1e9
+            float(result.metrics["npv"].sel(site=PORTFOLIO)) * METRICS["npv"].display_scale
         )
 
 
@@ -76,7 +77,7 @@ def test_sensitivity_and_monte_carlo_figures(doubled_result):
     monte_carlo = monte_carlo_result(doubled_result)
     figure = figures.npv_distribution(monte_carlo)
     labelled(figure)
-    npv = monte_carlo.samples["npv"].sel(site=PORTFOLIO).values / 1e9
+    npv = monte_carlo.samples["npv"].sel(site=PORTFOLIO).values * METRICS["npv"].display_scale
     marked = sorted({line.get_xdata()[0] for line in figure.axes[1].get_lines()[1:]} - {0.0})
     np.testing.assert_allclose(marked, np.percentile(npv, [10, 50, 90]))
 
@@ -171,8 +172,8 @@ def test_distribution_comparison_overlays_each_study(base_result, doubled_result
     assert labels[1] == f"doubled_20b (P(NPV < 0) = {np.mean(npv < 0):.1%})"
     irr = figures.distribution_comparison(studies, metric="irr")
     labelled(irr)
-    assert len(irr.axes[1].get_lines()) == 2 and irr.axes[1].get_xlabel() == "IRR [%/yr]"
-    base_irr = studies[0].samples["irr"].sel(site=PORTFOLIO).values * 100
+    assert len(irr.axes[1].get_lines()) == 2 and irr.axes[1].get_xlabel() == "IRR [%]"
+    base_irr = studies[0].samples["irr"].sel(site=PORTFOLIO).values * METRICS["irr"].display_scale
     np.testing.assert_allclose(irr.axes[1].get_lines()[0].get_xdata(), np.sort(base_irr))
 
 

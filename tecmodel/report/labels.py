@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from tecmodel.model.outputs import METRICS
+from tecmodel.model.outputs import METRICS, display
 
 
 def metric_label(name: str) -> str:
@@ -39,6 +39,13 @@ def metric_units(name: str, dataset: xr.Dataset | None = None) -> str:
 def metric_scale(name: str) -> float:
     """Factor from the stored value to the shown one (1e-6: EUR shown in millions)."""
     return METRICS[name].display_scale if name in METRICS else 1.0
+
+
+def metric_text(name: str, value: float) -> str:
+    """One value of a metric as the tables show it, in its display unit (not repeated)."""
+    if name in METRICS:
+        return display(name, value)
+    return f"{value:,.3g}"
 
 
 def axis_label(name: str, dataset: xr.Dataset | None = None) -> str:

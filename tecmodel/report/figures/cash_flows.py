@@ -7,8 +7,10 @@ from __future__ import annotations
 import xarray as xr
 
 from tecmodel.model.metrics import PORTFOLIO, discount_factors
+from tecmodel.model.outputs import display
 from tecmodel.report.arguments import as_list
-from tecmodel.report.figures.style import BILLION, DOWN, SERIES_COLOURS, TOTAL, UP, new_figure
+from tecmodel.report.figures.style import DOWN, SERIES_COLOURS, TOTAL, UP, new_figure
+from tecmodel.report.labels import metric_label, metric_scale, metric_units
 
 #: Waterfall steps: label -> cube items (present values are summed over them).
 WATERFALL_STEPS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -63,7 +65,7 @@ def present_values(result, site: str) -> xr.DataArray:
 
 
 def cash_flow_waterfall(result, site: str = PORTFOLIO):
-    """Waterfall from the present value of revenue to the NPV of one case [EUR bn].
+    """Waterfall from the present value of revenue to the NPV of one case (shown as the NPV is).
 
     Parameters
     ----------
@@ -73,11 +75,12 @@ def cash_flow_waterfall(result, site: str = PORTFOLIO):
         A site name or ``"portfolio"``.
     """
     values = present_values(result, site)
+    scale = metric_scale("npv")
     steps = [
-        (label, float(values.sel(item=list(items)).sum()) / BILLION)
+        (label, float(values.sel(item=list(items)).sum()) * scale)
         for label, items in WATERFALL_STEPS
     ]
-    npv = float(result.metrics["npv"].sel(site=site)) / BILLION
+    npv = float(result.metrics["npv"].sel(site=site))
     rate = float(result.parameters["finance.discount_rate"])
     figure = new_figure(10.5, 5.8)
     axes = figure.add_subplot()
@@ -86,7 +89,7 @@ def cash_flow_waterfall(result, site: str = PORTFOLIO):
         bottom = level if change >= 0 else level + change
         axes.bar(index, abs(change), bottom=bottom, color=UP if change >= 0 else DOWN, width=0.7)
         axes.annotate(
-            f"{change:+.2f}",
+            ("+" if change >= 0 else "") + display("npv", change / scale),
             (index, level + max(change, 0.0)),
             xytext=(0, 3),
             textcoords="offset points",
@@ -98,10 +101,10 @@ def cash_flow_waterfall(result, site: str = PORTFOLIO):
                 [index + 0.35, index + 0.65], [level + change] * 2, color="grey", linewidth=0.8
             )
         level += change
-    axes.bar(len(steps), npv, color=TOTAL, width=0.7)
+    axes.bar(len(steps), npv * scale, color=TOTAL, width=0.7)
     axes.annotate(
-        f"{npv:.2f}",
-        (len(steps), max(npv, 0.0)),
+        display("npv", npv),
+        (len(steps), max(npv * scale, 0.0)),
         xytext=(0, 3),
         textcoords="offset points",
         ha="center",
@@ -109,17 +112,18 @@ def cash_flow_waterfall(result, site: str = PORTFOLIO):
         fontweight="bold",
     )
     axes.axhline(0.0, color="black", linewidth=0.8)
-    axes.set_xticks(range(len(steps) + 1), [label for label, _ in steps] + ["NPV"], fontsize=9)
-    axes.set_ylabel("Present value [EUR bn, nominal]")
+    ticks = [label for label, _ in steps] + [metric_label("npv")]
+    axes.set_xticks(range(len(steps) + 1), ticks, fontsize=9)
+    axes.set_ylabel(f"Present value [{metric_units('npv')}, nominal]")
     axes.set_xlabel(f"Cash-flow group (discounted at {rate:.1%}, first model year undiscounted)")
     where = "portfolio" if site == PORTFOLIO else f"site {site}"
-    axes.set_title(f"{result.case.name}: from revenue to NPV ({where})")
+    axes.set_title(f"{result.case.name}: from revenue to {metric_label('npv')} ({where})")
     axes.grid(axis="y", alpha=0.3)
     return figure
 
 
 def cumulative_discounted_cash_flow(results):
-    """Cumulative discounted free cash flow by year of one or more cases [EUR bn].
+    """Cumulative discounted free cash flow by year of one or more cases (shown as the NPV is).
 
     The portfolio of each case is a solid line, its sites (when it has several) dashed; the
     last value of each line is its NPV.
@@ -131,14 +135,16 @@ def cumulative_discounted_cash_flow(results):
         colour = SERIES_COLOURS[index % len(SERIES_COLOURS)]
         flow = result.free_cash_flow
         factors = discount_factors(result.parameters["finance.discount_rate"], result.timeline["t"])
-        cumulative = (flow * factors).cumsum("year") / BILLION
+        cumulative = (flow * factors).cumsum("year") * metric_scale("npv")
         years = cumulative["year"].values
+        npv = float(result.metrics["npv"].sel(site=PORTFOLIO))
+        npv_text = f"{metric_label('npv')} {display('npv', npv)} {metric_units('npv')}"
         axes.plot(
             years,
             cumulative.sel(site=PORTFOLIO).values,
             color=colour,
             linewidth=2.2,
-            label=f"{result.case.name} (NPV {float(cumulative.sel(site=PORTFOLIO)[-1]):.2f} bn)",
+            label=f"{result.case.name} ({npv_text})",
         )
         sites = list(result.case.site_names)
         if len(sites) > 1:
@@ -154,7 +160,7 @@ def cumulative_discounted_cash_flow(results):
     axes.axhline(0.0, color="black", linewidth=0.8)
     axes.set_xlabel("Year")
     axes.xaxis.get_major_locator().set_params(integer=True)
-    axes.set_ylabel("Cumulative discounted free cash flow [EUR bn]")
+    axes.set_ylabel(f"Cumulative discounted free cash flow [{metric_units('npv')}]")
     axes.set_title(
         "Cumulative discounted free cash flow (year-end flows, first model year at t = 0)"
     )

@@ -9,7 +9,8 @@ import numpy as np
 from tecmodel.model.metrics import PORTFOLIO
 from tecmodel.numerics.irr import IRR_STATUS
 from tecmodel.report.arguments import as_list
-from tecmodel.report.figures.style import BILLION, SERIES_COLOURS, TOTAL, new_figure
+from tecmodel.report.figures.style import SERIES_COLOURS, TOTAL, new_figure
+from tecmodel.report.labels import axis_label, metric_label, metric_scale, metric_text, metric_units
 
 
 def scenario_comparison(results):
@@ -19,10 +20,8 @@ def scenario_comparison(results):
     figure = new_figure(11.0, 7.5)
     (capex_axes, npv_axes), (irr_axes, price_axes) = figure.subplots(2, 2)
     positions = np.arange(len(results))
-    for axes, metric, title in (
-        (capex_axes, "initial_capex", "Initial capex"),
-        (npv_axes, "npv", "NPV"),
-    ):
+    for axes, metric in ((capex_axes, "initial_capex"), (npv_axes, "npv")):
+        scale = metric_scale(metric)
         bottom = np.zeros(len(results))
         negative_bottom = np.zeros(len(results))
         site_index: dict[str, int] = {}
@@ -31,15 +30,15 @@ def scenario_comparison(results):
                 colour = SERIES_COLOURS[
                     site_index.setdefault(site, len(site_index)) % len(SERIES_COLOURS)
                 ]
-                value = float(result.metrics[metric].sel(site=site)) / BILLION
+                value = float(result.metrics[metric].sel(site=site)) * scale
                 base = bottom if value >= 0 else negative_bottom
                 axes.bar(
                     case_index, value, bottom=base[case_index], color=colour, width=0.55, label=site
                 )
                 base[case_index] += value
-            total = float(result.metrics[metric].sel(site=PORTFOLIO)) / BILLION
+            total = float(result.metrics[metric].sel(site=PORTFOLIO))
             axes.annotate(
-                f"{total:.2f}",
+                metric_text(metric, total),
                 (case_index, max(bottom[case_index], 0.0)),
                 xytext=(0, 3),
                 textcoords="offset points",
@@ -50,12 +49,13 @@ def scenario_comparison(results):
         handles, labels = axes.get_legend_handles_labels()
         unique = dict(zip(labels, handles, strict=True))
         axes.legend(unique.values(), unique.keys(), fontsize=8, title="site", title_fontsize=8)
-        axes.set_ylabel(f"{title} [EUR bn]")
-        axes.set_title(f"{title} by site")
+        axes.set_ylabel(axis_label(metric))
+        axes.set_title(f"{metric_label(metric)} by site")
         axes.axhline(0.0, color="black", linewidth=0.8)
         axes.margins(y=0.12)
-    irr = [float(result.metrics["irr"].sel(site=PORTFOLIO)) * 100 for result in results]
-    rate = [float(result.parameters["finance.discount_rate"]) * 100 for result in results]
+    irr_scale = metric_scale("irr")
+    irr = [float(result.metrics["irr"].sel(site=PORTFOLIO)) * irr_scale for result in results]
+    rate = [float(result.parameters["finance.discount_rate"]) * irr_scale for result in results]
     irr_axes.bar(positions, irr, color=TOTAL, width=0.55)
     irr_axes.scatter(
         positions,
@@ -70,27 +70,30 @@ def scenario_comparison(results):
     statuses = [int(result.metrics["irr_status"].sel(site=PORTFOLIO)) for result in results]
     for position, value, status in zip(positions, irr, statuses, strict=True):
         irr_axes.annotate(
-            f"{value:.1f} %" if status == 0 else f"IRR undefined:\n{IRR_STATUS[status]}",
+            f"{value:.1f} {metric_units('irr')}"
+            if status == 0
+            else f"{metric_label('irr')} undefined:\n{IRR_STATUS[status]}",
             (position, value if status == 0 else 0.0),
             xytext=(0, 3),
             textcoords="offset points",
             ha="center",
             fontsize=9 if status == 0 else 7,
         )
-    irr_axes.set_ylabel("IRR of the portfolio [%/yr]")
-    irr_axes.set_title("IRR against the discount rate")
+    irr_axes.set_ylabel(f"{metric_label('irr')} of the portfolio [{metric_units('irr')}]")
+    irr_axes.set_title(f"{metric_label('irr')} against the discount rate")
     irr_axes.legend(fontsize=8, loc="upper left")
     shown = [value for value in irr + rate if np.isfinite(value)]  # an undefined IRR has no bar
     irr_axes.set_ylim(min(0.0, *shown) * 1.25, max(1.0, *shown) * 1.25)
     width = 0.27
-    for offset, metric, colour, label in (
-        (-width, "lcoc", "#e08a00", "levelised cost (pre-tax)"),
-        (0.0, "breakeven_gpu_hour_price", "#c62828", "break-even price (after tax)"),
-        (width, "realised_gpu_hour_price", "#2e7d32", "realised price"),
+    for offset, metric, colour in (
+        (-width, "lcoc", "#e08a00"),
+        (0.0, "breakeven_gpu_hour_price", "#c62828"),
+        (width, "realised_gpu_hour_price", "#2e7d32"),
     ):
         values = [float(result.metrics[metric].sel(site=PORTFOLIO)) for result in results]
-        price_axes.bar(positions + offset, values, width, color=colour, label=label)
-    price_axes.set_ylabel("Price or cost [EUR/GPU-hour]")
+        values = [value * metric_scale(metric) for value in values]
+        price_axes.bar(positions + offset, values, width, color=colour, label=metric_label(metric))
+    price_axes.set_ylabel(f"Price or cost [{metric_units('lcoc')}]")
     price_axes.set_title("Cost and price of a GPU-hour (portfolio)")
     price_axes.legend(fontsize=8)
     for axes in (capex_axes, npv_axes, irr_axes, price_axes):

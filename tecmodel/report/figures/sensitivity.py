@@ -8,16 +8,14 @@ import numpy as np
 import xarray as xr
 
 from tecmodel.model.metrics import PORTFOLIO
-from tecmodel.report.figures.style import (
-    BILLION,
-    SERIES_COLOURS,
-    compact,
-    dataset_units,
-    metric_name,
-    new_figure,
-    pick,
+from tecmodel.report.figures.style import SERIES_COLOURS, compact, new_figure, pick
+from tecmodel.report.labels import (
+    metric_label,
+    metric_scale,
+    metric_units,
+    tornado_input,
+    tornado_input_unit,
 )
-from tecmodel.report.labels import tornado_input, tornado_input_unit
 
 
 def sobol_bars(sobol: xr.Dataset, metric: str | None = None, site: str | None = None):
@@ -55,7 +53,7 @@ def sobol_bars(sobol: xr.Dataset, metric: str | None = None, site: str | None = 
     axes.set_ylabel("Sobol index [1] (bars: 95 % confidence)")
     case = sobol.attrs.get("case", "")
     axes.set_title(
-        f"Sobol indices of {metric_name(metric)} ({site})"
+        f"Sobol indices of {metric_label(metric)} ({site})"
         + (f", case {case}" if case else "")
         + f"; n = {sobol.attrs.get('n', '?')}"
     )
@@ -84,7 +82,7 @@ def tornado_chart(tornado: xr.Dataset, metric: str | None = None, site: str | No
     metric, site = pick(tornado, metric, site)
     factors = [str(f) for f in tornado["factor"].values]
     base = float(tornado["base"].sel(metric=metric, site=site))
-    scale, unit = (BILLION, "EUR bn") if metric == "npv" else (1.0, dataset_units(tornado, metric))
+    scale, unit = 1.0 / metric_scale(metric), metric_units(metric, tornado)
     low = tornado["low"].sel(metric=metric, site=site).values - base
     high = tornado["high"].sel(metric=metric, site=site).values - base
     order = np.argsort(np.abs(high - low))
@@ -112,11 +110,11 @@ def tornado_chart(tornado: xr.Dataset, metric: str | None = None, site: str | No
     axes.set_yticks(positions, [factors[index] for index in order])
     axes.axvline(0.0, color="black", linewidth=0.8)
     axes.set_xlabel(
-        f"Change of {metric_name(metric)} from its base of {base / scale:,.2f} [{unit}]"
+        f"Change of {metric_label(metric)} from its base of {base / scale:,.2f} [{unit}]"
     )
     axes.set_ylabel("Factor")
     axes.set_title(
-        f"Tornado: {metric_name(metric)} ({site}), one factor at a time (labels: input values)"
+        f"Tornado: {metric_label(metric)} ({site}), one factor at a time (labels: input values)"
     )
     axes.margins(x=0.35)
     axes.grid(axis="x", alpha=0.3)
@@ -224,7 +222,7 @@ def convergence_chart(convergence: xr.Dataset, metric: str | None = None, site: 
     axes.set_ylabel("Sobol index [1] (bars: 95 % confidence)")
     case = convergence.attrs.get("case", "")
     axes.set_title(
-        f"Convergence of the Sobol indices of {metric_name(metric)} ({site})"
+        f"Convergence of the Sobol indices of {metric_label(metric)} ({site})"
         + (f", case {case}" if case else ""),
         fontsize=10,
     )

@@ -1,4 +1,4 @@
-"""The look the figures share: the canvas, the colours, how a chart picks and names a metric.
+"""The look the figures share: the canvas, the colours, which metric and site a chart shows.
 
 Each figure is a :class:`matplotlib.figure.Figure` on the Agg canvas (no pyplot state, safe in
 threads); matplotlib is imported when the first figure is drawn, so importing the figures does
@@ -11,7 +11,6 @@ import xarray as xr
 
 from tecmodel.model.metrics import PORTFOLIO
 
-BILLION = 1e9
 UP, DOWN, TOTAL = "#2e7d32", "#c62828", "#1f4e9a"
 SERIES_COLOURS = ("#1f4e9a", "#e08a00", "#6a3d9a", "#2e7d32", "#b15928")
 
@@ -27,6 +26,8 @@ def new_figure(width: float = 9.0, height: float = 5.5):
 
 
 def pick(dataset: xr.Dataset, metric: str | None, site: str | None) -> tuple[str, str]:
+    """The metric and site a chart shows: those given, else NPV (or the first metric) of the
+    portfolio (or the last site)."""
     metrics = [str(m) for m in dataset["metric"].values]
     sites = [str(s) for s in dataset["site"].values]
     metric = metric or ("npv" if "npv" in metrics else metrics[0])
@@ -41,19 +42,3 @@ def compact(value: float) -> str:
     if abs(value) >= 10:
         return f"{value:.1f}"
     return f"{value:.3g}"
-
-
-def metric_name(metric: str) -> str:
-    """Display name of a metric."""
-    return {"npv": "NPV", "irr": "IRR", "lcoc": "LCOC", "payback_year": "payback year"}.get(
-        metric, metric
-    )
-
-
-def dataset_units(dataset: xr.Dataset, metric: str) -> str:
-    units = dataset["base"].attrs.get("units")
-    if isinstance(units, dict):
-        return units.get(metric, "")
-    if "units" in dataset.coords:
-        return str(dataset["units"].sel(metric=metric).values)
-    return units or ""

@@ -8,11 +8,20 @@ import numpy as np
 
 from tecmodel.model.metrics import PORTFOLIO
 from tecmodel.report.arguments import as_list
-from tecmodel.report.figures.style import BILLION, SERIES_COLOURS, metric_name, new_figure
+from tecmodel.report.figures.style import SERIES_COLOURS, new_figure
+from tecmodel.report.labels import (
+    axis_label,
+    metric_label,
+    metric_scale,
+    metric_text,
+    metric_units,
+)
 
 
 def npv_distribution(monte_carlo, site: str = PORTFOLIO):
-    """Monte Carlo NPV histogram and cumulative distribution with P10, P50 and P90 [EUR bn].
+    """Monte Carlo NPV histogram and cumulative distribution with P10, P50 and P90.
+
+    The NPV is shown as the table of outputs shows it (EUR millions).
 
     Parameters
     ----------
@@ -25,8 +34,13 @@ def npv_distribution(monte_carlo, site: str = PORTFOLIO):
     if site not in samples["site"].values:
         site = str(samples["site"].values[-1])
     npv = np.asarray(samples.sel(site=site).values, dtype=float)
-    npv = np.sort(npv[np.isfinite(npv)]) / BILLION
+    npv = np.sort(npv[np.isfinite(npv)]) * metric_scale("npv")
     percentiles = dict(zip(("P10", "P50", "P90"), np.percentile(npv, [10, 50, 90]), strict=True))
+    name = metric_label("npv")
+    shown = {
+        label: metric_text("npv", value / metric_scale("npv"))
+        for label, value in percentiles.items()
+    }
     loss = float(np.mean(npv < 0))
     figure = new_figure(11.0, 4.8)
     histogram, cdf = figure.subplots(1, 2)
@@ -36,19 +50,19 @@ def npv_distribution(monte_carlo, site: str = PORTFOLIO):
         for value, style in zip(percentiles.values(), (":", "--", ":"), strict=True):
             axes.axvline(value, color="#c62828", linestyle=style, linewidth=1.2)
         axes.axvline(0.0, color="black", linewidth=0.8)
-        axes.set_xlabel("NPV [EUR bn]")
+        axes.set_xlabel(axis_label("npv"))
         axes.grid(alpha=0.3)
     top = histogram.get_ylim()[1]
     for label, value in percentiles.items():
-        _mark_percentile(histogram, f"{label}\n{value:.2f}", (value, top), (2, -24))
+        _mark_percentile(histogram, f"{label}\n{shown[label]}", (value, top), (2, -24))
     histogram.set_ylabel("Samples")
-    histogram.set_title(f"NPV distribution ({site}), {npv.size:,} samples")
+    histogram.set_title(f"{name} distribution ({site}), {npv.size:,} samples")
     cdf.set_ylabel("Cumulative probability [1]")
     cdf.set_ylim(0, 1)
-    cdf.set_title(f"Cumulative distribution; P(NPV < 0) = {loss:.1%}")
+    cdf.set_title(f"Cumulative distribution; P({name} < 0) = {loss:.1%}")
     for label, value in percentiles.items():
         level = {"P10": 0.1, "P50": 0.5, "P90": 0.9}[label]
-        _mark_percentile(cdf, f"{label} {value:.2f}", (value, level), (5, -4))
+        _mark_percentile(cdf, f"{label} {shown[label]}", (value, level), (5, -4))
     case = monte_carlo.summary.attrs.get("case", "") if hasattr(monte_carlo, "summary") else ""
     if case:
         figure.suptitle(f"Monte Carlo, case {case}")
@@ -64,24 +78,15 @@ def _mark_percentile(
     ----------
     axes : matplotlib.axes.Axes
     text : str
-        The label, e.g. ``"P10 -1.23"``.
+        The label, e.g. ``"P10 -1,234.5"``.
     point : tuple of float
-        Where the label is anchored: (NPV [EUR bn], height in the axes' data units).
+        Where the label is anchored: (NPV in its display unit, height in the axes' data units).
     offset : tuple of float
         Shift of the text from `point` [points].
     """
     axes.annotate(
         text, point, xytext=offset, textcoords="offset points", fontsize=8, color="#c62828"
     )
-
-
-def _distribution_scale(metric: str, units: str) -> tuple[float, str]:
-    """(divisor, display unit) of a metric in the distribution figures."""
-    if metric == "npv":
-        return BILLION, "EUR bn"
-    if metric == "irr":
-        return 0.01, "%/yr"
-    return 1.0, units
 
 
 def distribution_comparison(studies, metric: str = "npv", include_sites: bool = False):
@@ -93,19 +98,19 @@ def distribution_comparison(studies, metric: str = "npv", include_sites: bool = 
         Each study's portfolio is a solid line; with `include_sites` its sites (when it has
         several) are dashed.
     metric : {"npv", "irr", "lcoc", "payback_year"}
-        Shown in EUR bn (NPV), %/yr (IRR) or its own units. For NPV the legend gives each
-        line's probability of a negative value; otherwise its median.
+        Shown in its display unit (table of outputs). For NPV the legend gives each line's
+        probability of a negative value; otherwise its median.
     include_sites : bool
         Also draw the sites of multi-site studies.
     """
     studies = as_list(studies)
     figure = new_figure(11.5, 4.8)
     histogram, cdf = figure.subplots(1, 2)
-    scale, unit = 1.0, ""
+    name, scale = metric_label(metric), metric_scale(metric)
+    unit = metric_units(metric, studies[0].samples) if studies else ""
     for number, study in enumerate(studies):
         colour = SERIES_COLOURS[number % len(SERIES_COLOURS)]
         samples = study.samples[metric]
-        scale, unit = _distribution_scale(metric, samples.attrs.get("units", ""))
         case = study.summary.attrs.get("case", f"study {number + 1}")
         sites = [str(s) for s in samples["site"].values]
         shown = [PORTFOLIO] + (
@@ -113,13 +118,14 @@ def distribution_comparison(studies, metric: str = "npv", include_sites: bool = 
         )
         for style, site in zip(("-", "--", ":", "-.", "--"), shown, strict=False):
             values = np.asarray(samples.sel(site=site).values, dtype=float)
-            values = np.sort(values[np.isfinite(values)]) / scale
+            values = np.sort(values[np.isfinite(values)])
             if values.size == 0:
                 continue
             if metric == "npv":
-                note = f"P(NPV < 0) = {np.mean(values < 0):.1%}"
+                note = f"P({name} < 0) = {np.mean(values < 0):.1%}"
             else:
-                note = f"median {np.median(values):,.3g} {unit}"
+                note = f"median {metric_text(metric, float(np.median(values)))} {unit}"
+            values = values * scale
             label = f"{case}" + ("" if site == PORTFOLIO else f": {site}") + f" ({note})"
             width = 2.0 if site == PORTFOLIO else 1.2
             histogram.hist(
@@ -140,7 +146,6 @@ def distribution_comparison(studies, metric: str = "npv", include_sites: bool = 
                 linewidth=width,
                 label=label,
             )
-    name = metric_name(metric)
     for axes in (histogram, cdf):
         if metric == "npv":
             axes.axvline(0.0, color="black", linewidth=0.8)
