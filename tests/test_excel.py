@@ -18,6 +18,7 @@ import numpy as np
 import openpyxl
 import pytest
 import yaml
+from matplotlib.colors import to_hex
 
 import tecmodel
 from tecmodel.cli.main import main
@@ -33,6 +34,7 @@ from tecmodel.report.excel import (
 )
 
 from tecmodel.report.excel.layout import excel_number_format
+from tecmodel.report.figures.sensitivity import tornado_chart
 
 from .conftest import TOY_FILE
 from .contract_data import monte_carlo_result, sobol_dataset, tornado_dataset
@@ -387,6 +389,10 @@ def test_sheets_names_formats_and_charts(tmp_path, base_result, doubled_result):
     assert len(workbook["Monte Carlo"]._charts) == 2
     sobol_chart = workbook["Sensitivity"]._charts[0]
     assert sobol_chart.series[0].errBars is not None
+    charts = workbook["Sensitivity"]._charts + workbook["Monte Carlo"]._charts
+    titles = [chart_text(chart.title) for chart in charts]
+    for case in ("base_10b", "doubled_20b"):  # each chart title names its case
+        assert sum(case in title for title in titles) == 3
     metrics = workbook["Metrics"]
     assert any(
         str(cell.value).startswith("=") and "NPV(" in str(cell.value) for cell in metrics["E"]
@@ -488,7 +494,8 @@ def test_an_undefined_irr_shows_its_reason_in_the_terminal_and_the_workbook(toy_
     reason = IRR_STATUS[status]
     assert summary_text(result).count(reason) == 2  # the site and the portfolio
     workbook, _ = build_workbook(result)
-    notes = [row[7].value for row in workbook["Metrics"].iter_rows() if row[2].value == METRICS["irr"].label]
+    rows = workbook["Metrics"].iter_rows()
+    notes = [row[7].value for row in rows if row[2].value == METRICS["irr"].label]
     assert notes == [f"IRR undefined: {reason} (model status {status})"] * 2
 
 
@@ -539,3 +546,45 @@ def test_the_metrics_and_monte_carlo_sheets_show_each_metric_as_declared(toy_res
     assert formats[("moic", "p50")] == ('0.00"x"', "x")
     assert formats[("npv", "p50")] == (excel_number_format("npv"), "EUR M")
     assert formats[("npv", "prob_negative")][0] == "0.0%"
+
+
+def chart_text(title) -> str:
+    """The text of an openpyxl chart or axis title."""
+    return "".join(run.t for paragraph in title.tx.rich.p for run in paragraph.r or [])
+
+
+def test_the_workbook_tornado_reads_as_its_figure(doubled_result):
+    """The tornado's table and chart: largest swing first (and at the top of the chart), each
+    bar in the colour of its outcome as on the PNG, the value axis in the unit of its ticks,
+    the case and the quantiles in the title."""
+    dataset = tornado_dataset(doubled_result).isel(factor=[2, 1, 0])  # smallest swing first
+    workbook, _ = build_workbook(doubled_result, tornado=dataset)
+    sheet = workbook["Sensitivity"]
+    header = next(r for r in range(1, sheet.max_row + 1) if sheet[f"J{r}"].value == "Swing")
+    base_row = next(r for r in range(header, sheet.max_row + 1) if sheet[f"A{r}"].value == "Base")
+    rows = range(header + 1, base_row)
+    swings = [sheet[f"J{r}"].value for r in rows]
+    assert swings == sorted(swings, reverse=True)
+    chart = sheet._charts[-1]
+    assert chart.x_axis.scaling.orientation == "maxMin"  # the first row at the top
+    assert chart_text(chart.y_axis.title).endswith(f"[{METRICS['npv'].display_units}]")
+    assert chart.y_axis.numFmt.formatCode == excel_number_format("npv")  # ticks in EUR M
+    assert not chart.y_axis.numFmt.sourceLinked
+    title = chart_text(chart.title)
+    assert doubled_result.case.name in title and "P10" in title and "P90" in title
+    figure = tornado_chart(dataset)
+    axes = figure.axes[0]
+    names = [label.get_text() for label in axes.get_yticklabels()]
+    labels = dict(zip(axes.get_yticks(), names, strict=True))
+    scale = METRICS["npv"].display_scale
+    drawn = {}
+    for bar in axes.patches:
+        factor = labels[bar.get_y() + bar.get_height() / 2]
+        drawn[(factor, round(bar.get_width() / scale, -2))] = to_hex(bar.get_facecolor())
+    for series, change_column in zip(chart.series, "HI", strict=True):
+        assert len(series.dPt) == len(rows)
+        for point in series.dPt:
+            row = rows[point.idx]
+            key = (sheet[f"A{row}"].value, round(sheet[f"{change_column}{row}"].value, -2))
+            colour = point.spPr.solidFill.srgbClr
+            assert "#" + colour.upper() == drawn[key].upper()

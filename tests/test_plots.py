@@ -6,11 +6,13 @@ import sys
 
 import numpy as np
 import pytest
+from matplotlib.colors import to_hex
 
 from tecmodel.model.metrics import PORTFOLIO
 from tecmodel.model.outputs import METRICS
 from tecmodel.report import figures
 from tecmodel.report.figures.cash_flows import WATERFALL_STEPS, present_values
+from tecmodel.report.labels import BETTER_COLOUR, WORSE_COLOUR
 
 from .contract_data import monte_carlo_result, sobol_dataset, tornado_dataset
 
@@ -188,3 +190,73 @@ def test_importing_the_package_does_not_import_matplotlib():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert output.strip() == "False False"
+
+
+def names_the_case(figure, case: str) -> bool:
+    """The figure's title, or the title of each of its panels, names `case`."""
+    return case in figure.get_suptitle() or all(case in axes.get_title() for axes in figure.axes)
+
+
+def test_every_figure_title_names_its_case(base_result, doubled_result):
+    results = [base_result, doubled_result]
+    names = [result.case.name for result in results]
+    studies = [monte_carlo_result(result, seed=i) for i, result in enumerate(results)]
+    shown = {
+        "waterfall": (figures.cash_flow_waterfall(doubled_result), names[1:]),
+        "cumulative": (figures.cumulative_discounted_cash_flow(results), names),
+        "scenarios": (figures.scenario_comparison(results), names),
+        "sobol": (figures.sobol_bars(sobol_dataset(doubled_result)), names[1:]),
+        "tornado": (figures.tornado_chart(tornado_dataset(doubled_result)), names[1:]),
+        "npv": (figures.npv_distribution(studies[1]), names[1:]),
+        "distributions": (figures.distribution_comparison(studies), names),
+    }
+    for what, (figure, cases) in shown.items():
+        for case in cases:
+            assert names_the_case(figure, case), (what, case)
+
+
+def top_first(axes) -> list[str]:
+    """The y tick labels of a horizontal bar chart as read from the top down."""
+    labels = [label.get_text() for label in axes.get_yticklabels()]
+    ticks = zip(axes.get_yticks(), labels, strict=True)
+    return [label for _, label in sorted(ticks, reverse=not axes.yaxis_inverted())]
+
+
+@pytest.mark.parametrize("metric", ["npv", "lcoc"])
+def test_tornado_bars_are_sorted_coloured_by_outcome_and_in_the_axis_unit(doubled_result, metric):
+    """Largest swing at the top; red marks a change for the worse (a lower NPV, a higher LCOC),
+    green one for the better; the bar lengths are in the unit the axis states; the title names
+    the case and the quantiles the bars end at."""
+    dataset = tornado_dataset(doubled_result).isel(factor=[2, 1, 0])  # smallest swing first
+    figure = figures.tornado_chart(dataset, metric=metric)
+    axes = figure.axes[0]
+    selected = dataset.sel(metric=metric, site=PORTFOLIO)
+    swing = abs(selected["high"] - selected["low"]).to_series()
+    assert top_first(axes) == list(swing.sort_values(ascending=False).index)
+    title = axes.get_title()
+    assert doubled_result.case.name in title and "P10" in title and "P90" in title
+    shown = METRICS[metric]
+    assert axes.get_xlabel().endswith(f"[{shown.display_units}]")
+    assert WORSE_COLOUR == "C62828" and BETTER_COLOUR == "2E7D32"  # red worse, green better
+    labels = dict(
+        zip(axes.get_yticks(), (t.get_text() for t in axes.get_yticklabels()), strict=True)
+    )
+    bars: dict[str, list] = {}
+    for patch in axes.patches:
+        factor = labels[patch.get_y() + patch.get_height() / 2]
+        bars.setdefault(factor, []).append((patch.get_width(), to_hex(patch.get_facecolor())))
+    base = float(selected["base"])
+    for factor, drawn in bars.items():
+        changes = [float(selected[end].sel(factor=factor)) - base for end in ("low", "high")]
+        expected = []
+        for change in changes:
+            worse = change < 0 if shown.direction.name == "HIGHER_IS_BETTER" else change > 0
+            expected.append((change * shown.display_scale, worse))
+        assert sorted(width for width, _ in drawn) == pytest.approx(sorted(w for w, _ in expected))
+        for width, colour in drawn:
+            worse = next(w for value, w in expected if value == pytest.approx(width))
+            assert colour.upper() == "#" + (WORSE_COLOUR if worse else BETTER_COLOUR)
+    assert {text.get_text() for text in axes.get_legend().get_texts()} == {
+        "worse than base",
+        "better than base",
+    }

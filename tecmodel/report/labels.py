@@ -1,9 +1,13 @@
 """What the figures and the workbook say alike about a metric and an uncertainty result.
 
-This module owns the words both views put beside a number: a metric's label and display unit
-(from the table of outputs, :data:`tecmodel.model.outputs.METRICS`) and the reading of a tornado
-dataset (a factor's low, base or high input value and the unit of those values). It imports
-neither openpyxl nor matplotlib, so either view can use it without loading the other.
+This module owns the words and colours both views put beside a number, so that a PNG and the
+workbook's chart of the same result agree: a metric's label and display unit (from the table of
+outputs, :data:`tecmodel.model.outputs.METRICS`), and the reading of a tornado dataset (the
+order of its factors, the quantiles its bars end at, its title, a factor's low, base or high
+input value and their unit) with its colour rule: :data:`WORSE_COLOUR` (red) marks a change
+that makes the metric worse than its base, :data:`BETTER_COLOUR` (green) one that makes it
+better. It imports neither openpyxl nor matplotlib, so either view can use it without loading
+the other.
 """
 
 from __future__ import annotations
@@ -11,7 +15,11 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from tecmodel.model.outputs import METRICS, display
+from tecmodel.model.outputs import METRICS, Direction, display
+
+#: Colours of the tornado's bars (RGB hex, no ``#``): a change that makes the metric worse than
+#: its base, and one that makes it better.
+WORSE_COLOUR, BETTER_COLOUR = "C62828", "2E7D32"
 
 
 def metric_label(name: str) -> str:
@@ -78,3 +86,46 @@ def tornado_input_unit(dataset: xr.Dataset, factor: str) -> str:
     if "input_low" in dataset:
         return str(dataset["input_low"].attrs.get("units", ""))
     return ""
+
+
+def is_worse(name: str, change: float) -> bool:
+    """Whether a change of the metric `name` from its base is a worse outcome.
+
+    The metric's direction in the table of outputs decides (a higher LCOC is worse, a lower NPV
+    is worse); a metric without a direction counts a decrease as worse.
+    """
+    lower_is_better = name in METRICS and METRICS[name].direction is Direction.LOWER_IS_BETTER
+    return change > 0 if lower_is_better else change < 0
+
+
+def outcome_colour(name: str, change: float) -> str:
+    """:data:`WORSE_COLOUR` or :data:`BETTER_COLOUR` for a change of the metric `name`."""
+    return WORSE_COLOUR if is_worse(name, change) else BETTER_COLOUR
+
+
+def tornado_order(dataset: xr.Dataset, metric: str, site: str) -> list[str]:
+    """The tornado's factors by swing (``|high - low|``), largest first (ties: dataset order)."""
+    factors = [str(f) for f in dataset["factor"].values]
+    low = dataset["low"].sel(metric=metric, site=site).values
+    high = dataset["high"].sel(metric=metric, site=site).values
+    swing = np.abs(np.asarray(high, dtype=float) - np.asarray(low, dtype=float))
+    return [factors[index] for index in np.argsort(-swing, kind="stable")]
+
+
+def tornado_quantiles(dataset: xr.Dataset) -> tuple[str, str]:
+    """The quantiles the tornado's bars end at, as ``("P10", "P90")`` (its low and high)."""
+    low = float(dataset.attrs.get("quantile_low", 0.1))
+    high = float(dataset.attrs.get("quantile_high", 0.9))
+    return f"P{low * 100:g}", f"P{high * 100:g}"
+
+
+def tornado_title(dataset: xr.Dataset, metric: str, site: str) -> tuple[str, str]:
+    """The tornado chart's title: (what it shows and for which case, how to read it)."""
+    case = dataset.attrs.get("case", "")
+    low, high = tornado_quantiles(dataset)
+    headline = f"Tornado of {metric_label(metric)} ({site})" + (f", case {case}" if case else "")
+    reading = (
+        f"bars end at each factor's {low} and {high}, the others at base; "
+        "red: worse than base, green: better"
+    )
+    return headline, reading

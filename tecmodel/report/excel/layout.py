@@ -316,6 +316,36 @@ def quoted(sheet_title: str) -> str:
     return "'" + sheet_title.replace("'", "''") + "'"
 
 
+def chart_title(text: str, size: float = 10):
+    """A chart title in bold at `size` points (openpyxl's default is larger; a long one wraps).
+
+    Parameters
+    ----------
+    text : str
+        The title.
+    size : float
+        Font size [pt].
+
+    Returns
+    -------
+    openpyxl.chart.title.Title
+    """
+    from openpyxl.chart.text import RichText, Text
+    from openpyxl.chart.title import Title
+    from openpyxl.drawing.text import (
+        CharacterProperties,
+        Paragraph,
+        ParagraphProperties,
+        RegularTextRun,
+    )
+
+    font = CharacterProperties(sz=round(size * 100), b=True)
+    paragraph = Paragraph(
+        pPr=ParagraphProperties(defRPr=font), r=[RegularTextRun(t=text, rPr=font)]
+    )
+    return Title(tx=Text(rich=RichText(p=[paragraph])), overlay=False)
+
+
 def column(index: int) -> str:
     from openpyxl.utils import get_column_letter
 

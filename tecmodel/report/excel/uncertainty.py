@@ -13,6 +13,7 @@ import xarray as xr
 from tecmodel.model.metrics import PORTFOLIO
 from tecmodel.report.excel.layout import (
     Context,
+    chart_title,
     column,
     excel_number_format,
     put_header_row,
@@ -27,8 +28,12 @@ from tecmodel.report.labels import (
     metric_label,
     metric_scale,
     metric_units,
+    outcome_colour,
     tornado_input,
     tornado_input_unit,
+    tornado_order,
+    tornado_quantiles,
+    tornado_title,
 )
 
 
@@ -90,7 +95,10 @@ def write_sensitivity(context: Context, sheet, sobol: list, tornado: list) -> No
         chart = BarChart()
         chart.type = "col"
         chart.grouping = "clustered"
-        chart.title = f"Sobol indices of {metric_label(chart_metric)} ({chart_site})"
+        chart.title = (
+            f"Sobol indices of {metric_label(chart_metric)} ({chart_site}), "
+            f"case {attrs.get('case', '')}"
+        )
         chart.y_axis.title = "Sobol index [1]"
         chart.x_axis.title = "Factor"
         data = Reference(sheet, min_col=2, max_col=3, min_row=header, max_row=row - 1)
@@ -155,31 +163,36 @@ def write_sensitivity(context: Context, sheet, sobol: list, tornado: list) -> No
 
 
 def _write_tornado(context: Context, sheet, dataset: xr.Dataset, row: int) -> int:
-    from openpyxl.chart import BarChart, Reference
+    """The tornado table of the chart's metric and site, largest swing first, and its chart.
 
-    attrs = dataset.attrs
+    The chart reads as the figure ``tornado_<case>.png`` does: the largest swing at the top,
+    each bar coloured by the shared rule of :mod:`tecmodel.report.labels` (red worse than base,
+    green better), the value axis in the metric's display unit with the format of its cells.
+    """
+    from openpyxl.chart import BarChart, Reference
+    from openpyxl.chart.data_source import NumFmt
+    from openpyxl.chart.marker import DataPoint
+    from openpyxl.chart.shapes import GraphicalProperties
+
     metric = "npv" if "npv" in dataset["metric"].values else str(dataset["metric"].values[0])
     site = PORTFOLIO if PORTFOLIO in dataset["site"].values else str(dataset["site"].values[-1])
-    put_text(
-        sheet,
-        f"A{row}",
-        f"Tornado: case {attrs.get('case', '')}, {metric} of {site}",
-        bold=True,
-        size=12,
-    )
+    headline, reading = tornado_title(dataset, metric, site)
+    low_quantile, high_quantile = tornado_quantiles(dataset)
+    put_text(sheet, f"A{row}", headline, bold=True, size=12)
     put_text(
         sheet,
         f"A{row + 1}",
-        "Each factor at its low and high value, all others at base; sorted by swing.",
+        f"Each factor at its low ({low_quantile}) and high ({high_quantile}) value, all others "
+        "at base; sorted by swing, largest first. Chart: " + reading + ".",
         italic=True,
     )
     row += 3
     header = row
     titles = (
         "Factor",
-        "Input low",
+        f"Input low ({low_quantile})",
         "Input base",
-        "Input high",
+        f"Input high ({high_quantile})",
         "Input unit",
         f"{metric_label(metric)} at low",
         f"{metric_label(metric)} at high",
@@ -190,12 +203,9 @@ def _write_tornado(context: Context, sheet, dataset: xr.Dataset, row: int) -> in
     put_header_row(sheet, row, titles)
     row += 1
     base = float(dataset["base"].sel(metric=metric, site=site))
-    factors = [str(f) for f in dataset["factor"].values]
-    low = {f: float(dataset["low"].sel(factor=f, metric=metric, site=site)) for f in factors}
-    high = {f: float(dataset["high"].sel(factor=f, metric=metric, site=site)) for f in factors}
-    order = sorted(
-        factors, key=lambda f: abs(high[f] - low[f])
-    )  # largest swing last = top of the chart
+    order = tornado_order(dataset, metric, site)
+    low = {f: float(dataset["low"].sel(factor=f, metric=metric, site=site)) for f in order}
+    high = {f: float(dataset["high"].sel(factor=f, metric=metric, site=site)) for f in order}
     number_format = excel_number_format(metric)
     for factor in order:
         put_text(sheet, f"A{row}", factor)
@@ -216,15 +226,27 @@ def _write_tornado(context: Context, sheet, dataset: xr.Dataset, row: int) -> in
     chart.grouping = "clustered"
     chart.overlap = 100
     chart.gapWidth = 40
-    chart.title = f"Tornado: change of {metric} ({site}) from its base"
+    chart.title = chart_title(f"{headline}; {reading}")
     chart.x_axis.title = "Factor"
+    chart.x_axis.tickLblPos = "low"  # factor names left of the bars, not on the zero line
+    chart.x_axis.scaling.orientation = "maxMin"  # the first row (largest swing) at the top
+    chart.y_axis.crosses = "max"  # the value axis stays below the bars
     chart.y_axis.title = f"Change of {axis_label(metric, dataset)}"
+    chart.y_axis.numFmt = NumFmt(formatCode=number_format, sourceLinked=False)
+    chart.legend = None  # the title states the colour rule
     chart.add_data(
         Reference(sheet, min_col=8, max_col=9, min_row=header, max_row=row - 1),
         titles_from_data=True,
     )
     chart.set_categories(Reference(sheet, min_col=1, min_row=header + 1, max_row=row - 1))
-    chart.height, chart.width = 8, 16
+    for series, ends in zip(chart.series, (low, high), strict=True):
+        series.invertIfNegative = False
+        for index, factor in enumerate(order):
+            colour = outcome_colour(metric, ends[factor] - base)
+            fill = GraphicalProperties(solidFill=colour)
+            fill.line.solidFill = colour
+            series.dPt.append(DataPoint(idx=index, invertIfNegative=False, spPr=fill))
+    chart.height, chart.width = 9, 18
     sheet.add_chart(chart, f"L{header}")
     return max(row, header + 17)
 
@@ -333,7 +355,10 @@ def write_monte_carlo(context: Context, sheet, monte_carlo: list) -> None:
         chart = BarChart()
         chart.type = "col"
         chart.gapWidth = 0
-        chart.title = f"{metric_label('npv')} distribution ({site}, {npv.size} samples)"
+        chart.title = (
+            f"{metric_label('npv')} distribution ({site}, {npv.size} samples), "
+            f"case {attrs.get('case', '')}"
+        )
         chart.x_axis.title = f"{metric_label('npv')}, bin centre [{metric_units('npv')}]"
         chart.y_axis.title = "Samples"
         chart.legend = None

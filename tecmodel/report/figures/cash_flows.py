@@ -161,8 +161,11 @@ def cumulative_discounted_cash_flow(results):
     axes.set_xlabel("Year")
     axes.xaxis.get_major_locator().set_params(integer=True)
     axes.set_ylabel(f"Cumulative discounted free cash flow [{metric_units('npv')}]")
+    cases = ", ".join(result.case.name for result in results)
     axes.set_title(
-        "Cumulative discounted free cash flow (year-end flows, first model year at t = 0)"
+        f"Cumulative discounted free cash flow of {cases}\n"
+        "(year-end flows, first model year at t = 0)",
+        fontsize=10,
     )
     axes.grid(alpha=0.3)
     axes.legend(fontsize=9)

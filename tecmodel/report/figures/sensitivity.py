@@ -10,11 +10,16 @@ import xarray as xr
 from tecmodel.model.metrics import PORTFOLIO
 from tecmodel.report.figures.style import SERIES_COLOURS, compact, new_figure, pick
 from tecmodel.report.labels import (
+    is_worse,
     metric_label,
     metric_scale,
+    metric_text,
     metric_units,
+    outcome_colour,
     tornado_input,
     tornado_input_unit,
+    tornado_order,
+    tornado_title,
 )
 
 
@@ -73,49 +78,66 @@ def sobol_bars(sobol: xr.Dataset, metric: str | None = None, site: str | None = 
 def tornado_chart(tornado: xr.Dataset, metric: str | None = None, site: str | None = None):
     """Change of a metric from its base with each factor at its low and high value.
 
+    The factors are sorted by swing, largest at the top. Each bar ends where its factor is at
+    one of the tornado's quantiles (P10 and P90 by default), labelled with that input value;
+    red marks a change that makes the metric worse than its base, green one that makes it
+    better (:mod:`tecmodel.report.labels`, as on the workbook's chart). The axis is in the
+    metric's display unit (EUR millions for money).
+
     Parameters
     ----------
     tornado : xarray.Dataset
         ``low``, ``high`` over (factor, metric, site), ``base`` over (metric, site), and the
         input values ``input_low``/``input_high`` (optional, shown at the bar ends).
+    metric, site : str, optional
+        Default ``"npv"`` and ``"portfolio"`` (or the first metric, the last site).
     """
     metric, site = pick(tornado, metric, site)
-    factors = [str(f) for f in tornado["factor"].values]
+    order = tornado_order(tornado, metric, site)
+    scale, unit = metric_scale(metric), metric_units(metric, tornado)
     base = float(tornado["base"].sel(metric=metric, site=site))
-    scale, unit = 1.0 / metric_scale(metric), metric_units(metric, tornado)
-    low = tornado["low"].sel(metric=metric, site=site).values - base
-    high = tornado["high"].sel(metric=metric, site=site).values - base
-    order = np.argsort(np.abs(high - low))
-    figure = new_figure(9.5, max(3.5, 0.6 * len(factors) + 2))
+    figure = new_figure(9.5, max(3.5, 0.6 * len(order) + 2.3))
     axes = figure.add_subplot()
-    positions = np.arange(len(factors))
-    axes.barh(positions, low[order] / scale, color="#c62828", label="factor at its low value")
-    axes.barh(positions, high[order] / scale, color="#2e7d32", label="factor at its high value")
-    for position, index in zip(positions, order, strict=True):
-        for change, name in ((low[index], "input_low"), (high[index], "input_high")):
-            value = tornado_input(tornado, name, factors[index], site)
+    labelled = set()
+    for position, factor in enumerate(order):
+        ends = []
+        for name, end in (("input_low", "low"), ("input_high", "high")):
+            change = float(tornado[end].sel(factor=factor, metric=metric, site=site)) - base
+            ends.append((change, name))
+        for change, _name in sorted(ends, key=lambda end: -abs(end[0])):  # the shorter on top
+            worse = is_worse(metric, change)
+            legend = "worse than base" if worse else "better than base"
+            axes.barh(
+                position,
+                change * scale,
+                color="#" + outcome_colour(metric, change),
+                label=None if legend in labelled else legend,
+            )
+            labelled.add(legend)
+        for change, name in ends:
+            value = tornado_input(tornado, name, factor, site)
             if value is None:
                 continue
-            input_unit = tornado_input_unit(tornado, factors[index])
+            input_unit = tornado_input_unit(tornado, factor)
             text = f"{value:.1%}" if input_unit == "1" else f"{compact(value)} {input_unit}"
             axes.annotate(
                 text.strip(),
-                (change / scale, position),
+                (change * scale, position),
                 xytext=(4 if change >= 0 else -4, 0),
                 textcoords="offset points",
                 va="center",
                 ha="left" if change >= 0 else "right",
                 fontsize=8,
             )
-    axes.set_yticks(positions, [factors[index] for index in order])
+    axes.set_yticks(range(len(order)), order)
+    axes.invert_yaxis()  # the first (largest) factor at the top
     axes.axvline(0.0, color="black", linewidth=0.8)
     axes.set_xlabel(
-        f"Change of {metric_label(metric)} from its base of {base / scale:,.2f} [{unit}]"
+        f"Change of {metric_label(metric)} from its base of {metric_text(metric, base)} [{unit}]"
     )
     axes.set_ylabel("Factor")
-    axes.set_title(
-        f"Tornado: {metric_label(metric)} ({site}), one factor at a time (labels: input values)"
-    )
+    headline, reading = tornado_title(tornado, metric, site)
+    axes.set_title(f"{headline}\n{reading}", fontsize=10)
     axes.margins(x=0.35)
     axes.grid(axis="x", alpha=0.3)
     axes.legend(fontsize=9, loc="lower right")

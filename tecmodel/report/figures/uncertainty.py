@@ -108,10 +108,12 @@ def distribution_comparison(studies, metric: str = "npv", include_sites: bool = 
     histogram, cdf = figure.subplots(1, 2)
     name, scale = metric_label(metric), metric_scale(metric)
     unit = metric_units(metric, studies[0].samples) if studies else ""
+    cases = []
     for number, study in enumerate(studies):
         colour = SERIES_COLOURS[number % len(SERIES_COLOURS)]
         samples = study.samples[metric]
         case = study.summary.attrs.get("case", f"study {number + 1}")
+        cases.append(case)
         sites = [str(s) for s in samples["site"].values]
         shown = [PORTFOLIO] + (
             [s for s in sites if s != PORTFOLIO] if include_sites and len(sites) > 2 else []
@@ -157,5 +159,5 @@ def distribution_comparison(studies, metric: str = "npv", include_sites: bool = 
     cdf.set_ylim(0, 1)
     cdf.set_title(f"Cumulative distribution of {name}")
     cdf.legend(fontsize=8, loc="lower right")
-    figure.suptitle(f"Monte Carlo: {name} (solid: portfolio of each case)")
+    figure.suptitle(f"Monte Carlo: {name} of {', '.join(cases)} (solid: portfolio of each case)")
     return figure
