@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 import sys
 
 import numpy as np
 import pytest
+import xarray as xr
 from matplotlib.colors import to_hex
 
 from tecmodel.model.metrics import PORTFOLIO
@@ -14,7 +16,7 @@ from tecmodel.report import figures
 from tecmodel.report.figures.cash_flows import WATERFALL_STEPS, present_values
 from tecmodel.report.labels import BETTER_COLOUR, WORSE_COLOUR
 
-from .contract_data import monte_carlo_result, sobol_dataset, tornado_dataset
+from .contract_data import MonteCarloResult, monte_carlo_result, sobol_dataset, tornado_dataset
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -260,3 +262,56 @@ def test_tornado_bars_are_sorted_coloured_by_outcome_and_in_the_axis_unit(double
         "worse than base",
         "better than base",
     }
+
+
+def marked_years(line) -> set[int]:
+    """Indices of the points of a line that carry its marker."""
+    every = line.get_markevery()
+    n = len(line.get_xdata())
+    if every is None:
+        return set(range(n))
+    start, step = every
+    return set(range(start, n, step))
+
+
+def test_no_line_of_the_cumulative_cash_flow_hides_another(base_result, doubled_result):
+    """Each line has its own colour, style and marker combination; lines that coincide (the
+    EUR 10B case is the first site of the doubled case) carry their markers in different years."""
+    figure = figures.cumulative_discounted_cash_flow([base_result, doubled_result])
+    lines = [line for line in figure.axes[0].get_lines() if not line.get_label().startswith("_")]
+    looks = {
+        (to_hex(line.get_color()), str(line.get_linestyle()), line.get_marker()) for line in lines
+    }
+    assert len(looks) == len(lines) == 4
+    assert all(line.get_marker() not in (None, "", "None") for line in lines)
+    coinciding = [
+        (a, b)
+        for a, b in itertools.combinations(lines, 2)
+        if np.allclose(a.get_ydata(), b.get_ydata())
+    ]
+    assert coinciding  # base_10b's portfolio is doubled_20b's first site
+    for a, b in coinciding:
+        assert marked_years(a) and marked_years(b)
+        assert not marked_years(a) & marked_years(b)
+
+
+@pytest.mark.parametrize("p10", [-0.2, -0.05, -0.004, 0.004, 0.05])
+def test_percentile_labels_keep_off_the_zero_line(p10):
+    """A P10 just below or just above zero is labelled beside its line, not across the zero
+    line (the label runs away from zero), in both panels."""
+    spread = 2e9
+    values = np.random.default_rng(3).normal(0.0, spread, 2001)
+    values = values - np.percentile(values, 10) + p10 * spread
+    samples = xr.Dataset(
+        {"npv": (("sample", "site"), values[:, None])}, coords={"site": [PORTFOLIO]}
+    )
+    study = MonteCarloResult(samples, xr.Dataset(attrs={"case": "near_zero"}))
+    figure = figures.npv_distribution(study)
+    figure.canvas.draw()
+    renderer = figure.canvas.get_renderer()
+    for axes in figure.axes:
+        zero = axes.transData.transform((0.0, 0.0))[0]
+        labels = [text for text in axes.texts if text.get_text().startswith("P10")]
+        assert len(labels) == 1
+        box = labels[0].get_window_extent(renderer)
+        assert not box.x0 <= zero <= box.x1

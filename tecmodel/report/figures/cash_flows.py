@@ -4,12 +4,22 @@ discounted free cash flow by year.
 
 from __future__ import annotations
 
+import itertools
+
 import xarray as xr
 
 from tecmodel.model.metrics import PORTFOLIO, discount_factors
 from tecmodel.model.outputs import display
 from tecmodel.report.arguments import as_list
-from tecmodel.report.figures.style import DOWN, SERIES_COLOURS, TOTAL, UP, new_figure
+from tecmodel.report.figures.style import (
+    DOWN,
+    MARKERS,
+    SERIES_COLOURS,
+    SITE_STYLES,
+    TOTAL,
+    UP,
+    new_figure,
+)
 from tecmodel.report.labels import metric_label, metric_scale, metric_units
 
 #: Waterfall steps: label -> cube items (present values are summed over them).
@@ -125,38 +135,39 @@ def cash_flow_waterfall(result, site: str = PORTFOLIO):
 def cumulative_discounted_cash_flow(results):
     """Cumulative discounted free cash flow by year of one or more cases (shown as the NPV is).
 
-    The portfolio of each case is a solid line, its sites (when it has several) dashed; the
-    last value of each line is its NPV.
+    Each case has its colour; its portfolio is a solid line, its sites (when it has several)
+    dashed or dotted; every line has its own marker, placed in different years from the other
+    lines' markers, so that a line another one coincides with (a site of one case that is the
+    whole of another) still shows. The last value of each line is its NPV.
     """
     results = as_list(results)
     figure = new_figure(9.5, 5.5)
     axes = figure.add_subplot()
+    lines = []
     for index, result in enumerate(results):
         colour = SERIES_COLOURS[index % len(SERIES_COLOURS)]
         flow = result.free_cash_flow
         factors = discount_factors(result.parameters["finance.discount_rate"], result.timeline["t"])
         cumulative = (flow * factors).cumsum("year") * metric_scale("npv")
-        years = cumulative["year"].values
         npv = float(result.metrics["npv"].sel(site=PORTFOLIO))
         npv_text = f"{metric_label('npv')} {display('npv', npv)} {metric_units('npv')}"
-        axes.plot(
-            years,
-            cumulative.sel(site=PORTFOLIO).values,
-            color=colour,
-            linewidth=2.2,
-            label=f"{result.case.name} ({npv_text})",
-        )
+        lines.append((cumulative, PORTFOLIO, colour, "-", 2.2, f"{result.case.name} ({npv_text})"))
         sites = list(result.case.site_names)
         if len(sites) > 1:
-            for style, site in zip(("--", ":", "-.", "--", ":"), sites, strict=False):
-                axes.plot(
-                    years,
-                    cumulative.sel(site=site).values,
-                    color=colour,
-                    linestyle=style,
-                    linewidth=1.2,
-                    label=f"{result.case.name}: {site}",
-                )
+            for style, site in zip(itertools.cycle(SITE_STYLES), sites, strict=False):
+                lines.append((cumulative, site, colour, style, 1.3, f"{result.case.name}: {site}"))
+    for number, (cumulative, site, colour, style, width, label) in enumerate(lines):
+        axes.plot(
+            cumulative["year"].values,
+            cumulative.sel(site=site).values,
+            color=colour,
+            linestyle=style,
+            linewidth=width,
+            marker=MARKERS[number % len(MARKERS)],
+            markersize=5,
+            markevery=(number % len(lines), len(lines)),  # each line marks other years
+            label=label,
+        )
     axes.axhline(0.0, color="black", linewidth=0.8)
     axes.set_xlabel("Year")
     axes.xaxis.get_major_locator().set_params(integer=True)

@@ -13,6 +13,10 @@ from tecmodel.model.metrics import PORTFOLIO
 
 UP, DOWN, TOTAL = "#2e7d32", "#c62828", "#1f4e9a"
 SERIES_COLOURS = ("#1f4e9a", "#e08a00", "#6a3d9a", "#2e7d32", "#b15928")
+#: Line styles of the sites of a case (its portfolio is solid) and markers of lines that may
+#: coincide: together with the colour they tell every line apart.
+SITE_STYLES = ("--", ":", "-.", (0, (5, 1, 1, 1, 1, 1)))
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 
 
 def new_figure(width: float = 9.0, height: float = 5.5):

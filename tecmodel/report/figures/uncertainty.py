@@ -54,7 +54,7 @@ def npv_distribution(monte_carlo, site: str = PORTFOLIO):
         axes.grid(alpha=0.3)
     top = histogram.get_ylim()[1]
     for label, value in percentiles.items():
-        _mark_percentile(histogram, f"{label}\n{shown[label]}", (value, top), (2, -24))
+        _mark_percentile(histogram, f"{label}\n{shown[label]}", (value, top), (3, -24))
     histogram.set_ylabel("Samples")
     histogram.set_title(f"{name} distribution ({site}), {npv.size:,} samples")
     cdf.set_ylabel("Cumulative probability [1]")
@@ -72,7 +72,11 @@ def npv_distribution(monte_carlo, site: str = PORTFOLIO):
 def _mark_percentile(
     axes, text: str, point: tuple[float, float], offset: tuple[float, float]
 ) -> None:
-    """Label a percentile of the NPV distribution beside its marker line.
+    """Label a percentile of the NPV distribution beside its marker line, away from zero.
+
+    The label runs from its marker line away from the zero line (to the left of a negative
+    value, to the right of the others), so that it never sits across the zero line however
+    close the percentile is to it.
 
     Parameters
     ----------
@@ -82,10 +86,17 @@ def _mark_percentile(
     point : tuple of float
         Where the label is anchored: (NPV in its display unit, height in the axes' data units).
     offset : tuple of float
-        Shift of the text from `point` [points].
+        Shift of the text from `point` [points]; the horizontal shift is taken away from zero.
     """
+    left = point[0] < 0.0
     axes.annotate(
-        text, point, xytext=offset, textcoords="offset points", fontsize=8, color="#c62828"
+        text,
+        point,
+        xytext=(-abs(offset[0]) if left else abs(offset[0]), offset[1]),
+        textcoords="offset points",
+        ha="right" if left else "left",
+        fontsize=8,
+        color="#c62828",
     )
 
 
