@@ -15,11 +15,24 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
+from tecmodel.model.metrics import PORTFOLIO
 from tecmodel.model.outputs import METRICS, Direction, display
 
 #: Colours of the tornado's bars (RGB hex, no ``#``): a change that makes the metric worse than
 #: its base, and one that makes it better.
 WORSE_COLOUR, BETTER_COLOUR = "C62828", "2E7D32"
+
+
+def chart_selection(
+    dataset: xr.Dataset, metric: str | None = None, site: str | None = None
+) -> tuple[str, str]:
+    """The metric and site a chart of `dataset` shows: those given, else NPV (or the first
+    metric) of the portfolio (or the last site)."""
+    metrics = [str(m) for m in dataset["metric"].values]
+    sites = [str(s) for s in dataset["site"].values]
+    metric = metric or ("npv" if "npv" in metrics else metrics[0])
+    site = site or (PORTFOLIO if PORTFOLIO in sites else sites[-1])
+    return metric, site
 
 
 def metric_label(name: str) -> str:

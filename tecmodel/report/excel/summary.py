@@ -11,8 +11,7 @@ import xarray as xr
 
 from tecmodel.model.cube import LINE_ITEMS
 from tecmodel.model.metrics import PORTFOLIO
-from tecmodel.model.outputs import METRICS
-from tecmodel.numerics.irr import IRR_STATUS
+from tecmodel.model.outputs import METRICS, status_text
 from tecmodel.report.excel.layout import (
     FIRST_YEAR_COLUMN,
     HEADER_FILL,
@@ -204,7 +203,9 @@ def _metric_row(
     if name == "irr":
         status = int(result.metrics["irr_status"].sel(site=owner))
         if status:
-            notes["irr"] = f"IRR undefined: {IRR_STATUS[status]} (model status {status})"
+            notes["irr"] = (
+                f"IRR undefined: {status_text('irr_status', status)} (model status {status})"
+            )
     if name in notes:
         put_text(sheet, f"H{row}", notes[name])
 

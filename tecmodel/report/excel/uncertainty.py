@@ -25,6 +25,7 @@ from tecmodel.report.excel.layout import (
 )
 from tecmodel.report.labels import (
     axis_label,
+    chart_selection,
     metric_label,
     metric_scale,
     metric_units,
@@ -67,12 +68,7 @@ def write_sensitivity(context: Context, sheet, sobol: list, tornado: list) -> No
             italic=True,
         )
         row += 3
-        chart_metric = (
-            "npv" if "npv" in dataset["metric"].values else str(dataset["metric"].values[0])
-        )
-        chart_site = (
-            PORTFOLIO if PORTFOLIO in dataset["site"].values else str(dataset["site"].values[-1])
-        )
+        chart_metric, chart_site = chart_selection(dataset)
         put_text(sheet, f"A{row}", f"Chart data: {chart_metric}, {chart_site}", bold=True)
         row += 1
         header = row
@@ -174,8 +170,7 @@ def _write_tornado(context: Context, sheet, dataset: xr.Dataset, row: int) -> in
     from openpyxl.chart.marker import DataPoint
     from openpyxl.chart.shapes import GraphicalProperties
 
-    metric = "npv" if "npv" in dataset["metric"].values else str(dataset["metric"].values[0])
-    site = PORTFOLIO if PORTFOLIO in dataset["site"].values else str(dataset["site"].values[-1])
+    metric, site = chart_selection(dataset)
     headline, reading = tornado_title(dataset, metric, site)
     low_quantile, high_quantile = tornado_quantiles(dataset)
     put_text(sheet, f"A{row}", headline, bold=True, size=12)

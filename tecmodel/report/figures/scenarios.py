@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from tecmodel.model.metrics import PORTFOLIO
-from tecmodel.numerics.irr import IRR_STATUS
+from tecmodel.model.outputs import status_text
 from tecmodel.report.arguments import as_list
 from tecmodel.report.figures.style import SERIES_COLOURS, TOTAL, new_figure
 from tecmodel.report.labels import axis_label, metric_label, metric_scale, metric_text, metric_units
@@ -72,7 +72,7 @@ def scenario_comparison(results):
         irr_axes.annotate(
             f"{value:.1f} {metric_units('irr')}"
             if status == 0
-            else f"{metric_label('irr')} undefined:\n{IRR_STATUS[status]}",
+            else f"{metric_label('irr')} undefined:\n{status_text('irr_status', status)}",
             (position, value if status == 0 else 0.0),
             xytext=(0, 3),
             textcoords="offset points",

@@ -8,8 +8,9 @@ import numpy as np
 import xarray as xr
 
 from tecmodel.model.metrics import PORTFOLIO
-from tecmodel.report.figures.style import SERIES_COLOURS, compact, new_figure, pick
+from tecmodel.report.figures.style import SERIES_COLOURS, compact, new_figure
 from tecmodel.report.labels import (
+    chart_selection,
     is_worse,
     metric_label,
     metric_scale,
@@ -33,7 +34,7 @@ def sobol_bars(sobol: xr.Dataset, metric: str | None = None, site: str | None = 
     metric, site : str, optional
         Default ``"npv"`` and ``"portfolio"`` (or the first metric, the last site).
     """
-    metric, site = pick(sobol, metric, site)
+    metric, site = chart_selection(sobol, metric, site)
     factors = [str(f) for f in sobol["factor"].values]
     selected = sobol.sel(metric=metric, site=site)
     positions = np.arange(len(factors))
@@ -92,7 +93,7 @@ def tornado_chart(tornado: xr.Dataset, metric: str | None = None, site: str | No
     metric, site : str, optional
         Default ``"npv"`` and ``"portfolio"`` (or the first metric, the last site).
     """
-    metric, site = pick(tornado, metric, site)
+    metric, site = chart_selection(tornado, metric, site)
     order = tornado_order(tornado, metric, site)
     scale, unit = metric_scale(metric), metric_units(metric, tornado)
     base = float(tornado["base"].sel(metric=metric, site=site))
@@ -210,7 +211,7 @@ def convergence_chart(convergence: xr.Dataset, metric: str | None = None, site: 
     metric, site : str, optional
         Default ``"npv"`` and ``"portfolio"``.
     """
-    metric, site = pick(convergence, metric, site)
+    metric, site = chart_selection(convergence, metric, site)
     selected = convergence.sel(metric=metric, site=site)
     sizes = selected["n"].values
     figure = new_figure(9.5, 5.0)

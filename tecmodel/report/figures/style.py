@@ -1,4 +1,4 @@
-"""The look the figures share: the canvas, the colours, which metric and site a chart shows.
+"""The look the figures share: the canvas, the colours, the markers and line styles.
 
 Each figure is a :class:`matplotlib.figure.Figure` on the Agg canvas (no pyplot state, safe in
 threads); matplotlib is imported when the first figure is drawn, so importing the figures does
@@ -6,10 +6,6 @@ not load it.
 """
 
 from __future__ import annotations
-
-import xarray as xr
-
-from tecmodel.model.metrics import PORTFOLIO
 
 UP, DOWN, TOTAL = "#2e7d32", "#c62828", "#1f4e9a"
 SERIES_COLOURS = ("#1f4e9a", "#e08a00", "#6a3d9a", "#2e7d32", "#b15928")
@@ -27,16 +23,6 @@ def new_figure(width: float = 9.0, height: float = 5.5):
     figure = Figure(figsize=(width, height), layout="constrained")
     FigureCanvasAgg(figure)
     return figure
-
-
-def pick(dataset: xr.Dataset, metric: str | None, site: str | None) -> tuple[str, str]:
-    """The metric and site a chart shows: those given, else NPV (or the first metric) of the
-    portfolio (or the last site)."""
-    metrics = [str(m) for m in dataset["metric"].values]
-    sites = [str(s) for s in dataset["site"].values]
-    metric = metric or ("npv" if "npv" in metrics else metrics[0])
-    site = site or (PORTFOLIO if PORTFOLIO in sites else sites[-1])
-    return metric, site
 
 
 def compact(value: float) -> str:
