@@ -32,7 +32,6 @@ from tecmodel.report.excel import (
     export_excel,
     recalculate_with_libreoffice,
 )
-
 from tecmodel.report.excel.layout import excel_number_format
 from tecmodel.report.figures.sensitivity import tornado_chart
 
