@@ -11,6 +11,7 @@ import pytest
 import xarray as xr
 
 from tecmodel.cli.main import main
+from tecmodel.model.outputs import METRICS
 
 from .conftest import BASE_FILE, TOY_FILE
 
@@ -156,7 +157,7 @@ def test_undefined_irr_is_shown_with_its_reason(tmp_path, capsys):
     assert irr_row.split()[2:] == ["-", "-"]
     assert status_row.count("no sign change in the cash flows") == 2
     metrics = openpyxl.load_workbook(tmp_path / "out" / "report.xlsx")["Metrics"]
-    rows = [[cell.value for cell in row] for row in metrics.iter_rows() if row[2].value == "Internal rate of return"]
+    rows = [[cell.value for cell in row] for row in metrics.iter_rows() if row[2].value == METRICS["irr"].label]
     assert len(rows) == 2  # the site and the portfolio
     for row in rows:
         assert row[5] == "undefined" and row[7] == "IRR undefined: no sign change in the cash flows (model status 1)"

@@ -18,11 +18,13 @@ import numpy as np
 import openpyxl
 import pytest
 import yaml
+from matplotlib.colors import to_hex
 
 import tecmodel
 from tecmodel.cli.main import main
 from tecmodel.inputs.registry import REGISTRY
 from tecmodel.model.metrics import PORTFOLIO
+from tecmodel.model.outputs import METRICS
 from tecmodel.report.excel import (
     LIVE_PARAMETERS,
     build_workbook,
@@ -30,6 +32,8 @@ from tecmodel.report.excel import (
     export_excel,
     recalculate_with_libreoffice,
 )
+from tecmodel.report.excel.layout import excel_number_format
+from tecmodel.report.figures.sensitivity import tornado_chart
 
 from .conftest import TOY_FILE
 from .contract_data import monte_carlo_result, sobol_dataset, tornado_dataset
@@ -384,6 +388,10 @@ def test_sheets_names_formats_and_charts(tmp_path, base_result, doubled_result):
     assert len(workbook["Monte Carlo"]._charts) == 2
     sobol_chart = workbook["Sensitivity"]._charts[0]
     assert sobol_chart.series[0].errBars is not None
+    charts = workbook["Sensitivity"]._charts + workbook["Monte Carlo"]._charts
+    titles = [chart_text(chart.title) for chart in charts]
+    for case in ("base_10b", "doubled_20b"):  # each chart title names its case
+        assert sum(case in title for title in titles) == 3
     metrics = workbook["Metrics"]
     assert any(
         str(cell.value).startswith("=") and "NPV(" in str(cell.value) for cell in metrics["E"]
@@ -457,7 +465,7 @@ def test_the_real_uncertainty_results_fill_the_sensitivity_and_monte_carlo_sheet
         monte_carlo.summary["value"].sel(statistic="p50", metric="npv", site=PORTFOLIO)
     )
     assert rows[("npv", PORTFOLIO, "p50")] == pytest.approx(expected)
-    from tecmodel.report.plots import write_standard_plots
+    from tecmodel.report.figures.files import write_standard_plots
 
     files = write_standard_plots(
         base_result, tmp_path / "plots", sensitivity=sobol, tornado=tornado, monte_carlo=monte_carlo
@@ -485,5 +493,97 @@ def test_an_undefined_irr_shows_its_reason_in_the_terminal_and_the_workbook(toy_
     reason = IRR_STATUS[status]
     assert summary_text(result).count(reason) == 2  # the site and the portfolio
     workbook, _ = build_workbook(result)
-    notes = [row[7].value for row in workbook["Metrics"].iter_rows() if row[2].value == "Internal rate of return"]
+    rows = workbook["Metrics"].iter_rows()
+    notes = [row[7].value for row in rows if row[2].value == METRICS["irr"].label]
     assert notes == [f"IRR undefined: {reason} (model status {status})"] * 2
+
+
+def test_number_formats_follow_the_table_of_outputs():
+    """One helper turns each metric's display into an Excel format: a ratio is a multiple, a
+    rate a percent, money in EUR millions with thousands separators, the scale as commas."""
+    assert {name: excel_number_format(name) for name in METRICS}  # every metric has one
+    assert excel_number_format("moic") == excel_number_format("min_dscr") == '0.00"x"'
+    assert excel_number_format("irr") == excel_number_format("equity_irr") == "0.00%"
+    assert excel_number_format("npv") == '#,##0.0,,;[Red]-#,##0.0,,;"-"'
+    assert excel_number_format("capex_per_mw_it").startswith("#,##0.00,,;")
+    assert excel_number_format("energy_mwh_per_year") == "#,##0,"  # MWh shown in GWh
+    assert excel_number_format("gpu_hours_sold") == "#,##0.00,,,"  # shown in billions
+    assert excel_number_format("lcoc") == "0.000"
+    assert excel_number_format("payback_year") == "0"
+
+
+def test_the_metrics_and_monte_carlo_sheets_show_each_metric_as_declared(toy_result):
+    """Labels, units and formats of the Metrics, Scenarios and Monte Carlo sheets come from the
+    table of outputs; a ratio in a Monte Carlo summary is shown as a multiple, not a percent."""
+    study = monte_carlo_result(toy_result)
+    summary = study.summary.assign_coords(metric=["npv", "moic", "lcoc"])
+    samples = study.samples.rename(irr="moic")
+    samples["moic"].attrs["units"] = "1"
+    study = type(study)(samples, summary)
+    workbook, _ = build_workbook(toy_result, monte_carlo=study)
+    metrics = workbook["Metrics"]
+    rows = [row for row in metrics.iter_rows(min_row=5) if row[2].value]
+    shown = {(row[1].value, row[2].value): row for row in rows}
+    for name in ("npv", "irr", "lcoc", "it_mw", "gpu_hours_sold"):
+        row = shown[(PORTFOLIO, METRICS[name].label)]
+        assert row[3].value == METRICS[name].display_units
+        assert row[5].number_format == excel_number_format(name)
+        assert row[8].value == METRICS[name].long_name
+    scenarios = workbook["Scenarios"]
+    labels = {scenarios[f"A{r}"].value: r for r in range(5, 20)}
+    irr_row = labels[METRICS["irr"].label]
+    assert scenarios[f"B{irr_row}"].value == "%"
+    assert scenarios[f"C{irr_row}"].number_format == "0.00%"
+    sheet = workbook["Monte Carlo"]
+    formats = {
+        (sheet[f"A{r}"].value, sheet[f"C{r}"].value): (
+            sheet[f"D{r}"].number_format,
+            sheet[f"G{r}"].value,
+        )
+        for r in range(1, sheet.max_row + 1)
+    }
+    assert formats[("moic", "p50")] == ('0.00"x"', "x")
+    assert formats[("npv", "p50")] == (excel_number_format("npv"), "EUR M")
+    assert formats[("npv", "prob_negative")][0] == "0.0%"
+
+
+def chart_text(title) -> str:
+    """The text of an openpyxl chart or axis title."""
+    return "".join(run.t for paragraph in title.tx.rich.p for run in paragraph.r or [])
+
+
+def test_the_workbook_tornado_reads_as_its_figure(doubled_result):
+    """The tornado's table and chart: largest swing first (and at the top of the chart), each
+    bar in the colour of its outcome as on the PNG, the value axis in the unit of its ticks,
+    the case and the quantiles in the title."""
+    dataset = tornado_dataset(doubled_result).isel(factor=[2, 1, 0])  # smallest swing first
+    workbook, _ = build_workbook(doubled_result, tornado=dataset)
+    sheet = workbook["Sensitivity"]
+    header = next(r for r in range(1, sheet.max_row + 1) if sheet[f"J{r}"].value == "Swing")
+    base_row = next(r for r in range(header, sheet.max_row + 1) if sheet[f"A{r}"].value == "Base")
+    rows = range(header + 1, base_row)
+    swings = [sheet[f"J{r}"].value for r in rows]
+    assert swings == sorted(swings, reverse=True)
+    chart = sheet._charts[-1]
+    assert chart.x_axis.scaling.orientation == "maxMin"  # the first row at the top
+    assert chart_text(chart.y_axis.title).endswith(f"[{METRICS['npv'].display_units}]")
+    assert chart.y_axis.numFmt.formatCode == excel_number_format("npv")  # ticks in EUR M
+    assert not chart.y_axis.numFmt.sourceLinked
+    title = chart_text(chart.title)
+    assert doubled_result.case.name in title and "P10" in title and "P90" in title
+    figure = tornado_chart(dataset)
+    axes = figure.axes[0]
+    names = [label.get_text() for label in axes.get_yticklabels()]
+    labels = dict(zip(axes.get_yticks(), names, strict=True))
+    scale = METRICS["npv"].display_scale
+    drawn = {}
+    for bar in axes.patches:
+        factor = labels[bar.get_y() + bar.get_height() / 2]
+        drawn[(factor, round(bar.get_width() / scale, -2))] = to_hex(bar.get_facecolor())
+    for series, change_column in zip(chart.series, "HI", strict=True):
+        assert len(series.dPt) == len(rows)
+        for point in series.dPt:
+            row = rows[point.idx]
+            key = (sheet[f"A{row}"].value, round(sheet[f"{change_column}{row}"].value, -2))
+            colour = point.spPr.solidFill.srgbClr
+            assert "#" + colour.upper() == drawn[key].upper()

@@ -135,13 +135,13 @@ def partial_then_fail(calls: list):
 
 
 def _figure(result):
-    from tecmodel.report.plots import cash_flow_waterfall
+    from tecmodel.report.figures.cash_flows import cash_flow_waterfall
 
     return cash_flow_waterfall(result)
 
 
 def _write_png(path, result):
-    from tecmodel.report.plots import save_figure
+    from tecmodel.report.figures.files import save_figure
 
     save_figure(_figure(result), path)
 

@@ -29,8 +29,8 @@ from tecmodel.model.evaluation import evaluate
 from tecmodel.model.metrics import PORTFOLIO
 from tecmodel.model.outputs import HEADLINE_METRICS
 from tecmodel.report.excel import export_excel
+from tecmodel.report.figures.files import write_standard_plots
 from tecmodel.report.files import write_case_outputs
-from tecmodel.report.plots import write_standard_plots
 from tecmodel.report.tables import comparison_table, scenario_table
 from tecmodel.report.text import summary_text
 

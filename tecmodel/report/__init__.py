@@ -1,1 +1,1 @@
-"""Reports: terminal tables, the Excel workbook and the plots (each a view of the results)."""
+"""Reports: terminal tables, the Excel workbook and the figures (each a view of the results)."""

@@ -1,8 +1,8 @@
 """How the report writers accept their optional inputs: one object, a sequence or a mapping.
 
 This module owns :func:`as_list`, shared by the workbook (:mod:`tecmodel.report.excel`) and the
-figures (:mod:`tecmodel.plots`). It imports neither openpyxl nor matplotlib, so either can use
-it without loading the other.
+figures (:mod:`tecmodel.report.figures`). It imports neither openpyxl nor matplotlib, so either
+can use it without loading the other.
 """
 
 from __future__ import annotations

@@ -13,13 +13,15 @@ holds those quantities (energy at the operating IT capacity, accelerators bought
 the price index of their generation, GPU-hours offered, the insured facility value ...) and
 each dependent item is a short formula of them and of the input cells. The quantities come from
 the component functions themselves, evaluated at a unit price or a full utilisation
-(:func:`_unit_runs`). ``tests/test_excel.py`` recalculates the workbook with LibreOffice and
-compares every formula cell with the model, at the base inputs and at changed ones.
+(:func:`.site_quantities.unit_runs`). ``tests/test_excel.py`` recalculates the workbook with
+LibreOffice and compares every formula cell with the model, at the base inputs and at changed
+ones.
 
 Modules: :mod:`.layout` (conventions, cell writers, the layout record), :mod:`.inputs_sheet`,
-:mod:`.cashflow`, :mod:`.breakeven`, :mod:`.summary` (Metrics, Scenarios), :mod:`.uncertainty`
-(Sensitivity, Monte Carlo), :mod:`.cover`, :mod:`.verify` (the model's value of every cell; the
-LibreOffice recalculation).
+:mod:`.site_quantities` and :mod:`.site_sheet` (a site's cash-flow sheet),
+:mod:`.portfolio_sheet`, :mod:`.cashflow_rows` (the rows both share), :mod:`.breakeven`,
+:mod:`.summary` (Metrics, Scenarios), :mod:`.uncertainty` (Sensitivity, Monte Carlo),
+:mod:`.cover`, :mod:`.verify` (the model's value of every cell; the LibreOffice recalculation).
 
 Sheets: Cover (manifest, conventions), Inputs (every parameter; the live input cells), one
 cash-flow sheet per site and one per portfolio for each case, Metrics (formulas beside the
@@ -37,10 +39,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from tecmodel.io import atomic_path
+from tecmodel.model.evaluation import Result
 from tecmodel.model.metrics import PORTFOLIO
 from tecmodel.report.arguments import as_list
 from tecmodel.report.excel.breakeven import write_breakeven
-from tecmodel.report.excel.cashflow import write_portfolio_sheet, write_site_sheet
 from tecmodel.report.excel.cover import write_cover
 from tecmodel.report.excel.inputs_sheet import write_inputs
 from tecmodel.report.excel.layout import (
@@ -53,6 +55,8 @@ from tecmodel.report.excel.layout import (
     put_text,
     sheet_title,
 )
+from tecmodel.report.excel.portfolio_sheet import write_portfolio_sheet
+from tecmodel.report.excel.site_sheet import write_site_sheet
 from tecmodel.report.excel.summary import write_metrics, write_scenarios
 from tecmodel.report.excel.uncertainty import write_monte_carlo, write_sensitivity
 from tecmodel.report.excel.verify import expected_values, model_values, recalculate_with_libreoffice
@@ -154,8 +158,6 @@ def build_workbook(results, sensitivity=None, tornado=None, monte_carlo=None):
 
 
 def _as_results(results) -> list:
-    from tecmodel.model.evaluation import Result
-
     results = [results] if isinstance(results, Result) else list(results)
     if not results:
         raise ValueError("export_excel needs at least one result")

@@ -17,6 +17,7 @@ from tecmodel.report.excel.layout import (
     FORMAT_EUR,
     FORMAT_FACTOR,
     HEADER_FILL,
+    MONEY_UNITS,
     SECTION_FILL,
     CellCheck,
     Context,
@@ -34,7 +35,8 @@ def write_breakeven(context: Context, sheet) -> None:
 
     NPV(m) = PV(pre-tax cash flow) + (m - 1) PV(revenue) - PV(tax at profit + (m - 1) revenue);
     each iteration recomputes the tax schedule and its derivative at the trial factor, exactly
-    as :func:`tecmodel.model.tax_kernels.breakeven_factors` does; it starts from the pre-tax break-even.
+    as :func:`tecmodel.model.tax_kernels.breakeven_factors` does; it starts from the pre-tax
+    break-even.
     """
     put_title(
         sheet,
@@ -93,7 +95,7 @@ def _write_breakeven_block(
                 sheet,
                 row,
                 f"{label}, {member}",
-                "EUR m",
+                MONEY_UNITS,
                 None,
                 f"={member_sheet.present_value(row_key)}",
                 check(check_key, member),
@@ -138,7 +140,7 @@ def _write_breakeven_block(
                     f"A{rows[key]}",
                     f"{label}" + (f" ({member})" if len(members) > 1 else ""),
                 )
-                put_text(sheet, f"B{rows[key]}", "EUR m")
+                put_text(sheet, f"B{rows[key]}", MONEY_UNITS)
                 put_text(sheet, f"C{rows[key]}", how, italic=True, color="595959")
             for y in range(n):
                 letter = column(FIRST_YEAR_COLUMN + y)
@@ -184,7 +186,7 @@ def _write_breakeven_block(
                 sheet,
                 row,
                 "After-tax NPV at the trial factor",
-                "EUR m",
+                MONEY_UNITS,
                 "PV pre-tax + (m - 1) x PV revenue - PV tax",
                 f"={npv}",
                 check("npv", iteration),
@@ -199,7 +201,7 @@ def _write_breakeven_block(
                 sheet,
                 row,
                 "dNPV/dm at the trial factor",
-                "EUR m",
+                MONEY_UNITS,
                 "PV revenue - PV d(tax)/dm",
                 f"={slope}",
                 check("slope", iteration),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tecmodel._version import __version__
 from tecmodel.report.excel.layout import (
     HEADER_FILL,
     Context,
@@ -9,12 +10,10 @@ from tecmodel.report.excel.layout import (
     put_title,
     set_column_widths,
 )
+from tecmodel.report.files import run_manifest
 
 
 def write_cover(context: Context, sheet, sobol: list, tornado: list, monte_carlo: list) -> None:
-    from tecmodel._version import __version__
-    from tecmodel.report.files import run_manifest
-
     results = context.results
     manifest = run_manifest([result.case for result in results])
     put_title(

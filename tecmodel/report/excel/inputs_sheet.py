@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tecmodel.inputs.registry import PARAMETERS
+from tecmodel.inputs.registry import PARAMETERS, REGISTRY
 from tecmodel.report.excel.layout import (
     CASE_DRIVERS,
     INPUT_FILL,
@@ -24,7 +24,6 @@ from tecmodel.report.excel.layout import (
     put_title,
     put_value,
     quoted,
-    registry_parameter,
 )
 
 INPUT_COLUMNS = (
@@ -52,9 +51,9 @@ INPUT_WIDTHS = (14, 18, 34, 14, 16, 34, 60, 22, 22, 12, 12, 12, 18, 80, 40)
 def _input_rows(case) -> list[tuple[Any, str | None, str | None]]:
     """(parameter, site, driver key) of a case in the table's order: the named inputs first,
     then the other live parameters, then the rest in registry order."""
-    drivers = [(registry_parameter(spec[0]), None, key) for key, spec in CASE_DRIVERS.items()]
+    drivers = [(REGISTRY[spec[0]], None, key) for key, spec in CASE_DRIVERS.items()]
     drivers += [
-        (registry_parameter(spec[0]), site, key)
+        (REGISTRY[spec[0]], site, key)
         for site in case.site_names
         for key, spec in SITE_DRIVERS.items()
     ]

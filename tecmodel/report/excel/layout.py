@@ -9,12 +9,16 @@ text, never a formula), numbers and formulas, and the row writer of the cash-flo
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+
+from tecmodel.inputs.registry import REGISTRY
+from tecmodel.model.outputs import METRICS
 
 #: Live inputs with a defined name, per site: driver key -> (parameter, label, number format).
 SITE_DRIVERS: dict[str, tuple[str, str, str]] = {
@@ -66,7 +70,52 @@ BREAKEVEN_ITERATIONS = 6
 FIRST_YEAR_COLUMN = 5
 
 
-FORMAT_EUR = '#,##0.0,,;[Red]-#,##0.0,,;"-"'
+def excel_number_format(name: str) -> str:
+    """The Excel number format that shows the metric `name` as the tables and figures do.
+
+    Derived from the metric's display in the table of outputs (:data:`METRICS`): the decimals
+    and thousands separator of its ``display_format``; its ``display_scale`` as one trailing
+    comma per factor of 1,000 (EUR stored in full, shown in millions); a rate (display unit
+    ``%``) as a percent; a ratio (display unit ``x``: DSCR, MOIC) as a multiple, ``0.00"x"``.
+    Amounts shown in EUR millions show a loss in red and zero as a dash.
+
+    Parameters
+    ----------
+    name : str
+        A metric of :data:`METRICS`.
+
+    Raises
+    ------
+    ValueError
+        If the metric's display has no number format of this kind.
+    """
+    metric = METRICS[name]
+    match = re.fullmatch(r"\{:(,?)\.(\d+)f\}", metric.display_format)
+    if match is None:
+        raise ValueError(f"no Excel format for the display format {metric.display_format!r}")
+    separator, decimals = match.group(1), int(match.group(2))
+    number = ("#,##0" if separator else "0") + ("." + "0" * decimals if decimals else "")
+    if metric.display_units == "%":
+        if metric.display_scale != 100.0:
+            raise ValueError(f"a percent is shown x 100, not x {metric.display_scale}")
+        return number + "%"  # Excel's % multiplies by 100 itself
+    thousands = round(-math.log10(metric.display_scale) / 3)
+    if thousands < 0 or 1000.0**-thousands != metric.display_scale:
+        raise ValueError(f"no Excel format shows a value x {metric.display_scale}")
+    number += "," * thousands
+    if metric.display_units == "x":
+        return number + '"x"'
+    if metric.display_units.startswith("EUR M"):
+        return f'{number};[Red]-{number};"-"'
+    return number
+
+
+#: Amounts in EUR: stored in full, shown in millions like the money metrics (a loss in red).
+FORMAT_EUR = excel_number_format("npv")
+
+
+#: The display unit of those amounts.
+MONEY_UNITS = METRICS["npv"].display_units
 
 
 FORMAT_MILLIONS = "#,##0.0,,"
@@ -75,16 +124,7 @@ FORMAT_MILLIONS = "#,##0.0,,"
 FORMAT_NUMBER = "#,##0"
 
 
-FORMAT_DECIMAL = "0.000"
-
-
 FORMAT_FACTOR = "0.000000"
-
-
-FORMAT_PERCENT = "0.00%"
-
-
-FORMAT_PRICE = "0.000"
 
 
 ILLEGAL_CHARACTERS = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
@@ -276,6 +316,36 @@ def quoted(sheet_title: str) -> str:
     return "'" + sheet_title.replace("'", "''") + "'"
 
 
+def chart_title(text: str, size: float = 10):
+    """A chart title in bold at `size` points (openpyxl's default is larger; a long one wraps).
+
+    Parameters
+    ----------
+    text : str
+        The title.
+    size : float
+        Font size [pt].
+
+    Returns
+    -------
+    openpyxl.chart.title.Title
+    """
+    from openpyxl.chart.text import RichText, Text
+    from openpyxl.chart.title import Title
+    from openpyxl.drawing.text import (
+        CharacterProperties,
+        Paragraph,
+        ParagraphProperties,
+        RegularTextRun,
+    )
+
+    font = CharacterProperties(sz=round(size * 100), b=True)
+    paragraph = Paragraph(
+        pPr=ParagraphProperties(defRPr=font), r=[RegularTextRun(t=text, rPr=font)]
+    )
+    return Title(tx=Text(rich=RichText(p=[paragraph])), overlay=False)
+
+
 def column(index: int) -> str:
     from openpyxl.utils import get_column_letter
 
@@ -312,7 +382,7 @@ class Context:
 
     def parameter(self, case: int, name: str, site: str | None = None) -> str:
         """Absolute reference to a parameter's value cell on the Inputs sheet."""
-        scope_site = site if registry_parameter(name).scope == "site" else None
+        scope_site = site if REGISTRY[name].scope == "site" else None
         sheet, coordinate = self.layout.parameter_cells[(case, name, scope_site)]
         letters, digits = re.match(r"([A-Z]+)(\d+)", coordinate).groups()
         return f"{quoted(sheet)}!${letters}${digits}"
@@ -325,12 +395,6 @@ class Context:
             if site
             else defined_name(key, result.case.name)
         )
-
-
-def registry_parameter(name: str):
-    from tecmodel.inputs.registry import REGISTRY
-
-    return REGISTRY[name]
 
 
 @dataclass

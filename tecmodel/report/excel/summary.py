@@ -11,20 +11,15 @@ import xarray as xr
 
 from tecmodel.model.cube import LINE_ITEMS
 from tecmodel.model.metrics import PORTFOLIO
-from tecmodel.numerics.irr import IRR_STATUS
+from tecmodel.model.outputs import METRICS, status_text
 from tecmodel.report.excel.layout import (
     FIRST_YEAR_COLUMN,
-    FORMAT_EUR,
-    FORMAT_FACTOR,
-    FORMAT_MILLIONS,
-    FORMAT_NUMBER,
-    FORMAT_PERCENT,
-    FORMAT_PRICE,
     HEADER_FILL,
     SECTION_FILL,
     CellCheck,
     Context,
     column,
+    excel_number_format,
     put_header_row,
     put_text,
     put_title,
@@ -33,51 +28,29 @@ from tecmodel.report.excel.layout import (
     set_column_widths,
 )
 from tecmodel.report.excel.verify import metric_value
+from tecmodel.report.labels import metric_label, metric_units
 
-#: Metrics with a workbook formula: name -> (label, number format).
-FORMULA_METRICS: dict[str, tuple[str, str]] = {
-    "npv": ("Net present value", FORMAT_EUR),
-    "irr": ("Internal rate of return", FORMAT_PERCENT),
-    "payback_year": ("Payback year", "0"),
-    "lcoc": ("Levelised cost of compute (pre-tax)", FORMAT_PRICE),
-    "realised_gpu_hour_price": ("Realised GPU-hour price", FORMAT_PRICE),
-    "breakeven_price_factor": ("Break-even price factor", FORMAT_FACTOR),
-    "breakeven_gpu_hour_price": ("Break-even GPU-hour price (after tax)", FORMAT_PRICE),
-    "initial_capex": ("Initial capex", FORMAT_EUR),
-    "capex_total": ("Gross capex over the horizon", FORMAT_EUR),
-    "capex_per_mw_it": ("Initial capex per MW IT", FORMAT_EUR),
-    "energy_mwh_per_year": ("Facility energy per year at full build-out", FORMAT_NUMBER),
-    "water_m3_per_year": ("Cooling water per year at full build-out", FORMAT_NUMBER),
-    "gpu_hours_sold": ("GPU-hours sold over the horizon", FORMAT_MILLIONS),
-}
+#: Metrics with a workbook formula, in the order of the Metrics sheet. Their labels, units and
+#: number formats come from the table of outputs (:data:`METRICS`).
+FORMULA_METRICS: tuple[str, ...] = (
+    "npv",
+    "irr",
+    "payback_year",
+    "lcoc",
+    "realised_gpu_hour_price",
+    "breakeven_price_factor",
+    "breakeven_gpu_hour_price",
+    "initial_capex",
+    "capex_total",
+    "capex_per_mw_it",
+    "energy_mwh_per_year",
+    "water_m3_per_year",
+    "gpu_hours_sold",
+)
 
 
 #: Metrics that no live input changes: the model's values.
-VALUE_METRICS: dict[str, tuple[str, str]] = {
-    "it_mw": ("IT capacity at full build-out", "#,##0.0"),
-    "facility_mw_peak": ("Peak subscribed grid power", "#,##0.0"),
-    "accelerators": ("Accelerators at full build-out", FORMAT_NUMBER),
-}
-
-
-METRIC_UNITS = {
-    "npv": "EUR m",
-    "initial_capex": "EUR m",
-    "capex_total": "EUR m",
-    "capex_per_mw_it": "EUR m/MW",
-    "gpu_hours_sold": "M GPU-hours",
-    "irr": "%/yr",
-    "lcoc": "EUR/GPU-hour",
-    "realised_gpu_hour_price": "EUR/GPU-hour",
-    "breakeven_gpu_hour_price": "EUR/GPU-hour",
-    "breakeven_price_factor": "1",
-    "payback_year": "year",
-    "energy_mwh_per_year": "MWh/yr",
-    "water_m3_per_year": "m3/yr",
-    "it_mw": "MW",
-    "facility_mw_peak": "MW",
-    "accelerators": "accelerator",
-}
+VALUE_METRICS: tuple[str, ...] = ("it_mw", "facility_mw_peak", "accelerators")
 
 
 def _metric_formula(
@@ -154,29 +127,27 @@ def write_metrics(context: Context, sheet) -> None:
         "Python model",
         "Relative difference",
         "Note",
+        "Definition",
     )
     put_header_row(sheet, 4, headers)
     row = 5
     for case, result in enumerate(context.results):
         for owner in list(result.case.site_names) + [PORTFOLIO]:
             cells: dict[str, str] = {}
-            for name, (label, number_format) in VALUE_METRICS.items():
+            for name in VALUE_METRICS:
                 cells[name] = f"$F${row}"
-                _metric_row(
-                    context, sheet, row, case, owner, name, label, number_format, formula=None
-                )
+                _metric_row(context, sheet, row, case, owner, name, formula=None)
                 row += 1
-            for name, (label, number_format) in FORMULA_METRICS.items():
+            for name in FORMULA_METRICS:
                 cells[name] = f"$E${row}"
                 context.metric_cells[(case, owner, name)] = f"{quoted(sheet.title)}!$E${row}"
                 formula = _metric_formula(context, case, owner, name, cells)
-                _metric_row(
-                    context, sheet, row, case, owner, name, label, number_format, formula=formula
-                )
+                _metric_row(context, sheet, row, case, owner, name, formula=formula)
                 row += 1
             row += 1
     set_column_widths(
-        sheet, {"A": 14, "B": 18, "C": 42, "D": 14, "E": 16, "F": 16, "G": 18, "H": 60}
+        sheet,
+        {"A": 14, "B": 18, "C": 28, "D": 14, "E": 16, "F": 16, "G": 18, "H": 50, "I": 80},
     )
     sheet.freeze_panes = "E5"
 
@@ -188,15 +159,16 @@ def _metric_row(
     case: int,
     owner: str,
     name: str,
-    label: str,
-    number_format: str,
     formula: str | None,
 ) -> None:
+    """One row of the Metrics sheet: the workbook's formula (if any) beside the model's value."""
     result = context.results[case]
+    number_format = excel_number_format(name)
     put_text(sheet, f"A{row}", result.case.name)
     put_text(sheet, f"B{row}", owner)
-    put_text(sheet, f"C{row}", label)
-    put_text(sheet, f"D{row}", METRIC_UNITS.get(name, result.metrics[name].attrs.get("units", "")))
+    put_text(sheet, f"C{row}", metric_label(name))
+    put_text(sheet, f"D{row}", metric_units(name))
+    put_text(sheet, f"I{row}", METRICS[name].long_name)
     value = metric_value(result, owner, name)
     if isinstance(value, str):
         put_text(sheet, f"F{row}", value)
@@ -231,7 +203,9 @@ def _metric_row(
     if name == "irr":
         status = int(result.metrics["irr_status"].sel(site=owner))
         if status:
-            notes["irr"] = f"IRR undefined: {IRR_STATUS[status]} (model status {status})"
+            notes["irr"] = (
+                f"IRR undefined: {status_text('irr_status', status)} (model status {status})"
+            )
     if name in notes:
         put_text(sheet, f"H{row}", notes[name])
 
@@ -274,11 +248,10 @@ def write_scenarios(context: Context, sheet, monte_carlo: list) -> None:
             fill=HEADER_FILL,
         )
     row = 5
-    all_metrics = {**FORMULA_METRICS, **VALUE_METRICS}
     for name in SCENARIO_METRICS:
-        label, number_format = all_metrics[name]
-        put_text(sheet, f"A{row}", label)
-        put_text(sheet, f"B{row}", METRIC_UNITS.get(name, ""))
+        number_format = excel_number_format(name)
+        put_text(sheet, f"A{row}", metric_label(name))
+        put_text(sheet, f"B{row}", metric_units(name))
         for case, result in enumerate(results):
             coordinate = f"{column(3 + case)}{row}"
             if name in FORMULA_METRICS:
@@ -342,7 +315,7 @@ def write_scenarios(context: Context, sheet, monte_carlo: list) -> None:
             ("prob_negative", "Probability of a loss (NPV < 0)"),
         ):
             put_text(sheet, f"A{row}", f"NPV {label}" if statistic != "prob_negative" else label)
-            put_text(sheet, f"B{row}", "1" if statistic == "prob_negative" else "EUR m")
+            put_text(sheet, f"B{row}", "1" if statistic == "prob_negative" else metric_units("npv"))
             for case, result in enumerate(results):
                 mc = by_case.get(result.case.name)
                 if mc is None:
@@ -352,7 +325,7 @@ def write_scenarios(context: Context, sheet, monte_carlo: list) -> None:
                     sheet,
                     f"{column(3 + case)}{row}",
                     value,
-                    "0.0%" if statistic == "prob_negative" else FORMAT_EUR,
+                    "0.0%" if statistic == "prob_negative" else excel_number_format("npv"),
                 )
             row += 1
     set_column_widths(sheet, {"A": 44, "B": 14, "C": 24, "D": 24, "E": 24})

@@ -12,15 +12,29 @@ import xarray as xr
 
 from tecmodel.model.metrics import PORTFOLIO
 from tecmodel.report.excel.layout import (
-    FORMAT_EUR,
     Context,
+    chart_title,
     column,
+    excel_number_format,
     put_header_row,
     put_text,
     put_title,
     put_value,
     quoted,
     set_column_widths,
+)
+from tecmodel.report.labels import (
+    axis_label,
+    chart_selection,
+    metric_label,
+    metric_scale,
+    metric_units,
+    outcome_colour,
+    tornado_input,
+    tornado_input_unit,
+    tornado_order,
+    tornado_quantiles,
+    tornado_title,
 )
 
 
@@ -54,12 +68,7 @@ def write_sensitivity(context: Context, sheet, sobol: list, tornado: list) -> No
             italic=True,
         )
         row += 3
-        chart_metric = (
-            "npv" if "npv" in dataset["metric"].values else str(dataset["metric"].values[0])
-        )
-        chart_site = (
-            PORTFOLIO if PORTFOLIO in dataset["site"].values else str(dataset["site"].values[-1])
-        )
+        chart_metric, chart_site = chart_selection(dataset)
         put_text(sheet, f"A{row}", f"Chart data: {chart_metric}, {chart_site}", bold=True)
         row += 1
         header = row
@@ -82,7 +91,10 @@ def write_sensitivity(context: Context, sheet, sobol: list, tornado: list) -> No
         chart = BarChart()
         chart.type = "col"
         chart.grouping = "clustered"
-        chart.title = f"Sobol indices of {chart_metric} ({chart_site})"
+        chart.title = (
+            f"Sobol indices of {metric_label(chart_metric)} ({chart_site}), "
+            f"case {attrs.get('case', '')}"
+        )
         chart.y_axis.title = "Sobol index [1]"
         chart.x_axis.title = "Factor"
         data = Reference(sheet, min_col=2, max_col=3, min_row=header, max_row=row - 1)
@@ -147,34 +159,38 @@ def write_sensitivity(context: Context, sheet, sobol: list, tornado: list) -> No
 
 
 def _write_tornado(context: Context, sheet, dataset: xr.Dataset, row: int) -> int:
-    from openpyxl.chart import BarChart, Reference
+    """The tornado table of the chart's metric and site, largest swing first, and its chart.
 
-    attrs = dataset.attrs
-    metric = "npv" if "npv" in dataset["metric"].values else str(dataset["metric"].values[0])
-    site = PORTFOLIO if PORTFOLIO in dataset["site"].values else str(dataset["site"].values[-1])
-    put_text(
-        sheet,
-        f"A{row}",
-        f"Tornado: case {attrs.get('case', '')}, {metric} of {site}",
-        bold=True,
-        size=12,
-    )
+    The chart reads as the figure ``tornado_<case>.png`` does: the largest swing at the top,
+    each bar coloured by the shared rule of :mod:`tecmodel.report.labels` (red worse than base,
+    green better), the value axis in the metric's display unit with the format of its cells.
+    """
+    from openpyxl.chart import BarChart, Reference
+    from openpyxl.chart.data_source import NumFmt
+    from openpyxl.chart.marker import DataPoint
+    from openpyxl.chart.shapes import GraphicalProperties
+
+    metric, site = chart_selection(dataset)
+    headline, reading = tornado_title(dataset, metric, site)
+    low_quantile, high_quantile = tornado_quantiles(dataset)
+    put_text(sheet, f"A{row}", headline, bold=True, size=12)
     put_text(
         sheet,
         f"A{row + 1}",
-        "Each factor at its low and high value, all others at base; sorted by swing.",
+        f"Each factor at its low ({low_quantile}) and high ({high_quantile}) value, all others "
+        "at base; sorted by swing, largest first. Chart: " + reading + ".",
         italic=True,
     )
     row += 3
     header = row
     titles = (
         "Factor",
-        "Input low",
+        f"Input low ({low_quantile})",
         "Input base",
-        "Input high",
+        f"Input high ({high_quantile})",
         "Input unit",
-        f"{metric} at low",
-        f"{metric} at high",
+        f"{metric_label(metric)} at low",
+        f"{metric_label(metric)} at high",
         "Low - base",
         "High - base",
         "Swing",
@@ -182,13 +198,10 @@ def _write_tornado(context: Context, sheet, dataset: xr.Dataset, row: int) -> in
     put_header_row(sheet, row, titles)
     row += 1
     base = float(dataset["base"].sel(metric=metric, site=site))
-    factors = [str(f) for f in dataset["factor"].values]
-    low = {f: float(dataset["low"].sel(factor=f, metric=metric, site=site)) for f in factors}
-    high = {f: float(dataset["high"].sel(factor=f, metric=metric, site=site)) for f in factors}
-    order = sorted(
-        factors, key=lambda f: abs(high[f] - low[f])
-    )  # largest swing last = top of the chart
-    number_format = metric_format(metric_unit(dataset, metric))
+    order = tornado_order(dataset, metric, site)
+    low = {f: float(dataset["low"].sel(factor=f, metric=metric, site=site)) for f in order}
+    high = {f: float(dataset["high"].sel(factor=f, metric=metric, site=site)) for f in order}
+    number_format = excel_number_format(metric)
     for factor in order:
         put_text(sheet, f"A{row}", factor)
         for index, name in enumerate(("input_low", "input_base", "input_high")):
@@ -208,58 +221,29 @@ def _write_tornado(context: Context, sheet, dataset: xr.Dataset, row: int) -> in
     chart.grouping = "clustered"
     chart.overlap = 100
     chart.gapWidth = 40
-    chart.title = f"Tornado: change of {metric} ({site}) from its base"
+    chart.title = chart_title(f"{headline}; {reading}")
     chart.x_axis.title = "Factor"
-    chart.y_axis.title = f"Change of {metric} [{metric_unit(dataset, metric)}]"
+    chart.x_axis.tickLblPos = "low"  # factor names left of the bars, not on the zero line
+    chart.x_axis.scaling.orientation = "maxMin"  # the first row (largest swing) at the top
+    chart.y_axis.crosses = "max"  # the value axis stays below the bars
+    chart.y_axis.title = f"Change of {axis_label(metric, dataset)}"
+    chart.y_axis.numFmt = NumFmt(formatCode=number_format, sourceLinked=False)
+    chart.legend = None  # the title states the colour rule
     chart.add_data(
         Reference(sheet, min_col=8, max_col=9, min_row=header, max_row=row - 1),
         titles_from_data=True,
     )
     chart.set_categories(Reference(sheet, min_col=1, min_row=header + 1, max_row=row - 1))
-    chart.height, chart.width = 8, 16
+    for series, ends in zip(chart.series, (low, high), strict=True):
+        series.invertIfNegative = False
+        for index, factor in enumerate(order):
+            colour = outcome_colour(metric, ends[factor] - base)
+            fill = GraphicalProperties(solidFill=colour)
+            fill.line.solidFill = colour
+            series.dPt.append(DataPoint(idx=index, invertIfNegative=False, spPr=fill))
+    chart.height, chart.width = 9, 18
     sheet.add_chart(chart, f"L{header}")
     return max(row, header + 17)
-
-
-def metric_unit(dataset: xr.Dataset, metric: str) -> str:
-    """Unit of a metric in an uncertainty result: its ``units`` coordinate along ``metric``, or
-    the ``units`` attribute of the metric's samples."""
-    if "units" in dataset.coords and "metric" in dataset["units"].dims:
-        return str(dataset["units"].sel(metric=metric).values)
-    if metric in dataset.data_vars:
-        return str(dataset[metric].attrs.get("units", ""))
-    return ""
-
-
-def metric_format(unit: str) -> str:
-    """Number format of a metric by its unit: EUR in millions, rates in %, others as numbers."""
-    return {"EUR": FORMAT_EUR, "1/yr": "0.00%", "1": "0.00%", "year": "0.0"}.get(unit, "0.000")
-
-
-def tornado_input(dataset: xr.Dataset, name: str, factor: str, site: str) -> float | None:
-    """A factor's low, base or high input value of a tornado (``name``: ``input_low`` ...).
-
-    Site-level inputs are given per site (none for the portfolio): the value of `site`, or
-    of the first site that has one.
-    """
-    if name not in dataset:
-        return None
-    array = dataset[name].sel(factor=factor)
-    if "site" not in array.dims:
-        return float(array)
-    if site in array["site"].values and np.isfinite(float(array.sel(site=site))):
-        return float(array.sel(site=site))
-    finite = array.values[np.isfinite(array.values)]
-    return float(finite[0]) if finite.size else None
-
-
-def tornado_input_unit(dataset: xr.Dataset, factor: str) -> str:
-    """Unit of a tornado factor's input values (``factor_units`` coordinate, else attributes)."""
-    if "factor_units" in dataset.coords:
-        return str(dataset["factor_units"].sel(factor=factor).values)
-    if "input_low" in dataset:
-        return str(dataset["input_low"].attrs.get("units", ""))
-    return ""
 
 
 HISTOGRAM_BINS = 30
@@ -297,11 +281,6 @@ def write_monte_carlo(context: Context, sheet, monte_carlo: list) -> None:
             sheet, row, ("Metric", "Site", "Statistic", "Value", "CI low", "CI high", "Unit")
         )
         row += 1
-        units = {
-            name: mc.samples[name].attrs.get("units", "")
-            for name in summary["metric"].values
-            if name in mc.samples
-        }
         for metric in summary["metric"].values:
             for site in summary["site"].values:
                 for statistic in summary["statistic"].values:
@@ -309,18 +288,14 @@ def write_monte_carlo(context: Context, sheet, monte_carlo: list) -> None:
                     put_text(sheet, f"B{row}", str(site))
                     put_text(sheet, f"C{row}", str(statistic))
                     share = statistic == "prob_negative"
-                    unit = (
-                        "1"
-                        if share
-                        else metric_unit(summary, str(metric)) or units.get(str(metric), "")
-                    )
-                    number_format = "0.0%" if share else metric_format(unit)
+                    unit = "1" if share else metric_units(str(metric), mc.samples)
+                    number_format = "0.0%" if share else excel_number_format(str(metric))
                     for index, name in enumerate(("value", "ci_low", "ci_high")):
                         value = float(
                             summary[name].sel(statistic=statistic, metric=metric, site=site)
                         )
                         put_value(sheet, f"{column(4 + index)}{row}", value, number_format)
-                    put_text(sheet, f"G{row}", ("EUR m" if unit == "EUR" else unit))
+                    put_text(sheet, f"G{row}", unit)
                     row += 1
         if "n_valid" in summary:
             row += 1
@@ -356,26 +331,30 @@ def write_monte_carlo(context: Context, sheet, monte_carlo: list) -> None:
         )
         npv = np.asarray(mc.samples["npv"].sel(site=site).values, dtype=float)
         npv = npv[np.isfinite(npv)]
-        put_text(sheet, f"A{row}", f"Histogram of NPV ({site})", bold=True)
+        put_text(sheet, f"A{row}", f"Histogram of {metric_label('npv')} ({site})", bold=True)
         row += 1
         header = row
-        put_header_row(sheet, row, ("Bin from", "Bin to", "Bin centre (EUR m)", "Samples", "Share"))
+        centre_title = f"Bin centre ({metric_units('npv')})"
+        put_header_row(sheet, row, ("Bin from", "Bin to", centre_title, "Samples", "Share"))
         row += 1
         counts, edges = np.histogram(npv, bins=HISTOGRAM_BINS)
+        number_format = excel_number_format("npv")
         for index, count in enumerate(counts):
-            put_value(sheet, f"A{row}", edges[index], FORMAT_EUR)
-            put_value(sheet, f"B{row}", edges[index + 1], FORMAT_EUR)
-            put_value(
-                sheet, f"C{row}", round((edges[index] + edges[index + 1]) / 2e6, 1), "#,##0.0"
-            )
+            put_value(sheet, f"A{row}", edges[index], number_format)
+            put_value(sheet, f"B{row}", edges[index + 1], number_format)
+            centre = (edges[index] + edges[index + 1]) / 2 * metric_scale("npv")
+            put_value(sheet, f"C{row}", round(centre, 1), "#,##0.0")
             put_value(sheet, f"D{row}", int(count), "#,##0")
             put_value(sheet, f"E{row}", count / max(npv.size, 1), "0.0%")
             row += 1
         chart = BarChart()
         chart.type = "col"
         chart.gapWidth = 0
-        chart.title = f"NPV distribution ({site}, {npv.size} samples)"
-        chart.x_axis.title = "NPV, bin centre [EUR m]"
+        chart.title = (
+            f"{metric_label('npv')} distribution ({site}, {npv.size} samples), "
+            f"case {attrs.get('case', '')}"
+        )
+        chart.x_axis.title = f"{metric_label('npv')}, bin centre [{metric_units('npv')}]"
         chart.y_axis.title = "Samples"
         chart.legend = None
         chart.add_data(

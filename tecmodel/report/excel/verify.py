@@ -17,8 +17,11 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from tecmodel.model.components.chips import unit_price_eur
+from tecmodel.model.components.power import it_power_draw
 from tecmodel.model.cube import item_total
 from tecmodel.model.metrics import PORTFOLIO, discount_factors
+from tecmodel.model.tax_kernels import tax_step, tax_step_slope
 from tecmodel.report.excel.layout import BREAKEVEN_ITERATIONS, BREAKEVEN_ROWS, WorkbookLayout
 
 
@@ -70,8 +73,6 @@ def model_values(result, site: str, key: tuple, written=None):
     if kind == "metric":
         return metric_value(result, site, key[1])
     if kind == "load_factor":
-        from tecmodel.model.components.power import it_power_draw
-
         return scalar(
             it_power_draw(
                 1.0,
@@ -82,8 +83,6 @@ def model_values(result, site: str, key: tuple, written=None):
             site,
         )
     if kind == "chip_price_eur":
-        from tecmodel.model.components.chips import unit_price_eur
-
         return scalar(unit_price_eur(params["chips.unit_price"], params["fx.usd_per_eur"]), site)
     if kind == "breakeven":
         return breakeven_values(result, site)[key[1:]]
@@ -201,9 +200,6 @@ def expected_values(layout: WorkbookLayout, results: Sequence) -> dict[tuple[str
 
 def breakeven_values(result, owner: str) -> dict[tuple, Any]:
     """The Break-even sheet's iterations computed with the model's own tax step functions."""
-    from tecmodel.model.tax_kernels import tax_step as _tax_step
-    from tecmodel.model.tax_kernels import tax_step_slope as _tax_step_slope
-
     cube, finance, params = result.cube, result.finance, result.parameters
     factors = model_series(result, result.case.site_names[0], ("discount_factor",))
     members = list(result.case.site_names) if owner == PORTFOLIO else [owner]
@@ -229,10 +225,10 @@ def breakeven_values(result, owner: str) -> dict[tuple, Any]:
             pool, pool_slope = 0.0, 0.0
             for y in range(len(factors)):
                 current = profit[s][y] + (m - 1.0) * revenue[s][y]
-                relief, _taxable, tax, pool_out, limit, cap = _tax_step(
+                relief, _taxable, tax, pool_out, limit, cap = tax_step(
                     current, pool, rate, fixed, share
                 )
-                taxable_slope, pool_slope_out = _tax_step_slope(
+                taxable_slope, pool_slope_out = tax_step_slope(
                     current, revenue[s][y], pool, pool_slope, limit, cap, fixed, share
                 )
                 rows["profit"][y] = current
