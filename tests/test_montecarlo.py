@@ -25,8 +25,9 @@ import pytest
 import xarray as xr
 
 import tecmodel
-from tecmodel.analysis import montecarlo
-from tecmodel.analysis.montecarlo import Tolerance, monte_carlo
+from tecmodel.analysis.montecarlo import execution
+from tecmodel.analysis.montecarlo.store import ZarrSink
+from tecmodel.analysis.montecarlo.study import Tolerance, monte_carlo
 from tecmodel.errors import InputError
 from tecmodel.numerics.statistics import STATISTICS, statistic_interval
 
@@ -133,7 +134,7 @@ class _Killed(Exception):
 
 def test_resume_after_an_interruption(reference, base_case, tmp_path, monkeypatch):
     store = tmp_path / "study.zarr"
-    original = montecarlo._ZarrSink.write
+    original = ZarrSink.write
     calls = {"write": 0, "evaluate": 0}
 
     def failing_write(self, blocks, output):
@@ -142,17 +143,17 @@ def test_resume_after_an_interruption(reference, base_case, tmp_path, monkeypatc
         calls["write"] += 1
         original(self, blocks, output)
 
-    monkeypatch.setattr(montecarlo._ZarrSink, "write", failing_write)
+    monkeypatch.setattr(ZarrSink, "write", failing_write)
     with pytest.raises(_Killed):
         monte_carlo(base_case, n=N, seed=11, block_size=BLOCK, store=store)
-    monkeypatch.setattr(montecarlo._ZarrSink, "write", original)
-    evaluate_blocks = montecarlo.evaluate_blocks
+    monkeypatch.setattr(ZarrSink, "write", original)
+    evaluate_blocks = execution.evaluate_blocks
 
     def counting(task, blocks):
         calls["evaluate"] += len(blocks)
         return evaluate_blocks(task, blocks)
 
-    monkeypatch.setattr(montecarlo, "evaluate_blocks", counting)
+    monkeypatch.setattr(execution, "evaluate_blocks", counting)
     resumed = monte_carlo(base_case, n=N, seed=11, block_size=BLOCK, store=store)
     assert calls["evaluate"] == 2  # only the two blocks not yet written
     assert reference.summary.attrs["n_resumed"] == 0 and resumed.summary.attrs["n_resumed"] == BLOCK
@@ -171,15 +172,15 @@ def test_resume_after_kill_9(reference, base_case, tmp_path):
     store = tmp_path / "killed.zarr"
     script = (
         "import sys, time, tecmodel\n"
-        "from tecmodel.analysis import montecarlo\n"
-        "original = montecarlo.evaluate_blocks\n"
+        "from tecmodel.analysis.montecarlo import execution, study\n"
+        "original = execution.evaluate_blocks\n"
         "def slow(task, blocks):\n"
         "    if blocks[0] >= 1:\n"
         "        time.sleep(60)\n"
         "    return original(task, blocks)\n"
-        "montecarlo.evaluate_blocks = slow\n"
+        "execution.evaluate_blocks = slow\n"
         f"case = tecmodel.load_case({str(BASE_FILE)!r})\n"
-        f"montecarlo.monte_carlo(case, n={N}, seed=11, block_size={BLOCK}, store={str(store)!r})\n"
+        f"study.monte_carlo(case, n={N}, seed=11, block_size={BLOCK}, store={str(store)!r})\n"
     )
     environment = dict(os.environ, PYTHONPATH=str(ROOT))
     process = subprocess.Popen([sys.executable, "-c", script], env=environment)
@@ -243,22 +244,22 @@ def test_a_block_written_part_way_is_evaluated_again(reference, base_case, tmp_p
     """Killed after some variables of a block reached the store but before the block was marked
     done: the resumed study evaluates that block again and ends identical."""
     store = tmp_path / "study.zarr"
-    original = montecarlo._ZarrSink.write
+    original = ZarrSink.write
     calls = []
 
     def dies_half_way(self, blocks, output):
         calls.append(blocks)
         if len(calls) == 1:
             return original(self, blocks, output)
-        start, stop = montecarlo._sample_range(self.layout, blocks)
+        start, stop = self.layout.sample_range(blocks)
         first = next(iter(output))
         self.group[first][start:stop] = output[first]
         raise _Killed("killed between two variables of a block")
 
-    monkeypatch.setattr(montecarlo._ZarrSink, "write", dies_half_way)
+    monkeypatch.setattr(ZarrSink, "write", dies_half_way)
     with pytest.raises(_Killed):
         monte_carlo(base_case, n=N, seed=11, block_size=BLOCK, store=store)
-    monkeypatch.setattr(montecarlo._ZarrSink, "write", original)
+    monkeypatch.setattr(ZarrSink, "write", original)
     resumed = monte_carlo(base_case, n=N, seed=11, block_size=BLOCK, store=store)
     assert resumed.summary.attrs["n_resumed"] == BLOCK  # only the first block was marked done
     _same(reference, resumed)
@@ -424,3 +425,4 @@ def test_cli_on_a_scheduler_address(cluster, reference, tmp_path, capsys):
     assert "on 2 dask worker(s)" in capsys.readouterr().out
     with xr.open_dataset(tmp_path / "base_10b.montecarlo_samples.nc") as stored:
         np.testing.assert_array_equal(stored["npv"].values, reference.samples["npv"].values)
+

@@ -1,7 +1,7 @@
 """The uncertainty sub-commands of ``tecmodel``: ``sobol``, ``montecarlo`` and ``tornado``.
 
 This module owns their arguments, what they print and which files they write; the analyses are
-:mod:`tecmodel.sensitivity` and :mod:`tecmodel.montecarlo`. The heavy libraries (SALib, dask,
+:mod:`tecmodel.analysis.sensitivity` and :mod:`tecmodel.analysis.montecarlo`. The heavy libraries (SALib, dask,
 zarr) are imported by the analyses when they run. Results are written atomically to
 ``<out>/<case>.sobol.nc``, ``<case>.sobol_convergence.nc``, ``<case>.montecarlo_summary.nc``,
 ``<case>.montecarlo_samples.nc`` (not with ``--store``: the samples are in the store) and
@@ -16,8 +16,11 @@ import re
 import time
 from pathlib import Path
 
-from tecmodel.analysis.montecarlo import LocalClusterClient, Tolerance, monte_carlo
-from tecmodel.analysis.sensitivity import check_base_size, sobol, sobol_convergence, tornado
+from tecmodel.analysis.montecarlo.execution import LocalClusterClient
+from tecmodel.analysis.montecarlo.study import Tolerance, monte_carlo
+from tecmodel.analysis.sensitivity.saltelli import check_base_size
+from tecmodel.analysis.sensitivity.sobol import sobol, sobol_convergence
+from tecmodel.analysis.sensitivity.tornado import tornado
 from tecmodel.cli.common import EXIT_OK
 from tecmodel.errors import InputError, Problem
 from tecmodel.inputs.bundled import bundled_case_paths
