@@ -6,6 +6,9 @@
   subprocess) resumes from its zarr store and ends identical to an uninterrupted run; a store of
   another study is refused. A store whose creation fails part-way leaves no store (or the previous
   one, byte for byte); a block written part-way is evaluated again.
+- A store is tied to the code that computes its numbers (numerics, inputs, model, sampling and
+  the Monte Carlo package, by folder): an edit of a report, a figure or the command line leaves a
+  store resumable, an edit of the model does not (checked on a copy of the package).
 - Auto-stop ends at the first block whose confidence half-width meets the tolerance.
 - The summary's intervals follow their textbook formulas (hand calculations in the tests).
 """
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 import math
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -26,7 +30,8 @@ import xarray as xr
 
 import tecmodel
 from tecmodel.analysis.montecarlo import execution
-from tecmodel.analysis.montecarlo.store import ZarrSink
+from tecmodel.analysis.montecarlo import store as store_module
+from tecmodel.analysis.montecarlo.store import MODEL_SOURCES, ZarrSink, model_fingerprint, model_files
 from tecmodel.analysis.montecarlo.study import Tolerance, monte_carlo
 from tecmodel.errors import InputError
 from tecmodel.numerics.statistics import STATISTICS, statistic_interval
@@ -426,3 +431,69 @@ def test_cli_on_a_scheduler_address(cluster, reference, tmp_path, capsys):
     with xr.open_dataset(tmp_path / "base_10b.montecarlo_samples.nc") as stored:
         np.testing.assert_array_equal(stored["npv"].values, reference.samples["npv"].values)
 
+
+@pytest.fixture
+def package_copy(tmp_path):
+    """A copy of the package's source to edit (no compiled files)."""
+    copy = tmp_path / "tecmodel"
+    shutil.copytree(ROOT / "tecmodel", copy, ignore=shutil.ignore_patterns("__pycache__"))
+    return copy
+
+
+def _append(path: Path, text: str = "\n# an edit\n") -> None:
+    path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
+
+
+def test_the_model_fingerprint_reads_exactly_the_code_that_computes_numbers():
+    """The folders of the arithmetic, the inputs and the model, the sampling and this package;
+    nothing of the reports, the command line or the other analyses."""
+    package = ROOT / "tecmodel"
+    listed = {path.relative_to(package).as_posix() for path in model_files()}
+    expected = {path.relative_to(package).as_posix()
+                for folder in ("numerics", "inputs", "model", "analysis/montecarlo")
+                for path in (package / folder).rglob("*.py")} | {"analysis/sampling.py"}
+    assert listed == expected
+    assert "analysis/montecarlo/store.py" in listed and "model/components/chips.py" in listed
+    outside = ("report/", "cli/", "analysis/sensitivity/", "analysis/solvers.py")
+    assert not [path for path in listed if path.startswith(outside)]
+    assert "analysis/montecarlo/**/*.py" in MODEL_SOURCES
+
+
+@pytest.mark.parametrize(("edited", "changes"), [
+    ("report/text.py", False),
+    ("report/plots.py", False),
+    ("report/new_figure.py", False),  # a module added to the reports
+    ("cli/main.py", False),
+    ("analysis/sensitivity/tornado.py", False),
+    ("model/cube.py", True),
+    ("model/components/new_component.py", True),  # a module added to the model
+    ("numerics/powers.py", True),
+    ("inputs/registry.py", True),
+    ("analysis/sampling.py", True),
+    ("analysis/montecarlo/execution.py", True),
+])
+def test_an_edit_changes_the_fingerprint_only_in_the_model_code(package_copy, edited, changes):
+    """On a copy of the package: the copy's fingerprint is the package's (paths are relative);
+    editing (or adding) a file changes it exactly when the file computes numbers."""
+    assert model_fingerprint(package_copy) == model_fingerprint()
+    path = package_copy / edited
+    if path.exists():
+        _append(path)
+    else:
+        path.write_text("VALUE = 1\n", encoding="utf-8")
+    assert (model_fingerprint(package_copy) != model_fingerprint()) is changes
+
+
+def test_a_store_resumes_after_a_report_edit_and_not_after_a_model_edit(base_case, package_copy,
+                                                                         tmp_path, monkeypatch):
+    """The study's fingerprint reads the package at ``store.PACKAGE_ROOT`` (here the copy)."""
+    monkeypatch.setattr(store_module, "PACKAGE_ROOT", package_copy)
+    path = tmp_path / "study.zarr"
+    first = monte_carlo(base_case, n=400, seed=3, block_size=200, store=path)
+    _append(package_copy / "report" / "uncertainty.py")
+    again = monte_carlo(base_case, n=400, seed=3, block_size=200, store=path)
+    assert again.summary.attrs["n_resumed"] == 400
+    _same(first, again)
+    _append(package_copy / "model" / "metrics.py")
+    with pytest.raises(InputError, match="model_sha256"):
+        monte_carlo(base_case, n=400, seed=3, block_size=200, store=path)

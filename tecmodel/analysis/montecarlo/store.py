@@ -35,14 +35,37 @@ from tecmodel.io import atomic_directory
 
 STORE_FORMAT = 1
 
+#: The package folder: the fingerprint reads the model code under it.
+PACKAGE_ROOT = Path(__file__).resolve().parents[2]
+#: The code that computes a study's stored numbers, as globs under the package folder: the
+#: arithmetic, the inputs (registry, units, distributions, case files), the model, the sampling
+#: and this package. Whole folders, so a module added there counts without being listed; reports,
+#: figures, the command line and the other analyses are outside, so editing them never
+#: invalidates a resumable store.
+MODEL_SOURCES: tuple[str, ...] = (
+    "numerics/**/*.py",
+    "inputs/**/*.py",
+    "model/**/*.py",
+    "analysis/sampling.py",
+    "analysis/montecarlo/**/*.py",
+)
 
-def model_fingerprint() -> str:
-    """SHA-256 of the analyses' code (every module of the analysis folder)."""
-    root = Path(__file__).resolve().parents[1]
+
+def model_files(root: Path | None = None) -> list[Path]:
+    """The files of :data:`MODEL_SOURCES` under `root` (default :data:`PACKAGE_ROOT`), sorted."""
+    root = Path(PACKAGE_ROOT if root is None else root)
+    return sorted({path for pattern in MODEL_SOURCES for path in root.glob(pattern)})
+
+
+def model_fingerprint(root: Path | None = None) -> str:
+    """SHA-256 of the code that computes a study's numbers: the files of :data:`MODEL_SOURCES`,
+    each with its path relative to `root` (default :data:`PACKAGE_ROOT`)."""
+    root = Path(PACKAGE_ROOT if root is None else root)
     digest = hashlib.sha256()
-    for path in sorted(root.rglob("*.py")):
-        relative = path.relative_to(root).as_posix()
-        digest.update(relative.encode() + b"\0" + path.read_bytes() + b"\0")
+    for path in model_files(root):
+        digest.update(
+            path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0"
+        )
     return digest.hexdigest()
 
 
