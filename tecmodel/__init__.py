@@ -10,6 +10,7 @@ Public API::
     result.budget      # what the stated budget buys against the stated plan
     tecmodel.compare(case_a, case_b)        # cases side by side (xr.Dataset over `case`)
     tecmodel.evaluate_scenarios(case)       # the case's named scenarios along `scenario`
+    tecmodel.shapley(case)                  # Shapley effects of NPV, rank correlations kept
     tecmodel.solvers.price_for_target_irr(result, 0.15)   # and the other decision solvers
     tecmodel.processes.simulate(spec, years, n=10_000)     # paths of a price process
 
@@ -34,6 +35,7 @@ if TYPE_CHECKING:  # the lazily imported names, for type checkers and IDEs
     from tecmodel.analysis import processes, solvers
     from tecmodel.analysis.montecarlo.study import monte_carlo
     from tecmodel.analysis.scenarios import compare, evaluate_scenarios
+    from tecmodel.analysis.sensitivity.shapley_case import shapley
     from tecmodel.analysis.sensitivity.sobol import sobol, sobol_convergence
     from tecmodel.analysis.sensitivity.tornado import tornado
     from tecmodel.report.excel import export_excel
@@ -49,6 +51,7 @@ _LAZY: dict[str, str] = {
     "sobol": "tecmodel.analysis.sensitivity.sobol",
     "sobol_convergence": "tecmodel.analysis.sensitivity.sobol",
     "tornado": "tecmodel.analysis.sensitivity.tornado",
+    "shapley": "tecmodel.analysis.sensitivity.shapley_case",
     "monte_carlo": "tecmodel.analysis.montecarlo.study",
     "compare": "tecmodel.analysis.scenarios",
     "evaluate_scenarios": "tecmodel.analysis.scenarios",
@@ -85,6 +88,7 @@ __all__ = [
     "sobol",
     "sobol_convergence",
     "tornado",
+    "shapley",
     "monte_carlo",
     "compare",
     "evaluate_scenarios",

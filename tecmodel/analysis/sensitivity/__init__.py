@@ -10,6 +10,8 @@ Modules:
 - :mod:`~tecmodel.analysis.sensitivity.shapley`: Shapley effects of a model function of
   rank-correlated inputs (:func:`shapley_effects`), estimated by
   :mod:`~tecmodel.analysis.sensitivity.coalitions`;
+- :mod:`~tecmodel.analysis.sensitivity.shapley_case`: the case model plugged into it, with the
+  Monte Carlo's distributions and rank correlations (``tecmodel.shapley``);
 - :mod:`~tecmodel.analysis.sensitivity.tornado`: :func:`tornado`;
 - :mod:`~tecmodel.analysis.sensitivity.factors`: factors, groups and metrics, shared by all.
 

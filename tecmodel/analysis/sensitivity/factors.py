@@ -18,6 +18,7 @@ import xarray as xr
 
 from tecmodel.analysis.sampling import Column
 from tecmodel.errors import InputError, Problem
+from tecmodel.inputs.registry import resolve
 from tecmodel.model.evaluation import Result
 from tecmodel.model.outputs import METRICS
 
@@ -50,12 +51,26 @@ def group_members(
 
 
 def grouping(
-    columns: Sequence[Column], factors: Sequence[str], groups: Mapping[str, Sequence[str]] | None
+    columns: Sequence[Column],
+    factors: Sequence[str],
+    groups: Mapping[str, Sequence[str]] | None,
+    fallback: Sequence[str] | None = None,
 ) -> list[str] | None:
-    """Group name of each column (None without groups).
+    """Group name of each column (None without groups and fallback).
 
-    A member names a factor as it was given (``chip_cost``), and takes every column of it
-    (``chip_cost@site`` too).
+    A member names a factor as it was given (``chip_cost``), or its parameter by another name
+    (``chips.unit_price``), and takes every column of it (``chip_cost@site`` too); a member
+    ``name@site`` takes that site's column only.
+
+    Parameters
+    ----------
+    columns : sequence of Column
+    factors : sequence of str
+        The factors as given (for messages).
+    groups : mapping of str to sequence of str, optional
+        Group name -> members.
+    fallback : sequence of str, optional
+        Name of each column outside every group (default: its label).
 
     Raises
     ------
@@ -63,27 +78,22 @@ def grouping(
         For an empty group, a member that is not one of the factors, a factor in two groups, or
         a group named like an ungrouped factor.
     """
+    names = [column.label for column in columns] if fallback is None else list(fallback)
     if not groups:
-        return None
+        return None if fallback is None else names
     assignment: dict[int, str] = {}
     for group, members in groups.items():
+        path = f"groups[{group!r}]"
         if isinstance(members, str) or not members:
-            raise InputError(
-                Problem(f"groups[{group!r}]", "expected a non-empty list of factors", members)
-            )
+            raise InputError(Problem(path, "expected a non-empty list of factors", members))
         for member in members:
-            matched = [
-                i
-                for i, column in enumerate(columns)
-                if column.label == member or column.label.startswith(f"{member}@")
-            ]
+            matched = [i for i, column in enumerate(columns) if _is_member(str(member), column)]
             if not matched:
                 raise InputError(
                     Problem(
-                        f"groups[{group!r}]",
-                        f"{member!r} is not one of the factors "
-                        f"{list(factors)}; expected factors listed "
-                        "in factors",
+                        path,
+                        f"{member!r} is not one of the factors {list(factors)}; expected factors "
+                        "listed in factors",
                         member,
                     )
                 )
@@ -91,26 +101,38 @@ def grouping(
                 if index in assignment and assignment[index] != group:
                     raise InputError(
                         Problem(
-                            f"groups[{group!r}]",
-                            f"{member!r} is already in group "
-                            f"{assignment[index]!r}; expected each "
-                            "factor in one group",
+                            path,
+                            f"{member!r} is already in group {assignment[index]!r}; expected "
+                            "each factor in one group",
                             member,
                         )
                     )
                 assignment[index] = group
-    labels = [column.label for column in columns]
-    clash = set(groups).intersection(label for i, label in enumerate(labels) if i not in assignment)
+    clash = set(groups).intersection(name for i, name in enumerate(names) if i not in assignment)
     if clash:
         raise InputError(
             Problem(
                 "groups",
-                f"group name(s) {sorted(clash)} equal an ungrouped factor's "
-                "name; expected distinct names",
+                f"group name(s) {sorted(clash)} equal an ungrouped factor's name; expected "
+                "distinct names",
                 sorted(clash),
             )
         )
-    return [assignment.get(i, label) for i, label in enumerate(labels)]
+    return [assignment.get(i, name) for i, name in enumerate(names)]
+
+
+def _is_member(member: str, column: Column) -> bool:
+    """A group member names the column: its label, the label's factor, or its parameter."""
+    if column.label == member or column.label.startswith(f"{member}@"):
+        return True
+    name, _, site = member.partition("@")
+    try:
+        parameter = resolve(name)
+    except KeyError:
+        return False
+    if parameter.name != column.parameter.name:
+        return False
+    return not site or column.sites == (site,)
 
 
 def describe(columns: Sequence[Column], groups: Sequence[str] | None) -> list[dict]:
