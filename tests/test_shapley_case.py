@@ -1,4 +1,4 @@
-"""Shapley effects of a case's metrics (``tecmodel.shapley``).
+"""Shapley effects of a case's metrics (``tecmodel.shapley``) and ``tecmodel shapley``.
 
 Where the expected numbers come from:
 
@@ -36,7 +36,10 @@ from tecmodel.analysis.sensitivity import shapley_case
 from tecmodel.analysis.sensitivity.shapley_case import shapley, shapley_factors
 from tecmodel.analysis.sensitivity.sobol import sobol
 from tecmodel.analysis.sensitivity.tornado import tornado
+from tecmodel.cli.main import main
 from tecmodel.errors import InputError
+
+from .conftest import BASE_FILE
 
 FACTORS = ["energy_price", "utilisation", "chip_cost", "revenue.gpu_hour_price"]
 PAIR = ("chip_cost", "revenue.gpu_hour_price")
@@ -213,3 +216,29 @@ def test_bad_requests_are_input_errors(base_case, arguments, path):
         shapley(base_case, **{"n": 16, **arguments})
     assert path in raised.value.paths, (raised.value.paths, str(raised.value))
 
+
+def test_cli_prints_the_effects_beside_sobol(tmp_path, capsys):
+    argv = ["shapley", str(BASE_FILE), "--factors", *FACTORS, "-n", "64", "--sobol-n", "64",
+            "--out", str(tmp_path)]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "base_10b: Shapley effects of npv (the case's rank correlations kept)" in out
+    header = next(line for line in out.splitlines() if "Shapley" in line and "S1" in line)
+    assert header.split() == ["Shapley", "S1", "ST"]
+    for factor in FACTORS:
+        assert f"\n{factor} " in out
+    with xr.open_dataset(tmp_path / "base_10b.shapley.nc") as stored:
+        assert stored["shapley_index"].dims == ("factor", "metric", "site")
+    with xr.open_dataset(tmp_path / "base_10b.shapley_sobol.nc") as stored:
+        assert list(stored["factor"].values) == FACTORS
+
+
+@pytest.mark.parametrize(("argv", "fragment"), [
+    (["--factors", "energy_prise", "chip_cost"], "'energy_prise' is not a registered parameter"),
+    (["--sobol-n", "100"], "expected a power of two"),
+    (["--metric", "npvv"], "metrics[0]"),
+])
+def test_cli_bad_requests_exit_2(tmp_path, capsys, argv, fragment):
+    assert main(["shapley", str(BASE_FILE), "-n", "16", "--out", str(tmp_path), *argv]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("error: ") and fragment in error and "Traceback" not in error

@@ -189,6 +189,9 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Callab
     # The uncertainty analyses: tecmodel/cli/uncertainty.py.
     "sobol": ("Sobol' sensitivity indices of NPV, IRR, LCOC (SALib); write <out>/<case>.sobol.nc",
               cli_uncertainty.sobol_arguments, cli_uncertainty.command_sobol),
+    "shapley": ("Shapley effects of NPV with the case's rank correlations, beside Sobol' S1/ST; "
+                "write <out>/<case>.shapley.nc",
+                cli_uncertainty.shapley_arguments, cli_uncertainty.command_shapley),
     "montecarlo": ("Monte Carlo study: summary with confidence intervals; chunked, resumable, dask-ready",
                    cli_uncertainty.montecarlo_arguments, cli_uncertainty.command_montecarlo),
     "tornado": ("one-at-a-time low/high sensitivities of the headline metrics",
