@@ -140,6 +140,14 @@ def test_with_correlation_chip_cost_and_gpu_hour_price_share_variance(base_case,
             > at(independent, "shapley_index", "utilisation"))
 
 
+def test_independent_drops_the_case_correlations(base_case):
+    """``independent=True`` is the case with its rank correlations set to zero, draw for draw."""
+    dropped = shapley(base_case, FACTORS, n=64, independent=True)
+    assert dropped.attrs["correlation"] == "independent (the case's rank correlations dropped)"
+    zeroed = shapley(uncorrelated(base_case), FACTORS, n=64)
+    xr.testing.assert_identical(dropped.drop_attrs(), zeroed.drop_attrs())
+
+
 @pytest.mark.parametrize("correlation_kept", [True, False])
 def test_the_variance_is_the_monte_carlo_variance(base_case, correlated, independent,
                                                   correlation_kept):
@@ -231,6 +239,9 @@ def test_cli_prints_the_effects_beside_sobol(tmp_path, capsys):
         assert stored["shapley_index"].dims == ("factor", "metric", "site")
     with xr.open_dataset(tmp_path / "base_10b.shapley_sobol.nc") as stored:
         assert list(stored["factor"].values) == FACTORS
+    assert main([*argv, "--independent", "--no-with-sobol"]) == 0
+    out = capsys.readouterr().out
+    assert "(the case's rank correlations dropped)" in out and " S1 " not in out
 
 
 @pytest.mark.parametrize(("argv", "fragment"), [

@@ -140,6 +140,9 @@ def shapley_arguments(parser: argparse.ArgumentParser) -> None:
                         help="a group of factors sharing one effect (repeatable)")
     parser.add_argument("--per-site", action="store_true",
                         help="one player per site for site-level parameters")
+    parser.add_argument("--independent", action="store_true",
+                        help="drop the case's rank correlations (as Sobol' indices do), to "
+                             "compare")
     parser.add_argument("--metric", nargs="+", default=["npv"], metavar="METRIC",
                         help="metrics analysed (default: npv)")
     parser.add_argument("-n", "--n", type=_count, default=DEFAULT_OUTER,
@@ -171,7 +174,8 @@ def command_shapley(args) -> int:
         started = time.perf_counter()
         chosen = shapley_factors(case, factors, groups, per_site=args.per_site)
         dataset = shapley(case, factors, groups, metrics=args.metric, n=args.n, seed=args.seed,
-                          per_site=args.per_site, n_permutations=args.permutations)
+                          per_site=args.per_site, independent=args.independent,
+                          n_permutations=args.permutations)
         written = [write_netcdf(out / f"{case.name}.shapley.nc", dataset)]
         indices = None
         if args.with_sobol:

@@ -157,8 +157,9 @@ def shapley_text(dataset: xr.Dataset, sobol: xr.Dataset | None = None, metric: s
     level = f"{attrs['confidence']:.0%}"
     permutations = attrs["n_permutations"]
     orders = "every coalition" if permutations == "exact" else f"{permutations} random orders"
-    independent = str(attrs.get("correlation", "")).startswith("independent")
-    kept = ("no rank correlation among these factors" if independent
+    correlation = str(attrs.get("correlation", ""))
+    kept = ("the case's rank correlations dropped" if "dropped" in correlation
+            else "no rank correlation among these factors" if correlation.startswith("independent")
             else "the case's rank correlations kept")
     lines = [f"{attrs.get('case', '')}: Shapley effects of {metric} ({kept}); "
              f"{attrs['n_outer']:,} outer x {attrs['n_inner']} inner draws, {orders}, "

@@ -67,7 +67,7 @@ from tecmodel.model.outputs import METRICS
 #: The value of `factors` that takes every distributed input of the case.
 ALL_FACTORS = "all"
 #: Default outer draws per coalition: with three inner draws, 2^11 gives 43,008 model rows for
-#: three players and a half-width of about 0.02 on the bundled cases' NPV indices.
+#: three players and half-widths up to about 0.025 on the bundled cases' NPV shares.
 DEFAULT_OUTER = 2**11
 #: Each column's uniform enters the estimator as U(0, 1); the column maps it to values.
 UNIT_UNIFORM = Distribution("uniform", (("low", 0.0), ("high", 1.0)))
@@ -165,6 +165,7 @@ def shapley(
     seed: int = 0,
     *,
     per_site: bool = False,
+    independent: bool = False,
     n_inner: int = 3,
     n_permutations: int | None = None,
     confidence: float = 0.95,
@@ -194,6 +195,9 @@ def shapley(
         One player per site for site-level parameters (``name@site``); by default a site-level
         factor is one player (its sites moved together, or drawn per site as the case's
         ``uncertainty.per_site`` says).
+    independent : bool
+        Drop the case's rank correlations (what Sobol' indices assume), to see what respecting
+        them changes.
     n_inner : int
         Inner draws per outer draw (3, Song et al.'s recommendation).
     n_permutations : int, optional
@@ -234,7 +238,16 @@ def shapley(
         rows = uniforms.shape[0]
         return metric_values(result, metrics, rows).reshape(rows, len(metrics) * len(sites))
 
-    correlated = not np.array_equal(chosen.correlation, np.eye(len(columns)))
+    if independent:
+        correlated, described = False, "independent (the case's rank correlations dropped)"
+    elif np.array_equal(chosen.correlation, np.eye(len(columns))):
+        correlated, described = (
+            False,
+            "independent (the case correlates none of the chosen factors)",
+        )
+    else:
+        correlated = True
+        described = json.dumps({"columns": labels, "spearman": chosen.correlation.tolist()})
     estimated = shapley_effects(
         model,
         dict.fromkeys(labels, UNIT_UNIFORM),
@@ -253,9 +266,7 @@ def shapley(
     dataset.attrs.update(
         case=case.name,
         factors=json.dumps(describe(chosen.columns, chosen.players)),
-        correlation=json.dumps({"columns": labels, "spearman": chosen.correlation.tolist()})
-        if correlated
-        else "independent (the case correlates none of the chosen factors)",
+        correlation=described,
     )
     dataset.attrs.pop("inputs", None)  # U(0, 1) columns; `factors` has the distributions
     return dataset
@@ -270,11 +281,7 @@ def _by_metric_and_site(estimated: xr.Dataset, metrics: list[str], sites: list[s
         dims = tuple(dim for dim in variable.dims if dim != "output") + ("metric", "site")
         shape = variable.shape[:-1] + (len(metrics), len(sites))
         attrs = dict(variable.attrs)
-        if (
-            name.startswith("shapley")
-            and not name.startswith("shapley_index")
-            or name == "variance"
-        ):
+        if name == "variance" or name.startswith("shapley") and "index" not in name:
             attrs["units"] = "see the squared_units coordinate"
         variables[name] = xr.DataArray(
             variable.values.reshape(shape),
