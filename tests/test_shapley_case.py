@@ -172,6 +172,11 @@ def test_a_parameter_drawn_per_site_is_one_player(doubled_case):
     np.testing.assert_allclose(dataset["shapley"].sum("factor"), dataset["variance"], rtol=1e-12)
     split = shapley_factors(doubled_case, per_site=True)
     assert len(set(split.players)) == 6 and "chip_cost@campus_ia_site2" in split.players
+    every = shapley_factors(doubled_case, "all")  # the Monte Carlo's 15 columns, 14 players
+    assert every.labels == [column.label for column in sampling_plan(doubled_case).columns]
+    assert len(every.labels) == 15 and len(set(every.players)) == 14
+    assert every.groups["revenue.utilisation"] == ["revenue.utilisation@fluidstack_fr",
+                                                   "revenue.utilisation@campus_ia_site2"]
 
 
 def test_all_inputs_in_groups(base_case):

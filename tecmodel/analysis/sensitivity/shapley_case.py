@@ -120,8 +120,8 @@ def shapley_factors(
         (``"all"``).
     """
     if isinstance(factors, str) and factors == ALL_FACTORS:
-        plan_columns = sampling_plan(case).columns
-        names: Sequence[str] = list(dict.fromkeys(c.parameter.name for c in plan_columns))
+        chosen = list(sampling_plan(case).columns)  # the Monte Carlo's columns, distributions
+        names: Sequence[str] = list(dict.fromkeys(c.parameter.name for c in chosen))
     elif isinstance(factors, str):
         raise InputError(
             Problem(
@@ -132,18 +132,23 @@ def shapley_factors(
         )
     else:
         names = group_members(factors, groups)
+        chosen = factor_columns(case, names, per_site=per_site)
     columns: list[Column] = []
-    fallback: list[str] = []
-    for column in factor_columns(case, names, per_site=per_site):
-        if len(column.sites) > 1 and column.parameter.name in case.uncertainty.per_site:
+    fallback: list[str] = []  # the player of each column outside the groups
+    for column in chosen:
+        drawn_per_site = column.parameter.name in case.uncertainty.per_site
+        if len(column.sites) > 1 and (drawn_per_site or per_site):
             for site, distribution in zip(column.sites, column.distributions, strict=True):
-                columns.append(
-                    Column(f"{column.label}@{site}", column.parameter, (site,), (distribution,))
-                )
-                fallback.append(column.label)
+                label = f"{column.label}@{site}"
+                columns.append(Column(label, column.parameter, (site,), (distribution,)))
+                fallback.append(label if per_site else column.label)
         else:
             columns.append(column)
-            fallback.append(column.label)
+            # The Monte Carlo's site draws of one parameter are one player unless per_site.
+            split_by_plan = factors == ALL_FACTORS and drawn_per_site and "@" in column.label
+            fallback.append(
+                column.parameter.name if split_by_plan and not per_site else column.label
+            )
     players = grouping(columns, names, groups, fallback)
     if len(set(players)) < 2:
         raise InputError(
