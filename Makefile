@@ -41,6 +41,7 @@ bench: $(STAMP)
 	$(PY) -m benchmarks.bench_model
 	$(PY) benchmarks/bench_irr.py
 	$(PY) -m benchmarks.bench_sobol
+	$(PY) -m benchmarks.bench_shapley
 	$(PY) -m benchmarks.bench_montecarlo --sizes $(MC_SIZES)
 	$(PY) -m benchmarks.bench_lsmc
 

@@ -49,7 +49,6 @@ def child_naive(case_name: str, n: int) -> dict:
     import numpy_financial as npf
 
     import tecmodel
-    from tecmodel.analysis.montecarlo import evaluate_blocks  # noqa: F401 - the engine's sampling, reused below
     from tecmodel.analysis.sampling import sampling_plan, unit_block
 
     case = tecmodel.load_case(CASES[case_name])
@@ -72,7 +71,7 @@ def child_naive(case_name: str, n: int) -> dict:
 
 def child_dask(case_name: str, n: int, chunk: int, workers: int) -> dict:
     import tecmodel
-    from tecmodel.analysis.montecarlo import LocalClusterClient
+    from tecmodel.analysis.montecarlo.execution import LocalClusterClient
 
     case = tecmodel.load_case(CASES[case_name])
     started = time.perf_counter()

@@ -51,13 +51,9 @@ def child(case_name: str, n: int, chunk: int, repeats: int, salib: bool) -> dict
 
     import tecmodel
     from tecmodel.analysis.sampling import factor_columns
-    from tecmodel.analysis.sensitivity import (
-        DEFAULT_METRICS,
-        analyse_design,
-        case_model,
-        evaluate_design,
-        saltelli_design,
-    )
+    from tecmodel.analysis.sensitivity.factors import DEFAULT_METRICS
+    from tecmodel.analysis.sensitivity.saltelli import analyse_design, evaluate_design, saltelli_design
+    from tecmodel.analysis.sensitivity.sobol import case_model
 
     case = tecmodel.load_case(CASES[case_name])
     tecmodel.evaluate(case)  # warm: compiled kernels loaded, caches filled
@@ -132,7 +128,7 @@ def main() -> None:
     parser.add_argument("--case", choices=sorted(CASES), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.chunk is None:
-        from tecmodel.analysis.sensitivity import DEFAULT_CHUNK_ROWS
+        from tecmodel.analysis.sensitivity.saltelli import DEFAULT_CHUNK_ROWS
 
         args.chunk = DEFAULT_CHUNK_ROWS
     if args.child:

@@ -10,6 +10,7 @@ Public API::
     result.budget      # what the stated budget buys against the stated plan
     tecmodel.compare(case_a, case_b)        # cases side by side (xr.Dataset over `case`)
     tecmodel.evaluate_scenarios(case)       # the case's named scenarios along `scenario`
+    tecmodel.shapley(case)                  # Shapley effects of NPV, rank correlations kept
     tecmodel.solvers.price_for_target_irr(result, 0.15)   # and the other decision solvers
     tecmodel.processes.simulate(spec, years, n=10_000)     # paths of a price process
 
@@ -32,21 +33,26 @@ from tecmodel.model.evaluation import Result, evaluate
 
 if TYPE_CHECKING:  # the lazily imported names, for type checkers and IDEs
     from tecmodel.analysis import processes, solvers
-    from tecmodel.analysis.montecarlo import monte_carlo
+    from tecmodel.analysis.montecarlo.study import monte_carlo
     from tecmodel.analysis.scenarios import compare, evaluate_scenarios
-    from tecmodel.analysis.sensitivity import sobol, sobol_convergence, tornado
+    from tecmodel.analysis.sensitivity.shapley_case import shapley
+    from tecmodel.analysis.sensitivity.sobol import sobol, sobol_convergence
+    from tecmodel.analysis.sensitivity.tornado import tornado
     from tecmodel.report.excel import export_excel
     from tecmodel.report.tables import inputs_table
 
-#: Public name -> the module that defines it, imported on first use (PEP 562). The analyses
-#: and reports pull in SALib, scipy, openpyxl or matplotlib, which a plain evaluation never needs.
+#: Public name -> the module that defines it, imported on first use (PEP 562): the name is that
+#: module's attribute of the same name, or the module itself when it has none (``solvers``).
+#: The analyses and reports pull in SALib, scipy, openpyxl or matplotlib, which a plain
+#: evaluation never needs.
 _LAZY: dict[str, str] = {
     "solvers": "tecmodel.analysis.solvers",
     "processes": "tecmodel.analysis.processes",
-    "sobol": "tecmodel.analysis.sensitivity",
-    "sobol_convergence": "tecmodel.analysis.sensitivity",
-    "tornado": "tecmodel.analysis.sensitivity",
-    "monte_carlo": "tecmodel.analysis.montecarlo",
+    "sobol": "tecmodel.analysis.sensitivity.sobol",
+    "sobol_convergence": "tecmodel.analysis.sensitivity.sobol",
+    "tornado": "tecmodel.analysis.sensitivity.tornado",
+    "shapley": "tecmodel.analysis.sensitivity.shapley_case",
+    "monte_carlo": "tecmodel.analysis.montecarlo.study",
     "compare": "tecmodel.analysis.scenarios",
     "evaluate_scenarios": "tecmodel.analysis.scenarios",
     "export_excel": "tecmodel.report.excel",
@@ -58,7 +64,7 @@ def __getattr__(name: str) -> Any:
     if name not in _LAZY:
         raise AttributeError(f"module 'tecmodel' has no attribute {name!r}")
     module = importlib.import_module(_LAZY[name])
-    value = module if module.__name__.endswith("." + name) else getattr(module, name)
+    value = getattr(module, name, module)
     globals()[name] = value
     return value
 
@@ -82,6 +88,7 @@ __all__ = [
     "sobol",
     "sobol_convergence",
     "tornado",
+    "shapley",
     "monte_carlo",
     "compare",
     "evaluate_scenarios",

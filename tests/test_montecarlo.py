@@ -6,6 +6,9 @@
   subprocess) resumes from its zarr store and ends identical to an uninterrupted run; a store of
   another study is refused. A store whose creation fails part-way leaves no store (or the previous
   one, byte for byte); a block written part-way is evaluated again.
+- A store is tied to the code that computes its numbers (numerics, inputs, model, sampling and
+  the Monte Carlo package, by folder): an edit of a report, a figure or the command line leaves a
+  store resumable, an edit of the model does not (checked on a copy of the package).
 - Auto-stop ends at the first block whose confidence half-width meets the tolerance.
 - The summary's intervals follow their textbook formulas (hand calculations in the tests).
 """
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 import math
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -25,8 +29,10 @@ import pytest
 import xarray as xr
 
 import tecmodel
-from tecmodel.analysis import montecarlo
-from tecmodel.analysis.montecarlo import Tolerance, monte_carlo
+from tecmodel.analysis.montecarlo import execution
+from tecmodel.analysis.montecarlo import store as store_module
+from tecmodel.analysis.montecarlo.store import MODEL_SOURCES, ZarrSink, model_fingerprint, model_files
+from tecmodel.analysis.montecarlo.study import Tolerance, monte_carlo
 from tecmodel.errors import InputError
 from tecmodel.numerics.statistics import STATISTICS, statistic_interval
 
@@ -133,7 +139,7 @@ class _Killed(Exception):
 
 def test_resume_after_an_interruption(reference, base_case, tmp_path, monkeypatch):
     store = tmp_path / "study.zarr"
-    original = montecarlo._ZarrSink.write
+    original = ZarrSink.write
     calls = {"write": 0, "evaluate": 0}
 
     def failing_write(self, blocks, output):
@@ -142,17 +148,17 @@ def test_resume_after_an_interruption(reference, base_case, tmp_path, monkeypatc
         calls["write"] += 1
         original(self, blocks, output)
 
-    monkeypatch.setattr(montecarlo._ZarrSink, "write", failing_write)
+    monkeypatch.setattr(ZarrSink, "write", failing_write)
     with pytest.raises(_Killed):
         monte_carlo(base_case, n=N, seed=11, block_size=BLOCK, store=store)
-    monkeypatch.setattr(montecarlo._ZarrSink, "write", original)
-    evaluate_blocks = montecarlo.evaluate_blocks
+    monkeypatch.setattr(ZarrSink, "write", original)
+    evaluate_blocks = execution.evaluate_blocks
 
     def counting(task, blocks):
         calls["evaluate"] += len(blocks)
         return evaluate_blocks(task, blocks)
 
-    monkeypatch.setattr(montecarlo, "evaluate_blocks", counting)
+    monkeypatch.setattr(execution, "evaluate_blocks", counting)
     resumed = monte_carlo(base_case, n=N, seed=11, block_size=BLOCK, store=store)
     assert calls["evaluate"] == 2  # only the two blocks not yet written
     assert reference.summary.attrs["n_resumed"] == 0 and resumed.summary.attrs["n_resumed"] == BLOCK
@@ -171,15 +177,15 @@ def test_resume_after_kill_9(reference, base_case, tmp_path):
     store = tmp_path / "killed.zarr"
     script = (
         "import sys, time, tecmodel\n"
-        "from tecmodel.analysis import montecarlo\n"
-        "original = montecarlo.evaluate_blocks\n"
+        "from tecmodel.analysis.montecarlo import execution, study\n"
+        "original = execution.evaluate_blocks\n"
         "def slow(task, blocks):\n"
         "    if blocks[0] >= 1:\n"
         "        time.sleep(60)\n"
         "    return original(task, blocks)\n"
-        "montecarlo.evaluate_blocks = slow\n"
+        "execution.evaluate_blocks = slow\n"
         f"case = tecmodel.load_case({str(BASE_FILE)!r})\n"
-        f"montecarlo.monte_carlo(case, n={N}, seed=11, block_size={BLOCK}, store={str(store)!r})\n"
+        f"study.monte_carlo(case, n={N}, seed=11, block_size={BLOCK}, store={str(store)!r})\n"
     )
     environment = dict(os.environ, PYTHONPATH=str(ROOT))
     process = subprocess.Popen([sys.executable, "-c", script], env=environment)
@@ -243,22 +249,22 @@ def test_a_block_written_part_way_is_evaluated_again(reference, base_case, tmp_p
     """Killed after some variables of a block reached the store but before the block was marked
     done: the resumed study evaluates that block again and ends identical."""
     store = tmp_path / "study.zarr"
-    original = montecarlo._ZarrSink.write
+    original = ZarrSink.write
     calls = []
 
     def dies_half_way(self, blocks, output):
         calls.append(blocks)
         if len(calls) == 1:
             return original(self, blocks, output)
-        start, stop = montecarlo._sample_range(self.layout, blocks)
+        start, stop = self.layout.sample_range(blocks)
         first = next(iter(output))
         self.group[first][start:stop] = output[first]
         raise _Killed("killed between two variables of a block")
 
-    monkeypatch.setattr(montecarlo._ZarrSink, "write", dies_half_way)
+    monkeypatch.setattr(ZarrSink, "write", dies_half_way)
     with pytest.raises(_Killed):
         monte_carlo(base_case, n=N, seed=11, block_size=BLOCK, store=store)
-    monkeypatch.setattr(montecarlo._ZarrSink, "write", original)
+    monkeypatch.setattr(ZarrSink, "write", original)
     resumed = monte_carlo(base_case, n=N, seed=11, block_size=BLOCK, store=store)
     assert resumed.summary.attrs["n_resumed"] == BLOCK  # only the first block was marked done
     _same(reference, resumed)
@@ -424,3 +430,70 @@ def test_cli_on_a_scheduler_address(cluster, reference, tmp_path, capsys):
     assert "on 2 dask worker(s)" in capsys.readouterr().out
     with xr.open_dataset(tmp_path / "base_10b.montecarlo_samples.nc") as stored:
         np.testing.assert_array_equal(stored["npv"].values, reference.samples["npv"].values)
+
+
+@pytest.fixture
+def package_copy(tmp_path):
+    """A copy of the package's source to edit (no compiled files)."""
+    copy = tmp_path / "tecmodel"
+    shutil.copytree(ROOT / "tecmodel", copy, ignore=shutil.ignore_patterns("__pycache__"))
+    return copy
+
+
+def _append(path: Path, text: str = "\n# an edit\n") -> None:
+    path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
+
+
+def test_the_model_fingerprint_reads_exactly_the_code_that_computes_numbers():
+    """The folders of the arithmetic, the inputs and the model, the sampling and this package;
+    nothing of the reports, the command line or the other analyses."""
+    package = ROOT / "tecmodel"
+    listed = {path.relative_to(package).as_posix() for path in model_files()}
+    expected = {path.relative_to(package).as_posix()
+                for folder in ("numerics", "inputs", "model", "analysis/montecarlo")
+                for path in (package / folder).rglob("*.py")} | {"analysis/sampling.py"}
+    assert listed == expected
+    assert "analysis/montecarlo/store.py" in listed and "model/components/chips.py" in listed
+    outside = ("report/", "cli/", "analysis/sensitivity/", "analysis/solvers.py")
+    assert not [path for path in listed if path.startswith(outside)]
+    assert "analysis/montecarlo/**/*.py" in MODEL_SOURCES
+
+
+@pytest.mark.parametrize(("edited", "changes"), [
+    ("report/text.py", False),
+    ("report/plots.py", False),
+    ("report/new_figure.py", False),  # a module added to the reports
+    ("cli/main.py", False),
+    ("analysis/sensitivity/tornado.py", False),
+    ("model/cube.py", True),
+    ("model/components/new_component.py", True),  # a module added to the model
+    ("numerics/powers.py", True),
+    ("inputs/registry.py", True),
+    ("analysis/sampling.py", True),
+    ("analysis/montecarlo/execution.py", True),
+])
+def test_an_edit_changes_the_fingerprint_only_in_the_model_code(package_copy, edited, changes):
+    """On a copy of the package: the copy's fingerprint is the package's (paths are relative);
+    editing (or adding) a file changes it exactly when the file computes numbers."""
+    assert model_fingerprint(package_copy) == model_fingerprint()
+    path = package_copy / edited
+    if path.exists():
+        _append(path)
+    else:
+        path.write_text("VALUE = 1\n", encoding="utf-8")
+    assert (model_fingerprint(package_copy) != model_fingerprint()) is changes
+
+
+def test_a_store_resumes_after_a_report_edit_and_not_after_a_model_edit(base_case, package_copy,
+                                                                         tmp_path, monkeypatch):
+    """The study's fingerprint reads the package at ``store.PACKAGE_ROOT`` (here the copy)."""
+    monkeypatch.setattr(store_module, "PACKAGE_ROOT", package_copy)
+    path = tmp_path / "study.zarr"
+    first = monte_carlo(base_case, n=400, seed=3, block_size=200, store=path)
+    _append(package_copy / "report" / "uncertainty.py")
+    again = monte_carlo(base_case, n=400, seed=3, block_size=200, store=path)
+    assert again.summary.attrs["n_resumed"] == 400
+    _same(first, again)
+    _append(package_copy / "model" / "metrics.py")
+    with pytest.raises(InputError, match="model_sha256"):
+        monte_carlo(base_case, n=400, seed=3, block_size=200, store=path)

@@ -1,12 +1,12 @@
 """Sobol' indices and tornado data.
 
-- The engine (:func:`tecmodel.sensitivity.sobol_analysis`) reproduces the analytic Sobol' indices
-  of the Ishigami function (a = 7, b = 0.1; Ishigami & Homma 1990; formulas in Saltelli et al.,
+- The engine (:func:`tecmodel.analysis.sensitivity.saltelli.sobol_analysis`) reproduces the
+  analytic Sobol' indices of the Ishigami function (a = 7, b = 0.1; Ishigami & Homma 1990; formulas in Saltelli et al.,
   Global Sensitivity Analysis: The Primer, 2008, and SALib.test_functions.Ishigami) within its
   95 % confidence intervals, through the same code path as the case model, with and without
   groups.
-- The vectorised estimators (:mod:`tecmodel.sobol_estimators`, the default engine) give the
-  indices and bootstrap half-widths of ``SALib.analyze.sobol`` (SALib 1.6, the reference:
+- The vectorised estimators (:mod:`tecmodel.numerics.sobol_estimators`, the default engine) give
+  the indices and bootstrap half-widths of ``SALib.analyze.sobol`` (SALib 1.6, the reference:
   ``engine="salib"``) to 1e-12, on Ishigami, on the case model's metrics and yearly cash flows
   (including the outputs that do not vary), on SALib's degenerate cases and on random outputs.
 - Saltelli's design is nested across powers of two (what the convergence check relies on).
@@ -27,13 +27,9 @@ from SALib.analyze import sobol as salib_sobol
 from SALib.test_functions import Ishigami
 
 import tecmodel
-from tecmodel.analysis.sensitivity import (
-    evaluate_design,
-    saltelli_design,
-    sobol_analysis,
-    sobol_convergence,
-    tornado,
-)
+from tecmodel.analysis.sensitivity.saltelli import evaluate_design, saltelli_design, sobol_analysis
+from tecmodel.analysis.sensitivity.sobol import sobol_convergence
+from tecmodel.analysis.sensitivity.tornado import tornado
 from tecmodel.errors import InputError
 from tecmodel.inputs.distributions import Distribution
 from tecmodel.numerics.sobol_estimators import sobol_indices

@@ -7,7 +7,8 @@ This module owns two things:
   of its own distribution (shared), or one column per site (independent) when the case lists it
   under ``uncertainty.per_site`` or a study asks for per-site factors. :func:`sampling_plan`
   builds the Monte Carlo columns from a case's distributions; :func:`factor_columns` builds the
-  Sobol and tornado factors from parameter names.
+  Sobol, Shapley and tornado factors from parameter names; :func:`column_rank_correlation` gives
+  any columns' rank correlations from the case.
 - **Blocks**: the samples of a study are split into fixed blocks of ``block_size`` samples (a
   study setting, like the seed, independent of how the work is chunked or distributed). Block
   ``b`` draws its uniforms from its own ``numpy.random.SeedSequence(seed).spawn``-child, so its
@@ -221,18 +222,61 @@ def sampling_plan(case: Case, parameters: Sequence[str] | None = None) -> Sampli
     if not columns:
         raise InputError(Problem("", f"case {case.name!r} gives no parameter a distribution; expected at least one "
                                      "`distribution: {type: ..., ...}` next to a value", Problem.NO_VALUE), case.file)
-    uncertainty = case.uncertainty
-    names = [name for name in uncertainty.correlated if any(c.parameter.name == name for c in columns)]
-    correlated = tuple(i for i, column in enumerate(columns) if column.parameter.name in names)
-    if len(names) < 2:
+    correlated = correlated_columns(case, columns)
+    if len({columns[i].parameter.name for i in correlated}) < 2:
         return SamplingPlan(case, tuple(columns))
-    keep = [uncertainty.correlated.index(name) for name in names]
-    matrix = np.asarray(uncertainty.rank_correlation, dtype=float)[np.ix_(keep, keep)]
-    keys = [(columns[i].parameter.name,
-             columns[i].sites[0] if columns[i].parameter.name in uncertainty.per_site else None)
-            for i in correlated]
-    spearman = expanded_correlation(matrix, names, keys)
+    spearman = column_rank_correlation(case, columns)[np.ix_(correlated, correlated)]
     return SamplingPlan(case, tuple(columns), correlated, copula_factor(spearman))
+
+
+def correlated_columns(case: Case, columns: Sequence[Column]) -> tuple[int, ...]:
+    """Indices of the columns whose parameter is in the case's rank-correlation matrix."""
+    names = case.uncertainty.correlated
+    return tuple(i for i, column in enumerate(columns) if column.parameter.name in names)
+
+
+def column_rank_correlation(case: Case, columns: Sequence[Column]) -> np.ndarray:
+    """Spearman rank correlations between columns, from the case's ``uncertainty.rank_correlation``.
+
+    Columns correlate as their parameters do in the case, with the rule of
+    :func:`tecmodel.inputs.distributions.expanded_correlation` for columns that move one site
+    each: two columns of one parameter are uncorrelated, and a one-site column correlates only
+    with the columns that move every site or its own site. Columns of parameters outside the
+    case's matrix are independent of every other.
+
+    Parameters
+    ----------
+    case : Case
+    columns : sequence of Column
+
+    Returns
+    -------
+    numpy.ndarray
+        (columns, columns) [1], identity when the case correlates none of them.
+
+    Raises
+    ------
+    InputError
+        When the columns' matrix is not positive semi-definite (one-site columns of a parameter
+        each strongly correlated with one shared column).
+    """
+    uncertainty = case.uncertainty
+    matrix = np.eye(len(columns))
+    correlated = correlated_columns(case, columns)
+    present = {columns[i].parameter.name for i in correlated}
+    names = [name for name in uncertainty.correlated if name in present]
+    if len(names) < 2:
+        return matrix
+    keep = [uncertainty.correlated.index(name) for name in names]
+    spearman = np.asarray(uncertainty.rank_correlation, dtype=float)[np.ix_(keep, keep)]
+    keys = [(columns[i].parameter.name, columns[i].sites[0] if len(columns[i].sites) == 1 else None)
+            for i in correlated]
+    try:
+        matrix[np.ix_(correlated, correlated)] = expanded_correlation(spearman, names, keys)
+    except ValueError as error:
+        raise InputError(Problem("uncertainty.rank_correlation", str(error), Problem.NO_VALUE),
+                         case.file) from None
+    return matrix
 
 
 def _distributed_sites(case: Case, parameter: Parameter) -> list[str | None]:

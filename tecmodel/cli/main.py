@@ -16,9 +16,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from tecmodel._version import __version__
-from tecmodel.analysis.montecarlo import monte_carlo
+from tecmodel.analysis.montecarlo.study import monte_carlo
 from tecmodel.analysis.scenarios import compare, evaluate_scenarios
-from tecmodel.analysis.sensitivity import sobol, tornado
+from tecmodel.analysis.sensitivity.sobol import sobol
+from tecmodel.analysis.sensitivity.tornado import tornado
 from tecmodel.cli import uncertainty as cli_uncertainty
 from tecmodel.cli.common import EXIT_FAILURE, EXIT_INPUT, EXIT_OK, Parser
 from tecmodel.errors import InputError, InputWarning, Problem
@@ -58,9 +59,6 @@ def command_run(args) -> int:
     if args.report:
         _write_report(results, out / "report.xlsx", out / "plots", args.quiet)
     return EXIT_OK
-
-
-# --- the Excel report and the plots (`tecmodel report`, and `tecmodel run --report`)
 
 
 def _write_report(results, xlsx: Path, plots: Path | None, quiet: bool, **uncertainty) -> None:
@@ -106,7 +104,6 @@ def _report_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
 
 
-# --- scenario tables and case comparison (issue 3)
 def _scenario_outputs(case):
     """One line per named scenario for the run summary, and a writer of ``scenarios.csv``."""
     if not case.scenarios:
@@ -161,7 +158,6 @@ def _scenarios_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("case", type=Path, help="a case file with a `scenarios:` block")
     parser.add_argument("names", nargs="*", help="scenarios to show (default: all)")
     parser.add_argument("--site", default="portfolio", help="site to show (default: portfolio)")
-# --- end of scenario tables and case comparison
 
 
 def command_validate(args) -> int:
@@ -191,14 +187,16 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Callab
     "validate": ("check case files and report every problem", _validate_arguments, command_validate),
     "report": ("write the live Excel report (and optionally the figures) of cases", _report_arguments,
                command_report),
-    # --- uncertainty (issue 4): tecmodel/cli_uncertainty.py
+    # The uncertainty analyses: tecmodel/cli/uncertainty.py.
     "sobol": ("Sobol' sensitivity indices of NPV, IRR, LCOC (SALib); write <out>/<case>.sobol.nc",
               cli_uncertainty.sobol_arguments, cli_uncertainty.command_sobol),
+    "shapley": ("Shapley effects of NPV with the case's rank correlations, beside Sobol' S1/ST; "
+                "write <out>/<case>.shapley.nc",
+                cli_uncertainty.shapley_arguments, cli_uncertainty.command_shapley),
     "montecarlo": ("Monte Carlo study: summary with confidence intervals; chunked, resumable, dask-ready",
                    cli_uncertainty.montecarlo_arguments, cli_uncertainty.command_montecarlo),
     "tornado": ("one-at-a-time low/high sensitivities of the headline metrics",
                 cli_uncertainty.tornado_arguments, cli_uncertainty.command_tornado),
-    # --- end uncertainty
     "compare": ("cases side by side with absolute and relative differences", _compare_arguments, command_compare),
     "scenarios": ("a case's named what-if scenarios in one vectorised run", _scenarios_arguments,
                   command_scenarios),

@@ -1,11 +1,13 @@
-"""The uncertainty sub-commands of ``tecmodel``: ``sobol``, ``montecarlo`` and ``tornado``.
+"""The uncertainty sub-commands of ``tecmodel``: ``sobol``, ``shapley``, ``montecarlo`` and
+``tornado``.
 
 This module owns their arguments, what they print and which files they write; the analyses are
-:mod:`tecmodel.sensitivity` and :mod:`tecmodel.montecarlo`. The heavy libraries (SALib, dask,
+:mod:`tecmodel.analysis.sensitivity` and :mod:`tecmodel.analysis.montecarlo`. The heavy libraries (SALib, dask,
 zarr) are imported by the analyses when they run. Results are written atomically to
 ``<out>/<case>.sobol.nc``, ``<case>.sobol_convergence.nc``, ``<case>.montecarlo_summary.nc``,
-``<case>.montecarlo_samples.nc`` (not with ``--store``: the samples are in the store) and
-``<case>.tornado.nc``.
+``<case>.montecarlo_samples.nc`` (not with ``--store``: the samples are in the store),
+``<case>.tornado.nc``, ``<case>.shapley.nc`` and, beside it, ``<case>.shapley_sobol.nc`` (the
+Sobol' indices of the same factors).
 """
 
 from __future__ import annotations
@@ -16,14 +18,29 @@ import re
 import time
 from pathlib import Path
 
-from tecmodel.analysis.montecarlo import LocalClusterClient, Tolerance, monte_carlo
-from tecmodel.analysis.sensitivity import check_base_size, sobol, sobol_convergence, tornado
+from tecmodel.analysis.montecarlo.execution import LocalClusterClient
+from tecmodel.analysis.montecarlo.study import Tolerance, monte_carlo
+from tecmodel.analysis.sensitivity.saltelli import check_base_size
+from tecmodel.analysis.sensitivity.shapley_case import (
+    ALL_FACTORS,
+    DEFAULT_OUTER,
+    shapley,
+    shapley_factors,
+)
+from tecmodel.analysis.sensitivity.sobol import sobol, sobol_convergence
+from tecmodel.analysis.sensitivity.tornado import tornado
 from tecmodel.cli.common import EXIT_OK
 from tecmodel.errors import InputError, Problem
 from tecmodel.inputs.bundled import bundled_case_paths
 from tecmodel.inputs.case import load_case
 from tecmodel.io import check_output_directory, write_netcdf
-from tecmodel.report.uncertainty import convergence_text, montecarlo_text, sobol_text, tornado_text
+from tecmodel.report.uncertainty import (
+    convergence_text,
+    montecarlo_text,
+    shapley_text,
+    sobol_text,
+    tornado_text,
+)
 
 DEFAULT_FACTORS = ["energy_price", "utilisation", "chip_cost"]
 
@@ -111,6 +128,67 @@ def command_sobol(args) -> int:
             if not args.quiet:
                 print(convergence_text(convergence, metric=args.metrics[0]))
                 print(f"  wrote {path} in {elapsed:.1f} s\n")
+    return EXIT_OK
+
+
+def shapley_arguments(parser: argparse.ArgumentParser) -> None:
+    _cases_and_out(parser)
+    parser.add_argument("--factors", nargs="+", default=DEFAULT_FACTORS, metavar="NAME",
+                        help="parameters or aliases, NAME@SITE for one site, or 'all' (every input "
+                             "with a distribution) (default: %(default)s)")
+    parser.add_argument("--group", action="append", default=[], metavar="NAME=F1,F2",
+                        help="a group of factors sharing one effect (repeatable)")
+    parser.add_argument("--per-site", action="store_true",
+                        help="one player per site for site-level parameters")
+    parser.add_argument("--independent", action="store_true",
+                        help="drop the case's rank correlations (as Sobol' indices do), to "
+                             "compare")
+    parser.add_argument("--metric", nargs="+", default=["npv"], metavar="METRIC",
+                        help="metrics analysed (default: npv)")
+    parser.add_argument("-n", "--n", type=_count, default=DEFAULT_OUTER,
+                        help=f"outer draws per coalition (default: {DEFAULT_OUTER}; the model runs "
+                             "(coalitions + 1) x n x 3 times)")
+    parser.add_argument("--permutations", type=_count, default=None, metavar="K",
+                        help="random player orders instead of every coalition (needed above 8 "
+                             "players)")
+    parser.add_argument("--seed", type=int, default=0, help="seed (default: 0)")
+    parser.add_argument("--with-sobol", action=argparse.BooleanOptionalAction, default=True,
+                        help="Sobol' S1 and ST of the same factors beside the effects (default: "
+                             "yes)")
+    parser.add_argument("--sobol-n", type=_count, default=2**12,
+                        help="base sample size of the Sobol' indices, a power of two (default: 4096)")
+
+
+def command_shapley(args) -> int:
+    if args.with_sobol:
+        check_base_size(args.sobol_n)
+    out = check_output_directory(args.out)
+    groups = _groups(args.group)
+    factors = args.factors
+    if factors == [ALL_FACTORS]:
+        factors = ALL_FACTORS
+    elif groups and factors == DEFAULT_FACTORS:
+        factors = None
+    cases = [load_case(path) for path in (args.cases or bundled_case_paths())]
+    for case in cases:
+        started = time.perf_counter()
+        chosen = shapley_factors(case, factors, groups, per_site=args.per_site)
+        dataset = shapley(case, factors, groups, metrics=args.metric, n=args.n, seed=args.seed,
+                          per_site=args.per_site, independent=args.independent,
+                          n_permutations=args.permutations)
+        written = [write_netcdf(out / f"{case.name}.shapley.nc", dataset)]
+        indices = None
+        if args.with_sobol:
+            # The same columns, grouped as the players; the case's correlations are not applied.
+            indices = sobol(case, factors=chosen.labels, n=args.sobol_n, seed=args.seed,
+                            second_order=False, groups=chosen.groups, metrics=args.metric,
+                            time_resolved=False)
+            written.append(write_netcdf(out / f"{case.name}.shapley_sobol.nc", indices))
+        elapsed = time.perf_counter() - started
+        if not args.quiet:
+            for metric in args.metric:
+                print(shapley_text(dataset, indices, metric))
+            print(f"  wrote {', '.join(str(path) for path in written)} in {elapsed:.1f} s\n")
     return EXIT_OK
 
 

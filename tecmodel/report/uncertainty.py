@@ -1,5 +1,5 @@
-"""Readable terminal tables of the uncertainty analyses: Sobol' indices, convergence, Monte Carlo
-summaries and tornado data.
+"""Readable terminal tables of the uncertainty analyses: Sobol' indices, Shapley effects,
+convergence, Monte Carlo summaries and tornado data.
 
 This module owns how those results look on a terminal. It formats; it computes nothing.
 """
@@ -142,3 +142,61 @@ def tornado_text(dataset: xr.Dataset, metric: str = "npv", site: str | None = No
             f"(factors at their {dataset.attrs['quantile_low']:g} / {dataset.attrs['quantile_high']:g} quantiles; "
             f"base {format_value(base, metric)})")
     return head + "\n" + pd.DataFrame(rows).T.to_string()
+
+
+def shapley_text(dataset: xr.Dataset, sobol: xr.Dataset | None = None, metric: str = "npv",
+                 sites: list[str] | None = None) -> str:
+    """Shapley indices with their bootstrap intervals, beside Sobol' S1 and ST of the same factors.
+
+    Rows are the players (factors or groups), largest share first on the portfolio; per site the
+    share of the metric's variance [low, high] and, with `sobol` (a dataset of
+    :func:`tecmodel.analysis.sensitivity.sobol.sobol` over the same factors and groups), S1 and
+    ST ± their half-widths. A one-site case shows its site only (the portfolio is the same).
+    """
+    attrs = dataset.attrs
+    level = f"{attrs['confidence']:.0%}"
+    permutations = attrs["n_permutations"]
+    orders = "every coalition" if permutations == "exact" else f"{permutations} random orders"
+    correlation = str(attrs.get("correlation", ""))
+    kept = ("the case's rank correlations dropped" if "dropped" in correlation
+            else "no rank correlation among these factors" if correlation.startswith("independent")
+            else "the case's rank correlations kept")
+    lines = [f"{attrs.get('case', '')}: Shapley effects of {metric} ({kept}); "
+             f"{attrs['n_outer']:,} outer x {attrs['n_inner']} inner draws, {orders}, "
+             f"{attrs['evaluations']:,} model evaluations, seed {attrs['seed']}; share of the "
+             f"variance [{level} bootstrap interval]"]
+    if sobol is not None:
+        lines.append(f"  beside Sobol' S1 and ST ± {sobol.attrs['confidence']:.0%} half-width "
+                     f"(N = {sobol.attrs['n']}, {sobol.attrs['evaluations']:,} evaluations; "
+                     "Sobol' indices treat the inputs as independent)")
+    lines.append("")
+    all_sites = [str(s) for s in dataset["site"].values]
+    if sites is None:
+        sites = all_sites[:1] if len(all_sites) == 2 else all_sites
+    shares = dataset["shapley_index"].sel(metric=metric, site=all_sites[-1]).to_series()
+    for site in sites:
+        selected = dataset.sel(metric=metric, site=site)
+        rows: dict[str, dict[str, str]] = {}
+        for factor in shares.sort_values(ascending=False).index:
+            value, low, high = (float(selected[f"shapley_index{suffix}"].sel(factor=factor))
+                                for suffix in ("", "_lower", "_upper"))
+            text = "-" if math.isnan(value) else f"{value:6.3f} [{low:6.3f}, {high:6.3f}]"
+            rows[str(factor)] = {"Shapley": text}
+            for index in ("S1", "ST") if sobol is not None else ():
+                if factor not in sobol["factor"].values:
+                    rows[str(factor)][index] = "-"
+                    continue
+                where = {"factor": factor, "metric": metric, "site": site}
+                rows[str(factor)][index] = _index(float(sobol[index].sel(where)),
+                                                  float(sobol[f"{index}_conf"].sel(where)))
+        variance = float(selected["variance"])
+        spread = format_value(math.sqrt(variance), metric) if variance >= 0 else "-"
+        unit = display_unit(metric)
+        unit = f" {unit}" if unit else ""
+        lines.append(f"{site} (standard deviation of {metric}: {spread}{unit}):")
+        lines.append(pd.DataFrame(rows).T.to_string())
+        undefined = int(selected["n_undefined"])
+        if undefined:
+            lines.append(f"  ({metric} undefined in {undefined:,} evaluations: indices NaN)")
+        lines.append("")
+    return "\n".join(lines)

@@ -1,0 +1,210 @@
+"""How a Monte Carlo study's chunks are evaluated: in this process or on a dask cluster.
+
+This module owns the unit of work (:class:`Task`, :func:`evaluate_blocks`: the blocks of a chunk
+sampled and evaluated in one vectorised :func:`tecmodel.model.evaluation.evaluate` call), the
+order of the chunks, the two ways of running them, the progress bar and a local dask cluster.
+A chunk's results depend only on its blocks (see :mod:`tecmodel.analysis.montecarlo`), so where
+and in which order the chunks run changes no number.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from tecmodel.analysis.montecarlo.layout import SAMPLE_METRICS
+from tecmodel.analysis.sampling import SamplingPlan, unit_block
+from tecmodel.model.evaluation import evaluate
+
+#: What a runner yields: the blocks of a chunk and their per-sample outputs.
+ChunkResult = tuple[list[int], dict[str, np.ndarray]]
+
+
+@dataclass(frozen=True)
+class Task:
+    """What a worker needs to evaluate any chunk of the study (picklable)."""
+
+    plan: SamplingPlan
+    sampler: str
+    seed: int
+    block_size: int
+    n: int
+
+
+def evaluate_blocks(task: Task, blocks: Sequence[int]) -> dict[str, np.ndarray]:
+    """Sample and evaluate consecutive blocks in one vectorised model call.
+
+    Parameters
+    ----------
+    task : Task
+    blocks : sequence of int
+        Consecutive block indices.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        Each per-sample variable, samples first (site last, portfolio included).
+    """
+    plan = task.plan
+    uniforms = np.concatenate(
+        [
+            plan.correlate(
+                unit_block(task.sampler, plan.dimension, task.seed, block, task.block_size, task.n)
+            )
+            for block in blocks
+        ]
+    )
+    overrides = plan.overrides(uniforms)
+    result = evaluate(plan.case, overrides)
+    output: dict[str, np.ndarray] = {}
+    for name, values in overrides.items():
+        if "site" in values.dims:
+            data = values.transpose("sample", "site").values
+            output[name] = np.concatenate([data, np.full((data.shape[0], 1), np.nan)], axis=1)
+        else:
+            output[name] = values.values
+    metrics = result.metrics
+    for metric in SAMPLE_METRICS:
+        output[metric] = metrics[metric].transpose("sample", "site").values
+    return output
+
+
+def chunks(block_count: int, blocks_per_chunk: int, done: set[int]) -> Iterator[list[int]]:
+    """Runs of consecutive blocks still to do, inside chunk-aligned windows, in order."""
+    for first in range(0, block_count, blocks_per_chunk):
+        run: list[int] = []
+        for block in range(first, min(first + blocks_per_chunk, block_count)):
+            if block in done:
+                if run:
+                    yield run
+                run = []
+            else:
+                run.append(block)
+        if run:
+            yield run
+
+
+def run_in_process(
+    task: Task,
+    todo: list[list[int]],
+    stopped: Callable[[], bool],
+) -> Iterator[ChunkResult]:
+    """Evaluate the chunks one after the other until `stopped()`."""
+    for blocks in todo:
+        if stopped():
+            return
+        yield blocks, evaluate_blocks(task, blocks)
+
+
+def run_on_client(
+    client: Any,
+    task: Task,
+    todo: list[list[int]],
+    stopped: Callable[[], bool],
+    max_in_flight: int | None,
+) -> Iterator[ChunkResult]:
+    """Evaluate chunks on a dask cluster, keeping a bounded number in flight, until `stopped()`."""
+    from distributed import as_completed
+
+    if max_in_flight is None:
+        threads = sum(client.nthreads().values()) or 1
+        max_in_flight = 2 * threads
+    task_future = client.scatter(task, broadcast=True)
+    pending = iter(todo)
+    run = uuid.uuid4().hex[
+        :12
+    ]  # keys unique to this run: a cluster never hands back another study's chunk
+
+    def submit(blocks: list[int]):
+        return client.submit(
+            evaluate_blocks,
+            task_future,
+            blocks,
+            key=f"tecmodel-montecarlo-{run}-{blocks[0]}",
+            pure=False,
+        )
+
+    futures = {}
+    for blocks in pending:
+        futures[submit(blocks)] = blocks
+        if len(futures) >= max_in_flight:
+            break
+    queue = as_completed(list(futures))
+    try:
+        for future in queue:
+            blocks = futures.pop(future)
+            yield blocks, future.result()
+            if stopped():
+                break
+            following = next(pending, None)
+            if following is not None:
+                new = submit(following)
+                futures[new] = following
+                queue.add(new)
+    finally:
+        for future in futures:
+            future.cancel()
+
+
+class _NoBar:
+    def update(self, _count: int) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def progress_bar(total: int, progress: bool | None, label: str):
+    """A tqdm bar of `total` samples on stderr (default: only when stderr is a terminal)."""
+    show = progress if progress is not None else sys.stderr.isatty()
+    if not show or total == 0:
+        return _NoBar()
+    from tqdm import tqdm
+
+    return tqdm(
+        total=total, unit="sample", unit_scale=True, desc=f"montecarlo {label}", file=sys.stderr
+    )
+
+
+@dataclass
+class LocalClusterClient:
+    """Context manager: a dask.distributed LocalCluster of `workers` single-threaded processes.
+
+    The workers keep freed memory mapped (``MALLOC_TRIM_THRESHOLD_``), which the nanny would
+    otherwise reset (see the performance notes in docs/architecture.md), and run the compiled
+    kernels on one thread each (``NUMBA_NUM_THREADS=1``): the processes are the parallelism.
+    """
+
+    workers: int
+    processes: bool = True
+    client: Any = field(default=None, init=False)
+    cluster: Any = field(default=None, init=False)
+
+    def __enter__(self):
+        import dask
+        from distributed import Client, LocalCluster
+
+        environ = {
+            "MALLOC_TRIM_THRESHOLD_": os.environ.get("MALLOC_TRIM_THRESHOLD_", "68719476736"),
+            "MALLOC_MMAP_MAX_": os.environ.get("MALLOC_MMAP_MAX_", "0"),
+            "NUMBA_NUM_THREADS": "1",
+        }
+        with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):
+            self.cluster = LocalCluster(
+                n_workers=self.workers,
+                threads_per_worker=1,
+                processes=self.processes,
+                dashboard_address=":0",
+            )
+        self.client = Client(self.cluster)
+        return self.client
+
+    def __exit__(self, *exc_info) -> None:
+        self.client.close()
+        self.cluster.close()

@@ -1,0 +1,266 @@
+"""Where a Monte Carlo study's per-sample results go: memory, or a resumable zarr store.
+
+This module owns the sinks and the study's identity. With a store every finished chunk is
+written to zarr (one zarr chunk per block, written atomically by zarr >= 3.1.3) and only then
+marked done in the store's ``block_done`` array, so a killed study resumes with the blocks not
+yet marked. A store is tied to the study that made it by a fingerprint (:func:`study_fingerprint`):
+the case, the sampling arguments, the package version and a hash of the code that computes the
+stored numbers (:func:`model_fingerprint`). A store made by another study is refused unless
+overwritten, and a folder that is not a tecmodel store is never overwritten. A new store is
+created whole in a temporary folder and renamed into place (:func:`tecmodel.io.atomic_directory`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from tecmodel._version import __version__
+from tecmodel.analysis.montecarlo.layout import (
+    SUMMARY_METRICS,
+    Layout,
+    attributes,
+    fill_value,
+    layout_dataset,
+)
+from tecmodel.analysis.sampling import SamplingPlan, block_bounds
+from tecmodel.errors import InputError, Problem
+from tecmodel.io import atomic_directory
+
+STORE_FORMAT = 1
+
+#: The package folder: the fingerprint reads the model code under it.
+PACKAGE_ROOT = Path(__file__).resolve().parents[2]
+#: The code that computes a study's stored numbers, as globs under the package folder: the
+#: arithmetic, the inputs (registry, units, distributions, case files), the model, the sampling
+#: and this package. Whole folders, so a module added there counts without being listed; reports,
+#: figures, the command line and the other analyses are outside, so editing them never
+#: invalidates a resumable store.
+MODEL_SOURCES: tuple[str, ...] = (
+    "numerics/**/*.py",
+    "inputs/**/*.py",
+    "model/**/*.py",
+    "analysis/sampling.py",
+    "analysis/montecarlo/**/*.py",
+)
+
+
+def model_files(root: Path | None = None) -> list[Path]:
+    """The files of :data:`MODEL_SOURCES` under `root` (default :data:`PACKAGE_ROOT`), sorted."""
+    root = Path(PACKAGE_ROOT if root is None else root)
+    return sorted({path for pattern in MODEL_SOURCES for path in root.glob(pattern)})
+
+
+def model_fingerprint(root: Path | None = None) -> str:
+    """SHA-256 of the code that computes a study's numbers: the files of :data:`MODEL_SOURCES`,
+    each with its path relative to `root` (default :data:`PACKAGE_ROOT`)."""
+    root = Path(PACKAGE_ROOT if root is None else root)
+    digest = hashlib.sha256()
+    for path in model_files(root):
+        digest.update(
+            path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0"
+        )
+    return digest.hexdigest()
+
+
+def study_fingerprint(
+    plan: SamplingPlan,
+    n: int,
+    seed: int,
+    sampler: str,
+    block_size: int,
+) -> dict[str, Any]:
+    """Everything that decides a study's numbers (chunking, workers and tolerance do not)."""
+    case = plan.case
+    case_text = json.dumps(case.raw, sort_keys=True, default=str)
+    return {
+        "format": STORE_FORMAT,
+        "tecmodel_version": __version__,
+        "model_sha256": model_fingerprint(),
+        "case": case.name,
+        "case_sha256": hashlib.sha256(case_text.encode("utf-8")).hexdigest(),
+        "n": n,
+        "seed": seed,
+        "sampler": sampler,
+        "block_size": block_size,
+        "columns": [column.label for column in plan.columns],
+    }
+
+
+class MemorySink:
+    """Per-sample results held in memory (no store)."""
+
+    def __init__(self, layout: Layout):
+        self.layout = layout
+        self.arrays = {
+            name: np.full(layout.shape(dims), fill_value(dtype), dtype=dtype)
+            for name, (dims, _, dtype) in layout.variables.items()
+        }
+
+    def done_blocks(self) -> set[int]:
+        return set()
+
+    def write(self, blocks: Sequence[int], output: Mapping[str, np.ndarray]) -> None:
+        start, stop = self.layout.sample_range(blocks)
+        for name, array in self.arrays.items():
+            array[start:stop] = output[name]
+
+    def column(self, metric: str, site: str, stop: int) -> np.ndarray:
+        return self.arrays[metric][:stop, self.layout.sites.index(site)]
+
+    def dataset(self, stop: int) -> xr.Dataset:
+        """Every per-sample variable of the first `stop` samples."""
+        return layout_dataset(
+            self.layout, {name: array[:stop] for name, array in self.arrays.items()}, stop
+        )
+
+    def metrics(self, stop: int) -> xr.Dataset:
+        """The summarised metrics of the first `stop` samples (in memory)."""
+        return layout_dataset(
+            self.layout.restricted(SUMMARY_METRICS),
+            {name: self.arrays[name][:stop] for name in SUMMARY_METRICS},
+            stop,
+        )
+
+
+class ZarrSink(MemorySink):
+    """Per-sample results written to a zarr store block by block.
+
+    Memory does not grow with ``n``: nothing per sample stays in memory but the metric a
+    tolerance watches (8 bytes per sample); the summary reads the store one metric at a time
+    and the samples of the result are read lazily from it.
+    """
+
+    def __init__(self, layout: Layout, group, path: Path, watched: str | None = None):
+        self.layout = layout
+        self.group = group
+        self.path = path
+        self.arrays = {} if watched is None else {watched: np.asarray(group[watched][...])}
+        self._done = {int(b) for b in np.flatnonzero(np.asarray(group["block_done"][...]))}
+
+    def metrics(self, stop: int) -> xr.Dataset:
+        """The summarised metrics of the first `stop` samples, read lazily from the store."""
+        return self.dataset(stop)[list(SUMMARY_METRICS)]
+
+    @classmethod
+    def open(
+        cls,
+        path: Path,
+        layout: Layout,
+        fingerprint: dict[str, Any],
+        overwrite: bool,
+        watched: str | None = None,
+    ) -> ZarrSink:
+        import zarr
+
+        existing = read_fingerprint(path)
+        if existing is not None and existing != fingerprint and not overwrite:
+            differences = [
+                f"{key}: stored {existing.get(key)!r}, now {fingerprint.get(key)!r}"
+                for key in fingerprint
+                if existing.get(key) != fingerprint.get(key)
+            ]
+            raise InputError(
+                Problem(
+                    "store",
+                    "was made by another study ("
+                    + "; ".join(differences)[:400]
+                    + "); expected the same case, n, seed, sampler, block size, "
+                    "parameters and model version to resume, or overwrite=True "
+                    "(--restart) to replace it",
+                    str(path),
+                )
+            )
+        if existing is None or existing != fingerprint or overwrite:
+            create_store(path, layout, fingerprint)
+        return cls(layout, zarr.open_group(str(path), mode="r+"), path, watched)
+
+    def done_blocks(self) -> set[int]:
+        return set(self._done)
+
+    def dataset(self, stop: int) -> xr.Dataset:
+        """The store's per-sample variables of the first `stop` samples, loaded lazily (dask)."""
+        stored = xr.open_zarr(self.path, consolidated=False)
+        samples = stored[list(self.layout.variables)].isel(sample=slice(0, stop))
+        samples = samples.assign_coords(sample=np.arange(stop), site=list(self.layout.sites))
+        samples.attrs = {}
+        return samples
+
+    def write(self, blocks: Sequence[int], output: Mapping[str, np.ndarray]) -> None:
+        super().write(blocks, output)
+        start, stop = self.layout.sample_range(blocks)
+        for name, values in output.items():
+            self.group[name][start:stop] = values
+        # Marked done only after every variable of the blocks is written (each zarr chunk write
+        # is atomic): a kill in between leaves the blocks to be evaluated again.
+        self.group["block_done"][blocks[0] : blocks[-1] + 1] = 1
+        self._done.update(blocks)
+
+
+def read_fingerprint(path: Path) -> dict[str, Any] | None:
+    """The stored study's fingerprint; None if nothing is there; InputError if it is not a store."""
+    if not path.exists():
+        if not path.parent.is_dir():
+            raise InputError(
+                Problem(
+                    "store",
+                    f"its folder {str(path.parent)!r} does not exist; "
+                    "expected a path in an existing folder",
+                    str(path),
+                )
+            )
+        return None
+    metadata = path / "zarr.json"
+    try:
+        stored = json.loads(metadata.read_text(encoding="utf-8")).get("attributes", {})
+        fingerprint = stored["tecmodel_study"]
+    except (OSError, ValueError, KeyError, AttributeError):
+        raise InputError(
+            Problem(
+                "store",
+                "exists and is not a tecmodel Monte Carlo store (it is never "
+                "overwritten); expected a new path or a store written by "
+                "`tecmodel montecarlo`",
+                str(path),
+            )
+        ) from None
+    return fingerprint
+
+
+def create_store(path: Path, layout: Layout, fingerprint: dict[str, Any]) -> None:
+    """Create the empty store in a temporary folder and swap it in whole."""
+    import zarr
+
+    with atomic_directory(path) as temporary:
+        group = zarr.open_group(str(temporary), mode="w", zarr_format=3)
+        group.attrs["tecmodel_study"] = fingerprint
+        group.create_array("site", shape=(len(layout.sites),), dtype=str, dimension_names=["site"])[
+            :
+        ] = np.array(layout.sites)
+        for name, (dims, units, dtype) in layout.variables.items():
+            chunks = (layout.block_size,) + ((len(layout.sites),) if len(dims) > 1 else ())
+            group.create_array(
+                name,
+                shape=layout.shape(dims),
+                chunks=chunks,
+                dtype=dtype,
+                fill_value=fill_value(dtype),
+                dimension_names=list(dims),
+                attributes=attributes(name, units),
+            )
+        blocks = len(block_bounds(layout.n, layout.block_size))
+        group.create_array(
+            "block_done",
+            shape=(blocks,),
+            chunks=(1,),
+            dtype="u1",
+            fill_value=0,
+            dimension_names=["block"],
+            attributes={"units": "1"},
+        )
