@@ -45,7 +45,7 @@ from tecmodel.io import write_json  # noqa: E402
 from tecmodel.numerics.irr import IRR_STATUS, irr  # noqa: E402
 from tecmodel.numerics.irr.solver import Solver  # noqa: E402
 from tests.irr_reference import ReferenceSolver  # noqa: E402
-from tests.test_irr import project_flows  # the test suite's project cash flows
+from tests.test_irr import project_flows  # noqa: E402  # the test suite's project cash flows
 
 FIRST_CALL = """
 import time
@@ -125,14 +125,26 @@ def solve_rates(flows: np.ndarray, repeats: int) -> list[dict]:
     )
     counts = np.bincount(result.status.ravel(), minlength=len(IRR_STATUS))
     return [
-        {"figure": f"compiled irr, {threads} threads", "series_per_second": n_series / seconds,
-         "seconds": seconds, "cpu_seconds": cpu, "status_counts": counts.tolist(),
-         "isolated": solver.isolated},
-        {"figure": "compiled irr, 1 thread", "series_per_second": n_series / one_thread,
-         "seconds": one_thread, "cpu_seconds": one_cpu},
-        {"figure": "numpy reference (whole-array, before)",
-         "series_per_second": n_series / reference, "seconds": reference,
-         "cpu_seconds": reference_cpu},
+        {
+            "figure": f"compiled irr, {threads} threads",
+            "series_per_second": n_series / seconds,
+            "seconds": seconds,
+            "cpu_seconds": cpu,
+            "status_counts": counts.tolist(),
+            "isolated": solver.isolated,
+        },
+        {
+            "figure": "compiled irr, 1 thread",
+            "series_per_second": n_series / one_thread,
+            "seconds": one_thread,
+            "cpu_seconds": one_cpu,
+        },
+        {
+            "figure": "numpy reference (whole-array, before)",
+            "series_per_second": n_series / reference,
+            "seconds": reference,
+            "cpu_seconds": reference_cpu,
+        },
     ]
 
 
@@ -157,9 +169,15 @@ def main() -> None:
         start_cpu = time.process_time()
         loop_seconds = time_numpy_financial(flows[:, : args.loop_series])
         loop_rate = args.loop_series / loop_seconds
-        rates.append({"figure": "numpy_financial.irr loop", "series_per_second": loop_rate,
-                      "seconds": loop_seconds, "cpu_seconds": time.process_time() - start_cpu,
-                      "series": args.loop_series})
+        rates.append(
+            {
+                "figure": "numpy_financial.irr loop",
+                "series_per_second": loop_rate,
+                "seconds": loop_seconds,
+                "cpu_seconds": time.process_time() - start_cpu,
+                "series": args.loop_series,
+            }
+        )
         compiled = rates[0]["series_per_second"]
         for entry in rates:
             speedup = compiled / entry["series_per_second"]
@@ -174,7 +192,8 @@ def main() -> None:
             )
         counts = rates[0]["status_counts"]
         print(
-            "    status counts: " + ", ".join(f"{code}: {n:,}" for code, n in enumerate(counts))
+            "    status counts: "
+            + ", ".join(f"{code}: {n:,}" for code, n in enumerate(counts))
             + f"; {rates[0]['isolated']:,} series left to the exact isolation"
         )
         figures.extend(rates)
@@ -184,8 +203,10 @@ def main() -> None:
         {"figure": "import numba (fresh process)", "seconds": import_numba},
         {"figure": "first irr call, warm cache (imports numba, loads the kernel)", "seconds": warm},
     ]
-    print(f"import numba: {import_numba:.2f} s; first irr() call with a warm cache: {warm:.2f} s"
-          f" (best of {args.repeats} fresh processes)")
+    print(
+        f"import numba: {import_numba:.2f} s; first irr() call with a warm cache: {warm:.2f} s"
+        f" (best of {args.repeats} fresh processes)"
+    )
     if not args.no_cold:
         with tempfile.TemporaryDirectory() as cache:
             cold = fresh_process_seconds(FIRST_CALL, 1, NUMBA_CACHE_DIR=cache)
@@ -199,9 +220,14 @@ def main() -> None:
         output / "irr.json",
         {
             "benchmark": "irr",
-            "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                        "numpy": np.__version__, "numba": numba.__version__,
-                        "numba_threads": numba.get_num_threads(), "platform": platform.platform()},
+            "machine": {
+                "cpus": os.cpu_count(),
+                "python": platform.python_version(),
+                "numpy": np.__version__,
+                "numba": numba.__version__,
+                "numba_threads": numba.get_num_threads(),
+                "platform": platform.platform(),
+            },
             "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "figures": figures,
         },

@@ -34,8 +34,11 @@ def put_problem(n_paths: int, block: int):
     rng = np.random.default_rng(np.random.SeedSequence(0, spawn_key=(block,)))
     n_dates, step, volatility, rate = 50, 1.0 / 50, 0.2, 0.06
     normals = rng.standard_normal((n_dates, n_paths))
-    stock = 36.0 * np.exp(np.cumsum((rate - 0.5 * volatility**2) * step
-                                    + volatility * np.sqrt(step) * normals, axis=0))
+    stock = 36.0 * np.exp(
+        np.cumsum(
+            (rate - 0.5 * volatility**2) * step + volatility * np.sqrt(step) * normals, axis=0
+        )
+    )
     times = step * np.arange(1, n_dates + 1)
     return stock, np.exp(-rate * times)[:, None] * np.maximum(40.0 - stock, 0.0)
 
@@ -75,26 +78,39 @@ def child(problem: str, n_paths: int, repeats: int) -> dict:
     apply_peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     summary = summarise(outcome, rule.in_sample)
-    return {"problem": problem, "paths": n_paths, "dates": int(rule.n_dates),
-            "states": int(rule.n_states), "actions": int(rule.n_actions), "degree": degree,
-            "basis_functions": int(rule.coefficients.shape[1]), "fit_s": fit_s, "apply_s": apply_s,
-            "fit_peak_traced_mib": fit_peak / 2**20, "apply_peak_traced_mib": apply_peak / 2**20,
-            "inputs_mib_per_path_set": (states.nbytes + values.nbytes) / 2**20,
-            "peak_rss_mib": peak_rss, "value": summary.value,
-            "value_standard_error": summary.value_standard_error,
-            "in_sample_value": summary.in_sample_value, "repeats": repeats}
+    return {
+        "problem": problem,
+        "paths": n_paths,
+        "dates": int(rule.n_dates),
+        "states": int(rule.n_states),
+        "actions": int(rule.n_actions),
+        "degree": degree,
+        "basis_functions": int(rule.coefficients.shape[1]),
+        "fit_s": fit_s,
+        "apply_s": apply_s,
+        "fit_peak_traced_mib": fit_peak / 2**20,
+        "apply_peak_traced_mib": apply_peak / 2**20,
+        "inputs_mib_per_path_set": (states.nbytes + values.nbytes) / 2**20,
+        "peak_rss_mib": peak_rss,
+        "value": summary.value,
+        "value_standard_error": summary.value_standard_error,
+        "in_sample_value": summary.in_sample_value,
+        "repeats": repeats,
+    }
 
 
 def describe(figures: dict) -> str:
     """One line per problem."""
     f = figures
-    return (f"{f['problem']}: {f['paths']:,} paths x {f['dates']} dates x {f['states']} states, "
-            f"{f['actions']} actions, {f['basis_functions']} basis functions: fit "
-            f"{f['fit_s']:.2f} s, apply {f['apply_s']:.2f} s (best of {f['repeats']}); traced "
-            f"peak beyond the inputs: fit {f['fit_peak_traced_mib']:.0f} MiB, apply "
-            f"{f['apply_peak_traced_mib']:.0f} MiB; inputs {f['inputs_mib_per_path_set']:.0f} MiB "
-            f"per path set; peak resident {f['peak_rss_mib']:.0f} MiB; value {f['value']:.4f} "
-            f"(s.e. {f['value_standard_error']:.4f}, in sample {f['in_sample_value']:.4f})")
+    return (
+        f"{f['problem']}: {f['paths']:,} paths x {f['dates']} dates x {f['states']} states, "
+        f"{f['actions']} actions, {f['basis_functions']} basis functions: fit "
+        f"{f['fit_s']:.2f} s, apply {f['apply_s']:.2f} s (best of {f['repeats']}); traced "
+        f"peak beyond the inputs: fit {f['fit_peak_traced_mib']:.0f} MiB, apply "
+        f"{f['apply_peak_traced_mib']:.0f} MiB; inputs {f['inputs_mib_per_path_set']:.0f} MiB "
+        f"per path set; peak resident {f['peak_rss_mib']:.0f} MiB; value {f['value']:.4f} "
+        f"(s.e. {f['value_standard_error']:.4f}, in sample {f['in_sample_value']:.4f})"
+    )
 
 
 def main() -> None:
@@ -109,8 +125,17 @@ def main() -> None:
         return
     figures = []
     for problem in PROBLEMS:
-        figures.append(run_isolated("bench_lsmc", "--problem", problem, "--paths",
-                                    str(arguments.paths), "--repeats", str(arguments.repeats)))
+        figures.append(
+            run_isolated(
+                "bench_lsmc",
+                "--problem",
+                problem,
+                "--paths",
+                str(arguments.paths),
+                "--repeats",
+                str(arguments.repeats),
+            )
+        )
         print(describe(figures[-1]), flush=True)
     print(f"written {report('lsmc', figures)}")
 

@@ -40,7 +40,9 @@ def naive_rate(case, samples: dict[str, np.ndarray]) -> float:
     n = len(next(iter(samples.values())))
     start = time.perf_counter()
     for index in range(n):
-        result = tecmodel.evaluate(case, {name: float(values[index]) for name, values in samples.items()})
+        result = tecmodel.evaluate(
+            case, {name: float(values[index]) for name, values in samples.items()}
+        )
         npf.irr(result.free_cash_flow.sel(site="portfolio").values)
     return n / (time.perf_counter() - start)
 
@@ -64,11 +66,21 @@ def main() -> None:
         tecmodel.evaluate(case)  # warm: compiled kernels loaded, caches filled
         naive = naive_rate(case, factor_samples(args.naive, args.seed))
         vectorised = vectorised_rate(case, factor_samples(args.chunk, args.seed), args.repeats)
-        figures.append({"case": name, "naive_samples_per_s": naive, "vectorised_samples_per_s": vectorised,
-                        "chunk": args.chunk, "speedup": vectorised / naive, "peak_rss_mib": peak_rss_mib()})
-        print(f"{name}: naive loop {naive:,.1f} samples/s ({args.naive} samples); vectorised evaluate "
-              f"{vectorised:,.0f} samples/s (chunk {args.chunk:,}, best of {args.repeats}); "
-              f"speed-up {vectorised / naive:,.0f}x")
+        figures.append(
+            {
+                "case": name,
+                "naive_samples_per_s": naive,
+                "vectorised_samples_per_s": vectorised,
+                "chunk": args.chunk,
+                "speedup": vectorised / naive,
+                "peak_rss_mib": peak_rss_mib(),
+            }
+        )
+        print(
+            f"{name}: naive loop {naive:,.1f} samples/s ({args.naive} samples); vectorised evaluate "
+            f"{vectorised:,.0f} samples/s (chunk {args.chunk:,}, best of {args.repeats}); "
+            f"speed-up {vectorised / naive:,.0f}x"
+        )
     print(f"peak resident memory {peak_rss_mib():,.0f} MiB; wrote {report('model', figures)}")
 
 

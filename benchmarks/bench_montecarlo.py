@@ -36,12 +36,28 @@ def child_study(case_name: str, n: int, chunk: int, store: bool) -> dict:
     tecmodel.evaluate(case)
     with tempfile.TemporaryDirectory() as folder:
         start = time.perf_counter()
-        result = tecmodel.monte_carlo(case, n=n, seed=0, chunk_size=chunk, progress=False,
-                                      store=f"{folder}/study.zarr" if store else None)
+        result = tecmodel.monte_carlo(
+            case,
+            n=n,
+            seed=0,
+            chunk_size=chunk,
+            progress=False,
+            store=f"{folder}/study.zarr" if store else None,
+        )
         seconds = time.perf_counter() - start
-        mean_npv = float(result.summary["value"].sel(statistic="mean", metric="npv", site="portfolio"))
-    return {"case": case_name, "n": n, "chunk": chunk, "store": store, "seconds": seconds,
-            "samples_per_s": n / seconds, "peak_rss_mib": peak_rss_mib(), "mean_npv": mean_npv}
+        mean_npv = float(
+            result.summary["value"].sel(statistic="mean", metric="npv", site="portfolio")
+        )
+    return {
+        "case": case_name,
+        "n": n,
+        "chunk": chunk,
+        "store": store,
+        "seconds": seconds,
+        "samples_per_s": n / seconds,
+        "peak_rss_mib": peak_rss_mib(),
+        "mean_npv": mean_npv,
+    }
 
 
 def child_naive(case_name: str, n: int) -> dict:
@@ -61,8 +77,11 @@ def child_naive(case_name: str, n: int) -> dict:
         sample = {}
         for name, values in overrides.items():
             value = values.isel(sample=index)
-            sample[name] = ({str(site): float(value.sel(site=site)) for site in value["site"].values}
-                            if "site" in value.dims else float(value))
+            sample[name] = (
+                {str(site): float(value.sel(site=site)) for site in value["site"].values}
+                if "site" in value.dims
+                else float(value)
+            )
         result = tecmodel.evaluate(case, sample)
         npf.irr(np.asarray(result.free_cash_flow.sel(site="portfolio").values))
     seconds = time.perf_counter() - start
@@ -77,12 +96,22 @@ def child_dask(case_name: str, n: int, chunk: int, workers: int) -> dict:
     started = time.perf_counter()
     with LocalClusterClient(workers) as client:
         startup = time.perf_counter() - started
-        client.run(lambda: __import__("tecmodel").evaluate(__import__("tecmodel").load_case(str(CASES[case_name]))))
+        client.run(
+            lambda: __import__("tecmodel").evaluate(
+                __import__("tecmodel").load_case(str(CASES[case_name]))
+            )
+        )
         start = time.perf_counter()
         tecmodel.monte_carlo(case, n=n, seed=0, chunk_size=chunk, client=client, progress=False)
         seconds = time.perf_counter() - start
-    return {"case": case_name, "n": n, "workers": workers, "seconds": seconds, "samples_per_s": n / seconds,
-            "cluster_startup_s": startup}
+    return {
+        "case": case_name,
+        "n": n,
+        "workers": workers,
+        "seconds": seconds,
+        "samples_per_s": n / seconds,
+        "cluster_startup_s": startup,
+    }
 
 
 def child_bandwidth(seconds: float = 2.0) -> dict:
@@ -90,7 +119,11 @@ def child_bandwidth(seconds: float = 2.0) -> dict:
     import numpy as np
 
     size = 2_000_000
-    a, b, out = np.random.default_rng(0).random(size), np.random.default_rng(1).random(size), np.empty(size)
+    a, b, out = (
+        np.random.default_rng(0).random(size),
+        np.random.default_rng(1).random(size),
+        np.empty(size),
+    )
     passes, start = 0, time.perf_counter()
     while time.perf_counter() - start < seconds:
         np.multiply(a, b, out=out)
@@ -107,10 +140,26 @@ def bandwidth_figure() -> dict:
     from benchmarks.common import ROOT
 
     alone = run_isolated("bench_montecarlo", "--kind", "bandwidth")["gb_per_s"]
-    command = [sys.executable, "-m", "benchmarks.bench_montecarlo", "--child", "--kind", "bandwidth"]
-    pair = [subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True) for _ in range(2)]
-    together = sum(json.loads(process.communicate()[0].strip().splitlines()[-1])["gb_per_s"] for process in pair)
-    return {"one_process_gb_per_s": alone, "two_processes_gb_per_s": together, "ratio": together / alone}
+    command = [
+        sys.executable,
+        "-m",
+        "benchmarks.bench_montecarlo",
+        "--child",
+        "--kind",
+        "bandwidth",
+    ]
+    pair = [
+        subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True) for _ in range(2)
+    ]
+    together = sum(
+        json.loads(process.communicate()[0].strip().splitlines()[-1])["gb_per_s"]
+        for process in pair
+    )
+    return {
+        "one_process_gb_per_s": alone,
+        "two_processes_gb_per_s": together,
+        "ratio": together / alone,
+    }
 
 
 def main() -> None:
@@ -123,8 +172,12 @@ def main() -> None:
     parser.add_argument("--store", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--chunk", type=int, default=16384)
-    parser.add_argument("--store-from", type=int, default=10_000_000,
-                        help="studies of at least this many samples write a zarr store (memory bounded)")
+    parser.add_argument(
+        "--store-from",
+        type=int,
+        default=10_000_000,
+        help="studies of at least this many samples write a zarr store (memory bounded)",
+    )
     parser.add_argument("--naive", type=int, default=20)
     parser.add_argument("--dask-n", type=int, default=1_000_000)
     parser.add_argument("--no-dask", action="store_true")
@@ -143,30 +196,65 @@ def main() -> None:
 
     figures = []
     for case_name in CASES:
-        naive = run_isolated("bench_montecarlo", "--kind", "naive", "--case", case_name, "--n", str(args.naive))
+        naive = run_isolated(
+            "bench_montecarlo", "--kind", "naive", "--case", case_name, "--n", str(args.naive)
+        )
         figures.append({"figure": "naive loop", **naive})
-        print(f"{case_name}: naive loop (public API per sample + numpy_financial.irr) "
-              f"{naive['samples_per_s']:,.1f} samples/s ({args.naive} samples)")
+        print(
+            f"{case_name}: naive loop (public API per sample + numpy_financial.irr) "
+            f"{naive['samples_per_s']:,.1f} samples/s ({args.naive} samples)"
+        )
         for n in args.sizes:
-            study = run_isolated("bench_montecarlo", "--kind", "study", "--case", case_name, "--n", str(n),
-                                 "--chunk", str(args.chunk), *(["--store"] if n >= args.store_from else []))
+            study = run_isolated(
+                "bench_montecarlo",
+                "--kind",
+                "study",
+                "--case",
+                case_name,
+                "--n",
+                str(n),
+                "--chunk",
+                str(args.chunk),
+                *(["--store"] if n >= args.store_from else []),
+            )
             study["speedup_over_naive"] = study["samples_per_s"] / naive["samples_per_s"]
             figures.append({"figure": "monte_carlo", **study})
-            print(f"{case_name}: monte_carlo n={n:,}: {study['seconds']:.2f} s = {study['samples_per_s']:,.0f} "
-                  f"samples/s ({study['speedup_over_naive']:,.0f}x the naive loop); peak resident memory "
-                  f"{study['peak_rss_mib']:,.0f} MiB{' (zarr store)' if study['store'] else ''}")
+            print(
+                f"{case_name}: monte_carlo n={n:,}: {study['seconds']:.2f} s = {study['samples_per_s']:,.0f} "
+                f"samples/s ({study['speedup_over_naive']:,.0f}x the naive loop); peak resident memory "
+                f"{study['peak_rss_mib']:,.0f} MiB{' (zarr store)' if study['store'] else ''}"
+            )
     if not args.no_dask:
-        one, two = (run_isolated("bench_montecarlo", "--kind", "dask", "--case", "base_10b", "--n", str(args.dask_n),
-                                 "--chunk", str(args.chunk), "--workers", str(workers)) for workers in (1, 2))
+        one, two = (
+            run_isolated(
+                "bench_montecarlo",
+                "--kind",
+                "dask",
+                "--case",
+                "base_10b",
+                "--n",
+                str(args.dask_n),
+                "--chunk",
+                str(args.chunk),
+                "--workers",
+                str(workers),
+            )
+            for workers in (1, 2)
+        )
         figures += [{"figure": "dask", **one}, {"figure": "dask", **two}]
-        print(f"base_10b on dask, n={args.dask_n:,}: 1 worker {one['samples_per_s']:,.0f} samples/s, 2 workers "
-              f"{two['samples_per_s']:,.0f} samples/s: {two['samples_per_s'] / one['samples_per_s']:.2f}x "
-              f"(cluster start-up {one['cluster_startup_s']:.1f} s / {two['cluster_startup_s']:.1f} s, excluded)")
+        print(
+            f"base_10b on dask, n={args.dask_n:,}: 1 worker {one['samples_per_s']:,.0f} samples/s, 2 workers "
+            f"{two['samples_per_s']:,.0f} samples/s: {two['samples_per_s'] / one['samples_per_s']:.2f}x "
+            f"(cluster start-up {one['cluster_startup_s']:.1f} s / {two['cluster_startup_s']:.1f} s, excluded)"
+        )
         bandwidth = bandwidth_figure()
         figures.append({"figure": "memory bandwidth", **bandwidth})
-        print(f"memory bandwidth (streaming multiply of 16 MB arrays): one process {bandwidth['one_process_gb_per_s']:.1f} "
-              f"GB/s, two at once {bandwidth['two_processes_gb_per_s']:.1f} GB/s in all: {bandwidth['ratio']:.2f}x, the "
-              "ceiling of two workers on memory-bound work")
+        print(
+            f"memory bandwidth (streaming multiply of 16 MB arrays): one process "
+            f"{bandwidth['one_process_gb_per_s']:.1f} "
+            f"GB/s, two at once {bandwidth['two_processes_gb_per_s']:.1f} GB/s in all: {bandwidth['ratio']:.2f}x, the "
+            "ceiling of two workers on memory-bound work"
+        )
     print(f"wrote {report('montecarlo', figures)}")
 
 

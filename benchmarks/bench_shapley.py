@@ -27,13 +27,26 @@ from benchmarks.common import CASES, best_of, peak_rss_mib, report, run_isolated
 THREE = ["energy_price", "utilisation", "chip_cost"]
 #: Every distributed input of the bundled cases, in three groups.
 GROUPS = {
-    "energy all-in": ["power.contract_price", "power.market_price", "power.grid_tariff_energy",
-                      "cooling.overhead_annual"],
-    "compute prices and hardware": ["chips.unit_price", "chips.resale_share", "fx.usd_per_eur",
-                                    "revenue.gpu_hour_price", "revenue.price_decline",
-                                    "revenue.utilisation", "operations.it_support_rate"],
-    "delivery": ["construction.shell_core_per_mw", "construction.electrical_per_mw",
-                 "cooling.capex_per_mw"],
+    "energy all-in": [
+        "power.contract_price",
+        "power.market_price",
+        "power.grid_tariff_energy",
+        "cooling.overhead_annual",
+    ],
+    "compute prices and hardware": [
+        "chips.unit_price",
+        "chips.resale_share",
+        "fx.usd_per_eur",
+        "revenue.gpu_hour_price",
+        "revenue.price_decline",
+        "revenue.utilisation",
+        "operations.it_support_rate",
+    ],
+    "delivery": [
+        "construction.shell_core_per_mw",
+        "construction.electrical_per_mw",
+        "cooling.capex_per_mw",
+    ],
 }
 #: Figure -> (factors, groups, outer draws per coalition): the README's recommended sizes.
 FIGURES = {
@@ -55,19 +68,37 @@ def child(case_name: str, figure: str, repeats: int) -> dict:
     npv = {"metric": "npv", "site": "portfolio"}
     chosen = shapley_factors(case, factors, groups)
     sobol_seconds, indices = best_of(
-        lambda: tecmodel.sobol(case, factors=chosen.labels, groups=chosen.groups, n=SOBOL_N,
-                               second_order=False, metrics=["npv"], time_resolved=False), repeats)
+        lambda: tecmodel.sobol(
+            case,
+            factors=chosen.labels,
+            groups=chosen.groups,
+            n=SOBOL_N,
+            second_order=False,
+            metrics=["npv"],
+            time_resolved=False,
+        ),
+        repeats,
+    )
     shares = dataset["shapley_index"].sel(npv).to_series()
     return {
-        "case": case_name, "figure": figure, "n_outer": n, "n_inner": dataset.attrs["n_inner"],
-        "players": len(dataset["factor"]), "inputs": len(chosen.labels),
-        "coalitions": dataset.attrs["coalitions"], "evaluations": dataset.attrs["evaluations"],
-        "function_calls": dataset.attrs["function_calls"], "seconds": seconds,
+        "case": case_name,
+        "figure": figure,
+        "n_outer": n,
+        "n_inner": dataset.attrs["n_inner"],
+        "players": len(dataset["factor"]),
+        "inputs": len(chosen.labels),
+        "coalitions": dataset.attrs["coalitions"],
+        "evaluations": dataset.attrs["evaluations"],
+        "function_calls": dataset.attrs["function_calls"],
+        "seconds": seconds,
         "evaluations_per_s": dataset.attrs["evaluations"] / seconds,
         "max_half_width": float(dataset["shapley_index_conf"].sel(npv).max()),
         "shapley_index": {str(factor): float(value) for factor, value in shares.items()},
-        "sobol_n": SOBOL_N, "sobol_evaluations": indices.attrs["evaluations"],
-        "sobol_seconds": sobol_seconds, "repeats": repeats, "peak_rss_mib": peak_rss_mib(),
+        "sobol_n": SOBOL_N,
+        "sobol_evaluations": indices.attrs["evaluations"],
+        "sobol_seconds": sobol_seconds,
+        "repeats": repeats,
+        "peak_rss_mib": peak_rss_mib(),
     }
 
 
@@ -81,7 +112,8 @@ def describe(figures: dict) -> str:
         f"half-width of the NPV shares {figures['max_half_width']:.3f}; Sobol' S1/ST of the "
         f"same factors (N = {figures['sobol_n']:,}) {figures['sobol_evaluations']:,} evaluations "
         f"in {figures['sobol_seconds']:.2f} s; peak resident memory "
-        f"{figures['peak_rss_mib']:,.0f} MiB")
+        f"{figures['peak_rss_mib']:,.0f} MiB"
+    )
 
 
 def main() -> None:
@@ -99,8 +131,17 @@ def main() -> None:
         return
     figures = []
     for figure in FIGURES:
-        figures.append(run_isolated("bench_shapley", "--case", args.case, "--figure", figure,
-                                    "--repeats", str(args.repeats)))
+        figures.append(
+            run_isolated(
+                "bench_shapley",
+                "--case",
+                args.case,
+                "--figure",
+                figure,
+                "--repeats",
+                str(args.repeats),
+            )
+        )
         print(describe(figures[-1]), flush=True)
     print(f"wrote {report('shapley', figures)}")
 

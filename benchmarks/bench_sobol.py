@@ -52,14 +52,19 @@ def child(case_name: str, n: int, chunk: int, repeats: int, salib: bool) -> dict
     import tecmodel
     from tecmodel.analysis.sampling import factor_columns
     from tecmodel.analysis.sensitivity.factors import DEFAULT_METRICS
-    from tecmodel.analysis.sensitivity.saltelli import analyse_design, evaluate_design, saltelli_design
+    from tecmodel.analysis.sensitivity.saltelli import (
+        analyse_design,
+        evaluate_design,
+        saltelli_design,
+    )
     from tecmodel.analysis.sensitivity.sobol import case_model
 
     case = tecmodel.load_case(CASES[case_name])
     tecmodel.evaluate(case)  # warm: compiled kernels loaded, caches filled
     cpu = time.process_time()
-    end_to_end, result = best_of(lambda: tecmodel.sobol(case, factors=FACTORS, n=n, seed=0, second_order=True),
-                                 repeats)
+    end_to_end, result = best_of(
+        lambda: tecmodel.sobol(case, factors=FACTORS, n=n, seed=0, second_order=True), repeats
+    )
     end_to_end_cpu = (time.process_time() - cpu) / repeats
     peak = peak_rss_mib()
 
@@ -71,24 +76,43 @@ def child(case_name: str, n: int, chunk: int, repeats: int, salib: bool) -> dict
     model = case_model(case, columns, DEFAULT_METRICS, time_resolved=True)
     evaluation, outputs = best_of(lambda: evaluate_design(model, plan.uniforms, chunk), repeats)
     former_chunk = 2**14
-    evaluation_former_chunk, _ = best_of(lambda: evaluate_design(model, plan.uniforms, former_chunk), repeats)
+    evaluation_former_chunk, _ = best_of(
+        lambda: evaluate_design(model, plan.uniforms, former_chunk), repeats
+    )
     analysis, fast = best_of(lambda: analyse_design(plan, outputs, seed=0), repeats)
     columns_analysed = sum(int(outputs[key][0].size) for key in outputs)
-    figures = {"case": case_name, "n": n, "rows": int(plan.uniforms.shape[0]), "output_columns": columns_analysed,
-               "chunk": chunk, "end_to_end_s": end_to_end, "end_to_end_cpu_s_mean": end_to_end_cpu,
-               "peak_rss_mib_end_to_end": peak,
-               "sampling_s": sampling, "evaluation_s": evaluation,
-               "evaluation_former_chunk_s": evaluation_former_chunk, "former_chunk": former_chunk,
-               "analysis_vectorised_s": analysis, "repeats": repeats, "target_end_to_end_s": 5.0,
-               "same_indices_end_to_end": all(np.array_equal(result[k].values, fast[k].values, equal_nan=True)
-                                              for k in fast.data_vars)}
+    figures = {
+        "case": case_name,
+        "n": n,
+        "rows": int(plan.uniforms.shape[0]),
+        "output_columns": columns_analysed,
+        "chunk": chunk,
+        "end_to_end_s": end_to_end,
+        "end_to_end_cpu_s_mean": end_to_end_cpu,
+        "peak_rss_mib_end_to_end": peak,
+        "sampling_s": sampling,
+        "evaluation_s": evaluation,
+        "evaluation_former_chunk_s": evaluation_former_chunk,
+        "former_chunk": former_chunk,
+        "analysis_vectorised_s": analysis,
+        "repeats": repeats,
+        "target_end_to_end_s": 5.0,
+        "same_indices_end_to_end": all(
+            np.array_equal(result[k].values, fast[k].values, equal_nan=True) for k in fast.data_vars
+        ),
+    }
     if salib:
-        salib_analysis, reference = best_of(lambda: analyse_design(plan, outputs, seed=0, engine="salib"), 1)
+        salib_analysis, reference = best_of(
+            lambda: analyse_design(plan, outputs, seed=0, engine="salib"), 1
+        )
         difference = largest_differences(fast, reference)
-        figures.update(analysis_salib_s=salib_analysis, analysis_speedup=salib_analysis / analysis,
-                       max_abs_difference_indices=difference["indices"],
-                       max_abs_difference_confidence=difference["confidence"],
-                       former_end_to_end_estimate_s=sampling + evaluation_former_chunk + salib_analysis)
+        figures.update(
+            analysis_salib_s=salib_analysis,
+            analysis_speedup=salib_analysis / analysis,
+            max_abs_difference_indices=difference["indices"],
+            max_abs_difference_confidence=difference["confidence"],
+            former_end_to_end_estimate_s=sampling + evaluation_former_chunk + salib_analysis,
+        )
     figures["peak_rss_mib"] = peak_rss_mib()
     return figures
 
@@ -121,7 +145,9 @@ def describe(figures: dict) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=2**14)
-    parser.add_argument("--chunk", type=int, default=None, help="rows per model call (default: tecmodel's)")
+    parser.add_argument(
+        "--chunk", type=int, default=None, help="rows per model call (default: tecmodel's)"
+    )
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--no-salib", action="store_true", help="skip the SALib reference analysis")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
@@ -139,8 +165,19 @@ def main() -> None:
         return
     figures = []
     for name in CASES:
-        options = ["--case", name, "--n", str(args.n), "--chunk", str(args.chunk), "--repeats", str(args.repeats)]
-        figures.append(run_isolated("bench_sobol", *options, *(["--no-salib"] if args.no_salib else [])))
+        options = [
+            "--case",
+            name,
+            "--n",
+            str(args.n),
+            "--chunk",
+            str(args.chunk),
+            "--repeats",
+            str(args.repeats),
+        ]
+        figures.append(
+            run_isolated("bench_sobol", *options, *(["--no-salib"] if args.no_salib else []))
+        )
         for line in describe(figures[-1]):
             print(line, flush=True)
     print(f"wrote {report('sobol', figures)}")

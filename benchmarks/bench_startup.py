@@ -17,12 +17,25 @@ import time
 
 from benchmarks.common import ROOT, report
 
-HEAVY = ("dask", "distributed", "openpyxl", "matplotlib", "SALib", "zarr", "numba", "scipy", "pint", "tqdm")
+HEAVY = (
+    "dask",
+    "distributed",
+    "openpyxl",
+    "matplotlib",
+    "SALib",
+    "zarr",
+    "numba",
+    "scipy",
+    "pint",
+    "tqdm",
+)
 
 
 def wall_time(command: list[str]) -> float:
     start = time.perf_counter()
-    subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        command, cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     return time.perf_counter() - start
 
 
@@ -37,20 +50,39 @@ def main() -> None:
     python = sys.executable
     bare = best([python, "-c", "pass"], args.repeats)
     imported = best([python, "-c", "import tecmodel"], args.repeats)
-    loaded = subprocess.run([python, "-c", "import sys, tecmodel; print(' '.join(sorted(m for m in "
-                             f"{HEAVY!r} if m in sys.modules)))"], cwd=ROOT, check=True, capture_output=True,
-                            text=True).stdout.strip()
+    loaded = subprocess.run(
+        [
+            python,
+            "-c",
+            "import sys, tecmodel; print(' '.join(sorted(m for m in "
+            f"{HEAVY!r} if m in sys.modules)))",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
     with tempfile.TemporaryDirectory() as folder:
         run = best([python, "-m", "tecmodel", "run", "--out", folder], args.repeats)
     figures = [
         {"figure": "python -c pass", "seconds": bare},
-        {"figure": "import tecmodel", "seconds": imported, "ratio_to_bare_python": imported / bare,
-         "heavy_modules_loaded": loaded.split()},
-        {"figure": "tecmodel run (both cases, cold process)", "seconds": run, "target_seconds": 3.0},
+        {
+            "figure": "import tecmodel",
+            "seconds": imported,
+            "ratio_to_bare_python": imported / bare,
+            "heavy_modules_loaded": loaded.split(),
+        },
+        {
+            "figure": "tecmodel run (both cases, cold process)",
+            "seconds": run,
+            "target_seconds": 3.0,
+        },
     ]
     print(f"python -c pass: {bare:.3f} s (best of {args.repeats})")
-    print(f"import tecmodel: {imported:.3f} s ({imported / bare:.1f}x bare python); heavy optional modules "
-          f"loaded: {loaded or 'none'}")
+    print(
+        f"import tecmodel: {imported:.3f} s ({imported / bare:.1f}x bare python); heavy optional modules "
+        f"loaded: {loaded or 'none'}"
+    )
     print(f"tecmodel run, both cases, process start to exit: {run:.2f} s (target <= 3 s)")
     print(f"wrote {report('startup', figures)}")
 

@@ -18,7 +18,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "outputs" / "bench"
-CASES = {"base_10b": ROOT / "inputs" / "base_10b.yaml", "doubled_20b": ROOT / "inputs" / "doubled_20b.yaml"}
+CASES = {
+    "base_10b": ROOT / "inputs" / "base_10b.yaml",
+    "doubled_20b": ROOT / "inputs" / "doubled_20b.yaml",
+}
 
 
 def machine() -> dict:
@@ -31,9 +34,14 @@ def machine() -> dict:
             memory_kib = int(handle.readline().split()[1])
     except OSError:
         pass
-    return {"cpus": os.cpu_count(), "memory_gib": round(memory_kib / 2**20, 1), "python": platform.python_version(),
-            "numpy": numpy.__version__, "platform": platform.platform(),
-            "malloc_mmap_max": os.environ.get("MALLOC_MMAP_MAX_")}
+    return {
+        "cpus": os.cpu_count(),
+        "memory_gib": round(memory_kib / 2**20, 1),
+        "python": platform.python_version(),
+        "numpy": numpy.__version__,
+        "platform": platform.platform(),
+        "malloc_mmap_max": os.environ.get("MALLOC_MMAP_MAX_"),
+    }
 
 
 def peak_rss_mib() -> float:
@@ -68,6 +76,12 @@ def report(name: str, figures: list[dict]) -> Path:
     from tecmodel.io import write_json
 
     OUTPUT.mkdir(parents=True, exist_ok=True)
-    return write_json(OUTPUT / f"{name}.json", {"benchmark": name, "machine": machine(),
-                                               "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-                                               "figures": figures})
+    return write_json(
+        OUTPUT / f"{name}.json",
+        {
+            "benchmark": name,
+            "machine": machine(),
+            "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "figures": figures,
+        },
+    )

@@ -47,17 +47,30 @@ def check_output_directory(path: str | Path, *, create: bool = True) -> Path:
     """
     path = Path(path)
     if path.exists() and not path.is_dir():
-        raise InputError(Problem("--out", "is a file; expected a folder for the results", str(path)))
+        raise InputError(
+            Problem("--out", "is a file; expected a folder for the results", str(path))
+        )
     if not path.exists():
         if not path.parent.exists():
-            raise InputError(Problem("--out", f"its parent folder {str(path.parent)!r} does not exist; "
-                                              "expected a folder in an existing directory", str(path)))
+            raise InputError(
+                Problem(
+                    "--out",
+                    f"its parent folder {str(path.parent)!r} does not exist; "
+                    "expected a folder in an existing directory",
+                    str(path),
+                )
+            )
         if create:
             try:
                 path.mkdir()
             except OSError as error:
-                raise InputError(Problem("--out", f"cannot be created ({error.strerror}); expected a "
-                                                  "writable folder", str(path))) from None
+                raise InputError(
+                    Problem(
+                        "--out",
+                        f"cannot be created ({error.strerror}); expected a writable folder",
+                        str(path),
+                    )
+                ) from None
     probe_dir = path if path.exists() else path.parent
     if not os.access(probe_dir, os.W_OK | os.X_OK):
         raise InputError(Problem("--out", "is not writable; expected a writable folder", str(path)))
@@ -71,8 +84,13 @@ def check_output_file(path: str | Path, option: str = "--xlsx") -> Path:
         raise InputError(Problem(option, "is a folder; expected a file path", str(path)))
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
-        raise InputError(Problem(option, f"its folder {str(folder)!r} does not exist; expected a path in an "
-                                         "existing folder", str(path)))
+        raise InputError(
+            Problem(
+                option,
+                f"its folder {str(folder)!r} does not exist; expected a path in an existing folder",
+                str(path),
+            )
+        )
     if not os.access(folder, os.W_OK | os.X_OK):
         raise InputError(Problem(option, f"its folder {str(folder)!r} is not writable", str(path)))
     return path
@@ -145,7 +163,9 @@ def atomic_directory(path: str | Path) -> Iterator[Path]:
         os.chmod(temporary, 0o755)
         previous = None
         if path.exists():
-            previous = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".old", dir=path.parent))
+            previous = Path(
+                tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".old", dir=path.parent)
+            )
             previous.rmdir()
             os.replace(path, previous)
         os.replace(temporary, path)

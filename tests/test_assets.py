@@ -32,9 +32,17 @@ def test_grid_connection_in_service_adds_up_to_what_is_paid(base_result):
     2027, 600 MW x 0.1 M EUR/MW x 1.02^2 (2 % inflation, two years) = 62.424 M EUR."""
     params, timeline = base_result.parameters, base_result.timeline
     escalated = escalation(timeline, params["finance.inflation"])
-    paid = grid_connection_spend(timeline["grid_connection_mw"], params["grid.connection_fixed_cost"],
-                                 params["grid.connection_cost_per_mw"], escalated)
-    served = grid_connection_in_service(timeline["grid_service_mw"], params["grid.connection_fixed_cost"],
-                                        params["grid.connection_cost_per_mw"], escalated)
+    paid = grid_connection_spend(
+        timeline["grid_connection_mw"],
+        params["grid.connection_fixed_cost"],
+        params["grid.connection_cost_per_mw"],
+        escalated,
+    )
+    served = grid_connection_in_service(
+        timeline["grid_service_mw"],
+        params["grid.connection_fixed_cost"],
+        params["grid.connection_cost_per_mw"],
+        escalated,
+    )
     np.testing.assert_allclose(float(served.sum()), float(paid.sum()), rtol=1e-15)
     assert float(paid.sum()) == pytest.approx(122_424_000.0)  # 60 M in 2025 + 62.424 M in 2027

@@ -19,7 +19,9 @@ def test_budget_analysis_matches_hand_calculation(toy_result):
     assert float(budget["plan_it_mw"]) == pytest.approx(20 / 1.4, rel=1e-12)
     assert float(budget["plan_accelerators_fit"]) == pytest.approx(20 / 1.4 * 500, rel=1e-12)
     assert float(budget["plan_capex"]) == pytest.approx(20 / 1.4 * 8.41e6 + 3e6, rel=1e-12)
-    assert float(budget["budget_coverage"]) == pytest.approx(100e6 / (20 / 1.4 * 8.41e6 + 3e6), rel=1e-12)
+    assert float(budget["budget_coverage"]) == pytest.approx(
+        100e6 / (20 / 1.4 * 8.41e6 + 3e6), rel=1e-12
+    )
     assert float(budget["funded_it_mw"]) == pytest.approx(99e6 / 8.55e6, rel=1e-12)
     assert float(budget["funded_accelerators"]) == pytest.approx(99e6 / 8.55e6 * 500, rel=1e-12)
     notes = toy_result.budget.attrs["notes"]
@@ -29,6 +31,10 @@ def test_budget_analysis_matches_hand_calculation(toy_result):
 def test_base_case_flags_the_500k_chip_claim(base_result):
     """REFERENCE_INPUTS 2.1: 500,000 chips do not fit 1 GW at the meter at PUE ~1.3 (they fit 1 GW of IT)."""
     budget = base_result.budget.sel(site="fluidstack_fr")
-    assert float(budget["plan_accelerators_fit"]) < 500_000 < float(budget["plan_accelerators_it_reading"]) * 1.1
+    assert (
+        float(budget["plan_accelerators_fit"])
+        < 500_000
+        < float(budget["plan_accelerators_it_reading"]) * 1.1
+    )
     assert any("do not fit" in note for note in base_result.budget.attrs["notes"])
     assert float(budget["budget_coverage"]) < 0.5

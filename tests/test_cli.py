@@ -21,19 +21,30 @@ def test_run_writes_cube_metrics_budget_and_manifest(tmp_path, capsys, toy_resul
     printed = capsys.readouterr().out
     assert "npv [EUR M]" in printed and "What the budget buys" in printed
     folder = tmp_path / "toy"
-    assert sorted(p.name for p in folder.iterdir()) == ["budget.csv", "cashflow.nc", "manifest.json", "metrics.csv"]
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "budget.csv",
+        "cashflow.nc",
+        "manifest.json",
+        "metrics.csv",
+    ]
     with xr.open_dataset(folder / "cashflow.nc") as stored:
-        xr.testing.assert_allclose(stored["cash_flow"].load().drop_vars("taxable"),
-                                   toy_result.cube.drop_vars("taxable"))
+        xr.testing.assert_allclose(
+            stored["cash_flow"].load().drop_vars("taxable"), toy_result.cube.drop_vars("taxable")
+        )
         assert stored["cash_flow"].attrs["units"] == "EUR"
     metrics = pd.read_csv(folder / "metrics.csv", index_col=0)
-    assert metrics.loc["npv [EUR]", "toy"] == pytest.approx(float(toy_result.metrics["npv"].sel(site="toy")))
+    assert metrics.loc["npv [EUR]", "toy"] == pytest.approx(
+        float(toy_result.metrics["npv"].sel(site="toy"))
+    )
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["cases"][0]["sha256"] == toy_result.case.sha256
     assert "manifest.json" in manifest["files"]
     assert (tmp_path / "report.xlsx").stat().st_size > 0
-    assert sorted(p.name for p in (tmp_path / "plots").iterdir()) == ["cumulative_dcf.png", "scenarios.png",
-                                                                      "waterfall_toy.png"]
+    assert sorted(p.name for p in (tmp_path / "plots").iterdir()) == [
+        "cumulative_dcf.png",
+        "scenarios.png",
+        "waterfall_toy.png",
+    ]
 
 
 def run_ids(out) -> dict[str, str]:
@@ -63,8 +74,13 @@ def test_second_run_replaces_the_folder_consistently(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["plots", "report.xlsx", "toy"]
     # every file says which run wrote it: one id for all outputs of a run, a new one per run
     second_ids = run_ids(tmp_path)
-    assert len(set(first_ids.values())) == len(set(second_ids.values())) == 1, (first_ids, second_ids)
-    assert first_ids.keys() == second_ids.keys() and set(first_ids.values()) != set(second_ids.values())
+    assert len(set(first_ids.values())) == len(set(second_ids.values())) == 1, (
+        first_ids,
+        second_ids,
+    )
+    assert first_ids.keys() == second_ids.keys() and set(first_ids.values()) != set(
+        second_ids.values()
+    )
 
 
 def test_run_without_report_writes_the_results_only(tmp_path):
@@ -80,10 +96,16 @@ def test_validate(capsys):
 
 def test_bad_case_exits_2_with_one_message(tmp_path, capsys):
     path = tmp_path / "bad.yaml"
-    path.write_text(TOY_FILE.read_text().replace("market_price: {value: 100,", "market_price: {value: -5,"))
+    path.write_text(
+        TOY_FILE.read_text().replace("market_price: {value: 100,", "market_price: {value: -5,")
+    )
     assert main(["validate", str(path)]) == 2
     error = capsys.readouterr().err
-    assert error.startswith("error: ") and str(path) in error and "sites[0].power.market_price" in error
+    assert (
+        error.startswith("error: ")
+        and str(path) in error
+        and "sites[0].power.market_price" in error
+    )
     assert "Traceback" not in error
 
 
@@ -113,8 +135,12 @@ def test_console_script_never_prints_a_traceback(tmp_path):
     """The installed entry point, in a fresh process, on an empty file."""
     path = tmp_path / "empty.yaml"
     path.write_text("")
-    completed = subprocess.run([sys.executable, "-m", "tecmodel", "validate", str(path)],
-                               capture_output=True, text=True, check=False)
+    completed = subprocess.run(
+        [sys.executable, "-m", "tecmodel", "validate", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert completed.returncode == 2
     assert "is empty" in completed.stderr and "Traceback" not in completed.stderr
 
@@ -125,11 +151,29 @@ def test_report_with_sensitivity_and_monte_carlo(tmp_path, capsys):
     import openpyxl
 
     xlsx = tmp_path / "report.xlsx"
-    assert main(["report", str(BASE_FILE), "--xlsx", str(xlsx), "--sobol", "64", "--montecarlo", "2048",
-                 "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "report",
+                str(BASE_FILE),
+                "--xlsx",
+                str(xlsx),
+                "--sobol",
+                "64",
+                "--montecarlo",
+                "2048",
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     workbook = openpyxl.load_workbook(xlsx)
-    sensitivity = [cell.value for row in workbook["Sensitivity"].iter_rows(max_row=12) for cell in row]
-    monte_carlo = [cell.value for row in workbook["Monte Carlo"].iter_rows(max_row=12) for cell in row]
+    sensitivity = [
+        cell.value for row in workbook["Sensitivity"].iter_rows(max_row=12) for cell in row
+    ]
+    monte_carlo = [
+        cell.value for row in workbook["Monte Carlo"].iter_rows(max_row=12) for cell in row
+    ]
     assert "S1" in sensitivity and "chip_cost" in sensitivity
     assert "prob_negative" in monte_carlo or any("n = 2048" in str(value) for value in monte_carlo)
 
@@ -142,10 +186,12 @@ def test_undefined_irr_is_shown_with_its_reason(tmp_path, capsys):
     import openpyxl
 
     text = TOY_FILE.read_text()
-    for old, new in (("gpu_hour_price: {value: 2.0,", "gpu_hour_price: {value: 0,"),
-                     ("contract_price: {value: 1.5,", "contract_price: {value: 0,"),
-                     ("terminal_value_share: {value: 100,", "terminal_value_share: {value: 0,"),
-                     ("resale_share: {value: 10,", "resale_share: {value: 0,")):
+    for old, new in (
+        ("gpu_hour_price: {value: 2.0,", "gpu_hour_price: {value: 0,"),
+        ("contract_price: {value: 1.5,", "contract_price: {value: 0,"),
+        ("terminal_value_share: {value: 100,", "terminal_value_share: {value: 0,"),
+        ("resale_share: {value: 10,", "resale_share: {value: 0,"),
+    ):
         assert old in text
         text = text.replace(old, new)
     path = tmp_path / "no_revenue.yaml"
@@ -157,8 +203,15 @@ def test_undefined_irr_is_shown_with_its_reason(tmp_path, capsys):
     assert irr_row.split()[2:] == ["-", "-"]
     assert status_row.count("no sign change in the cash flows") == 2
     metrics = openpyxl.load_workbook(tmp_path / "out" / "report.xlsx")["Metrics"]
-    rows = [[cell.value for cell in row] for row in metrics.iter_rows() if row[2].value == METRICS["irr"].label]
+    rows = [
+        [cell.value for cell in row]
+        for row in metrics.iter_rows()
+        if row[2].value == METRICS["irr"].label
+    ]
     assert len(rows) == 2  # the site and the portfolio
     for row in rows:
-        assert row[5] == "undefined" and row[7] == "IRR undefined: no sign change in the cash flows (model status 1)"
+        assert (
+            row[5] == "undefined"
+            and row[7] == "IRR undefined: no sign change in the cash flows (model status 1)"
+        )
     assert (tmp_path / "out" / "plots" / "scenarios.png").stat().st_size > 0

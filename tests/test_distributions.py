@@ -50,15 +50,21 @@ def test_moments_of_each_type():
     assert not problems
     assert pert.frozen.mean() == pytest.approx((40 + 4 * 60 + 100) / 6)  # Vose (2008) PERT mean
     lognormal, _ = _parse({"type": "lognormal", "mean": 60, "std": 15})
-    assert lognormal.frozen.mean() == pytest.approx(60) and lognormal.frozen.std() == pytest.approx(15)
+    assert lognormal.frozen.mean() == pytest.approx(60) and lognormal.frozen.std() == pytest.approx(
+        15
+    )
     triangular, _ = _parse({"type": "triangular", "low": 0, "mode": 0, "high": 3})
     # F(x) = 1 - (3 - x)^2 / 9 on [0, 3] -> median x = 3 - 3 / sqrt(2)
     assert float(triangular.ppf(np.array([0.5]))[0]) == pytest.approx(3 - 3 / math.sqrt(2))
-    truncated, _ = _parse({"type": "truncated_normal", "mean": 60, "std": 30, "low": 50, "high": 70})
+    truncated, _ = _parse(
+        {"type": "truncated_normal", "mean": 60, "std": 30, "low": 50, "high": 70}
+    )
     assert truncated.support() == pytest.approx((50, 70), abs=1e-6)
     beta, _ = _parse({"type": "beta", "alpha": 2, "beta": 6, "low": 10, "high": 20})
     assert beta.frozen.mean() == pytest.approx(10 + 10 * 2 / 8)
-    uniform, _ = _parse({"type": "uniform", "low": 1, "high": 3}, factor=10.0)  # stated in a unit 10x smaller
+    uniform, _ = _parse(
+        {"type": "uniform", "low": 1, "high": 3}, factor=10.0
+    )  # stated in a unit 10x smaller
     assert uniform.support() == pytest.approx((10, 30))
     normal, _ = _parse({"type": "normal", "mean": 5, "std": 2})
     assert normal.frozen.std() == pytest.approx(2)
@@ -87,24 +93,52 @@ def _error(data, file="case.yaml") -> InputError:
     return caught.value
 
 
-@pytest.mark.parametrize("distribution, path, fragment", [
-    ({"type": "triangular", "low": 70, "mode": 60, "high": 50}, "power.market_price.distribution.high",
-     "expected high > low"),
-    ({"type": "triangular", "low": 50, "mode": 80, "high": 70}, "power.market_price.distribution.mode",
-     "low <= mode <= high"),
-    ({"type": "triangle", "low": 50, "mode": 60, "high": 70}, "power.market_price.distribution.type",
-     "did you mean 'triangular'"),
-    ({"type": "uniform", "low": 50}, "power.market_price.distribution.high", "is missing"),
-    ({"type": "uniform", "low": 50, "high": 70, "mode": 60}, "power.market_price.distribution.mode",
-     "is not a field of a uniform distribution"),
-    ({"type": "normal", "mean": 60, "std": 0}, "power.market_price.distribution.std", "expected a positive number"),
-    ({"type": "normal", "mean": 60, "std": 200}, "power.market_price.distribution",
-     "outside the parameter's bounds [0, 1000] EUR/MWh; use a truncated_normal"),
-    ({"type": "uniform", "low": 70, "high": 80}, "power.market_price.distribution",
-     "does not contain the base value 60"),
-    ({"type": "pert", "low": 50, "mode": 60, "high": 70, "shape": -1}, "power.market_price.distribution.shape",
-     "expected a positive number"),
-])
+@pytest.mark.parametrize(
+    "distribution, path, fragment",
+    [
+        (
+            {"type": "triangular", "low": 70, "mode": 60, "high": 50},
+            "power.market_price.distribution.high",
+            "expected high > low",
+        ),
+        (
+            {"type": "triangular", "low": 50, "mode": 80, "high": 70},
+            "power.market_price.distribution.mode",
+            "low <= mode <= high",
+        ),
+        (
+            {"type": "triangle", "low": 50, "mode": 60, "high": 70},
+            "power.market_price.distribution.type",
+            "did you mean 'triangular'",
+        ),
+        ({"type": "uniform", "low": 50}, "power.market_price.distribution.high", "is missing"),
+        (
+            {"type": "uniform", "low": 50, "high": 70, "mode": 60},
+            "power.market_price.distribution.mode",
+            "is not a field of a uniform distribution",
+        ),
+        (
+            {"type": "normal", "mean": 60, "std": 0},
+            "power.market_price.distribution.std",
+            "expected a positive number",
+        ),
+        (
+            {"type": "normal", "mean": 60, "std": 200},
+            "power.market_price.distribution",
+            "outside the parameter's bounds [0, 1000] EUR/MWh; use a truncated_normal",
+        ),
+        (
+            {"type": "uniform", "low": 70, "high": 80},
+            "power.market_price.distribution",
+            "does not contain the base value 60",
+        ),
+        (
+            {"type": "pert", "low": 50, "mode": 60, "high": 70, "shape": -1},
+            "power.market_price.distribution.shape",
+            "expected a positive number",
+        ),
+    ],
+)
 def test_bad_distributions_are_input_errors(distribution, path, fragment):
     error = _error(_with_distribution(_base_data(), "power", "market_price", distribution))
     message = str(error)
@@ -113,27 +147,39 @@ def test_bad_distributions_are_input_errors(distribution, path, fragment):
 
 
 def test_the_message_names_the_file_and_line(tmp_path):
-    text = BASE_FILE.read_text().replace("distribution: {type: triangular, low: 52, mode: 60, high: 69,",
-                                         "distribution: {type: triangular, low: 52, mode: 60, high: 59,")
+    text = BASE_FILE.read_text().replace(
+        "distribution: {type: triangular, low: 52, mode: 60, high: 69,",
+        "distribution: {type: triangular, low: 52, mode: 60, high: 59,",
+    )
     path = tmp_path / "case.yaml"
     path.write_text(text)
     line = next(i for i, row in enumerate(text.splitlines(), 1) if "high: 59" in row)
     with pytest.raises(InputError) as caught:
         tecmodel.load_case(path)
-    assert str(caught.value).startswith(f"{path}, line {line}: sites[0].power.market_price.distribution.mode = 60")
+    assert str(caught.value).startswith(
+        f"{path}, line {line}: sites[0].power.market_price.distribution.mode = 60"
+    )
 
 
 def test_bounds_are_checked_in_registry_units():
     """80-120 % utilisation exceeds the registry bound of 1 (100 %) once converted from %."""
-    data = _with_distribution(_base_data(), "revenue", "utilisation", {"type": "uniform", "low": 80, "high": 120})
+    data = _with_distribution(
+        _base_data(), "revenue", "utilisation", {"type": "uniform", "low": 80, "high": 120}
+    )
     assert "outside the parameter's bounds [0, 1] 1" in str(_error(data))
 
 
 def test_structural_parameters_and_phases_take_no_distribution():
-    data = _with_distribution(_base_data(), "chips", "refresh_years", {"type": "uniform", "low": 3, "high": 7})
+    data = _with_distribution(
+        _base_data(), "chips", "refresh_years", {"type": "uniform", "low": 3, "high": 7}
+    )
     assert "is structural (not samplable)" in str(_error(data))
     data = copy.deepcopy(_base_data())
-    data["sites"][0]["phases"][0]["it_mw"]["distribution"] = {"type": "uniform", "low": 100, "high": 200}
+    data["sites"][0]["phases"][0]["it_mw"]["distribution"] = {
+        "type": "uniform",
+        "low": 100,
+        "high": 200,
+    }
     assert "sites[0].phases[0].it_mw.distribution: is not allowed here" in str(_error(data))
 
 
@@ -146,28 +192,62 @@ def _with_correlation(parameters, matrix, per_site=None, data=None):
     return data
 
 
-@pytest.mark.parametrize("parameters, matrix, fragment", [
-    (["chips.unit_price", "energy_price"], [[1, 0.3], [0.2, 1]], "not symmetric"),
-    (["chips.unit_price", "energy_price"], [[1, 1.2], [1.2, 1]], "expected a rank correlation in [-1, 1]"),
-    (["chips.unit_price", "energy_price"], [[1, 0.3], [0.3, 0.9]], "expected 1 on the diagonal"),
-    (["chips.unit_price", "energy_price", "utilisation"], [[1, 0.9, 0.9], [0.9, 1, -0.9], [0.9, -0.9, 1]],
-     "is not positive semi-definite"),
-    (["chips.unit_price", "energy_price"], [[1, 0.3, 0], [0.3, 1, 0]], "expected a 2 x 2 matrix"),
-    (["chips.unit_prise", "energy_price"], [[1, 0.3], [0.3, 1]], "did you mean 'chips.unit_price'"),
-    (["chips.unit_price", "revenue.contract_price"], [[1, 0.3], [0.3, 1]], "has no distribution in this case"),
-])
+@pytest.mark.parametrize(
+    "parameters, matrix, fragment",
+    [
+        (["chips.unit_price", "energy_price"], [[1, 0.3], [0.2, 1]], "not symmetric"),
+        (
+            ["chips.unit_price", "energy_price"],
+            [[1, 1.2], [1.2, 1]],
+            "expected a rank correlation in [-1, 1]",
+        ),
+        (
+            ["chips.unit_price", "energy_price"],
+            [[1, 0.3], [0.3, 0.9]],
+            "expected 1 on the diagonal",
+        ),
+        (
+            ["chips.unit_price", "energy_price", "utilisation"],
+            [[1, 0.9, 0.9], [0.9, 1, -0.9], [0.9, -0.9, 1]],
+            "is not positive semi-definite",
+        ),
+        (
+            ["chips.unit_price", "energy_price"],
+            [[1, 0.3, 0], [0.3, 1, 0]],
+            "expected a 2 x 2 matrix",
+        ),
+        (
+            ["chips.unit_prise", "energy_price"],
+            [[1, 0.3], [0.3, 1]],
+            "did you mean 'chips.unit_price'",
+        ),
+        (
+            ["chips.unit_price", "revenue.contract_price"],
+            [[1, 0.3], [0.3, 1]],
+            "has no distribution in this case",
+        ),
+    ],
+)
 def test_bad_correlations_are_input_errors(parameters, matrix, fragment):
     message = str(_error(_with_correlation(parameters, matrix)))
     assert "uncertainty.rank_correlation" in message and fragment in message, message
 
 
 def test_per_site_declarations_are_checked():
-    data = _with_correlation(["chips.unit_price", "energy_price"], [[1, 0.3], [0.3, 1]], per_site=["fx.usd_per_eur"])
-    assert "uncertainty.per_site[0]" in str(_error(data)) and "case-level parameter" in str(_error(data))
+    data = _with_correlation(
+        ["chips.unit_price", "energy_price"], [[1, 0.3], [0.3, 1]], per_site=["fx.usd_per_eur"]
+    )
+    assert "uncertainty.per_site[0]" in str(_error(data)) and "case-level parameter" in str(
+        _error(data)
+    )
     doubled, _ = read_yaml(DOUBLED_FILE)
     # utilisation drawn independently on both sites cannot correlate 0.9 with one shared parameter
-    data = _with_correlation(["utilisation", "energy_price"], [[1, 0.9], [0.9, 1]], per_site=["utilisation"],
-                             data=doubled)
+    data = _with_correlation(
+        ["utilisation", "energy_price"],
+        [[1, 0.9], [0.9, 1]],
+        per_site=["utilisation"],
+        data=doubled,
+    )
     assert "expanded over the sites" in str(_error(data))
 
 
@@ -192,7 +272,9 @@ def test_copula_reproduces_the_requested_rank_correlations():
     distribution = case.entry("energy_price", "fluidstack_fr").distribution
     assert stats.kstest(values, distribution.frozen.cdf).pvalue > 0.001
     untouched = index["revenue.price_decline"]
-    assert _spearman(uniforms[:, untouched], uniforms[:, index["chips.unit_price"]]) == pytest.approx(0, abs=0.03)
+    assert _spearman(
+        uniforms[:, untouched], uniforms[:, index["chips.unit_price"]]
+    ) == pytest.approx(0, abs=0.03)
 
 
 def test_shared_and_per_site_draws(doubled_case):
@@ -202,23 +284,34 @@ def test_shared_and_per_site_draws(doubled_case):
     overrides = plan.overrides(uniforms)
     first, second = doubled_case.site_names
     chip = overrides["chips.unit_price"]
-    cdf_first = doubled_case.entry("chip_cost", first).distribution.frozen.cdf(chip.sel(site=first).values)
-    cdf_second = doubled_case.entry("chip_cost", second).distribution.frozen.cdf(chip.sel(site=second).values)
+    cdf_first = doubled_case.entry("chip_cost", first).distribution.frozen.cdf(
+        chip.sel(site=first).values
+    )
+    cdf_second = doubled_case.entry("chip_cost", second).distribution.frozen.cdf(
+        chip.sel(site=second).values
+    )
     np.testing.assert_allclose(cdf_first, cdf_second, atol=1e-9)
     utilisation = overrides["revenue.utilisation"]
-    assert _spearman(utilisation.sel(site=first), utilisation.sel(site=second)) == pytest.approx(0, abs=0.05)
-    assert _spearman(chip.sel(site=first), overrides["revenue.gpu_hour_price"].sel(site=first)) == pytest.approx(
-        0.5, abs=0.04)  # inputs/doubled_20b.yaml: rank correlation 0.5
+    assert _spearman(utilisation.sel(site=first), utilisation.sel(site=second)) == pytest.approx(
+        0, abs=0.05
+    )
+    assert _spearman(
+        chip.sel(site=first), overrides["revenue.gpu_hour_price"].sel(site=first)
+    ) == pytest.approx(0.5, abs=0.04)  # inputs/doubled_20b.yaml: rank correlation 0.5
 
 
 def test_block_seeds_are_spawned_children():
     children = np.random.SeedSequence(42).spawn(4)
     for block, child in enumerate(children):
-        np.testing.assert_array_equal(block_seed(42, block).generate_state(4), child.generate_state(4))
+        np.testing.assert_array_equal(
+            block_seed(42, block).generate_state(4), child.generate_state(4)
+        )
 
 
 def test_sobol_blocks_are_slices_of_one_sequence():
-    whole = qmc.Sobol(3, scramble=True, rng=np.random.default_rng(np.random.SeedSequence(5))).random(64)
+    whole = qmc.Sobol(
+        3, scramble=True, rng=np.random.default_rng(np.random.SeedSequence(5))
+    ).random(64)
     blocks = np.concatenate([unit_block("sobol", 3, 5, b, 16, 64) for b in range(4)])
     np.testing.assert_array_equal(blocks, whole)
 
@@ -239,14 +332,31 @@ def test_distributions_leave_deterministic_results_unchanged(base_result):
 
 # --------------------------------------------------------------------------- properties
 
-bounded_specs = st.tuples(st.floats(-100, 100), st.floats(0.01, 100), st.floats(0, 1), st.floats(0.1, 20)).flatmap(
-    lambda t: st.sampled_from([
-        {"type": "uniform", "low": t[0], "high": t[0] + t[1]},
-        {"type": "triangular", "low": t[0], "mode": t[0] + t[2] * t[1], "high": t[0] + t[1]},
-        {"type": "pert", "low": t[0], "mode": t[0] + t[2] * t[1], "high": t[0] + t[1], "shape": t[3]},
-        {"type": "beta", "alpha": t[3], "beta": 1 + t[2], "low": t[0], "high": t[0] + t[1]},
-        {"type": "truncated_normal", "mean": t[0] + t[2] * t[1], "std": t[3], "low": t[0], "high": t[0] + t[1]},
-    ]))
+bounded_specs = st.tuples(
+    st.floats(-100, 100), st.floats(0.01, 100), st.floats(0, 1), st.floats(0.1, 20)
+).flatmap(
+    lambda t: st.sampled_from(
+        [
+            {"type": "uniform", "low": t[0], "high": t[0] + t[1]},
+            {"type": "triangular", "low": t[0], "mode": t[0] + t[2] * t[1], "high": t[0] + t[1]},
+            {
+                "type": "pert",
+                "low": t[0],
+                "mode": t[0] + t[2] * t[1],
+                "high": t[0] + t[1],
+                "shape": t[3],
+            },
+            {"type": "beta", "alpha": t[3], "beta": 1 + t[2], "low": t[0], "high": t[0] + t[1]},
+            {
+                "type": "truncated_normal",
+                "mean": t[0] + t[2] * t[1],
+                "std": t[3],
+                "low": t[0],
+                "high": t[0] + t[1],
+            },
+        ]
+    )
+)
 
 
 @settings(max_examples=40, deadline=None)
@@ -279,13 +389,16 @@ def test_random_consistent_matrices_are_accepted_and_keep_uniform_marginals(seed
         assert stats.kstest(column, "uniform").pvalue > 1e-4
 
 
-@pytest.mark.parametrize("kind, fields", [
-    ("pert", (("low", 45000.0), ("mode", 55000.0), ("high", 70000.0), ("shape", 4.0))),
-    ("pert", (("low", -100.0), ("mode", -100.0), ("high", -99.99), ("shape", 20.0))),
-    ("beta", (("alpha", 2.0), ("beta", 5.0), ("low", 0.0), ("high", 1.0))),
-    ("truncated_normal", (("mean", 0.85), ("std", 0.05), ("low", 0.7), ("high", 0.95))),
-    ("truncated_normal", (("mean", 100.0), ("std", 0.1), ("low", 0.0), ("high", 0.01))),
-])
+@pytest.mark.parametrize(
+    "kind, fields",
+    [
+        ("pert", (("low", 45000.0), ("mode", 55000.0), ("high", 70000.0), ("shape", 4.0))),
+        ("pert", (("low", -100.0), ("mode", -100.0), ("high", -99.99), ("shape", 20.0))),
+        ("beta", (("alpha", 2.0), ("beta", 5.0), ("low", 0.0), ("high", 1.0))),
+        ("truncated_normal", (("mean", 0.85), ("std", 0.05), ("low", 0.7), ("high", 0.95))),
+        ("truncated_normal", (("mean", 100.0), ("std", 0.1), ("low", 0.0), ("high", 0.01))),
+    ],
+)
 def test_fast_quantiles_match_the_exact_quantiles(kind, fields):
     """The fast quantile function of the slow-to-invert families agrees with scipy's exact
     ppf within INVERSION_TOLERANCE of the body's width (checked at midpoints when it is built),
@@ -302,13 +415,17 @@ def test_fast_quantiles_match_the_exact_quantiles(kind, fields):
     np.testing.assert_allclose(values, exact, rtol=0, atol=2 * INVERSION_TOLERANCE * width)
     np.testing.assert_array_equal(distribution.ppf(probabilities[:777]), values[:777])
     if (kind, fields[0][1]) == ("pert", 45000.0):
-        assert distribution._fast_inverse is not None  # the bundled cases' shapes take the fast path
+        assert (
+            distribution._fast_inverse is not None
+        )  # the bundled cases' shapes take the fast path
 
 
 def test_a_beta_with_alpha_below_one_gives_its_tails_without_a_warning():
     """beta(0.5, 2) on [-3, 5]: Boost warns while inverting the far tail (probability 1e-10);
     the quantiles are still inside [low, high] and increasing, and no warning reaches the user."""
-    distribution, problems = _parse({"type": "beta", "alpha": 0.5, "beta": 2.0, "low": -3.0, "high": 5.0})
+    distribution, problems = _parse(
+        {"type": "beta", "alpha": 0.5, "beta": 2.0, "low": -3.0, "high": 5.0}
+    )
     assert not problems
     values = distribution.ppf(np.linspace(0, 1, 201))
     assert np.all(np.diff(values) >= 0) and values[0] >= -3.0 and values[-1] <= 5.0

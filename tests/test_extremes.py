@@ -47,7 +47,11 @@ from .conftest import BASE_FILE, TOY_FILE
 
 SAMPLABLE = [parameter for parameter in PARAMETERS if parameter.samplable]
 HORIZON = ("model.start_year", "model.end_year")
-STRUCTURAL = [parameter for parameter in PARAMETERS if not parameter.samplable and parameter.name not in HORIZON]
+STRUCTURAL = [
+    parameter
+    for parameter in PARAMETERS
+    if not parameter.samplable and parameter.name not in HORIZON
+]
 RANDOM_CORNERS = 64
 #: Stand-in for an infinite bound: beyond any real amount, far from float64 overflow.
 LARGE = 1e15
@@ -87,7 +91,10 @@ def finite_bound(value: float) -> float:
 
 def strict_evaluate(case, overrides=None):
     """Evaluate with every numpy floating-point fault and every warning raised."""
-    with warnings.catch_warnings(), np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"):
+    with (
+        warnings.catch_warnings(),
+        np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"),
+    ):
         warnings.simplefilter("error")
         result = tecmodel.evaluate(case, overrides)
         result.cube, result.budget  # noqa: B018 (cached properties: computed under the same rules)
@@ -105,7 +112,9 @@ def extreme_overrides(case) -> tuple[dict[str, xr.DataArray], list[str]]:
     for index in range(len(SAMPLABLE)):
         at_end[2 * index, index], at_end[2 * index + 1, index] = 0, 1
     at_end[2 * len(SAMPLABLE)], at_end[2 * len(SAMPLABLE) + 1] = 0, 1
-    at_end[2 * len(SAMPLABLE) + 2:] = np.random.default_rng(20260227).integers(0, 2, (RANDOM_CORNERS, len(SAMPLABLE)))
+    at_end[2 * len(SAMPLABLE) + 2 :] = np.random.default_rng(20260227).integers(
+        0, 2, (RANDOM_CORNERS, len(SAMPLABLE))
+    )
     base = parameter_dataset(case)
     overrides = {}
     for index, parameter in enumerate(SAMPLABLE):
@@ -118,8 +127,13 @@ def extreme_overrides(case) -> tuple[dict[str, xr.DataArray], list[str]]:
 
 def check_result(result, labels=None) -> None:
     """Finite cash flows and amounts; NaN metrics only where undefined, IRRs with a reason."""
+
     def where(mask) -> list:
-        samples = np.flatnonzero(np.asarray(mask).reshape(-1, mask.shape[-1]).any(axis=0)) if labels else []
+        samples = (
+            np.flatnonzero(np.asarray(mask).reshape(-1, mask.shape[-1]).any(axis=0))
+            if labels
+            else []
+        )
         return [labels[k] for k in samples[:5]]
 
     for name in ("free_cash_flow", "equity_cash_flow"):
@@ -136,7 +150,9 @@ def check_result(result, labels=None) -> None:
         codes = metrics[status].values
         assert set(np.unique(codes)) <= set(IRR_STATUS), np.unique(codes)
         undefined = np.isnan(metrics[rate].values)
-        np.testing.assert_array_equal(undefined, codes != 0, err_msg=f"{rate}: NaN exactly where a reason is given")
+        np.testing.assert_array_equal(
+            undefined, codes != 0, err_msg=f"{rate}: NaN exactly where a reason is given"
+        )
     no_hours = metrics["gpu_hours_sold"].values == 0
     for name in ("lcoc", "realised_gpu_hour_price"):
         np.testing.assert_array_equal(np.isnan(metrics[name].values), no_hours, err_msg=name)
@@ -152,13 +168,17 @@ def test_every_samplable_parameter_at_each_bound_in_one_vectorised_evaluation(fi
     assert result.metrics.sizes["sample"] == len(labels) == 2 * len(SAMPLABLE) + 2 + RANDOM_CORNERS
     # the extremes were applied: the parameter dataset holds each bound where it was asked for
     first = SAMPLABLE[0]
-    np.testing.assert_array_equal(result.parameters[first.name].isel(sample=[0, 1]).values, list(first.bounds))
+    np.testing.assert_array_equal(
+        result.parameters[first.name].isel(sample=[0, 1]).values, list(first.bounds)
+    )
     check_result(result, labels)
 
 
 TOY_DATA = yaml.safe_load(TOY_FILE.read_text())
-TOY_BASE = {name: float(variable.max()) for name, variable in
-            parameter_dataset(tecmodel.load_case(TOY_FILE)).data_vars.items()}
+TOY_BASE = {
+    name: float(variable.max())
+    for name, variable in parameter_dataset(tecmodel.load_case(TOY_FILE)).data_vars.items()
+}
 
 
 def toy_data(values: dict[str, float]) -> dict:
@@ -169,7 +189,10 @@ def toy_data(values: dict[str, float]) -> dict:
         sections = [data] if parameter.scope == "case" else data["sites"]
         for section in sections:
             section.setdefault(parameter.group, {})[parameter.field] = {
-                "value": value, "unit": parameter.unit, "source": "extreme-value test"}
+                "value": value,
+                "unit": parameter.unit,
+                "source": "extreme-value test",
+            }
     return data
 
 
@@ -215,7 +238,9 @@ def test_all_structural_parameters_at_one_end_with_every_samplable_extreme(end):
     check_result(strict_evaluate(case, overrides), labels)
 
 
-@pytest.mark.parametrize("years", [(2000, 2000 + MAX_HORIZON_YEARS - 1), (2025, 2026)], ids=["longest", "shortest"])
+@pytest.mark.parametrize(
+    "years", [(2000, 2000 + MAX_HORIZON_YEARS - 1), (2025, 2026)], ids=["longest", "shortest"]
+)
 def test_longest_and_shortest_horizon_with_every_samplable_extreme(years):
     """A 100-year horizon at a -99 %/yr discount rate (discount factors up to 1e198) and a two-year one."""
     case = toy_with({"model.start_year": years[0], "model.end_year": years[1]})
@@ -234,20 +259,28 @@ def test_the_command_line_reports_a_case_at_the_bounds(tmp_path, capsys, end):
     data["sites"][0]["grid"]["capacity"][0]["capacity"]["value"] = 100
     path = tmp_path / "extreme.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False))
-    with warnings.catch_warnings(), np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"):
+    with (
+        warnings.catch_warnings(),
+        np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"),
+    ):
         warnings.simplefilter("error")
         status = main(["run", str(path), "--out", str(tmp_path / "out"), "--quiet", "--report"])
     err = capsys.readouterr().err
     assert status == 0
     assert all(line.startswith("warning: ") and "did you mean" in line for line in err.splitlines())
     assert sorted(p.name for p in (tmp_path / "out" / "plots").iterdir()) == [
-        "cumulative_dcf.png", "scenarios.png", "waterfall_toy.png"]
+        "cumulative_dcf.png",
+        "scenarios.png",
+        "waterfall_toy.png",
+    ]
 
 
 def test_a_horizon_beyond_the_limit_is_an_input_error():
     with pytest.raises(tecmodel.InputError) as raised:
         toy_with({"model.start_year": 2000, "model.end_year": 2000 + MAX_HORIZON_YEARS})
-    assert "model.end_year" in raised.value.paths and f"at most {MAX_HORIZON_YEARS} years" in str(raised.value)
+    assert "model.end_year" in raised.value.paths and f"at most {MAX_HORIZON_YEARS} years" in str(
+        raised.value
+    )
 
 
 @pytest.mark.parametrize("name", HORIZON)

@@ -61,7 +61,9 @@ def test_breakeven_slope_matches_finite_difference():
         _, slope = tax_kernels._npv_and_slope(factor, group, *args)
         up, _ = tax_kernels._npv_and_slope(factor + step, group, *args)
         down, _ = tax_kernels._npv_and_slope(factor - step, group, *args)
-        assert slope == pytest.approx((up - down) / (2 * step), rel=1e-5, abs=1e-2 * revenue_pv.sum())
+        assert slope == pytest.approx(
+            (up - down) / (2 * step), rel=1e-5, abs=1e-2 * revenue_pv.sum()
+        )
 
 
 def test_breakeven_factor_zeroes_the_after_tax_npv():
@@ -75,12 +77,15 @@ def test_breakeven_factor_zeroes_the_after_tax_npv():
     pre_tax = profit - 0.5e6
     pre_tax_pv = (pre_tax * discount).sum(axis=0)
     revenue_pv = (revenue * discount).sum(axis=0)
-    factor, converged = metrics.breakeven_revenue_factor(pre_tax_pv, revenue_pv, profit, revenue, discount,
-                                                         0.25, 1e6, 0.5)
+    factor, converged = metrics.breakeven_revenue_factor(
+        pre_tax_pv, revenue_pv, profit, revenue, discount, 0.25, 1e6, 0.5
+    )
     assert converged.all()
     tax = loss_carry_forward_tax(profit + (factor - 1.0) * revenue, 0.25, 1e6, 0.5).tax
     npv_after_tax = pre_tax_pv + (factor - 1.0) * revenue_pv - (tax * discount).sum(axis=0)
-    np.testing.assert_allclose(npv_after_tax, 0.0, atol=1e-8 * np.maximum(np.abs(pre_tax_pv), revenue_pv).max())
+    np.testing.assert_allclose(
+        npv_after_tax, 0.0, atol=1e-8 * np.maximum(np.abs(pre_tax_pv), revenue_pv).max()
+    )
 
 
 @pytest.mark.parametrize("fixture", ["base_result", "doubled_result"])
@@ -89,7 +94,9 @@ def test_npv_matches_numpy_financial(fixture, request):
     rate = float(result.parameters["finance.discount_rate"])
     for site in result.metrics["site"].values:
         flows = result.free_cash_flow.sel(site=site).values
-        assert float(result.metrics["npv"].sel(site=site)) == pytest.approx(npf.npv(rate, flows), rel=1e-12)
+        assert float(result.metrics["npv"].sel(site=site)) == pytest.approx(
+            npf.npv(rate, flows), rel=1e-12
+        )
 
 
 @pytest.mark.parametrize("fixture", ["base_result", "doubled_result"])
@@ -110,20 +117,32 @@ def test_npv_is_zero_at_the_breakeven_price(fixture, request):
     case = result.case
     for site in case.site_names:
         factor = float(result.metrics["breakeven_price_factor"].sel(site=site))
-        overrides = {name: case.value(name).where(case.value(name)["site"] != site, case.value(name) * factor)
-                     for name in ("revenue.gpu_hour_price", "revenue.contract_price")}
+        overrides = {
+            name: case.value(name).where(
+                case.value(name)["site"] != site, case.value(name) * factor
+            )
+            for name in ("revenue.gpu_hour_price", "revenue.contract_price")
+        }
         scaled = tecmodel.evaluate(case, overrides)
         npv = float(scaled.metrics["npv"].sel(site=site))
-        revenue_scale = float(result.cube.sel(site=site, item=["revenue_contract", "revenue_merchant"]).sum())
+        revenue_scale = float(
+            result.cube.sel(site=site, item=["revenue_contract", "revenue_merchant"]).sum()
+        )
         assert abs(npv) < 1e-8 * revenue_scale
         # the realised price at the break-even factor is the reported break-even price
         assert float(scaled.metrics["realised_gpu_hour_price"].sel(site=site)) == pytest.approx(
-            float(result.metrics["breakeven_gpu_hour_price"].sel(site=site)), rel=1e-10)
+            float(result.metrics["breakeven_gpu_hour_price"].sel(site=site)), rel=1e-10
+        )
     # portfolio: one factor on every site's prices
     factor = float(result.metrics["breakeven_price_factor"].sel(site="portfolio"))
-    overrides = {name: case.value(name) * factor for name in ("revenue.gpu_hour_price", "revenue.contract_price")}
+    overrides = {
+        name: case.value(name) * factor
+        for name in ("revenue.gpu_hour_price", "revenue.contract_price")
+    }
     npv = float(tecmodel.evaluate(case, overrides).metrics["npv"].sel(site="portfolio"))
-    assert abs(npv) < 1e-8 * float(result.cube.sel(item=["revenue_contract", "revenue_merchant"]).sum())
+    assert abs(npv) < 1e-8 * float(
+        result.cube.sel(item=["revenue_contract", "revenue_merchant"]).sum()
+    )
 
 
 def test_breakeven_above_lcoc_when_taxes_are_paid(base_result):
@@ -131,8 +150,9 @@ def test_breakeven_above_lcoc_when_taxes_are_paid(base_result):
     metrics = base_result.metrics.sel(site="portfolio")
     assert float(metrics["breakeven_gpu_hour_price"]) > float(metrics["lcoc"])
     # NPV > 0 exactly when the realised price beats break-even
-    assert (float(metrics["npv"]) > 0) == (float(metrics["realised_gpu_hour_price"]) >
-                                           float(metrics["breakeven_gpu_hour_price"]))
+    assert (float(metrics["npv"]) > 0) == (
+        float(metrics["realised_gpu_hour_price"]) > float(metrics["breakeven_gpu_hour_price"])
+    )
 
 
 def test_free_cash_flow_is_the_sum_of_the_cube(doubled_result):
@@ -150,13 +170,25 @@ def test_free_cash_flow_is_the_sum_of_the_cube(doubled_result):
     site = dict(site="fluidstack_fr")
     np.testing.assert_array_equal(fcf.sel(**site).values, item_total(cube).sel(**site).values)
     scale = float(np.abs(fcf).max())
-    np.testing.assert_allclose(fcf.sel(**site).values, cube.sel(**site).sum("item").values, rtol=0, atol=1e-14 * scale)
-    np.testing.assert_allclose(fcf.sel(site="portfolio").values, cube.sum(("item", "site")).values,
-                               rtol=0, atol=1e-14 * scale)
-    np.testing.assert_allclose(doubled_result.equity_cash_flow.sel(site="portfolio").values,
-                               full_cube.sum(("item", "site")).values, rtol=0, atol=1e-14 * scale)
+    np.testing.assert_allclose(
+        fcf.sel(**site).values, cube.sel(**site).sum("item").values, rtol=0, atol=1e-14 * scale
+    )
+    np.testing.assert_allclose(
+        fcf.sel(site="portfolio").values,
+        cube.sum(("item", "site")).values,
+        rtol=0,
+        atol=1e-14 * scale,
+    )
+    np.testing.assert_allclose(
+        doubled_result.equity_cash_flow.sel(site="portfolio").values,
+        full_cube.sum(("item", "site")).values,
+        rtol=0,
+        atol=1e-14 * scale,
+    )
     cumulative = (fcf * 1.09 ** -(fcf["year"] - 2025)).cumsum("year")
-    np.testing.assert_allclose(cumulative.isel(year=-1).values, doubled_result.metrics["npv"].values, rtol=1e-12)
+    np.testing.assert_allclose(
+        cumulative.isel(year=-1).values, doubled_result.metrics["npv"].values, rtol=1e-12
+    )
 
 
 def test_straight_line_depreciation_uniform_and_per_series_lives_agree():
@@ -172,8 +204,9 @@ def test_straight_line_depreciation_uniform_and_per_series_lives_agree():
         lives = np.array([life] * 7 + [life + 1])
         per_series = straight_line_depreciation(padded, lives)[:, :7]
         np.testing.assert_array_equal(uniform, per_series)
-    np.testing.assert_allclose(straight_line_depreciation(np.array([100.0, 0, 0]), np.array(30)),
-                               [100 / 30] * 3)
+    np.testing.assert_allclose(
+        straight_line_depreciation(np.array([100.0, 0, 0]), np.array(30)), [100 / 30] * 3
+    )
 
 
 def test_discounted_payback_is_later_than_the_undiscounted_one():

@@ -30,9 +30,23 @@ def quantity(value, unit):
 
 def terms(**changes) -> Tranche:
     """A tranche with test terms (no fees unless given)."""
-    values = dict(name="loan", title="loan", funds=("facility",), sites=("toy",), share=1.0, interest_rate=0.10,
-                  tenor=3, grace=0, repayment="annuity", target_dscr=None, upfront_fee=0.0, commitment_fee=0.0,
-                  recurring=False, sources={}, path="financing.tranches[0]")
+    values = dict(
+        name="loan",
+        title="loan",
+        funds=("facility",),
+        sites=("toy",),
+        share=1.0,
+        interest_rate=0.10,
+        tenor=3,
+        grace=0,
+        repayment="annuity",
+        target_dscr=None,
+        upfront_fee=0.0,
+        commitment_fee=0.0,
+        recurring=False,
+        sources={},
+        path="financing.tranches[0]",
+    )
     values.update(changes)
     return Tranche(**values)
 
@@ -49,9 +63,16 @@ def toy_case(tranches=None, scenarios=None, **financing_scalars):
 
 
 def sculpted_tranche(**changes):
-    tranche = {"name": "senior", "funds": ["facility", "chips"], "share": quantity(100, "%"),
-               "interest_rate": quantity(8, "%/yr"), "tenor": quantity(3, "yr"), "grace": quantity(1, "yr"),
-               "repayment": "sculpted", "target_dscr": quantity(2.0, "1")}
+    tranche = {
+        "name": "senior",
+        "funds": ["facility", "chips"],
+        "share": quantity(100, "%"),
+        "interest_rate": quantity(8, "%/yr"),
+        "tenor": quantity(3, "yr"),
+        "grace": quantity(1, "yr"),
+        "repayment": "sculpted",
+        "target_dscr": quantity(2.0, "1"),
+    }
     tranche.update(changes)
     return tranche
 
@@ -69,18 +90,26 @@ def test_annuity_schedule_by_hand():
     """
     funded = np.array([[1000.0], [0.0], [0.0], [0.0], [0.0]])
     schedule = tranche_schedule(funded, np.array([0.10]), terms(upfront_fee=0.01))
-    payment = 1000 * 0.1 / (1 - 1.1 ** -3)
+    payment = 1000 * 0.1 / (1 - 1.1**-3)
     assert payment == pytest.approx(402.1148036, abs=1e-6)
     np.testing.assert_allclose(schedule.drawdown[:, 0], [1000, 0, 0, 0, 0])
-    np.testing.assert_allclose(schedule.interest_paid[:, 0], [0, 100.0, 69.788520, 36.555891, 0], atol=1e-6)
-    np.testing.assert_allclose(schedule.principal[:, 0], [0, 302.114804, 332.326284, 365.558912, 0], atol=1e-6)
+    np.testing.assert_allclose(
+        schedule.interest_paid[:, 0], [0, 100.0, 69.788520, 36.555891, 0], atol=1e-6
+    )
+    np.testing.assert_allclose(
+        schedule.principal[:, 0], [0, 302.114804, 332.326284, 365.558912, 0], atol=1e-6
+    )
     np.testing.assert_allclose(schedule.debt_service[1:4, 0], payment, rtol=1e-12)
-    np.testing.assert_allclose(schedule.balance[:, 0], [1000, 697.885196, 365.558912, 0, 0], atol=1e-6)
+    np.testing.assert_allclose(
+        schedule.balance[:, 0], [1000, 697.885196, 365.558912, 0, 0], atol=1e-6
+    )
     np.testing.assert_allclose(schedule.fees[:, 0], [10.0, 0, 0, 0, 0])
     assert schedule.capitalised_interest.sum() == 0 and schedule.repayment_at_horizon.sum() == 0
     # numpy-financial agrees on the payment and its split
     assert -npf.pmt(0.10, 3, 1000) == pytest.approx(payment, rel=1e-12)
-    np.testing.assert_allclose(-npf.ppmt(0.10, [1, 2, 3], 3, 1000), schedule.principal[1:4, 0], rtol=1e-12)
+    np.testing.assert_allclose(
+        -npf.ppmt(0.10, [1, 2, 3], 3, 1000), schedule.principal[1:4, 0], rtol=1e-12
+    )
 
 
 def test_construction_loan_capitalises_interest_and_charges_fees_by_hand():
@@ -91,8 +120,11 @@ def test_construction_loan_capitalises_interest_and_charges_fees_by_hand():
     year 1. Straight line over 2 years: principal 530 in years 2 and 3; interest 106 and 53.
     """
     funded = np.array([[600.0], [400.0], [0.0], [0.0]])
-    schedule = tranche_schedule(funded, np.array([0.10]), terms(grace=1, tenor=2, repayment="straight_line",
-                                                                upfront_fee=0.01, commitment_fee=0.005))
+    schedule = tranche_schedule(
+        funded,
+        np.array([0.10]),
+        terms(grace=1, tenor=2, repayment="straight_line", upfront_fee=0.01, commitment_fee=0.005),
+    )
     np.testing.assert_allclose(schedule.capitalised_interest[:, 0], [0, 60, 0, 0])
     np.testing.assert_allclose(schedule.loan_amount[:, 0], [0, 1060, 0, 0])
     np.testing.assert_allclose(schedule.fees[:, 0], [10.6, 2.3, 0, 0])
@@ -107,7 +139,9 @@ def test_recurring_loans_and_debt_outstanding_at_the_horizon():
     The second loan repays 100 in year 4 and leaves 200 at the horizon, repaid there.
     """
     funded = np.array([[300.0], [0.0], [0.0], [300.0], [0.0]])
-    schedule = tranche_schedule(funded, np.array([0.0]), terms(tenor=3, repayment="straight_line", recurring=True))
+    schedule = tranche_schedule(
+        funded, np.array([0.0]), terms(tenor=3, repayment="straight_line", recurring=True)
+    )
     np.testing.assert_allclose(schedule.principal[:, 0], [0, 100, 100, 100, 100])
     np.testing.assert_allclose(schedule.repayment_at_horizon[:, 0], [0, 0, 0, 0, 200])
     assert schedule.balance[-1, 0] == 0
@@ -119,12 +153,19 @@ def test_sculpted_service_is_cfads_over_target_less_other_service():
     funded = np.array([[10_000.0], [0], [0], [0]])
     cfads = np.array([[0.0], [130], [260], [390]])
     other = np.array([[0.0], [20], [20], [20]])
-    schedule = tranche_schedule(funded, np.array([0.05]), terms(repayment="sculpted", target_dscr=1.3),
-                                cfads=cfads, other_debt_service=other)
-    loan = 80 / 1.05 + 180 / 1.05 ** 2 + 280 / 1.05 ** 3
+    schedule = tranche_schedule(
+        funded,
+        np.array([0.05]),
+        terms(repayment="sculpted", target_dscr=1.3),
+        cfads=cfads,
+        other_debt_service=other,
+    )
+    loan = 80 / 1.05 + 180 / 1.05**2 + 280 / 1.05**3
     np.testing.assert_allclose(schedule.loan_amount[0, 0], loan, rtol=1e-12)
     np.testing.assert_allclose(schedule.debt_service[1:, 0], [80, 180, 280], rtol=1e-12)
-    np.testing.assert_allclose(cfads[1:, 0] / (schedule.debt_service[1:, 0] + other[1:, 0]), 1.3, rtol=1e-12)
+    np.testing.assert_allclose(
+        cfads[1:, 0] / (schedule.debt_service[1:, 0] + other[1:, 0]), 1.3, rtol=1e-12
+    )
     assert float(schedule.share_lent[0]) == pytest.approx(loan / 10_000, rel=1e-12)
 
 
@@ -138,7 +179,9 @@ def sculpted_toy():
 
 def test_sculpting_meets_its_target_exactly_in_every_repayment_year(sculpted_toy):
     financing = sculpted_toy.financing.sel(site="toy")
-    assert float(financing["share_lent"].sel(tranche="senior")) < 1.0  # the DSCR target sizes the loan
+    assert (
+        float(financing["share_lent"].sel(tranche="senior")) < 1.0
+    )  # the DSCR target sizes the loan
     repaying = financing["debt_service"] > 0
     assert int(repaying.sum()) == 3
     np.testing.assert_allclose(financing["dscr"].where(repaying, drop=True).values, 2.0, rtol=1e-10)
@@ -165,26 +208,38 @@ def test_equity_irr_and_npv_match_numpy_financial(fixture, request):
     for site in result.metrics["site"].values:
         flows = result.equity_cash_flow.sel(site=site).values
         assert int(result.metrics["equity_irr_status"].sel(site=site)) == 0
-        assert float(result.metrics["equity_irr"].sel(site=site)) == pytest.approx(npf.irr(flows), abs=1e-9)
-        assert float(result.metrics["equity_npv"].sel(site=site)) == pytest.approx(npf.npv(cost_of_equity, flows),
-                                                                                   rel=1e-12)
+        assert float(result.metrics["equity_irr"].sel(site=site)) == pytest.approx(
+            npf.irr(flows), abs=1e-9
+        )
+        assert float(result.metrics["equity_npv"].sel(site=site)) == pytest.approx(
+            npf.npv(cost_of_equity, flows), rel=1e-12
+        )
 
 
 @pytest.mark.parametrize("fixture", ["base_result", "doubled_result"])
-def test_equity_flow_is_free_cash_flow_plus_financing_and_the_shield_is_the_tax_saved(fixture, request):
+def test_equity_flow_is_free_cash_flow_plus_financing_and_the_shield_is_the_tax_saved(
+    fixture, request
+):
     result = request.getfixturevalue(fixture)
     cube = result.equity_cube
     financing_rows = cube.sel(item=cube["category"] == "financing").sum("item")
     sites = list(result.case.site_names)
-    np.testing.assert_allclose(result.equity_cash_flow.sel(site=sites).values,
-                               (result.free_cash_flow.sel(site=sites) + financing_rows).values,
-                               rtol=0, atol=1e-6 * float(np.abs(result.free_cash_flow).max()))
+    np.testing.assert_allclose(
+        result.equity_cash_flow.sel(site=sites).values,
+        (result.free_cash_flow.sel(site=sites) + financing_rows).values,
+        rtol=0,
+        atol=1e-6 * float(np.abs(result.free_cash_flow).max()),
+    )
     shield = cube.sel(item="interest_tax_shield")
-    np.testing.assert_allclose(shield.values, (result.finance["tax"] - result.financing["levered_tax"]).values)
+    np.testing.assert_allclose(
+        shield.values, (result.finance["tax"] - result.financing["levered_tax"]).values
+    )
     assert (shield >= -1e-6).all()
     # capitalised interest is drawn and charged: the two rows cancel
-    np.testing.assert_allclose(cube.sel(item="debt_drawdown_interest").values,
-                               result.financing["capitalised_interest"].sum("tranche").values)
+    np.testing.assert_allclose(
+        cube.sel(item="debt_drawdown_interest").values,
+        result.financing["capitalised_interest"].sum("tranche").values,
+    )
     # the debt drawn is repaid: drawdowns = scheduled repayment + repayment at the horizon
     drawn = cube.sel(item=["debt_drawdown", "debt_drawdown_interest"]).sum()
     repaid = -cube.sel(item=["debt_repayment", "debt_repayment_at_horizon"]).sum()
@@ -196,12 +251,21 @@ def test_financing_leaves_the_unlevered_results_unchanged(base_case, base_result
     data = copy.deepcopy(base_case.raw)
     del data["financing"]
     unlevered = tecmodel.evaluate(case_from_data(data, file="no financing"))
-    np.testing.assert_array_equal(unlevered.free_cash_flow.values, base_result.free_cash_flow.values)
+    np.testing.assert_array_equal(
+        unlevered.free_cash_flow.values, base_result.free_cash_flow.values
+    )
     for name in ("npv", "irr", "payback_year", "lcoc", "breakeven_gpu_hour_price"):
-        np.testing.assert_array_equal(unlevered.metrics[name].values, base_result.metrics[name].values)
+        np.testing.assert_array_equal(
+            unlevered.metrics[name].values, base_result.metrics[name].values
+        )
     # without debt the equity is the project
-    np.testing.assert_array_equal(unlevered.equity_cash_flow.values, unlevered.free_cash_flow.values)
-    assert np.isnan(unlevered.metrics["min_dscr"]).all() and (unlevered.metrics["financing_status"] == 0).all()
+    np.testing.assert_array_equal(
+        unlevered.equity_cash_flow.values, unlevered.free_cash_flow.values
+    )
+    assert (
+        np.isnan(unlevered.metrics["min_dscr"]).all()
+        and (unlevered.metrics["financing_status"] == 0).all()
+    )
 
 
 # --------------------------------------------------------------------------- guard-rails
@@ -210,10 +274,21 @@ def test_financing_leaves_the_unlevered_results_unchanged(base_case, base_result
 def test_infeasible_dscr_target_is_reported_with_year_and_amount():
     """A GPU loan repaid in one year takes more than the cash flow: a sculpted facility loan
     cannot meet 3.0x that year; the note names the year and the shortfall; no NaN, no negative balance."""
-    gpu = {"name": "gpu", "funds": ["chips"], "share": quantity(90, "%"), "interest_rate": quantity(8, "%/yr"),
-           "tenor": quantity(1, "yr"), "repayment": "annuity", "recurring": True}
-    senior = sculpted_tranche(funds=["facility"], target_dscr=quantity(3.0, "1"), grace=quantity(0, "yr"),
-                              tenor=quantity(5, "yr"))
+    gpu = {
+        "name": "gpu",
+        "funds": ["chips"],
+        "share": quantity(90, "%"),
+        "interest_rate": quantity(8, "%/yr"),
+        "tenor": quantity(1, "yr"),
+        "repayment": "annuity",
+        "recurring": True,
+    }
+    senior = sculpted_tranche(
+        funds=["facility"],
+        target_dscr=quantity(3.0, "1"),
+        grace=quantity(0, "yr"),
+        tenor=quantity(5, "yr"),
+    )
     result = tecmodel.evaluate(toy_case([gpu, senior]))
     financing = result.financing.sel(site="toy")
     short = financing["sculpting_shortfall"].sel(tranche="senior")
@@ -221,14 +296,19 @@ def test_infeasible_dscr_target_is_reported_with_year_and_amount():
     assert 2027 in years
     status = int(result.metrics["financing_status"].sel(site="toy"))
     assert status & FinancingStatus.SCULPTING_SHORT and status & FinancingStatus.DSCR_BELOW_ONE
-    notes = " ".join(financing.attrs["notes"] if "notes" in financing.attrs else result.financing.attrs["notes"])
+    notes = " ".join(
+        financing.attrs["notes"] if "notes" in financing.attrs else result.financing.attrs["notes"]
+    )
     amount = float(short.sel(year=2027))
     assert "cannot meet its target in 2027" in notes and f"EUR {amount / 1e6:,.0f} M short" in notes
     assert "DSCR" in notes and "equity must add" in notes
     for name in ("debt_balance", "debt_service", "cfads"):
         assert np.isfinite(financing[name].values).all()
     assert (financing["debt_balance"] >= 0).all()
-    assert np.isfinite(result.metrics["min_dscr"].sel(site="toy")) and np.isfinite(result.metrics["equity_npv"]).all()
+    assert (
+        np.isfinite(result.metrics["min_dscr"].sel(site="toy"))
+        and np.isfinite(result.metrics["equity_npv"]).all()
+    )
 
 
 # --------------------------------------------------------------------------- bad input
@@ -237,7 +317,11 @@ def test_infeasible_dscr_target_is_reported_with_year_and_amount():
 BAD_TRANCHES = [
     ({"share": quantity(120, "%")}, "financing.tranches[0].share", "out of range"),
     ({"repayment": "balloon"}, "financing.tranches[0].repayment", "annuity"),
-    ({"target_dscr": None}, "financing.tranches[0].target_dscr", "required for repayment: sculpted"),
+    (
+        {"target_dscr": None},
+        "financing.tranches[0].target_dscr",
+        "required for repayment: sculpted",
+    ),
     ({"recurring": True}, "financing.tranches[0].recurring", "recurring: false"),
     ({"sites": ["nowhere"]}, "financing.tranches[0].sites[0]", "unknown site"),
     ({"tenor": quantity(2.5, "yr")}, "financing.tranches[0].tenor", "whole number"),
@@ -257,7 +341,9 @@ def test_bad_tranche_is_an_input_error_with_its_path(change, path, words):
 
 
 def test_debt_share_above_100_percent_says_by_how_much():
-    other = sculpted_tranche(name="mezzanine", repayment="annuity", target_dscr=None, share=quantity(30, "%"))
+    other = sculpted_tranche(
+        name="mezzanine", repayment="annuity", target_dscr=None, share=quantity(30, "%")
+    )
     other = {key: value for key, value in other.items() if value is not None}
     with pytest.raises(tecmodel.InputError) as error:
         toy_case([sculpted_tranche(share=quantity(80, "%")), other])
@@ -268,7 +354,9 @@ def test_debt_share_above_100_percent_says_by_how_much():
 
 def test_bad_financing_file_exits_2_from_the_cli(tmp_path, capsys):
     path = tmp_path / "bad.yaml"
-    path.write_text(BASE_FILE.read_text().replace("tenor: {value: 18, unit: yr", "tenor: {value: 180, unit: yr"))
+    path.write_text(
+        BASE_FILE.read_text().replace("tenor: {value: 18, unit: yr", "tenor: {value: 180, unit: yr")
+    )
     assert main(["validate", str(path)]) == 2
     error = capsys.readouterr().err
     assert "financing.tranches[0].tenor" in error and "Traceback" not in error
@@ -278,11 +366,18 @@ def test_bad_financing_file_exits_2_from_the_cli(tmp_path, capsys):
 
 
 @settings(max_examples=150, deadline=None)
-@given(spend=st.lists(st.sampled_from([0.0, 0.0, 50.0, 200.0, 1000.0]), min_size=3, max_size=15),
-       rate=st.sampled_from([0.0, 0.03, 0.10]), tenor=st.integers(1, 8), grace=st.integers(0, 3),
-       repayment=st.sampled_from(["annuity", "straight_line", "sculpted"]), recurring=st.booleans(),
-       cfads_level=st.sampled_from([0.0, 30.0, 400.0]))
-def test_every_euro_lent_is_repaid_once(spend, rate, tenor, grace, repayment, recurring, cfads_level):
+@given(
+    spend=st.lists(st.sampled_from([0.0, 0.0, 50.0, 200.0, 1000.0]), min_size=3, max_size=15),
+    rate=st.sampled_from([0.0, 0.03, 0.10]),
+    tenor=st.integers(1, 8),
+    grace=st.integers(0, 3),
+    repayment=st.sampled_from(["annuity", "straight_line", "sculpted"]),
+    recurring=st.booleans(),
+    cfads_level=st.sampled_from([0.0, 30.0, 400.0]),
+)
+def test_every_euro_lent_is_repaid_once(
+    spend, rate, tenor, grace, repayment, recurring, cfads_level
+):
     """Conservation, whatever the terms: the principal repaid plus the balance repaid at the
     horizon equals the loan amounts, which equal the draws plus the capitalised interest; no
     balance or interest is negative, and the last year's balance is zero. A batch of two
@@ -290,19 +385,44 @@ def test_every_euro_lent_is_repaid_once(spend, rate, tenor, grace, repayment, re
     funded = np.array(spend)[:, None]
     n_years = funded.shape[0]
     cfads = np.full((n_years, 1), cfads_level)
-    terms_ = terms(interest_rate=rate, tenor=tenor, grace=grace, repayment=repayment,
-                   recurring=recurring and repayment != "sculpted", upfront_fee=0.01, commitment_fee=0.005,
-                   target_dscr=1.3 if repayment == "sculpted" else None)
+    terms_ = terms(
+        interest_rate=rate,
+        tenor=tenor,
+        grace=grace,
+        repayment=repayment,
+        recurring=recurring and repayment != "sculpted",
+        upfront_fee=0.01,
+        commitment_fee=0.005,
+        target_dscr=1.3 if repayment == "sculpted" else None,
+    )
     zeros = np.zeros((n_years, 1))
-    schedule = tranche_schedule(funded, np.array([rate]), terms_, cfads=cfads, other_debt_service=zeros)
+    schedule = tranche_schedule(
+        funded, np.array([rate]), terms_, cfads=cfads, other_debt_service=zeros
+    )
     lent = schedule.loan_amount.sum()
-    assert lent == pytest.approx(schedule.drawdown.sum() + schedule.capitalised_interest.sum(), rel=1e-12, abs=1e-9)
-    assert schedule.principal.sum() + schedule.repayment_at_horizon.sum() == pytest.approx(lent, rel=1e-9, abs=1e-6)
+    assert lent == pytest.approx(
+        schedule.drawdown.sum() + schedule.capitalised_interest.sum(), rel=1e-12, abs=1e-9
+    )
+    assert schedule.principal.sum() + schedule.repayment_at_horizon.sum() == pytest.approx(
+        lent, rel=1e-9, abs=1e-6
+    )
     assert (schedule.balance >= -1e-9).all() and (schedule.interest_paid >= -1e-12).all()
     assert schedule.balance[-1, 0] == 0.0 and (schedule.fees >= 0).all()
-    pair = tranche_schedule(np.hstack([funded, 2 * funded]), np.array([rate, rate]), terms_,
-                            cfads=np.hstack([cfads, 2 * cfads]), other_debt_service=np.hstack([zeros, zeros]))
-    for field in ("drawdown", "principal", "interest_paid", "balance", "fees", "repayment_at_horizon"):
+    pair = tranche_schedule(
+        np.hstack([funded, 2 * funded]),
+        np.array([rate, rate]),
+        terms_,
+        cfads=np.hstack([cfads, 2 * cfads]),
+        other_debt_service=np.hstack([zeros, zeros]),
+    )
+    for field in (
+        "drawdown",
+        "principal",
+        "interest_paid",
+        "balance",
+        "fees",
+        "repayment_at_horizon",
+    ):
         np.testing.assert_array_equal(getattr(pair, field)[:, :1], getattr(schedule, field))
 
 
@@ -314,5 +434,9 @@ def test_the_portfolio_covenant_is_the_worst_of_its_sites(doubled_result):
     lowest = metrics["min_dscr"].sel(site=sites)
     assert float(metrics["min_dscr"].sel(site="portfolio")) == float(lowest.min())
     worst = sites[int(lowest.argmin("site"))]
-    assert float(metrics["min_dscr_year"].sel(site="portfolio")) == float(metrics["min_dscr_year"].sel(site=worst))
-    assert float(metrics["average_dscr"].sel(site="portfolio")) == float(metrics["average_dscr"].sel(site=sites).min())
+    assert float(metrics["min_dscr_year"].sel(site="portfolio")) == float(
+        metrics["min_dscr_year"].sel(site=worst)
+    )
+    assert float(metrics["average_dscr"].sel(site="portfolio")) == float(
+        metrics["average_dscr"].sel(site=sites).min()
+    )

@@ -25,14 +25,24 @@ from .conftest import TOY_FILE
 
 TOY_TEXT = TOY_FILE.read_text()
 TOY_DATA = yaml.safe_load(TOY_TEXT)
-FUZZ_SETTINGS = settings(max_examples=int(os.environ.get("TECMODEL_FUZZ_EXAMPLES", 300)), deadline=None,
-                         suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+FUZZ_SETTINGS = settings(
+    max_examples=int(os.environ.get("TECMODEL_FUZZ_EXAMPLES", 300)),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 
 junk = st.one_of(
-    st.none(), st.booleans(), st.integers(-10**12, 10**12), st.sampled_from([10**400, -10**400]),
-    st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=12),
-    st.sampled_from(["=1+1", "@SUM(A1)", "../../etc/passwd", "EUR/kWh", "%", "MEUR", "", " ", "1e309"]),
-    st.lists(st.integers(0, 3), max_size=3), st.dictionaries(st.text(max_size=5), st.integers(), max_size=2),
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**12), 10**12),
+    st.sampled_from([10**400, -(10**400)]),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=12),
+    st.sampled_from(
+        ["=1+1", "@SUM(A1)", "../../etc/passwd", "EUR/kWh", "%", "MEUR", "", " ", "1e309"]
+    ),
+    st.lists(st.integers(0, 3), max_size=3),
+    st.dictionaries(st.text(max_size=5), st.integers(), max_size=2),
 )
 
 
@@ -76,8 +86,14 @@ def mutated_cases(draw):
         elif action == "scale":
             value = parent[key]
             # an integer beyond float range (drawn as junk) cannot be scaled by a float
-            if isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) < 1e300:
-                parent[key] = value * draw(st.sampled_from([-1, 0, 1e-9, 1e9, math.inf, -math.inf, math.nan]))
+            if (
+                isinstance(value, (int, float))
+                and not isinstance(value, bool)
+                and abs(value) < 1e300
+            ):
+                parent[key] = value * draw(
+                    st.sampled_from([-1, 0, 1e-9, 1e9, math.inf, -math.inf, math.nan])
+                )
         elif action == "rename" and isinstance(parent, dict):
             parent[str(key) + draw(st.sampled_from(["_", "x", "s"]))] = parent.pop(key)
         elif action == "duplicate" and isinstance(parent, list):
@@ -105,9 +121,15 @@ def test_mutated_data_is_valid_or_an_input_error(data):
     check_case(case)
 
 
-text_edits = st.lists(st.tuples(st.integers(0, len(TOY_TEXT) - 1), st.sampled_from(["insert", "delete", "replace"]),
-                                st.sampled_from(list(":{}[],-#'\"\n\t 0123456789.%&*!|>@`") + ["\x00", "é", "\ufeff"])),
-                      min_size=1, max_size=4)
+text_edits = st.lists(
+    st.tuples(
+        st.integers(0, len(TOY_TEXT) - 1),
+        st.sampled_from(["insert", "delete", "replace"]),
+        st.sampled_from(list(":{}[],-#'\"\n\t 0123456789.%&*!|>@`") + ["\x00", "é", "\ufeff"]),
+    ),
+    min_size=1,
+    max_size=4,
+)
 
 
 @given(edits=text_edits)
@@ -119,9 +141,9 @@ def test_mutated_text_is_valid_or_an_input_error(tmp_path_factory, edits):
         if action == "insert":
             text = text[:position] + character + text[position:]
         elif action == "delete":
-            text = text[:position] + text[position + 1:]
+            text = text[:position] + text[position + 1 :]
         else:
-            text = text[:position] + character + text[position + 1:]
+            text = text[:position] + character + text[position + 1 :]
     path = tmp_path_factory.mktemp("fuzz") / "case.yaml"
     path.write_text(text, encoding="utf-8")
     try:

@@ -130,7 +130,7 @@ def _distinct_roots(poly: list, a: Fraction, b: Fraction) -> int:
 
     def variations(x):
         signs = [v > 0 for v in (_value(q, x) for q in chain) if v != 0]
-        return sum(u != v for u, v in zip(signs, signs[1:]))
+        return sum(u != v for u, v in zip(signs, signs[1:], strict=False))
 
     return variations(a) - variations(b) + (_value(poly, a) == 0)
 
@@ -282,7 +282,9 @@ def test_certificate_agrees_with_numpy_roots():
         if not irr_reference.certify(coef[:, None], np.array([pivot]))[0]:
             continue
         roots = polynomial.roots()
-        positive = np.sort(roots[(np.abs(roots.imag) <= 1e-9 * np.abs(roots)) & (roots.real > 0)].real)
+        positive = np.sort(
+            roots[(np.abs(roots.imag) <= 1e-9 * np.abs(roots)) & (roots.real > 0)].real
+        )
         if positive.size > 1 and np.min(np.diff(positive)) < 1e-3:
             continue
         proven_count += 1
@@ -531,12 +533,16 @@ flow_series = st.integers(2, 60).flatmap(
 #: Flows with one root: an outlay then non-negative inflows (Descartes' rule
 #: of signs allows one positive root of the discount polynomial), plus an
 #: arbitrary tail so later sign changes also occur.
-conventional_series = st.integers(1, 59).flatmap(
-    lambda n: st.tuples(
-        st.floats(1.0, 1e3),
-        hnp.arrays(np.float64, n, elements=st.floats(0.0, 1e3, allow_subnormal=False)),
+conventional_series = (
+    st.integers(1, 59)
+    .flatmap(
+        lambda n: st.tuples(
+            st.floats(1.0, 1e3),
+            hnp.arrays(np.float64, n, elements=st.floats(0.0, 1e3, allow_subnormal=False)),
+        )
     )
-).map(lambda parts: np.concatenate([[-parts[0]], parts[1]]))
+    .map(lambda parts: np.concatenate([[-parts[0]], parts[1]]))
+)
 mostly_single_root = st.one_of(conventional_series, flow_series)
 
 
@@ -577,13 +583,15 @@ def test_npv_changes_sign_across_the_range(flows):
     result = irr(flows)
     assume(int(result.status) == 0)
     at_low, at_high = float(npv(LOW, flows)), float(npv(HIGH, flows))
-    at_an_end = min(abs(at_low) / discounted_scale(flows, LOW), abs(at_high) / discounted_scale(flows, HIGH))
+    at_an_end = min(
+        abs(at_low) / discounted_scale(flows, LOW), abs(at_high) / discounted_scale(flows, HIGH)
+    )
     assert np.sign(at_low) * np.sign(at_high) <= 0.0 or at_an_end <= 1e-12
 
 
 exact_values = st.one_of(
     st.integers(-5, 5).map(float),
-    st.integers(-10**5, 10**5).map(lambda v: v / 100.0),
+    st.integers(-(10**5), 10**5).map(lambda v: v / 100.0),
     st.floats(-1e3, 1e3).filter(lambda v: v == 0.0 or abs(v) > 1e-6),
 )
 

@@ -72,14 +72,23 @@ TABLE_1_IDS = [f"S{row[0]:.0f}-vol{row[1]:.2f}-T{row[2]:.0f}" for row in TABLE_1
 def black_scholes_put(spot: float, volatility: float, maturity: float) -> float:
     """Black-Scholes value of the European put with strike K and rate r of the module."""
     d1 = (np.log(spot / STRIKE) + (RATE + 0.5 * volatility**2) * maturity) / (
-        volatility * np.sqrt(maturity))
+        volatility * np.sqrt(maturity)
+    )
     d2 = d1 - volatility * np.sqrt(maturity)
     return float(STRIKE * np.exp(-RATE * maturity) * norm.cdf(-d2) - spot * norm.cdf(-d1))
 
 
-def put_paths(spot: float, volatility: float, maturity: float, n_paths: int, seed: int,
-              block: int, *, dates_per_year: int = DATES_PER_YEAR,
-              antithetic: bool = True) -> tuple[np.ndarray, np.ndarray]:
+def put_paths(
+    spot: float,
+    volatility: float,
+    maturity: float,
+    n_paths: int,
+    seed: int,
+    block: int,
+    *,
+    dates_per_year: int = DATES_PER_YEAR,
+    antithetic: bool = True,
+) -> tuple[np.ndarray, np.ndarray]:
     """Stock paths and put exercise values on the exercise dates ``k T / D``, k = 1 .. D.
 
     The geometric Brownian motion is simulated exactly (log-normal increments under the
@@ -118,8 +127,10 @@ def antithetic_standard_error(values: np.ndarray) -> float:
 def put_case(row: int) -> tuple:
     """Regression (block 0) and valuation (block 1) paths of a Table 1 row, 10^5 each."""
     spot, volatility, maturity = TABLE_1[row][:3]
-    return (put_paths(spot, volatility, maturity, N_PATHS, SEED, 0),
-            put_paths(spot, volatility, maturity, N_PATHS, SEED, 1))
+    return (
+        put_paths(spot, volatility, maturity, N_PATHS, SEED, 0),
+        put_paths(spot, volatility, maturity, N_PATHS, SEED, 1),
+    )
 
 
 @functools.cache
@@ -138,8 +149,9 @@ def test_polynomial_basis_has_every_monomial_constant_first():
     """Two states (2, 3), degree 2: 1, x, y, x^2, xy, y^2; counts are C(S + d, d)."""
     basis = polynomial_basis(np.array([[2.0, 3.0]]), degree=2)
     np.testing.assert_array_equal(basis, [[1.0, 2.0, 3.0, 4.0, 6.0, 9.0]])
-    np.testing.assert_array_equal(polynomial_exponents(2, 2),
-                                  [[0, 0], [1, 0], [0, 1], [2, 0], [1, 1], [0, 2]])
+    np.testing.assert_array_equal(
+        polynomial_exponents(2, 2), [[0, 0], [1, 0], [0, 1], [2, 0], [1, 1], [0, 2]]
+    )
     assert polynomial_basis(np.zeros((5, 4)), degree=3).shape == (5, 35)
     assert polynomial_basis(np.zeros((5, 4)), degree=2).shape == (5, 15)
     state = np.linspace(-2.0, 2.0, 7)
@@ -168,12 +180,14 @@ def test_laguerre_basis_is_weighted_laguerre_polynomials():
 def test_table_1_european_column_is_black_scholes(row):
     """The transcribed European column matches Black-Scholes to its 3 decimals."""
     spot, volatility, maturity, _, european = TABLE_1[row]
-    assert round(black_scholes_put(spot, volatility, maturity), 3) == pytest.approx(european,
-                                                                                   abs=1e-9)
+    assert round(black_scholes_put(spot, volatility, maturity), 3) == pytest.approx(
+        european, abs=1e-9
+    )
 
 
-@pytest.mark.parametrize("basis, degree", [(None, None), ("laguerre", 2)],
-                         ids=["default-polynomial-3", "laguerre-2"])
+@pytest.mark.parametrize(
+    "basis, degree", [(None, None), ("laguerre", 2)], ids=["default-polynomial-3", "laguerre-2"]
+)
 @pytest.mark.parametrize("row", range(len(TABLE_1)), ids=TABLE_1_IDS)
 def test_american_put_matches_table_1(row, basis, degree):
     """The fresh-path value is within 0.02 of the finite-difference value (0.03 at sigma 0.4).
@@ -205,7 +219,8 @@ def test_american_put_summary_and_foresight_bias_are_reported():
     assert summary.n_paths == N_PATHS
     assert summary.value == pytest.approx(outcome.value.mean(), rel=1e-15)
     assert summary.value_standard_error == pytest.approx(
-        outcome.value.std(ddof=1) / np.sqrt(N_PATHS), rel=1e-12)
+        outcome.value.std(ddof=1) / np.sqrt(N_PATHS), rel=1e-12
+    )
     assert summary.in_sample_value == pytest.approx(rule.in_sample.value.mean(), rel=1e-15)
     assert summary.exercise_probability.shape == (DATES_PER_YEAR,)
     cumulative = summary.cumulative_exercise_probability
@@ -213,8 +228,9 @@ def test_american_put_summary_and_foresight_bias_are_reported():
     assert cumulative[-1] + summary.never_probability == pytest.approx(1.0, abs=1e-12)
     assert summary.action_probability[0] == pytest.approx(cumulative[-1], abs=1e-12)
     p = summary.exercise_probability
-    np.testing.assert_allclose(summary.exercise_probability_standard_error,
-                               np.sqrt(p * (1 - p) / N_PATHS), rtol=1e-12)
+    np.testing.assert_allclose(
+        summary.exercise_probability_standard_error, np.sqrt(p * (1 - p) / N_PATHS), rtol=1e-12
+    )
     # The put at S0 = 36 < K is exercised at the first date on no path and at some date on
     # more than half of them.
     assert p[0] == 0.0 and 0.5 < cumulative[-1] < 1.0
@@ -230,12 +246,18 @@ def test_put_exercise_boundary_increases_to_the_strike():
     grid = np.linspace(20.0, 45.0, 2501)
     times = (np.arange(DATES_PER_YEAR) + 1) / DATES_PER_YEAR
     dates = [10, 20, 30, 40, 45, 49]
-    boundary = np.array([
-        exercise_boundary(rule, date, grid,
-                          np.exp(-RATE * times[date]) * np.maximum(STRIKE - grid, 0.0),
-                          side="below")
-        for date in dates
-    ])
+    boundary = np.array(
+        [
+            exercise_boundary(
+                rule,
+                date,
+                grid,
+                np.exp(-RATE * times[date]) * np.maximum(STRIKE - grid, 0.0),
+                side="below",
+            )
+            for date in dates
+        ]
+    )
     assert np.all(np.diff(boundary) > 0)
     assert np.all((boundary[:-1] > 30.0) & (boundary[:-1] < STRIKE))
     assert boundary[-1] == pytest.approx(STRIKE, abs=1e-9)
@@ -244,8 +266,9 @@ def test_put_exercise_boundary_increases_to_the_strike():
 def test_european_put_is_black_scholes():
     """One exercise date, at T: the mean discounted payoff, within 3 standard errors of BS."""
     for spot, volatility in [(36.0, 0.2), (44.0, 0.4)]:
-        stock, exercise = put_paths(spot, volatility, 1.0, N_PATHS, SEED, 2, dates_per_year=1,
-                                    antithetic=False)
+        stock, exercise = put_paths(
+            spot, volatility, 1.0, N_PATHS, SEED, 2, dates_per_year=1, antithetic=False
+        )
         rule = fit_rule(stock, exercise)
         summary = summarise(apply_rule(rule, stock, exercise))
         expected = black_scholes_put(spot, volatility, 1.0)
@@ -302,8 +325,7 @@ def test_deterministic_problem_acts_at_the_best_date(in_the_money_only, basis_de
         np.testing.assert_array_equal(outcome.action, 1)
         summary = summarise(outcome)
         np.testing.assert_array_equal(summary.exercise_probability, [0, 0, 1, 0, 0, 0])
-        np.testing.assert_array_equal(summary.cumulative_exercise_probability,
-                                      [0, 0, 1, 1, 1, 1])
+        np.testing.assert_array_equal(summary.cumulative_exercise_probability, [0, 0, 1, 1, 1, 1])
         np.testing.assert_array_equal(summary.action_probability, [0, 1])
         assert summary.value == pytest.approx(3.7, rel=1e-12)
         assert summary.value_standard_error < 1e-14
@@ -392,8 +414,9 @@ def two_asset_problem(n_paths: int, block: int):
     increments = (RATE - 0.5 * volatility**2) * step + volatility * np.sqrt(step) * normals
     stock = np.array([38.0, 40.0]) * np.exp(np.cumsum(increments, axis=0))
     times = step * np.arange(1, n_dates + 1)
-    values = np.exp(-RATE * times)[None, :, None] * np.maximum(STRIKE - np.moveaxis(stock, -1, 0),
-                                                               0.0)
+    values = np.exp(-RATE * times)[None, :, None] * np.maximum(
+        STRIKE - np.moveaxis(stock, -1, 0), 0.0
+    )
     states = np.concatenate([stock, stock[..., :1] - stock[..., 1:]], axis=-1)
     return states, values
 
@@ -410,8 +433,9 @@ def test_same_seed_gives_identical_outputs():
     np.testing.assert_array_equal(rule_1.coefficients, rule_2.coefficients)
     for field in ("value", "exercise_date", "action"):
         np.testing.assert_array_equal(getattr(outcome_1, field), getattr(outcome_2, field))
-        np.testing.assert_array_equal(getattr(rule_1.in_sample, field),
-                                      getattr(rule_2.in_sample, field))
+        np.testing.assert_array_equal(
+            getattr(rule_1.in_sample, field), getattr(rule_2.in_sample, field)
+        )
     # Both actions are taken, on a fair share of the paths.
     assert np.all(summarise(outcome_1).action_probability > 0.1)
 
@@ -425,19 +449,24 @@ def test_apply_rule_is_path_by_path(basis, degree, block):
     if basis == "laguerre":
         stock, exercise = put_paths(36.0, 0.2, 1.0, 20_000, SEED, block)
         states, values = stock, exercise
-        first, second = (put_paths(36.0, 0.2, 1.0, n, SEED, block + b) for n, b in
-                         [(7_002, 1), (12_346, 2)])
+        first, second = (
+            put_paths(36.0, 0.2, 1.0, n, SEED, block + b) for n, b in [(7_002, 1), (12_346, 2)]
+        )
     else:
         states, values = two_asset_problem(20_000, block)
         first, second = two_asset_problem(7_001, block + 1), two_asset_problem(12_345, block + 2)
     rule = fit_rule(states, values, basis=basis, degree=degree)
     path_axis = 1
-    together = apply_rule(rule, np.concatenate([first[0], second[0]], axis=path_axis),
-                          np.concatenate([first[1], second[1]], axis=values.ndim - 1))
+    together = apply_rule(
+        rule,
+        np.concatenate([first[0], second[0]], axis=path_axis),
+        np.concatenate([first[1], second[1]], axis=values.ndim - 1),
+    )
     alone = [apply_rule(rule, *first), apply_rule(rule, *second)]
     for field in ("value", "exercise_date", "action"):
-        np.testing.assert_array_equal(getattr(together, field),
-                                      np.concatenate([getattr(o, field) for o in alone]))
+        np.testing.assert_array_equal(
+            getattr(together, field), np.concatenate([getattr(o, field) for o in alone])
+        )
     own = apply_rule(rule, states, values)
     for field in ("value", "exercise_date", "action"):
         np.testing.assert_array_equal(getattr(own, field), getattr(rule.in_sample, field))

@@ -31,7 +31,12 @@ import xarray as xr
 import tecmodel
 from tecmodel.analysis.montecarlo import execution
 from tecmodel.analysis.montecarlo import store as store_module
-from tecmodel.analysis.montecarlo.store import MODEL_SOURCES, ZarrSink, model_fingerprint, model_files
+from tecmodel.analysis.montecarlo.store import (
+    MODEL_SOURCES,
+    ZarrSink,
+    model_files,
+    model_fingerprint,
+)
 from tecmodel.analysis.montecarlo.study import Tolerance, monte_carlo
 from tecmodel.errors import InputError
 from tecmodel.numerics.statistics import STATISTICS, statistic_interval
@@ -46,7 +51,8 @@ def _same(first, second):
     ignore = {"chunk_size", "n_resumed"}  # how a study was run, not what it found
     xr.testing.assert_identical(first.summary.drop_attrs(), second.summary.drop_attrs())
     assert {k: v for k, v in first.summary.attrs.items() if k not in ignore} == {
-        k: v for k, v in second.summary.attrs.items() if k not in ignore}
+        k: v for k, v in second.summary.attrs.items() if k not in ignore
+    }
 
 
 @pytest.fixture(scope="module")
@@ -61,19 +67,35 @@ def test_result_has_the_agreed_shape(reference, base_case):
     for name in ("npv", "irr", "lcoc", "payback_year"):
         assert samples[name].dims == ("sample", "site") and samples[name].attrs["units"]
     assert samples["power.market_price"].dims == ("sample", "site")
-    assert samples["fx.usd_per_eur"].dims == ("sample",) and samples["fx.usd_per_eur"].attrs["units"] == "USD/EUR"
+    assert (
+        samples["fx.usd_per_eur"].dims == ("sample",)
+        and samples["fx.usd_per_eur"].attrs["units"] == "USD/EUR"
+    )
     assert bool(samples["power.market_price"].sel(site="portfolio").isnull().all())
     assert list(summary["statistic"].values) == list(STATISTICS)
     assert summary["value"].dims == ("statistic", "metric", "site")
     assert summary["n_valid"].dims == ("metric", "site")
-    assert {k: summary.attrs[k] for k in ("case", "n", "seed", "sampler", "stopped_early", "chunk_size")} == {
-        "case": "base_10b", "n": N, "seed": 11, "sampler": "sobol", "stopped_early": 0, "chunk_size": BLOCK}
+    assert {
+        k: summary.attrs[k] for k in ("case", "n", "seed", "sampler", "stopped_early", "chunk_size")
+    } == {
+        "case": "base_10b",
+        "n": N,
+        "seed": 11,
+        "sampler": "sobol",
+        "stopped_early": 0,
+        "chunk_size": BLOCK,
+    }
     npv = samples["npv"].sel(site="portfolio").values
-    assert float(summary["value"].sel(statistic="prob_negative", metric="npv", site="portfolio")) == np.mean(npv < 0)
+    assert float(
+        summary["value"].sel(statistic="prob_negative", metric="npv", site="portfolio")
+    ) == np.mean(npv < 0)
     # every sampled value lies within its distribution's range
     distribution = base_case.entry("energy_price", "fluidstack_fr").distribution
     low, high = distribution.support()
-    assert float(samples["power.market_price"].min()) >= low and float(samples["power.market_price"].max()) <= high
+    assert (
+        float(samples["power.market_price"].min()) >= low
+        and float(samples["power.market_price"].max()) <= high
+    )
 
 
 def test_samples_are_the_model_at_the_sampled_inputs(reference, base_case):
@@ -83,7 +105,9 @@ def test_samples_are_the_model_at_the_sampled_inputs(reference, base_case):
     for name in reference.samples.data_vars:
         if name in tecmodel.REGISTRY:
             value = row[name]
-            site_value = {"fluidstack_fr": float(value.sel(site="fluidstack_fr"))} if value.ndim else None
+            site_value = (
+                {"fluidstack_fr": float(value.sel(site="fluidstack_fr"))} if value.ndim else None
+            )
             overrides[name] = site_value or float(value)
     alone = tecmodel.evaluate(base_case, overrides).metrics
     np.testing.assert_allclose(row["npv"].values, alone["npv"].values, rtol=1e-12)
@@ -106,16 +130,23 @@ def test_other_samplers_are_reproducible(base_case, sampler):
 @pytest.fixture(scope="module")
 def cluster():
     distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                                  dashboard_address=":0") as local, distributed.Client(local) as client:
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0"
+        ) as local,
+        distributed.Client(local) as client,
+    ):
         yield client
 
 
 def test_identical_on_dask_and_in_process(reference, base_case, cluster):
-    on_dask = monte_carlo(base_case, n=N, seed=11, block_size=BLOCK, chunk_size=BLOCK, client=cluster)
+    on_dask = monte_carlo(
+        base_case, n=N, seed=11, block_size=BLOCK, chunk_size=BLOCK, client=cluster
+    )
     _same(reference, on_dask)
-    one_at_a_time = monte_carlo(base_case, n=N, seed=11, block_size=BLOCK, chunk_size=BLOCK, client=cluster,
-                                max_in_flight=1)
+    one_at_a_time = monte_carlo(
+        base_case, n=N, seed=11, block_size=BLOCK, chunk_size=BLOCK, client=cluster, max_in_flight=1
+    )
     _same(reference, one_at_a_time)
 
 
@@ -166,7 +197,9 @@ def test_resume_after_an_interruption(reference, base_case, tmp_path, monkeypatc
     stored = xr.open_zarr(store, consolidated=False)
     np.testing.assert_array_equal(stored["npv"].values, reference.samples["npv"].values)
     assert calls["evaluate"] == 2 and int(stored["block_done"].sum()) == 3
-    again = monte_carlo(base_case, n=N, seed=11, block_size=BLOCK, store=store)  # complete: nothing to evaluate
+    again = monte_carlo(
+        base_case, n=N, seed=11, block_size=BLOCK, store=store
+    )  # complete: nothing to evaluate
     assert calls["evaluate"] == 2 and again.summary.attrs["n_resumed"] == N
     _same(reference, again)
 
@@ -203,8 +236,11 @@ def test_resume_after_kill_9(reference, base_case, tmp_path):
 
 
 def _files(folder: Path) -> dict[str, bytes]:
-    return {path.relative_to(folder).as_posix(): path.read_bytes() for path in sorted(folder.rglob("*"))
-            if path.is_file()}
+    return {
+        path.relative_to(folder).as_posix(): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
 
 
 def _failing_after(count: int, original):
@@ -220,8 +256,9 @@ def _failing_after(count: int, original):
     return create_array
 
 
-def test_a_store_creation_failing_part_way_leaves_nothing_or_the_previous_store(reference, base_case, tmp_path,
-                                                                                monkeypatch):
+def test_a_store_creation_failing_part_way_leaves_nothing_or_the_previous_store(
+    reference, base_case, tmp_path, monkeypatch
+):
     """The store is created in a temporary folder and renamed into place: a failure part-way leaves
     no store (a new study) or the previous store byte for byte (a restart), never a half-made one."""
     import zarr
@@ -268,7 +305,9 @@ def test_a_block_written_part_way_is_evaluated_again(reference, base_case, tmp_p
     resumed = monte_carlo(base_case, n=N, seed=11, block_size=BLOCK, store=store)
     assert resumed.summary.attrs["n_resumed"] == BLOCK  # only the first block was marked done
     _same(reference, resumed)
-    assert not [p for p in store.rglob("*") if p.name.endswith(".partial")]  # zarr left no partial chunk
+    assert not [
+        p for p in store.rglob("*") if p.name.endswith(".partial")
+    ]  # zarr left no partial chunk
 
 
 def test_store_of_another_study_is_refused(base_case, tmp_path):
@@ -276,7 +315,9 @@ def test_store_of_another_study_is_refused(base_case, tmp_path):
     monte_carlo(base_case, n=400, seed=1, block_size=BLOCK, store=store)
     with pytest.raises(InputError) as caught:
         monte_carlo(base_case, n=400, seed=2, block_size=BLOCK, store=store)
-    assert "was made by another study (seed: stored 1, now 2)" in str(caught.value) and "--restart" in str(caught.value)
+    assert "was made by another study (seed: stored 1, now 2)" in str(
+        caught.value
+    ) and "--restart" in str(caught.value)
     restarted = monte_carlo(base_case, n=400, seed=2, block_size=BLOCK, store=store, overwrite=True)
     assert restarted.summary.attrs["seed"] == 2
     folder = tmp_path / "not_a_store"
@@ -291,16 +332,25 @@ def test_auto_stop_at_the_first_block_within_tolerance(base_case):
     """Stops where the 95 % half-width of the mean NPV first falls to the tolerance, for any chunking."""
     full = monte_carlo(base_case, n=1000, seed=3, block_size=100, chunk_size=1000)
     npv = full.samples["npv"].sel(site="portfolio").values
-    widths = [(statistic_interval(npv[:stop], "mean")[2] - statistic_interval(npv[:stop], "mean")[1]) / 2
-              for stop in range(100, 1001, 100)]
+    widths = [
+        (statistic_interval(npv[:stop], "mean")[2] - statistic_interval(npv[:stop], "mean")[1]) / 2
+        for stop in range(100, 1001, 100)
+    ]
     tolerance = (widths[3] + widths[4]) / 2  # reached at the fifth block, not before
     assert widths[3] > tolerance >= widths[4]
     for chunk in (100, 300):
-        stopped = monte_carlo(base_case, n=1000, seed=3, block_size=100, chunk_size=chunk, tolerance=tolerance)
+        stopped = monte_carlo(
+            base_case, n=1000, seed=3, block_size=100, chunk_size=chunk, tolerance=tolerance
+        )
         assert stopped.summary.attrs["stopped_early"] == 1 and stopped.summary.attrs["n"] == 500
-        xr.testing.assert_identical(stopped.samples["npv"], full.samples["npv"].isel(sample=slice(0, 500)))
+        xr.testing.assert_identical(
+            stopped.samples["npv"], full.samples["npv"].isel(sample=slice(0, 500))
+        )
     relative = Tolerance(0.5, metric="lcoc", statistic="p50", relative=True)
-    assert monte_carlo(base_case, n=300, seed=3, block_size=100, tolerance=relative).summary.attrs["n"] == 100
+    assert (
+        monte_carlo(base_case, n=300, seed=3, block_size=100, tolerance=relative).summary.attrs["n"]
+        == 100
+    )
 
 
 def test_a_study_stopped_by_its_tolerance_completes_from_its_store(reference, base_case, tmp_path):
@@ -310,18 +360,24 @@ def test_a_study_stopped_by_its_tolerance_completes_from_its_store(reference, ba
     stopped = monte_carlo(base_case, n=N, seed=11, block_size=BLOCK, store=store, tolerance=1e12)
     assert stopped.summary.attrs["n"] == BLOCK and stopped.summary.attrs["stopped_early"] == 1
     completed = monte_carlo(base_case, n=N, seed=11, block_size=BLOCK, store=store)
-    assert completed.summary.attrs["n_resumed"] == BLOCK and completed.summary.attrs["stopped_early"] == 0
+    assert (
+        completed.summary.attrs["n_resumed"] == BLOCK
+        and completed.summary.attrs["stopped_early"] == 0
+    )
     _same(reference, completed)
 
 
-@pytest.mark.parametrize("arguments, fragment", [
-    ({"n": 0}, "n = 0: expected a positive whole number"),
-    ({"chunk_size": 500}, "expected a multiple of block_size"),
-    ({"sampler": "halton"}, "expected one of sobol, lhs, random"),
-    ({"seed": -1}, "expected a non-negative whole number"),
-    ({"tolerance": Tolerance(1e6, metric="npx")}, "tolerance.metric"),
-    ({"parameters": ["revenue.contract_price"]}, "has no distribution"),
-])
+@pytest.mark.parametrize(
+    "arguments, fragment",
+    [
+        ({"n": 0}, "n = 0: expected a positive whole number"),
+        ({"chunk_size": 500}, "expected a multiple of block_size"),
+        ({"sampler": "halton"}, "expected one of sobol, lhs, random"),
+        ({"seed": -1}, "expected a non-negative whole number"),
+        ({"tolerance": Tolerance(1e6, metric="npx")}, "tolerance.metric"),
+        ({"parameters": ["revenue.contract_price"]}, "has no distribution"),
+    ],
+)
 def test_bad_arguments_are_input_errors(base_case, arguments, fragment):
     options = {"n": 400, "block_size": 400} | arguments
     with pytest.raises(InputError) as caught:
@@ -369,8 +425,22 @@ def test_mean_std_and_cvar_by_hand():
 def test_cli_montecarlo_writes_summary_and_samples(tmp_path, capsys):
     from tecmodel.cli.main import main
 
-    assert main(["montecarlo", str(BASE_FILE), "-n", "400", "--block-size", "200", "--out", str(tmp_path),
-                 "--no-progress"]) == 0
+    assert (
+        main(
+            [
+                "montecarlo",
+                str(BASE_FILE),
+                "-n",
+                "400",
+                "--block-size",
+                "200",
+                "--out",
+                str(tmp_path),
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
     printed = capsys.readouterr().out
     assert "prob_negative" in printed and "cvar5" in printed and "400 samples in" in printed
     summary = xr.open_dataset(tmp_path / "base_10b.montecarlo_summary.nc")
@@ -379,13 +449,22 @@ def test_cli_montecarlo_writes_summary_and_samples(tmp_path, capsys):
     assert (tmp_path / "base_10b.montecarlo_samples.nc").exists()
 
 
-@pytest.mark.parametrize("argv, fragment", [
-    (["sobol", str(BASE_FILE), "-n", "1000"], "n = 1000: expected a power of two"),
-    (["sobol", str(BASE_FILE), "-n", "64", "--factors", "energy_prise", "chip_cost"], "did you mean 'energy_price'"),
-    (["montecarlo", str(TOY_FILE), "-n", "10"], "gives no parameter a distribution"),
-    (["montecarlo", str(BASE_FILE), "-n", "10", "--chunk-size", "3", "--block-size", "2"], "multiple of block_size"),
-    (["tornado", str(BASE_FILE), "--quantiles", "0.9", "0.1"], "expected 0 <= low < high <= 1"),
-])
+@pytest.mark.parametrize(
+    "argv, fragment",
+    [
+        (["sobol", str(BASE_FILE), "-n", "1000"], "n = 1000: expected a power of two"),
+        (
+            ["sobol", str(BASE_FILE), "-n", "64", "--factors", "energy_prise", "chip_cost"],
+            "did you mean 'energy_price'",
+        ),
+        (["montecarlo", str(TOY_FILE), "-n", "10"], "gives no parameter a distribution"),
+        (
+            ["montecarlo", str(BASE_FILE), "-n", "10", "--chunk-size", "3", "--block-size", "2"],
+            "multiple of block_size",
+        ),
+        (["tornado", str(BASE_FILE), "--quantiles", "0.9", "0.1"], "expected 0 <= low < high <= 1"),
+    ],
+)
 def test_cli_bad_requests_exit_2(tmp_path, capsys, argv, fragment):
     from tecmodel.cli.main import main
 
@@ -397,8 +476,21 @@ def test_cli_bad_requests_exit_2(tmp_path, capsys, argv, fragment):
 def test_cli_sobol_and_tornado(tmp_path, capsys):
     from tecmodel.cli.main import main
 
-    assert main(["sobol", str(BASE_FILE), "-n", "2**4", "--first-order", "--no-time-resolved", "--out",
-                 str(tmp_path)]) == 0
+    assert (
+        main(
+            [
+                "sobol",
+                str(BASE_FILE),
+                "-n",
+                "2**4",
+                "--first-order",
+                "--no-time-resolved",
+                "--out",
+                str(tmp_path),
+            ]
+        )
+        == 0
+    )
     assert "ranking by ST on portfolio" in capsys.readouterr().out
     with xr.open_dataset(tmp_path / "base_10b.sobol.nc") as stored:
         assert stored["S1"].dims == ("factor", "metric", "site")
@@ -424,8 +516,20 @@ def test_cli_on_a_scheduler_address(cluster, reference, tmp_path, capsys):
     """`--scheduler ADDRESS` (here the in-process test cluster's) gives the in-process numbers."""
     from tecmodel.cli.main import main
 
-    argv = ["montecarlo", str(BASE_FILE), "-n", str(N), "--seed", "11", "--block-size", str(BLOCK), "--out",
-            str(tmp_path), "--scheduler", cluster.scheduler.address]
+    argv = [
+        "montecarlo",
+        str(BASE_FILE),
+        "-n",
+        str(N),
+        "--seed",
+        "11",
+        "--block-size",
+        str(BLOCK),
+        "--out",
+        str(tmp_path),
+        "--scheduler",
+        cluster.scheduler.address,
+    ]
     assert main(argv) == 0
     assert "on 2 dask worker(s)" in capsys.readouterr().out
     with xr.open_dataset(tmp_path / "base_10b.montecarlo_samples.nc") as stored:
@@ -449,9 +553,11 @@ def test_the_model_fingerprint_reads_exactly_the_code_that_computes_numbers():
     nothing of the reports, the command line or the other analyses."""
     package = ROOT / "tecmodel"
     listed = {path.relative_to(package).as_posix() for path in model_files()}
-    expected = {path.relative_to(package).as_posix()
-                for folder in ("numerics", "inputs", "model", "analysis/montecarlo")
-                for path in (package / folder).rglob("*.py")} | {"analysis/sampling.py"}
+    expected = {
+        path.relative_to(package).as_posix()
+        for folder in ("numerics", "inputs", "model", "analysis/montecarlo")
+        for path in (package / folder).rglob("*.py")
+    } | {"analysis/sampling.py"}
     assert listed == expected
     assert "analysis/montecarlo/store.py" in listed and "model/components/chips.py" in listed
     outside = ("report/", "cli/", "analysis/sensitivity/", "analysis/solvers.py")
@@ -459,19 +565,22 @@ def test_the_model_fingerprint_reads_exactly_the_code_that_computes_numbers():
     assert "analysis/montecarlo/**/*.py" in MODEL_SOURCES
 
 
-@pytest.mark.parametrize(("edited", "changes"), [
-    ("report/text.py", False),
-    ("report/plots.py", False),
-    ("report/new_figure.py", False),  # a module added to the reports
-    ("cli/main.py", False),
-    ("analysis/sensitivity/tornado.py", False),
-    ("model/cube.py", True),
-    ("model/components/new_component.py", True),  # a module added to the model
-    ("numerics/powers.py", True),
-    ("inputs/registry.py", True),
-    ("analysis/sampling.py", True),
-    ("analysis/montecarlo/execution.py", True),
-])
+@pytest.mark.parametrize(
+    ("edited", "changes"),
+    [
+        ("report/text.py", False),
+        ("report/plots.py", False),
+        ("report/new_figure.py", False),  # a module added to the reports
+        ("cli/main.py", False),
+        ("analysis/sensitivity/tornado.py", False),
+        ("model/cube.py", True),
+        ("model/components/new_component.py", True),  # a module added to the model
+        ("numerics/powers.py", True),
+        ("inputs/registry.py", True),
+        ("analysis/sampling.py", True),
+        ("analysis/montecarlo/execution.py", True),
+    ],
+)
 def test_an_edit_changes_the_fingerprint_only_in_the_model_code(package_copy, edited, changes):
     """On a copy of the package: the copy's fingerprint is the package's (paths are relative);
     editing (or adding) a file changes it exactly when the file computes numbers."""
@@ -484,8 +593,9 @@ def test_an_edit_changes_the_fingerprint_only_in_the_model_code(package_copy, ed
     assert (model_fingerprint(package_copy) != model_fingerprint()) is changes
 
 
-def test_a_store_resumes_after_a_report_edit_and_not_after_a_model_edit(base_case, package_copy,
-                                                                         tmp_path, monkeypatch):
+def test_a_store_resumes_after_a_report_edit_and_not_after_a_model_edit(
+    base_case, package_copy, tmp_path, monkeypatch
+):
     """The study's fingerprint reads the package at ``store.PACKAGE_ROOT`` (here the copy)."""
     monkeypatch.setattr(store_module, "PACKAGE_ROOT", package_copy)
     path = tmp_path / "study.zarr"

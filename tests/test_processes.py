@@ -44,10 +44,23 @@ YEARS = list(range(2026, 2047))  # t = 0 ... 20
 T = np.arange(len(YEARS))
 N = 10**5
 
-MEAN_REVERTING = {"type": "mean_reverting", "unit": "EUR/MWh", "source": "test", "start": 80.0,
-                  "level": 60.0, "speed": 0.3, "volatility": 0.3}
-GBM = {"type": "gbm", "unit": "1", "source": "test", "start": 100.0, "drift": 0.05,
-       "volatility": 0.2}
+MEAN_REVERTING = {
+    "type": "mean_reverting",
+    "unit": "EUR/MWh",
+    "source": "test",
+    "start": 80.0,
+    "level": 60.0,
+    "speed": 0.3,
+    "volatility": 0.3,
+}
+GBM = {
+    "type": "gbm",
+    "unit": "1",
+    "source": "test",
+    "start": 100.0,
+    "drift": 0.05,
+    "volatility": 0.2,
+}
 #: Futures-style forward curve then 2 %/yr (the shape of MARKETS_NOTES' Cal-26 ... Cal-30).
 CURVE = {"path": {2026: 52.7, 2027: 56.0, 2028: 60.0, 2029: 64.0, 2030: 68.7}, "escalation": 0.02}
 
@@ -87,8 +100,9 @@ def test_gbm_log_moments_and_mean_match_the_closed_form():
 
 
 def test_mean_reverting_jumps_move_the_mean_as_the_compound_poisson_recursion():
-    spec = dict(MEAN_REVERTING, speed=0.5, volatility=0.2,
-                jumps={"rate": 0.8, "mean": 0.3, "std": 0.2})
+    spec = dict(
+        MEAN_REVERTING, speed=0.5, volatility=0.2, jumps={"rate": 0.8, "mean": 0.3, "std": 0.2}
+    )
     deviation = np.log(simulate(spec, YEARS, N, seed=13).values) - math.log(60.0)
     kappa, sigma, rate, jump_mean, jump_std = 0.5, 0.2, 0.8, 0.3, 0.2
     innovation = sigma**2 * (1 - math.exp(-2 * kappa)) / (2 * kappa)
@@ -97,8 +111,9 @@ def test_mean_reverting_jumps_move_the_mean_as_the_compound_poisson_recursion():
         # E[d_t] = e^-kappa E[d_{t-1}] + lambda mu_J; the compound Poisson sum has variance
         # lambda E[J^2] = lambda (sigma_J^2 + mu_J^2)
         mean.append(math.exp(-kappa) * mean[-1] + rate * jump_mean)
-        variance.append(math.exp(-2 * kappa) * variance[-1] + innovation
-                        + rate * (jump_std**2 + jump_mean**2))
+        variance.append(
+            math.exp(-2 * kappa) * variance[-1] + innovation + rate * (jump_std**2 + jump_mean**2)
+        )
     _within(deviation[1:].mean(axis=1), mean[1:], np.sqrt(np.array(variance[1:]) / N))
     # without the jumps the long-run mean would be 0; with them lambda mu_J / (1 - e^-kappa)
     long_run = rate * jump_mean / (1 - math.exp(-kappa))
@@ -200,11 +215,13 @@ def test_zero_volatility_reproduces_the_central_path_bit_for_bit():
     for sample in range(50):
         np.testing.assert_array_equal(paths.values[:, sample], central.values)
     gbm = dict(GBM, volatility=0.0)
-    np.testing.assert_array_equal(simulate(gbm, years, 3).values[:, 2],
-                                  central_path(gbm, years).values)
+    np.testing.assert_array_equal(
+        simulate(gbm, years, 3).values[:, 2], central_path(gbm, years).values
+    )
     # also with a per-sample parameter array and a correlated companion process
-    result = simulate_samples({"p": spec, "q": GBM}, [[1, 0.5], [0.5, 1]], years, 0, 7, 1,
-                              {"p.speed": np.full(7, 0.4)})
+    result = simulate_samples(
+        {"p": spec, "q": GBM}, [[1, 0.5], [0.5, 1]], years, 0, 7, 1, {"p.speed": np.full(7, 0.4)}
+    )
     np.testing.assert_array_equal(result["p"], np.repeat(central.values[:, None], 7, axis=1))
 
 
@@ -230,18 +247,27 @@ def test_outputs_are_labelled():
     dataset = simulate_set({"power": MEAN_REVERTING, "index": GBM}, None, YEARS[:3], 4)
     assert set(dataset.data_vars) == {"power", "index"} and dataset["index"].attrs["units"] == "1"
     alone = simulate_set({"power": MEAN_REVERTING}, None, YEARS[:3], 4)
-    xr.testing.assert_identical(alone["power"],
-                                simulate(MEAN_REVERTING, YEARS[:3], 4, name="power"))
+    xr.testing.assert_identical(
+        alone["power"], simulate(MEAN_REVERTING, YEARS[:3], 4, name="power")
+    )
 
 
 # --------------------------------------------------------------------------- seeding
 
 UNCERTAIN = dict(
-    MEAN_REVERTING, level=CURVE,
-    speed={"value": 0.5, "unit": "1/yr",
-           "distribution": {"type": "triangular", "low": 0.2, "mode": 0.5, "high": 1.0}},
-    jumps={"rate": 0.5, "mean": 0.2, "std": {"value": 0.1, "distribution": {
-        "type": "uniform", "low": 0.05, "high": 0.2}}})
+    MEAN_REVERTING,
+    level=CURVE,
+    speed={
+        "value": 0.5,
+        "unit": "1/yr",
+        "distribution": {"type": "triangular", "low": 0.2, "mode": 0.5, "high": 1.0},
+    },
+    jumps={
+        "rate": 0.5,
+        "mean": 0.2,
+        "std": {"value": 0.1, "distribution": {"type": "uniform", "low": 0.05, "high": 0.2}},
+    },
+)
 SET = {"power": UNCERTAIN, "compute": GBM, "chips": dict(GBM, drift=-0.2)}
 MATRIX = [[1, 0.4, 0.2], [0.4, 1, 0.5], [0.2, 0.5, 1]]
 
@@ -251,18 +277,30 @@ def test_any_sample_range_equals_the_slice_of_a_full_run(block_size):
     n = 5 * block_size // 2 + 3
     full = simulate_samples(SET, MATRIX, YEARS, 0, n, 8, block_size=block_size)
     edges = [block_size, 2 * block_size]  # block boundaries
-    ranges = [(0, 1), (5, 6), (edges[0] - 1, edges[0] + 1), (10, edges[0] + 13),
-              (edges[0], edges[1]), (edges[1] + 1, n), (n - 1, n), (7, 7)]
+    ranges = [
+        (0, 1),
+        (5, 6),
+        (edges[0] - 1, edges[0] + 1),
+        (10, edges[0] + 13),
+        (edges[0], edges[1]),
+        (edges[1] + 1, n),
+        (n - 1, n),
+        (7, 7),
+    ]
     for start, stop in ranges:
         part = simulate_samples(SET, MATRIX, YEARS, start, stop, 8, block_size=block_size)
         for name in SET:
-            np.testing.assert_array_equal(part[name], full[name][:, start:stop],
-                                          err_msg=f"{name} [{start}, {stop})")
-    chunks = [simulate_samples(SET, MATRIX, YEARS, a, b, 8, block_size=block_size)
-              for a, b in [(0, 37), (37, edges[1] - 5), (edges[1] - 5, n)]]
+            np.testing.assert_array_equal(
+                part[name], full[name][:, start:stop], err_msg=f"{name} [{start}, {stop})"
+            )
+    chunks = [
+        simulate_samples(SET, MATRIX, YEARS, a, b, 8, block_size=block_size)
+        for a, b in [(0, 37), (37, edges[1] - 5), (edges[1] - 5, n)]
+    ]
     for name in SET:
-        np.testing.assert_array_equal(np.concatenate([chunk[name] for chunk in chunks], axis=1),
-                                      full[name])
+        np.testing.assert_array_equal(
+            np.concatenate([chunk[name] for chunk in chunks], axis=1), full[name]
+        )
 
 
 def test_same_seed_same_bits_other_seed_other_bits_longer_horizon_same_start():
@@ -292,11 +330,13 @@ def test_the_process_stream_is_not_the_input_sampling_stream():
 def test_per_sample_parameter_arrays_equal_separate_scalar_runs():
     rng = np.random.default_rng(9)
     samples = 40
-    given = {"power.speed": rng.uniform(0.0, 2.0, samples),
-             "power.volatility": rng.uniform(0.0, 0.6, samples),
-             "power.jumps.rate": rng.uniform(0.0, 3.0, samples),
-             "power.level.escalation": rng.uniform(-0.02, 0.05, samples),
-             "compute.drift": rng.uniform(-0.3, 0.3, samples)}
+    given = {
+        "power.speed": rng.uniform(0.0, 2.0, samples),
+        "power.volatility": rng.uniform(0.0, 0.6, samples),
+        "power.jumps.rate": rng.uniform(0.0, 3.0, samples),
+        "power.level.escalation": rng.uniform(-0.02, 0.05, samples),
+        "compute.drift": rng.uniform(-0.3, 0.3, samples),
+    }
     given["power.speed"][0] = 0.0  # the kappa -> 0 limit
     together = simulate_samples(SET, MATRIX, YEARS, 0, samples, 2, given, block_size=16)
     for sample in range(samples):
@@ -325,18 +365,24 @@ def test_parameters_with_distributions_are_drawn_from_their_own_streams():
     assert base[0]["speed"] == 0.5
     # simulate draws them too: the path's spread follows the drawn speed
     paths = simulate(UNCERTAIN, YEARS, 200, seed=6, block_size=64)
-    assert not np.array_equal(paths.values, simulate(UNCERTAIN, YEARS, 200, seed=6, block_size=64,
-                                                     sample_parameters=False).values)
+    assert not np.array_equal(
+        paths.values,
+        simulate(UNCERTAIN, YEARS, 200, seed=6, block_size=64, sample_parameters=False).values,
+    )
 
 
 def test_stated_units_convert():
-    spec = dict(MEAN_REVERTING, speed={"value": 30, "unit": "%/yr"},
-                volatility={"value": 30, "unit": "%"})
+    spec = dict(
+        MEAN_REVERTING, speed={"value": 30, "unit": "%/yr"}, volatility={"value": 30, "unit": "%"}
+    )
     process = parse_process("power", spec)
     assert process.parameter("speed").value == pytest.approx(0.3)
     assert process.parameter("volatility").value == pytest.approx(0.3)
-    np.testing.assert_allclose(simulate(spec, YEARS[:4], 10).values,
-                               simulate(MEAN_REVERTING, YEARS[:4], 10).values, rtol=1e-14)
+    np.testing.assert_allclose(
+        simulate(spec, YEARS[:4], 10).values,
+        simulate(MEAN_REVERTING, YEARS[:4], 10).values,
+        rtol=1e-14,
+    )
 
 
 def test_bad_parameter_overrides_are_input_errors():
@@ -382,21 +428,34 @@ BAD_SPECS = [
     ("volatility", -0.1, "volatility", ["volatility", ">= 0", "1/sqrt(yr)"], -0.1),
     ("jumps.rate", -1.0, "jumps.rate", ["jumps per year", "[0, 100]"], -1.0),
     ("jumps.std", -0.2, "jumps.std", ["standard deviation", ">= 0"], -0.2),
-    ("level.path", {2026: 52.7, 2027: 56.0, 2029: 64.0}, "level.path", ["gap", "2028"],
-     "2026, 2027, 2029"),
+    (
+        "level.path",
+        {2026: 52.7, 2027: 56.0, 2029: 64.0},
+        "level.path",
+        ["gap", "2028"],
+        "2026, 2027, 2029",
+    ),
     ("level.path", {2026: 52.7, 2027: 0.0}, "level.path[2027]", ["level > 0", "EUR/MWh"], 0.0),
     ("start", 0.0, "start", ["first simulated year", "> 0", "EUR/MWh"], 0.0),
-    ("start", {"value": 80, "unit": "EUR/MWh", "distribution": {"type": "normal", "mean": 80,
-                                                                   "std": 20}},
-     "start.distribution", ["outside", "truncated_normal"], None),
+    (
+        "start",
+        {"value": 80, "unit": "EUR/MWh", "distribution": {"type": "normal", "mean": 80, "std": 20}},
+        "start.distribution",
+        ["outside", "truncated_normal"],
+        None,
+    ),
     ("speed", {"value": 0.5, "unit": "USD"}, "speed.unit", ["1/yr"], "USD"),
 ]
 
 
-@pytest.mark.parametrize("field, value, path, words, shown", BAD_SPECS,
-                         ids=[f"{row[0]}={row[1]!r}"[:40] for row in BAD_SPECS])
-def test_each_bad_spec_gives_one_problem_naming_field_value_and_expectation(field, value, path,
-                                                                             words, shown):
+@pytest.mark.parametrize(
+    "field, value, path, words, shown",
+    BAD_SPECS,
+    ids=[f"{row[0]}={row[1]!r}"[:40] for row in BAD_SPECS],
+)
+def test_each_bad_spec_gives_one_problem_naming_field_value_and_expectation(
+    field, value, path, words, shown
+):
     problems = process_problems("power_price", _set(JUMPY, field, value))
     assert len(problems) == 1, problems
     problem = problems[0]
@@ -417,28 +476,49 @@ def test_the_spec_is_valid_and_all_problems_are_reported_together():
     bad = _set(_set(JUMPY, "speed", -1.0), "volatility", -1.0)
     with pytest.raises(InputError) as error:
         parse_process_set({"power_price": bad, "index": _set(GBM, "drift", ...)})
-    assert error.value.paths == ["processes.power_price.speed", "processes.power_price.volatility",
-                                 "processes.index.drift"]
+    assert error.value.paths == [
+        "processes.power_price.speed",
+        "processes.power_price.volatility",
+        "processes.index.drift",
+    ]
 
 
 BAD_CORRELATIONS = [
-    ({"processes": ["power", "compute"], "matrix": [[1, 0.5], [0.4, 1]]},
-     "correlation.matrix[0][1]", "not symmetric"),
-    ({"processes": ["power", "compute", "chips"],
-      "matrix": [[1, 0.9, -0.9], [0.9, 1, 0.9], [-0.9, 0.9, 1]]}, "correlation.matrix",
-     "not positive semi-definite"),
-    ({"processes": ["power", "compte"], "matrix": [[1, 0.5], [0.5, 1]]},
-     "correlation.processes[1]", "did you mean 'compute'"),
-    ({"processes": ["power", "compute"], "matrix": [[1, 1.5], [1.5, 1]]},
-     "correlation.matrix[0][1]", "in [-1, 1]"),
-    ({"processes": ["power", "compute"], "matrix": [[0.9, 0.5], [0.5, 1]]},
-     "correlation.matrix[0][0]", "1 on the diagonal"),
+    (
+        {"processes": ["power", "compute"], "matrix": [[1, 0.5], [0.4, 1]]},
+        "correlation.matrix[0][1]",
+        "not symmetric",
+    ),
+    (
+        {
+            "processes": ["power", "compute", "chips"],
+            "matrix": [[1, 0.9, -0.9], [0.9, 1, 0.9], [-0.9, 0.9, 1]],
+        },
+        "correlation.matrix",
+        "not positive semi-definite",
+    ),
+    (
+        {"processes": ["power", "compte"], "matrix": [[1, 0.5], [0.5, 1]]},
+        "correlation.processes[1]",
+        "did you mean 'compute'",
+    ),
+    (
+        {"processes": ["power", "compute"], "matrix": [[1, 1.5], [1.5, 1]]},
+        "correlation.matrix[0][1]",
+        "in [-1, 1]",
+    ),
+    (
+        {"processes": ["power", "compute"], "matrix": [[0.9, 0.5], [0.5, 1]]},
+        "correlation.matrix[0][0]",
+        "1 on the diagonal",
+    ),
     ([[1, 0.5], [0.5, 1]], "correlation", "3 x 3"),
 ]
 
 
-@pytest.mark.parametrize("correlation, path, words", BAD_CORRELATIONS,
-                         ids=[row[2] for row in BAD_CORRELATIONS])
+@pytest.mark.parametrize(
+    "correlation, path, words", BAD_CORRELATIONS, ids=[row[2] for row in BAD_CORRELATIONS]
+)
 def test_each_bad_correlation_gives_one_problem(correlation, path, words):
     with pytest.raises(InputError) as error:
         parse_process_set(SET, correlation)

@@ -24,35 +24,65 @@ from .conftest import BASE_FILE
 
 SETTINGS = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
-parameter_sets = st.fixed_dictionaries({
-    "energy_price": st.floats(20.0, 250.0),
-    "utilisation": st.floats(0.3, 1.0),
-    "chip_cost": st.floats(20_000.0, 150_000.0),
-    "finance.discount_rate": st.floats(0.03, 0.20),
-    "timeline.delay_years": st.integers(0, 3).map(float),
-})
+parameter_sets = st.fixed_dictionaries(
+    {
+        "energy_price": st.floats(20.0, 250.0),
+        "utilisation": st.floats(0.3, 1.0),
+        "chip_cost": st.floats(20_000.0, 150_000.0),
+        "finance.discount_rate": st.floats(0.03, 0.20),
+        "timeline.delay_years": st.integers(0, 3).map(float),
+    }
+)
 
 
 @SETTINGS
 @given(sets=st.lists(parameter_sets, min_size=1, max_size=4))
 def test_sample_stack_equals_separate_evaluations(doubled_case, sets):
     names = list(sets[0])
-    stacked = {name: xr.DataArray([values[name] for values in sets], dims="sample") for name in names}
+    stacked = {
+        name: xr.DataArray([values[name] for values in sets], dims="sample") for name in names
+    }
     together = tecmodel.evaluate(doubled_case, stacked)
     for index, values in enumerate(sets):
         alone = tecmodel.evaluate(doubled_case, values)
         sample = together.metrics.isel(sample=index)
-        for name in ("npv", "lcoc", "breakeven_gpu_hour_price", "payback_year", "capex_total", "equity_npv",
-                     "moic", "min_dscr", "min_dscr_year", "average_dscr", "debt_capacity", "debt_drawn",
-                     "financing_status"):
-            np.testing.assert_allclose(sample[name].values, alone.metrics[name].values, rtol=1e-12, equal_nan=True)
-        np.testing.assert_allclose(sample["irr"].values, alone.metrics["irr"].values, rtol=0, atol=1e-10,
-                                   equal_nan=True)
-        np.testing.assert_array_equal(sample["irr_status"].values, alone.metrics["irr_status"].values)
-        np.testing.assert_allclose(sample["equity_irr"].values, alone.metrics["equity_irr"].values, rtol=0,
-                                   atol=1e-10, equal_nan=True)
-        np.testing.assert_allclose(together.cube.isel(sample=index).transpose(*alone.cube.dims).values,
-                                   alone.cube.values, rtol=1e-12, atol=1e-3)
+        for name in (
+            "npv",
+            "lcoc",
+            "breakeven_gpu_hour_price",
+            "payback_year",
+            "capex_total",
+            "equity_npv",
+            "moic",
+            "min_dscr",
+            "min_dscr_year",
+            "average_dscr",
+            "debt_capacity",
+            "debt_drawn",
+            "financing_status",
+        ):
+            np.testing.assert_allclose(
+                sample[name].values, alone.metrics[name].values, rtol=1e-12, equal_nan=True
+            )
+        np.testing.assert_allclose(
+            sample["irr"].values, alone.metrics["irr"].values, rtol=0, atol=1e-10, equal_nan=True
+        )
+        np.testing.assert_array_equal(
+            sample["irr_status"].values, alone.metrics["irr_status"].values
+        )
+        np.testing.assert_allclose(
+            sample["equity_irr"].values,
+            alone.metrics["equity_irr"].values,
+            rtol=0,
+            atol=1e-10,
+            equal_nan=True,
+        )
+        np.testing.assert_allclose(
+            together.cube.isel(sample=index).transpose(*alone.cube.dims).values,
+            alone.cube.values,
+            rtol=1e-12,
+            atol=1e-3,
+        )
 
 
 def _two_identical_sites():
@@ -60,7 +90,9 @@ def _two_identical_sites():
     twin = copy.deepcopy(data["sites"][0])
     twin["name"] = "twin"
     data["sites"].append(twin)
-    for tranche in data.get("financing", {}).get("tranches", []):  # the twin borrows like the first site
+    for tranche in data.get("financing", {}).get(
+        "tranches", []
+    ):  # the twin borrows like the first site
         if "fluidstack_fr" in tranche.get("sites", ["fluidstack_fr"]) and "sites" in tranche:
             tranche["sites"] = tranche["sites"] + ["twin"]
     return case_from_data(data, file="two identical sites")
@@ -77,18 +109,38 @@ def test_two_identical_sites_give_exactly_twice_the_euros(base_case, values):
     first, twin = double.cube.sel(site="fluidstack_fr"), double.cube.sel(site="twin")
     np.testing.assert_array_equal(first.values, twin.values)
     np.testing.assert_array_equal(first.values, single.cube.sel(site="fluidstack_fr").values)
-    for name in ("npv", "capex_total", "initial_capex", "accelerators", "energy_mwh_per_year", "gpu_hours_sold",
-                 "equity_npv", "debt_drawn"):
-        assert float(double.metrics[name].sel(site="portfolio")) == 2 * float(single.metrics[name].sel(site="portfolio"))
+    for name in (
+        "npv",
+        "capex_total",
+        "initial_capex",
+        "accelerators",
+        "energy_mwh_per_year",
+        "gpu_hours_sold",
+        "equity_npv",
+        "debt_drawn",
+    ):
+        assert float(double.metrics[name].sel(site="portfolio")) == 2 * float(
+            single.metrics[name].sel(site="portfolio")
+        )
     for name in ("lcoc", "breakeven_price_factor"):
-        np.testing.assert_allclose(double.metrics[name].sel(site="portfolio"),
-                                   single.metrics[name].sel(site="portfolio"), rtol=1e-9)
-    np.testing.assert_allclose(double.metrics["irr"].sel(site="portfolio"),
-                               single.metrics["irr"].sel(site="portfolio"), atol=1e-10, equal_nan=True)
+        np.testing.assert_allclose(
+            double.metrics[name].sel(site="portfolio"),
+            single.metrics[name].sel(site="portfolio"),
+            rtol=1e-9,
+        )
+    np.testing.assert_allclose(
+        double.metrics["irr"].sel(site="portfolio"),
+        single.metrics["irr"].sel(site="portfolio"),
+        atol=1e-10,
+        equal_nan=True,
+    )
 
 
 @SETTINGS
-@given(values=parameter_sets, prices=st.lists(st.floats(0.0, 400.0), min_size=2, max_size=2, unique=True))
+@given(
+    values=parameter_sets,
+    prices=st.lists(st.floats(0.0, 400.0), min_size=2, max_size=2, unique=True),
+)
 def test_more_expensive_market_energy_never_raises_npv(doubled_case, values, prices):
     low, high = sorted(prices)
     values = dict(values, energy_price=xr.DataArray([low, high], dims="sample"))

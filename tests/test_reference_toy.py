@@ -83,7 +83,9 @@ def test_depreciation_matches_hand_calculation(toy_result):
         "land": [0] * 6,
     }
     for asset_class, values in expected.items():
-        np.testing.assert_allclose(depreciation.sel(asset_class=asset_class).values, values, rtol=1e-12)
+        np.testing.assert_allclose(
+            depreciation.sel(asset_class=asset_class).values, values, rtol=1e-12
+        )
     write_off = toy_result.finance["nbv_write_off"].sel(site="toy").values
     np.testing.assert_allclose(write_off, [0, 0, 0, 0, 0, 50e6 - 2 * 50e6 / 3 + 0.1e6], rtol=1e-12)
 
@@ -93,9 +95,13 @@ def test_tax_with_loss_carry_forward_matches_hand_calculation(toy_result):
     opex = 6_426_400.0
     depreciation_2026 = 50e6 / 3 + 2.2e6 + 4.4e6 + 0.2e6 + 0.6e6
     profit_2026 = 54.75e6 - opex - depreciation_2026
-    assert finance["taxable_income_before_losses"].sel(year=2025) == pytest.approx(-0.6e6, rel=1e-12)
+    assert finance["taxable_income_before_losses"].sel(year=2025) == pytest.approx(
+        -0.6e6, rel=1e-12
+    )
     assert finance["loss_pool"].sel(year=2025) == pytest.approx(0.6e6, rel=1e-12)
-    assert finance["taxable_income_before_losses"].sel(year=2026) == pytest.approx(profit_2026, rel=1e-12)
+    assert finance["taxable_income_before_losses"].sel(year=2026) == pytest.approx(
+        profit_2026, rel=1e-12
+    )
     assert finance["loss_relief"].sel(year=2026) == pytest.approx(0.6e6, rel=1e-12)
     assert finance["tax"].sel(year=2026) == pytest.approx(0.25 * (profit_2026 - 0.6e6), rel=1e-12)
     # 2030: revenue 52.56 M - opex + residual 37.8 M - depreciation 23.4667 M - write-off 16.7667 M
@@ -108,8 +114,12 @@ def test_tax_with_loss_carry_forward_matches_hand_calculation(toy_result):
 def test_npv_and_irr_match_numpy_financial(toy_result):
     """The toy's free cash flow through numpy-financial (t = 0 in 2025, as npf.npv)."""
     flows = toy_result.cube.sel(site="toy").sum("item").values
-    assert float(toy_result.metrics["npv"].sel(site="toy")) == pytest.approx(npf.npv(0.10, flows), rel=1e-12)
-    assert float(toy_result.metrics["irr"].sel(site="toy")) == pytest.approx(npf.irr(flows), abs=1e-9)
+    assert float(toy_result.metrics["npv"].sel(site="toy")) == pytest.approx(
+        npf.npv(0.10, flows), rel=1e-12
+    )
+    assert float(toy_result.metrics["irr"].sel(site="toy")) == pytest.approx(
+        npf.irr(flows), abs=1e-9
+    )
 
 
 def test_quantities_match_hand_calculation(toy_result):
@@ -139,5 +149,5 @@ def test_payback_year(toy_result):
     flows = toy_result.cube.sel(site="toy").sum("item").values
     cumulative = np.cumsum(flows)
     first = YEARS[int(np.argmax(cumulative >= 0))]
-    assert (cumulative[YEARS.index(first):] >= 0).all()
+    assert (cumulative[YEARS.index(first) :] >= 0).all()
     assert float(toy_result.metrics["payback_year"].sel(site="toy")) == first

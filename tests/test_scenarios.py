@@ -19,22 +19,46 @@ def test_scenario_dimension_equals_separate_evaluations(base_case):
     states (2-year delay; 110 EUR/MWh and 26.58 EUR/MWh excise; merchant price x 0.6 and 35 %/yr
     decline), equals its slice of the one vectorised run."""
     together = evaluate_scenarios(base_case)
-    assert list(together.metrics["scenario"].values) == ["base", "late_grid", "energy_shock", "gpu_price_collapse"]
+    assert list(together.metrics["scenario"].values) == [
+        "base",
+        "late_grid",
+        "energy_shock",
+        "gpu_price_collapse",
+    ]
     price = base_case.value("revenue.gpu_hour_price")
     separate = {
         "base": {},
         "late_grid": {"timeline.delay_years": 2},
         "energy_shock": {"power.market_price": 110.0, "power.excise": 26.58},
-        "gpu_price_collapse": {"revenue.gpu_hour_price": price * 0.6, "revenue.price_decline": 0.35},
+        "gpu_price_collapse": {
+            "revenue.gpu_hour_price": price * 0.6,
+            "revenue.price_decline": 0.35,
+        },
     }
     for label, overrides in separate.items():
         alone = tecmodel.evaluate(base_case, overrides)
         sliced = together.metrics.sel(scenario=label)
-        for name in ("npv", "irr", "equity_npv", "equity_irr", "min_dscr", "breakeven_gpu_hour_price", "lcoc"):
-            np.testing.assert_allclose(sliced[name].values, alone.metrics[name].values, rtol=1e-12, atol=1e-12)
-        np.testing.assert_allclose(together.cube.sel(scenario=label).transpose(*alone.cube.dims).values,
-                                   alone.cube.values, rtol=1e-12, atol=1e-3)
-    assert str(together.metrics["scenario_title"].sel(scenario="energy_shock").values).startswith("Energy shock")
+        for name in (
+            "npv",
+            "irr",
+            "equity_npv",
+            "equity_irr",
+            "min_dscr",
+            "breakeven_gpu_hour_price",
+            "lcoc",
+        ):
+            np.testing.assert_allclose(
+                sliced[name].values, alone.metrics[name].values, rtol=1e-12, atol=1e-12
+            )
+        np.testing.assert_allclose(
+            together.cube.sel(scenario=label).transpose(*alone.cube.dims).values,
+            alone.cube.values,
+            rtol=1e-12,
+            atol=1e-3,
+        )
+    assert str(together.metrics["scenario_title"].sel(scenario="energy_shock").values).startswith(
+        "Energy shock"
+    )
 
 
 def test_a_site_scenario_changes_that_site_only(doubled_case):
@@ -42,21 +66,43 @@ def test_a_site_scenario_changes_that_site_only(doubled_case):
     delay = overrides["timeline.delay_years"].sel(scenario="late_grid")
     assert delay.sel(site="campus_ia_site2") == 2 and delay.sel(site="fluidstack_fr") == 0
     scaled = scenario_overrides(doubled_case, ["gpu_price_collapse"])["revenue.gpu_hour_price"]
-    np.testing.assert_allclose(scaled.sel(scenario="gpu_price_collapse").values,
-                               doubled_case.value("revenue.gpu_hour_price").values * 0.6)
+    np.testing.assert_allclose(
+        scaled.sel(scenario="gpu_price_collapse").values,
+        doubled_case.value("revenue.gpu_hour_price").values * 0.6,
+    )
 
 
 BAD_SCENARIOS = [
-    ({"overrides": {"energy_prize": quantity(90, "EUR/MWh")}}, "scenarios[0].overrides.energy_prize", "energy_price"),
-    ({"overrides": {"chips.refresh_years": quantity(4, "yr")}}, "scenarios[0].overrides.chips.refresh_years",
-     "structural"),
-    ({"scale": {"revenue.utilisation": quantity(300, "%")}}, "scenarios[0].scale.revenue.utilisation",
-     "expected a number in [0, 1]"),
-    ({"overrides": {"power.market_price": quantity(-5, "EUR/MWh")}}, "scenarios[0].overrides.power.market_price",
-     "out of range"),
-    ({"sites": {"elsewhere": {"overrides": {"energy_price": quantity(90, "EUR/MWh")}}}},
-     "scenarios[0].sites.elsewhere", "unknown site"),
-    ({"name": "base", "overrides": {"energy_price": quantity(90, "EUR/MWh")}}, "scenarios[0].name", "reserved"),
+    (
+        {"overrides": {"energy_prize": quantity(90, "EUR/MWh")}},
+        "scenarios[0].overrides.energy_prize",
+        "energy_price",
+    ),
+    (
+        {"overrides": {"chips.refresh_years": quantity(4, "yr")}},
+        "scenarios[0].overrides.chips.refresh_years",
+        "structural",
+    ),
+    (
+        {"scale": {"revenue.utilisation": quantity(300, "%")}},
+        "scenarios[0].scale.revenue.utilisation",
+        "expected a number in [0, 1]",
+    ),
+    (
+        {"overrides": {"power.market_price": quantity(-5, "EUR/MWh")}},
+        "scenarios[0].overrides.power.market_price",
+        "out of range",
+    ),
+    (
+        {"sites": {"elsewhere": {"overrides": {"energy_price": quantity(90, "EUR/MWh")}}}},
+        "scenarios[0].sites.elsewhere",
+        "unknown site",
+    ),
+    (
+        {"name": "base", "overrides": {"energy_price": quantity(90, "EUR/MWh")}},
+        "scenarios[0].name",
+        "reserved",
+    ),
     ({}, "scenarios[0]", "changes nothing"),
 ]
 
@@ -72,15 +118,24 @@ def test_bad_scenario_is_an_input_error_with_its_path(content, path, words):
 
 def test_compare_gives_values_and_differences(base_result, doubled_result):
     table = tecmodel.compare(base_result, doubled_result)
-    assert list(table["case"].values) == ["base_10b", "doubled_20b"] and table.attrs["reference"] == "base_10b"
+    assert (
+        list(table["case"].values) == ["base_10b", "doubled_20b"]
+        and table.attrs["reference"] == "base_10b"
+    )
     base_npv = float(base_result.metrics["npv"].sel(site="portfolio"))
     doubled_npv = float(doubled_result.metrics["npv"].sel(site="portfolio"))
     assert float(table["npv"].sel(case="doubled_20b")) == doubled_npv
-    assert float(table["npv_difference"].sel(case="doubled_20b")) == pytest.approx(doubled_npv - base_npv)
+    assert float(table["npv_difference"].sel(case="doubled_20b")) == pytest.approx(
+        doubled_npv - base_npv
+    )
     assert float(table["npv_relative_difference"].sel(case="doubled_20b")) == pytest.approx(
-        (doubled_npv - base_npv) / abs(base_npv))
+        (doubled_npv - base_npv) / abs(base_npv)
+    )
     assert float(table["npv_difference"].sel(case="base_10b")) == 0
-    assert table["npv_difference"].attrs["units"] == "EUR" and table["npv_relative_difference"].attrs["units"] == "1"
+    assert (
+        table["npv_difference"].attrs["units"] == "EUR"
+        and table["npv_relative_difference"].attrs["units"] == "1"
+    )
     assert "irr_status_difference" not in table
     shown = comparison_table(table)
     assert "equity_irr [%]" in shown.index and "Δ% doubled_20b" in shown.columns
@@ -89,18 +144,28 @@ def test_compare_gives_values_and_differences(base_result, doubled_result):
 def test_compare_and_scenarios_commands(capsys):
     assert main(["compare", str(BASE_FILE), str(DOUBLED_FILE)]) == 0
     printed = capsys.readouterr().out
-    assert "Δ doubled_20b" in printed and "min_dscr" in printed and "breakeven_gpu_hour_price" in printed
+    assert (
+        "Δ doubled_20b" in printed
+        and "min_dscr" in printed
+        and "breakeven_gpu_hour_price" in printed
+    )
     assert main(["scenarios", str(BASE_FILE), "energy_shock"]) == 0
     printed = capsys.readouterr().out
     assert "energy_shock" in printed and "late_grid" not in printed
 
 
-@pytest.mark.parametrize("argv, words", [
-    (["compare", str(BASE_FILE), str(DOUBLED_FILE), "--site", "campus_ia_site2"], "has no site 'campus_ia_site2'"),
-    (["compare", str(BASE_FILE)], "at least two cases"),
-    (["scenarios", str(TOY_FILE)], "defines no scenarios"),
-    (["scenarios", str(BASE_FILE), "meteor"], "unknown scenario"),
-])
+@pytest.mark.parametrize(
+    "argv, words",
+    [
+        (
+            ["compare", str(BASE_FILE), str(DOUBLED_FILE), "--site", "campus_ia_site2"],
+            "has no site 'campus_ia_site2'",
+        ),
+        (["compare", str(BASE_FILE)], "at least two cases"),
+        (["scenarios", str(TOY_FILE)], "defines no scenarios"),
+        (["scenarios", str(BASE_FILE), "meteor"], "unknown scenario"),
+    ],
+)
 def test_bad_compare_or_scenario_request_exits_2(capsys, argv, words):
     assert main(argv) == 2
     error = capsys.readouterr().err

@@ -65,24 +65,43 @@ def _within(estimate, half_width, expected):
 
 def test_ishigami_indices_within_their_confidence_intervals():
     first, total, s13 = analytic_ishigami()
-    assert first[:2] == pytest.approx([0.3139, 0.4424], abs=1e-4)  # the values SALib's docstring quotes
+    assert first[:2] == pytest.approx(
+        [0.3139, 0.4424], abs=1e-4
+    )  # the values SALib's docstring quotes
     result = sobol_analysis(["x1", "x2", "x3"], ishigami_model, n=2**12, seed=1, chunk_rows=5000)
     for k in range(3):
         _within(float(result.S1[k]), float(result.S1_conf[k]), first[k])
         _within(float(result.ST[k]), float(result.ST_conf[k]), total[k])
-    _within(float(result.S2.sel(factor="x1", factor_2="x3")), float(result.S2_conf.sel(factor="x1", factor_2="x3")),
-            s13)
-    _within(float(result.S2.sel(factor="x1", factor_2="x2")), float(result.S2_conf.sel(factor="x1", factor_2="x2")), 0)
+    _within(
+        float(result.S2.sel(factor="x1", factor_2="x3")),
+        float(result.S2_conf.sel(factor="x1", factor_2="x3")),
+        s13,
+    )
+    _within(
+        float(result.S2.sel(factor="x1", factor_2="x2")),
+        float(result.S2_conf.sel(factor="x1", factor_2="x2")),
+        0,
+    )
     assert result.attrs["evaluations"] == 2**12 * 8
 
 
 def test_ishigami_groups():
     """x1 and x3 as one group: first and total index (V1 + V13) / V; x2 alone: V2 / V."""
     first, total, s13 = analytic_ishigami()
-    result = sobol_analysis(["x1", "x2", "x3"], ishigami_model, n=2**12, seed=2, second_order=False,
-                            groups=["x1 and x3", "x2", "x1 and x3"])
+    result = sobol_analysis(
+        ["x1", "x2", "x3"],
+        ishigami_model,
+        n=2**12,
+        seed=2,
+        second_order=False,
+        groups=["x1 and x3", "x2", "x1 and x3"],
+    )
     assert list(result["factor"].values) == ["x1 and x3", "x2"]
-    _within(float(result.S1.sel(factor="x1 and x3")), float(result.S1_conf.sel(factor="x1 and x3")), total[0])
+    _within(
+        float(result.S1.sel(factor="x1 and x3")),
+        float(result.S1_conf.sel(factor="x1 and x3")),
+        total[0],
+    )
     _within(float(result.ST.sel(factor="x2")), float(result.ST_conf.sel(factor="x2")), total[1])
     assert result.attrs["evaluations"] == 2**12 * 4
 
@@ -95,8 +114,15 @@ def assert_same_indices(fast: xr.Dataset, reference: xr.Dataset, atol: float = 1
         assert np.array_equal(np.isnan(fast[name].values), np.isnan(reference[name].values)), name
 
 
-@pytest.mark.parametrize("second_order, groups", [
-    (True, None), (False, None), (True, ["x1 and x3", "x2", "x1 and x3"]), (False, ["x1 and x3", "x2", "x1 and x3"])])
+@pytest.mark.parametrize(
+    "second_order, groups",
+    [
+        (True, None),
+        (False, None),
+        (True, ["x1 and x3", "x2", "x1 and x3"]),
+        (False, ["x1 and x3", "x2", "x1 and x3"]),
+    ],
+)
 def test_vectorised_engine_equals_salib_on_ishigami(second_order, groups):
     """Same design, same model rows, both engines: SALib.analyze.sobol is the reference."""
     options = {"n": 2**9, "seed": 5, "second_order": second_order, "groups": groups}
@@ -118,27 +144,45 @@ def test_vectorised_engine_equals_salib_on_the_case_model(doubled_case):
 
 def test_convergence_engines_agree(base_case):
     options = {"sizes": [2**4, 2**6], "metrics": ["npv", "irr"], "seed": 9}
-    assert_same_indices(sobol_convergence(base_case, **options),
-                        sobol_convergence(base_case, engine="salib", **options))
+    assert_same_indices(
+        sobol_convergence(base_case, **options),
+        sobol_convergence(base_case, engine="salib", **options),
+    )
 
 
 def salib_problem(groups: int) -> dict:
-    return {"num_vars": groups, "names": [f"x{k}" for k in range(groups)], "bounds": [[0.0, 1.0]] * groups}
+    return {
+        "num_vars": groups,
+        "names": [f"x{k}" for k in range(groups)],
+        "bounds": [[0.0, 1.0]] * groups,
+    }
 
 
-def assert_columns_equal_salib(values: np.ndarray, groups: int, second_order: bool, seed: int,
-                               tolerance: float = 1e-12):
+def assert_columns_equal_salib(
+    values: np.ndarray, groups: int, second_order: bool, seed: int, tolerance: float = 1e-12
+):
     """Each column's indices and half-widths equal SALib's to `tolerance`, relative beyond magnitude 1."""
-    fast = sobol_indices(values, groups, second_order=second_order, seed=seed, num_resamples=50, confidence=0.9)
+    fast = sobol_indices(
+        values, groups, second_order=second_order, seed=seed, num_resamples=50, confidence=0.9
+    )
     for column in range(values.shape[1]):
-        reference = salib_sobol.analyze(salib_problem(groups), values[:, column], calc_second_order=second_order,
-                                        num_resamples=50, conf_level=0.9, seed=seed)
+        reference = salib_sobol.analyze(
+            salib_problem(groups),
+            values[:, column],
+            calc_second_order=second_order,
+            num_resamples=50,
+            conf_level=0.9,
+            seed=seed,
+        )
         for name, array in fast.items():
-            np.testing.assert_allclose(array[..., column], reference[name], rtol=tolerance, atol=tolerance,
-                                       err_msg=name)
+            np.testing.assert_allclose(
+                array[..., column], reference[name], rtol=tolerance, atol=tolerance, err_msg=name
+            )
 
 
-@pytest.mark.filterwarnings("ignore:Constant values encountered:UserWarning")  # SALib's warning on case 1 and 2
+@pytest.mark.filterwarnings(
+    "ignore:Constant values encountered:UserWarning"
+)  # SALib's warning on case 1 and 2
 def test_vectorised_estimators_keep_salibs_special_cases():
     """Columns SALib treats specially, built by hand on a design of N = 64, G = 2 (6 rows per block):
 
@@ -163,9 +207,17 @@ def test_vectorised_estimators_keep_salibs_special_cases():
 
 
 @settings(max_examples=25, deadline=None)
-@given(groups=st.integers(2, 4), log2_n=st.integers(2, 7), second_order=st.booleans(),
-       seed=st.integers(1, 2**32), data_seed=st.integers(0, 2**32 - 1), scale=st.sampled_from([1e-6, 1.0, 1e9]))
-def test_vectorised_estimators_equal_salib_on_random_outputs(groups, log2_n, second_order, seed, data_seed, scale):
+@given(
+    groups=st.integers(2, 4),
+    log2_n=st.integers(2, 7),
+    second_order=st.booleans(),
+    seed=st.integers(1, 2**32),
+    data_seed=st.integers(0, 2**32 - 1),
+    scale=st.sampled_from([1e-6, 1.0, 1e9]),
+)
+def test_vectorised_estimators_equal_salib_on_random_outputs(
+    groups, log2_n, second_order, seed, data_seed, scale
+):
     """Any design size, factor count, order, bootstrap seed and output scale: SALib's numbers."""
     rows = 2**log2_n * (2 * groups + 2 if second_order else groups + 2)
     rng = np.random.default_rng(data_seed)
@@ -176,27 +228,48 @@ def test_vectorised_estimators_equal_salib_on_random_outputs(groups, log2_n, sec
 def test_evaluation_does_not_depend_on_the_chunk_size():
     design = saltelli_design(["x1", "x2", "x3"], 2**5, seed=4)
     whole = evaluate_design(ishigami_model, design.uniforms, chunk_rows=10**6)[""]
-    xr.testing.assert_identical(evaluate_design(ishigami_model, design.uniforms, chunk_rows=7)[""], whole)
-    np.testing.assert_array_equal(whole.values, Ishigami.evaluate(
-        np.column_stack([UNIFORM.ppf(design.uniforms[:, k]) for k in range(3)]), A, B))
+    xr.testing.assert_identical(
+        evaluate_design(ishigami_model, design.uniforms, chunk_rows=7)[""], whole
+    )
+    np.testing.assert_array_equal(
+        whole.values,
+        Ishigami.evaluate(
+            np.column_stack([UNIFORM.ppf(design.uniforms[:, k]) for k in range(3)]), A, B
+        ),
+    )
 
 
 def test_design_is_nested_across_powers_of_two():
     small = saltelli_design(["a", "b", "c"], 2**5, seed=3)
     large = saltelli_design(["a", "b", "c"], 2**8, seed=3)
-    np.testing.assert_array_equal(small.uniforms, large.uniforms[:small.rows(2**5)])
+    np.testing.assert_array_equal(small.uniforms, large.uniforms[: small.rows(2**5)])
 
 
 def test_case_sobol_has_the_agreed_shape(doubled_case):
     result = tecmodel.sobol(doubled_case, n=2**5, seed=0)
     sites = list(doubled_case.site_names) + ["portfolio"]
-    assert result.S1.dims == ("factor", "metric", "site") and result.S2.dims == ("factor", "factor_2", "metric", "site")
+    assert result.S1.dims == ("factor", "metric", "site") and result.S2.dims == (
+        "factor",
+        "factor_2",
+        "metric",
+        "site",
+    )
     assert list(result["factor"].values) == ["energy_price", "utilisation", "chip_cost"]
-    assert list(result["metric"].values) == ["npv", "irr", "lcoc"] and list(result["site"].values) == sites
+    assert (
+        list(result["metric"].values) == ["npv", "irr", "lcoc"]
+        and list(result["site"].values) == sites
+    )
     assert result.S1_fcf.dims == ("factor", "year", "site") and "ST_fcf_conf" in result
     assert {k: result.attrs[k] for k in ("case", "n", "seed", "second_order", "evaluations")} == {
-        "case": "doubled_20b", "n": 32, "seed": 0, "second_order": 1, "evaluations": 32 * 8}
-    assert all(result[name].attrs["units"] == "1" for name in ("S1", "S1_conf", "ST", "ST_conf", "S2"))
+        "case": "doubled_20b",
+        "n": 32,
+        "seed": 0,
+        "second_order": 1,
+        "evaluations": 32 * 8,
+    }
+    assert all(
+        result[name].attrs["units"] == "1" for name in ("S1", "S1_conf", "ST", "ST_conf", "S2")
+    )
     # 2025 is construction only: no factor moves its cash flow, so its indices are undefined.
     assert bool(result.ST_fcf.sel(year=2025).isnull().all())
     # the second site operates from 2028: chip cost drives its 2028 cash flow (the first purchase)
@@ -204,31 +277,55 @@ def test_case_sobol_has_the_agreed_shape(doubled_case):
 
 
 def test_per_site_factors_and_groups(doubled_case):
-    result = tecmodel.sobol(doubled_case, factors=["energy_price", "chip_cost"], n=2**4, second_order=False,
-                            per_site=True, time_resolved=False, groups={"chips": ["chip_cost"]})
-    assert list(result["factor"].values) == ["energy_price@fluidstack_fr", "energy_price@campus_ia_site2", "chips"]
+    result = tecmodel.sobol(
+        doubled_case,
+        factors=["energy_price", "chip_cost"],
+        n=2**4,
+        second_order=False,
+        per_site=True,
+        time_resolved=False,
+        groups={"chips": ["chip_cost"]},
+    )
+    assert list(result["factor"].values) == [
+        "energy_price@fluidstack_fr",
+        "energy_price@campus_ia_site2",
+        "chips",
+    ]
     # the first site's energy price cannot move the second site's NPV
-    assert float(result.ST.sel(factor="energy_price@fluidstack_fr", metric="npv", site="campus_ia_site2")) == 0
+    assert (
+        float(
+            result.ST.sel(factor="energy_price@fluidstack_fr", metric="npv", site="campus_ia_site2")
+        )
+        == 0
+    )
 
 
 def test_convergence_side_by_side(base_case):
     result = sobol_convergence(base_case, sizes=[2**4, 2**5, 2**6], metrics=["npv"])
     assert list(result["n"].values) == [16, 32, 64]
     assert result.ST.dims == ("n", "factor", "metric", "site")
-    single = tecmodel.sobol(base_case, n=2**5, second_order=False, metrics=["npv"], time_resolved=False)
+    single = tecmodel.sobol(
+        base_case, n=2**5, second_order=False, metrics=["npv"], time_resolved=False
+    )
     xr.testing.assert_allclose(result.ST.sel(n=32, drop=True), single.ST, rtol=1e-12)
 
 
-@pytest.mark.parametrize("arguments, fragment", [
-    ({"factors": ["energy_prise", "chip_cost"]}, "did you mean 'energy_price'"),
-    ({"factors": ["chips.refresh_years", "chip_cost"]}, "is structural"),
-    ({"factors": ["chip_cost@nowhere", "utilisation"]}, "has no site 'nowhere'"),
-    ({"factors": ["chip_cost", "chips.unit_price"]}, "expected each factor once"),
-    ({"n": 1000}, "expected a power of two"),
-    ({"groups": {"g": ["gpu_price"]}}, "is not one of the factors"),
-    ({"factors": ["revenue.contract_price", "chip_cost"]}, "lies outside the registry reference range"),
-    ({"engine": "fast"}, "expected 'vectorised'"),
-])
+@pytest.mark.parametrize(
+    "arguments, fragment",
+    [
+        ({"factors": ["energy_prise", "chip_cost"]}, "did you mean 'energy_price'"),
+        ({"factors": ["chips.refresh_years", "chip_cost"]}, "is structural"),
+        ({"factors": ["chip_cost@nowhere", "utilisation"]}, "has no site 'nowhere'"),
+        ({"factors": ["chip_cost", "chips.unit_price"]}, "expected each factor once"),
+        ({"n": 1000}, "expected a power of two"),
+        ({"groups": {"g": ["gpu_price"]}}, "is not one of the factors"),
+        (
+            {"factors": ["revenue.contract_price", "chip_cost"]},
+            "lies outside the registry reference range",
+        ),
+        ({"engine": "fast"}, "expected 'vectorised'"),
+    ],
+)
 def test_bad_sobol_requests_are_input_errors(doubled_case, arguments, fragment):
     options = {"n": 2**4, "second_order": False, "time_resolved": False} | arguments
     with pytest.raises(InputError) as caught:
@@ -238,15 +335,28 @@ def test_bad_sobol_requests_are_input_errors(doubled_case, arguments, fragment):
 
 def test_tornado_equals_separate_evaluations(doubled_case):
     result = tornado(doubled_case, factors=["energy_price", "chip_cost"], metrics=["npv", "lcoc"])
-    for factor, parameter in (("energy_price", "power.market_price"), ("chip_cost", "chips.unit_price")):
+    for factor, parameter in (
+        ("energy_price", "power.market_price"),
+        ("chip_cost", "chips.unit_price"),
+    ):
         for side, quantile in (("low", 0.1), ("high", 0.9)):
-            values = {site: float(doubled_case.entry(parameter, site).distribution.ppf(np.array([quantile]))[0])
-                      for site in doubled_case.site_names}
+            values = {
+                site: float(
+                    doubled_case.entry(parameter, site).distribution.ppf(np.array([quantile]))[0]
+                )
+                for site in doubled_case.site_names
+            }
             alone = tecmodel.evaluate(doubled_case, {parameter: values}).metrics
-            np.testing.assert_allclose(result[side].sel(factor=factor, metric="npv").values, alone["npv"].values,
-                                       rtol=1e-12)
-            assert float(result[f"input_{side}"].sel(factor=factor, site=doubled_case.site_names[1])) == pytest.approx(
-                values[doubled_case.site_names[1]])
+            np.testing.assert_allclose(
+                result[side].sel(factor=factor, metric="npv").values,
+                alone["npv"].values,
+                rtol=1e-12,
+            )
+            assert float(
+                result[f"input_{side}"].sel(factor=factor, site=doubled_case.site_names[1])
+            ) == pytest.approx(values[doubled_case.site_names[1]])
     base = tecmodel.evaluate(doubled_case).metrics
-    np.testing.assert_allclose(result.base.sel(metric="lcoc").values, base["lcoc"].values, rtol=1e-12)
+    np.testing.assert_allclose(
+        result.base.sel(metric="lcoc").values, base["lcoc"].values, rtol=1e-12
+    )
     assert list(result["units"].values) == ["EUR", "EUR/GPU-hour"]

@@ -66,9 +66,15 @@ def linear_gaussian_costs(rho: float) -> dict[frozenset, float]:
     for the empty and the two-player coalitions, 1/6 for one player) then give
     Sh1 = 1, Sh2 = Sh3 = (1 - rho^2) / 2 + (1 + rho)^2 / 2 = 1 + rho (Iooss & Prieur 2019).
     """
-    return {frozenset({1}): 1.0, frozenset({2}): 1 - rho**2, frozenset({3}): 1 - rho**2,
-            frozenset({1, 2}): 2 - rho**2, frozenset({1, 3}): 2 - rho**2,
-            frozenset({2, 3}): 2 + 2 * rho, frozenset({1, 2, 3}): 3 + 2 * rho}
+    return {
+        frozenset({1}): 1.0,
+        frozenset({2}): 1 - rho**2,
+        frozenset({3}): 1 - rho**2,
+        frozenset({1, 2}): 2 - rho**2,
+        frozenset({1, 3}): 2 - rho**2,
+        frozenset({2, 3}): 2 + 2 * rho,
+        frozenset({1, 2, 3}): 3 + 2 * rho,
+    }
 
 
 def linear_gaussian_shares(rho: float) -> np.ndarray:
@@ -85,15 +91,23 @@ def ishigami_shares() -> np.ndarray:
     return np.array([v1 + v13 / 2, A**2 / 8, v13 / 2]) / variance
 
 
-def assert_covered(dataset: xr.Dataset, expected: np.ndarray, variable: str = "shapley_index",
-                   tolerance: float = TOLERANCE) -> None:
+def assert_covered(
+    dataset: xr.Dataset,
+    expected: np.ndarray,
+    variable: str = "shapley_index",
+    tolerance: float = TOLERANCE,
+) -> None:
     """Estimate within `tolerance` of `expected`, and inside its bootstrap interval."""
     estimate = dataset[variable].values
     np.testing.assert_allclose(estimate, expected, atol=tolerance)
-    assert np.all(dataset[f"{variable}_lower"].values <= expected), (dataset[f"{variable}_lower"],
-                                                                     expected)
-    assert np.all(expected <= dataset[f"{variable}_upper"].values), (dataset[f"{variable}_upper"],
-                                                                     expected)
+    assert np.all(dataset[f"{variable}_lower"].values <= expected), (
+        dataset[f"{variable}_lower"],
+        expected,
+    )
+    assert np.all(expected <= dataset[f"{variable}_upper"].values), (
+        dataset[f"{variable}_upper"],
+        expected,
+    )
 
 
 def test_analytic_shares_are_the_documented_numbers():
@@ -122,8 +136,9 @@ def test_linear_gaussian_model(spearman):
 
 
 def test_ishigami():
-    dataset = shapley_effects(ishigami, {"x1": UNIFORM_PI, "x2": UNIFORM_PI, "x3": UNIFORM_PI},
-                              n_outer=4000, n_inner=3)
+    dataset = shapley_effects(
+        ishigami, {"x1": UNIFORM_PI, "x2": UNIFORM_PI, "x3": UNIFORM_PI}, n_outer=4000, n_inner=3
+    )
     assert_covered(dataset, ishigami_shares())
     variance = A**2 / 8 + B * math.pi**4 / 5 + B**2 * math.pi**8 / 18 + 0.5  # 13.8446
     assert float(dataset["variance"]) == pytest.approx(variance, rel=0.05)
@@ -131,8 +146,13 @@ def test_ishigami():
 
 @pytest.mark.parametrize("n_permutations", [None, 40])
 def test_effects_add_up_to_the_variance(n_permutations):
-    dataset = shapley_effects(ishigami, {"x1": UNIFORM_PI, "x2": UNIFORM_PI, "x3": UNIFORM_PI},
-                              n_outer=500, n_inner=3, n_permutations=n_permutations)
+    dataset = shapley_effects(
+        ishigami,
+        {"x1": UNIFORM_PI, "x2": UNIFORM_PI, "x3": UNIFORM_PI},
+        n_outer=500,
+        n_inner=3,
+        n_permutations=n_permutations,
+    )
     assert float(dataset["shapley"].sum()) == pytest.approx(float(dataset["variance"]), rel=1e-12)
     assert float(dataset["shapley_index"].sum()) == pytest.approx(1.0, rel=1e-12)
 
@@ -140,19 +160,28 @@ def test_effects_add_up_to_the_variance(n_permutations):
 def test_additive_independent_effects_are_first_order_variances():
     """Y = X1 + 2 X2 + 3 X3: Sh_i = a_i^2 Var(X_i) with Var(U(0, 1)) = 1/12, Var(triangular(0, 1,
     3)) = (0 + 1 + 9 - 0 - 0 - 3) / 18 = 7/18 and the lognormal's stated std^2 = 0.09."""
-    distributions = {"x1": {"type": "uniform", "low": 0, "high": 1},
-                     "x2": {"type": "triangular", "low": 0, "mode": 1, "high": 3},
-                     "x3": {"type": "lognormal", "mean": 1, "std": 0.3}}
-    dataset = shapley_effects(lambda x: x["x1"] + 2 * x["x2"] + 3 * x["x3"], distributions,
-                              n_outer=4000, n_inner=3)
+    distributions = {
+        "x1": {"type": "uniform", "low": 0, "high": 1},
+        "x2": {"type": "triangular", "low": 0, "mode": 1, "high": 3},
+        "x3": {"type": "lognormal", "mean": 1, "std": 0.3},
+    }
+    dataset = shapley_effects(
+        lambda x: x["x1"] + 2 * x["x2"] + 3 * x["x3"], distributions, n_outer=4000, n_inner=3
+    )
     expected = np.array([1 / 12, 4 * 7 / 18, 9 * 0.09])
     assert_covered(dataset, expected, variable="shapley", tolerance=TOLERANCE * expected.sum())
 
 
 def test_group_of_correlated_inputs():
     rho = normal_score_correlation(0.5)
-    dataset = shapley_effects(linear, NORMALS, rank_correlation(0.5), n_outer=3000, n_inner=3,
-                              groups={"x1": ["x1"], "x2 and x3": ["x2", "x3"]})
+    dataset = shapley_effects(
+        linear,
+        NORMALS,
+        rank_correlation(0.5),
+        n_outer=3000,
+        n_inner=3,
+        groups={"x1": ["x1"], "x2 and x3": ["x2", "x3"]},
+    )
     assert list(dataset["factor"].values) == ["x1", "x2 and x3"]
     assert_covered(dataset, np.array([1.0, 2.0 + 2.0 * rho]) / (3.0 + 2.0 * rho))
     assert dataset.attrs["coalitions"] == 2
@@ -161,11 +190,13 @@ def test_group_of_correlated_inputs():
 def test_random_permutations_agree_with_exact_enumeration():
     correlation = rank_correlation(0.5)
     exact = shapley_effects(linear, NORMALS, correlation, n_outer=3000, n_inner=3)
-    sampled = shapley_effects(linear, NORMALS, correlation, n_outer=3000, n_inner=3,
-                              n_permutations=300)
+    sampled = shapley_effects(
+        linear, NORMALS, correlation, n_outer=3000, n_inner=3, n_permutations=300
+    )
     assert sampled.attrs["n_permutations"] == 300
-    np.testing.assert_allclose(sampled["shapley_index"].values, exact["shapley_index"].values,
-                               atol=0.02)
+    np.testing.assert_allclose(
+        sampled["shapley_index"].values, exact["shapley_index"].values, atol=0.02
+    )
     assert_covered(sampled, linear_gaussian_shares(normal_score_correlation(0.5)))
 
 
@@ -180,8 +211,9 @@ def test_more_than_eight_players_use_random_permutations():
     distributions = dict.fromkeys(names, STANDARD_NORMAL)
     with pytest.raises(InputError, match="n_permutations"):
         shapley_effects(weighted_sum, distributions, n_outer=100, n_inner=3)
-    dataset = shapley_effects(weighted_sum, distributions, n_outer=1000, n_inner=3,
-                              n_permutations=30)
+    dataset = shapley_effects(
+        weighted_sum, distributions, n_outer=1000, n_inner=3, n_permutations=30
+    )
     expected = coefficients**2 / np.sum(coefficients**2)
     assert_covered(dataset, expected, tolerance=0.02)
     assert dataset.attrs["coalitions"] <= 30 * 9
@@ -191,20 +223,33 @@ def test_conditional_draws_have_the_copula_rank_correlations():
     """Outer draws of the other inputs and inner draws of the coalition given them, pooled, are
     draws from the joint law: their Spearman matrix is the requested one."""
     spearman = np.array([[1.0, 0.6, -0.3], [0.6, 1.0, 0.4], [-0.3, 0.4, 1.0]])
-    specs = [{"type": "triangular", "low": 0, "mode": 1, "high": 3},
-             {"type": "lognormal", "mean": 1, "std": 0.5}, {"type": "uniform", "low": 0, "high": 1}]
+    specs = [
+        {"type": "triangular", "low": 0, "mode": 1, "high": 3},
+        {"type": "lognormal", "mean": 1, "std": 0.5},
+        {"type": "uniform", "low": 0, "high": 1},
+    ]
     distributions = [parse_distribution(spec, 1.0, (-math.inf, math.inf), "")[0] for spec in specs]
     for coalition in ([0], [1], [0, 2]):
-        values = coalition_rows(spearman_to_pearson(spearman), distributions, coalition,
-                                n_outer=20000, n_inner=3, seed=1)
+        values = coalition_rows(
+            spearman_to_pearson(spearman),
+            distributions,
+            coalition,
+            n_outer=20000,
+            n_inner=3,
+            seed=1,
+        )
         np.testing.assert_allclose(stats.spearmanr(values.T).statistic, spearman, atol=0.02)
 
 
 def test_equal_inputs_share_the_variance_equally():
     """Rank correlation 1 (a semi-definite copula): X1 = X2, so Y = X1 + X2 gives each half."""
-    dataset = shapley_effects(lambda x: x["x1"] + x["x2"], {"x1": STANDARD_NORMAL,
-                                                            "x2": STANDARD_NORMAL},
-                              [[1.0, 1.0], [1.0, 1.0]], n_outer=500, n_inner=3)
+    dataset = shapley_effects(
+        lambda x: x["x1"] + x["x2"],
+        {"x1": STANDARD_NORMAL, "x2": STANDARD_NORMAL},
+        [[1.0, 1.0], [1.0, 1.0]],
+        n_outer=500,
+        n_inner=3,
+    )
     np.testing.assert_allclose(dataset["shapley_index"].values, [0.5, 0.5], atol=1e-9)
 
 
@@ -213,20 +258,32 @@ def test_several_outputs_equal_the_outputs_one_by_one():
         return np.column_stack([linear(inputs), inputs["x1"] * inputs["x2"] + inputs["x3"]])
 
     correlation = rank_correlation(0.5)
-    both = shapley_effects(two_outputs, NORMALS, correlation, n_outer=500, n_inner=3,
-                           output_names=["sum", "product"], units="EUR")
+    both = shapley_effects(
+        two_outputs,
+        NORMALS,
+        correlation,
+        n_outer=500,
+        n_inner=3,
+        output_names=["sum", "product"],
+        units="EUR",
+    )
     assert both["shapley"].dims == ("factor", "output")
     assert list(both["output"].values) == ["sum", "product"]
     assert both["shapley"].attrs["units"] == "EUR^2"
     assert both["shapley_index"].attrs["units"] == "1"
     assert both["variance"].dims == ("output",)
     for column, name in enumerate(["sum", "product"]):
-        alone = shapley_effects(lambda x, c=column: two_outputs(x)[:, c], NORMALS, correlation,
-                                n_outer=500, n_inner=3)
+        alone = shapley_effects(
+            lambda x, c=column: two_outputs(x)[:, c], NORMALS, correlation, n_outer=500, n_inner=3
+        )
         assert alone["shapley"].dims == ("factor",)
         for variable in alone.data_vars:
-            np.testing.assert_allclose(both[variable].sel(output=name).values,
-                                       alone[variable].values, rtol=1e-12, atol=1e-14)
+            np.testing.assert_allclose(
+                both[variable].sel(output=name).values,
+                alone[variable].values,
+                rtol=1e-12,
+                atol=1e-14,
+            )
 
 
 def test_undefined_and_constant_outputs():
@@ -281,38 +338,65 @@ def test_reproducible():
 
 
 def test_attributes():
-    dataset = shapley_effects(linear, NORMALS, n_outer=100, n_inner=3, n_variance=400,
-                              n_bootstrap=50, seed=3, confidence=0.9)
+    dataset = shapley_effects(
+        linear,
+        NORMALS,
+        n_outer=100,
+        n_inner=3,
+        n_variance=400,
+        n_bootstrap=50,
+        seed=3,
+        confidence=0.9,
+    )
     assert dataset.attrs["evaluations"] == 400 + 6 * 100 * 3
-    assert {key: dataset.attrs[key] for key in ("n_outer", "n_inner", "n_variance", "n_bootstrap",
-                                                "seed", "confidence", "correlation")} == {
-        "n_outer": 100, "n_inner": 3, "n_variance": 400, "n_bootstrap": 50, "seed": 3,
-        "confidence": 0.9, "correlation": "independent"}
+    assert {
+        key: dataset.attrs[key]
+        for key in (
+            "n_outer",
+            "n_inner",
+            "n_variance",
+            "n_bootstrap",
+            "seed",
+            "confidence",
+            "correlation",
+        )
+    } == {
+        "n_outer": 100,
+        "n_inner": 3,
+        "n_variance": 400,
+        "n_bootstrap": 50,
+        "seed": 3,
+        "confidence": 0.9,
+        "correlation": "independent",
+    }
     for name, variable in dataset.data_vars.items():
         assert variable.attrs["units"] and variable.attrs["long_name"], name
     assert "90%" in dataset["shapley_lower"].attrs["long_name"]
 
 
-@pytest.mark.parametrize(("arguments", "path"), [
-    ({"n_outer": 0}, "n_outer"),
-    ({"n_outer": 10.0}, "n_outer"),
-    ({"n_outer": True}, "n_outer"),
-    ({"n_inner": 1}, "n_inner"),
-    ({"n_variance": 1}, "n_variance"),
-    ({"n_permutations": 0}, "n_permutations"),
-    ({"n_bootstrap": 1}, "n_bootstrap"),
-    ({"batch_rows": 0}, "batch_rows"),
-    ({"confidence": 1.0}, "confidence"),
-    ({"seed": -1}, "seed"),
-    ({"groups": {"a": ["x1", "x9"], "b": ["x2", "x3"]}}, "groups['a']"),
-    ({"groups": {"a": ["x1", "x2"], "b": ["x2", "x3"]}}, "groups['b']"),
-    ({"groups": {"a": ["x1", "x2"]}}, "groups"),
-    ({"groups": {"a": ["x1", "x2", "x3"]}}, "groups"),
-    ({"groups": {"a": [], "b": ["x1", "x2", "x3"]}}, "groups['a']"),
-    ({"correlation": [[1.0, 0.5], [0.5, 1.0]]}, "correlation"),
-    ({"correlation": [[1.0, 0.9, 0.9], [0.9, 1.0, -0.9], [0.9, -0.9, 1.0]]}, "correlation"),
-    ({"correlation": [[1.0, 0.2, 0.0], [0.3, 1.0, 0.0], [0.0, 0.0, 1.0]]}, "correlation[0][1]"),
-])
+@pytest.mark.parametrize(
+    ("arguments", "path"),
+    [
+        ({"n_outer": 0}, "n_outer"),
+        ({"n_outer": 10.0}, "n_outer"),
+        ({"n_outer": True}, "n_outer"),
+        ({"n_inner": 1}, "n_inner"),
+        ({"n_variance": 1}, "n_variance"),
+        ({"n_permutations": 0}, "n_permutations"),
+        ({"n_bootstrap": 1}, "n_bootstrap"),
+        ({"batch_rows": 0}, "batch_rows"),
+        ({"confidence": 1.0}, "confidence"),
+        ({"seed": -1}, "seed"),
+        ({"groups": {"a": ["x1", "x9"], "b": ["x2", "x3"]}}, "groups['a']"),
+        ({"groups": {"a": ["x1", "x2"], "b": ["x2", "x3"]}}, "groups['b']"),
+        ({"groups": {"a": ["x1", "x2"]}}, "groups"),
+        ({"groups": {"a": ["x1", "x2", "x3"]}}, "groups"),
+        ({"groups": {"a": [], "b": ["x1", "x2", "x3"]}}, "groups['a']"),
+        ({"correlation": [[1.0, 0.5], [0.5, 1.0]]}, "correlation"),
+        ({"correlation": [[1.0, 0.9, 0.9], [0.9, 1.0, -0.9], [0.9, -0.9, 1.0]]}, "correlation"),
+        ({"correlation": [[1.0, 0.2, 0.0], [0.3, 1.0, 0.0], [0.0, 0.0, 1.0]]}, "correlation[0][1]"),
+    ],
+)
 def test_bad_arguments(arguments, path):
     options = {"n_outer": 10, "n_inner": 3, **arguments}
     with pytest.raises(InputError) as raised:
@@ -320,24 +404,34 @@ def test_bad_arguments(arguments, path):
     assert path in raised.value.paths, (raised.value.paths, str(raised.value))
 
 
-@pytest.mark.parametrize(("distributions", "path"), [
-    ({"x1": {"type": "normall", "mean": 0, "std": 1}, "x2": STANDARD_NORMAL},
-     "distributions['x1'].type"),
-    ({"x1": {"type": "uniform", "low": 1, "high": 0}, "x2": STANDARD_NORMAL},
-     "distributions['x1'].high"),
-    ({"x1": STANDARD_NORMAL}, "distributions"),
-    ({"x1": 3.0, "x2": STANDARD_NORMAL}, "distributions['x1']"),
-])
+@pytest.mark.parametrize(
+    ("distributions", "path"),
+    [
+        (
+            {"x1": {"type": "normall", "mean": 0, "std": 1}, "x2": STANDARD_NORMAL},
+            "distributions['x1'].type",
+        ),
+        (
+            {"x1": {"type": "uniform", "low": 1, "high": 0}, "x2": STANDARD_NORMAL},
+            "distributions['x1'].high",
+        ),
+        ({"x1": STANDARD_NORMAL}, "distributions"),
+        ({"x1": 3.0, "x2": STANDARD_NORMAL}, "distributions['x1']"),
+    ],
+)
 def test_bad_distributions(distributions, path):
     with pytest.raises(InputError) as raised:
         shapley_effects(lambda x: x["x1"], distributions, n_outer=10, n_inner=3)
     assert path in raised.value.paths, (raised.value.paths, str(raised.value))
 
 
-@pytest.mark.parametrize(("function", "message"), [
-    (lambda x: x["x1"][:-1], r"shape \(\d+,\) for \d+ rows"),
-    (lambda x: np.zeros((len(x["x1"]), 2, 2)), r"shape \(\d+, 2, 2\)"),
-])
+@pytest.mark.parametrize(
+    ("function", "message"),
+    [
+        (lambda x: x["x1"][:-1], r"shape \(\d+,\) for \d+ rows"),
+        (lambda x: np.zeros((len(x["x1"]), 2, 2)), r"shape \(\d+, 2, 2\)"),
+    ],
+)
 def test_bad_function_outputs(function, message):
     with pytest.raises(ValueError, match=message):
         shapley_effects(function, NORMALS, n_outer=10, n_inner=3)
@@ -353,8 +447,9 @@ def test_output_names_must_match_the_outputs():
     with pytest.raises(ValueError, match="output_names has 2 names"):
         shapley_effects(linear, NORMALS, n_outer=10, n_inner=3, output_names=["a", "b"])
     with pytest.raises(ValueError, match="returned 3 columns"):
-        shapley_effects(counted, NORMALS, n_outer=10, n_inner=3, output_names=["a", "b"],
-                        batch_rows=1)
+        shapley_effects(
+            counted, NORMALS, n_outer=10, n_inner=3, output_names=["a", "b"], batch_rows=1
+        )
     assert len(calls) == 1  # refused at the first call, before the other coalitions
     with pytest.raises(TypeError, match="expected a function"):
         shapley_effects("linear", NORMALS, n_outer=10, n_inner=3)
@@ -366,15 +461,17 @@ def test_batching_changes_nothing():
     names = [f"x{i}" for i in range(7)]
 
     def outputs(inputs):
-        return np.column_stack([sum(inputs[name] for name in names), inputs["x0"] * inputs["x1"],
-                                inputs["x2"] ** 2])
+        return np.column_stack(
+            [sum(inputs[name] for name in names), inputs["x0"] * inputs["x1"], inputs["x2"] ** 2]
+        )
 
     distributions = dict.fromkeys(names, STANDARD_NORMAL)
     reference = shapley_effects(outputs, distributions, n_outer=50, n_inner=3)
     assert reference.attrs["function_calls"] == 1
     for batch_rows in (1000, 1):
-        rebatched = shapley_effects(outputs, distributions, n_outer=50, n_inner=3,
-                                    batch_rows=batch_rows)
+        rebatched = shapley_effects(
+            outputs, distributions, n_outer=50, n_inner=3, batch_rows=batch_rows
+        )
         assert rebatched.attrs["function_calls"] > 1
         xr.testing.assert_identical(rebatched.drop_attrs(), reference.drop_attrs())
 

@@ -48,13 +48,26 @@ N_OUTER = 1024
 NPV = {"metric": "npv", "site": "portfolio"}
 #: Every distributed input of the bundled cases in three groups.
 GROUPS = {
-    "energy all-in": ["power.contract_price", "power.market_price", "power.grid_tariff_energy",
-                      "cooling.overhead_annual"],
-    "compute prices and hardware": ["chips.unit_price", "chips.resale_share", "fx.usd_per_eur",
-                                    "revenue.gpu_hour_price", "revenue.price_decline",
-                                    "revenue.utilisation", "operations.it_support_rate"],
-    "delivery": ["construction.shell_core_per_mw", "construction.electrical_per_mw",
-                 "cooling.capex_per_mw"],
+    "energy all-in": [
+        "power.contract_price",
+        "power.market_price",
+        "power.grid_tariff_energy",
+        "cooling.overhead_annual",
+    ],
+    "compute prices and hardware": [
+        "chips.unit_price",
+        "chips.resale_share",
+        "fx.usd_per_eur",
+        "revenue.gpu_hour_price",
+        "revenue.price_decline",
+        "revenue.utilisation",
+        "operations.it_support_rate",
+    ],
+    "delivery": [
+        "construction.shell_core_per_mw",
+        "construction.electrical_per_mw",
+        "cooling.capex_per_mw",
+    ],
 }
 
 
@@ -62,8 +75,9 @@ def uncorrelated(case):
     """A copy of the case whose rank correlations are zero."""
     size = len(case.uncertainty.correlated)
     identity = tuple(tuple(float(i == j) for j in range(size)) for i in range(size))
-    return dataclasses.replace(case, uncertainty=dataclasses.replace(case.uncertainty,
-                                                                     rank_correlation=identity))
+    return dataclasses.replace(
+        case, uncertainty=dataclasses.replace(case.uncertainty, rank_correlation=identity)
+    )
 
 
 @pytest.fixture(scope="module")
@@ -95,15 +109,24 @@ def test_the_effects_add_up_to_the_variance(base_case):
     assert dataset.attrs["n_permutations"] == "exact"
     assert dataset.attrs["case"] == "base_10b" and "inputs" not in dataset.attrs
     described = json.loads(dataset.attrs["factors"])
-    assert [d["parameter"] for d in described] == ["power.market_price", "revenue.utilisation",
-                                                   "chips.unit_price"]
+    assert [d["parameter"] for d in described] == [
+        "power.market_price",
+        "revenue.utilisation",
+        "chips.unit_price",
+    ]
     # chip cost's correlated partner (the GPU-hour price) is not among the factors
     assert dataset.attrs["correlation"].startswith("independent")
 
 
 def test_without_correlation_each_index_lies_between_s1_and_st(base_case, independent):
-    indices = sobol(uncorrelated(base_case), factors=FACTORS, n=2**11, second_order=False,
-                    metrics=["npv"], time_resolved=False)
+    indices = sobol(
+        uncorrelated(base_case),
+        factors=FACTORS,
+        n=2**11,
+        second_order=False,
+        metrics=["npv"],
+        time_resolved=False,
+    )
     assert independent.attrs["correlation"].startswith("independent")
     for factor in FACTORS:
         value = at(independent, "shapley_index", factor)
@@ -111,11 +134,16 @@ def test_without_correlation_each_index_lies_between_s1_and_st(base_case, indepe
         first, first_half = at(indices, "S1", factor), at(indices, "S1_conf", factor)
         total, total_half = at(indices, "ST", factor), at(indices, "ST_conf", factor)
         assert first - (first_half + half) <= value <= total + (total_half + half), (
-            factor, value, first, total)
+            factor,
+            value,
+            first,
+            total,
+        )
 
 
-def test_with_correlation_chip_cost_and_gpu_hour_price_share_variance(base_case, correlated,
-                                                                       independent):
+def test_with_correlation_chip_cost_and_gpu_hour_price_share_variance(
+    base_case, correlated, independent
+):
     spearman = json.loads(correlated.attrs["correlation"])
     assert spearman["columns"] == FACTORS and spearman["spearman"][2][3] == 0.5
     swings = tornado(base_case, factors=list(PAIR), metrics=["npv"])["swing"].sel(NPV)
@@ -124,8 +152,10 @@ def test_with_correlation_chip_cost_and_gpu_hour_price_share_variance(base_case,
     first, second = (at(independent, "shapley", factor) for factor in PAIR)
     rho = 2.0 * math.sin(math.pi * 0.5 / 6.0)
     cross = sign * math.sqrt(first * second) * rho
-    expected = {PAIR[0]: first + cross + rho**2 * (second - first) / 2,
-                PAIR[1]: second + cross + rho**2 * (first - second) / 2}
+    expected = {
+        PAIR[0]: first + cross + rho**2 * (second - first) / 2,
+        PAIR[1]: second + cross + rho**2 * (first - second) / 2,
+    }
     for factor, value in expected.items():
         tolerance = at(correlated, "shapley_conf", factor) + at(independent, "shapley_conf", factor)
         assert abs(at(correlated, "shapley", factor) - value) <= tolerance, (factor, value)
@@ -136,8 +166,9 @@ def test_with_correlation_chip_cost_and_gpu_hour_price_share_variance(base_case,
         assert abs(difference) <= tolerance
     # The offsetting pair shrinks the variance, so utilisation's share of it grows.
     assert float(correlated["variance"].sel(NPV)) < 0.7 * float(independent["variance"].sel(NPV))
-    assert (at(correlated, "shapley_index_lower", "utilisation")
-            > at(independent, "shapley_index", "utilisation"))
+    assert at(correlated, "shapley_index_lower", "utilisation") > at(
+        independent, "shapley_index", "utilisation"
+    )
 
 
 def test_independent_drops_the_case_correlations(base_case):
@@ -149,10 +180,12 @@ def test_independent_drops_the_case_correlations(base_case):
 
 
 @pytest.mark.parametrize("correlation_kept", [True, False])
-def test_the_variance_is_the_monte_carlo_variance(base_case, correlated, independent,
-                                                  correlation_kept):
-    case, dataset = ((base_case, correlated) if correlation_kept
-                     else (uncorrelated(base_case), independent))
+def test_the_variance_is_the_monte_carlo_variance(
+    base_case, correlated, independent, correlation_kept
+):
+    case, dataset = (
+        (base_case, correlated) if correlation_kept else (uncorrelated(base_case), independent)
+    )
     study = monte_carlo(case, n=2**13, parameters=FACTORS, progress=False)
     reference = float(study.samples["npv"].sel(site="portfolio").var())
     draws = dataset.attrs["n_variance"]
@@ -164,8 +197,12 @@ def test_a_parameter_drawn_per_site_is_one_player(doubled_case):
     """The doubled case draws utilisation independently on each site (uncertainty.per_site), as the
     Monte Carlo does: two columns, one player; per_site makes every site-level factor per site."""
     chosen = shapley_factors(doubled_case)
-    assert chosen.labels == ["energy_price", "utilisation@fluidstack_fr",
-                             "utilisation@campus_ia_site2", "chip_cost"]
+    assert chosen.labels == [
+        "energy_price",
+        "utilisation@fluidstack_fr",
+        "utilisation@campus_ia_site2",
+        "chip_cost",
+    ]
     assert chosen.players == ("energy_price", "utilisation", "utilisation", "chip_cost")
     dataset = shapley(doubled_case, n=64)
     assert list(dataset["factor"].values) == ["energy_price", "utilisation", "chip_cost"]
@@ -175,8 +212,10 @@ def test_a_parameter_drawn_per_site_is_one_player(doubled_case):
     every = shapley_factors(doubled_case, "all")  # the Monte Carlo's 15 columns, 14 players
     assert every.labels == [column.label for column in sampling_plan(doubled_case).columns]
     assert len(every.labels) == 15 and len(set(every.players)) == 14
-    assert every.groups["revenue.utilisation"] == ["revenue.utilisation@fluidstack_fr",
-                                                   "revenue.utilisation@campus_ia_site2"]
+    assert every.groups["revenue.utilisation"] == [
+        "revenue.utilisation@fluidstack_fr",
+        "revenue.utilisation@campus_ia_site2",
+    ]
 
 
 def test_all_inputs_in_groups(base_case):
@@ -188,8 +227,11 @@ def test_all_inputs_in_groups(base_case):
     assert correlation[chip, price] == 0.5
     assert np.count_nonzero(correlation - np.eye(len(chosen.labels))) == 2
     aliased = shapley_factors(base_case, "all", {"prices": ["energy_price", "chip_cost"]})
-    assert [label for label, player in zip(aliased.labels, aliased.players, strict=True)
-            if player == "prices"] == ["chips.unit_price", "power.market_price"]
+    assert [
+        label
+        for label, player in zip(aliased.labels, aliased.players, strict=True)
+        if player == "prices"
+    ] == ["chips.unit_price", "power.market_price"]
     assert len(set(aliased.players)) == 13  # the other twelve inputs stay their own players
     grouped = shapley(base_case, "all", GROUPS, n=64)
     assert set(grouped["factor"].values) == set(GROUPS)  # in the order of their first input
@@ -216,14 +258,17 @@ def test_one_model_call_per_batch_of_coalitions(base_case, monkeypatch):
     assert calls == [{384}, {384}, {384}, {192}]  # two coalitions of 192 rows a call
 
 
-@pytest.mark.parametrize(("arguments", "path"), [
-    ({"factors": ["energy_prise", "chip_cost"]}, "factors[0]"),
-    ({"factors": "everything"}, "factors"),
-    ({"factors": ["chip_cost"]}, "factors"),
-    ({"metrics": ["npvv"]}, "metrics[0]"),
-    ({"n": 1}, "n"),
-    ({"groups": {"g": ["energy_price", "nothing"]}}, "groups['g']"),
-])
+@pytest.mark.parametrize(
+    ("arguments", "path"),
+    [
+        ({"factors": ["energy_prise", "chip_cost"]}, "factors[0]"),
+        ({"factors": "everything"}, "factors"),
+        ({"factors": ["chip_cost"]}, "factors"),
+        ({"metrics": ["npvv"]}, "metrics[0]"),
+        ({"n": 1}, "n"),
+        ({"groups": {"g": ["energy_price", "nothing"]}}, "groups['g']"),
+    ],
+)
 def test_bad_requests_are_input_errors(base_case, arguments, path):
     with pytest.raises(InputError) as raised:
         shapley(base_case, **{"n": 16, **arguments})
@@ -231,8 +276,18 @@ def test_bad_requests_are_input_errors(base_case, arguments, path):
 
 
 def test_cli_prints_the_effects_beside_sobol(tmp_path, capsys):
-    argv = ["shapley", str(BASE_FILE), "--factors", *FACTORS, "-n", "64", "--sobol-n", "64",
-            "--out", str(tmp_path)]
+    argv = [
+        "shapley",
+        str(BASE_FILE),
+        "--factors",
+        *FACTORS,
+        "-n",
+        "64",
+        "--sobol-n",
+        "64",
+        "--out",
+        str(tmp_path),
+    ]
     assert main(argv) == 0
     out = capsys.readouterr().out
     assert "base_10b: Shapley effects of npv (the case's rank correlations kept)" in out
@@ -249,11 +304,17 @@ def test_cli_prints_the_effects_beside_sobol(tmp_path, capsys):
     assert "(the case's rank correlations dropped)" in out and " S1 " not in out
 
 
-@pytest.mark.parametrize(("argv", "fragment"), [
-    (["--factors", "energy_prise", "chip_cost"], "'energy_prise' is not a registered parameter"),
-    (["--sobol-n", "100"], "expected a power of two"),
-    (["--metric", "npvv"], "metrics[0]"),
-])
+@pytest.mark.parametrize(
+    ("argv", "fragment"),
+    [
+        (
+            ["--factors", "energy_prise", "chip_cost"],
+            "'energy_prise' is not a registered parameter",
+        ),
+        (["--sobol-n", "100"], "expected a power of two"),
+        (["--metric", "npvv"], "metrics[0]"),
+    ],
+)
 def test_cli_bad_requests_exit_2(tmp_path, capsys, argv, fragment):
     assert main(["shapley", str(BASE_FILE), "-n", "16", "--out", str(tmp_path), *argv]) == 2
     error = capsys.readouterr().err

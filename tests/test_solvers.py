@@ -23,12 +23,29 @@ PRICES = ("revenue.gpu_hour_price", "revenue.contract_price")
 @pytest.fixture(scope="module")
 def levered_toy():
     """The toy campus with a sculpted senior loan and a GPU loan per generation."""
-    gpu = {"name": "gpu", "funds": ["chips"], "share": quantity(50, "%"), "interest_rate": quantity(7, "%/yr"),
-           "tenor": quantity(3, "yr"), "repayment": "straight_line", "recurring": True,
-           "upfront_fee": quantity(1, "%")}
-    case = toy_case([gpu, sculpted_tranche(funds=["facility"], share=quantity(70, "%"), target_dscr=quantity(1.5, "1"),
-                                           grace=quantity(0, "yr"), tenor=quantity(4, "yr"))],
-                    cost_of_equity=quantity(14, "%/yr"))
+    gpu = {
+        "name": "gpu",
+        "funds": ["chips"],
+        "share": quantity(50, "%"),
+        "interest_rate": quantity(7, "%/yr"),
+        "tenor": quantity(3, "yr"),
+        "repayment": "straight_line",
+        "recurring": True,
+        "upfront_fee": quantity(1, "%"),
+    }
+    case = toy_case(
+        [
+            gpu,
+            sculpted_tranche(
+                funds=["facility"],
+                share=quantity(70, "%"),
+                target_dscr=quantity(1.5, "1"),
+                grace=quantity(0, "yr"),
+                tenor=quantity(4, "yr"),
+            ),
+        ],
+        cost_of_equity=quantity(14, "%/yr"),
+    )
     return tecmodel.evaluate(case)
 
 
@@ -48,16 +65,20 @@ def test_price_for_target_irr_gives_the_hurdle(levered_toy, basis, target):
     assert float(check[name]) == pytest.approx(target, abs=1e-8)
     # the reported price is the case's prices scaled, levelised at the hurdle
     assert float(solution["value"].sel(site="toy")) == pytest.approx(
-        factor * float(solvers.levelised_price(levered_toy, target).sel(site="toy")), rel=1e-12)
+        factor * float(solvers.levelised_price(levered_toy, target).sel(site="toy")), rel=1e-12
+    )
 
 
 def test_project_breakeven_solver_returns_the_metric_with_its_check(base_result):
     """One break-even: the solver's project answer is the model's metric itself (bit for bit), and
     the full model evaluated at that factor has NPV = 0 (within the check tolerance of PV revenue)."""
     solution = solvers.breakeven_price(base_result)
-    np.testing.assert_array_equal(solution["factor"].values, base_result.metrics["breakeven_price_factor"].values)
-    np.testing.assert_array_equal(solution["value"].values,
-                                  base_result.metrics["breakeven_gpu_hour_price"].values)
+    np.testing.assert_array_equal(
+        solution["factor"].values, base_result.metrics["breakeven_price_factor"].values
+    )
+    np.testing.assert_array_equal(
+        solution["value"].values, base_result.metrics["breakeven_gpu_hour_price"].values
+    )
     assert (solution["status"] == solvers.SOLVED).all()
     assert float(np.abs(solution["check"]).max()) <= solvers.CHECK_TOLERANCE
 
@@ -73,14 +94,22 @@ def test_a_hurdle_outside_the_irr_range_is_refused(base_result, target):
 def test_equity_breakeven_zeroes_the_equity_npv(levered_toy):
     solution = solvers.breakeven_price(levered_toy, basis="equity")
     factor = float(solution["factor"].sel(site="toy"))
-    equity_npv = float(tecmodel.evaluate(levered_toy.case, scaled_prices(levered_toy.case, factor))
-                       .metrics["equity_npv"].sel(site="toy"))
+    equity_npv = float(
+        tecmodel.evaluate(levered_toy.case, scaled_prices(levered_toy.case, factor))
+        .metrics["equity_npv"]
+        .sel(site="toy")
+    )
     revenue = float(levered_toy.cube.sel(item=["revenue_contract", "revenue_merchant"]).sum())
     assert abs(equity_npv) < 1e-9 * revenue
 
 
-@pytest.mark.parametrize("solver, name", [(solvers.highest_chip_cost, "chips.unit_price"),
-                                          (solvers.lowest_utilisation, "revenue.utilisation")])
+@pytest.mark.parametrize(
+    "solver, name",
+    [
+        (solvers.highest_chip_cost, "chips.unit_price"),
+        (solvers.lowest_utilisation, "revenue.utilisation"),
+    ],
+)
 def test_input_solvers_zero_the_npv(doubled_result, solver, name):
     solution = solver(doubled_result)
     assert (solution["status"] == solvers.SOLVED).all()
@@ -92,7 +121,11 @@ def test_input_solvers_zero_the_npv(doubled_result, solver, name):
         assert abs(float(check.metrics["npv"].sel(site=site))) < 1e-9 * float(scale.sel(site=site))
     # the portfolio answer is one factor on every site's value
     factor = float(solution["factor"].sel(site="portfolio"))
-    portfolio = tecmodel.evaluate(case, {name: case.value(name) * factor}).metrics["npv"].sel(site="portfolio")
+    portfolio = (
+        tecmodel.evaluate(case, {name: case.value(name) * factor})
+        .metrics["npv"]
+        .sel(site="portfolio")
+    )
     assert abs(float(portfolio)) < 1e-9 * float(scale.sel(site="portfolio"))
 
 
@@ -117,19 +150,26 @@ def test_solvers_are_vectorised_over_samples():
     case = toy_case()
     utilisation = [0.7, 0.95]
     together = solvers.price_for_target_irr(
-        tecmodel.evaluate(case, {"utilisation": xr.DataArray(utilisation, dims="sample")}), 0.25)
+        tecmodel.evaluate(case, {"utilisation": xr.DataArray(utilisation, dims="sample")}), 0.25
+    )
     for index, value in enumerate(utilisation):
         alone = solvers.price_for_target_irr(tecmodel.evaluate(case, {"utilisation": value}), 0.25)
-        np.testing.assert_allclose(together["value"].isel(sample=index).values, alone["value"].values, rtol=1e-9)
+        np.testing.assert_allclose(
+            together["value"].isel(sample=index).values, alone["value"].values, rtol=1e-9
+        )
 
 
 @pytest.mark.parametrize("fixture", ["base_result", "doubled_result"])
 def test_price_breakdown_sums_to_the_breakeven_price(fixture, request):
     result = request.getfixturevalue(fixture)
     project = solvers.price_breakdown(result)
-    np.testing.assert_allclose(project["total"].values, result.metrics["breakeven_gpu_hour_price"].values, rtol=1e-9)
+    np.testing.assert_allclose(
+        project["total"].values, result.metrics["breakeven_gpu_hour_price"].values, rtol=1e-9
+    )
     assert (project["contribution"].sel(group="financing") == 0).all()
-    assert (project["contribution"].sel(group="chips") > project["contribution"].sel(group="power")).all()
+    assert (
+        project["contribution"].sel(group="chips") > project["contribution"].sel(group="power")
+    ).all()
     equity = solvers.price_breakdown(result, basis="equity")
     np.testing.assert_allclose(equity["total"].values, equity["breakeven_price"].values, rtol=1e-9)
     assert (equity["contribution"].sel(group="financing") != 0).all()
@@ -138,11 +178,17 @@ def test_price_breakdown_sums_to_the_breakeven_price(fixture, request):
 def test_budget_for_the_full_plan_funds_it(base_result):
     solution = solvers.budget_for_plan(base_result)
     budget = float(solution["budget_for_plan_mw"].sel(site="fluidstack_fr"))
-    assert budget == pytest.approx(float(base_result.budget["plan_capex"].sel(site="fluidstack_fr")), rel=1e-9)
-    params = base_result.parameters.assign({"plan.budget": base_result.parameters["plan.budget"] * 0 + budget})
+    assert budget == pytest.approx(
+        float(base_result.budget["plan_capex"].sel(site="fluidstack_fr")), rel=1e-9
+    )
+    params = base_result.parameters.assign(
+        {"plan.budget": base_result.parameters["plan.budget"] * 0 + budget}
+    )
     funded = dataclasses.replace(base_result, parameters=params).budget.sel(site="fluidstack_fr")
     assert float(funded["funded_it_mw"]) == pytest.approx(float(funded["plan_it_mw"]), rel=1e-9)
     for_chips = float(solution["budget_for_plan_accelerators"].sel(site="fluidstack_fr"))
-    params = base_result.parameters.assign({"plan.budget": base_result.parameters["plan.budget"] * 0 + for_chips})
+    params = base_result.parameters.assign(
+        {"plan.budget": base_result.parameters["plan.budget"] * 0 + for_chips}
+    )
     funded = dataclasses.replace(base_result, parameters=params).budget.sel(site="fluidstack_fr")
     assert float(funded["funded_accelerators"]) == pytest.approx(500_000, rel=1e-9)

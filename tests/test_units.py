@@ -29,7 +29,9 @@ def test_pint_path_converts_other_spellings():
     assert conversion_factor("GW", "MW") == pytest.approx(1000.0, rel=1e-15)
 
 
-@pytest.mark.parametrize(("unit", "expected"), [("MUSD", "EUR"), ("MEUR/kW", "EUR/MW"), ("kg", "MW")])
+@pytest.mark.parametrize(
+    ("unit", "expected"), [("MUSD", "EUR"), ("MEUR/kW", "EUR/MW"), ("kg", "MW")]
+)
 def test_incompatible_units_are_refused(unit, expected):
     """Currencies never convert into each other; a prefixed currency over another denominator
     goes to pint, which refuses different dimensions."""

@@ -17,8 +17,17 @@ from tecmodel.inputs.registry import PARAMETERS
 
 SAMPLABLE = [parameter for parameter in PARAMETERS if parameter.samplable]
 #: Metrics compared (project and equity; every one is a function of the whole pipeline).
-COMPARED = ("npv", "irr", "lcoc", "payback_year", "breakeven_gpu_hour_price", "equity_npv", "equity_irr",
-            "min_dscr", "debt_capacity")
+COMPARED = (
+    "npv",
+    "irr",
+    "lcoc",
+    "payback_year",
+    "breakeven_gpu_hour_price",
+    "equity_npv",
+    "equity_irr",
+    "min_dscr",
+    "debt_capacity",
+)
 
 
 def _sampled(case, parameter, values: np.ndarray) -> xr.DataArray:
@@ -26,8 +35,11 @@ def _sampled(case, parameter, values: np.ndarray) -> xr.DataArray:
     if parameter.scope == "case":
         return xr.DataArray(values, dims="sample")
     sites = list(case.site_names)
-    return xr.DataArray(np.repeat(values[:, None], len(sites), axis=1), dims=("sample", "site"),
-                        coords={"site": sites})
+    return xr.DataArray(
+        np.repeat(values[:, None], len(sites), axis=1),
+        dims=("sample", "site"),
+        coords={"site": sites},
+    )
 
 
 def _assert_same(vectorised: xr.Dataset, scalar: xr.Dataset, index: int) -> None:
@@ -44,32 +56,58 @@ def test_every_samplable_parameter_can_be_the_only_one_sampled(parameter, base_c
     (the tax rate, the discount rate, the financing terms): the sample dimension reaches every
     metric. Values: the low and high of the parameter's sourced reference range."""
     low, _, high = parameter.reference
-    result = tecmodel.evaluate(base_case, {parameter.name: _sampled(base_case, parameter, np.array([low, high]))})
+    result = tecmodel.evaluate(
+        base_case, {parameter.name: _sampled(base_case, parameter, np.array([low, high]))}
+    )
     for name in COMPARED:
         assert "sample" in result.metrics[name].dims, name
 
 
-@pytest.mark.parametrize("name", ["finance.discount_rate", "tax.corporate_rate", "financing.rate_shift",
-                                  "financing.target_dscr"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "finance.discount_rate",
+        "tax.corporate_rate",
+        "financing.rate_shift",
+        "financing.target_dscr",
+    ],
+)
 def test_a_parameter_read_only_after_the_cash_flows_matches_scalar_runs(name, doubled_case):
     """These four are read only by tax, metrics or financing; each sample must equal the
     deterministic run at that value."""
     parameter = tecmodel.REGISTRY[name]
     values = np.array([parameter.reference[0], parameter.reference[2]])
-    vectorised = tecmodel.evaluate(doubled_case, {name: _sampled(doubled_case, parameter, values)}).metrics
+    vectorised = tecmodel.evaluate(
+        doubled_case, {name: _sampled(doubled_case, parameter, values)}
+    ).metrics
     for index, value in enumerate(values):
-        _assert_same(vectorised, tecmodel.evaluate(doubled_case, {name: float(value)}).metrics, index)
+        _assert_same(
+            vectorised, tecmodel.evaluate(doubled_case, {name: float(value)}).metrics, index
+        )
 
 
 def test_every_parameter_sampled_at_once_matches_scalar_runs(doubled_case):
     """Three random points of the reference ranges of all 50-odd samplable parameters together
     (seeded), against three deterministic runs with those values as scalar overrides."""
     rng = np.random.default_rng(20261123)
-    points = {parameter.name: rng.uniform(parameter.reference[0], parameter.reference[2], size=3)
-              for parameter in SAMPLABLE}
-    points.update({parameter.name: np.round(points[parameter.name]) for parameter in SAMPLABLE if parameter.integer})
-    overrides = {parameter.name: _sampled(doubled_case, parameter, points[parameter.name]) for parameter in SAMPLABLE}
+    points = {
+        parameter.name: rng.uniform(parameter.reference[0], parameter.reference[2], size=3)
+        for parameter in SAMPLABLE
+    }
+    points.update(
+        {
+            parameter.name: np.round(points[parameter.name])
+            for parameter in SAMPLABLE
+            if parameter.integer
+        }
+    )
+    overrides = {
+        parameter.name: _sampled(doubled_case, parameter, points[parameter.name])
+        for parameter in SAMPLABLE
+    }
     vectorised = tecmodel.evaluate(doubled_case, overrides).metrics
     for index in range(3):
-        scalar = tecmodel.evaluate(doubled_case, {name: float(values[index]) for name, values in points.items()})
+        scalar = tecmodel.evaluate(
+            doubled_case, {name: float(values[index]) for name, values in points.items()}
+        )
         _assert_same(vectorised, scalar.metrics, index)

@@ -34,22 +34,37 @@ from .conftest import ROOT, TOY_FILE
 PACKAGE = ROOT / "tecmodel"
 
 #: Methods and functions that write a file.
-WRITING_CALLS = {"to_netcdf", "to_csv", "to_zarr", "to_excel", "savefig", "save", "write_text", "write_bytes",
-                 "dump", "open_group", "create_array", "create_group", "copyfile", "copytree"}
+WRITING_CALLS = {
+    "to_netcdf",
+    "to_csv",
+    "to_zarr",
+    "to_excel",
+    "savefig",
+    "save",
+    "write_text",
+    "write_bytes",
+    "dump",
+    "open_group",
+    "create_array",
+    "create_group",
+    "copyfile",
+    "copytree",
+}
 #: Context managers under which a write is atomic (tecmodel/io.py).
 ATOMIC = {"atomic_path", "atomic_directory"}
 #: Files allowed to write outside io.py, and why.
 ALLOWED = {
     "tecmodel/io.py": "the atomic writers themselves",
     "tecmodel/report/excel/verify.py": "the LibreOffice recalculation check writes LibreOffice's profile and its "
-                                       "recalculated copies into a scratch folder its caller gives; never results",
+    "recalculated copies into a scratch folder its caller gives; never results",
 }
 
 #: Single calls allowed outside an atomic block (file and call), and why.
 ALLOWED_CALLS = {
     "tecmodel/analysis/montecarlo/store.py zarr.open_group": (
         "opens an existing store (mode r+) for its chunk writes; zarr >= 3.1.3 writes each chunk to a "
-        "temporary and renames it (pyproject.toml)"),
+        "temporary and renames it (pyproject.toml)"
+    ),
 }
 
 
@@ -62,7 +77,9 @@ def _writes_with_open(call: ast.Call) -> bool:
     """``open(path, "w" ...)`` (or any mode that writes) called as a builtin."""
     if not (isinstance(call.func, ast.Name) and call.func.id == "open"):
         return False
-    modes = [argument for argument in call.args[1:2]] + [k.value for k in call.keywords if k.arg == "mode"]
+    modes = [argument for argument in call.args[1:2]] + [
+        k.value for k in call.keywords if k.arg == "mode"
+    ]
     return any(isinstance(m, ast.Constant) and set(str(m.value)) & set("wax+") for m in modes)
 
 
@@ -76,15 +93,23 @@ def unprotected_writes() -> list[str]:
         tree = ast.parse(path.read_text(encoding="utf-8"))
         parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
         for node in ast.walk(tree):
-            if not isinstance(node, ast.Call) or not (_called_name(node) in WRITING_CALLS or _writes_with_open(node)):
+            if not isinstance(node, ast.Call) or not (
+                _called_name(node) in WRITING_CALLS or _writes_with_open(node)
+            ):
                 continue
             ancestor, protected = parents.get(node), False
             while ancestor is not None and not protected:
                 if isinstance(ancestor, ast.With):
-                    protected = any(isinstance(item.context_expr, ast.Call)
-                                    and getattr(item.context_expr.func, "id", getattr(item.context_expr.func, "attr",
-                                                                                      None)) in ATOMIC
-                                    for item in ancestor.items)
+                    protected = any(
+                        isinstance(item.context_expr, ast.Call)
+                        and getattr(
+                            item.context_expr.func,
+                            "id",
+                            getattr(item.context_expr.func, "attr", None),
+                        )
+                        in ATOMIC
+                        for item in ancestor.items
+                    )
                 ancestor = parents.get(ancestor)
             if not protected and f"{relative} {ast.unparse(node.func)}" not in ALLOWED_CALLS:
                 found.append(f"{relative}:{node.lineno} {ast.unparse(node.func)}")
@@ -99,14 +124,16 @@ def test_the_audit_finds_an_unprotected_write(tmp_path, monkeypatch):
     """The audit is not vacuous: a plain ``frame.to_csv(path)`` in a package module is reported."""
     fake_root = tmp_path / "root"
     (fake_root / "tecmodel").mkdir(parents=True)
-    (fake_root / "tecmodel" / "bad.py").write_text(textwrap.dedent("""
+    (fake_root / "tecmodel" / "bad.py").write_text(
+        textwrap.dedent("""
         def save(frame, path, figure):
             frame.to_csv(path)
             with open(path, "w") as handle:
                 handle.write("x")
             with atomic_path(path) as temporary:
                 figure.savefig(temporary)
-    """))
+    """)
+    )
     monkeypatch.setattr(sys.modules[__name__], "PACKAGE", fake_root / "tecmodel")
     monkeypatch.setattr(sys.modules[__name__], "ROOT", fake_root)
     assert unprotected_writes() == ["tecmodel/bad.py:3 frame.to_csv", "tecmodel/bad.py:4 open"]
@@ -117,8 +144,11 @@ def test_the_audit_finds_an_unprotected_write(tmp_path, monkeypatch):
 
 def snapshot(folder: Path) -> dict[str, bytes]:
     """Every file under `folder` (hidden ones included) and its bytes."""
-    return {path.relative_to(folder).as_posix(): path.read_bytes() for path in sorted(folder.rglob("*"))
-            if path.is_file()}
+    return {
+        path.relative_to(folder).as_posix(): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
 
 
 class PartialWrite(OSError):
@@ -127,11 +157,15 @@ class PartialWrite(OSError):
 
 def partial_then_fail(calls: list):
     """A writer that writes some bytes to the file it is given, then fails (disk full)."""
+
     def writer(*args, **kwargs):
-        target = next(a for a in args if isinstance(a, (str, os.PathLike)))  # method: args[0] is the object
+        target = next(
+            a for a in args if isinstance(a, (str, os.PathLike))
+        )  # method: args[0] is the object
         Path(target).write_bytes(b"half a file: ")
         calls.append(Path(target))
         raise PartialWrite("disk full")
+
     return writer
 
 
@@ -175,8 +209,12 @@ def _underlying(kind: str):
         from openpyxl import Workbook
 
         return Workbook, "save"
-    return {"netcdf": (xr.Dataset, "to_netcdf"), "csv": (pd.DataFrame, "to_csv"),
-            "json": (Path, "write_text"), "text": (Path, "write_text")}[kind]
+    return {
+        "netcdf": (xr.Dataset, "to_netcdf"),
+        "csv": (pd.DataFrame, "to_csv"),
+        "json": (Path, "write_text"),
+        "text": (Path, "write_text"),
+    }[kind]
 
 
 #: file kind -> (file name, how the package writes it)
@@ -191,7 +229,9 @@ FILE_KINDS = {
 
 
 @pytest.mark.parametrize("kind", list(FILE_KINDS))
-def test_a_writer_failing_part_way_leaves_the_previous_file(kind, tmp_path, monkeypatch, toy_result):
+def test_a_writer_failing_part_way_leaves_the_previous_file(
+    kind, tmp_path, monkeypatch, toy_result
+):
     name, write = FILE_KINDS[kind]
     path = tmp_path / name
     write(path, toy_result)  # the previous file, written normally
@@ -202,7 +242,9 @@ def test_a_writer_failing_part_way_leaves_the_previous_file(kind, tmp_path, monk
     monkeypatch.setattr(owner, attribute, partial_then_fail(calls))
     with pytest.raises(PartialWrite):
         write(path, toy_result)
-    assert calls and calls[0] != path and calls[0].parent == tmp_path  # it wrote beside, not onto, the file
+    assert (
+        calls and calls[0] != path and calls[0].parent == tmp_path
+    )  # it wrote beside, not onto, the file
     assert snapshot(tmp_path) == before  # byte-identical, and no temporary file left
 
 
@@ -277,8 +319,11 @@ with atomic_directory(sys.argv[1]) as building:
 """
 
 
-@pytest.mark.parametrize("script, target", [(KILLED_FILE_WRITE, "metrics.csv"), (KILLED_FOLDER_BUILD, "toy")],
-                         ids=["file", "folder"])
+@pytest.mark.parametrize(
+    "script, target",
+    [(KILLED_FILE_WRITE, "metrics.csv"), (KILLED_FOLDER_BUILD, "toy")],
+    ids=["file", "folder"],
+)
 def test_a_kill_during_a_write_leaves_the_previous_result(tmp_path, script, target):
     """SIGKILL in the middle of writing a file (or building a case folder): the previous file (or
     folder) is byte-identical; the only trace is the hidden temporary beside it, which no reader
@@ -290,8 +335,12 @@ def test_a_kill_during_a_write_leaves_the_previous_result(tmp_path, script, targ
     else:
         path.write_text("old")
     before = snapshot(tmp_path)
-    completed = subprocess.run([sys.executable, "-c", script, str(path)], env=dict(os.environ, PYTHONPATH=str(ROOT)),
-                               capture_output=True, check=False)
+    completed = subprocess.run(
+        [sys.executable, "-c", script, str(path)],
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+        capture_output=True,
+        check=False,
+    )
     assert completed.returncode == -signal.SIGKILL, completed.stderr.decode()
     after = snapshot(tmp_path)
     assert {name: data for name, data in after.items() if not name.startswith(".")} == before

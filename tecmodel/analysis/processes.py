@@ -1,7 +1,8 @@
 """Stochastic price processes over calendar years: their seeded, exact yearly simulation.
 
 This module owns how the yearly paths of the processes a case declares are drawn reproducibly;
-what a spec means and when it is admissible is :mod:`tecmodel.inputs.processes`. A process is stated as a plain mapping; each number is
+what a spec means and when it is admissible is :mod:`tecmodel.inputs.processes`. A process is
+stated as a plain mapping; each number is
 either plain (in the field's unit) or ``{value: ..., unit: ..., source: ...}``, optionally with
 a ``distribution`` in that unit (:mod:`tecmodel.inputs.distributions`)::
 
@@ -116,6 +117,7 @@ PARAMETER_STREAM = STREAM + 1
 #: Poisson terms below this (past the mode) are left out: beyond the resolution of a uniform.
 POISSON_TAIL = 1e-17
 
+
 def ou_coefficients(speed, volatility) -> tuple[Any, Any]:
     """Exact yearly transition of an Ornstein-Uhlenbeck deviation (Glasserman 2003, 3.3).
 
@@ -180,8 +182,9 @@ def poisson_counts(uniforms: np.ndarray, rate) -> np.ndarray:
         # Past the mode a term below POISSON_TAIL cannot move a uniform's count: rounding of
         # the cumulative sum must not count on for ever.
         keep = (left >= cumulative) & ((k < rate) | (term > POISSON_TAIL))
-        index, left, rate, term, cumulative = (array[keep] for array in
-                                               (index, left, rate, term, cumulative))
+        index, left, rate, term, cumulative = (
+            array[keep] for array in (index, left, rate, term, cumulative)
+        )
     return counts
 
 
@@ -213,8 +216,9 @@ def _log_path(path: tuple[tuple[int, float], ...], years: Sequence[int]):
     return base, steps
 
 
-def _log_level(spec: ProcessSpec, years: Sequence[int], values: Mapping[str, Any]
-               ) -> Callable[[int], Any]:
+def _log_level(
+    spec: ProcessSpec, years: Sequence[int], values: Mapping[str, Any]
+) -> Callable[[int], Any]:
     """m[t] = ln(level_scale level[t]) by year position, for scalar or per-sample parameters."""
     log_scale = np.log(values["level_scale"])
     if not spec.level_path:
@@ -242,15 +246,22 @@ def level_path(spec: Any, years: Sequence[int]) -> np.ndarray:
     process = parse_process("process", spec, "process")
     years = check_years(years)
     if process.kind != MEAN_REVERTING:
-        raise InputError(Problem("process.type", "has no level; expected a mean_reverting process",
-                                 process.kind))
+        raise InputError(
+            Problem("process.type", "has no level; expected a mean_reverting process", process.kind)
+        )
     log_level = _log_level(process, years, _base_values(process))
     return np.exp(np.array([log_level(position) for position in range(len(years))], dtype=float))
 
 
-def _paths(processes: Sequence[ProcessSpec], factor: np.ndarray | None, years: Sequence[int],
-           values: Sequence[Mapping[str, Any]], draw: Callable[[int], tuple], out: list[np.ndarray],
-           with_jumps: bool) -> None:
+def _paths(
+    processes: Sequence[ProcessSpec],
+    factor: np.ndarray | None,
+    years: Sequence[int],
+    values: Sequence[Mapping[str, Any]],
+    draw: Callable[[int], tuple],
+    out: list[np.ndarray],
+    with_jumps: bool,
+) -> None:
     """Fill `out` with the processes' paths; the one kernel behind every simulation.
 
     Parameters
@@ -278,13 +289,24 @@ def _paths(processes: Sequence[ProcessSpec], factor: np.ndarray | None, years: S
         if process.kind == MEAN_REVERTING:
             log_level = _log_level(process, years, given)
             state[...] = np.log(given["start"]) - log_level(0)
-            steps.append((log_level, *ou_coefficients(given["speed"], given["volatility"]),
-                          process.has_jumps))
+            steps.append(
+                (
+                    log_level,
+                    *ou_coefficients(given["speed"], given["volatility"]),
+                    process.has_jumps,
+                )
+            )
         else:
             state[...] = np.log(given["start"])
             volatility = given["volatility"]
-            steps.append((None, given["drift"] - 0.5 * volatility * volatility, volatility,
-                          process.has_jumps))
+            steps.append(
+                (
+                    None,
+                    given["drift"] - 0.5 * volatility * volatility,
+                    volatility,
+                    process.has_jumps,
+                )
+            )
         states.append(state)
     correlated = np.empty((count, samples)) if factor is not None else None
     term = np.empty(samples)
@@ -305,8 +327,13 @@ def _paths(processes: Sequence[ProcessSpec], factor: np.ndarray | None, years: S
             if has_jumps:
                 if with_jumps:
                     given = values[index]
-                    state += jump_sizes(uniforms[jump], normals[count + jump], given["jumps.rate"],
-                                        given["jumps.mean"], given["jumps.std"])
+                    state += jump_sizes(
+                        uniforms[jump],
+                        normals[count + jump],
+                        given["jumps.rate"],
+                        given["jumps.mean"],
+                        given["jumps.std"],
+                    )
                 jump += 1
             if log_level is not None:
                 np.add(state, log_level(position), out=row)
@@ -315,8 +342,9 @@ def _paths(processes: Sequence[ProcessSpec], factor: np.ndarray | None, years: S
                 np.exp(state, out=row)
 
 
-def _correlate(shocks: np.ndarray, factor: np.ndarray, out: np.ndarray,
-               term: np.ndarray) -> np.ndarray:
+def _correlate(
+    shocks: np.ndarray, factor: np.ndarray, out: np.ndarray, term: np.ndarray
+) -> np.ndarray:
     """F eps sample by sample, summed in a fixed order (no BLAS), so a sample's value never
     depends on how many samples are transformed with it."""
     for row in range(factor.shape[0]):
@@ -335,10 +363,16 @@ def _base_values(process: ProcessSpec) -> dict[str, float]:
     return {name: parameter.value for name, parameter in process.parameters}
 
 
-def parameter_values(process_set: ProcessSet, start: int, stop: int, seed: int,
-                     parameters: Mapping[str, Any] | None = None, *,
-                     block_size: int = DEFAULT_BLOCK_SIZE, sample_parameters: bool = True,
-                     ) -> list[dict[str, Any]]:
+def parameter_values(
+    process_set: ProcessSet,
+    start: int,
+    stop: int,
+    seed: int,
+    parameters: Mapping[str, Any] | None = None,
+    *,
+    block_size: int = DEFAULT_BLOCK_SIZE,
+    sample_parameters: bool = True,
+) -> list[dict[str, Any]]:
     """Each process's parameters for samples [start, stop).
 
     Parameters
@@ -371,24 +405,33 @@ def parameter_values(process_set: ProcessSet, start: int, stop: int, seed: int,
     given = dict(parameters or {})
     samples = stop - start
     problems = []
-    known = {f"{process.name}.{name}" for process in process_set.processes
-             for name in process.fields}
+    known = {
+        f"{process.name}.{name}" for process in process_set.processes for name in process.fields
+    }
     for key in given:
         if key not in known:
-            problems.append(Problem(f"parameters.{key}", f"is not a parameter of these processes; "
-                                                         f"{hint(key, sorted(known))}expected one "
-                                                         "of <process>.<field>", Problem.NO_VALUE))
+            problems.append(
+                Problem(
+                    f"parameters.{key}",
+                    f"is not a parameter of these processes; "
+                    f"{hint(key, sorted(known))}expected one "
+                    "of <process>.<field>",
+                    Problem.NO_VALUE,
+                )
+            )
     result = []
     for position, process in enumerate(process_set.processes):
         values: dict[str, Any] = {}
         for name, parameter in process.parameters:
             key = f"{process.name}.{name}"
             if key in given:
-                values[name] = _given_values(given[key], FIELDS[name], process.unit, samples,
-                                             f"parameters.{key}", problems)
+                values[name] = _given_values(
+                    given[key], FIELDS[name], process.unit, samples, f"parameters.{key}", problems
+                )
             elif parameter.distribution is not None and sample_parameters:
-                values[name] = _drawn_values(parameter.distribution, seed, position, name, start,
-                                             stop, block_size)
+                values[name] = _drawn_values(
+                    parameter.distribution, seed, position, name, start, stop, block_size
+                )
             else:
                 values[name] = parameter.value
         result.append(values)
@@ -397,16 +440,23 @@ def parameter_values(process_set: ProcessSet, start: int, stop: int, seed: int,
     return result
 
 
-def _given_values(given: Any, rule: FieldRule, unit: str, samples: int, path: str,
-                  problems: list[Problem]) -> Any:
+def _given_values(
+    given: Any, rule: FieldRule, unit: str, samples: int, path: str, problems: list[Problem]
+) -> Any:
     unit = unit if rule.unit == PROCESS_UNIT else rule.unit
     if is_number(given):
         array = np.asarray(float(given))
     else:
         array = np.ascontiguousarray(given, dtype=float)
         if array.shape != (samples,):
-            problems.append(Problem(path, f"expected a number or {samples} values (one per "
-                                          f"sample), got shape {array.shape}", Problem.NO_VALUE))
+            problems.append(
+                Problem(
+                    path,
+                    f"expected a number or {samples} values (one per "
+                    f"sample), got shape {array.shape}",
+                    Problem.NO_VALUE,
+                )
+            )
             return None
     above = array > rule.low if rule.open_low else array >= rule.low
     bad = ~(np.isfinite(array) & above & (array <= rule.high))
@@ -416,8 +466,15 @@ def _given_values(given: Any, rule: FieldRule, unit: str, samples: int, path: st
     return float(array) if array.ndim == 0 else array
 
 
-def _drawn_values(distribution: Distribution, seed: int, process: int, name: str, start: int,
-                  stop: int, block_size: int) -> np.ndarray:
+def _drawn_values(
+    distribution: Distribution,
+    seed: int,
+    process: int,
+    name: str,
+    start: int,
+    stop: int,
+    block_size: int,
+) -> np.ndarray:
     """A parameter's values for samples [start, stop) from its per-block streams."""
     if stop <= start:
         return np.empty(0)
@@ -425,9 +482,10 @@ def _drawn_values(distribution: Distribution, seed: int, process: int, name: str
     for block in range(start // block_size, -(-stop // block_size)):
         first = block * block_size
         sequence = np.random.SeedSequence(
-            seed, spawn_key=(block, PARAMETER_STREAM, process, FIELD_POSITION[name]))
+            seed, spawn_key=(block, PARAMETER_STREAM, process, FIELD_POSITION[name])
+        )
         uniforms = np.random.default_rng(sequence).random(block_size)
-        parts.append(uniforms[max(start, first) - first:min(stop, first + block_size) - first])
+        parts.append(uniforms[max(start, first) - first : min(stop, first + block_size) - first])
     return distribution.ppf(np.concatenate(parts))
 
 
@@ -437,16 +495,19 @@ def _drawn_values(distribution: Distribution, seed: int, process: int, name: str
 def check_years(years: Any) -> tuple[int, ...]:
     """Consecutive whole calendar years as a tuple, else InputError."""
     if isinstance(years, str) or not isinstance(years, Sequence | range | np.ndarray):
-        raise InputError(Problem("years", "expected a sequence of consecutive calendar years",
-                                 years))
+        raise InputError(
+            Problem("years", "expected a sequence of consecutive calendar years", years)
+        )
     listed = list(years)
     if not listed or not all(is_whole(year) and not isinstance(year, str) for year in listed):
-        raise InputError(Problem("years", "expected a non-empty sequence of whole calendar years",
-                                 listed))
+        raise InputError(
+            Problem("years", "expected a non-empty sequence of whole calendar years", listed)
+        )
     result = tuple(int(year) for year in listed)
     if any(later != earlier + 1 for earlier, later in zip(result, result[1:], strict=False)):
-        raise InputError(Problem("years", "expected consecutive calendar years in order",
-                                 years_text(result)))
+        raise InputError(
+            Problem("years", "expected consecutive calendar years in order", years_text(result))
+        )
     return result
 
 
@@ -456,10 +517,18 @@ def _check_count(value: Any, name: str, low: int) -> int:
     return int(value)
 
 
-def simulate_samples(specs: Mapping[str, Any] | ProcessSet, correlation: Any, years: Sequence[int],
-                     start: int, stop: int, seed: int, parameters: Mapping[str, Any] | None = None,
-                     *, block_size: int = DEFAULT_BLOCK_SIZE, sample_parameters: bool = True,
-                     ) -> dict[str, np.ndarray]:
+def simulate_samples(
+    specs: Mapping[str, Any] | ProcessSet,
+    correlation: Any,
+    years: Sequence[int],
+    start: int,
+    stop: int,
+    seed: int,
+    parameters: Mapping[str, Any] | None = None,
+    *,
+    block_size: int = DEFAULT_BLOCK_SIZE,
+    sample_parameters: bool = True,
+) -> dict[str, np.ndarray]:
     """Paths of samples [start, stop): bit for bit the same slice of any longer run.
 
     Parameters
@@ -492,8 +561,15 @@ def simulate_samples(specs: Mapping[str, Any] | ProcessSet, correlation: Any, ye
     block_size = _check_count(block_size, "block_size", 1)
     start = _check_count(start, "start", 0)
     stop = _check_count(stop, "stop", start)
-    values = parameter_values(process_set, start, stop, seed, parameters, block_size=block_size,
-                              sample_parameters=sample_parameters)
+    values = parameter_values(
+        process_set,
+        start,
+        stop,
+        seed,
+        parameters,
+        block_size=block_size,
+        sample_parameters=sample_parameters,
+    )
     processes = process_set.processes
     count, jumps = len(processes), sum(process.has_jumps for process in processes)
     out = [np.empty((len(years), stop - start)) for _ in processes]
@@ -513,25 +589,46 @@ def simulate_samples(specs: Mapping[str, Any] | ProcessSet, correlation: Any, ye
             return normals[:, inside], uniforms[:, inside]
 
         part = slice(low - start, high - start)
-        block_values = [{name: value[part] if np.ndim(value) else value
-                         for name, value in given.items()} for given in values]
-        _paths(processes, process_set.factor, years, block_values, draw,
-               [paths[:, part] for paths in out], with_jumps=True)
+        block_values = [
+            {name: value[part] if np.ndim(value) else value for name, value in given.items()}
+            for given in values
+        ]
+        _paths(
+            processes,
+            process_set.factor,
+            years,
+            block_values,
+            draw,
+            [paths[:, part] for paths in out],
+            with_jumps=True,
+        )
     return dict(zip(process_set.names, out, strict=True))
 
 
 def _process_set(specs: Any, correlation: Any) -> ProcessSet:
     if isinstance(specs, ProcessSet):
         if correlation is not None:
-            raise InputError(Problem("correlation", "expected None with a ProcessSet (it carries "
-                                                    "its correlation)", Problem.NO_VALUE))
+            raise InputError(
+                Problem(
+                    "correlation",
+                    "expected None with a ProcessSet (it carries its correlation)",
+                    Problem.NO_VALUE,
+                )
+            )
         return specs
     return parse_process_set(specs, correlation)
 
 
-def simulate_set(specs: Mapping[str, Any] | ProcessSet, correlation: Any, years: Sequence[int],
-                 n: int, seed: int = 0, *, block_size: int = DEFAULT_BLOCK_SIZE,
-                 sample_parameters: bool = True) -> xr.Dataset:
+def simulate_set(
+    specs: Mapping[str, Any] | ProcessSet,
+    correlation: Any,
+    years: Sequence[int],
+    n: int,
+    seed: int = 0,
+    *,
+    block_size: int = DEFAULT_BLOCK_SIZE,
+    sample_parameters: bool = True,
+) -> xr.Dataset:
     """Paths of several processes with correlated shocks.
 
     Parameters
@@ -557,18 +654,42 @@ def simulate_set(specs: Mapping[str, Any] | ProcessSet, correlation: Any, years:
     process_set = _process_set(specs, correlation)
     years = check_years(years)
     n = _check_count(n, "n", 1)
-    paths = simulate_samples(process_set, None, years, 0, n, seed, block_size=block_size,
-                             sample_parameters=sample_parameters)
+    paths = simulate_samples(
+        process_set,
+        None,
+        years,
+        0,
+        n,
+        seed,
+        block_size=block_size,
+        sample_parameters=sample_parameters,
+    )
     coords = {"year": list(years), "sample": np.arange(n)}
-    dataset = xr.Dataset({process.name: xr.DataArray(paths[process.name], dims=("year", "sample"),
-                                                     coords=coords, attrs=_attributes(process))
-                          for process in process_set.processes})
+    dataset = xr.Dataset(
+        {
+            process.name: xr.DataArray(
+                paths[process.name],
+                dims=("year", "sample"),
+                coords=coords,
+                attrs=_attributes(process),
+            )
+            for process in process_set.processes
+        }
+    )
     dataset.attrs.update({"seed": seed, "block_size": block_size})
     return dataset
 
 
-def simulate(spec: Any, years: Sequence[int], n: int, seed: int = 0, *, name: str = "process",
-             block_size: int = DEFAULT_BLOCK_SIZE, sample_parameters: bool = True) -> xr.DataArray:
+def simulate(
+    spec: Any,
+    years: Sequence[int],
+    n: int,
+    seed: int = 0,
+    *,
+    name: str = "process",
+    block_size: int = DEFAULT_BLOCK_SIZE,
+    sample_parameters: bool = True,
+) -> xr.DataArray:
     """Paths of one process.
 
     Parameters
@@ -593,8 +714,15 @@ def simulate(spec: Any, years: Sequence[int], n: int, seed: int = 0, *, name: st
         ``simulate_set({name: spec}, None, years, n, seed)[name]``.
     """
     process = parse_process(name, spec, name)
-    return simulate_set({name: process}, None, years, n, seed, block_size=block_size,
-                        sample_parameters=sample_parameters)[name]
+    return simulate_set(
+        {name: process},
+        None,
+        years,
+        n,
+        seed,
+        block_size=block_size,
+        sample_parameters=sample_parameters,
+    )[name]
 
 
 def central_path(spec: Any, years: Sequence[int], *, name: str = "process") -> xr.DataArray:
@@ -624,12 +752,20 @@ def central_path(spec: Any, years: Sequence[int], *, name: str = "process") -> x
     normals, uniforms = np.zeros((1 + jumps, 1)), np.zeros((jumps, 1))
     out = [np.empty((len(years), 1))]
     values = {**_base_values(process), "volatility": 0.0}
-    _paths((process,), None, years, [values], lambda position: (normals, uniforms), out,
-           with_jumps=False)
+    _paths(
+        (process,),
+        None,
+        years,
+        [values],
+        lambda position: (normals, uniforms),
+        out,
+        with_jumps=False,
+    )
     attributes = _attributes(process)
     attributes["long_name"] = f"{attributes['long_name']}, central path"
-    return xr.DataArray(out[0][:, 0], dims="year", coords={"year": list(years)}, name=name,
-                        attrs=attributes)
+    return xr.DataArray(
+        out[0][:, 0], dims="year", coords={"year": list(years)}, name=name, attrs=attributes
+    )
 
 
 def _attributes(process: ProcessSpec) -> dict[str, str]:

@@ -147,7 +147,9 @@ class SamplingPlan:
         return column_overrides(self.case, self.columns, uniforms)
 
 
-def column_overrides(case: Case, columns: Sequence[Column], uniforms: np.ndarray) -> dict[str, xr.DataArray]:
+def column_overrides(
+    case: Case, columns: Sequence[Column], uniforms: np.ndarray
+) -> dict[str, xr.DataArray]:
     """Overrides over ``sample`` from uniforms (samples, columns); see :meth:`SamplingPlan.overrides`."""
     samples = uniforms.shape[0]
     sites = list(case.site_names)
@@ -200,9 +202,16 @@ def sampling_plan(case: Case, parameters: Sequence[str] | None = None) -> Sampli
         for index, name in enumerate(parameters):
             parameter = _resolve_factor(name, f"parameters[{index}]")
             if not _distributed_sites(case, parameter):
-                raise InputError(Problem(f"parameters[{index}]", f"{parameter.name} has no distribution in case "
-                                                                 f"{case.name!r}; expected a parameter with a "
-                                                                 "`distribution`", name), case.file)
+                raise InputError(
+                    Problem(
+                        f"parameters[{index}]",
+                        f"{parameter.name} has no distribution in case "
+                        f"{case.name!r}; expected a parameter with a "
+                        "`distribution`",
+                        name,
+                    ),
+                    case.file,
+                )
             wanted.append(parameter.name)
     columns: list[Column] = []
     for parameter in PARAMETERS:
@@ -212,16 +221,43 @@ def sampling_plan(case: Case, parameters: Sequence[str] | None = None) -> Sampli
         if not sites:
             continue
         if parameter.scope == "case":
-            columns.append(Column(parameter.name, parameter, (), (case.entries[(parameter.name, None)].distribution,)))
+            columns.append(
+                Column(
+                    parameter.name,
+                    parameter,
+                    (),
+                    (case.entries[(parameter.name, None)].distribution,),
+                )
+            )
         elif parameter.name in case.uncertainty.per_site:
-            columns.extend(Column(f"{parameter.name}@{site}", parameter, (site,),
-                                  (case.entries[(parameter.name, site)].distribution,)) for site in sites)
+            columns.extend(
+                Column(
+                    f"{parameter.name}@{site}",
+                    parameter,
+                    (site,),
+                    (case.entries[(parameter.name, site)].distribution,),
+                )
+                for site in sites
+            )
         else:
-            columns.append(Column(parameter.name, parameter, tuple(sites),
-                                  tuple(case.entries[(parameter.name, site)].distribution for site in sites)))
+            columns.append(
+                Column(
+                    parameter.name,
+                    parameter,
+                    tuple(sites),
+                    tuple(case.entries[(parameter.name, site)].distribution for site in sites),
+                )
+            )
     if not columns:
-        raise InputError(Problem("", f"case {case.name!r} gives no parameter a distribution; expected at least one "
-                                     "`distribution: {type: ..., ...}` next to a value", Problem.NO_VALUE), case.file)
+        raise InputError(
+            Problem(
+                "",
+                f"case {case.name!r} gives no parameter a distribution; expected at least one "
+                "`distribution: {type: ..., ...}` next to a value",
+                Problem.NO_VALUE,
+            ),
+            case.file,
+        )
     correlated = correlated_columns(case, columns)
     if len({columns[i].parameter.name for i in correlated}) < 2:
         return SamplingPlan(case, tuple(columns))
@@ -269,13 +305,16 @@ def column_rank_correlation(case: Case, columns: Sequence[Column]) -> np.ndarray
         return matrix
     keep = [uncertainty.correlated.index(name) for name in names]
     spearman = np.asarray(uncertainty.rank_correlation, dtype=float)[np.ix_(keep, keep)]
-    keys = [(columns[i].parameter.name, columns[i].sites[0] if len(columns[i].sites) == 1 else None)
-            for i in correlated]
+    keys = [
+        (columns[i].parameter.name, columns[i].sites[0] if len(columns[i].sites) == 1 else None)
+        for i in correlated
+    ]
     try:
         matrix[np.ix_(correlated, correlated)] = expanded_correlation(spearman, names, keys)
     except ValueError as error:
-        raise InputError(Problem("uncertainty.rank_correlation", str(error), Problem.NO_VALUE),
-                         case.file) from None
+        raise InputError(
+            Problem("uncertainty.rank_correlation", str(error), Problem.NO_VALUE), case.file
+        ) from None
     return matrix
 
 
@@ -283,7 +322,11 @@ def _distributed_sites(case: Case, parameter: Parameter) -> list[str | None]:
     if parameter.scope == "case":
         entry = case.entries[(parameter.name, None)]
         return [None] if entry.distribution is not None else []
-    return [site for site in case.site_names if case.entries[(parameter.name, site)].distribution is not None]
+    return [
+        site
+        for site in case.site_names
+        if case.entries[(parameter.name, site)].distribution is not None
+    ]
 
 
 def _resolve_factor(name: str, path: str) -> Parameter:
@@ -293,8 +336,9 @@ def _resolve_factor(name: str, path: str) -> Parameter:
         raise InputError(Problem(path, unknown_parameter_message(name), Problem.NO_VALUE)) from None
 
 
-def factor_columns(case: Case, factors: Sequence[str], *, per_site: bool = False,
-                   option: str = "factors") -> list[Column]:
+def factor_columns(
+    case: Case, factors: Sequence[str], *, per_site: bool = False, option: str = "factors"
+) -> list[Column]:
     """Sobol or tornado factors as columns.
 
     Parameters
@@ -323,7 +367,9 @@ def factor_columns(case: Case, factors: Sequence[str], *, per_site: bool = False
         parameter with neither a case distribution nor a reference range containing its value.
     """
     if isinstance(factors, str) or not len(factors):
-        raise InputError(Problem(option, "expected a non-empty list of parameter names or aliases", factors))
+        raise InputError(
+            Problem(option, "expected a non-empty list of parameter names or aliases", factors)
+        )
     columns: list[Column] = []
     seen: dict[tuple[str, tuple[str, ...]], str] = {}
     for index, given in enumerate(factors):
@@ -331,13 +377,29 @@ def factor_columns(case: Case, factors: Sequence[str], *, per_site: bool = False
         name, _, site = str(given).partition("@")
         parameter = _resolve_factor(name, path)
         if not parameter.samplable:
-            raise InputError(Problem(path, f"{parameter.name} is structural (not samplable); expected a samplable "
-                                           "parameter (inputs/README.md lists them)", given))
+            raise InputError(
+                Problem(
+                    path,
+                    f"{parameter.name} is structural (not samplable); expected a samplable "
+                    "parameter (inputs/README.md lists them)",
+                    given,
+                )
+            )
         if site and parameter.scope == "case":
-            raise InputError(Problem(path, f"{parameter.name} is a case-level parameter; expected no '@site'", given))
+            raise InputError(
+                Problem(
+                    path, f"{parameter.name} is a case-level parameter; expected no '@site'", given
+                )
+            )
         if site and site not in case.site_names:
-            raise InputError(Problem(path, f"case {case.name!r} has no site {site!r}; expected one of "
-                                           f"{list(case.site_names)}", given))
+            raise InputError(
+                Problem(
+                    path,
+                    f"case {case.name!r} has no site {site!r}; expected one of "
+                    f"{list(case.site_names)}",
+                    given,
+                )
+            )
         if parameter.scope == "case":
             groups = [((), given)]
         elif site:
@@ -349,15 +411,25 @@ def factor_columns(case: Case, factors: Sequence[str], *, per_site: bool = False
         for sites, label in groups:
             key = (parameter.name, sites)
             if key in seen:
-                raise InputError(Problem(path, f"moves {parameter.name} as factor {seen[key]!r} does; expected each "
-                                               "factor once", given))
+                raise InputError(
+                    Problem(
+                        path,
+                        f"moves {parameter.name} as factor {seen[key]!r} does; expected each "
+                        "factor once",
+                        given,
+                    )
+                )
             seen[key] = label
-            distributions = tuple(_factor_distribution(case, parameter, s, path, given) for s in (sites or (None,)))
+            distributions = tuple(
+                _factor_distribution(case, parameter, s, path, given) for s in (sites or (None,))
+            )
             columns.append(Column(label, parameter, sites, distributions))
     return columns
 
 
-def _factor_distribution(case: Case, parameter: Parameter, site: str | None, path: str, given: str) -> Distribution:
+def _factor_distribution(
+    case: Case, parameter: Parameter, site: str | None, path: str, given: str
+) -> Distribution:
     entry = case.entries[(parameter.name, site)]
     if entry.distribution is not None:
         return entry.distribution
@@ -365,10 +437,17 @@ def _factor_distribution(case: Case, parameter: Parameter, site: str | None, pat
     if implied is None:
         where = f" on site {site}" if site else ""
         low, _, high = parameter.reference
-        raise InputError(Problem(path, f"{parameter.name}{where} has no distribution in case {case.name!r} and its "
-                                       f"value {entry.value:g} {parameter.unit} lies outside the registry reference "
-                                       f"range [{low:g}, {high:g}]; expected a `distribution` in the case file "
-                                       f"({entry.path})", given), case.file)
+        raise InputError(
+            Problem(
+                path,
+                f"{parameter.name}{where} has no distribution in case {case.name!r} and its "
+                f"value {entry.value:g} {parameter.unit} lies outside the registry reference "
+                f"range [{low:g}, {high:g}]; expected a `distribution` in the case file "
+                f"({entry.path})",
+                given,
+            ),
+            case.file,
+        )
     return implied
 
 
@@ -398,7 +477,9 @@ def block_seed(seed: int, block: int) -> np.random.SeedSequence:
     return np.random.SeedSequence(seed, spawn_key=(block,))
 
 
-def unit_block(sampler: str, dimension: int, seed: int, block: int, block_size: int, n: int) -> np.ndarray:
+def unit_block(
+    sampler: str, dimension: int, seed: int, block: int, block_size: int, n: int
+) -> np.ndarray:
     """Independent uniforms of one block.
 
     Parameters
@@ -424,12 +505,18 @@ def unit_block(sampler: str, dimension: int, seed: int, block: int, block_size: 
     if sampler == "random":
         return np.random.default_rng(block_seed(seed, block)).random((length, dimension))
     if sampler == "lhs":
-        return qmc.LatinHypercube(dimension, rng=np.random.default_rng(block_seed(seed, block))).random(length)
+        return qmc.LatinHypercube(
+            dimension, rng=np.random.default_rng(block_seed(seed, block))
+        ).random(length)
     if sampler == "sobol":
-        engine = qmc.Sobol(dimension, scramble=True, rng=np.random.default_rng(np.random.SeedSequence(seed)))
+        engine = qmc.Sobol(
+            dimension, scramble=True, rng=np.random.default_rng(np.random.SeedSequence(seed))
+        )
         with warnings.catch_warnings():
             # Balance warnings for lengths that are not powers of two (a short last block).
-            warnings.filterwarnings("ignore", message=".*balance properties of Sobol", category=UserWarning)
+            warnings.filterwarnings(
+                "ignore", message=".*balance properties of Sobol", category=UserWarning
+            )
             if start:
                 engine.fast_forward(start)
             return engine.random(length)

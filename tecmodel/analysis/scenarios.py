@@ -52,13 +52,20 @@ def select_scenarios(case: Case, names: Sequence[str] | None = None) -> tuple[Sc
     unknown = [name for name in names if name not in known]
     if unknown:
         listing = ", ".join(known) or "none"
-        raise InputError(Problem("scenarios", f"unknown scenario(s) {unknown}; case {case.name!r} defines: {listing}",
-                                 Problem.NO_VALUE), case.file)
+        raise InputError(
+            Problem(
+                "scenarios",
+                f"unknown scenario(s) {unknown}; case {case.name!r} defines: {listing}",
+                Problem.NO_VALUE,
+            ),
+            case.file,
+        )
     return tuple(known[name] for name in names)
 
 
-def scenario_overrides(case: Case, names: Sequence[str] | None = None, *,
-                       include_base: bool = True) -> dict[str, xr.DataArray]:
+def scenario_overrides(
+    case: Case, names: Sequence[str] | None = None, *, include_base: bool = True
+) -> dict[str, xr.DataArray]:
     """Overrides that put the scenarios along a ``scenario`` dimension.
 
     Parameters
@@ -78,31 +85,47 @@ def scenario_overrides(case: Case, names: Sequence[str] | None = None, *,
     scenarios = select_scenarios(case, names)
     labels = ([BASE] if include_base else []) + [scenario.name for scenario in scenarios]
     rows: list[Scenario | None] = ([None] if include_base else []) + list(scenarios)
-    touched = list(dict.fromkeys(change.parameter for scenario in scenarios for change in scenario.changes))
+    touched = list(
+        dict.fromkeys(change.parameter for scenario in scenarios for change in scenario.changes)
+    )
     sites = list(case.site_names)
     overrides: dict[str, xr.DataArray] = {}
     for name in touched:
         parameter = REGISTRY[name]
         base = case.value(name)
-        base_values = np.array([float(base)]) if parameter.scope == "case" else np.asarray(base.values, dtype=float)
+        base_values = (
+            np.array([float(base)])
+            if parameter.scope == "case"
+            else np.asarray(base.values, dtype=float)
+        )
         values = np.tile(base_values, (len(rows), 1))
         for index, scenario in enumerate(rows):
-            for change in (scenario.changes if scenario is not None else ()):
+            for change in scenario.changes if scenario is not None else ():
                 if change.parameter != name:
                     continue
                 columns = [sites.index(change.site)] if change.site is not None else slice(None)
-                changed = change.value if change.kind == "set" else base_values[columns] * change.value
+                changed = (
+                    change.value if change.kind == "set" else base_values[columns] * change.value
+                )
                 values[index, columns] = changed
         if parameter.scope == "case":
-            overrides[name] = xr.DataArray(values[:, 0], dims="scenario", coords={"scenario": labels})
+            overrides[name] = xr.DataArray(
+                values[:, 0], dims="scenario", coords={"scenario": labels}
+            )
         else:
-            overrides[name] = xr.DataArray(values, dims=("scenario", "site"),
-                                           coords={"scenario": labels, "site": sites})
+            overrides[name] = xr.DataArray(
+                values, dims=("scenario", "site"), coords={"scenario": labels, "site": sites}
+            )
     return overrides
 
 
-def evaluate_scenarios(case: Case, names: Sequence[str] | None = None, *,
-                       overrides: Mapping[str, Any] | None = None, include_base: bool = True):
+def evaluate_scenarios(
+    case: Case,
+    names: Sequence[str] | None = None,
+    *,
+    overrides: Mapping[str, Any] | None = None,
+    include_base: bool = True,
+):
     """Evaluate the case and its named scenarios in one vectorised run.
 
     Parameters
@@ -130,17 +153,31 @@ def evaluate_scenarios(case: Case, names: Sequence[str] | None = None, *,
     """
     scenarios = select_scenarios(case, names)
     if not scenarios and not include_base:
-        raise InputError(Problem("scenarios", "no scenario to evaluate (expected a `scenarios:` block in the case "
-                                              "file)", Problem.NO_VALUE), case.file)
+        raise InputError(
+            Problem(
+                "scenarios",
+                "no scenario to evaluate (expected a `scenarios:` block in the case file)",
+                Problem.NO_VALUE,
+            ),
+            case.file,
+        )
     changes = scenario_overrides(case, names, include_base=include_base)
     if not changes:  # no scenario: a scenario dimension of the base alone
-        changes = {"finance.discount_rate": xr.DataArray([case.value("finance.discount_rate")], dims="scenario",
-                                                         coords={"scenario": [BASE]})}
+        changes = {
+            "finance.discount_rate": xr.DataArray(
+                [case.value("finance.discount_rate")], dims="scenario", coords={"scenario": [BASE]}
+            )
+        }
     extra = dict(overrides or {})
     clash = sorted({resolve(name).name for name in extra} & set(changes)) if extra else []
     if clash:
-        raise InputError(Problem("overrides", f"{clash} are also changed by a scenario; expected each parameter "
-                                              "in one place", Problem.NO_VALUE))
+        raise InputError(
+            Problem(
+                "overrides",
+                f"{clash} are also changed by a scenario; expected each parameter in one place",
+                Problem.NO_VALUE,
+            )
+        )
     result = evaluate(case, {**changes, **extra})
     titles = {scenario.name: scenario.title for scenario in scenarios}
     labels = list(result.metrics["scenario"].values)
@@ -148,9 +185,12 @@ def evaluate_scenarios(case: Case, names: Sequence[str] | None = None, *,
     metrics = result.metrics.copy()
     for name, variable in metrics.data_vars.items():
         if "scenario" not in variable.dims:
-            metrics[name] = variable.expand_dims(scenario=labels).transpose(*variable.dims, "scenario")
+            metrics[name] = variable.expand_dims(scenario=labels).transpose(
+                *variable.dims, "scenario"
+            )
     metrics = metrics.assign_coords(
-        scenario_title=("scenario", [titles.get(label, "The case as stated") for label in labels]))
+        scenario_title=("scenario", [titles.get(label, "The case as stated") for label in labels])
+    )
     return replace(result, metrics=metrics)
 
 
@@ -203,18 +243,27 @@ def compare(*cases, site: str = PORTFOLIO, reference: str | None = None) -> xr.D
     names = [result.case.name for result in results]
     duplicates = sorted({name for name in names if names.count(name) > 1})
     if duplicates:
-        raise InputError(f"several cases are named {duplicates}; expected distinct case names to compare")
+        raise InputError(
+            f"several cases are named {duplicates}; expected distinct case names to compare"
+        )
     rows = []
     for result in results:
         available = list(result.metrics["site"].values)
         if site not in available:
-            raise InputError(Problem("--site", f"case {result.case.name!r} has no site {site!r}; expected one of "
-                                               f"{available}", site))
+            raise InputError(
+                Problem(
+                    "--site",
+                    f"case {result.case.name!r} has no site {site!r}; expected one of {available}",
+                    site,
+                )
+            )
         rows.append(result.metrics.sel(site=site, drop=True))
     values = xr.concat(rows, dim=pd.Index(names, name="case"), coords="minimal", compat="override")
     reference = names[0] if reference is None else reference
     if reference not in names:
-        raise InputError(Problem("reference", f"expected one of the compared cases {names}", reference))
+        raise InputError(
+            Problem("reference", f"expected one of the compared cases {names}", reference)
+        )
     table = differences(values, reference)
     table.attrs.update(site=site, titles=" | ".join(result.case.title for result in results))
     return table
@@ -231,11 +280,12 @@ def differences(values: xr.Dataset, reference: str) -> xr.Dataset:
         with np.errstate(divide="ignore", invalid="ignore"):
             relative = xr.where(base[name] != 0, difference / abs(base[name]), np.nan)
         difference.attrs = {"units": units, "long_name": f"Difference from {reference}: {name}"}
-        relative.attrs = {"units": "1", "long_name": f"Relative difference from {reference}: {name}"}
+        relative.attrs = {
+            "units": "1",
+            "long_name": f"Relative difference from {reference}: {name}",
+        }
         table[f"{name}_difference"] = difference.transpose(*values[name].dims)
         if units != "year":  # a calendar year has no meaningful relative change
             table[f"{name}_relative_difference"] = relative.transpose(*values[name].dims)
     table.attrs["reference"] = reference
     return table
-
-

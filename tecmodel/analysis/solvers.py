@@ -64,7 +64,9 @@ class SolverStatus(enum.IntEnum):
     CHECK_FAILED = 4
 
 
-SOLVED, OUT_OF_REACH, MET_EVERYWHERE, NOT_CONVERGED, CHECK_FAILED = (int(status) for status in SolverStatus)
+SOLVED, OUT_OF_REACH, MET_EVERYWHERE, NOT_CONVERGED, CHECK_FAILED = (
+    int(status) for status in SolverStatus
+)
 SOLVER_STATUS = {
     SOLVED: "solved",
     OUT_OF_REACH: "no solution in the admissible range: the target is out of reach",
@@ -102,14 +104,18 @@ def _by_mode(unknown: xr.DataArray, sites: list[str]) -> xr.DataArray:
     (mode 0) and the portfolio's factor on every site (mode 1)."""
     own = unknown.sel(site=sites)
     common = unknown.sel(site=PORTFOLIO, drop=True).expand_dims(site=sites).transpose(*own.dims)
-    return xr.concat([own, common], dim=MODE, coords="minimal", compat="override").transpose(MODE, ...)
+    return xr.concat([own, common], dim=MODE, coords="minimal", compat="override").transpose(
+        MODE, ...
+    )
 
 
 def _pick(metric: xr.DataArray, sites: list[str]) -> xr.DataArray:
     """From a metric over (solver_mode, site incl. portfolio, ...): sites of mode 0, portfolio of mode 1."""
     own = metric.isel({MODE: 0}).sel(site=sites)
     common = metric.isel({MODE: 1}).sel(site=[PORTFOLIO])
-    return xr.concat([own, common], dim="site", coords="minimal", compat="override").drop_vars(MODE, errors="ignore")
+    return xr.concat([own, common], dim="site", coords="minimal", compat="override").drop_vars(
+        MODE, errors="ignore"
+    )
 
 
 def _to_array(template: xr.DataArray, values: np.ndarray) -> xr.DataArray:
@@ -143,12 +149,17 @@ def flows_at_revenue_factor(result, factor: xr.DataArray, *, financing: bool = T
     CashFlows
         Every row [EUR], with the factor's new dims last.
     """
-    rows = {name: row for name, row in result.cash_flows.items() if ITEMS[name].category != "financing"}
+    rows = {
+        name: row for name, row in result.cash_flows.items() if ITEMS[name].category != "financing"
+    }
     revenue = item_total(result.cash_flows, category="revenue")
     for name in rows:
         if ITEMS[name].category == "revenue":
             rows[name] = rows[name] * factor
-    profit = result.tax_accounts.array(result.tax_accounts.taxable_income_before_losses) + (factor - 1.0) * revenue
+    profit = (
+        result.tax_accounts.array(result.tax_accounts.taxable_income_before_losses)
+        + (factor - 1.0) * revenue
+    )
     tax = _tax(profit, result.parameters)
     rows["corporate_tax"] = -tax
     flows = CashFlows(rows)
@@ -158,7 +169,11 @@ def flows_at_revenue_factor(result, factor: xr.DataArray, *, financing: bool = T
 
 
 def _hours_pv(result, rate: xr.DataArray) -> xr.DataArray:
-    return with_portfolio(present_value(result.quantities["gpu_hours_sold"], discount_factors(rate, result.timeline["t"])))
+    return with_portfolio(
+        present_value(
+            result.quantities["gpu_hours_sold"], discount_factors(rate, result.timeline["t"])
+        )
+    )
 
 
 def levelised_price(result, rate) -> xr.DataArray:
@@ -170,8 +185,12 @@ def levelised_price(result, rate) -> xr.DataArray:
     groups of :func:`price_breakdown` add up to it.
     """
     rate = rate if isinstance(rate, xr.DataArray) else xr.DataArray(float(rate))
-    revenue = with_portfolio(present_value(item_total(result.cash_flows, category="revenue"),
-                                           discount_factors(rate, result.timeline["t"])))
+    revenue = with_portfolio(
+        present_value(
+            item_total(result.cash_flows, category="revenue"),
+            discount_factors(rate, result.timeline["t"]),
+        )
+    )
     hours = _hours_pv(result, rate)
     with np.errstate(divide="ignore", invalid="ignore"):
         return xr.where(hours > 0, revenue / hours, np.nan)
@@ -190,8 +209,15 @@ def _price_range(result) -> tuple[xr.DataArray, xr.DataArray]:
     return xr.zeros_like(template), xr.broadcast(upper_all, template)[0].transpose(*template.dims)
 
 
-def _solve_factor(result, objective_by_mode: Callable[[xr.DataArray], xr.DataArray], low: xr.DataArray,
-                  high: xr.DataArray, scale: xr.DataArray, *, increasing: bool) -> tuple[xr.DataArray, xr.DataArray]:
+def _solve_factor(
+    result,
+    objective_by_mode: Callable[[xr.DataArray], xr.DataArray],
+    low: xr.DataArray,
+    high: xr.DataArray,
+    scale: xr.DataArray,
+    *,
+    increasing: bool,
+) -> tuple[xr.DataArray, xr.DataArray]:
     """Solve for one factor per site and one for the portfolio (all samples at once)."""
     template = _unknown_template(result)
     sites = _sites(result)
@@ -201,8 +227,13 @@ def _solve_factor(result, objective_by_mode: Callable[[xr.DataArray], xr.DataArr
         picked = _pick(objective_by_mode(_by_mode(unknown, sites)), sites)
         return picked.transpose(*template.dims).values.ravel()
 
-    flat = [xr.broadcast(array, template)[0].transpose(*template.dims).values.ravel() for array in (low, high, scale)]
-    root, status = illinois(objective, flat[0], flat[1], scale=np.abs(flat[2]), increasing=increasing)
+    flat = [
+        xr.broadcast(array, template)[0].transpose(*template.dims).values.ravel()
+        for array in (low, high, scale)
+    ]
+    root, status = illinois(
+        objective, flat[0], flat[1], scale=np.abs(flat[2]), increasing=increasing
+    )
     return _to_array(template, root), _to_array(template, status.astype(np.int64))
 
 
@@ -226,9 +257,13 @@ def _evaluate_at_factors(result, names: tuple[str, ...], factor: xr.DataArray):
     return checked
 
 
-def _check_solution(result, solution: xr.Dataset, factor: xr.DataArray,
-                    full_model_residual: Callable[[xr.DataArray], xr.DataArray],
-                    tolerance: xr.DataArray | float) -> xr.Dataset:
+def _check_solution(
+    result,
+    solution: xr.Dataset,
+    factor: xr.DataArray,
+    full_model_residual: Callable[[xr.DataArray], xr.DataArray],
+    tolerance: xr.DataArray | float,
+) -> xr.Dataset:
     """Check a solution with the full model where anything solved, then :func:`_finish` it.
 
     Parameters
@@ -257,22 +292,31 @@ def _check_solution(result, solution: xr.Dataset, factor: xr.DataArray,
     return _finish(result, solution, residual, tolerance)
 
 
-def _finish(result, solution: xr.Dataset, residual: xr.DataArray, tolerance: xr.DataArray | float) -> xr.Dataset:
+def _finish(
+    result, solution: xr.Dataset, residual: xr.DataArray, tolerance: xr.DataArray | float
+) -> xr.Dataset:
     """Record the full-model residual at the solution and fail the entries that miss."""
     missed = (solution["status"] == SOLVED) & ~(np.abs(residual) <= tolerance)
     solution["status"] = xr.where(missed, CHECK_FAILED, solution["status"]).astype(np.int64)
     for name in ("factor", "value"):
         solution[name] = xr.where(solution["status"] == SOLVED, solution[name], np.nan)
     solution["check"] = residual
-    solution["status"].attrs = {"units": "1", "long_name": "Solver status (0 = solved; see flag_meanings)",
-                                **flag_attributes({code: reason.replace(":", "") for code, reason in SOLVER_STATUS.items()})}
+    solution["status"].attrs = {
+        "units": "1",
+        "long_name": "Solver status (0 = solved; see flag_meanings)",
+        **flag_attributes(
+            {code: reason.replace(":", "") for code, reason in SOLVER_STATUS.items()}
+        ),
+    }
     return solution
 
 
 # --------------------------------------------------------------------------- price solvers
 
 
-def _solve_price_factor(result, rate, *, financing: bool) -> tuple[xr.Dataset, xr.DataArray, xr.DataArray]:
+def _solve_price_factor(
+    result, rate, *, financing: bool
+) -> tuple[xr.Dataset, xr.DataArray, xr.DataArray]:
     """Solve for the factor on every GPU-hour price that makes the NPV at `rate` zero.
 
     Parameters
@@ -303,7 +347,9 @@ def _solve_price_factor(result, rate, *, financing: bool) -> tuple[xr.Dataset, x
         return with_portfolio(present_value(flow, factors))
 
     low, high = _price_range(result)
-    scale = with_portfolio(present_value(item_total(result.cash_flows, category="revenue"), factors))
+    scale = with_portfolio(
+        present_value(item_total(result.cash_flows, category="revenue"), factors)
+    )
     factor, status = _solve_factor(result, npv, low, high, scale, increasing=True)
     solution = xr.Dataset({"factor": factor, "status": status})
     solution["value"] = factor * levelised_price(result, rate)
@@ -338,8 +384,10 @@ def price_for_target_irr(result, target_irr: float, *, basis: str = "project") -
         raise ValueError(f"basis must be 'project' or 'equity', not {basis!r}")
     low, high = IRR_RANGE
     if not low <= float(target_irr) <= high:
-        raise ValueError(f"target_irr {float(target_irr):g} is outside the range in which an IRR is "
-                         f"defined here, [{low:g}, {high:g}] per year")
+        raise ValueError(
+            f"target_irr {float(target_irr):g} is outside the range in which an IRR is "
+            f"defined here, [{low:g}, {high:g}] per year"
+        )
     rate = xr.DataArray(float(target_irr))
     financing = basis == "equity"
     solution, factor, scale = _solve_price_factor(result, rate, financing=financing)
@@ -352,11 +400,18 @@ def price_for_target_irr(result, target_irr: float, *, basis: str = "project") -
         # Where the full model's IRR is not unique, the NPV at the hurdle (/ PV of revenue) must be zero.
         flow = full.equity_cash_flow if financing else full.free_cash_flow
         npv_residual = _pick(present_value(flow, factors), _sites(result)) / np.abs(scale)
-        return xr.where(checked[f"{irr_name}_status"] == 0, checked[irr_name] - target_irr, npv_residual)
+        return xr.where(
+            checked[f"{irr_name}_status"] == 0, checked[irr_name] - target_irr, npv_residual
+        )
 
     solution = _check_solution(result, solution, factor, irr_residual, IRR_CHECK_TOLERANCE)
-    _label(solution, f"GPU-hour price for a {basis} IRR of {target_irr:.2%}", "EUR/GPU-hour",
-           "1/yr", target_irr)
+    _label(
+        solution,
+        f"GPU-hour price for a {basis} IRR of {target_irr:.2%}",
+        "EUR/GPU-hour",
+        "1/yr",
+        target_irr,
+    )
     return solution
 
 
@@ -378,16 +433,22 @@ def breakeven_price(result, *, basis: str = "project") -> xr.Dataset:
         solution, factor, scale = _solve_price_factor(result, rate, financing=True)
     else:
         factor = result.metrics["breakeven_price_factor"]
-        solution = xr.Dataset({
-            "factor": factor,
-            "status": xr.where(np.isfinite(factor), SOLVED, NOT_CONVERGED).astype(np.int64),
-            "value": result.metrics["breakeven_gpu_hour_price"],
-        })
+        solution = xr.Dataset(
+            {
+                "factor": factor,
+                "status": xr.where(np.isfinite(factor), SOLVED, NOT_CONVERGED).astype(np.int64),
+                "value": result.metrics["breakeven_gpu_hour_price"],
+            }
+        )
         factors = discount_factors(rate, result.timeline["t"])
-        scale = with_portfolio(present_value(item_total(result.cash_flows, category="revenue"), factors))
+        scale = with_portfolio(
+            present_value(item_total(result.cash_flows, category="revenue"), factors)
+        )
 
     def npv_residual(factor: xr.DataArray) -> xr.DataArray:
-        checked = _pick(_evaluate_at_factors(result, PRICE_PARAMETERS, factor).metrics, _sites(result))
+        checked = _pick(
+            _evaluate_at_factors(result, PRICE_PARAMETERS, factor).metrics, _sites(result)
+        )
         return checked["equity_npv" if financing else "npv"] / np.abs(scale)
 
     solution = _check_solution(result, solution, factor, npv_residual, CHECK_TOLERANCE)
@@ -443,19 +504,34 @@ def price_breakdown(result, *, basis: str = "project") -> xr.Dataset:
             flows = item_total(cube, component=group, exclude=("revenue", "tax", "financing"))
         with np.errstate(divide="ignore", invalid="ignore"):
             rows.append(_pick(-with_portfolio(present_value(flows, factors)) / hours, sites))
-    contribution = xr.concat(rows, dim="group", coords="minimal", compat="override").assign_coords(group=list(GROUPS))
+    contribution = xr.concat(rows, dim="group", coords="minimal", compat="override").assign_coords(
+        group=list(GROUPS)
+    )
     contribution = xr.where(status == SOLVED, contribution, np.nan)
-    breakdown = xr.Dataset({
-        "contribution": contribution,
-        "total": contribution.sum("group", skipna=False),
-        "breakeven_price": xr.where(status == SOLVED, price, np.nan),
-        "status": status,
-    })
-    breakdown["contribution"].attrs = {"units": "EUR/GPU-hour",
-                                       "long_name": f"Cost per GPU-hour sold at the {basis} break-even, by group"}
-    breakdown["total"].attrs = {"units": "EUR/GPU-hour", "long_name": "Sum of the groups' costs per GPU-hour"}
-    breakdown["breakeven_price"].attrs = {"units": "EUR/GPU-hour", "long_name": f"Break-even GPU-hour price ({basis})"}
-    breakdown["status"].attrs = {"units": "1", "long_name": "Solver status of the break-even (0 = solved)"}
+    breakdown = xr.Dataset(
+        {
+            "contribution": contribution,
+            "total": contribution.sum("group", skipna=False),
+            "breakeven_price": xr.where(status == SOLVED, price, np.nan),
+            "status": status,
+        }
+    )
+    breakdown["contribution"].attrs = {
+        "units": "EUR/GPU-hour",
+        "long_name": f"Cost per GPU-hour sold at the {basis} break-even, by group",
+    }
+    breakdown["total"].attrs = {
+        "units": "EUR/GPU-hour",
+        "long_name": "Sum of the groups' costs per GPU-hour",
+    }
+    breakdown["breakeven_price"].attrs = {
+        "units": "EUR/GPU-hour",
+        "long_name": f"Break-even GPU-hour price ({basis})",
+    }
+    breakdown["status"].attrs = {
+        "units": "1",
+        "long_name": "Solver status of the break-even (0 = solved)",
+    }
     breakdown.attrs = {"basis": basis}
     return breakdown
 
@@ -470,8 +546,12 @@ def _linear_npv_solver(result, name: str, *, increasing: bool, description: str)
     low_bound, high_bound = parameter.bounds
     ends = xr.DataArray([low_bound, high_bound], dims=MODE)
     overrides = overrides_of(result)
-    overrides[parameter.name] = (base * 0 + ends).transpose("site", ...) if "site" in base.dims else base * 0 + ends
-    both = evaluate(result.case, overrides)  # one vectorised call: the model at both ends of the range
+    overrides[parameter.name] = (
+        (base * 0 + ends).transpose("site", ...) if "site" in base.dims else base * 0 + ends
+    )
+    both = evaluate(
+        result.case, overrides
+    )  # one vectorised call: the model at both ends of the range
     pre_tax = item_total(both.cash_flows, exclude=("tax", "financing"))
     profit = both.tax_accounts.array(both.tax_accounts.taxable_income_before_losses)
     factors = discount_factors(result.parameters["finance.discount_rate"], result.timeline["t"])
@@ -491,16 +571,23 @@ def _linear_npv_solver(result, name: str, *, increasing: bool, description: str)
     with np.errstate(divide="ignore"):
         per_site_low = xr.where(base > 0, low_bound / base, 0.0)
         per_site_high = xr.where(base > 0, high_bound / base, 0.0)
-    low = xr.concat([per_site_low, per_site_low.max("site").expand_dims(site=[PORTFOLIO])], dim="site")
-    high = xr.concat([per_site_high, per_site_high.min("site").expand_dims(site=[PORTFOLIO])], dim="site")
+    low = xr.concat(
+        [per_site_low, per_site_low.max("site").expand_dims(site=[PORTFOLIO])], dim="site"
+    )
+    high = xr.concat(
+        [per_site_high, per_site_high.min("site").expand_dims(site=[PORTFOLIO])], dim="site"
+    )
     scale = result.metrics["capex_total"]
     factor, status = _solve_factor(result, npv, low, high, scale, increasing=increasing)
     solution = xr.Dataset({"factor": factor, "status": status})
-    site_value = (base * factor.sel(site=sites))
-    same_base = (base.max("site") == base.min("site"))
-    portfolio_value = xr.where(same_base, base.isel(site=0, drop=True) * factor.sel(site=PORTFOLIO, drop=True), np.nan)
-    solution["value"] = xr.concat([site_value, portfolio_value.expand_dims(site=[PORTFOLIO])],
-                                  dim="site").transpose(*template.dims)
+    site_value = base * factor.sel(site=sites)
+    same_base = base.max("site") == base.min("site")
+    portfolio_value = xr.where(
+        same_base, base.isel(site=0, drop=True) * factor.sel(site=PORTFOLIO, drop=True), np.nan
+    )
+    solution["value"] = xr.concat(
+        [site_value, portfolio_value.expand_dims(site=[PORTFOLIO])], dim="site"
+    ).transpose(*template.dims)
 
     def npv_residual(factor: xr.DataArray) -> xr.DataArray:
         checked = _pick(_evaluate_at_factors(result, (parameter.name,), factor).metrics, sites)
@@ -521,21 +608,37 @@ def highest_chip_cost(result) -> xr.Dataset:
         price: ``value`` only where the sites' prices are equal), ``factor`` [1] on the case's
         price, ``status``, ``check`` (full-model NPV at the solution / gross capex [1]).
     """
-    return _linear_npv_solver(result, "chips.unit_price", increasing=False,
-                              description="Highest accelerator price with NPV >= 0")
+    return _linear_npv_solver(
+        result,
+        "chips.unit_price",
+        increasing=False,
+        description="Highest accelerator price with NPV >= 0",
+    )
 
 
 def lowest_utilisation(result) -> xr.Dataset:
     """The lowest billed utilisation at which the project NPV stays non-negative (see
     :func:`highest_chip_cost` for the variables; ``value`` [1])."""
-    return _linear_npv_solver(result, "revenue.utilisation", increasing=True,
-                              description="Lowest billed utilisation with NPV >= 0")
+    return _linear_npv_solver(
+        result,
+        "revenue.utilisation",
+        increasing=True,
+        description="Lowest billed utilisation with NPV >= 0",
+    )
 
 
-def _label(solution: xr.Dataset, description: str, value_units: str, check_units: str, target: float) -> None:
+def _label(
+    solution: xr.Dataset, description: str, value_units: str, check_units: str, target: float
+) -> None:
     solution["value"].attrs = {"units": value_units, "long_name": description}
-    solution["factor"].attrs = {"units": "1", "long_name": "Factor on the case's value at the solution"}
-    solution["check"].attrs = {"units": check_units, "long_name": "Full-model miss of the target at the solution"}
+    solution["factor"].attrs = {
+        "units": "1",
+        "long_name": "Factor on the case's value at the solution",
+    }
+    solution["check"].attrs = {
+        "units": check_units,
+        "long_name": "Full-model miss of the target at the solution",
+    }
     solution.attrs = {"description": description, "target": target}
 
 
@@ -572,40 +675,65 @@ def budget_for_plan(result) -> xr.Dataset:
     per_mw = 1e9 / (second["funded_it_mw"] - first["funded_it_mw"])
     need_mw = stated + (first["plan_it_mw"] - first["funded_it_mw"]) * per_mw
     need_acc = stated + (first["plan_accelerators"] - first["funded_accelerators"]) * (
-        1e9 / (second["funded_accelerators"] - first["funded_accelerators"]))
+        1e9 / (second["funded_accelerators"] - first["funded_accelerators"])
+    )
     stated_count = first["plan_accelerators"] > 0
     need_acc = xr.where(stated_count, need_acc, np.nan)
     at_mw = analysis(need_mw)
     at_acc = analysis(xr.where(stated_count, need_acc, stated))
     with np.errstate(divide="ignore", invalid="ignore"):
         check_mw = at_mw["funded_it_mw"] / at_mw["plan_it_mw"] - 1.0
-        check_acc = xr.where(stated_count, at_acc["funded_accelerators"] / at_acc["plan_accelerators"] - 1.0, np.nan)
+        check_acc = xr.where(
+            stated_count, at_acc["funded_accelerators"] / at_acc["plan_accelerators"] - 1.0, np.nan
+        )
     status_mw = xr.where(np.abs(check_mw) <= CHECK_TOLERANCE, SOLVED, CHECK_FAILED)
-    status_acc = xr.where(stated_count, xr.where(np.abs(check_acc) <= CHECK_TOLERANCE, SOLVED, CHECK_FAILED),
-                          OUT_OF_REACH)
+    status_acc = xr.where(
+        stated_count,
+        xr.where(np.abs(check_acc) <= CHECK_TOLERANCE, SOLVED, CHECK_FAILED),
+        OUT_OF_REACH,
+    )
 
     def with_total(array: xr.DataArray) -> xr.DataArray:
-        return xr.concat([array, array.sum("site", skipna=False).expand_dims(site=[PORTFOLIO])], dim="site")
+        return xr.concat(
+            [array, array.sum("site", skipna=False).expand_dims(site=[PORTFOLIO])], dim="site"
+        )
 
-    solution = xr.Dataset({
-        "budget_for_plan_mw": with_total(need_mw),
-        "budget_for_plan_accelerators": with_total(need_acc),
-        "stated_budget": with_total(stated),
-        "funding_gap": with_total(need_mw - stated),
-        "status": xr.concat([status_mw, status_mw.max("site").expand_dims(site=[PORTFOLIO])], dim="site"),
-        "status_accelerators": xr.concat([status_acc, status_acc.max("site").expand_dims(site=[PORTFOLIO])],
-                                         dim="site"),
-        "check_mw": xr.concat([check_mw, np.abs(check_mw).max("site").expand_dims(site=[PORTFOLIO])], dim="site"),
-        "check_accelerators": xr.concat([check_acc, np.abs(check_acc).max("site").expand_dims(site=[PORTFOLIO])],
-                                        dim="site"),
-    })
+    solution = xr.Dataset(
+        {
+            "budget_for_plan_mw": with_total(need_mw),
+            "budget_for_plan_accelerators": with_total(need_acc),
+            "stated_budget": with_total(stated),
+            "funding_gap": with_total(need_mw - stated),
+            "status": xr.concat(
+                [status_mw, status_mw.max("site").expand_dims(site=[PORTFOLIO])], dim="site"
+            ),
+            "status_accelerators": xr.concat(
+                [status_acc, status_acc.max("site").expand_dims(site=[PORTFOLIO])], dim="site"
+            ),
+            "check_mw": xr.concat(
+                [check_mw, np.abs(check_mw).max("site").expand_dims(site=[PORTFOLIO])], dim="site"
+            ),
+            "check_accelerators": xr.concat(
+                [check_acc, np.abs(check_acc).max("site").expand_dims(site=[PORTFOLIO])], dim="site"
+            ),
+        }
+    )
     attrs = {
-        "budget_for_plan_mw": ("EUR", "Budget that funds the full plan's IT MW fully equipped (grid included)"),
-        "budget_for_plan_accelerators": ("EUR", "Budget that funds the stated accelerator count fully equipped"),
+        "budget_for_plan_mw": (
+            "EUR",
+            "Budget that funds the full plan's IT MW fully equipped (grid included)",
+        ),
+        "budget_for_plan_accelerators": (
+            "EUR",
+            "Budget that funds the stated accelerator count fully equipped",
+        ),
         "stated_budget": ("EUR", "Stated initial investment budget"),
         "funding_gap": ("EUR", "Budget for the full plan less the stated budget"),
         "status": ("1", "Solver status, plan MW (0 = solved)"),
-        "status_accelerators": ("1", "Solver status, stated accelerators (0 = solved; 1 = none stated)"),
+        "status_accelerators": (
+            "1",
+            "Solver status, stated accelerators (0 = solved; 1 = none stated)",
+        ),
         "check_mw": ("1", "Funded IT MW at the answer / plan IT MW - 1"),
         "check_accelerators": ("1", "Funded accelerators at the answer / stated accelerators - 1"),
     }
@@ -620,5 +748,9 @@ def describe(solution: xr.Dataset, site: str = PORTFOLIO) -> str:
         return f"{site}: {solution.attrs.get('description', 'solution')}: {SOLVER_STATUS[status]}."
     units = solution["value"].attrs.get("units", "")
     value = float(row["value"])
-    shown = f"{value:,.4g} {units}" if np.isfinite(value) else f"x {float(row['factor']):.4f} of the case's values"
+    shown = (
+        f"{value:,.4g} {units}"
+        if np.isfinite(value)
+        else f"x {float(row['factor']):.4f} of the case's values"
+    )
     return f"{site}: {solution.attrs.get('description', 'solution')}: {shown} (factor {float(row['factor']):.4f})."

@@ -43,8 +43,10 @@ def command_run(args) -> int:
     names = [case.name for case in cases]
     duplicates = {name for name in names if names.count(name) > 1}
     if duplicates:
-        raise InputError(f"several cases are named {sorted(duplicates)}; their outputs would overwrite each "
-                         "other (expected distinct case names)")
+        raise InputError(
+            f"several cases are named {sorted(duplicates)}; their outputs would overwrite each "
+            "other (expected distinct case names)"
+        )
     results = []
     for case in cases:
         started = time.perf_counter()
@@ -78,29 +80,51 @@ def command_report(args) -> int:
     cases = [load_case(path) for path in (args.cases or bundled_case_paths())]
     names = [case.name for case in cases]
     if len(set(names)) != len(names):
-        raise InputError(f"several cases are named alike in {names}; expected distinct case names (one workbook "
-                         "holds each case once)")
+        raise InputError(
+            f"several cases are named alike in {names}; expected distinct case names (one workbook "
+            "holds each case once)"
+        )
     uncertainty = {}
     if args.sobol:
         uncertainty["sensitivity"] = [sobol(case, n=args.sobol, seed=args.seed) for case in cases]
         uncertainty["tornado"] = [tornado(case) for case in cases]
     if args.montecarlo:
-        uncertainty["monte_carlo"] = [monte_carlo(case, n=args.montecarlo, seed=args.seed, progress=False)
-                                      for case in cases]
+        uncertainty["monte_carlo"] = [
+            monte_carlo(case, n=args.montecarlo, seed=args.seed, progress=False) for case in cases
+        ]
     _write_report([evaluate(case) for case in cases], xlsx, plots, args.quiet, **uncertainty)
     return EXIT_OK
 
 
 def _report_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("cases", nargs="*", type=Path, help="case files (default: both bundled cases)")
+    parser.add_argument(
+        "cases", nargs="*", type=Path, help="case files (default: both bundled cases)"
+    )
     parser.add_argument("--xlsx", type=Path, required=True, help="the workbook to write (.xlsx)")
-    parser.add_argument("--plots", type=Path, default=None, help="also write the standard figures (PNG) here")
-    parser.add_argument("--sobol", type=int, default=0, metavar="N",
-                        help="add Sobol' indices (energy price, utilisation, chip cost; base sample size N, a "
-                             "power of two) and the tornado to the workbook and figures (default: none)")
-    parser.add_argument("--montecarlo", type=int, default=0, metavar="N",
-                        help="add a Monte Carlo study of N samples to the workbook and figures (default: none)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the Sobol' and Monte Carlo samples (default: 0)")
+    parser.add_argument(
+        "--plots", type=Path, default=None, help="also write the standard figures (PNG) here"
+    )
+    parser.add_argument(
+        "--sobol",
+        type=int,
+        default=0,
+        metavar="N",
+        help="add Sobol' indices (energy price, utilisation, chip cost; base sample size N, a "
+        "power of two) and the tornado to the workbook and figures (default: none)",
+    )
+    parser.add_argument(
+        "--montecarlo",
+        type=int,
+        default=0,
+        metavar="N",
+        help="add a Monte Carlo study of N samples to the workbook and figures (default: none)",
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="seed of the Sobol' and Monte Carlo samples (default: 0)",
+    )
     parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
 
 
@@ -114,9 +138,11 @@ def _scenario_outputs(case):
     lines = ["Scenarios (portfolio; `tecmodel scenarios` for the table):"]
     for label in metrics["scenario"].values:
         row = metrics.sel(scenario=label)
-        lines.append(f"  - {label:<20} NPV EUR {float(row['npv']) / 1e6:>9,.0f} M   IRR {float(row['irr']):7.2%}"
-                     f"   equity IRR {float(row['equity_irr']):7.2%}   min DSCR {float(row['min_dscr']):5.2f}"
-                     f"   break-even {float(row['breakeven_gpu_hour_price']):.3f} EUR/GPU-h")
+        lines.append(
+            f"  - {label:<20} NPV EUR {float(row['npv']) / 1e6:>9,.0f} M   IRR {float(row['irr']):7.2%}"
+            f"   equity IRR {float(row['equity_irr']):7.2%}   min DSCR {float(row['min_dscr']):5.2f}"
+            f"   break-even {float(row['breakeven_gpu_hour_price']):.3f} EUR/GPU-h"
+        )
     table = metrics[[name for name in HEADLINE_METRICS if name in metrics]].to_dataframe()
     table = table.drop(columns=[c for c in table.columns if c not in HEADLINE_METRICS]).T
     table.index = [f"{name} [{metrics[name].attrs.get('units', '')}]" for name in table.index]
@@ -130,7 +156,9 @@ def _scenario_outputs(case):
 def command_compare(args) -> int:
     paths = args.cases or bundled_case_paths()
     table = compare(*[load_case(path) for path in paths], site=args.site)
-    print(f"Cases compared at site {args.site!r} (differences against {table.attrs['reference']}):\n")
+    print(
+        f"Cases compared at site {args.site!r} (differences against {table.attrs['reference']}):\n"
+    )
     print(comparison_table(table).to_string())
     return EXIT_OK
 
@@ -138,9 +166,13 @@ def command_compare(args) -> int:
 def command_scenarios(args) -> int:
     case = load_case(args.case)
     if not case.scenarios:
-        raise InputError(f"{args.case}: defines no scenarios (expected a `scenarios:` block; see inputs/base_10b.yaml)")
+        raise InputError(
+            f"{args.case}: defines no scenarios (expected a `scenarios:` block; see inputs/base_10b.yaml)"
+        )
     result = evaluate_scenarios(case, args.names or None)
-    print(f"{case.name}: named scenarios at site {args.site!r} (differences against the case as stated):\n")
+    print(
+        f"{case.name}: named scenarios at site {args.site!r} (differences against the case as stated):\n"
+    )
     for scenario in case.scenarios:
         if not args.names or scenario.name in args.names:
             print(f"  {scenario.name}: {scenario.title}")
@@ -150,7 +182,9 @@ def command_scenarios(args) -> int:
 
 
 def _compare_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("cases", nargs="*", type=Path, help="case files (default: both bundled cases)")
+    parser.add_argument(
+        "cases", nargs="*", type=Path, help="case files (default: both bundled cases)"
+    )
     parser.add_argument("--site", default="portfolio", help="site to compare (default: portfolio)")
 
 
@@ -163,17 +197,27 @@ def _scenarios_arguments(parser: argparse.ArgumentParser) -> None:
 def command_validate(args) -> int:
     for path in args.cases:
         case = load_case(path)
-        print(f"{path}: OK ({case.name}: {len(case.sites)} site(s), {case.start_year}-{case.end_year})")
+        print(
+            f"{path}: OK ({case.name}: {len(case.sites)} site(s), {case.start_year}-{case.end_year})"
+        )
     return EXIT_OK
 
 
 def _run_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("cases", nargs="*", type=Path, help="case files (default: both bundled cases)")
-    parser.add_argument("--out", type=Path, default=Path("outputs"), help="output folder (default: outputs)")
+    parser.add_argument(
+        "cases", nargs="*", type=Path, help="case files (default: both bundled cases)"
+    )
+    parser.add_argument(
+        "--out", type=Path, default=Path("outputs"), help="output folder (default: outputs)"
+    )
     parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
-    parser.add_argument("--report", action=argparse.BooleanOptionalAction, default=False,
-                        help="also write DIR/report.xlsx and the figures in DIR/plots/ (default: no; "
-                             "`tecmodel report` writes them with more options)")
+    parser.add_argument(
+        "--report",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="also write DIR/report.xlsx and the figures in DIR/plots/ (default: no; "
+        "`tecmodel report` writes them with more options)",
+    )
 
 
 def _validate_arguments(parser: argparse.ArgumentParser) -> None:
@@ -183,28 +227,60 @@ def _validate_arguments(parser: argparse.ArgumentParser) -> None:
 #: Sub-commands: name -> (help, add_arguments, handler). Argument definitions live here (cheap);
 #: handlers import what they need when they run, so `tecmodel --help` loads no heavy library.
 COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Callable]] = {
-    "run": ("evaluate cases; print the summary; write <out>/<case>/ files", _run_arguments, command_run),
-    "validate": ("check case files and report every problem", _validate_arguments, command_validate),
-    "report": ("write the live Excel report (and optionally the figures) of cases", _report_arguments,
-               command_report),
+    "run": (
+        "evaluate cases; print the summary; write <out>/<case>/ files",
+        _run_arguments,
+        command_run,
+    ),
+    "validate": (
+        "check case files and report every problem",
+        _validate_arguments,
+        command_validate,
+    ),
+    "report": (
+        "write the live Excel report (and optionally the figures) of cases",
+        _report_arguments,
+        command_report,
+    ),
     # The uncertainty analyses: tecmodel/cli/uncertainty.py.
-    "sobol": ("Sobol' sensitivity indices of NPV, IRR, LCOC (SALib); write <out>/<case>.sobol.nc",
-              cli_uncertainty.sobol_arguments, cli_uncertainty.command_sobol),
-    "shapley": ("Shapley effects of NPV with the case's rank correlations, beside Sobol' S1/ST; "
-                "write <out>/<case>.shapley.nc",
-                cli_uncertainty.shapley_arguments, cli_uncertainty.command_shapley),
-    "montecarlo": ("Monte Carlo study: summary with confidence intervals; chunked, resumable, dask-ready",
-                   cli_uncertainty.montecarlo_arguments, cli_uncertainty.command_montecarlo),
-    "tornado": ("one-at-a-time low/high sensitivities of the headline metrics",
-                cli_uncertainty.tornado_arguments, cli_uncertainty.command_tornado),
-    "compare": ("cases side by side with absolute and relative differences", _compare_arguments, command_compare),
-    "scenarios": ("a case's named what-if scenarios in one vectorised run", _scenarios_arguments,
-                  command_scenarios),
+    "sobol": (
+        "Sobol' sensitivity indices of NPV, IRR, LCOC (SALib); write <out>/<case>.sobol.nc",
+        cli_uncertainty.sobol_arguments,
+        cli_uncertainty.command_sobol,
+    ),
+    "shapley": (
+        "Shapley effects of NPV with the case's rank correlations, beside Sobol' S1/ST; "
+        "write <out>/<case>.shapley.nc",
+        cli_uncertainty.shapley_arguments,
+        cli_uncertainty.command_shapley,
+    ),
+    "montecarlo": (
+        "Monte Carlo study: summary with confidence intervals; chunked, resumable, dask-ready",
+        cli_uncertainty.montecarlo_arguments,
+        cli_uncertainty.command_montecarlo,
+    ),
+    "tornado": (
+        "one-at-a-time low/high sensitivities of the headline metrics",
+        cli_uncertainty.tornado_arguments,
+        cli_uncertainty.command_tornado,
+    ),
+    "compare": (
+        "cases side by side with absolute and relative differences",
+        _compare_arguments,
+        command_compare,
+    ),
+    "scenarios": (
+        "a case's named what-if scenarios in one vectorised run",
+        _scenarios_arguments,
+        command_scenarios,
+    ),
 }
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = Parser(prog="tecmodel", description="Techno-economic model of gigawatt-scale AI compute campuses.")
+    parser = Parser(
+        prog="tecmodel", description="Techno-economic model of gigawatt-scale AI compute campuses."
+    )
     parser.add_argument("--version", action="version", version=f"tecmodel {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of unexpected errors")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
@@ -222,8 +298,15 @@ def _print_input_warnings(caught: list[warnings.WarningMessage]) -> None:
         if issubclass(warning.category, InputWarning):
             print(f"warning: {warning.message}", file=sys.stderr)
         else:
-            sys.stderr.write(warnings.formatwarning(warning.message, warning.category, warning.filename,
-                                                    warning.lineno, warning.line))
+            sys.stderr.write(
+                warnings.formatwarning(
+                    warning.message,
+                    warning.category,
+                    warning.filename,
+                    warning.lineno,
+                    warning.line,
+                )
+            )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -248,8 +331,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as error:  # noqa: BLE001 - the CLI never shows a traceback unless asked
         if debug:
             raise
-        print(f"internal error: {type(error).__name__}: {error} (run with --debug for the traceback)",
-              file=sys.stderr)
+        print(
+            f"internal error: {type(error).__name__}: {error} (run with --debug for the traceback)",
+            file=sys.stderr,
+        )
         return EXIT_FAILURE
 
 

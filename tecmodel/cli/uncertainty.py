@@ -57,37 +57,74 @@ def _count(text: str) -> int:
             return int(value)
     except (ValueError, OverflowError):
         pass
-    raise argparse.ArgumentTypeError(f"expected a whole number (e.g. 4096, 2**12, 100_000), got {text!r}")
+    raise argparse.ArgumentTypeError(
+        f"expected a whole number (e.g. 4096, 2**12, 100_000), got {text!r}"
+    )
 
 
 def _cases_and_out(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("cases", nargs="*", type=Path, help="case files (default: both bundled cases)")
-    parser.add_argument("--out", type=Path, default=Path("outputs"), help="output folder (default: outputs)")
+    parser.add_argument(
+        "cases", nargs="*", type=Path, help="case files (default: both bundled cases)"
+    )
+    parser.add_argument(
+        "--out", type=Path, default=Path("outputs"), help="output folder (default: outputs)"
+    )
     parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
 
 
 def _factors(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--factors", nargs="+", default=DEFAULT_FACTORS, metavar="NAME",
-                        help="parameters or aliases; NAME@SITE moves one site (default: %(default)s)")
-    parser.add_argument("--per-site", action="store_true",
-                        help="one factor per site for site-level parameters (default: all sites move together)")
-    parser.add_argument("--metrics", nargs="+", default=["npv", "irr", "lcoc"], metavar="METRIC",
-                        help="metrics analysed (default: %(default)s)")
+    parser.add_argument(
+        "--factors",
+        nargs="+",
+        default=DEFAULT_FACTORS,
+        metavar="NAME",
+        help="parameters or aliases; NAME@SITE moves one site (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--per-site",
+        action="store_true",
+        help="one factor per site for site-level parameters (default: all sites move together)",
+    )
+    parser.add_argument(
+        "--metrics",
+        nargs="+",
+        default=["npv", "irr", "lcoc"],
+        metavar="METRIC",
+        help="metrics analysed (default: %(default)s)",
+    )
 
 
 def sobol_arguments(parser: argparse.ArgumentParser) -> None:
     _cases_and_out(parser)
     _factors(parser)
-    parser.add_argument("-n", type=_count, default=2**12, help="base sample size, a power of two (default: 4096)")
+    parser.add_argument(
+        "-n", type=_count, default=2**12, help="base sample size, a power of two (default: 4096)"
+    )
     parser.add_argument("--seed", type=int, default=0, help="seed (default: 0)")
     parser.add_argument("--first-order", action="store_true", help="skip second-order indices")
-    parser.add_argument("--group", action="append", default=[], metavar="NAME=F1,F2",
-                        help="a factor group with one index (repeatable)")
-    parser.add_argument("--no-time-resolved", action="store_true", help="skip the indices of each year's cash flow")
-    parser.add_argument("--convergence", action="store_true",
-                        help="also the indices at N = 2^8 ... the largest of --sizes, side by side")
-    parser.add_argument("--sizes", nargs="+", type=_count, default=[2**k for k in range(8, 15)], metavar="N",
-                        help="sizes of the convergence check (default: 2^8 ... 2^14)")
+    parser.add_argument(
+        "--group",
+        action="append",
+        default=[],
+        metavar="NAME=F1,F2",
+        help="a factor group with one index (repeatable)",
+    )
+    parser.add_argument(
+        "--no-time-resolved", action="store_true", help="skip the indices of each year's cash flow"
+    )
+    parser.add_argument(
+        "--convergence",
+        action="store_true",
+        help="also the indices at N = 2^8 ... the largest of --sizes, side by side",
+    )
+    parser.add_argument(
+        "--sizes",
+        nargs="+",
+        type=_count,
+        default=[2**k for k in range(8, 15)],
+        metavar="N",
+        help="sizes of the convergence check (default: 2^8 ... 2^14)",
+    )
 
 
 def _groups(specs: list[str]) -> dict[str, list[str]] | None:
@@ -111,9 +148,17 @@ def command_sobol(args) -> int:
     factors = args.factors if not groups or args.factors != DEFAULT_FACTORS else None
     for case in cases:
         started = time.perf_counter()
-        dataset = sobol(case, factors=factors, n=args.n, seed=args.seed, second_order=not args.first_order,
-                        groups=groups, per_site=args.per_site, metrics=args.metrics,
-                        time_resolved=not args.no_time_resolved)
+        dataset = sobol(
+            case,
+            factors=factors,
+            n=args.n,
+            seed=args.seed,
+            second_order=not args.first_order,
+            groups=groups,
+            per_site=args.per_site,
+            metrics=args.metrics,
+            time_resolved=not args.no_time_resolved,
+        )
         elapsed = time.perf_counter() - started
         path = write_netcdf(out / f"{case.name}.sobol.nc", dataset)
         if not args.quiet:
@@ -121,8 +166,15 @@ def command_sobol(args) -> int:
             print(f"  wrote {path} in {elapsed:.1f} s\n")
         if args.convergence:
             started = time.perf_counter()
-            convergence = sobol_convergence(case, factors=factors, sizes=args.sizes, seed=args.seed, groups=groups,
-                                            per_site=args.per_site, metrics=args.metrics)
+            convergence = sobol_convergence(
+                case,
+                factors=factors,
+                sizes=args.sizes,
+                seed=args.seed,
+                groups=groups,
+                per_site=args.per_site,
+                metrics=args.metrics,
+            )
             elapsed = time.perf_counter() - started
             path = write_netcdf(out / f"{case.name}.sobol_convergence.nc", convergence)
             if not args.quiet:
@@ -133,30 +185,64 @@ def command_sobol(args) -> int:
 
 def shapley_arguments(parser: argparse.ArgumentParser) -> None:
     _cases_and_out(parser)
-    parser.add_argument("--factors", nargs="+", default=DEFAULT_FACTORS, metavar="NAME",
-                        help="parameters or aliases, NAME@SITE for one site, or 'all' (every input "
-                             "with a distribution) (default: %(default)s)")
-    parser.add_argument("--group", action="append", default=[], metavar="NAME=F1,F2",
-                        help="a group of factors sharing one effect (repeatable)")
-    parser.add_argument("--per-site", action="store_true",
-                        help="one player per site for site-level parameters")
-    parser.add_argument("--independent", action="store_true",
-                        help="drop the case's rank correlations (as Sobol' indices do), to "
-                             "compare")
-    parser.add_argument("--metric", nargs="+", default=["npv"], metavar="METRIC",
-                        help="metrics analysed (default: npv)")
-    parser.add_argument("-n", "--n", type=_count, default=DEFAULT_OUTER,
-                        help=f"outer draws per coalition (default: {DEFAULT_OUTER}; the model runs "
-                             "(coalitions + 1) x n x 3 times)")
-    parser.add_argument("--permutations", type=_count, default=None, metavar="K",
-                        help="random player orders instead of every coalition (needed above 8 "
-                             "players)")
+    parser.add_argument(
+        "--factors",
+        nargs="+",
+        default=DEFAULT_FACTORS,
+        metavar="NAME",
+        help="parameters or aliases, NAME@SITE for one site, or 'all' (every input "
+        "with a distribution) (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--group",
+        action="append",
+        default=[],
+        metavar="NAME=F1,F2",
+        help="a group of factors sharing one effect (repeatable)",
+    )
+    parser.add_argument(
+        "--per-site", action="store_true", help="one player per site for site-level parameters"
+    )
+    parser.add_argument(
+        "--independent",
+        action="store_true",
+        help="drop the case's rank correlations (as Sobol' indices do), to compare",
+    )
+    parser.add_argument(
+        "--metric",
+        nargs="+",
+        default=["npv"],
+        metavar="METRIC",
+        help="metrics analysed (default: npv)",
+    )
+    parser.add_argument(
+        "-n",
+        "--n",
+        type=_count,
+        default=DEFAULT_OUTER,
+        help=f"outer draws per coalition (default: {DEFAULT_OUTER}; the model runs "
+        "(coalitions + 1) x n x 3 times)",
+    )
+    parser.add_argument(
+        "--permutations",
+        type=_count,
+        default=None,
+        metavar="K",
+        help="random player orders instead of every coalition (needed above 8 players)",
+    )
     parser.add_argument("--seed", type=int, default=0, help="seed (default: 0)")
-    parser.add_argument("--with-sobol", action=argparse.BooleanOptionalAction, default=True,
-                        help="Sobol' S1 and ST of the same factors beside the effects (default: "
-                             "yes)")
-    parser.add_argument("--sobol-n", type=_count, default=2**12,
-                        help="base sample size of the Sobol' indices, a power of two (default: 4096)")
+    parser.add_argument(
+        "--with-sobol",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="Sobol' S1 and ST of the same factors beside the effects (default: yes)",
+    )
+    parser.add_argument(
+        "--sobol-n",
+        type=_count,
+        default=2**12,
+        help="base sample size of the Sobol' indices, a power of two (default: 4096)",
+    )
 
 
 def command_shapley(args) -> int:
@@ -173,16 +259,31 @@ def command_shapley(args) -> int:
     for case in cases:
         started = time.perf_counter()
         chosen = shapley_factors(case, factors, groups, per_site=args.per_site)
-        dataset = shapley(case, factors, groups, metrics=args.metric, n=args.n, seed=args.seed,
-                          per_site=args.per_site, independent=args.independent,
-                          n_permutations=args.permutations)
+        dataset = shapley(
+            case,
+            factors,
+            groups,
+            metrics=args.metric,
+            n=args.n,
+            seed=args.seed,
+            per_site=args.per_site,
+            independent=args.independent,
+            n_permutations=args.permutations,
+        )
         written = [write_netcdf(out / f"{case.name}.shapley.nc", dataset)]
         indices = None
         if args.with_sobol:
             # The same columns, grouped as the players; the case's correlations are not applied.
-            indices = sobol(case, factors=chosen.labels, n=args.sobol_n, seed=args.seed,
-                            second_order=False, groups=chosen.groups, metrics=args.metric,
-                            time_resolved=False)
+            indices = sobol(
+                case,
+                factors=chosen.labels,
+                n=args.sobol_n,
+                seed=args.seed,
+                second_order=False,
+                groups=chosen.groups,
+                metrics=args.metric,
+                time_resolved=False,
+            )
             written.append(write_netcdf(out / f"{case.name}.shapley_sobol.nc", indices))
         elapsed = time.perf_counter() - started
         if not args.quiet:
@@ -194,30 +295,75 @@ def command_shapley(args) -> int:
 
 def montecarlo_arguments(parser: argparse.ArgumentParser) -> None:
     _cases_and_out(parser)
-    parser.add_argument("-n", type=_count, default=100_000, help="samples (the maximum with --tolerance; "
-                                                                 "default: 100,000)")
+    parser.add_argument(
+        "-n",
+        type=_count,
+        default=100_000,
+        help="samples (the maximum with --tolerance; default: 100,000)",
+    )
     parser.add_argument("--seed", type=int, default=0, help="seed (default: 0)")
-    parser.add_argument("--sampler", choices=["sobol", "lhs", "random"], default="sobol",
-                        help="scrambled Sobol' points, Latin hypercube per block, or independent (default: sobol)")
-    parser.add_argument("--chunk-size", type=_count, default=None,
-                        help="samples per model call, a multiple of --block-size (default: one block)")
-    parser.add_argument("--block-size", type=_count, default=2**14,
-                        help="samples per seeded block, part of the study's identity (default: 16384)")
-    parser.add_argument("--parameters", nargs="+", default=None, metavar="NAME",
-                        help="sample only these parameters (default: every parameter with a distribution)")
-    parser.add_argument("--store", type=Path, default=None,
-                        help="zarr store written chunk by chunk; a killed run resumes from it")
+    parser.add_argument(
+        "--sampler",
+        choices=["sobol", "lhs", "random"],
+        default="sobol",
+        help="scrambled Sobol' points, Latin hypercube per block, or independent (default: sobol)",
+    )
+    parser.add_argument(
+        "--chunk-size",
+        type=_count,
+        default=None,
+        help="samples per model call, a multiple of --block-size (default: one block)",
+    )
+    parser.add_argument(
+        "--block-size",
+        type=_count,
+        default=2**14,
+        help="samples per seeded block, part of the study's identity (default: 16384)",
+    )
+    parser.add_argument(
+        "--parameters",
+        nargs="+",
+        default=None,
+        metavar="NAME",
+        help="sample only these parameters (default: every parameter with a distribution)",
+    )
+    parser.add_argument(
+        "--store",
+        type=Path,
+        default=None,
+        help="zarr store written chunk by chunk; a killed run resumes from it",
+    )
     parser.add_argument("--restart", action="store_true", help="start the store afresh")
     where = parser.add_mutually_exclusive_group()
-    where.add_argument("--scheduler", default=None, metavar="ADDRESS", help="run on this dask scheduler")
-    where.add_argument("--workers", type=int, default=None, metavar="K",
-                       help="run on a local dask cluster of K workers")
-    parser.add_argument("--tolerance", type=float, default=None, metavar="HALF_WIDTH",
-                        help="stop once the confidence half-width of the statistic is at most this")
-    parser.add_argument("--tolerance-metric", default="npv", help="metric of --tolerance (default: npv)")
-    parser.add_argument("--tolerance-statistic", default="mean", help="statistic of --tolerance (default: mean)")
-    parser.add_argument("--tolerance-site", default="portfolio", help="site of --tolerance (default: portfolio)")
-    parser.add_argument("--relative", action="store_true", help="--tolerance is a fraction of |statistic|")
+    where.add_argument(
+        "--scheduler", default=None, metavar="ADDRESS", help="run on this dask scheduler"
+    )
+    where.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        metavar="K",
+        help="run on a local dask cluster of K workers",
+    )
+    parser.add_argument(
+        "--tolerance",
+        type=float,
+        default=None,
+        metavar="HALF_WIDTH",
+        help="stop once the confidence half-width of the statistic is at most this",
+    )
+    parser.add_argument(
+        "--tolerance-metric", default="npv", help="metric of --tolerance (default: npv)"
+    )
+    parser.add_argument(
+        "--tolerance-statistic", default="mean", help="statistic of --tolerance (default: mean)"
+    )
+    parser.add_argument(
+        "--tolerance-site", default="portfolio", help="site of --tolerance (default: portfolio)"
+    )
+    parser.add_argument(
+        "--relative", action="store_true", help="--tolerance is a fraction of |statistic|"
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
@@ -239,8 +385,14 @@ def _client(scheduler: str | None, workers: int | None):
     try:
         client = Client(scheduler, timeout="10s")
     except (OSError, TimeoutError, ValueError) as error:
-        raise InputError(Problem("--scheduler", f"cannot connect ({error}); expected the address of a running "
-                                                "dask scheduler, e.g. tcp://10.0.0.5:8786", scheduler)) from None
+        raise InputError(
+            Problem(
+                "--scheduler",
+                f"cannot connect ({error}); expected the address of a running "
+                "dask scheduler, e.g. tcp://10.0.0.5:8786",
+                scheduler,
+            )
+        ) from None
     try:
         yield client
     finally:
@@ -250,46 +402,82 @@ def _client(scheduler: str | None, workers: int | None):
 def command_montecarlo(args) -> int:
     paths = args.cases or bundled_case_paths()
     if args.store is not None and len(paths) != 1:
-        raise InputError(Problem("--store", "expected exactly one CASE with --store (a store holds one study)",
-                                 str(args.store)))
+        raise InputError(
+            Problem(
+                "--store",
+                "expected exactly one CASE with --store (a store holds one study)",
+                str(args.store),
+            )
+        )
     out = check_output_directory(args.out)
     tolerance = None
     if args.tolerance is not None:
-        tolerance = Tolerance(args.tolerance, args.tolerance_metric, args.tolerance_statistic, args.tolerance_site,
-                              args.relative)
+        tolerance = Tolerance(
+            args.tolerance,
+            args.tolerance_metric,
+            args.tolerance_statistic,
+            args.tolerance_site,
+            args.relative,
+        )
     cases = [load_case(path) for path in paths]
     with _client(args.scheduler, args.workers) as client:
         for case in cases:
             started = time.perf_counter()
-            result = monte_carlo(case, n=args.n, seed=args.seed, sampler=args.sampler, chunk_size=args.chunk_size,
-                                 block_size=args.block_size, parameters=args.parameters, store=args.store,
-                                 overwrite=args.restart, client=client,
-                                 progress=False if (args.no_progress or args.quiet) else None, tolerance=tolerance)
+            result = monte_carlo(
+                case,
+                n=args.n,
+                seed=args.seed,
+                sampler=args.sampler,
+                chunk_size=args.chunk_size,
+                block_size=args.block_size,
+                parameters=args.parameters,
+                store=args.store,
+                overwrite=args.restart,
+                client=client,
+                progress=False if (args.no_progress or args.quiet) else None,
+                tolerance=tolerance,
+            )
             elapsed = time.perf_counter() - started
             written = [write_netcdf(out / f"{case.name}.montecarlo_summary.nc", result.summary)]
             if args.store is None:
-                written.append(write_netcdf(out / f"{case.name}.montecarlo_samples.nc", result.samples))
+                written.append(
+                    write_netcdf(out / f"{case.name}.montecarlo_samples.nc", result.samples)
+                )
             if not args.quiet:
                 print(montecarlo_text(result.summary))
                 where = f" on {len(client.nthreads())} dask worker(s)" if client is not None else ""
-                print(f"  {result.summary.attrs['n']:,} samples in {elapsed:.1f} s{where}; wrote "
-                      + ", ".join(str(p) for p in written) + "\n")
+                print(
+                    f"  {result.summary.attrs['n']:,} samples in {elapsed:.1f} s{where}; wrote "
+                    + ", ".join(str(p) for p in written)
+                    + "\n"
+                )
     return EXIT_OK
 
 
 def tornado_arguments(parser: argparse.ArgumentParser) -> None:
     _cases_and_out(parser)
     _factors(parser)
-    parser.add_argument("--quantiles", nargs=2, type=float, default=[0.1, 0.9], metavar=("LOW", "HIGH"),
-                        help="probabilities of each factor's low and high values (default: 0.1 0.9)")
+    parser.add_argument(
+        "--quantiles",
+        nargs=2,
+        type=float,
+        default=[0.1, 0.9],
+        metavar=("LOW", "HIGH"),
+        help="probabilities of each factor's low and high values (default: 0.1 0.9)",
+    )
 
 
 def command_tornado(args) -> int:
     out = check_output_directory(args.out)
     cases = [load_case(path) for path in (args.cases or bundled_case_paths())]
     for case in cases:
-        dataset = tornado(case, factors=args.factors, metrics=args.metrics, quantiles=tuple(args.quantiles),
-                          per_site=args.per_site)
+        dataset = tornado(
+            case,
+            factors=args.factors,
+            metrics=args.metrics,
+            quantiles=tuple(args.quantiles),
+            per_site=args.per_site,
+        )
         path = write_netcdf(out / f"{case.name}.tornado.nc", dataset)
         if not args.quiet:
             for metric in args.metrics:

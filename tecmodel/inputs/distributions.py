@@ -132,8 +132,12 @@ class Distribution:
         if kind == "normal":
             return stats.norm(loc=f["mean"], scale=f["std"])
         if kind == "truncated_normal":
-            return stats.truncnorm((f["low"] - f["mean"]) / f["std"], (f["high"] - f["mean"]) / f["std"],
-                                   loc=f["mean"], scale=f["std"])
+            return stats.truncnorm(
+                (f["low"] - f["mean"]) / f["std"],
+                (f["high"] - f["mean"]) / f["std"],
+                loc=f["mean"],
+                scale=f["std"],
+            )
         if kind == "lognormal":
             sigma2 = math.log1p((f["std"] / f["mean"]) ** 2)
             return stats.lognorm(s=math.sqrt(sigma2), scale=f["mean"] * math.exp(-sigma2 / 2))
@@ -189,7 +193,9 @@ class Distribution:
         numpy.ndarray
             Values in the registry unit, rounded to whole numbers for an integer parameter.
         """
-        clipped = np.clip(np.asarray(probability, dtype=float), TAIL_PROBABILITY, 1.0 - TAIL_PROBABILITY)
+        clipped = np.clip(
+            np.asarray(probability, dtype=float), TAIL_PROBABILITY, 1.0 - TAIL_PROBABILITY
+        )
         inverse = self._fast_inverse
         if inverse is None:
             values = exact_quantiles(self.frozen, clipped)
@@ -243,7 +249,9 @@ def exact_quantiles(frozen, probability: np.ndarray) -> np.ndarray:
     could act on.
     """
     with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*Root finding evaluation exceeded", category=RuntimeWarning)
+        warnings.filterwarnings(
+            "ignore", message=".*Root finding evaluation exceeded", category=RuntimeWarning
+        )
         return np.asarray(frozen.ppf(probability), dtype=float)
 
 
@@ -258,9 +266,15 @@ def _evaluate_uniform_spline(coefficients: np.ndarray, scores: np.ndarray) -> np
     return ((c3 * offset + c2) * offset + c1) * offset + c0
 
 
-def parse_distribution(spec: Mapping[str, Any], factor: float, bounds: tuple[float, float], unit: str,
-                       *, integer: bool = False, base: float | None = None,
-                       ) -> tuple[Distribution | None, list[tuple[str, str, Any]]]:
+def parse_distribution(
+    spec: Mapping[str, Any],
+    factor: float,
+    bounds: tuple[float, float],
+    unit: str,
+    *,
+    integer: bool = False,
+    base: float | None = None,
+) -> tuple[Distribution | None, list[tuple[str, str, Any]]]:
     """Validate a distribution as stated in a case file and convert it to the registry unit.
 
     Parameters
@@ -294,18 +308,34 @@ def parse_distribution(spec: Mapping[str, Any], factor: float, bounds: tuple[flo
     if kind not in KINDS:
         close = difflib.get_close_matches(str(kind), list(KINDS), n=1, cutoff=0.5)
         hint = f"did you mean {close[0]!r}? " if close else ""
-        problems.append((".type", f"unknown distribution type; {hint}expected one of {', '.join(KINDS)}",
-                         kind if kind is not None else _no_value()))
+        problems.append(
+            (
+                ".type",
+                f"unknown distribution type; {hint}expected one of {', '.join(KINDS)}",
+                kind if kind is not None else _no_value(),
+            )
+        )
         return None, problems
     required, optional = KINDS[kind]
     expected_fields = ", ".join(required + tuple(f"[{name}]" for name in optional))
     for name in required:
         if name not in given:
-            problems.append((f".{name}", f"is missing: a {kind} distribution needs {expected_fields}", _no_value()))
+            problems.append(
+                (
+                    f".{name}",
+                    f"is missing: a {kind} distribution needs {expected_fields}",
+                    _no_value(),
+                )
+            )
     for name in given:
         if name not in required and name not in optional:
-            problems.append((f".{name}", f"is not a field of a {kind} distribution (expected {expected_fields})",
-                             given[name]))
+            problems.append(
+                (
+                    f".{name}",
+                    f"is not a field of a {kind} distribution (expected {expected_fields})",
+                    given[name],
+                )
+            )
     if problems:
         return None, problems
     values = dict(optional)
@@ -326,33 +356,61 @@ def parse_distribution(spec: Mapping[str, Any], factor: float, bounds: tuple[flo
     low, high = distribution.support()
     bound_low, bound_high = bounds
     if not (math.isfinite(low) and math.isfinite(high)) or low < bound_low or high > bound_high:
-        tail = (f" (its {TAIL_PROBABILITY:g} and {1 - TAIL_PROBABILITY:.10g} quantiles)"
-                if kind in ("normal", "lognormal") else "")
-        suggestion = "; use a truncated_normal or a bounded type" if kind in ("normal", "lognormal") else ""
-        problems.append(("", f"reaches [{low:.6g}, {high:.6g}] {unit}{tail}, outside the parameter's "
-                             f"bounds [{bound_low:g}, {bound_high:g}] {unit}{suggestion}", distribution.describe()))
+        tail = (
+            f" (its {TAIL_PROBABILITY:g} and {1 - TAIL_PROBABILITY:.10g} quantiles)"
+            if kind in ("normal", "lognormal")
+            else ""
+        )
+        suggestion = (
+            "; use a truncated_normal or a bounded type" if kind in ("normal", "lognormal") else ""
+        )
+        problems.append(
+            (
+                "",
+                f"reaches [{low:.6g}, {high:.6g}] {unit}{tail}, outside the parameter's "
+                f"bounds [{bound_low:g}, {bound_high:g}] {unit}{suggestion}",
+                distribution.describe(),
+            )
+        )
         return None, problems
     if base is not None and not (low <= base <= high):
-        problems.append(("", f"does not contain the base value {base:.6g} {unit} (its range is "
-                             f"[{low:.6g}, {high:.6g}] {unit}); expected a distribution around the value",
-                         distribution.describe()))
+        problems.append(
+            (
+                "",
+                f"does not contain the base value {base:.6g} {unit} (its range is "
+                f"[{low:.6g}, {high:.6g}] {unit}); expected a distribution around the value",
+                distribution.describe(),
+            )
+        )
         return None, problems
     return distribution, problems
 
 
-def _consistency_problems(kind: str, values: dict[str, float], stated: dict[str, float]) -> list[tuple[str, str, Any]]:
+def _consistency_problems(
+    kind: str, values: dict[str, float], stated: dict[str, float]
+) -> list[tuple[str, str, Any]]:
     problems: list[tuple[str, str, Any]] = []
     if "low" in values and "high" in values and not values["low"] < values["high"]:
         problems.append((".high", f"expected high > low ({stated['low']:g})", stated["high"]))
-    if "mode" in values and values["low"] < values["high"] and not (
-            values["low"] <= values["mode"] <= values["high"]):
-        problems.append((".mode", f"expected low <= mode <= high ([{stated['low']:g}, {stated['high']:g}])",
-                         stated["mode"]))
+    if (
+        "mode" in values
+        and values["low"] < values["high"]
+        and not (values["low"] <= values["mode"] <= values["high"])
+    ):
+        problems.append(
+            (
+                ".mode",
+                f"expected low <= mode <= high ([{stated['low']:g}, {stated['high']:g}])",
+                stated["mode"],
+            )
+        )
     for name in ("std", "alpha", "beta", "shape"):
         if name in values and not values[name] > 0:
             problems.append((f".{name}", "expected a positive number", stated[name]))
     if kind == "lognormal" and not values["mean"] > 0:
-        problems.append((".mean", "expected a positive mean (a log-normal value is positive)", stated["mean"]))
+        problems.append(
+            (".mean", "expected a positive mean (a log-normal value is positive)", stated["mean"])
+        )
     return problems
 
 
@@ -360,8 +418,12 @@ def _no_value():
     return Problem.NO_VALUE
 
 
-def implied_distribution(reference: tuple[float, float, float], base: float, *, integer: bool = False,
-                         ) -> Distribution | None:
+def implied_distribution(
+    reference: tuple[float, float, float],
+    base: float,
+    *,
+    integer: bool = False,
+) -> Distribution | None:
     """Triangular distribution on a registry reference range with the case's value as its mode.
 
     Used for a Sobol or tornado factor whose parameter carries no distribution in the case.
@@ -381,14 +443,20 @@ def implied_distribution(reference: tuple[float, float, float], base: float, *, 
     low, _, high = reference
     if not low < high or not low <= base <= high:
         return None
-    return Distribution("triangular", (("low", low), ("mode", base), ("high", high)), integer=integer,
-                        source="registry reference range (low, high) with the case value as mode")
+    return Distribution(
+        "triangular",
+        (("low", low), ("mode", base), ("high", high)),
+        integer=integer,
+        source="registry reference range (low, high) with the case value as mode",
+    )
 
 
 # --------------------------------------------------------------------------- rank correlation
 
 
-def correlation_problems(matrix: Sequence[Sequence[float]], names: Sequence[str]) -> list[tuple[str, str, Any]]:
+def correlation_problems(
+    matrix: Sequence[Sequence[float]], names: Sequence[str]
+) -> list[tuple[str, str, Any]]:
     """Why a Spearman rank-correlation matrix is not admissible (empty list when it is).
 
     Checks: square and matching the names, finite, unit diagonal, |rho| <= 1, symmetric, and
@@ -403,31 +471,60 @@ def correlation_problems(matrix: Sequence[Sequence[float]], names: Sequence[str]
     size = len(names)
     if len(matrix) != size or any(len(row) != size for row in matrix):
         shape = f"{len(matrix)} rows of lengths {[len(row) for row in matrix]}"
-        return [(".matrix", f"expected a {size} x {size} matrix (one row and column per parameter), got {shape}",
-                 _no_value())]
+        return [
+            (
+                ".matrix",
+                f"expected a {size} x {size} matrix (one row and column per parameter), got {shape}",
+                _no_value(),
+            )
+        ]
     array = np.asarray(matrix, dtype=float)
     if not np.isfinite(array).all():
         return [(".matrix", "expected finite numbers", _no_value())]
     for i in range(size):
         if array[i, i] != 1.0:
-            problems.append((f".matrix[{i}][{i}]", f"expected 1 on the diagonal ({names[i]} with itself)",
-                             array[i, i]))
+            problems.append(
+                (
+                    f".matrix[{i}][{i}]",
+                    f"expected 1 on the diagonal ({names[i]} with itself)",
+                    array[i, i],
+                )
+            )
         for j in range(size):
             if abs(array[i, j]) > 1.0:
-                problems.append((f".matrix[{i}][{j}]", "expected a rank correlation in [-1, 1]", array[i, j]))
+                problems.append(
+                    (f".matrix[{i}][{j}]", "expected a rank correlation in [-1, 1]", array[i, j])
+                )
             elif j > i and abs(array[i, j] - array[j, i]) > 1e-12:
-                problems.append((f".matrix[{i}][{j}]", f"not symmetric: matrix[{j}][{i}] = {array[j, i]:g}; "
-                                                       "expected equal entries", array[i, j]))
+                problems.append(
+                    (
+                        f".matrix[{i}][{j}]",
+                        f"not symmetric: matrix[{j}][{i}] = {array[j, i]:g}; "
+                        "expected equal entries",
+                        array[i, j],
+                    )
+                )
     if problems:
         return problems
     if _smallest_eigenvalue(array) < -1e-10:
-        return [(".matrix", f"is not positive semi-definite (smallest eigenvalue "
-                            f"{_smallest_eigenvalue(array):.3g}): no joint distribution has these rank "
-                            "correlations; expected a consistent matrix", _no_value())]
+        return [
+            (
+                ".matrix",
+                f"is not positive semi-definite (smallest eigenvalue "
+                f"{_smallest_eigenvalue(array):.3g}): no joint distribution has these rank "
+                "correlations; expected a consistent matrix",
+                _no_value(),
+            )
+        ]
     if _smallest_eigenvalue(spearman_to_pearson(array)) < -1e-10:
-        return [(".matrix", "is positive semi-definite, but the normal-score correlation it implies "
-                            "(2 sin(pi rho / 6)) is not; expected weaker or more consistent correlations",
-                 _no_value())]
+        return [
+            (
+                ".matrix",
+                "is positive semi-definite, but the normal-score correlation it implies "
+                "(2 sin(pi rho / 6)) is not; expected weaker or more consistent correlations",
+                _no_value(),
+            )
+        ]
     return problems
 
 
@@ -489,8 +586,11 @@ def correlate_uniforms(uniforms: np.ndarray, factor: np.ndarray) -> np.ndarray:
     return ndtr(correlated)
 
 
-def expanded_correlation(spearman: Sequence[Sequence[float]], names: Sequence[str],
-                         columns: Sequence[tuple[str, str | None]]) -> np.ndarray:
+def expanded_correlation(
+    spearman: Sequence[Sequence[float]],
+    names: Sequence[str],
+    columns: Sequence[tuple[str, str | None]],
+) -> np.ndarray:
     """Spearman matrix over sampled columns, from the parameters' matrix.
 
     A parameter drawn independently per site has one column per site: two of its columns are
@@ -527,8 +627,10 @@ def expanded_correlation(spearman: Sequence[Sequence[float]], names: Sequence[st
             if site_i is None or site_j is None or site_i == site_j:
                 expanded[i, j] = matrix[index[name_i], index[name_j]]
     if size and _smallest_eigenvalue(spearman_to_pearson(expanded)) < -1e-10:
-        raise ValueError("expanded over the sites of the parameters drawn independently per site "
-                         "(uncertainty.per_site), the correlations are not positive semi-definite: two "
-                         "independent site draws cannot both be strongly correlated with one shared "
-                         "parameter; expected weaker correlations or shared sampling")
+        raise ValueError(
+            "expanded over the sites of the parameters drawn independently per site "
+            "(uncertainty.per_site), the correlations are not positive semi-definite: two "
+            "independent site draws cannot both be strongly correlated with one shared "
+            "parameter; expected weaker correlations or shared sampling"
+        )
     return expanded

@@ -63,10 +63,16 @@ def parameter_dataset(case: Case, overrides: Mapping[str, Any] | None = None) ->
     variables: dict[str, xr.Variable | xr.DataArray] = {}
     for parameter in PARAMETERS:
         if parameter.scope == "case":
-            variables[parameter.name] = xr.Variable((), float(case.entries[(parameter.name, None)].value))
+            variables[parameter.name] = xr.Variable(
+                (), float(case.entries[(parameter.name, None)].value)
+            )
         else:
             variables[parameter.name] = xr.Variable(
-                "site", np.array([case.entries[(parameter.name, site)].value for site in sites], dtype=float))
+                "site",
+                np.array(
+                    [case.entries[(parameter.name, site)].value for site in sites], dtype=float
+                ),
+            )
     for name, value in (overrides or {}).items():
         parameter = _resolve_override(name)
         base = variables[parameter.name]
@@ -74,13 +80,20 @@ def parameter_dataset(case: Case, overrides: Mapping[str, Any] | None = None) ->
             base = xr.DataArray(base, coords={"site": sites} if base.dims else None)
         array = _override_array(parameter, value, base, sites, name)
         if parameter.name in CASE_FILE_ONLY and not bool((array == base).all()):
-            raise InputError(Problem(f"overrides[{name!r}]", "sets the model horizon, which only the case file's "
-                                     f"model section can change; expected the case's {base.item():g}",
-                                     value))
+            raise InputError(
+                Problem(
+                    f"overrides[{name!r}]",
+                    "sets the model horizon, which only the case file's "
+                    f"model section can change; expected the case's {base.item():g}",
+                    value,
+                )
+            )
         variables[parameter.name] = array
     dataset = xr.Dataset(variables, coords={"site": sites})
     for parameter in PARAMETERS:
-        dataset.variables[parameter.name].attrs.update(units=parameter.unit, long_name=parameter.description)
+        dataset.variables[parameter.name].attrs.update(
+            units=parameter.unit, long_name=parameter.description
+        )
     return dataset
 
 
@@ -88,48 +101,83 @@ def _resolve_override(name: str) -> Parameter:
     try:
         return resolve(name)
     except KeyError:
-        raise InputError(Problem(f"overrides[{name!r}]", unknown_parameter_message(name),
-                                 Problem.NO_VALUE)) from None
+        raise InputError(
+            Problem(f"overrides[{name!r}]", unknown_parameter_message(name), Problem.NO_VALUE)
+        ) from None
 
 
-def _override_array(parameter: Parameter, value: Any, base: xr.DataArray, sites: list[str],
-                    given_name: str) -> xr.DataArray:
+def _override_array(
+    parameter: Parameter, value: Any, base: xr.DataArray, sites: list[str], given_name: str
+) -> xr.DataArray:
     path = f"overrides[{given_name!r}]"
     if isinstance(value, Mapping):
         if parameter.scope == "case":
-            raise InputError(Problem(path, "is a case-level parameter: expected one number, not a "
-                                           "mapping per site", dict(value)))
+            raise InputError(
+                Problem(
+                    path,
+                    "is a case-level parameter: expected one number, not a mapping per site",
+                    dict(value),
+                )
+            )
         unknown = set(value) - set(sites)
         if unknown:
-            raise InputError(Problem(path, f"unknown site(s) {sorted(unknown)}; expected some of {sites}",
-                                     Problem.NO_VALUE))
-        array = base.copy(data=[float(value.get(site, base.sel(site=site).item())) for site in sites])
+            raise InputError(
+                Problem(
+                    path,
+                    f"unknown site(s) {sorted(unknown)}; expected some of {sites}",
+                    Problem.NO_VALUE,
+                )
+            )
+        array = base.copy(
+            data=[float(value.get(site, base.sel(site=site).item())) for site in sites]
+        )
     elif isinstance(value, xr.DataArray):
         array = value.astype(float)
         reserved = RESERVED_DIMS.intersection(array.dims)
         if reserved:
-            raise InputError(Problem(path, f"may not vary along {sorted(reserved)}", Problem.NO_VALUE))
+            raise InputError(
+                Problem(path, f"may not vary along {sorted(reserved)}", Problem.NO_VALUE)
+            )
         if "site" in array.dims:
             if parameter.scope == "case":
-                raise InputError(Problem(path, "is a case-level parameter: expected no 'site' dimension",
-                                         Problem.NO_VALUE))
-            missing = set(sites) - set(np.asarray(array["site"]).tolist()) if "site" in array.coords else set()
+                raise InputError(
+                    Problem(
+                        path,
+                        "is a case-level parameter: expected no 'site' dimension",
+                        Problem.NO_VALUE,
+                    )
+                )
+            missing = (
+                set(sites) - set(np.asarray(array["site"]).tolist())
+                if "site" in array.coords
+                else set()
+            )
             if missing or "site" not in array.coords:
-                raise InputError(Problem(path, f"expected values for every site {sites}", Problem.NO_VALUE))
+                raise InputError(
+                    Problem(path, f"expected values for every site {sites}", Problem.NO_VALUE)
+                )
             array = array.sel(site=sites)
         elif parameter.scope == "site":
             array = array.expand_dims(site=sites)
         new_dims = [dim for dim in array.dims if dim != "site"]
         if new_dims and not parameter.samplable:
-            raise InputError(Problem(path, f"is structural and cannot vary along {new_dims}; expected "
-                                           "one value (per site)", Problem.NO_VALUE))
+            raise InputError(
+                Problem(
+                    path,
+                    f"is structural and cannot vary along {new_dims}; expected "
+                    "one value (per site)",
+                    Problem.NO_VALUE,
+                )
+            )
         leading = ["site"] if "site" in array.dims else []
         array = array.transpose(*leading, ...)
     else:
         try:
             number = float(value)
         except (TypeError, ValueError):
-            raise InputError(Problem(path, f"expected a number in {parameter.unit}", value)) from None
+            raise InputError(
+                Problem(path, f"expected a number in {parameter.unit}", value)
+            ) from None
         array = xr.full_like(base, number, dtype=float)
     _check_values(parameter, array, path)
     return array

@@ -67,13 +67,15 @@ def unit_slip_warnings(entries: Iterable[Entry]) -> list[Problem]:
         intended, reading = found
         low, _, high = entry.parameter.reference
         unit = entry.parameter.unit
-        warnings.append(Problem(
-            entry.path,
-            f"far outside its reference range [{low:g}, {high:g}] {unit} ({reading}?); did you mean "
-            f"{intended:g} {entry.stated_unit}?",
-            f"{entry.stated_value:g} {entry.stated_unit}",
-            entry.line,
-        ))
+        warnings.append(
+            Problem(
+                entry.path,
+                f"far outside its reference range [{low:g}, {high:g}] {unit} ({reading}?); did you mean "
+                f"{intended:g} {entry.stated_unit}?",
+                f"{entry.stated_value:g} {entry.stated_unit}",
+                entry.line,
+            )
+        )
     return warnings
 
 

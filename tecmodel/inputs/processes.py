@@ -86,8 +86,9 @@ FIELDS: dict[str, FieldRule] = {
     "start": FieldRule(PROCESS_UNIT, 0.0, math.inf, True, "value in the first simulated year"),
     "level": FieldRule(PROCESS_UNIT, 0.0, math.inf, True, "long-run level"),
     "level_scale": FieldRule("1", 0.0, math.inf, True, "multiplier of the level"),
-    "level.escalation": FieldRule("1/yr", -1.0, math.inf, True,
-                                  "yearly escalation of the level after its path"),
+    "level.escalation": FieldRule(
+        "1/yr", -1.0, math.inf, True, "yearly escalation of the level after its path"
+    ),
     "speed": FieldRule("1/yr", 0.0, math.inf, False, "mean-reversion speed"),
     "volatility": FieldRule("1/sqrt(yr)", 0.0, math.inf, False, "volatility of the log value"),
     "drift": FieldRule("1/yr", -math.inf, math.inf, False, "drift"),
@@ -101,8 +102,15 @@ QUANTITY_KEYS = ("value", "unit", "source", "note", "distribution")
 LEVEL_PATH_KEYS = ("path", "escalation", "unit", "source", "note")
 JUMP_KEYS = ("rate", "mean", "std")
 #: Spellings of the volatility's unit, 1/sqrt(yr), and their factors (pint has no sqrt(yr)).
-VOLATILITY_UNITS = {"1/sqrt(yr)": 1.0, "1/sqrt(year)": 1.0, "1/\u221ayr": 1.0, "1": 1.0,
-                    "%": 0.01, "%/sqrt(yr)": 0.01, "%/sqrt(year)": 0.01}
+VOLATILITY_UNITS = {
+    "1/sqrt(yr)": 1.0,
+    "1/sqrt(year)": 1.0,
+    "1/\u221ayr": 1.0,
+    "1": 1.0,
+    "%": 0.01,
+    "%/sqrt(yr)": 0.01,
+    "%/sqrt(year)": 0.01,
+}
 
 
 @dataclass(frozen=True)
@@ -245,28 +253,50 @@ def _spec_path(name: str, path: str | None) -> str:
 
 def _parse_process(name: str, spec: Any, path: str) -> tuple[ProcessSpec | None, list[Problem]]:
     if not isinstance(spec, Mapping):
-        return None, [Problem(path, "expected a mapping with type, unit, source and the type's "
-                                    "parameters", spec)]
+        return None, [
+            Problem(
+                path, "expected a mapping with type, unit, source and the type's parameters", spec
+            )
+        ]
     kind = spec.get("type")
     if kind not in TYPES:
         if kind is None:
-            return None, [Problem(f"{path}.type", f"is missing; expected one of {', '.join(TYPES)}",
-                                  Problem.NO_VALUE)]
-        return None, [Problem(f"{path}.type", f"unknown process type; {hint(kind, TYPES)}"
-                                              f"expected one of {', '.join(TYPES)}", kind)]
+            return None, [
+                Problem(
+                    f"{path}.type",
+                    f"is missing; expected one of {', '.join(TYPES)}",
+                    Problem.NO_VALUE,
+                )
+            ]
+        return None, [
+            Problem(
+                f"{path}.type",
+                f"unknown process type; {hint(kind, TYPES)}expected one of {', '.join(TYPES)}",
+                kind,
+            )
+        ]
     required, optional = TYPES[kind]
     allowed = COMMON_REQUIRED + required + optional + COMMON_OPTIONAL
     listing = ", ".join(COMMON_REQUIRED + required + tuple(f"[{key}]" for key in optional))
     problems = []
     for key in COMMON_REQUIRED + required:
         if key not in spec:
-            problems.append(Problem(f"{path}.{key}", f"is missing: a {kind} process needs "
-                                                     f"{listing}", Problem.NO_VALUE))
+            problems.append(
+                Problem(
+                    f"{path}.{key}",
+                    f"is missing: a {kind} process needs {listing}",
+                    Problem.NO_VALUE,
+                )
+            )
     for key in spec:
         if key not in allowed:
-            problems.append(Problem(f"{path}.{key}", f"is not a field of a {kind} process; "
-                                                     f"{hint(key, allowed)}expected {listing}",
-                                    Problem.NO_VALUE))
+            problems.append(
+                Problem(
+                    f"{path}.{key}",
+                    f"is not a field of a {kind} process; {hint(key, allowed)}expected {listing}",
+                    Problem.NO_VALUE,
+                )
+            )
     for key in ("unit", "source"):
         if key in spec and not (isinstance(spec[key], str) and spec[key].strip()):
             problems.append(Problem(f"{path}.{key}", "expected a non-empty text", spec[key]))
@@ -288,8 +318,15 @@ def _parse_process(name: str, spec: Any, path: str) -> tuple[ProcessSpec | None,
         parameters.setdefault("level_scale", ProcessParameter(DEFAULTS["level_scale"]))
     ordered = tuple((key, parameters[key]) for key in FIELDS if key in parameters)
     description = spec.get("description")
-    return ProcessSpec(name, kind, unit, spec["source"], ordered, level_path,
-                       str(description) if description is not None else None), []
+    return ProcessSpec(
+        name,
+        kind,
+        unit,
+        spec["source"],
+        ordered,
+        level_path,
+        str(description) if description is not None else None,
+    ), []
 
 
 def hint(given: Any, choices) -> str:
@@ -316,8 +353,9 @@ def _factor(stated: str, expected: str) -> float:
     return conversion_factor(stated, expected)
 
 
-def _quantity(given: Any, name: str, path: str, process_unit: str,
-              problems: list[Problem]) -> ProcessParameter:
+def _quantity(
+    given: Any, name: str, path: str, process_unit: str, problems: list[Problem]
+) -> ProcessParameter:
     """A scalar parameter from a plain number or a ``{value, unit, ...}`` mapping.
 
     Problems are appended to `problems`; the returned placeholder is then meaningless.
@@ -331,16 +369,26 @@ def _quantity(given: Any, name: str, path: str, process_unit: str,
     elif isinstance(given, Mapping):
         for key in given:
             if key not in QUANTITY_KEYS:
-                problems.append(Problem(f"{path}.{key}", f"is not a field of a quantity; "
-                                                         f"{hint(key, QUANTITY_KEYS)}expected "
-                                                         f"value, [unit], [source], [note], "
-                                                         "[distribution]", Problem.NO_VALUE))
+                problems.append(
+                    Problem(
+                        f"{path}.{key}",
+                        f"is not a field of a quantity; "
+                        f"{hint(key, QUANTITY_KEYS)}expected "
+                        f"value, [unit], [source], [note], "
+                        "[distribution]",
+                        Problem.NO_VALUE,
+                    )
+                )
         if "value" not in given:
-            problems.append(Problem(f"{path}.value", f"is missing; expected {rule.expected(unit)}",
-                                    Problem.NO_VALUE))
+            problems.append(
+                Problem(
+                    f"{path}.value", f"is missing; expected {rule.expected(unit)}", Problem.NO_VALUE
+                )
+            )
         elif not is_number(given["value"]):
-            problems.append(Problem(f"{path}.value", f"expected {rule.expected(unit)}",
-                                    given["value"]))
+            problems.append(
+                Problem(f"{path}.value", f"expected {rule.expected(unit)}", given["value"])
+            )
         factor = 1.0
         if "unit" in given:
             try:
@@ -351,22 +399,41 @@ def _quantity(given: Any, name: str, path: str, process_unit: str,
             return placeholder
         value, distribution_spec = float(given["value"]) * factor, given.get("distribution")
     else:
-        problems.append(Problem(path, f"expected {rule.expected(unit)}, as a number or "
-                                      "{value: ..., unit: ..., source: ...}", given))
+        problems.append(
+            Problem(
+                path,
+                f"expected {rule.expected(unit)}, as a number or "
+                "{value: ..., unit: ..., source: ...}",
+                given,
+            )
+        )
         return placeholder
     if not (math.isfinite(value) and rule.admits(value)):
-        problems.append(Problem(path, f"expected {rule.expected(unit)}", given if is_number(given)
-                                else given["value"]))
+        problems.append(
+            Problem(
+                path,
+                f"expected {rule.expected(unit)}",
+                given if is_number(given) else given["value"],
+            )
+        )
         return placeholder
     distribution = None
     if distribution_spec is not None:
-        distribution = _distribution(distribution_spec, rule, factor, value, unit,
-                                     f"{path}.distribution", problems)
+        distribution = _distribution(
+            distribution_spec, rule, factor, value, unit, f"{path}.distribution", problems
+        )
     return ProcessParameter(value, distribution)
 
 
-def _distribution(spec: Any, rule: FieldRule, factor: float, value: float, unit: str, path: str,
-                  problems: list[Problem]) -> Distribution | None:
+def _distribution(
+    spec: Any,
+    rule: FieldRule,
+    factor: float,
+    value: float,
+    unit: str,
+    path: str,
+    problems: list[Problem],
+) -> Distribution | None:
     if not isinstance(spec, Mapping):
         problems.append(Problem(path, "expected a mapping {type: ..., <fields>...}", spec))
         return None
@@ -377,15 +444,25 @@ def _distribution(spec: Any, rule: FieldRule, factor: float, value: float, unit:
     distribution, found = parse_distribution(spec, factor, (rule.low, rule.high), unit, base=value)
     problems.extend(Problem(path + sub, message, shown) for sub, message, shown in found)
     if distribution is not None and rule.open_low and not distribution.support()[0] > rule.low:
-        problems.append(Problem(path, f"reaches {distribution.support()[0]:g} {unit}; expected "
-                                      f"values > {rule.low:g} {unit} (a log is taken)",
-                                distribution.describe()))
+        problems.append(
+            Problem(
+                path,
+                f"reaches {distribution.support()[0]:g} {unit}; expected "
+                f"values > {rule.low:g} {unit} (a log is taken)",
+                distribution.describe(),
+            )
+        )
         return None
     return distribution
 
 
-def _level(given: Any, path: str, unit: str, parameters: dict[str, ProcessParameter],
-           problems: list[Problem]) -> tuple[tuple[int, float], ...]:
+def _level(
+    given: Any,
+    path: str,
+    unit: str,
+    parameters: dict[str, ProcessParameter],
+    problems: list[Problem],
+) -> tuple[tuple[int, float], ...]:
     """A constant level (into `parameters`) or a level path (returned; escalation into
     `parameters`)."""
     if not (isinstance(given, Mapping) and "path" in given):
@@ -393,10 +470,15 @@ def _level(given: Any, path: str, unit: str, parameters: dict[str, ProcessParame
         return ()
     for key in given:
         if key not in LEVEL_PATH_KEYS:
-            problems.append(Problem(f"{path}.{key}", f"is not a field of a level path; "
-                                                     f"{hint(key, LEVEL_PATH_KEYS)}expected path, "
-                                                     "[escalation], [unit], [source], [note]",
-                                    Problem.NO_VALUE))
+            problems.append(
+                Problem(
+                    f"{path}.{key}",
+                    f"is not a field of a level path; "
+                    f"{hint(key, LEVEL_PATH_KEYS)}expected path, "
+                    "[escalation], [unit], [source], [note]",
+                    Problem.NO_VALUE,
+                )
+            )
     factor = 1.0
     if "unit" in given:
         try:
@@ -405,7 +487,9 @@ def _level(given: Any, path: str, unit: str, parameters: dict[str, ProcessParame
             problems.append(Problem(f"{path}.unit", str(error), given["unit"]))
     parameters["level.escalation"] = (
         _quantity(given["escalation"], "level.escalation", f"{path}.escalation", unit, problems)
-        if "escalation" in given else ProcessParameter(DEFAULTS["level.escalation"]))
+        if "escalation" in given
+        else ProcessParameter(DEFAULTS["level.escalation"])
+    )
     curve = given["path"]
     expected = f"a mapping year: level [{unit}] over consecutive years"
     if not isinstance(curve, Mapping) or not curve:
@@ -414,18 +498,25 @@ def _level(given: Any, path: str, unit: str, parameters: dict[str, ProcessParame
     points: dict[int, float] = {}
     for year, value in curve.items():
         if not is_whole(year):
-            problems.append(Problem(f"{path}.path", "expected whole calendar years as keys "
-                                                    f"({expected})", year))
+            problems.append(
+                Problem(f"{path}.path", f"expected whole calendar years as keys ({expected})", year)
+            )
         elif not (is_number(value) and math.isfinite(value) and value > 0):
-            problems.append(Problem(f"{path}.path[{year}]", f"expected a level > 0 [{unit}]",
-                                    value))
+            problems.append(
+                Problem(f"{path}.path[{year}]", f"expected a level > 0 [{unit}]", value)
+            )
         else:
             points[int(year)] = float(value) * factor
     years = sorted(points)
     if len(points) == len(curve) and years[-1] - years[0] + 1 != len(years):
         missing = sorted(set(range(years[0], years[-1] + 1)) - set(years))
-        problems.append(Problem(f"{path}.path", f"has a gap: no level for {years_text(missing)}; "
-                                                f"expected {expected}", years_text(years)))
+        problems.append(
+            Problem(
+                f"{path}.path",
+                f"has a gap: no level for {years_text(missing)}; expected {expected}",
+                years_text(years),
+            )
+        )
     return tuple((year, points[year]) for year in years)
 
 
@@ -439,24 +530,35 @@ def years_text(years: Sequence[int]) -> str:
     return ", ".join(str(year) for year in years)
 
 
-def _jumps(given: Any, path: str, unit: str, parameters: dict[str, ProcessParameter],
-           problems: list[Problem]) -> None:
+def _jumps(
+    given: Any,
+    path: str,
+    unit: str,
+    parameters: dict[str, ProcessParameter],
+    problems: list[Problem],
+) -> None:
     expected = "rate [1/yr], mean [1], std [1], [source], [note]"
     if not isinstance(given, Mapping):
         problems.append(Problem(path, f"expected a mapping of {expected}", given))
         return
     for key in given:
         if key not in JUMP_KEYS + ("source", "note"):
-            problems.append(Problem(f"{path}.{key}", f"is not a field of jumps; "
-                                                     f"{hint(key, JUMP_KEYS)}expected {expected}",
-                                    Problem.NO_VALUE))
+            problems.append(
+                Problem(
+                    f"{path}.{key}",
+                    f"is not a field of jumps; {hint(key, JUMP_KEYS)}expected {expected}",
+                    Problem.NO_VALUE,
+                )
+            )
     for key in JUMP_KEYS:
         if key not in given:
-            problems.append(Problem(f"{path}.{key}", f"is missing: jumps need {expected}",
-                                    Problem.NO_VALUE))
+            problems.append(
+                Problem(f"{path}.{key}", f"is missing: jumps need {expected}", Problem.NO_VALUE)
+            )
         else:
-            parameters[f"jumps.{key}"] = _quantity(given[key], f"jumps.{key}", f"{path}.{key}",
-                                                   unit, problems)
+            parameters[f"jumps.{key}"] = _quantity(
+                given[key], f"jumps.{key}", f"{path}.{key}", unit, problems
+            )
 
 
 def shock_correlation_problems(matrix: Any, names: Sequence[str], path: str) -> list[Problem]:
@@ -483,30 +585,52 @@ def shock_correlation_problems(matrix: Any, names: Sequence[str], path: str) -> 
     except (TypeError, ValueError):
         return [Problem(path, f"expected a {size} x {size} matrix of numbers", Problem.NO_VALUE)]
     if array.shape != (size, size):
-        return [Problem(path, f"expected a {size} x {size} matrix (a row and a column for each of "
-                              f"{', '.join(names)}), got shape {array.shape}", Problem.NO_VALUE)]
+        return [
+            Problem(
+                path,
+                f"expected a {size} x {size} matrix (a row and a column for each of "
+                f"{', '.join(names)}), got shape {array.shape}",
+                Problem.NO_VALUE,
+            )
+        ]
     if not np.isfinite(array).all():
         return [Problem(path, "expected finite numbers", Problem.NO_VALUE)]
     problems = []
     for i in range(size):
         if array[i, i] != 1.0:
-            problems.append(Problem(f"{path}[{i}][{i}]", f"expected 1 on the diagonal ({names[i]} "
-                                                         "with itself)", array[i, i]))
+            problems.append(
+                Problem(
+                    f"{path}[{i}][{i}]",
+                    f"expected 1 on the diagonal ({names[i]} with itself)",
+                    array[i, i],
+                )
+            )
         for j in range(i + 1, size):  # the lower triangle must mirror it
             if abs(array[i, j]) > 1.0:
-                problems.append(Problem(f"{path}[{i}][{j}]", "expected a correlation in [-1, 1]",
-                                        array[i, j]))
+                problems.append(
+                    Problem(f"{path}[{i}][{j}]", "expected a correlation in [-1, 1]", array[i, j])
+                )
             elif abs(array[i, j] - array[j, i]) > 1e-12:
-                problems.append(Problem(f"{path}[{i}][{j}]", f"not symmetric: [{j}][{i}] is "
-                                                             f"{array[j, i]:g}; expected equal "
-                                                             "entries", array[i, j]))
+                problems.append(
+                    Problem(
+                        f"{path}[{i}][{j}]",
+                        f"not symmetric: [{j}][{i}] is {array[j, i]:g}; expected equal entries",
+                        array[i, j],
+                    )
+                )
     if problems:
         return problems
     smallest = float(np.linalg.eigvalsh(array).min())
     if smallest < -1e-10:
-        return [Problem(path, f"is not positive semi-definite (smallest eigenvalue "
-                              f"{smallest:.3g}): no joint distribution has these correlations; "
-                              "expected a consistent matrix", Problem.NO_VALUE)]
+        return [
+            Problem(
+                path,
+                f"is not positive semi-definite (smallest eigenvalue "
+                f"{smallest:.3g}): no joint distribution has these correlations; "
+                "expected a consistent matrix",
+                Problem.NO_VALUE,
+            )
+        ]
     return []
 
 
@@ -519,8 +643,13 @@ def correlation_factor(matrix: np.ndarray) -> np.ndarray:
         return eigenvectors * np.sqrt(np.clip(eigenvalues, 0.0, None))
 
 
-def parse_process_set(specs: Mapping[str, Any], correlation: Any = None, *,
-                      path: str = "processes", correlation_path: str = "correlation") -> ProcessSet:
+def parse_process_set(
+    specs: Mapping[str, Any],
+    correlation: Any = None,
+    *,
+    path: str = "processes",
+    correlation_path: str = "correlation",
+) -> ProcessSet:
     """Validated processes and their shock correlation.
 
     Parameters
@@ -543,8 +672,9 @@ def parse_process_set(specs: Mapping[str, Any], correlation: Any = None, *,
         With every problem of every process and of the correlation.
     """
     if not isinstance(specs, Mapping) or not specs:
-        raise InputError(Problem(path, "expected a non-empty mapping of process name to spec",
-                                 specs))
+        raise InputError(
+            Problem(path, "expected a non-empty mapping of process name to spec", specs)
+        )
     problems: list[Problem] = []
     processes = []
     for name, spec in specs.items():
@@ -566,8 +696,9 @@ def parse_process_set(specs: Mapping[str, Any], correlation: Any = None, *,
     return ProcessSet(tuple(processes), matrix, None if identity else correlation_factor(matrix))
 
 
-def _correlation_matrix(correlation: Any, names: list[str], path: str,
-                        problems: list[Problem]) -> np.ndarray:
+def _correlation_matrix(
+    correlation: Any, names: list[str], path: str, problems: list[Problem]
+) -> np.ndarray:
     full = np.eye(len(names))
     if correlation is None:
         return full
@@ -578,28 +709,44 @@ def _correlation_matrix(correlation: Any, names: list[str], path: str,
     expected = "processes, matrix, [source], [note]"
     for key in correlation:
         if key not in ("processes", "matrix", "source", "note"):
-            problems.append(Problem(f"{path}.{key}", f"is not a field of a correlation; expected "
-                                                     f"{expected}", Problem.NO_VALUE))
+            problems.append(
+                Problem(
+                    f"{path}.{key}",
+                    f"is not a field of a correlation; expected {expected}",
+                    Problem.NO_VALUE,
+                )
+            )
     for key in ("processes", "matrix"):
         if key not in correlation:
-            problems.append(Problem(f"{path}.{key}", f"is missing; expected {expected}",
-                                    Problem.NO_VALUE))
+            problems.append(
+                Problem(f"{path}.{key}", f"is missing; expected {expected}", Problem.NO_VALUE)
+            )
     if problems:
         return full
     listed = correlation["processes"]
     if isinstance(listed, str) or not isinstance(listed, Sequence) or len(listed) < 2:
-        problems.append(Problem(f"{path}.processes", "expected a list of at least two process "
-                                                     "names", listed))
+        problems.append(
+            Problem(f"{path}.processes", "expected a list of at least two process names", listed)
+        )
         return full
     count = len(problems)
     for index, name in enumerate(listed):
         if name not in names:
-            problems.append(Problem(f"{path}.processes[{index}]",
-                                    f"names no process; {hint(name, names)}expected one of "
-                                    f"{', '.join(names)}", name))
+            problems.append(
+                Problem(
+                    f"{path}.processes[{index}]",
+                    f"names no process; {hint(name, names)}expected one of {', '.join(names)}",
+                    name,
+                )
+            )
         elif list(listed).index(name) != index:
-            problems.append(Problem(f"{path}.processes[{index}]", "is listed twice; expected each "
-                                                                  "process once", name))
+            problems.append(
+                Problem(
+                    f"{path}.processes[{index}]",
+                    "is listed twice; expected each process once",
+                    name,
+                )
+            )
     if len(problems) > count:
         return full
     found = shock_correlation_problems(correlation["matrix"], listed, f"{path}.matrix")
@@ -612,5 +759,3 @@ def _correlation_matrix(correlation: Any, names: list[str], path: str,
 
 
 # --------------------------------------------------------------------------- maths
-
-

@@ -1,7 +1,8 @@
 """Unit conversion of case-file values into the registry's units.
 
 The bundled cases state every value in its registry unit, in percent or in a metric-prefixed
-currency (``MEUR/MW``, ``GEUR``), which the fast path below converts without loading anything. Any other spelling (``EUR/kWh`` for ``EUR/MWh``,
+currency (``MEUR/MW``, ``GEUR``), which the fast path below converts without loading anything.
+Any other spelling (``EUR/kWh`` for ``EUR/MWh``,
 ``kUSD/GPU`` for ``USD/accelerator``, ``GW`` for ``MW`` ...) is converted by pint, loaded only
 when first needed (building its registry takes about a second). Currencies are separate
 dimensions: EUR and USD never convert into each other (exchange rates are model inputs).
@@ -85,7 +86,11 @@ def _prefixed_currency_factor(unit: str, expected: str) -> float | None:
     if (slash, denominator) != (expected_slash, expected_denominator):
         return None
     prefix, currency = numerator[:1], numerator[1:]
-    if currency in ("EUR", "USD") and currency == expected_numerator and prefix in _CURRENCY_PREFIXES:
+    if (
+        currency in ("EUR", "USD")
+        and currency == expected_numerator
+        and prefix in _CURRENCY_PREFIXES
+    ):
         return _CURRENCY_PREFIXES[prefix]
     return None
 
@@ -110,7 +115,9 @@ def _pint_factor(unit: str, expected: str) -> float:
 
     registry = _registry()
     try:
-        return float(registry.Quantity(1.0, _pint_spelling(unit)).to(_pint_spelling(expected)).magnitude)
+        return float(
+            registry.Quantity(1.0, _pint_spelling(unit)).to(_pint_spelling(expected)).magnitude
+        )
     except pint.DimensionalityError:
         raise UnitMismatch(f"expected a unit convertible to {expected!r}, got {unit!r}") from None
     except Exception as error:  # noqa: BLE001 - any parse failure of a user string is a bad unit

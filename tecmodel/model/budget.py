@@ -48,11 +48,17 @@ def capex_per_it_mw(result: Result) -> xr.DataArray:
     unit_sites = []
     for site in case.sites:
         first_year = min(phase.online_year for phase in site.phases)
-        unit_sites.append(dataclasses.replace(
-            site, phases=(Phase("1 MW IT", first_year, 1.0, "budget pricing"),),
-            grid_capacity=(CapacityStep(case.start_year - 1, 0.0, "budget pricing"),)))
+        unit_sites.append(
+            dataclasses.replace(
+                site,
+                phases=(Phase("1 MW IT", first_year, 1.0, "budget pricing"),),
+                grid_capacity=(CapacityStep(case.start_year - 1, 0.0, "budget pricing"),),
+            )
+        )
     unit_case = dataclasses.replace(case, sites=tuple(unit_sites))
-    params = result.parameters.assign({"timeline.delay_years": result.parameters["timeline.delay_years"] * 0})
+    params = result.parameters.assign(
+        {"timeline.delay_years": result.parameters["timeline.delay_years"] * 0}
+    )
     outputs = run_components(params, build_timeline(unit_case, params))
     return year_total(outputs.quantities["initial_capex"])
 
@@ -60,7 +66,9 @@ def capex_per_it_mw(result: Result) -> xr.DataArray:
 def grid_connection_cost(params: xr.Dataset, facility_mw, year_offset) -> xr.DataArray:
     """Grid connection of `facility_mw` at the meter, escalated `year_offset` years [EUR]."""
     escalated = integer_power(1.0 + params["finance.inflation"], year_offset)
-    return (params["grid.connection_fixed_cost"] + params["grid.connection_cost_per_mw"] * facility_mw) * escalated
+    return (
+        params["grid.connection_fixed_cost"] + params["grid.connection_cost_per_mw"] * facility_mw
+    ) * escalated
 
 
 def budget_analysis(result: Result) -> xr.Dataset:
@@ -88,8 +96,11 @@ def budget_analysis(result: Result) -> xr.Dataset:
     per_mw = capex_per_it_mw(result)
     pue = peak_pue(params)
     kw = params["chips.it_kw_per_accelerator"]
-    reference = xr.DataArray([min(p.online_year for p in site.phases) for site in case.sites],
-                             dims="site", coords={"site": list(case.site_names)})
+    reference = xr.DataArray(
+        [min(p.online_year for p in site.phases) for site in case.sites],
+        dims="site",
+        coords={"site": list(case.site_names)},
+    )
     offset = reference - 1 - case.start_year
     plan_facility_mw = params["plan.facility_mw"]
     plan_it_mw = plan_facility_mw / pue
@@ -102,33 +113,40 @@ def budget_analysis(result: Result) -> xr.Dataset:
     funded_it_mw = ((budget - fixed_grid) / per_mw_all_in).clip(min=0.0)
     metrics = result.metrics.sel(site=list(case.site_names))
 
-    sites = xr.Dataset({
-        "budget": budget,
-        "initial_capex": metrics["initial_capex"],
-        "plan_capex": plan_capex,
-        "funding_gap": plan_capex - budget,
-        "capex_per_it_mw": per_mw,
-        "plan_it_mw": plan_it_mw,
-        "funded_it_mw": funded_it_mw,
-        "modelled_it_mw": metrics["it_mw"],
-        "plan_accelerators": params["plan.accelerators"],
-        "plan_accelerators_fit": plan_it_mw * 1000.0 / kw,
-        "plan_accelerators_it_reading": plan_facility_mw * 1000.0 / kw,
-        "funded_accelerators": funded_it_mw * 1000.0 / kw,
-        "modelled_accelerators": metrics["accelerators"],
-    })
+    sites = xr.Dataset(
+        {
+            "budget": budget,
+            "initial_capex": metrics["initial_capex"],
+            "plan_capex": plan_capex,
+            "funding_gap": plan_capex - budget,
+            "capex_per_it_mw": per_mw,
+            "plan_it_mw": plan_it_mw,
+            "funded_it_mw": funded_it_mw,
+            "modelled_it_mw": metrics["it_mw"],
+            "plan_accelerators": params["plan.accelerators"],
+            "plan_accelerators_fit": plan_it_mw * 1000.0 / kw,
+            "plan_accelerators_it_reading": plan_facility_mw * 1000.0 / kw,
+            "funded_accelerators": funded_it_mw * 1000.0 / kw,
+            "modelled_accelerators": metrics["accelerators"],
+        }
+    )
     extensive = [name for name in sites.data_vars if name != "capex_per_it_mw"]
     total = sites[extensive].sum("site").expand_dims(site=[PORTFOLIO])
     # Portfolio: the sites' per-MW capex weighted by their modelled IT MW.
     weights = sites["modelled_it_mw"]
-    total["capex_per_it_mw"] = ((sites["capex_per_it_mw"] * weights).sum("site") / weights.sum("site")
-                                ).expand_dims(site=[PORTFOLIO])
-    analysis = xr.concat([sites, total], dim="site", data_vars="all", coords="minimal", compat="override")
+    total["capex_per_it_mw"] = (
+        (sites["capex_per_it_mw"] * weights).sum("site") / weights.sum("site")
+    ).expand_dims(site=[PORTFOLIO])
+    analysis = xr.concat(
+        [sites, total], dim="site", data_vars="all", coords="minimal", compat="override"
+    )
     with np.errstate(divide="ignore", invalid="ignore"):
-        analysis["budget_coverage"] = xr.where(analysis["plan_capex"] > 0,
-                                               analysis["budget"] / analysis["plan_capex"], np.nan)
-        analysis["initial_capex_to_budget"] = xr.where(analysis["budget"] > 0,
-                                                       analysis["initial_capex"] / analysis["budget"], np.nan)
+        analysis["budget_coverage"] = xr.where(
+            analysis["plan_capex"] > 0, analysis["budget"] / analysis["plan_capex"], np.nan
+        )
+        analysis["initial_capex_to_budget"] = xr.where(
+            analysis["budget"] > 0, analysis["initial_capex"] / analysis["budget"], np.nan
+        )
     set_attributes(analysis, BUDGET_ATTRS)
     if not [dim for dim in analysis.dims if dim != "site"]:
         analysis.attrs["notes"] = budget_notes(analysis, case, pue)
@@ -140,7 +158,10 @@ BUDGET_ATTRS = {
     "initial_capex": ("EUR", "Initial capex of the modelled build-out"),
     "plan_capex": ("EUR", "Capex of the full stated plan, fully equipped"),
     "funding_gap": ("EUR", "Plan capex less budget"),
-    "capex_per_it_mw": ("EUR/MW", "Initial capex of one MW IT fully equipped (grid connection excluded)"),
+    "capex_per_it_mw": (
+        "EUR/MW",
+        "Initial capex of one MW IT fully equipped (grid connection excluded)",
+    ),
     "plan_it_mw": ("MW", "IT MW the plan's grid MW holds at peak PUE"),
     "funded_it_mw": ("MW", "IT MW the budget funds fully equipped, grid connection included"),
     "modelled_it_mw": ("MW", "IT MW of the modelled build-out"),
@@ -166,7 +187,8 @@ def budget_notes(analysis: xr.Dataset, case, pue: xr.DataArray) -> list[str]:
             f"({value['funded_accelerators']:,.0f} accelerators) fully equipped at EUR "
             f"{value['capex_per_it_mw'] / 1e6:,.1f} M per MW IT, {value['budget_coverage']:.0%} of the "
             f"EUR {value['plan_capex'] / 1e9:,.1f} bn the full {value['plan_it_mw'] * site_pue:,.0f} MW plan "
-            f"needs (funding gap EUR {value['funding_gap'] / 1e9:,.1f} bn).")
+            f"needs (funding gap EUR {value['funding_gap'] / 1e9:,.1f} bn)."
+        )
         stated = value["plan_accelerators"]
         fit = value["plan_accelerators_fit"]
         if stated > 0 and fit > 0:  # fit = 0: no plan MW to compare with
@@ -178,12 +200,17 @@ def budget_notes(analysis: xr.Dataset, case, pue: xr.DataArray) -> list[str]:
                     f"{value['plan_it_mw'] * site_pue:,.0f} MW at the meter: at peak PUE {site_pue:.2f} it holds "
                     f"{value['plan_it_mw']:,.0f} MW IT = {fit:,.0f} accelerators at the case's kW per "
                     f"accelerator ({difference:+.0%} stated vs fit). Read as IT load, the same MW would hold "
-                    f"{it_reading:,.0f} ({stated / it_reading - 1.0:+.0%}).")
+                    f"{it_reading:,.0f} ({stated / it_reading - 1.0:+.0%})."
+                )
             else:
-                notes.append(f"{site.name}: the plan's {stated:,.0f} accelerators fit its grid MW "
-                             f"({stated / fit - 1.0:+.0%} against {fit:,.0f}).")
+                notes.append(
+                    f"{site.name}: the plan's {stated:,.0f} accelerators fit its grid MW "
+                    f"({stated / fit - 1.0:+.0%} against {fit:,.0f})."
+                )
         ratio = value["initial_capex_to_budget"]
         if abs(ratio - 1.0) > CONSISTENCY_TOLERANCE:
-            notes.append(f"{site.name}: the modelled build-out costs EUR {value['initial_capex'] / 1e9:,.2f} bn, "
-                         f"{ratio:.0%} of the stated budget.")
+            notes.append(
+                f"{site.name}: the modelled build-out costs EUR {value['initial_capex'] / 1e9:,.2f} bn, "
+                f"{ratio:.0%} of the stated budget."
+            )
     return notes

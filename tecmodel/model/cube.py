@@ -52,7 +52,9 @@ LINE_ITEMS: tuple[LineItem, ...] = (
     LineItem("revenue_merchant", "Merchant GPU-hours", "revenue", "revenue", True),
     LineItem("power_contract_energy", "Energy, long-term nuclear contract", "opex", "power", True),
     LineItem("power_market_energy", "Energy, market purchases", "opex", "power", True),
-    LineItem("power_grid_capacity_tariff", "Grid tariff, subscribed power (TURPE)", "opex", "power", True),
+    LineItem(
+        "power_grid_capacity_tariff", "Grid tariff, subscribed power (TURPE)", "opex", "power", True
+    ),
     LineItem("power_grid_energy_tariff", "Grid tariff, energy (TURPE)", "opex", "power", True),
     LineItem("power_excise", "Electricity excise (accise)", "opex", "power", True),
     LineItem("power_capacity_mechanism", "Capacity mechanism", "opex", "power", True),
@@ -67,26 +69,55 @@ LINE_ITEMS: tuple[LineItem, ...] = (
     LineItem("chips_resale", "Resale of retired accelerators", "capex", "chips", True),
     LineItem("construction_shell_core", "Shell, core and fit-out", "capex", "construction", False),
     LineItem("construction_electrical", "Electrical plant", "capex", "construction", False),
-    LineItem("construction_contingency", "Construction contingency", "capex", "construction", False),
+    LineItem(
+        "construction_contingency", "Construction contingency", "capex", "construction", False
+    ),
     LineItem("construction_land", "Land", "capex", "construction", False),
     LineItem("construction_grid_connection", "Grid connection", "capex", "construction", False),
     LineItem("cooling_plant", "Cooling plant", "capex", "cooling", False),
     LineItem("chips_residual", "Residual value, accelerators", "residual", "chips", True),
-    LineItem("construction_residual", "Residual value, facility, land and grid", "residual", "construction", True),
+    LineItem(
+        "construction_residual",
+        "Residual value, facility, land and grid",
+        "residual",
+        "construction",
+        True,
+    ),
     LineItem("cooling_residual", "Residual value, cooling plant", "residual", "cooling", True),
     LineItem("corporate_tax", "Corporate income tax", "tax", "finance", False),
     # Financing (tecmodel/financing.py): the equity cash flow is the sum of every row; the
     # unlevered free cash flow the sum of every row but these.
     LineItem("debt_drawdown", "Debt drawdowns funding capex", "financing", "financing", False),
-    LineItem("debt_drawdown_interest", "Debt drawdowns funding interest during construction", "financing",
-             "financing", False),
-    LineItem("debt_interest", "Interest (including interest capitalised during construction)", "financing",
-             "financing", False),
+    LineItem(
+        "debt_drawdown_interest",
+        "Debt drawdowns funding interest during construction",
+        "financing",
+        "financing",
+        False,
+    ),
+    LineItem(
+        "debt_interest",
+        "Interest (including interest capitalised during construction)",
+        "financing",
+        "financing",
+        False,
+    ),
     LineItem("debt_fees", "Debt fees (upfront and commitment)", "financing", "financing", False),
     LineItem("debt_repayment", "Scheduled debt repayment", "financing", "financing", False),
-    LineItem("debt_repayment_at_horizon", "Debt outstanding at the horizon, repaid from the residual value",
-             "financing", "financing", False),
-    LineItem("interest_tax_shield", "Tax saved by deducting interest and fees", "financing", "financing", False),
+    LineItem(
+        "debt_repayment_at_horizon",
+        "Debt outstanding at the horizon, repaid from the residual value",
+        "financing",
+        "financing",
+        False,
+    ),
+    LineItem(
+        "interest_tax_shield",
+        "Tax saved by deducting interest and fees",
+        "financing",
+        "financing",
+        False,
+    ),
 )
 ITEMS: dict[str, LineItem] = {item.name: item for item in LINE_ITEMS}
 #: Items computed by the finance layer on top of the components' items.
@@ -106,7 +137,9 @@ def union_dims(arrays) -> tuple[tuple[str, ...], dict[str, int], dict[str, xr.Da
                 dims.append(dim)
             size = array.sizes[dim]
             if sizes.setdefault(dim, size) != size:
-                raise ValueError(f"line items disagree on the size of {dim!r}: {sizes[dim]} vs {size}")
+                raise ValueError(
+                    f"line items disagree on the size of {dim!r}: {sizes[dim]} vs {size}"
+                )
             if dim in array.coords and dim not in coords:
                 coords[dim] = array.coords[dim]
     return tuple(dims), sizes, coords
@@ -151,10 +184,14 @@ class CashFlows(Mapping):
         Declared line items [EUR] over (year, site) plus any extra dims; rows not given are zero.
     """
 
-    def __init__(self, items: Mapping[str, xr.DataArray], *, _subtotals: dict | None = None) -> None:
+    def __init__(
+        self, items: Mapping[str, xr.DataArray], *, _subtotals: dict | None = None
+    ) -> None:
         unknown = set(items) - set(ITEMS)
         if unknown:
-            raise KeyError(f"undeclared line items {sorted(unknown)}; declare them in tecmodel.cube.LINE_ITEMS")
+            raise KeyError(
+                f"undeclared line items {sorted(unknown)}; declare them in tecmodel.cube.LINE_ITEMS"
+            )
         self._items = {item.name: items[item.name] for item in LINE_ITEMS if item.name in items}
         self.dims, sizes, self.coords = union_dims(self._items.values())
         self.shape = tuple(sizes[dim] for dim in self.dims)
@@ -171,7 +208,7 @@ class CashFlows(Mapping):
         return len(self._items)
 
     def __repr__(self) -> str:
-        return f"CashFlows({len(self)} rows, dims={dict(zip(self.dims, self.shape))})"
+        return f"CashFlows({len(self)} rows, dims={dict(zip(self.dims, self.shape, strict=True))})"
 
     def with_item(self, name: str, value: xr.DataArray) -> CashFlows:
         """A copy with row `name` set to `value` (subtotals of other groups are reused)."""
@@ -193,9 +230,15 @@ class CashFlows(Mapping):
             self._subtotals[group].flags.writeable = False
         return self._subtotals[group]
 
-    def total(self, *, outflows_only: bool = False, category: str | tuple[str, ...] | None = None,
-              taxable: bool | None = None, exclude: tuple[str, ...] = (),
-              component: str | tuple[str, ...] | None = None) -> xr.DataArray:
+    def total(
+        self,
+        *,
+        outflows_only: bool = False,
+        category: str | tuple[str, ...] | None = None,
+        taxable: bool | None = None,
+        exclude: tuple[str, ...] = (),
+        component: str | tuple[str, ...] | None = None,
+    ) -> xr.DataArray:
         """Sum of the selected rows [EUR] over (year, site, ...extra).
 
         Parameters
@@ -211,7 +254,9 @@ class CashFlows(Mapping):
         component : str or tuple of str, optional
             Keep rows computed by these components (added row by row, in order).
         """
-        selected = [item for item in LINE_ITEMS if _selected(item, category, taxable, exclude, component)]
+        selected = [
+            item for item in LINE_ITEMS if _selected(item, category, taxable, exclude, component)
+        ]
         total = np.zeros(self.shape)
         if component is not None and not outflows_only:
             for item in selected:
@@ -254,7 +299,10 @@ class CashFlows(Mapping):
                 **{dim: self.coords[dim] for dim in self.dims if dim in self.coords},
             },
             name="cash_flow",
-            attrs={"units": "EUR", "long_name": "Cash flow by line item (nominal EUR, inflows positive)"},
+            attrs={
+                "units": "EUR",
+                "long_name": "Cash flow by line item (nominal EUR, inflows positive)",
+            },
         )
 
     @classmethod
@@ -263,8 +311,9 @@ class CashFlows(Mapping):
         rows = {}
         for index, name in enumerate(cube["item"].values):
             row = cube.isel(item=index, drop=True)
-            rows[str(name)] = row.drop_vars([c for c in ("category", "component", "label", "taxable")
-                                             if c in row.coords])
+            rows[str(name)] = row.drop_vars(
+                [c for c in ("category", "component", "label", "taxable") if c in row.coords]
+            )
         return cls(rows)
 
 
@@ -273,9 +322,13 @@ def _group(item: LineItem) -> Group:
 
 
 def _selected(item: LineItem, category, taxable, exclude, component=None) -> bool:
-    if component is not None and item.component not in ((component,) if isinstance(component, str) else component):
+    if component is not None and item.component not in (
+        (component,) if isinstance(component, str) else component
+    ):
         return False
-    if category is not None and item.category not in ((category,) if isinstance(category, str) else category):
+    if category is not None and item.category not in (
+        (category,) if isinstance(category, str) else category
+    ):
         return False
     if taxable is not None and item.taxable != taxable:
         return False
@@ -293,12 +346,21 @@ def assemble_cube(items: Mapping[str, xr.DataArray]) -> xr.DataArray:
     return CashFlows(items).to_cube()
 
 
-def item_mask(cube: xr.DataArray, *, category: str | tuple[str, ...] | None = None,
-              taxable: bool | None = None, exclude: tuple[str, ...] = (),
-              component: str | tuple[str, ...] | None = None) -> np.ndarray:
+def item_mask(
+    cube: xr.DataArray,
+    *,
+    category: str | tuple[str, ...] | None = None,
+    taxable: bool | None = None,
+    exclude: tuple[str, ...] = (),
+    component: str | tuple[str, ...] | None = None,
+) -> np.ndarray:
     """Boolean mask over the cube's ``item``: rows of the given categories / tax treatment / components."""
-    return np.array([_selected(ITEMS[str(name)], category, taxable, exclude, component)
-                     for name in cube["item"].values])
+    return np.array(
+        [
+            _selected(ITEMS[str(name)], category, taxable, exclude, component)
+            for name in cube["item"].values
+        ]
+    )
 
 
 def select_items(cube: xr.DataArray, **criteria) -> xr.DataArray:
@@ -306,7 +368,9 @@ def select_items(cube: xr.DataArray, **criteria) -> xr.DataArray:
     return cube.isel(item=np.flatnonzero(item_mask(cube, **criteria)))
 
 
-def item_total(flows: xr.DataArray | CashFlows, *, outflows_only: bool = False, **criteria) -> xr.DataArray:
+def item_total(
+    flows: xr.DataArray | CashFlows, *, outflows_only: bool = False, **criteria
+) -> xr.DataArray:
     """Sum of the selected rows [EUR], over (year, site, ...extra) (:meth:`CashFlows.total`).
 
     Parameters

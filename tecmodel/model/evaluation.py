@@ -64,8 +64,11 @@ class Result:
     financing: xr.Dataset | None = None
 
     def __repr__(self) -> str:
-        extra = {dim: size for dim, size in zip(self.cash_flows.dims, self.cash_flows.shape)
-                 if dim not in ("year", "site")}
+        extra = {
+            dim: size
+            for dim, size in zip(self.cash_flows.dims, self.cash_flows.shape, strict=True)
+            if dim not in ("year", "site")
+        }
         return f"Result(case={self.case.name!r}, sites={list(self.case.site_names)!r}, extra_dims={extra})"
 
     @cached_property
@@ -96,7 +99,10 @@ class Result:
     def equity_cash_flow(self) -> xr.DataArray:
         """Equity cash flow (year, site incl. portfolio[, sample]) [EUR]: every row of the cube."""
         flow = with_portfolio(self.cash_flows.total())
-        flow.attrs = {"units": "EUR", "long_name": "Equity cash flow (free cash flow after financing)"}
+        flow.attrs = {
+            "units": "EUR",
+            "long_name": "Equity cash flow (free cash flow after financing)",
+        }
         return flow
 
     @cached_property
@@ -111,7 +117,9 @@ class Result:
         """
         extra = [dim for dim in self.metrics.dims if dim != "site"]
         if extra:
-            raise ValueError(f"summary() needs a deterministic result; this one varies along {extra}")
+            raise ValueError(
+                f"summary() needs a deterministic result; this one varies along {extra}"
+            )
         rows = {}
         for name, variable in self.metrics.data_vars.items():
             label = f"{name} [{variable.attrs.get('units', '')}]"
@@ -149,8 +157,13 @@ def evaluate(case: Case, overrides: Mapping[str, Any] | None = None) -> Result:
     outputs = run_components(params, timeline)
     flows, accounts = apply_tax(CashFlows(outputs.items), outputs.additions, params)
     metrics = compute_metrics(flows, accounts, outputs.quantities, params, timeline)  # unlevered
-    flows, financing = apply_financing(flows, accounts.array(accounts.taxable_income_before_losses),
-                                       accounts.array(accounts.schedule.tax), params, case.tranches)
+    flows, financing = apply_financing(
+        flows,
+        accounts.array(accounts.taxable_income_before_losses),
+        accounts.array(accounts.schedule.tax),
+        params,
+        case.tranches,
+    )
     equity = equity_metrics(flows, financing, params, timeline)
     metrics = dataset({**metrics.data_vars, **equity.data_vars})
     return Result(case, params, timeline, flows, accounts, outputs.quantities, metrics, financing)

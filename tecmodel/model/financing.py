@@ -103,8 +103,13 @@ def cash_flow_available_for_debt_service(flows: CashFlows | xr.DataArray) -> xr.
     return item_total(flows, category=("revenue", "opex", "residual", "tax"))
 
 
-def apply_financing(flows: CashFlows, profit: xr.DataArray, tax: xr.DataArray, params: xr.Dataset,
-                    tranches: Sequence[Tranche]) -> tuple[CashFlows, xr.Dataset]:
+def apply_financing(
+    flows: CashFlows,
+    profit: xr.DataArray,
+    tax: xr.DataArray,
+    params: xr.Dataset,
+    tranches: Sequence[Tranche],
+) -> tuple[CashFlows, xr.Dataset]:
     """Compute every tranche and set the ``financing`` rows of the cash flows.
 
     Parameters
@@ -149,13 +154,23 @@ def apply_financing(flows: CashFlows, profit: xr.DataArray, tax: xr.DataArray, p
     rates: dict[str, np.ndarray] = {}
     sites = list(template["site"].values)
     for tranche in ordered:
-        lends = xr.DataArray([site in tranche.sites for site in sites], dims="site", coords={"site": sites})
+        lends = xr.DataArray(
+            [site in tranche.sites for site in sites], dims="site", coords={"site": sites}
+        )
         funded = _series(funded_capex(flows, tranche.funds) * lends, template)
         rate = broadcast_values(tranche.interest_rate + shift, site_template).ravel()
-        other = sum((schedule.debt_service for schedule in schedules.values()), np.zeros_like(funded))
+        other = sum(
+            (schedule.debt_service for schedule in schedules.values()), np.zeros_like(funded)
+        )
         position = names.index(tranche.name)
-        schedules[tranche.name] = tranche_schedule(funded, rate, tranche, cfads=cfads_series, other_debt_service=other,
-                                                   out={name: values[position] for name, values in per_tranche.items()})
+        schedules[tranche.name] = tranche_schedule(
+            funded,
+            rate,
+            tranche,
+            cfads=cfads_series,
+            other_debt_service=other,
+            out={name: values[position] for name, values in per_tranche.items()},
+        )
         rates[tranche.name] = rate
 
     def total(output: str) -> np.ndarray:
@@ -171,8 +186,9 @@ def apply_financing(flows: CashFlows, profit: xr.DataArray, tax: xr.DataArray, p
     tax_arguments = tax_terms(params, site_template)
     unlevered = broadcast_values(tax, template)
     if names:
-        levered = loss_carry_forward_tax(broadcast_values(profit, template) - deductible.reshape(shape),
-                                         *tax_arguments).tax
+        levered = loss_carry_forward_tax(
+            broadcast_values(profit, template) - deductible.reshape(shape), *tax_arguments
+        ).tax
     else:
         levered = unlevered
     shield = unlevered - levered
@@ -194,8 +210,11 @@ def apply_financing(flows: CashFlows, profit: xr.DataArray, tax: xr.DataArray, p
         return like(template, values)
 
     with np.errstate(divide="ignore", invalid="ignore"):
-        dscr = np.where(debt_service > EUR_TOLERANCE, cfads_series / np.where(debt_service > 0, debt_service, 1.0),
-                        np.nan)
+        dscr = np.where(
+            debt_service > EUR_TOLERANCE,
+            cfads_series / np.where(debt_service > 0, debt_service, 1.0),
+            np.nan,
+        )
     variables = {
         "cfads": as_array(cfads_series),
         "debt_service": as_array(debt_service),
@@ -203,20 +222,42 @@ def apply_financing(flows: CashFlows, profit: xr.DataArray, tax: xr.DataArray, p
         "dscr": as_array(dscr),
         "deductible_financing_cost": as_array(deductible),
         "levered_tax": as_array(levered.reshape(cfads_series.shape)),
-        "debt_capacity": like(site_template, debt_capacity(
-            cfads_series, debt_service,
-            {name: (rates[name], schedules[name].drawdown + schedules[name].capitalised_interest) for name in names},
-            broadcast_values(params["financing.target_dscr"], site_template).ravel())),
+        "debt_capacity": like(
+            site_template,
+            debt_capacity(
+                cfads_series,
+                debt_service,
+                {
+                    name: (
+                        rates[name],
+                        schedules[name].drawdown + schedules[name].capitalised_interest,
+                    )
+                    for name in names
+                },
+                broadcast_values(params["financing.target_dscr"], site_template).ravel(),
+            ),
+        ),
     }
-    kernel_outputs = {"drawdown": "draw", "capitalised_interest": "capitalised", "interest_paid": "interest_paid",
-                      "principal": "principal", "fees": "fees", "repayment_at_horizon": "at_horizon",
-                      "balance": "balance", "sculpting_shortfall": "shortfall"}
+    kernel_outputs = {
+        "drawdown": "draw",
+        "capitalised_interest": "capitalised",
+        "interest_paid": "interest_paid",
+        "principal": "principal",
+        "fees": "fees",
+        "repayment_at_horizon": "at_horizon",
+        "balance": "balance",
+        "sculpting_shortfall": "shortfall",
+    }
     tranche_coords = {"tranche": dimension_coordinate("tranche", tuple(names)), **template.coords}
     for field, output in kernel_outputs.items():
-        variables[field] = labelled(per_tranche[output].reshape((len(names),) + shape), ("tranche",) + dims,
-                                    tranche_coords)
-    variables["share_lent"] = labelled(per_tranche["share_lent"].reshape((len(names),) + site_template.shape),
-                                       ("tranche",) + site_template.dims, tranche_coords)
+        variables[field] = labelled(
+            per_tranche[output].reshape((len(names),) + shape), ("tranche",) + dims, tranche_coords
+        )
+    variables["share_lent"] = labelled(
+        per_tranche["share_lent"].reshape((len(names),) + site_template.shape),
+        ("tranche",) + site_template.dims,
+        tranche_coords,
+    )
     financing = dataset(variables)
     set_attributes(financing, FINANCING_ATTRS)
     if len(dims) == 2:
@@ -224,7 +265,12 @@ def apply_financing(flows: CashFlows, profit: xr.DataArray, tax: xr.DataArray, p
     return flows, financing
 
 
-def debt_capacity(cfads: np.ndarray, debt_service: np.ndarray, tranche_draws: dict[str, tuple[np.ndarray, np.ndarray]], target_dscr: np.ndarray) -> np.ndarray:
+def debt_capacity(
+    cfads: np.ndarray,
+    debt_service: np.ndarray,
+    tranche_draws: dict[str, tuple[np.ndarray, np.ndarray]],
+    target_dscr: np.ndarray,
+) -> np.ndarray:
     """Largest debt the cash flow supports at the target DSCR [EUR], per series.
 
     The present value, at the drawn-weighted average interest rate of the tranches, of
@@ -233,8 +279,13 @@ def debt_capacity(cfads: np.ndarray, debt_service: np.ndarray, tranche_draws: di
     the target over the structure's repayment years could carry. NaN where there is no debt.
     """
     n_years = cfads.shape[0]
-    weights = sum((draws.sum(axis=0) for _, draws in tranche_draws.values()), np.zeros(cfads.shape[1:]))
-    weighted = sum((rate * draws.sum(axis=0) for rate, draws in tranche_draws.values()), np.zeros(cfads.shape[1:]))
+    weights = sum(
+        (draws.sum(axis=0) for _, draws in tranche_draws.values()), np.zeros(cfads.shape[1:])
+    )
+    weighted = sum(
+        (rate * draws.sum(axis=0) for rate, draws in tranche_draws.values()),
+        np.zeros(cfads.shape[1:]),
+    )
     serviced = debt_service > EUR_TOLERANCE
     has_debt = serviced.any(axis=0) & (weights > 0)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -246,35 +297,59 @@ def debt_capacity(cfads: np.ndarray, debt_service: np.ndarray, tranche_draws: di
     for year in range(n_years):
         inside = (year >= first) & (year <= last)
         discount = np.where(inside, discount / (1.0 + rate), discount)
-        capacity = capacity + np.where(inside, np.maximum(cfads[year], 0.0) / target_dscr * discount, 0.0)
+        capacity = capacity + np.where(
+            inside, np.maximum(cfads[year], 0.0) / target_dscr * discount, 0.0
+        )
     return np.where(has_debt, capacity, np.nan)
 
 
 FINANCING_ATTRS: dict[str, tuple[str, str]] = {
-    "cfads": ("EUR", "Cash flow available for debt service (revenue + opex + unlevered corporate tax + residual value)"),
+    "cfads": (
+        "EUR",
+        "Cash flow available for debt service (revenue + opex + unlevered corporate tax + residual value)",
+    ),
     "debt_service": ("EUR", "Scheduled debt service: interest paid plus principal"),
     "debt_balance": ("EUR", "Debt outstanding at year end"),
-    "dscr": ("1", "Debt-service cover ratio: CFADS / debt service (NaN in years without debt service)"),
-    "deductible_financing_cost": ("EUR", "Interest (paid or capitalised) and fees deducted from taxable income"),
+    "dscr": (
+        "1",
+        "Debt-service cover ratio: CFADS / debt service (NaN in years without debt service)",
+    ),
+    "deductible_financing_cost": (
+        "EUR",
+        "Interest (paid or capitalised) and fees deducted from taxable income",
+    ),
     "levered_tax": ("EUR", "Corporate income tax after deducting interest and fees"),
     "debt_capacity": ("EUR", "Largest debt the cash flow supports at financing.target_dscr"),
     "drawdown": ("EUR", "Drawdowns funding capex"),
-    "capitalised_interest": ("EUR", "Interest during the drawing period, capitalised (funded by drawing)"),
+    "capitalised_interest": (
+        "EUR",
+        "Interest during the drawing period, capitalised (funded by drawing)",
+    ),
     "interest_paid": ("EUR", "Interest paid in cash"),
     "principal": ("EUR", "Scheduled principal repayment"),
     "fees": ("EUR", "Upfront and commitment fees"),
-    "repayment_at_horizon": ("EUR", "Balance outstanding at the horizon, repaid from the residual value"),
+    "repayment_at_horizon": (
+        "EUR",
+        "Balance outstanding at the horizon, repaid from the residual value",
+    ),
     "balance": ("EUR", "Tranche balance at year end"),
-    "sculpting_shortfall": ("EUR", "CFADS missing to meet the sculpting target in a repayment year"),
-    "share_lent": ("1", "Share of the funded assets' capex the tranche lends (a sculpted tranche: as sized)"),
+    "sculpting_shortfall": (
+        "EUR",
+        "CFADS missing to meet the sculpting target in a repayment year",
+    ),
+    "share_lent": (
+        "1",
+        "Share of the funded assets' capex the tranche lends (a sculpted tranche: as sized)",
+    ),
 }
 
 
 # --------------------------------------------------------------------------- equity metrics
 
 
-def equity_metrics(flows: CashFlows | xr.DataArray, financing: xr.Dataset, params: xr.Dataset,
-                   timeline: xr.Dataset) -> xr.Dataset:
+def equity_metrics(
+    flows: CashFlows | xr.DataArray, financing: xr.Dataset, params: xr.Dataset, timeline: xr.Dataset
+) -> xr.Dataset:
     """Equity and debt metrics per site and for the portfolio.
 
     Returns
@@ -298,36 +373,47 @@ def equity_metrics(flows: CashFlows | xr.DataArray, financing: xr.Dataset, param
     with np.errstate(divide="ignore", invalid="ignore"):
         moic = xr.where(contributions > 0, distributions / contributions, np.nan)
 
-    lowest, lowest_year, average, any_service = cover_ratios(financing["cfads"], financing["debt_service"])
-    drawn = with_portfolio(year_total(dim_total(financing["drawdown"], "tranche")
-                                      + dim_total(financing["capitalised_interest"], "tranche")))
+    lowest, lowest_year, average, any_service = cover_ratios(
+        financing["cfads"], financing["debt_service"]
+    )
+    drawn = with_portfolio(
+        year_total(
+            dim_total(financing["drawdown"], "tranche")
+            + dim_total(financing["capitalised_interest"], "tranche")
+        )
+    )
     balance = with_portfolio(financing["debt_balance"])
     at_horizon = with_portfolio(year_total(dim_total(financing["repayment_at_horizon"], "tranche")))
     shortfall = with_portfolio(year_total(dim_total(financing["sculpting_shortfall"], "tranche")))
     below_one = (lowest < 1.0) & any_service
-    flags = (below_one * FinancingStatus.DSCR_BELOW_ONE
-             + (shortfall > EUR_TOLERANCE) * FinancingStatus.SCULPTING_SHORT
-             + (at_horizon > EUR_TOLERANCE) * FinancingStatus.DEBT_AT_HORIZON)
-    metrics = dataset({
-        "equity_npv": present_value(equity, factors),
-        "equity_irr": rate,
-        "equity_irr_status": status,
-        "moic": moic,
-        "min_dscr": lowest,
-        "min_dscr_year": lowest_year,
-        "average_dscr": average,
-        "debt_capacity": with_portfolio(financing["debt_capacity"]),
-        "debt_drawn": drawn,
-        "peak_debt": balance.max("year", skipna=False),
-        "debt_at_horizon": at_horizon,
-        "financing_status": flags.astype(np.int64),
-    })
+    flags = (
+        below_one * FinancingStatus.DSCR_BELOW_ONE
+        + (shortfall > EUR_TOLERANCE) * FinancingStatus.SCULPTING_SHORT
+        + (at_horizon > EUR_TOLERANCE) * FinancingStatus.DEBT_AT_HORIZON
+    )
+    metrics = dataset(
+        {
+            "equity_npv": present_value(equity, factors),
+            "equity_irr": rate,
+            "equity_irr_status": status,
+            "moic": moic,
+            "min_dscr": lowest,
+            "min_dscr_year": lowest_year,
+            "average_dscr": average,
+            "debt_capacity": with_portfolio(financing["debt_capacity"]),
+            "debt_drawn": drawn,
+            "peak_debt": balance.max("year", skipna=False),
+            "debt_at_horizon": at_horizon,
+            "financing_status": flags.astype(np.int64),
+        }
+    )
     set_metric_attributes(metrics)
     return metrics
 
 
-def cover_ratios(cfads: xr.DataArray, debt_service: xr.DataArray
-                 ) -> tuple[xr.DataArray, xr.DataArray, xr.DataArray, xr.DataArray]:
+def cover_ratios(
+    cfads: xr.DataArray, debt_service: xr.DataArray
+) -> tuple[xr.DataArray, xr.DataArray, xr.DataArray, xr.DataArray]:
     """Each borrower's debt-service cover, and the portfolio's as the worst of its sites'.
 
     Each site is a standalone borrower (its own company): its covenant is tested on its own cash
@@ -348,18 +434,26 @@ def cover_ratios(cfads: xr.DataArray, debt_service: xr.DataArray
     """
     serviced = debt_service > EUR_TOLERANCE
     with np.errstate(divide="ignore", invalid="ignore"):
-        dscr = xr.where(serviced, cfads / xr.where(serviced, debt_service, 1.0), np.inf).transpose("year", ...)
+        dscr = xr.where(serviced, cfads / xr.where(serviced, debt_service, 1.0), np.inf).transpose(
+            "year", ...
+        )
     any_service = serviced.any("year")
     lowest = dscr.min("year", skipna=False)
     lowest_year = lowest.copy(data=dscr["year"].values[dscr.argmin("year").values].astype(float))
     with np.errstate(divide="ignore", invalid="ignore"):
         average = year_total(xr.where(serviced, dscr, 0.0)) / serviced.sum("year")
-    lowest, lowest_year, average = (xr.where(any_service, value, np.nan) for value in (lowest, lowest_year, average))
+    lowest, lowest_year, average = (
+        xr.where(any_service, value, np.nan) for value in (lowest, lowest_year, average)
+    )
     worst_site = lowest.fillna(np.inf).argmin("site")
     portfolio_lowest = lowest.min("site")
     portfolio_year = xr.where(portfolio_lowest.notnull(), lowest_year.isel(site=worst_site), np.nan)
-    return (append_portfolio(lowest, portfolio_lowest), append_portfolio(lowest_year, portfolio_year),
-            append_portfolio(average, average.min("site")), append_portfolio(any_service, any_service.any("site")))
+    return (
+        append_portfolio(lowest, portfolio_lowest),
+        append_portfolio(lowest_year, portfolio_year),
+        append_portfolio(average, average.min("site")),
+        append_portfolio(any_service, any_service.any("site")),
+    )
 
 
 # --------------------------------------------------------------------------- diagnostics in words
@@ -388,31 +482,42 @@ def financing_notes(financing: xr.Dataset, tranches: Sequence[Tranche]) -> list[
                     if short > EUR_TOLERANCE:
                         cfads = float(row["cfads"].sel(year=year))
                         notes.append(
-                            f"{site}: tranche {tranche.name} (sculpted to DSCR {tranche.target_dscr:.2f}x) cannot meet "
-                            f"its target in {year}: CFADS of EUR {cfads / 1e6:,.0f} M is EUR {short / 1e6:,.0f} M short "
-                            f"of {tranche.target_dscr:.2f}x the other tranches' debt service; no sculpted repayment that "
-                            "year.")
+                            f"{site}: tranche {tranche.name} (sculpted to DSCR {tranche.target_dscr:.2f}x) "
+                            f"cannot meet its target in {year}: CFADS of EUR {cfads / 1e6:,.0f} M is "
+                            f"EUR {short / 1e6:,.0f} M short of {tranche.target_dscr:.2f}x the other "
+                            "tranches' debt service; no sculpted repayment that year."
+                        )
                 lent = float(part["share_lent"])
                 if drawn <= EUR_TOLERANCE:
-                    notes.append(f"{site}: tranche {tranche.name} draws nothing: the cash flow supports no sculpted "
-                                 f"debt at {tranche.target_dscr:.2f}x.")
+                    notes.append(
+                        f"{site}: tranche {tranche.name} draws nothing: the cash flow supports no sculpted "
+                        f"debt at {tranche.target_dscr:.2f}x."
+                    )
                 elif lent < tranche.share * (1 - 1e-9):
-                    notes.append(f"{site}: tranche {tranche.name} is sized by its {tranche.target_dscr:.2f}x DSCR target "
-                                 f"to {lent:.1%} of the funded capex ({_eur(drawn)}; up to "
-                                 f"{tranche.share:.0%} allowed).")
+                    notes.append(
+                        f"{site}: tranche {tranche.name} is sized by its {tranche.target_dscr:.2f}x DSCR target "
+                        f"to {lent:.1%} of the funded capex ({_eur(drawn)}; up to "
+                        f"{tranche.share:.0%} allowed)."
+                    )
                 else:
-                    notes.append(f"{site}: tranche {tranche.name} lends its full {tranche.share:.0%} of the funded "
-                                 f"capex ({_eur(drawn)}); where it repays, its DSCR is at or above the "
-                                 f"{tranche.target_dscr:.2f}x target.")
+                    notes.append(
+                        f"{site}: tranche {tranche.name} lends its full {tranche.share:.0%} of the funded "
+                        f"capex ({_eur(drawn)}); where it repays, its DSCR is at or above the "
+                        f"{tranche.target_dscr:.2f}x target."
+                    )
         service = row["debt_service"].values
         cfads = row["cfads"].values
         for year, flow, owed in zip(years, cfads, service, strict=True):
             if owed > EUR_TOLERANCE and flow < owed:
-                notes.append(f"{site}: DSCR {flow / owed:.2f}x in {year}: CFADS of EUR {flow / 1e6:,.0f} M does not "
-                             f"cover debt service of EUR {owed / 1e6:,.0f} M; equity must add EUR "
-                             f"{(owed - flow) / 1e6:,.0f} M.")
+                notes.append(
+                    f"{site}: DSCR {flow / owed:.2f}x in {year}: CFADS of EUR {flow / 1e6:,.0f} M does not "
+                    f"cover debt service of EUR {owed / 1e6:,.0f} M; equity must add EUR "
+                    f"{(owed - flow) / 1e6:,.0f} M."
+                )
         left = float(row["repayment_at_horizon"].sum())
         if left > EUR_TOLERANCE:
-            notes.append(f"{site}: EUR {left / 1e6:,.0f} M of debt is outstanding at the horizon ({years[-1]}) and "
-                         "repaid from the residual value.")
+            notes.append(
+                f"{site}: EUR {left / 1e6:,.0f} M of debt is outstanding at the horizon ({years[-1]}) and "
+                "repaid from the residual value."
+            )
     return notes

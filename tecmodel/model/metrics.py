@@ -64,10 +64,17 @@ def append_portfolio(site_values: xr.DataArray, portfolio_value: xr.DataArray) -
     For the figures that are not sums of the sites' (a covenant of standalone borrowers is the
     worst of theirs, not a ratio of pooled cash).
     """
-    portfolio_value = portfolio_value.drop_vars("site", errors="ignore").expand_dims(site=[PORTFOLIO])
+    portfolio_value = portfolio_value.drop_vars("site", errors="ignore").expand_dims(
+        site=[PORTFOLIO]
+    )
     portfolio_value = portfolio_value.transpose(*site_values.dims)
-    combined = xr.concat([site_values, portfolio_value], dim="site", coords="minimal", compat="override",
-                         join="override")
+    combined = xr.concat(
+        [site_values, portfolio_value],
+        dim="site",
+        coords="minimal",
+        compat="override",
+        join="override",
+    )
     combined.attrs = site_values.attrs
     return combined
 
@@ -113,10 +120,19 @@ def project_irr(free_cash_flow: xr.DataArray) -> tuple[xr.DataArray, xr.DataArra
     return rate, status
 
 
-def breakeven_revenue_factor(pre_tax_pv: np.ndarray, revenue_pv: np.ndarray, profit: np.ndarray,
-                             revenue: np.ndarray, factors: np.ndarray, rate, offset_fixed, offset_share,
-                             *, sites_axis: int | None = None,
-                             tolerance: float = 1e-10) -> tuple[np.ndarray, np.ndarray]:
+def breakeven_revenue_factor(
+    pre_tax_pv: np.ndarray,
+    revenue_pv: np.ndarray,
+    profit: np.ndarray,
+    revenue: np.ndarray,
+    factors: np.ndarray,
+    rate,
+    offset_fixed,
+    offset_share,
+    *,
+    sites_axis: int | None = None,
+    tolerance: float = 1e-10,
+) -> tuple[np.ndarray, np.ndarray]:
     """Factor m on every GPU-hour price that makes the after-tax NPV zero.
 
     NPV(m) = PV(pre-tax FCF) + (m - 1) PV(revenue) - PV(tax(profit + (m - 1) revenue)); it
@@ -175,14 +191,26 @@ def breakeven_revenue_factor(pre_tax_pv: np.ndarray, revenue_pv: np.ndarray, pro
         return by_series(values)[order].reshape(members, groups)
 
     factor, converged = breakeven_factors(
-        grouped_years(profit), grouped_years(revenue), grouped_years(factors),
-        grouped(pre_tax_pv), grouped(revenue_pv), grouped(rate), grouped(offset_fixed),
-        grouped(offset_share), tolerance)
+        grouped_years(profit),
+        grouped_years(revenue),
+        grouped_years(factors),
+        grouped(pre_tax_pv),
+        grouped(revenue_pv),
+        grouped(rate),
+        grouped(offset_fixed),
+        grouped(offset_share),
+        tolerance,
+    )
     return factor.reshape(out_shape), converged.reshape(out_shape)
 
 
-def compute_metrics(flows: CashFlows, accounts: TaxAccounts, quantities: xr.Dataset, params: xr.Dataset,
-                    timeline: xr.Dataset) -> xr.Dataset:
+def compute_metrics(
+    flows: CashFlows,
+    accounts: TaxAccounts,
+    quantities: xr.Dataset,
+    params: xr.Dataset,
+    timeline: xr.Dataset,
+) -> xr.Dataset:
     """Headline metrics per site and for the portfolio.
 
     Parameters
@@ -224,7 +252,9 @@ def compute_metrics(flows: CashFlows, accounts: TaxAccounts, quantities: xr.Data
         realised = xr.where(hours_pv > 0, revenue_pv / hours_pv, np.nan)
     rate, status = project_irr(free_cash_flow)
 
-    factor = _breakeven_factor(flows.total(exclude=("tax",)), site_revenue, accounts, params, factors)
+    factor = _breakeven_factor(
+        flows.total(exclude=("tax",)), site_revenue, accounts, params, factors
+    )
     with np.errstate(invalid="ignore"):
         breakeven = factor * realised
 
@@ -234,32 +264,39 @@ def compute_metrics(flows: CashFlows, accounts: TaxAccounts, quantities: xr.Data
     with np.errstate(divide="ignore", invalid="ignore"):
         capex_per_mw = xr.where(max_mw > 0, initial / max_mw, np.nan)
 
-    metrics = dataset({
-        "npv": npv,
-        "irr": rate,
-        "irr_status": status,
-        "payback_year": payback_year(free_cash_flow),
-        "discounted_payback_year": payback_year(free_cash_flow * factors),
-        "lcoc": lcoc,
-        "realised_gpu_hour_price": realised,
-        "breakeven_gpu_hour_price": breakeven,
-        "breakeven_price_factor": factor,
-        "capex_total": year_total(gross_capex),
-        "initial_capex": initial,
-        "capex_per_mw_it": capex_per_mw,
-        "it_mw": max_mw,
-        "facility_mw_peak": with_portfolio(quantities["subscribed_mw"]).max("year"),
-        "accelerators": with_portfolio(quantities["accelerators_installed"]).max("year"),
-        "energy_mwh_per_year": with_portfolio(quantities["facility_energy_mwh"]).max("year"),
-        "water_m3_per_year": with_portfolio(quantities["water_m3"]).max("year"),
-        "gpu_hours_sold": year_total(hours_sold),
-    })
+    metrics = dataset(
+        {
+            "npv": npv,
+            "irr": rate,
+            "irr_status": status,
+            "payback_year": payback_year(free_cash_flow),
+            "discounted_payback_year": payback_year(free_cash_flow * factors),
+            "lcoc": lcoc,
+            "realised_gpu_hour_price": realised,
+            "breakeven_gpu_hour_price": breakeven,
+            "breakeven_price_factor": factor,
+            "capex_total": year_total(gross_capex),
+            "initial_capex": initial,
+            "capex_per_mw_it": capex_per_mw,
+            "it_mw": max_mw,
+            "facility_mw_peak": with_portfolio(quantities["subscribed_mw"]).max("year"),
+            "accelerators": with_portfolio(quantities["accelerators_installed"]).max("year"),
+            "energy_mwh_per_year": with_portfolio(quantities["facility_energy_mwh"]).max("year"),
+            "water_m3_per_year": with_portfolio(quantities["water_m3"]).max("year"),
+            "gpu_hours_sold": year_total(hours_sold),
+        }
+    )
     set_metric_attributes(metrics)
     return metrics
 
 
-def _breakeven_factor(pre_tax: xr.DataArray, revenue: xr.DataArray, accounts: TaxAccounts, params: xr.Dataset,
-                      factors: xr.DataArray) -> xr.DataArray:
+def _breakeven_factor(
+    pre_tax: xr.DataArray,
+    revenue: xr.DataArray,
+    accounts: TaxAccounts,
+    params: xr.Dataset,
+    factors: xr.DataArray,
+) -> xr.DataArray:
     """Break-even price factor per site and for the portfolio (sites taxed standalone)."""
     profit = accounts.array(accounts.taxable_income_before_losses)
     dims = profit.dims
@@ -268,11 +305,21 @@ def _breakeven_factor(pre_tax: xr.DataArray, revenue: xr.DataArray, accounts: Ta
     pre_tax_pv = present_value(pre_tax, factors).transpose(*dims[1:]).values
     revenue_pv = present_value(revenue, factors).transpose(*dims[1:]).values
     tax_arguments = tax_terms(params, site_template)
-    arrays = (pre_tax_pv, revenue_pv, profit.transpose(*dims).values, revenue.transpose(*dims).values, factors_np)
+    arrays = (
+        pre_tax_pv,
+        revenue_pv,
+        profit.transpose(*dims).values,
+        revenue.transpose(*dims).values,
+        factors_np,
+    )
     per_site, _ = breakeven_revenue_factor(*arrays, *tax_arguments)
-    portfolio, _ = breakeven_revenue_factor(*arrays, *tax_arguments, sites_axis=dims[1:].index("site"))
+    portfolio, _ = breakeven_revenue_factor(
+        *arrays, *tax_arguments, sites_axis=dims[1:].index("site")
+    )
     site_axis = dims[1:].index("site")
     combined = np.concatenate([per_site, np.expand_dims(portfolio, site_axis)], axis=site_axis)
-    coords = {d: site_template[d] for d in site_template.dims if d in site_template.coords and d != "site"}
+    coords = {
+        d: site_template[d] for d in site_template.dims if d in site_template.coords and d != "site"
+    }
     coords["site"] = list(site_template["site"].values) + [PORTFOLIO]
     return xr.DataArray(combined, dims=site_template.dims, coords=coords)

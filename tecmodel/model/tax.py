@@ -71,7 +71,7 @@ def straight_line_depreciation(additions: np.ndarray, life: np.ndarray) -> np.nd
         whole = int(lives[0])
         window = cumulative[1:].copy()
         if whole < n_years:
-            window[whole:] -= cumulative[1:n_years + 1 - whole]
+            window[whole:] -= cumulative[1 : n_years + 1 - whole]
         return window / lives[0]
     upper = np.arange(1, n_years + 1).reshape((n_years,) + (1,) * (additions.ndim - 1))
     lower = np.maximum(upper - life.astype(np.int64)[None], 0)
@@ -80,7 +80,9 @@ def straight_line_depreciation(additions: np.ndarray, life: np.ndarray) -> np.nd
     return window / life[None]
 
 
-def tax_depreciation(additions: dict[str, xr.DataArray], params: xr.Dataset) -> dict[str, xr.DataArray]:
+def tax_depreciation(
+    additions: dict[str, xr.DataArray], params: xr.Dataset
+) -> dict[str, xr.DataArray]:
     """Tax depreciation by asset class [EUR/yr], each at the shape of its additions and tax life.
 
     Parameters
@@ -106,7 +108,9 @@ def tax_depreciation(additions: dict[str, xr.DataArray], params: xr.Dataset) -> 
         shape = tuple(sizes[dim] for dim in dims)
         values = np.broadcast_to(aligned(added, dims), shape)
         lives = np.broadcast_to(aligned(life, dims)[0], shape[1:])
-        charges[asset_class] = labelled(straight_line_depreciation(values, lives), dims, coords, attrs=added.attrs)
+        charges[asset_class] = labelled(
+            straight_line_depreciation(values, lives), dims, coords, attrs=added.attrs
+        )
     return charges
 
 
@@ -155,8 +159,10 @@ def loss_carry_forward_tax(profit: np.ndarray, rate, offset_fixed, offset_share)
     """
     profit = np.asarray(profit, dtype=float)
     shape = profit.shape[1:]
-    parameters = [np.broadcast_to(np.asarray(value, dtype=float), shape).reshape(-1)
-                  for value in (rate, offset_fixed, offset_share)]
+    parameters = [
+        np.broadcast_to(np.asarray(value, dtype=float), shape).reshape(-1)
+        for value in (rate, offset_fixed, offset_share)
+    ]
     tax, relief, taxable, pool = tax_schedule(profit.reshape(profit.shape[0], -1), *parameters)
     return TaxSchedule(*(values.reshape(profit.shape) for values in (tax, relief, pool, taxable)))
 
@@ -186,31 +192,51 @@ class TaxAccounts:
 
     def array(self, values: np.ndarray, units: str = "EUR", long_name: str = "") -> xr.DataArray:
         """`values` over (year, site, ...extra) as a DataArray with this evaluation's coordinates."""
-        return labelled(values, self.dims, self.coords, attrs={"units": units, "long_name": long_name})
+        return labelled(
+            values, self.dims, self.coords, attrs={"units": units, "long_name": long_name}
+        )
 
     def to_dataset(self) -> xr.Dataset:
         """``depreciation`` (asset_class, year, site, ...extra) [EUR/yr], ``nbv_write_off``,
         ``taxable_income_before_losses``, ``loss_relief``, ``taxable_income``, ``loss_pool`` and
         ``tax`` (year, site, ...extra) [EUR]."""
         template = self.array(np.zeros(self.nbv_write_off.shape))
-        rows = [xr.broadcast(self.depreciation[name], template)[0].transpose(*self.dims)
-                if name in self.depreciation else template for name in ASSET_CLASSES]
+        rows = [
+            xr.broadcast(self.depreciation[name], template)[0].transpose(*self.dims)
+            if name in self.depreciation
+            else template
+            for name in ASSET_CLASSES
+        ]
         depreciation = xr.concat(rows, dim="asset_class", coords="minimal", compat="override")
         depreciation = depreciation.assign_coords(asset_class=list(ASSET_CLASSES))
         depreciation.attrs = {"units": "EUR/yr", "long_name": "Tax depreciation by asset class"}
-        return xr.Dataset({
-            "depreciation": depreciation,
-            "nbv_write_off": self.array(self.nbv_write_off, long_name="Remaining tax book value written off in the last year"),
-            "taxable_income_before_losses": self.array(self.taxable_income_before_losses,
-                                                       long_name="Taxable income before loss relief"),
-            "loss_relief": self.array(self.schedule.loss_relief, long_name="Carried-forward losses offset"),
-            "taxable_income": self.array(self.schedule.taxable_income, long_name="Taxable income"),
-            "loss_pool": self.array(self.schedule.loss_pool, long_name="Losses carried forward at year end"),
-            "tax": self.array(self.schedule.tax, long_name="Corporate income tax"),
-        })
+        return xr.Dataset(
+            {
+                "depreciation": depreciation,
+                "nbv_write_off": self.array(
+                    self.nbv_write_off,
+                    long_name="Remaining tax book value written off in the last year",
+                ),
+                "taxable_income_before_losses": self.array(
+                    self.taxable_income_before_losses, long_name="Taxable income before loss relief"
+                ),
+                "loss_relief": self.array(
+                    self.schedule.loss_relief, long_name="Carried-forward losses offset"
+                ),
+                "taxable_income": self.array(
+                    self.schedule.taxable_income, long_name="Taxable income"
+                ),
+                "loss_pool": self.array(
+                    self.schedule.loss_pool, long_name="Losses carried forward at year end"
+                ),
+                "tax": self.array(self.schedule.tax, long_name="Corporate income tax"),
+            }
+        )
 
 
-def apply_tax(flows: CashFlows, additions: dict[str, xr.DataArray], params: xr.Dataset) -> tuple[CashFlows, TaxAccounts]:
+def apply_tax(
+    flows: CashFlows, additions: dict[str, xr.DataArray], params: xr.Dataset
+) -> tuple[CashFlows, TaxAccounts]:
     """Compute depreciation and tax; return the cash flows with the ``corporate_tax`` row.
 
     Taxable income before losses = taxable rows - tax depreciation - the tax book value left
@@ -237,8 +263,10 @@ def apply_tax(flows: CashFlows, additions: dict[str, xr.DataArray], params: xr.D
     extra = tuple(dim for dim in params.dims if dim not in flows.dims)
     dims = flows.dims + extra
     shape = flows.shape + tuple(params.sizes[dim] for dim in extra)
-    coords = {**{dim: flows.coords[dim] for dim in flows.dims if dim in flows.coords},
-              **{dim: params.coords[dim] for dim in extra if dim in params.coords}}
+    coords = {
+        **{dim: flows.coords[dim] for dim in flows.dims if dim in flows.coords},
+        **{dim: params.coords[dim] for dim in extra if dim in params.coords},
+    }
     depreciation = tax_depreciation(additions, params)
     depreciation_total = _broadcast_total(depreciation.values(), dims, shape)
     added_total = _broadcast_total(additions.values(), dims, shape)
@@ -253,8 +281,12 @@ def apply_tax(flows: CashFlows, additions: dict[str, xr.DataArray], params: xr.D
     return flows.with_item("corporate_tax", tax_row), accounts
 
 
-def tax_terms(params: xr.Dataset, template: xr.DataArray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def tax_terms(
+    params: xr.Dataset, template: xr.DataArray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The tax rate [1], the fully offsettable profit [EUR] and the offsettable share [1] of
     each series, broadcast to `template`'s shape (one value per site-and-sample series)."""
-    return tuple(broadcast_values(params[name], template)
-                 for name in ("tax.corporate_rate", "tax.loss_offset_fixed", "tax.loss_offset_share"))
+    return tuple(
+        broadcast_values(params[name], template)
+        for name in ("tax.corporate_rate", "tax.loss_offset_fixed", "tax.loss_offset_share")
+    )

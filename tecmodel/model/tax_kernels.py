@@ -77,7 +77,12 @@ def _tax_schedule(profit, rate, offset_fixed, offset_share, tax, relief, taxable
     for year in range(n_years):
         for series in range(n_series):
             relief_year, taxable_year, tax_year, pool_out, _limit, _cap = _step(
-                profit[year, series], pool[series], rate[series], offset_fixed[series], offset_share[series])
+                profit[year, series],
+                pool[series],
+                rate[series],
+                offset_fixed[series],
+                offset_share[series],
+            )
             relief[year, series] = relief_year
             taxable[year, series] = taxable_year
             tax[year, series] = tax_year
@@ -85,8 +90,18 @@ def _tax_schedule(profit, rate, offset_fixed, offset_share, tax, relief, taxable
             pool[series] = pool_out
 
 
-def _npv_and_slope(factor, group, profit, revenue, discount, pre_tax_pv, revenue_pv, rate, offset_fixed,
-                   offset_share):
+def _npv_and_slope(
+    factor,
+    group,
+    profit,
+    revenue,
+    discount,
+    pre_tax_pv,
+    revenue_pv,
+    rate,
+    offset_fixed,
+    offset_share,
+):
     """After-tax NPV at price factor m of one group of series, summed, and its derivative in m."""
     value = 0.0
     slope = 0.0
@@ -99,10 +114,22 @@ def _npv_and_slope(factor, group, profit, revenue, discount, pre_tax_pv, revenue
             current = profit[member, group, year] + (factor - 1.0) * revenue[member, group, year]
             pool_in = pool
             _relief, _taxable, tax, pool, limit, cap = _step(
-                current, pool_in, rate[member, group], offset_fixed[member, group], offset_share[member, group])
+                current,
+                pool_in,
+                rate[member, group],
+                offset_fixed[member, group],
+                offset_share[member, group],
+            )
             taxable_slope, pool_slope = _step_slope(
-                current, revenue[member, group, year], pool_in, pool_slope, limit, cap,
-                offset_fixed[member, group], offset_share[member, group])
+                current,
+                revenue[member, group, year],
+                pool_in,
+                pool_slope,
+                limit,
+                cap,
+                offset_fixed[member, group],
+                offset_share[member, group],
+            )
             tax_pv += tax * discount[member, group, year]
             tax_slope_pv += rate[member, group] * taxable_slope * discount[member, group, year]
         value += pre_tax_pv[member, group] + (factor - 1.0) * revenue_pv[member, group] - tax_pv
@@ -110,8 +137,19 @@ def _npv_and_slope(factor, group, profit, revenue, discount, pre_tax_pv, revenue
     return value, slope
 
 
-def _breakeven(profit, revenue, discount, pre_tax_pv, revenue_pv, rate, offset_fixed, offset_share,
-               tolerance, factors, converged):
+def _breakeven(
+    profit,
+    revenue,
+    discount,
+    pre_tax_pv,
+    revenue_pv,
+    rate,
+    offset_fixed,
+    offset_share,
+    tolerance,
+    factors,
+    converged,
+):
     for group in _prange(profit.shape[1]):
         total_pre_tax = 0.0
         total_revenue = 0.0
@@ -125,20 +163,50 @@ def _breakeven(profit, revenue, discount, pre_tax_pv, revenue_pv, rate, offset_f
         scale = max(abs(total_pre_tax), total_revenue)
         # Before tax NPV is linear in m: its root bounds the after-tax root from below.
         low = max(1.0 - total_pre_tax / total_revenue, 0.0)
-        value, slope = _npv(low, group, profit, revenue, discount, pre_tax_pv, revenue_pv, rate,
-                            offset_fixed, offset_share)
+        value, slope = _npv(
+            low,
+            group,
+            profit,
+            revenue,
+            discount,
+            pre_tax_pv,
+            revenue_pv,
+            rate,
+            offset_fixed,
+            offset_share,
+        )
         if value >= 0.0:  # no tax at the pre-tax break-even: it is the answer
             factors[group] = low
             converged[group] = True
             continue
         high = max(2.0 * low, low + 1.0)
-        value_high, _ = _npv(high, group, profit, revenue, discount, pre_tax_pv, revenue_pv, rate,
-                             offset_fixed, offset_share)
+        value_high, _ = _npv(
+            high,
+            group,
+            profit,
+            revenue,
+            discount,
+            pre_tax_pv,
+            revenue_pv,
+            rate,
+            offset_fixed,
+            offset_share,
+        )
         doublings = 0
         while value_high <= 0.0 and doublings < MAX_DOUBLINGS:
             high = 2.0 * high
-            value_high, _ = _npv(high, group, profit, revenue, discount, pre_tax_pv, revenue_pv, rate,
-                                 offset_fixed, offset_share)
+            value_high, _ = _npv(
+                high,
+                group,
+                profit,
+                revenue,
+                discount,
+                pre_tax_pv,
+                revenue_pv,
+                rate,
+                offset_fixed,
+                offset_share,
+            )
             doublings += 1
         factor = low
         done = False
@@ -148,8 +216,18 @@ def _breakeven(profit, revenue, discount, pre_tax_pv, revenue_pv, rate, offset_f
                 candidate = newton
             else:
                 candidate = 0.5 * (low + high)
-            value, slope = _npv(candidate, group, profit, revenue, discount, pre_tax_pv, revenue_pv, rate,
-                                offset_fixed, offset_share)
+            value, slope = _npv(
+                candidate,
+                group,
+                profit,
+                revenue,
+                discount,
+                pre_tax_pv,
+                revenue_pv,
+                rate,
+                offset_fixed,
+                offset_share,
+            )
             if value < 0.0:
                 low = candidate
             else:
@@ -213,14 +291,27 @@ def tax_schedule(profit: np.ndarray, rate, offset_fixed, offset_share) -> tuple[
     n_series = profit.shape[1]
     outputs = tuple(np.empty_like(profit) for _ in range(4))
     schedule, _ = _compiled()
-    schedule(profit, _as_series(rate, n_series), _as_series(offset_fixed, n_series),
-             _as_series(offset_share, n_series), *outputs)
+    schedule(
+        profit,
+        _as_series(rate, n_series),
+        _as_series(offset_fixed, n_series),
+        _as_series(offset_share, n_series),
+        *outputs,
+    )
     return outputs
 
 
-def breakeven_factors(profit: np.ndarray, revenue: np.ndarray, discount: np.ndarray, pre_tax_pv: np.ndarray,
-                      revenue_pv: np.ndarray, rate: np.ndarray, offset_fixed: np.ndarray,
-                      offset_share: np.ndarray, tolerance: float = 1e-10) -> tuple[np.ndarray, np.ndarray]:
+def breakeven_factors(
+    profit: np.ndarray,
+    revenue: np.ndarray,
+    discount: np.ndarray,
+    pre_tax_pv: np.ndarray,
+    revenue_pv: np.ndarray,
+    rate: np.ndarray,
+    offset_fixed: np.ndarray,
+    offset_share: np.ndarray,
+    tolerance: float = 1e-10,
+) -> tuple[np.ndarray, np.ndarray]:
     """Price factor m making the summed after-tax NPV of each group of series zero.
 
     Each problem (axis 1) is a group of series (axis 0: the sites of a portfolio, or one series
@@ -249,8 +340,10 @@ def breakeven_factors(profit: np.ndarray, revenue: np.ndarray, discount: np.ndar
     """
     arrays = [np.ascontiguousarray(a, dtype=np.float64) for a in (profit, revenue, discount)]
     shape = arrays[0].shape[:2]
-    per_series = [np.ascontiguousarray(np.broadcast_to(np.asarray(a, dtype=np.float64), shape))
-                  for a in (pre_tax_pv, revenue_pv, rate, offset_fixed, offset_share)]
+    per_series = [
+        np.ascontiguousarray(np.broadcast_to(np.asarray(a, dtype=np.float64), shape))
+        for a in (pre_tax_pv, revenue_pv, rate, offset_fixed, offset_share)
+    ]
     factors = np.empty(shape[1])
     converged = np.empty(shape[1], dtype=np.bool_)
     _, breakeven = _compiled()

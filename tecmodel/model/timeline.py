@@ -81,7 +81,9 @@ def build_timeline(case: Case, params: xr.Dataset) -> xr.Dataset:
 
     coords = {"year": years, "site": sites, "phase": np.arange(n_phases)}
     year = xr.DataArray(years, dims="year", coords={"year": years})
-    planned_online = xr.DataArray(planned, dims=("site", "phase"), coords={"site": sites, "phase": coords["phase"]})
+    planned_online = xr.DataArray(
+        planned, dims=("site", "phase"), coords={"site": sites, "phase": coords["phase"]}
+    )
     phase_it_mw = xr.DataArray(it_mw, dims=("site", "phase"), coords=planned_online.coords)
     online = planned_online + params["timeline.delay_years"]
     build_years = params["construction.build_years"]
@@ -89,7 +91,7 @@ def build_timeline(case: Case, params: xr.Dataset) -> xr.Dataset:
 
     construction_share = ((year >= first_spend) & (year <= planned_online)) / build_years
     in_service = (year >= online).astype(float)
-    first_year = (year == online)
+    first_year = year == online
     operating = xr.where(first_year, params["timeline.first_year_fraction"], in_service)
 
     timeline = xr.Dataset(
@@ -102,20 +104,37 @@ def build_timeline(case: Case, params: xr.Dataset) -> xr.Dataset:
             "construction_share": construction_share.transpose("year", "site", "phase"),
             "in_service": _year_first(in_service),
             "operating_fraction": _year_first(operating),
-            "grid_capacity_mw": xr.DataArray(capacity, dims=("year", "site"), coords={"year": years, "site": sites}),
-            "grid_connection_mw": xr.DataArray(connection_mw, dims=("year", "site"),
-                                               coords={"year": years, "site": sites}),
-            "grid_service_mw": xr.DataArray(service_mw, dims=("year", "site"),
-                                            coords={"year": years, "site": sites}),
+            "grid_capacity_mw": xr.DataArray(
+                capacity, dims=("year", "site"), coords={"year": years, "site": sites}
+            ),
+            "grid_connection_mw": xr.DataArray(
+                connection_mw, dims=("year", "site"), coords={"year": years, "site": sites}
+            ),
+            "grid_service_mw": xr.DataArray(
+                service_mw, dims=("year", "site"), coords={"year": years, "site": sites}
+            ),
         },
         attrs={"start_year": case.start_year, "end_year": case.end_year},
     )
     timeline["installed_it_mw"] = (timeline["in_service"] * phase_it_mw).sum("phase", skipna=False)
-    timeline["operating_it_mw"] = (timeline["operating_fraction"] * phase_it_mw).sum("phase", skipna=False)
-    units = {"t": "yr", "phase_it_mw": "MW", "installed_it_mw": "MW", "operating_it_mw": "MW",
-             "grid_connection_mw": "MW", "grid_service_mw": "MW", "planned_online_year": "year", "online_year": "year",
-             "reference_year": "year", "construction_share": "1", "in_service": "1",
-             "operating_fraction": "1", "grid_capacity_mw": "MW"}
+    timeline["operating_it_mw"] = (timeline["operating_fraction"] * phase_it_mw).sum(
+        "phase", skipna=False
+    )
+    units = {
+        "t": "yr",
+        "phase_it_mw": "MW",
+        "installed_it_mw": "MW",
+        "operating_it_mw": "MW",
+        "grid_connection_mw": "MW",
+        "grid_service_mw": "MW",
+        "planned_online_year": "year",
+        "online_year": "year",
+        "reference_year": "year",
+        "construction_share": "1",
+        "in_service": "1",
+        "operating_fraction": "1",
+        "grid_capacity_mw": "MW",
+    }
     for name, unit in units.items():
         timeline[name].attrs["units"] = unit
     return timeline
@@ -186,8 +205,12 @@ def vintages(timeline: xr.Dataset, life: xr.DataArray | float) -> xr.Dataset:
     purchase = in_service * (year == vintage_year)
     renewal = purchase * (year > online)
     age = in_service * (year - vintage_year + 1)
-    arrays = {"purchase": _year_first(purchase), "renewal": _year_first(renewal),
-              "vintage_year": _year_first(vintage_year), "age": _year_first(age)}
+    arrays = {
+        "purchase": _year_first(purchase),
+        "renewal": _year_first(renewal),
+        "vintage_year": _year_first(vintage_year),
+        "age": _year_first(age),
+    }
     units = {"purchase": "1", "renewal": "1", "vintage_year": "year", "age": "yr"}
     if not isinstance(timeline, xr.Dataset):  # a VariableView: plain Variables, no coordinates
         return arrays
@@ -208,8 +231,9 @@ def at_horizon(timeline: xr.Dataset) -> xr.DataArray:
     return (year == timeline.attrs["end_year"]).astype(float)
 
 
-def residual_share(age: xr.DataArray, life: xr.DataArray | float,
-                   floor_share: xr.DataArray | float = 0.0) -> xr.DataArray:
+def residual_share(
+    age: xr.DataArray, life: xr.DataArray | float, floor_share: xr.DataArray | float = 0.0
+) -> xr.DataArray:
     """Remaining value share of an asset after `age` years of a `life`-year straight line [1].
 
     The value falls linearly from 1 (new) to `floor_share` at the end of its life:

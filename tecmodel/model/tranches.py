@@ -25,9 +25,30 @@ STRAIGHT_LINE, ANNUITY, SCULPTED = 0, 1, 2
 BLOCK_SERIES = 256
 
 
-def _tranche_schedules(funded, rate, cfads, other, share, grace, recurring, mode, tenor, upfront_fee,
-                       commitment_fee, target_dscr, draw, capitalised, interest_paid, principal, at_horizon,
-                       fees, balance, amount, shortfall, share_lent):
+def _tranche_schedules(
+    funded,
+    rate,
+    cfads,
+    other,
+    share,
+    grace,
+    recurring,
+    mode,
+    tenor,
+    upfront_fee,
+    commitment_fee,
+    target_dscr,
+    draw,
+    capitalised,
+    interest_paid,
+    principal,
+    at_horizon,
+    fees,
+    balance,
+    amount,
+    shortfall,
+    share_lent,
+):
     """Every year of one debt tranche, for many series (the mechanics of :mod:`tecmodel.financing`).
 
     Arrays are (year, series) [EUR], except ``rate`` and ``share_lent`` (series,). Per series:
@@ -74,10 +95,31 @@ def _tranche_schedules(funded, rate, cfads, other, share, grace, recurring, mode
                     inputs[2, j, year] = other[year, first + j]
         for j in range(count):
             share_lent[first + j] = _series_kernel(
-                inputs[0, j], rate[first + j], inputs[1, j], inputs[2, j], share, grace, recurring, mode, tenor,
-                upfront_fee, commitment_fee, target_dscr, outputs[0, j], outputs[1, j], outputs[2, j],
-                outputs[3, j], outputs[4, j], outputs[5, j], outputs[6, j], outputs[7, j], outputs[8, j],
-                scratch, flags, shares)
+                inputs[0, j],
+                rate[first + j],
+                inputs[1, j],
+                inputs[2, j],
+                share,
+                grace,
+                recurring,
+                mode,
+                tenor,
+                upfront_fee,
+                commitment_fee,
+                target_dscr,
+                outputs[0, j],
+                outputs[1, j],
+                outputs[2, j],
+                outputs[3, j],
+                outputs[4, j],
+                outputs[5, j],
+                outputs[6, j],
+                outputs[7, j],
+                outputs[8, j],
+                scratch,
+                flags,
+                shares,
+            )
         for year in range(n_years):
             for j in range(count):
                 draw[year, first + j] = outputs[0, j, year]
@@ -91,9 +133,32 @@ def _tranche_schedules(funded, rate, cfads, other, share, grace, recurring, mode
                 shortfall[year, first + j] = outputs[8, j, year]
 
 
-def _tranche_series(funded, r, cfads, other, share, grace, recurring, mode, tenor, upfront_fee, commitment_fee,
-                    target_dscr, draw, capitalised, interest_paid, principal, at_horizon, fees, balance, amount,
-                    shortfall, scratch, flags, shares):
+def _tranche_series(
+    funded,
+    r,
+    cfads,
+    other,
+    share,
+    grace,
+    recurring,
+    mode,
+    tenor,
+    upfront_fee,
+    commitment_fee,
+    target_dscr,
+    draw,
+    capitalised,
+    interest_paid,
+    principal,
+    at_horizon,
+    fees,
+    balance,
+    amount,
+    shortfall,
+    scratch,
+    flags,
+    shares,
+):
     """One series of :func:`_tranche_schedules`: 1-D arrays over years; returns the share lent.
 
     ``scratch``, ``flags`` and ``shares`` are work space (6 x years, 3 x years booleans,
@@ -216,7 +281,11 @@ def _tranche_series(funded, r, cfads, other, share, grace, recurring, mode, teno
         loan_of_year[year] = current if drawing[year] else 0.0
     for year in range(n_years):
         upfront = loan_of_year[year] if opens[year] else 0.0
-        undrawn = max(loan_of_year[year] - before[year], 0.0) if drawing[year] and not opens[year] else 0.0
+        undrawn = (
+            max(loan_of_year[year] - before[year], 0.0)
+            if drawing[year] and not opens[year]
+            else 0.0
+        )
         fees[year] = upfront_fee * upfront + commitment_fee * undrawn
         at_horizon[year] = 0.0
     at_horizon[n_years - 1] = remaining[n_years - 1]
@@ -245,14 +314,35 @@ def _compiled_tranche():
 
 
 #: Outputs of :func:`tranche_schedules`, (year, series) each.
-TRANCHE_OUTPUTS = ("draw", "capitalised", "interest_paid", "principal", "at_horizon", "fees", "balance", "amount",
-                   "shortfall")
+TRANCHE_OUTPUTS = (
+    "draw",
+    "capitalised",
+    "interest_paid",
+    "principal",
+    "at_horizon",
+    "fees",
+    "balance",
+    "amount",
+    "shortfall",
+)
 
 
-def tranche_schedules(funded: np.ndarray, rate: np.ndarray, *, share: float, grace: int, recurring: bool,
-                      mode: int, tenor: int, upfront_fee: float, commitment_fee: float, target_dscr: float,
-                      cfads: np.ndarray | None = None, other: np.ndarray | None = None,
-                      out: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+def tranche_schedules(
+    funded: np.ndarray,
+    rate: np.ndarray,
+    *,
+    share: float,
+    grace: int,
+    recurring: bool,
+    mode: int,
+    tenor: int,
+    upfront_fee: float,
+    commitment_fee: float,
+    target_dscr: float,
+    cfads: np.ndarray | None = None,
+    other: np.ndarray | None = None,
+    out: dict[str, np.ndarray] | None = None,
+) -> dict[str, np.ndarray]:
     """Run :func:`_tranche_schedules` (compiled) and return its outputs by name.
 
     Parameters
@@ -276,7 +366,9 @@ def tranche_schedules(funded: np.ndarray, rate: np.ndarray, *, share: float, gra
         ``balance``, ``amount``, ``shortfall`` (year, series) [EUR] and ``share_lent`` (series,) [1].
     """
     funded = np.ascontiguousarray(funded, dtype=np.float64)
-    rate = np.ascontiguousarray(np.broadcast_to(np.asarray(rate, dtype=np.float64), funded.shape[1:]))
+    rate = np.ascontiguousarray(
+        np.broadcast_to(np.asarray(rate, dtype=np.float64), funded.shape[1:])
+    )
     if mode == SCULPTED:
         cfads = np.ascontiguousarray(cfads, dtype=np.float64)
         other = np.ascontiguousarray(other, dtype=np.float64)
@@ -286,9 +378,22 @@ def tranche_schedules(funded: np.ndarray, rate: np.ndarray, *, share: float, gra
     for name in TRANCHE_OUTPUTS:
         outputs.setdefault(name, np.empty_like(funded))
     outputs.setdefault("share_lent", np.empty(funded.shape[1:]))
-    _compiled_tranche()(funded, rate, cfads, other, float(share), int(grace), bool(recurring), int(mode), int(tenor),
-                        float(upfront_fee), float(commitment_fee), float(target_dscr),
-                        *(outputs[name] for name in TRANCHE_OUTPUTS), outputs["share_lent"])
+    _compiled_tranche()(
+        funded,
+        rate,
+        cfads,
+        other,
+        float(share),
+        int(grace),
+        bool(recurring),
+        int(mode),
+        int(tenor),
+        float(upfront_fee),
+        float(commitment_fee),
+        float(target_dscr),
+        *(outputs[name] for name in TRANCHE_OUTPUTS),
+        outputs["share_lent"],
+    )
     return outputs
 
 
@@ -317,9 +422,15 @@ class TrancheSchedule:
         return self.interest_paid + self.principal
 
 
-def tranche_schedule(funded: np.ndarray, rate: np.ndarray, tranche: Tranche, *, cfads: np.ndarray | None = None,
-                     other_debt_service: np.ndarray | None = None,
-                     out: dict[str, np.ndarray] | None = None) -> TrancheSchedule:
+def tranche_schedule(
+    funded: np.ndarray,
+    rate: np.ndarray,
+    tranche: Tranche,
+    *,
+    cfads: np.ndarray | None = None,
+    other_debt_service: np.ndarray | None = None,
+    out: dict[str, np.ndarray] | None = None,
+) -> TrancheSchedule:
     """Drawdowns, interest, fees, repayment and balance of one tranche [EUR].
 
     The year-by-year mechanics (drawing periods, capitalised interest, annuity, straight-line
@@ -347,20 +458,43 @@ def tranche_schedule(funded: np.ndarray, rate: np.ndarray, tranche: Tranche, *, 
     TrancheSchedule
     """
     if tranche.repayment == "sculpted" and (cfads is None or other_debt_service is None):
-        raise ValueError(f"tranche {tranche.name!r} is sculpted: cfads and other_debt_service are needed")
-    mode = {"straight_line": STRAIGHT_LINE, "annuity": ANNUITY, "sculpted": SCULPTED}[tranche.repayment]
+        raise ValueError(
+            f"tranche {tranche.name!r} is sculpted: cfads and other_debt_service are needed"
+        )
+    mode = {"straight_line": STRAIGHT_LINE, "annuity": ANNUITY, "sculpted": SCULPTED}[
+        tranche.repayment
+    ]
     shape = funded.shape
     flat = np.asarray(funded, dtype=float).reshape(shape[0], -1)
 
     def as_years(values):
         return None if values is None else np.asarray(values, dtype=float).reshape(flat.shape)
 
-    out = tranche_schedules(flat, np.asarray(rate, dtype=float).reshape(-1), share=tranche.share,
-                            grace=tranche.grace, recurring=tranche.recurring, mode=mode, tenor=tranche.tenor,
-                            upfront_fee=tranche.upfront_fee, commitment_fee=tranche.commitment_fee,
-                            target_dscr=np.nan if tranche.target_dscr is None else tranche.target_dscr,
-                            cfads=as_years(cfads), other=as_years(other_debt_service), out=out)
+    out = tranche_schedules(
+        flat,
+        np.asarray(rate, dtype=float).reshape(-1),
+        share=tranche.share,
+        grace=tranche.grace,
+        recurring=tranche.recurring,
+        mode=mode,
+        tenor=tranche.tenor,
+        upfront_fee=tranche.upfront_fee,
+        commitment_fee=tranche.commitment_fee,
+        target_dscr=np.nan if tranche.target_dscr is None else tranche.target_dscr,
+        cfads=as_years(cfads),
+        other=as_years(other_debt_service),
+        out=out,
+    )
     yearly = {name: values.reshape(shape) for name, values in out.items() if name != "share_lent"}
-    return TrancheSchedule(yearly["draw"], yearly["capitalised"], yearly["interest_paid"], yearly["principal"],
-                           yearly["at_horizon"], yearly["fees"], yearly["balance"], yearly["amount"],
-                           yearly["shortfall"], out["share_lent"].reshape(shape[1:]))
+    return TrancheSchedule(
+        yearly["draw"],
+        yearly["capitalised"],
+        yearly["interest_paid"],
+        yearly["principal"],
+        yearly["at_horizon"],
+        yearly["fees"],
+        yearly["balance"],
+        yearly["amount"],
+        yearly["shortfall"],
+        out["share_lent"].reshape(shape[1:]),
+    )

@@ -25,8 +25,12 @@ import numpy as np
 import xarray as xr
 
 
-def labelled(data: Any, dims: Sequence[str] | None, coords: Mapping[str, Any],
-             attrs: Mapping[str, Any] | None = None) -> xr.DataArray:
+def labelled(
+    data: Any,
+    dims: Sequence[str] | None,
+    coords: Mapping[str, Any],
+    attrs: Mapping[str, Any] | None = None,
+) -> xr.DataArray:
     """A DataArray of `data` over `dims`, labelled with the dimension coordinates in `coords`.
 
     Parameters
@@ -46,7 +50,9 @@ def labelled(data: Any, dims: Sequence[str] | None, coords: Mapping[str, Any],
     xarray.DataArray
         Identical to ``xr.DataArray(data, dims=dims, coords={d: coords[d] ...}, attrs=attrs)``.
     """
-    variable = data if isinstance(data, xr.Variable) else xr.Variable(tuple(dims or ()), np.asarray(data))
+    variable = (
+        data if isinstance(data, xr.Variable) else xr.Variable(tuple(dims or ()), np.asarray(data))
+    )
     variables: dict[str, xr.Variable] = {}
     indexes: dict[str, Any] = {}
     for dim in variable.dims:
@@ -89,8 +95,12 @@ def like(template: xr.DataArray, values: Any) -> xr.DataArray:
     dimension coordinates.
     """
     if set(template.coords) <= set(template.dims):
-        return labelled(np.asarray(values).reshape(template.shape), template.dims, template.coords,
-                        attrs=template.attrs)
+        return labelled(
+            np.asarray(values).reshape(template.shape),
+            template.dims,
+            template.coords,
+            attrs=template.attrs,
+        )
     return template.copy(data=values)
 
 
@@ -112,12 +122,19 @@ def dataset(arrays: Mapping[str, xr.DataArray]) -> xr.Dataset:
             if index is None or known is None or (index is not known and not index.equals(known)):
                 return xr.Dataset(arrays)
     coordinates = {dim: owner.coords[dim] for dim, owner in owners.items()}
-    return xr.Dataset({name: array.variable.copy(deep=False) for name, array in arrays.items()}, coords=coordinates)
+    return xr.Dataset(
+        {name: array.variable.copy(deep=False) for name, array in arrays.items()},
+        coords=coordinates,
+    )
 
 
-def _constructed(variable: xr.Variable, coords: Mapping[str, Any], attrs: Mapping[str, Any] | None) -> xr.DataArray:
+def _constructed(
+    variable: xr.Variable, coords: Mapping[str, Any], attrs: Mapping[str, Any] | None
+) -> xr.DataArray:
     """The ordinary constructor (any kind of coordinate)."""
-    array = xr.DataArray(variable, coords={dim: coords[dim] for dim in variable.dims if dim in coords})
+    array = xr.DataArray(
+        variable, coords={dim: coords[dim] for dim in variable.dims if dim in coords}
+    )
     if attrs is not None:
         array.attrs = dict(attrs)
     return array

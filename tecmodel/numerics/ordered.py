@@ -58,7 +58,9 @@ def dim_total(array, dim: str):
     if isinstance(array, xr.Variable):
         return array.isel({dim: 0}).copy(data=totals)
     if set(array.coords) <= set(array.dims):  # dimension coordinates only: shared, not copied
-        return labelled(totals, tuple(d for d in array.dims if d != dim), array.coords, attrs=array.attrs)
+        return labelled(
+            totals, tuple(d for d in array.dims if d != dim), array.coords, attrs=array.attrs
+        )
     return array.isel({dim: 0}, drop=True).copy(data=totals)
 
 

@@ -73,7 +73,11 @@ def integer_power_values(exponent: np.ndarray, base: np.ndarray) -> np.ndarray:
     power = _compiled_power()
     exponent, base = np.broadcast_arrays(exponent, np.asarray(base, dtype=np.float64))
     out = np.empty(exponent.shape)
-    power(np.ascontiguousarray(exponent).reshape(-1), np.ascontiguousarray(base).reshape(-1), out.reshape(-1))
+    power(
+        np.ascontiguousarray(exponent).reshape(-1),
+        np.ascontiguousarray(base).reshape(-1),
+        out.reshape(-1),
+    )
     return out
 
 

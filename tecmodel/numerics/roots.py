@@ -31,9 +31,16 @@ class RootStatus(enum.IntEnum):
     NOT_CONVERGED = 3
 
 
-def illinois(objective: Callable[[np.ndarray], np.ndarray], low: np.ndarray, high: np.ndarray, *,
-             scale: np.ndarray, increasing: bool, tolerance: float = ROOT_TOLERANCE,
-             max_iterations: int = 200) -> tuple[np.ndarray, np.ndarray]:
+def illinois(
+    objective: Callable[[np.ndarray], np.ndarray],
+    low: np.ndarray,
+    high: np.ndarray,
+    *,
+    scale: np.ndarray,
+    increasing: bool,
+    tolerance: float = ROOT_TOLERANCE,
+    max_iterations: int = 200,
+) -> tuple[np.ndarray, np.ndarray]:
     """Roots of a monotone function in [low, high], vectorised (Illinois method).
 
     Parameters
@@ -96,6 +103,9 @@ def illinois(objective: Callable[[np.ndarray], np.ndarray], low: np.ndarray, hig
         done = done | finished
     status = np.full(a.shape, int(RootStatus.NOT_CONVERGED))
     status = np.where(done, int(RootStatus.SOLVED), status)
-    status = np.where(out_of_reach, int(RootStatus.OUT_OF_REACH),
-                      np.where(everywhere, int(RootStatus.MET_EVERYWHERE), status))
+    status = np.where(
+        out_of_reach,
+        int(RootStatus.OUT_OF_REACH),
+        np.where(everywhere, int(RootStatus.MET_EVERYWHERE), status),
+    )
     return np.where(status == RootStatus.SOLVED, root, np.nan), status

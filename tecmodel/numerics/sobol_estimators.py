@@ -146,8 +146,9 @@ def normalise_columns(outputs: np.ndarray) -> np.ndarray:
     return centred
 
 
-def saltelli_blocks(normalised: np.ndarray, groups: int, second_order: bool
-                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+def saltelli_blocks(
+    normalised: np.ndarray, groups: int, second_order: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
     """Split design outputs into A, B, AB and BA (SALib's ``separate_output_values``).
 
     Parameters
@@ -172,15 +173,27 @@ def saltelli_blocks(normalised: np.ndarray, groups: int, second_order: bool
     blocks = normalised.reshape(normalised.shape[0], rows // step, step)
     first = np.ascontiguousarray(blocks[:, :, 0])
     last = np.ascontiguousarray(blocks[:, :, step - 1])
-    mixed = np.ascontiguousarray(np.moveaxis(blocks[:, :, 1:1 + groups], 2, 0))
-    crossed = np.ascontiguousarray(np.moveaxis(blocks[:, :, 1 + groups:1 + 2 * groups], 2, 0)) \
-        if second_order else None
+    mixed = np.ascontiguousarray(np.moveaxis(blocks[:, :, 1 : 1 + groups], 2, 0))
+    crossed = (
+        np.ascontiguousarray(np.moveaxis(blocks[:, :, 1 + groups : 1 + 2 * groups], 2, 0))
+        if second_order
+        else None
+    )
     return first, last, mixed, crossed
 
 
-def sobol_indices(values: np.ndarray, groups: int, *, second_order: bool = True, num_resamples: int = 100,
-                  confidence: float = 0.95, seed: int = 1, keep_second_order: bool | None = None,
-                  resamples: Bootstrap | None = None, batch_bytes: int = TERMS_BATCH_BYTES) -> dict[str, np.ndarray]:
+def sobol_indices(
+    values: np.ndarray,
+    groups: int,
+    *,
+    second_order: bool = True,
+    num_resamples: int = 100,
+    confidence: float = 0.95,
+    seed: int = 1,
+    keep_second_order: bool | None = None,
+    resamples: Bootstrap | None = None,
+    batch_bytes: int = TERMS_BATCH_BYTES,
+) -> dict[str, np.ndarray]:
     """First-, total- and second-order Sobol' indices with bootstrap half-widths, every column at once.
 
     Equals ``SALib.analyze.sobol.analyze(problem, values[:, c], calc_second_order=second_order,
@@ -223,23 +236,33 @@ def sobol_indices(values: np.ndarray, groups: int, *, second_order: bool = True,
         values = values[:, None]
     if not 0 < confidence < 1:
         raise ValueError(f"confidence {confidence!r} must lie in (0, 1)")
-    keep_second_order = second_order if keep_second_order is None else keep_second_order and second_order
+    keep_second_order = (
+        second_order if keep_second_order is None else keep_second_order and second_order
+    )
     step = 2 * groups + 2 if second_order else groups + 2
     rows, columns = values.shape
     n = rows // step
     if resamples is None:
         resamples = bootstrap(n, num_resamples, seed)
     elif (resamples.size, resamples.resamples) != (n, num_resamples):
-        raise ValueError(f"bootstrap of {resamples.size} rows x {resamples.resamples} resamples; "
-                         f"expected {n} x {num_resamples}")
+        raise ValueError(
+            f"bootstrap of {resamples.size} rows x {resamples.resamples} resamples; "
+            f"expected {n} x {num_resamples}"
+        )
     z = float(norm.ppf(0.5 + confidence / 2))
-    pairs = [(j, k) for j in range(groups) for k in range(j + 1, groups)] if keep_second_order else []
+    pairs = (
+        [(j, k) for j in range(groups) for k in range(j + 1, groups)] if keep_second_order else []
+    )
     terms_per_column = 2 + 2 * groups + len(pairs)
     batch = max(1, int(batch_bytes // (8 * n * terms_per_column)))
     by_column = values.T  # (columns, rows)
-    result = {name: np.full((groups, columns), np.nan) for name in ("S1", "S1_conf", "ST", "ST_conf")}
+    result = {
+        name: np.full((groups, columns), np.nan) for name in ("S1", "S1_conf", "ST", "ST_conf")
+    }
     if keep_second_order:
-        result.update({name: np.full((groups, groups, columns), np.nan) for name in ("S2", "S2_conf")})
+        result.update(
+            {name: np.full((groups, groups, columns), np.nan) for name in ("S2", "S2_conf")}
+        )
     for start in range(0, columns, batch):
         part = slice(start, min(start + batch, columns))
         blocks = saltelli_blocks(normalise_columns(by_column[part]), groups, second_order)
@@ -252,8 +275,15 @@ def sobol_indices(values: np.ndarray, groups: int, *, second_order: bool = True,
     return result
 
 
-def _batch_indices(first: np.ndarray, last: np.ndarray, mixed: np.ndarray, crossed: np.ndarray | None,
-                   pairs: list[tuple[int, int]], resamples: Bootstrap, z: float) -> dict[str, np.ndarray]:
+def _batch_indices(
+    first: np.ndarray,
+    last: np.ndarray,
+    mixed: np.ndarray,
+    crossed: np.ndarray | None,
+    pairs: list[tuple[int, int]],
+    resamples: Bootstrap,
+    z: float,
+) -> dict[str, np.ndarray]:
     """:func:`sobol_indices` for one batch of columns, from the normalised A, B, AB, BA blocks."""
     groups = mixed.shape[0]
     columns, n = first.shape
@@ -269,14 +299,20 @@ def _batch_indices(first: np.ndarray, last: np.ndarray, mixed: np.ndarray, cross
         np.subtract(crossed[j] * mixed[k], base_product, out=terms[2 + 2 * groups + position])
 
     # the estimates on the original rows, as SALib computes them (means along each row)
-    point = _estimators(terms[2:].mean(axis=2), np.concatenate([first, last], axis=1).var(axis=1), groups, pairs)
+    point = _estimators(
+        terms[2:].mean(axis=2), np.concatenate([first, last], axis=1).var(axis=1), groups, pairs
+    )
 
     # every resample of every estimator: one matrix product with the multiplicities
-    sums = (terms.reshape(-1, n) @ resamples.counts.T).reshape(terms.shape[0], columns, -1)  # term, column, resample
+    sums = (terms.reshape(-1, n) @ resamples.counts.T).reshape(
+        terms.shape[0], columns, -1
+    )  # term, column, resample
     mean_y = sums[0] / (2 * n)
     mean_square = sums[1] / (2 * n)
     variance = mean_square - mean_y * mean_y
-    for column, resample in zip(*np.nonzero(variance <= EXACT_VARIANCE_RATIO * mean_square), strict=True):
+    for column, resample in zip(
+        *np.nonzero(variance <= EXACT_VARIANCE_RATIO * mean_square), strict=True
+    ):
         drawn = resamples.indices[:, resample]
         variance[column, resample] = np.var(np.r_[first[column, drawn], last[column, drawn]])
     boot = _estimators(sums[2:] / n, variance, groups, pairs)
@@ -290,21 +326,28 @@ def _batch_indices(first: np.ndarray, last: np.ndarray, mixed: np.ndarray, cross
     return result
 
 
-def _estimators(means: np.ndarray, variance: np.ndarray, groups: int, pairs: list[tuple[int, int]],
-                ) -> dict[str, np.ndarray]:
+def _estimators(
+    means: np.ndarray,
+    variance: np.ndarray,
+    groups: int,
+    pairs: list[tuple[int, int]],
+) -> dict[str, np.ndarray]:
     """S1, ST (G, ...) and S2 (pairs, ...) from the means of the per-row terms and the variance.
 
     ``means`` is (2G + pairs, ...): first-order terms, total-order terms, second-order terms;
     ``variance`` is over the remaining axes (column[, resample]).
     """
+
     def ratio(numerator):
-        return np.divide(numerator, variance, out=np.zeros_like(numerator), where=variance > EPSILON)
+        return np.divide(
+            numerator, variance, out=np.zeros_like(numerator), where=variance > EPSILON
+        )
 
     first_order = ratio(means[:groups])
-    total_order = ratio(0.5 * means[groups:2 * groups])
+    total_order = ratio(0.5 * means[groups : 2 * groups])
     result = {"S1": first_order, "ST": total_order}
     if pairs:
-        joint = ratio(means[2 * groups:])
+        joint = ratio(means[2 * groups :])
         j, k = (np.array(side, dtype=int) for side in zip(*pairs, strict=True))
         result["S2"] = joint - first_order[j] - first_order[k]
     return result

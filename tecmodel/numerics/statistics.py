@@ -37,7 +37,17 @@ from collections.abc import Collection, Sequence
 import numpy as np
 import xarray as xr
 
-STATISTICS: tuple[str, ...] = ("mean", "std", "p5", "p10", "p50", "p90", "p95", "prob_negative", "cvar5")
+STATISTICS: tuple[str, ...] = (
+    "mean",
+    "std",
+    "p5",
+    "p10",
+    "p50",
+    "p90",
+    "p95",
+    "prob_negative",
+    "cvar5",
+)
 QUANTILES: dict[str, float] = {"p5": 0.05, "p10": 0.10, "p50": 0.50, "p90": 0.90, "p95": 0.95}
 TAIL_SHARE = 0.05
 
@@ -59,8 +69,9 @@ def normal_quantile(confidence: float) -> float:
     return NormalDist().inv_cdf(0.5 + confidence / 2.0)
 
 
-def statistic_interval(values: np.ndarray, statistic: str, confidence: float = 0.95, *,
-                       higher_is_worse: bool = False) -> tuple[float, float, float]:
+def statistic_interval(
+    values: np.ndarray, statistic: str, confidence: float = 0.95, *, higher_is_worse: bool = False
+) -> tuple[float, float, float]:
     """One statistic of a sample with its confidence interval.
 
     Parameters
@@ -84,8 +95,12 @@ def statistic_interval(values: np.ndarray, statistic: str, confidence: float = 0
     return _interval(np.sort(finite), statistic, normal_quantile(confidence), higher_is_worse)
 
 
-def _interval(ordered: np.ndarray, statistic: str, z: float, higher_is_worse: bool = False,
-              ) -> tuple[float, float, float]:
+def _interval(
+    ordered: np.ndarray,
+    statistic: str,
+    z: float,
+    higher_is_worse: bool = False,
+) -> tuple[float, float, float]:
     n = ordered.size
     nan = math.nan
     if n == 0:
@@ -125,7 +140,7 @@ def _interval(ordered: np.ndarray, statistic: str, z: float, higher_is_worse: bo
         return share, low, high
     if statistic == "cvar5":
         k = max(int(math.ceil(TAIL_SHARE * n)), 1)
-        tail = ordered[n - k:] if higher_is_worse else ordered[:k]
+        tail = ordered[n - k :] if higher_is_worse else ordered[:k]
         value = float(np.mean(tail))
         if k < 2:
             return value, nan, nan
@@ -136,8 +151,13 @@ def _interval(ordered: np.ndarray, statistic: str, z: float, higher_is_worse: bo
     raise ValueError(f"unknown statistic {statistic!r}; expected one of {', '.join(STATISTICS)}")
 
 
-def summarise(samples: xr.Dataset, metrics: Sequence[str], confidence: float = 0.95, *,
-              higher_is_worse: Collection[str] = ()) -> xr.Dataset:
+def summarise(
+    samples: xr.Dataset,
+    metrics: Sequence[str],
+    confidence: float = 0.95,
+    *,
+    higher_is_worse: Collection[str] = (),
+) -> xr.Dataset:
     """Summary statistics of per-sample metrics, with confidence intervals.
 
     Parameters
@@ -174,30 +194,63 @@ def summarise(samples: xr.Dataset, metrics: Sequence[str], confidence: float = 0
             undefined[m, s] = column.size - defined.size
             ordered = np.sort(defined)
             for k, statistic in enumerate(STATISTICS):
-                value[k, m, s], low[k, m, s], high[k, m, s] = _interval(ordered, statistic, z,
-                                                                        metric in higher_is_worse)
+                value[k, m, s], low[k, m, s], high[k, m, s] = _interval(
+                    ordered, statistic, z, metric in higher_is_worse
+                )
     dims = ("statistic", "metric", "site")
-    coords = {"statistic": list(STATISTICS), "metric": list(metrics), "site": sites,
-              "units": ("metric", [samples[m].attrs.get("units", "") for m in metrics])}
+    coords = {
+        "statistic": list(STATISTICS),
+        "metric": list(metrics),
+        "site": sites,
+        "units": ("metric", [samples[m].attrs.get("units", "") for m in metrics]),
+    }
     summary = xr.Dataset(
         {
-            "value": (dims, value, {"long_name": "Statistic of the metric over the samples",
-                                    "units": "see the units coordinate (prob_negative: 1)"}),
-            "ci_low": (dims, low, {"long_name": f"Lower end of the {confidence:.0%} confidence interval",
-                                   "units": "see the units coordinate (prob_negative: 1)"}),
-            "ci_high": (dims, high, {"long_name": f"Upper end of the {confidence:.0%} confidence interval",
-                                     "units": "see the units coordinate (prob_negative: 1)"}),
-            "n_valid": (dims[1:], valid, {"long_name": "Samples where the metric is defined", "units": "1"}),
-            "n_undefined": (dims[1:], undefined, {"long_name": "Samples where the metric is undefined (NaN)",
-                                                  "units": "1"}),
+            "value": (
+                dims,
+                value,
+                {
+                    "long_name": "Statistic of the metric over the samples",
+                    "units": "see the units coordinate (prob_negative: 1)",
+                },
+            ),
+            "ci_low": (
+                dims,
+                low,
+                {
+                    "long_name": f"Lower end of the {confidence:.0%} confidence interval",
+                    "units": "see the units coordinate (prob_negative: 1)",
+                },
+            ),
+            "ci_high": (
+                dims,
+                high,
+                {
+                    "long_name": f"Upper end of the {confidence:.0%} confidence interval",
+                    "units": "see the units coordinate (prob_negative: 1)",
+                },
+            ),
+            "n_valid": (
+                dims[1:],
+                valid,
+                {"long_name": "Samples where the metric is defined", "units": "1"},
+            ),
+            "n_undefined": (
+                dims[1:],
+                undefined,
+                {"long_name": "Samples where the metric is undefined (NaN)", "units": "1"},
+            ),
         },
         coords=coords,
     )
-    summary.attrs.update(confidence=confidence, ci_method="asymptotic: CLT (mean), delta method (std), "
-                         "order statistics (quantiles), Wilson (prob_negative), expected-shortfall variance "
-                         "(cvar5); assumes independent samples, conservative for lhs and sobol",
-                         cvar5="mean of the worst 5 %: lowest values, highest for " + ", ".join(
-                             m for m in metrics if m in higher_is_worse))
+    summary.attrs.update(
+        confidence=confidence,
+        ci_method="asymptotic: CLT (mean), delta method (std), "
+        "order statistics (quantiles), Wilson (prob_negative), expected-shortfall variance "
+        "(cvar5); assumes independent samples, conservative for lhs and sobol",
+        cvar5="mean of the worst 5 %: lowest values, highest for "
+        + ", ".join(m for m in metrics if m in higher_is_worse),
+    )
     return summary
 
 

@@ -36,53 +36,79 @@ def _shown(parameter: Parameter, value: float) -> str:
         return f"{value * 100:,.4g} %"
     if parameter.unit == "1/yr":
         return f"{value * 100:,.4g} %/yr"
-    return f"{_number(value)} {parameter.unit}" if parameter.unit != "calendar year" else str(int(value))
+    return (
+        f"{_number(value)} {parameter.unit}"
+        if parameter.unit != "calendar year"
+        else str(int(value))
+    )
 
 
 def registry_table() -> list[str]:
     lines = [
-        "| parameter | scope | unit | bounds | reference low / mode / high | samplable | description | reference source |",
+        "| parameter | scope | unit | bounds | reference low / mode / high | samplable "
+        "| description | reference source |",
         "|---|---|---|---|---|---|---|---|",
     ]
     aliases = {target: alias for alias, target in ALIASES.items()}
     for parameter in PARAMETERS:
         low, mode, high = parameter.reference
-        name = f"`{parameter.name}`" + (f" (alias `{aliases[parameter.name]}`)" if parameter.name in aliases else "")
+        name = f"`{parameter.name}`" + (
+            f" (alias `{aliases[parameter.name]}`)" if parameter.name in aliases else ""
+        )
         low_bound, high_bound = parameter.bounds
         if parameter.unit == "calendar year":
             bounds = f"[{int(low_bound)}, {int(high_bound)}]"
         else:
             bounds = f"[{_number(low_bound)}, {_number(high_bound)}]"
         reference = " / ".join(_shown(parameter, v) for v in (low, mode, high))
-        lines.append(f"| {name} | {parameter.scope} | {parameter.unit} | {bounds} | {reference} | "
-                     f"{'yes' if parameter.samplable else 'no'} | {_cell(parameter.description)} | "
-                     f"{_cell(parameter.source)} |")
+        lines.append(
+            f"| {name} | {parameter.scope} | {parameter.unit} | {bounds} | {reference} | "
+            f"{'yes' if parameter.samplable else 'no'} | {_cell(parameter.description)} | "
+            f"{_cell(parameter.source)} |"
+        )
     return lines
 
 
 def case_section(case: Case, relative_file: str) -> list[str]:
     lines = [f"## `{relative_file}`: {case.title}", "", _cell(case.description.strip()), ""]
-    lines += ["### Sites, phases and grid capacity", "",
-              "| site | item | year | value | source |", "|---|---|---|---|---|"]
+    lines += [
+        "### Sites, phases and grid capacity",
+        "",
+        "| site | item | year | value | source |",
+        "|---|---|---|---|---|",
+    ]
     for site in case.sites:
         for phase in site.phases:
-            lines.append(f"| {site.name} | {phase.name} (IT online) | {phase.online_year} | "
-                         f"{_number(phase.it_mw)} MW IT | {_cell(phase.source)} |")
+            lines.append(
+                f"| {site.name} | {phase.name} (IT online) | {phase.online_year} | "
+                f"{_number(phase.it_mw)} MW IT | {_cell(phase.source)} |"
+            )
         for step in site.grid_capacity:
-            lines.append(f"| {site.name} | grid capacity at the meter | from {step.from_year} | "
-                         f"{_number(step.mw)} MW | {_cell(step.source)} |")
-    lines += ["", "### Parameters", "",
-              "| parameter | site | as stated | model value | reference low / mode / high | source |",
-              "|---|---|---|---|---|---|"]
+            lines.append(
+                f"| {site.name} | grid capacity at the meter | from {step.from_year} | "
+                f"{_number(step.mw)} MW | {_cell(step.source)} |"
+            )
+    lines += [
+        "",
+        "### Parameters",
+        "",
+        "| parameter | site | as stated | model value | reference low / mode / high | source |",
+        "|---|---|---|---|---|---|",
+    ]
     for parameter in PARAMETERS:
-        keys = [(parameter.name, None)] if parameter.scope == "case" else [
-            (parameter.name, site) for site in case.site_names]
+        keys = (
+            [(parameter.name, None)]
+            if parameter.scope == "case"
+            else [(parameter.name, site) for site in case.site_names]
+        )
         reference = " / ".join(_shown(parameter, v) for v in parameter.reference)
         for key in keys:
             entry = case.entries[key]
             stated = f"{_number(entry.stated_value)} {entry.stated_unit}"
-            lines.append(f"| `{parameter.name}` | {key[1] or 'all'} | {stated} | {_shown(parameter, entry.value)} | "
-                         f"{reference} | {_cell(entry.source)} |")
+            lines.append(
+                f"| `{parameter.name}` | {key[1] or 'all'} | {stated} | {_shown(parameter, entry.value)} | "
+                f"{reference} | {_cell(entry.source)} |"
+            )
     return lines + [""] + uncertainty_section(case) + financing_and_scenario_lines(case)
 
 
@@ -92,24 +118,44 @@ def uncertainty_section(case: Case) -> list[str]:
     rows = [(key, entry) for key, entry in case.entries.items() if entry.distribution is not None]
     if not rows:
         return []
-    lines = ["### Distributions (Monte Carlo, Sobol' and tornado ranges)", "",
-             "Values in registry units; a deterministic run uses the value above. Site-level distributions are "
-             "shared across sites (one draw moves every site to the same quantile) unless listed as per site.", "",
-             "| parameter | site | distribution | source |", "|---|---|---|---|"]
+    lines = [
+        "### Distributions (Monte Carlo, Sobol' and tornado ranges)",
+        "",
+        "Values in registry units; a deterministic run uses the value above. Site-level distributions are "
+        "shared across sites (one draw moves every site to the same quantile) unless listed as per site.",
+        "",
+        "| parameter | site | distribution | source |",
+        "|---|---|---|---|",
+    ]
     for (name, site), entry in rows:
         distribution = entry.distribution
-        lines.append(f"| `{name}` | {site or 'all'} | {_cell(distribution.describe(entry.parameter.unit))} | "
-                     f"{_cell(distribution.source or entry.source)} |")
+        lines.append(
+            f"| `{name}` | {site or 'all'} | {_cell(distribution.describe(entry.parameter.unit))} | "
+            f"{_cell(distribution.source or entry.source)} |"
+        )
     uncertainty = case.uncertainty
     if uncertainty.per_site:
-        lines += ["", "Drawn independently per site: " + ", ".join(f"`{n}`" for n in uncertainty.per_site) + "."]
+        lines += [
+            "",
+            "Drawn independently per site: "
+            + ", ".join(f"`{n}`" for n in uncertainty.per_site)
+            + ".",
+        ]
     if uncertainty.correlated:
-        lines += ["", "Rank correlations (Spearman; Gaussian copula): "
-                  + "; ".join(f"`{a}` ~ `{b}` {uncertainty.rank_correlation[i][j]:g}"
-                              for i, a in enumerate(uncertainty.correlated)
-                              for j, b in enumerate(uncertainty.correlated) if j > i)
-                  + f" ({_cell(uncertainty.source)})."]
+        lines += [
+            "",
+            "Rank correlations (Spearman; Gaussian copula): "
+            + "; ".join(
+                f"`{a}` ~ `{b}` {uncertainty.rank_correlation[i][j]:g}"
+                for i, a in enumerate(uncertainty.correlated)
+                for j, b in enumerate(uncertainty.correlated)
+                if j > i
+            )
+            + f" ({_cell(uncertainty.source)}).",
+        ]
     return lines + [""]
+
+
 # --- end uncertainty
 
 
@@ -117,27 +163,49 @@ def financing_and_scenario_lines(case: Case) -> list[str]:
     """The case's debt tranches (every term with its source) and named scenarios."""
     lines: list[str] = []
     if case.tranches:
-        lines += ["### Debt tranches (`financing.tranches`)", "",
-                  "| tranche | funds | sites | repayment | term | value | source |", "|---|---|---|---|---|---|---|"]
+        lines += [
+            "### Debt tranches (`financing.tranches`)",
+            "",
+            "| tranche | funds | sites | repayment | term | value | source |",
+            "|---|---|---|---|---|---|---|",
+        ]
         for tranche in case.tranches:
-            head = (f"| {tranche.name} | {', '.join(tranche.funds)} | {', '.join(tranche.sites)} | "
-                    f"{tranche.repayment}{' (recurring)' if tranche.recurring else ''} |")
+            head = (
+                f"| {tranche.name} | {', '.join(tranche.funds)} | {', '.join(tranche.sites)} | "
+                f"{tranche.repayment}{' (recurring)' if tranche.recurring else ''} |"
+            )
             for term, source in tranche.sources.items():
                 value = getattr(tranche, term)
                 unit = TRANCHE_TERMS[term].unit
-                shown = f"{value:.4g} {unit}" if unit not in ("1", "1/yr") else (
-                    f"{value:.4g}x" if term == "target_dscr" else f"{value * 100:.4g} %{'/yr' if unit == '1/yr' else ''}")
+                shown = (
+                    f"{value:.4g} {unit}"
+                    if unit not in ("1", "1/yr")
+                    else (
+                        f"{value:.4g}x"
+                        if term == "target_dscr"
+                        else f"{value * 100:.4g} %{'/yr' if unit == '1/yr' else ''}"
+                    )
+                )
                 lines.append(f"{head} {term} | {shown} | {_cell(source)} |")
         lines.append("")
     if case.scenarios:
-        lines += ["### Named scenarios (`scenarios`)", "", "| scenario | site | change | value | source |",
-                  "|---|---|---|---|---|"]
+        lines += [
+            "### Named scenarios (`scenarios`)",
+            "",
+            "| scenario | site | change | value | source |",
+            "|---|---|---|---|---|",
+        ]
         for scenario in case.scenarios:
             for change in scenario.changes:
-                value = f"x {change.value:.4g}" if change.kind == "scale" else (
-                    f"{change.value:.4g} {REGISTRY[change.parameter].unit}")
-                lines.append(f"| {scenario.name}: {_cell(scenario.title)} | {change.site or 'all'} | "
-                             f"`{change.parameter}` | {value} | {_cell(change.source)} |")
+                value = (
+                    f"x {change.value:.4g}"
+                    if change.kind == "scale"
+                    else (f"{change.value:.4g} {REGISTRY[change.parameter].unit}")
+                )
+                lines.append(
+                    f"| {scenario.name}: {_cell(scenario.title)} | {change.site or 'all'} | "
+                    f"`{change.parameter}` | {value} | {_cell(change.source)} |"
+                )
         lines.append("")
     return lines
 

@@ -27,12 +27,22 @@ def run_manifest(cases: list[Any], extra: dict[str, Any] | None = None) -> dict[
     manifest = {
         "run_id": run_id(),
         "tecmodel_version": __version__,
-        "created_utc": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "created_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "command": " ".join(sys.argv),
         "python": platform.python_version(),
-        "libraries": {"numpy": numpy.__version__, "pandas": pandas.__version__, "xarray": xr.__version__},
-        "cases": [{"name": case.name, "file": str(case.file) if case.file else None, "sha256": case.sha256}
-                  for case in cases],
+        "libraries": {
+            "numpy": numpy.__version__,
+            "pandas": pandas.__version__,
+            "xarray": xr.__version__,
+        },
+        "cases": [
+            {
+                "name": case.name,
+                "file": str(case.file) if case.file else None,
+                "sha256": case.sha256,
+            }
+            for case in cases
+        ],
         "conventions": "nominal EUR; year-end cash flows; first model year at t = 0 (undiscounted)",
     }
     manifest.update(extra or {})
@@ -45,23 +55,39 @@ def cash_flow_dataset(result) -> xr.Dataset:
     flow = result.free_cash_flow
     portfolio = flow.sel(site="portfolio", drop=True)
     portfolio.attrs = {"units": "EUR", "long_name": "Unlevered free cash flow, all sites"}
-    variables = {"cash_flow": cube, "free_cash_flow": flow.sel(site=list(result.case.site_names)),
-                 "portfolio_free_cash_flow": portfolio}
+    variables = {
+        "cash_flow": cube,
+        "free_cash_flow": flow.sel(site=list(result.case.site_names)),
+        "portfolio_free_cash_flow": portfolio,
+    }
     financing_rows = result.equity_cube.sel(item=result.equity_cube["category"] == "financing")
     if financing_rows.sizes["item"]:
-        financing_rows = financing_rows.rename(item="financing_item").drop_vars(
-            ["category", "component", "taxable"]).rename(label="financing_label")
-        financing_rows.attrs = {"units": "EUR", "long_name": "Financing cash flow by row (nominal EUR, "
-                                "inflows to equity positive); with cash_flow it sums to the equity cash flow"}
+        financing_rows = (
+            financing_rows.rename(item="financing_item")
+            .drop_vars(["category", "component", "taxable"])
+            .rename(label="financing_label")
+        )
+        financing_rows.attrs = {
+            "units": "EUR",
+            "long_name": "Financing cash flow by row (nominal EUR, "
+            "inflows to equity positive); with cash_flow it sums to the equity cash flow",
+        }
         variables["financing_cash_flow"] = financing_rows
     variables.update(result.finance.data_vars)
     if result.financing is not None:  # debt tranches, CFADS, debt service, DSCR
         variables.update(result.financing.data_vars)
-    variables.update({name: variable for name, variable in result.quantities.data_vars.items()
-                      if "year" in variable.dims and "phase" not in variable.dims})
+    variables.update(
+        {
+            name: variable
+            for name, variable in result.quantities.data_vars.items()
+            if "year" in variable.dims and "phase" not in variable.dims
+        }
+    )
     dataset = xr.Dataset(variables)  # one alignment for every variable
     dataset["taxable"] = dataset["taxable"].astype("int8")
-    dataset["taxable"].attrs = {"long_name": "Item enters taxable income as it is (1) or through depreciation (0)"}
+    dataset["taxable"].attrs = {
+        "long_name": "Item enters taxable income as it is (1) or through depreciation (0)"
+    }
     dataset.attrs = {
         "title": f"tecmodel cash-flow cube: {result.case.title}",
         "case": result.case.name,
@@ -91,6 +117,11 @@ def write_case_outputs(result, folder: str | Path, extra_files=None) -> Path:
         if extra_files is not None:
             extra_files(building)
         files = sorted(path.name for path in building.iterdir()) + ["manifest.json"]
-        write_json(building / "manifest.json", run_manifest([result.case], {
-            "files": files, "budget_notes": result.budget.attrs.get("notes", [])}))
+        write_json(
+            building / "manifest.json",
+            run_manifest(
+                [result.case],
+                {"files": files, "budget_notes": result.budget.attrs.get("notes", [])},
+            ),
+        )
     return folder

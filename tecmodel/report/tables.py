@@ -91,7 +91,9 @@ def inputs_table(case: Case) -> pd.DataFrame:
 __all__ = ["INPUT_COLUMNS", "inputs_table"]
 
 
-def scenario_table(result, site: str = PORTFOLIO, metrics: Sequence[str] = HEADLINE_METRICS) -> pd.DataFrame:
+def scenario_table(
+    result, site: str = PORTFOLIO, metrics: Sequence[str] = HEADLINE_METRICS
+) -> pd.DataFrame:
     """Headline metrics of a scenario result as display strings: rows metrics, columns scenarios
     (each non-base scenario followed by its difference from the base)."""
     if "scenario" not in result.metrics.dims:
@@ -101,8 +103,9 @@ def scenario_table(result, site: str = PORTFOLIO, metrics: Sequence[str] = HEADL
     return comparison_table(table, metrics=metrics, absolute=False)
 
 
-def comparison_table(table: xr.Dataset, metrics: Sequence[str] = HEADLINE_METRICS, *,
-                     absolute: bool = True) -> pd.DataFrame:
+def comparison_table(
+    table: xr.Dataset, metrics: Sequence[str] = HEADLINE_METRICS, *, absolute: bool = True
+) -> pd.DataFrame:
     """A comparison (or scenario) dataset as display strings.
 
     Rows: metrics with display units; columns: the reference case, then each other case with
@@ -110,7 +113,9 @@ def comparison_table(table: xr.Dataset, metrics: Sequence[str] = HEADLINE_METRIC
     """
     extra = [dim for dim in table.dims if dim != "case"]
     if extra:
-        raise ValueError(f"comparison_table() needs deterministic results; these vary along {extra}")
+        raise ValueError(
+            f"comparison_table() needs deterministic results; these vary along {extra}"
+        )
     reference = table.attrs["reference"]
     cases = list(table["case"].values)
     columns: dict[str, list[str]] = {}
@@ -120,15 +125,20 @@ def comparison_table(table: xr.Dataset, metrics: Sequence[str] = HEADLINE_METRIC
         unit = display_unit(name)
         labels.append(f"{name} [{unit}]" if unit else name)
     for case in cases:
-        columns[case] = [format_value(float(table[name].sel(case=case)), name)
-                         for name in shown]
+        columns[case] = [format_value(float(table[name].sel(case=case)), name) for name in shown]
         if case == reference:
             continue
         if absolute:
-            columns[f"Δ {case}"] = [_signed(format_value(float(table[f"{name}_difference"].sel(case=case)), name))
-                                    for name in shown]
-        columns[f"Δ% {case}"] = [_percent(float(table[f"{name}_relative_difference"].sel(case=case)))
-                                 if f"{name}_relative_difference" in table else "-" for name in shown]
+            columns[f"Δ {case}"] = [
+                _signed(format_value(float(table[f"{name}_difference"].sel(case=case)), name))
+                for name in shown
+            ]
+        columns[f"Δ% {case}"] = [
+            _percent(float(table[f"{name}_relative_difference"].sel(case=case)))
+            if f"{name}_relative_difference" in table
+            else "-"
+            for name in shown
+        ]
     return pd.DataFrame(columns, index=labels)
 
 

@@ -48,8 +48,12 @@ def summary_text(result) -> str:
             f"{t.name} ({t.repayment.replace('_', ' ')}, {t.share:.0%} of {'+'.join(t.funds)})"
             for t in case.tranches
         )
-        lines += [f"Equity and debt ({listing}):", "",
-                  metrics_table(result.metrics, sites, list(EQUITY_METRICS)).to_string(), ""]
+        lines += [
+            f"Equity and debt ({listing}):",
+            "",
+            metrics_table(result.metrics, sites, list(EQUITY_METRICS)).to_string(),
+            "",
+        ]
         notes = result.financing.attrs.get("notes", []) if result.financing is not None else []
         if notes:
             lines.append("Financing:")

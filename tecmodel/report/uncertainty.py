@@ -29,7 +29,9 @@ def sobol_table(dataset: xr.Dataset, metric: str) -> pd.DataFrame:
         for index in ("S1", "ST"):
             values = dataset[index].sel(metric=metric, site=site).values
             halves = dataset[f"{index}_conf"].sel(metric=metric, site=site).values
-            columns[(str(site), index)] = [_index(v, h) for v, h in zip(values, halves, strict=True)]
+            columns[(str(site), index)] = [
+                _index(v, h) for v, h in zip(values, halves, strict=True)
+            ]
     table = pd.DataFrame(columns, index=[str(f) for f in dataset["factor"].values])
     table.columns = pd.MultiIndex.from_tuples(table.columns, names=["site", "index"])
     return table
@@ -37,16 +39,25 @@ def sobol_table(dataset: xr.Dataset, metric: str) -> pd.DataFrame:
 
 def ranking(dataset: xr.Dataset, metric: str, site: str, index: str = "ST") -> str:
     """Factors ordered by an index, e.g. ``chip_cost (0.91) > utilisation (0.08) > ...``."""
-    values = dataset[index].sel(metric=metric, site=site).to_series().dropna().sort_values(ascending=False)
+    values = (
+        dataset[index]
+        .sel(metric=metric, site=site)
+        .to_series()
+        .dropna()
+        .sort_values(ascending=False)
+    )
     return " > ".join(f"{factor} ({value:.2f})" for factor, value in values.items()) or "-"
 
 
 def sobol_text(dataset: xr.Dataset) -> str:
     """Every metric's S1/ST table and the ranking of the factors on each site."""
     attrs = dataset.attrs
-    lines = [f"{attrs.get('case', '')}: Sobol' indices, N = {attrs['n']} ({attrs['evaluations']:,} model "
-             f"evaluations), seed {attrs['seed']}, ± = half-width of the {attrs['confidence']:.0%} bootstrap "
-             "confidence interval", ""]
+    lines = [
+        f"{attrs.get('case', '')}: Sobol' indices, N = {attrs['n']} ({attrs['evaluations']:,} model "
+        f"evaluations), seed {attrs['seed']}, ± = half-width of the {attrs['confidence']:.0%} bootstrap "
+        "confidence interval",
+        "",
+    ]
     for metric in dataset["metric"].values:
         lines.append(f"{metric}:")
         lines.append(sobol_table(dataset, str(metric)).to_string())
@@ -57,8 +68,11 @@ def sobol_text(dataset: xr.Dataset) -> str:
             lines.append(f"  (undefined in up to {undefined} evaluations: indices NaN)")
         lines.append("")
     if "S2" in dataset:
-        lines.append("second order S2 on portfolio NPV (row x column):" if "npv" in dataset["metric"].values
-                     else "second order S2:")
+        lines.append(
+            "second order S2 on portfolio NPV (row x column):"
+            if "npv" in dataset["metric"].values
+            else "second order S2:"
+        )
         metric = "npv" if "npv" in dataset["metric"].values else str(dataset["metric"].values[0])
         site = dataset["site"].values[-1]
         frame = dataset["S2"].sel(metric=metric, site=site).to_pandas()
@@ -75,10 +89,14 @@ def convergence_text(dataset: xr.Dataset, metric: str = "npv", site: str | None 
         for index in ("S1", "ST"):
             values = dataset[index].sel(factor=factor, metric=metric, site=site).values
             halves = dataset[f"{index}_conf"].sel(factor=factor, metric=metric, site=site).values
-            columns[(str(factor), index)] = [_index(v, h) for v, h in zip(values, halves, strict=True)]
+            columns[(str(factor), index)] = [
+                _index(v, h) for v, h in zip(values, halves, strict=True)
+            ]
     table = pd.DataFrame(columns, index=pd.Index(dataset["n"].values, name="N"))
     table.columns = pd.MultiIndex.from_tuples(table.columns, names=["factor", "index"])
-    head = f"{dataset.attrs.get('case', '')}: convergence of the Sobol' indices of {metric} on {site}"
+    head = (
+        f"{dataset.attrs.get('case', '')}: convergence of the Sobol' indices of {metric} on {site}"
+    )
     return head + "\n" + table.to_string()
 
 
@@ -89,9 +107,12 @@ def montecarlo_text(summary: xr.Dataset, sites: list[str] | None = None) -> str:
     """
     attrs = summary.attrs
     stopped = " (stopped early: tolerance reached)" if attrs.get("stopped_early") else ""
-    lines = [f"{attrs['case']}: Monte Carlo, n = {attrs['n']:,}{stopped}, sampler {attrs['sampler']}, seed "
-             f"{attrs['seed']}; value [low, high] = {attrs['confidence']:.0%} confidence interval; cvar5 = mean "
-             "of the worst 5 %", ""]
+    lines = [
+        f"{attrs['case']}: Monte Carlo, n = {attrs['n']:,}{stopped}, sampler {attrs['sampler']}, seed "
+        f"{attrs['seed']}; value [low, high] = {attrs['confidence']:.0%} confidence interval; cvar5 = mean "
+        "of the worst 5 %",
+        "",
+    ]
     all_sites = [str(s) for s in summary["site"].values]
     if sites is None:
         sites = all_sites[:1] if len(all_sites) == 2 else all_sites
@@ -102,20 +123,27 @@ def montecarlo_text(summary: xr.Dataset, sites: list[str] | None = None) -> str:
             unit = display_unit(metric)
             label = f"{metric} [{unit}]" if unit else metric
             for statistic in summary["statistic"].values:
-                value, low, high = (float(summary[name].sel(statistic=statistic, metric=metric, site=site))
-                                    for name in ("value", "ci_low", "ci_high"))
+                value, low, high = (
+                    float(summary[name].sel(statistic=statistic, metric=metric, site=site))
+                    for name in ("value", "ci_low", "ci_high")
+                )
                 if statistic == "prob_negative":
                     text = f"{value:.1%}  [{low:.1%}, {high:.1%}]"
                 else:
-                    text = (f"{format_value(value, metric)}  [{format_value(low, metric)}, "
-                            f"{format_value(high, metric)}]")
+                    text = (
+                        f"{format_value(value, metric)}  [{format_value(low, metric)}, "
+                        f"{format_value(high, metric)}]"
+                    )
                 rows.setdefault(str(statistic), {})[label] = text
         table = pd.DataFrame(rows).T
         undefined = summary["n_undefined"].sel(site=site)
         lines.append(f"{site}:")
         lines.append(table.to_string())
-        notes = [f"{metric} undefined in {int(undefined.sel(metric=metric)):,} samples"
-                 for metric in summary["metric"].values if int(undefined.sel(metric=metric))]
+        notes = [
+            f"{metric} undefined in {int(undefined.sel(metric=metric)):,} samples"
+            for metric in summary["metric"].values
+            if int(undefined.sel(metric=metric))
+        ]
         if notes:
             lines.append("  (" + "; ".join(notes) + ")")
         lines.append("")
@@ -125,27 +153,47 @@ def montecarlo_text(summary: xr.Dataset, sites: list[str] | None = None) -> str:
 def tornado_text(dataset: xr.Dataset, metric: str = "npv", site: str | None = None) -> str:
     """Low, base and high of one metric per factor, largest swing first."""
     site = site if site is not None else str(dataset["site"].values[-1])
-    order = abs(dataset["swing"].sel(metric=metric, site=site)).to_series().sort_values(ascending=False).index
+    order = (
+        abs(dataset["swing"].sel(metric=metric, site=site))
+        .to_series()
+        .sort_values(ascending=False)
+        .index
+    )
     base = float(dataset["base"].sel(metric=metric, site=site))
     rows = {}
     for factor in order:
         factor_units = str(dataset["factor_units"].sel(factor=factor).values)
-        lows, highs = (dataset[name].sel(factor=factor).dropna("site").values for name in ("input_low", "input_high"))
-        shown = sorted({f"{low:.4g} / {high:.4g}" for low, high in zip(lows, highs, strict=True)},
-                       key=lambda text: float(text.split(" / ")[0]))
+        lows, highs = (
+            dataset[name].sel(factor=factor).dropna("site").values
+            for name in ("input_low", "input_high")
+        )
+        shown = sorted(
+            {f"{low:.4g} / {high:.4g}" for low, high in zip(lows, highs, strict=True)},
+            key=lambda text: float(text.split(" / ")[0]),
+        )
         rows[factor] = {
             "input low / high": f"{'; '.join(shown)} {factor_units}",
-            "low": format_value(float(dataset["low"].sel(factor=factor, metric=metric, site=site)), metric),
-            "high": format_value(float(dataset["high"].sel(factor=factor, metric=metric, site=site)), metric),
+            "low": format_value(
+                float(dataset["low"].sel(factor=factor, metric=metric, site=site)), metric
+            ),
+            "high": format_value(
+                float(dataset["high"].sel(factor=factor, metric=metric, site=site)), metric
+            ),
         }
-    head = (f"{dataset.attrs.get('case', '')}: tornado of {metric} [{display_unit(metric)}] on {site} "
-            f"(factors at their {dataset.attrs['quantile_low']:g} / {dataset.attrs['quantile_high']:g} quantiles; "
-            f"base {format_value(base, metric)})")
+    head = (
+        f"{dataset.attrs.get('case', '')}: tornado of {metric} [{display_unit(metric)}] on {site} "
+        f"(factors at their {dataset.attrs['quantile_low']:g} / {dataset.attrs['quantile_high']:g} quantiles; "
+        f"base {format_value(base, metric)})"
+    )
     return head + "\n" + pd.DataFrame(rows).T.to_string()
 
 
-def shapley_text(dataset: xr.Dataset, sobol: xr.Dataset | None = None, metric: str = "npv",
-                 sites: list[str] | None = None) -> str:
+def shapley_text(
+    dataset: xr.Dataset,
+    sobol: xr.Dataset | None = None,
+    metric: str = "npv",
+    sites: list[str] | None = None,
+) -> str:
     """Shapley indices with their bootstrap intervals, beside Sobol' S1 and ST of the same factors.
 
     Rows are the players (factors or groups), largest share first on the portfolio; per site the
@@ -158,17 +206,25 @@ def shapley_text(dataset: xr.Dataset, sobol: xr.Dataset | None = None, metric: s
     permutations = attrs["n_permutations"]
     orders = "every coalition" if permutations == "exact" else f"{permutations} random orders"
     correlation = str(attrs.get("correlation", ""))
-    kept = ("the case's rank correlations dropped" if "dropped" in correlation
-            else "no rank correlation among these factors" if correlation.startswith("independent")
-            else "the case's rank correlations kept")
-    lines = [f"{attrs.get('case', '')}: Shapley effects of {metric} ({kept}); "
-             f"{attrs['n_outer']:,} outer x {attrs['n_inner']} inner draws, {orders}, "
-             f"{attrs['evaluations']:,} model evaluations, seed {attrs['seed']}; share of the "
-             f"variance [{level} bootstrap interval]"]
+    kept = (
+        "the case's rank correlations dropped"
+        if "dropped" in correlation
+        else "no rank correlation among these factors"
+        if correlation.startswith("independent")
+        else "the case's rank correlations kept"
+    )
+    lines = [
+        f"{attrs.get('case', '')}: Shapley effects of {metric} ({kept}); "
+        f"{attrs['n_outer']:,} outer x {attrs['n_inner']} inner draws, {orders}, "
+        f"{attrs['evaluations']:,} model evaluations, seed {attrs['seed']}; share of the "
+        f"variance [{level} bootstrap interval]"
+    ]
     if sobol is not None:
-        lines.append(f"  beside Sobol' S1 and ST ± {sobol.attrs['confidence']:.0%} half-width "
-                     f"(N = {sobol.attrs['n']}, {sobol.attrs['evaluations']:,} evaluations; "
-                     "Sobol' indices treat the inputs as independent)")
+        lines.append(
+            f"  beside Sobol' S1 and ST ± {sobol.attrs['confidence']:.0%} half-width "
+            f"(N = {sobol.attrs['n']}, {sobol.attrs['evaluations']:,} evaluations; "
+            "Sobol' indices treat the inputs as independent)"
+        )
     lines.append("")
     all_sites = [str(s) for s in dataset["site"].values]
     if sites is None:
@@ -178,8 +234,10 @@ def shapley_text(dataset: xr.Dataset, sobol: xr.Dataset | None = None, metric: s
         selected = dataset.sel(metric=metric, site=site)
         rows: dict[str, dict[str, str]] = {}
         for factor in shares.sort_values(ascending=False).index:
-            value, low, high = (float(selected[f"shapley_index{suffix}"].sel(factor=factor))
-                                for suffix in ("", "_lower", "_upper"))
+            value, low, high = (
+                float(selected[f"shapley_index{suffix}"].sel(factor=factor))
+                for suffix in ("", "_lower", "_upper")
+            )
             text = "-" if math.isnan(value) else f"{value:6.3f} [{low:6.3f}, {high:6.3f}]"
             rows[str(factor)] = {"Shapley": text}
             for index in ("S1", "ST") if sobol is not None else ():
@@ -187,8 +245,9 @@ def shapley_text(dataset: xr.Dataset, sobol: xr.Dataset | None = None, metric: s
                     rows[str(factor)][index] = "-"
                     continue
                 where = {"factor": factor, "metric": metric, "site": site}
-                rows[str(factor)][index] = _index(float(sobol[index].sel(where)),
-                                                  float(sobol[f"{index}_conf"].sel(where)))
+                rows[str(factor)][index] = _index(
+                    float(sobol[index].sel(where)), float(sobol[f"{index}_conf"].sel(where))
+                )
         variance = float(selected["variance"])
         spread = format_value(math.sqrt(variance), metric) if variance >= 0 else "-"
         unit = display_unit(metric)

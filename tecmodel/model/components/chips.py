@@ -106,17 +106,26 @@ def line_items(params: xr.Dataset, timeline: xr.Dataset) -> ComponentResult:
     vintage_year = chip_vintages["vintage_year"]
     reference_year = timeline["reference_year"]
     generation_units = generation_price(1.0, trend, vintage_year, reference_year) * count
-    retired_units = generation_price(1.0, trend, vintage_year - refresh_years, reference_year) * count
+    retired_units = (
+        generation_price(1.0, trend, vintage_year - refresh_years, reference_year) * count
+    )
 
     purchased_units = by_site(chip_vintages["purchase"] * generation_units)
     purchases = purchased_units * price
-    resale = by_site(chip_vintages["renewal"] * retired_units) * (price * params["chips.resale_share"])
+    resale = by_site(chip_vintages["renewal"] * retired_units) * (
+        price * params["chips.resale_share"]
+    )
     remaining = residual_share(chip_vintages["age"], refresh_years, params["chips.resale_share"])
-    residual = (at_horizon(timeline) * by_site(timeline["in_service"] * generation_units * remaining)
-                * (price * params["finance.terminal_value_share"]))
+    residual = (
+        at_horizon(timeline)
+        * by_site(timeline["in_service"] * generation_units * remaining)
+        * (price * params["finance.terminal_value_share"])
+    )
     accelerators = by_site(timeline["in_service"] * count)
     it_value_operating = by_site(timeline["operating_fraction"] * generation_units) * price
-    initial_purchases = by_site((chip_vintages["purchase"] - chip_vintages["renewal"]) * generation_units) * price
+    initial_purchases = (
+        by_site((chip_vintages["purchase"] - chip_vintages["renewal"]) * generation_units) * price
+    )
 
     return ComponentResult(
         items={
@@ -127,10 +136,17 @@ def line_items(params: xr.Dataset, timeline: xr.Dataset) -> ComponentResult:
         additions={"it_equipment": purchases},
         quantities={
             "accelerators_per_phase": with_units(count, "accelerator", "Accelerators per phase"),
-            "accelerators_installed": with_units(accelerators, "accelerator", "Accelerators installed"),
-            "it_value_operating": with_units(it_value_operating, "EUR",
-                                             "Gross purchase value of operating accelerators"),
-            "chip_vintage_year": with_units(vintage_year, "year", "Purchase year of the generation in service"),
-            "initial_capex_chips": with_units(initial_purchases, "EUR", "Capex of the first accelerator generation"),
+            "accelerators_installed": with_units(
+                accelerators, "accelerator", "Accelerators installed"
+            ),
+            "it_value_operating": with_units(
+                it_value_operating, "EUR", "Gross purchase value of operating accelerators"
+            ),
+            "chip_vintage_year": with_units(
+                vintage_year, "year", "Purchase year of the generation in service"
+            ),
+            "initial_capex_chips": with_units(
+                initial_purchases, "EUR", "Capex of the first accelerator generation"
+            ),
         },
     )

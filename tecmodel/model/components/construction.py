@@ -38,8 +38,9 @@ def grid_connection_spend(connection_mw, fixed_cost, cost_per_mw, escalated):
     return (connection_mw * cost_per_mw + first_payment * fixed_cost) * escalated
 
 
-def grid_connection_in_service(service_mw: xr.DataArray, fixed_cost, cost_per_mw, escalated: xr.DataArray
-                               ) -> xr.DataArray:
+def grid_connection_in_service(
+    service_mw: xr.DataArray, fixed_cost, cost_per_mw, escalated: xr.DataArray
+) -> xr.DataArray:
     """The cost of the grid capacity entering service each year, in the year it does [EUR].
 
     Capacity is paid the year before it is available (:func:`grid_connection_spend`), so its
@@ -90,16 +91,27 @@ def line_items(params: xr.Dataset, timeline: xr.Dataset) -> ComponentResult:
     contingency = params["construction.contingency"]
     escalated = escalation(timeline, inflation)
 
-    shell = facility_asset(timeline, params["construction.shell_core_per_mw"] * (1 + contingency),
-                           params["construction.building_life"], inflation, terminal)
-    electrical = facility_asset(timeline, params["construction.electrical_per_mw"] * (1 + contingency),
-                                params["construction.electrical_life"], inflation, terminal)
+    shell = facility_asset(
+        timeline,
+        params["construction.shell_core_per_mw"] * (1 + contingency),
+        params["construction.building_life"],
+        inflation,
+        terminal,
+    )
+    electrical = facility_asset(
+        timeline,
+        params["construction.electrical_per_mw"] * (1 + contingency),
+        params["construction.electrical_life"],
+        inflation,
+        terminal,
+    )
     without_contingency = 1.0 / (1.0 + contingency)
     contingency_spend = (shell.spend + electrical.spend) * (contingency * without_contingency)
 
     # Land: bought in the first construction year of each phase, kept at its nominal cost.
     first_spend_year = timeline["construction_share"] * (
-        timeline["year"] == timeline["planned_online_year"] - params["construction.build_years"] + 1)
+        timeline["year"] == timeline["planned_online_year"] - params["construction.build_years"] + 1
+    )
     land_cost_per_phase = timeline["phase_it_mw"] * params["construction.land_per_mw"]
     land_spend_per_phase = (first_spend_year > 0) * escalated * land_cost_per_phase
     land_spend = by_site(land_spend_per_phase)
@@ -108,10 +120,18 @@ def line_items(params: xr.Dataset, timeline: xr.Dataset) -> ComponentResult:
     land_additions = by_site(first_in_service * land_value)
     land_residual = at_horizon(timeline) * by_site(timeline["in_service"] * land_value) * terminal
 
-    grid_spend = grid_connection_spend(timeline["grid_connection_mw"], params["grid.connection_fixed_cost"],
-                                       params["grid.connection_cost_per_mw"], escalated)
-    grid_in_service = grid_connection_in_service(timeline["grid_service_mw"], params["grid.connection_fixed_cost"],
-                                                 params["grid.connection_cost_per_mw"], escalated)
+    grid_spend = grid_connection_spend(
+        timeline["grid_connection_mw"],
+        params["grid.connection_fixed_cost"],
+        params["grid.connection_cost_per_mw"],
+        escalated,
+    )
+    grid_in_service = grid_connection_in_service(
+        timeline["grid_service_mw"],
+        params["grid.connection_fixed_cost"],
+        params["grid.connection_cost_per_mw"],
+        escalated,
+    )
     end_year = timeline.attrs["end_year"]
     grid_age = (end_year - timeline["year"] + 1).astype(float)
     grid_remaining = residual_share(grid_age, params["grid.connection_life"])
@@ -134,9 +154,13 @@ def line_items(params: xr.Dataset, timeline: xr.Dataset) -> ComponentResult:
             "grid_connection": grid_in_service,
         },
         quantities={
-            "grid_capacity_mw": with_units(timeline["grid_capacity_mw"], "MW", "Grid capacity available"),
+            "grid_capacity_mw": with_units(
+                timeline["grid_capacity_mw"], "MW", "Grid capacity available"
+            ),
             "initial_capex_construction": with_units(
-                shell.initial_spend + electrical.initial_spend + land_spend + grid_spend, "EUR",
-                "Capex of the initial build-out: shell, electrical, contingency, land, grid connection"),
+                shell.initial_spend + electrical.initial_spend + land_spend + grid_spend,
+                "EUR",
+                "Capex of the initial build-out: shell, electrical, contingency, land, grid connection",
+            ),
         },
     )

@@ -52,7 +52,9 @@ def water_use_m3(it_energy_mwh, water_use_l_per_kwh):
     return it_energy_mwh * water_use_l_per_kwh
 
 
-def line_items(params: xr.Dataset, timeline: xr.Dataset, it_energy_mwh: xr.DataArray) -> ComponentResult:
+def line_items(
+    params: xr.Dataset, timeline: xr.Dataset, it_energy_mwh: xr.DataArray
+) -> ComponentResult:
     """Cooling capex (initial and replacements), maintenance, residual value and water [EUR].
 
     Parameters
@@ -73,10 +75,19 @@ def line_items(params: xr.Dataset, timeline: xr.Dataset, it_energy_mwh: xr.DataA
         ``water_m3`` [m3/yr], ``initial_capex_cooling`` [EUR], ``pue_annual`` and ``pue_peak`` [1].
     """
     inflation = params["finance.inflation"]
-    plant = facility_asset(timeline, params["cooling.capex_per_mw"], params["cooling.replacement_years"],
-                           inflation, params["finance.terminal_value_share"])
-    maintenance = (timeline["operating_it_mw"] * params["cooling.capex_per_mw"]
-                   * params["cooling.maintenance_rate"] * escalation(timeline, inflation))
+    plant = facility_asset(
+        timeline,
+        params["cooling.capex_per_mw"],
+        params["cooling.replacement_years"],
+        inflation,
+        params["finance.terminal_value_share"],
+    )
+    maintenance = (
+        timeline["operating_it_mw"]
+        * params["cooling.capex_per_mw"]
+        * params["cooling.maintenance_rate"]
+        * escalation(timeline, inflation)
+    )
     return ComponentResult(
         items={
             "cooling_plant": -plant.spend,
@@ -85,9 +96,14 @@ def line_items(params: xr.Dataset, timeline: xr.Dataset, it_energy_mwh: xr.DataA
         },
         additions={"cooling": plant.additions},
         quantities={
-            "water_m3": with_units(water_use_m3(it_energy_mwh, params["cooling.water_use"]), "m3/yr",
-                                   "Cooling water consumption"),
-            "initial_capex_cooling": with_units(plant.initial_spend, "EUR", "Capex of the initial cooling plant"),
+            "water_m3": with_units(
+                water_use_m3(it_energy_mwh, params["cooling.water_use"]),
+                "m3/yr",
+                "Cooling water consumption",
+            ),
+            "initial_capex_cooling": with_units(
+                plant.initial_spend, "EUR", "Capex of the initial cooling plant"
+            ),
             "pue_annual": with_units(annual_pue(params), "1", "Annual-average PUE"),
             "pue_peak": with_units(peak_pue(params), "1", "Peak PUE"),
         },

@@ -30,7 +30,9 @@ class FacilityAsset:
     residual: xr.DataArray
 
 
-def facility_asset(timeline: xr.Dataset, cost_per_mw, life, inflation, terminal_value_share) -> FacilityAsset:
+def facility_asset(
+    timeline: xr.Dataset, cost_per_mw, life, inflation, terminal_value_share
+) -> FacilityAsset:
     """Spend, capitalised additions and residual value of a facility asset [EUR].
 
     Parameters
@@ -76,13 +78,17 @@ def _per_unit_cost(timeline: xr.Dataset, life, inflation, terminal_value_share) 
     renewal_spend = generations["renewal"] * escalated * base_cost
     first_generation = generations["purchase"] - generations["renewal"]
     start_year = timeline.attrs["start_year"]
-    renewal_value = integer_power(1.0 + inflation, generations["vintage_year"] - start_year) * base_cost
+    renewal_value = (
+        integer_power(1.0 + inflation, generations["vintage_year"] - start_year) * base_cost
+    )
     is_first = generations["vintage_year"] == timeline["online_year"]
     generation_value = xr.where(is_first, initial_value, renewal_value)
     remaining = residual_share(generations["age"], life)
-    residual = (at_horizon(timeline)
-                * by_site(timeline["in_service"] * generation_value * remaining)
-                * terminal_value_share)
+    residual = (
+        at_horizon(timeline)
+        * by_site(timeline["in_service"] * generation_value * remaining)
+        * terminal_value_share
+    )
     return FacilityAsset(
         spend=by_site(initial_spend + renewal_spend),
         initial_spend=by_site(initial_spend),

@@ -16,8 +16,12 @@ from tecmodel.model.components import ComponentResult
 from tecmodel.model.timeline import escalation
 
 
-def line_items(params: xr.Dataset, timeline: xr.Dataset, subscribed_mw: xr.DataArray,
-               it_value_operating: xr.DataArray) -> ComponentResult:
+def line_items(
+    params: xr.Dataset,
+    timeline: xr.Dataset,
+    subscribed_mw: xr.DataArray,
+    it_value_operating: xr.DataArray,
+) -> ComponentResult:
     """Operating costs [EUR] (all negative).
 
     Parameters
@@ -42,9 +46,12 @@ def line_items(params: xr.Dataset, timeline: xr.Dataset, subscribed_mw: xr.DataA
     operating_it_mw = timeline["operating_it_mw"]
     contingency = params["construction.contingency"]
     # Current (escalated) cost of the operating facility, the base of maintenance and insurance.
-    shell_electrical = (operating_it_mw * (params["construction.shell_core_per_mw"]
-                                          + params["construction.electrical_per_mw"])
-                        * (1.0 + contingency) * escalated)
+    shell_electrical = (
+        operating_it_mw
+        * (params["construction.shell_core_per_mw"] + params["construction.electrical_per_mw"])
+        * (1.0 + contingency)
+        * escalated
+    )
     cooling_plant = operating_it_mw * params["cooling.capex_per_mw"] * escalated
     staff_cost = params["operations.staff_per_mw"] * params["operations.cost_per_fte"] * escalated
     insurance_rate = params["operations.insurance_rate"]
@@ -52,11 +59,16 @@ def line_items(params: xr.Dataset, timeline: xr.Dataset, subscribed_mw: xr.DataA
     return ComponentResult(
         items={
             "operations_staff": subscribed_mw * -staff_cost,
-            "operations_facility_maintenance": shell_electrical * -params["operations.facility_maintenance_rate"],
+            "operations_facility_maintenance": shell_electrical
+            * -params["operations.facility_maintenance_rate"],
             "operations_it_support": it_value_operating * -params["operations.it_support_rate"],
-            "operations_insurance": ((shell_electrical + cooling_plant) * -insurance_rate
-                                     + it_value_operating * -insurance_rate),
-            "operations_local_taxes": subscribed_mw * -(params["operations.local_taxes_per_mw"] * escalated),
-            "operations_network": subscribed_mw * -(params["operations.network_per_mw"] * escalated),
+            "operations_insurance": (
+                (shell_electrical + cooling_plant) * -insurance_rate
+                + it_value_operating * -insurance_rate
+            ),
+            "operations_local_taxes": subscribed_mw
+            * -(params["operations.local_taxes_per_mw"] * escalated),
+            "operations_network": subscribed_mw
+            * -(params["operations.network_per_mw"] * escalated),
         },
     )

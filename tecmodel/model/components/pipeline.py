@@ -63,25 +63,49 @@ def run_components(params: xr.Dataset, timeline: xr.Dataset) -> ComponentOutputs
     chip_result = chips.line_items(params_view, timeline_view)
     construction_result = construction.line_items(params_view, timeline_view)
     power_result = power.line_items(params_view, timeline_view)
-    cooling_result = cooling.line_items(params_view, timeline_view, power_result.quantities["it_energy_mwh"])
-    revenue_result = revenue.line_items(params_view, timeline_view, chip_result.quantities["accelerators_per_phase"],
-                                        chip_result.quantities["chip_vintage_year"])
-    operations_result = operations.line_items(params_view, timeline_view, power_result.quantities["subscribed_mw"],
-                                              chip_result.quantities["it_value_operating"])
-    results: list[ComponentResult] = [chip_result, construction_result, power_result, cooling_result,
-                                      revenue_result, operations_result]
+    cooling_result = cooling.line_items(
+        params_view, timeline_view, power_result.quantities["it_energy_mwh"]
+    )
+    revenue_result = revenue.line_items(
+        params_view,
+        timeline_view,
+        chip_result.quantities["accelerators_per_phase"],
+        chip_result.quantities["chip_vintage_year"],
+    )
+    operations_result = operations.line_items(
+        params_view,
+        timeline_view,
+        power_result.quantities["subscribed_mw"],
+        chip_result.quantities["it_value_operating"],
+    )
+    results: list[ComponentResult] = [
+        chip_result,
+        construction_result,
+        power_result,
+        cooling_result,
+        revenue_result,
+        operations_result,
+    ]
     items: dict[str, xr.DataArray] = {}
     additions: dict[str, xr.DataArray] = {}
     quantities: dict[str, xr.DataArray] = {}
     for result in results:
-        for target, source in ((items, result.items), (additions, result.additions),
-                               (quantities, result.quantities)):
+        for target, source in (
+            (items, result.items),
+            (additions, result.additions),
+            (quantities, result.quantities),
+        ):
             overlap = set(target) & set(source)
             if overlap:
                 raise ValueError(f"two components produce {sorted(overlap)}")
-            target.update({name: _with_coordinates(value, coordinates) for name, value in source.items()})
+            target.update(
+                {name: _with_coordinates(value, coordinates) for name, value in source.items()}
+            )
     initial = [name for name in quantities if name.startswith("initial_capex_")]
     total = sum(quantities[name] for name in initial)
     quantities["initial_capex"] = total.transpose("year", "site", ...)
-    quantities["initial_capex"].attrs = {"units": "EUR", "long_name": "Capex of the initial build-out"}
+    quantities["initial_capex"].attrs = {
+        "units": "EUR",
+        "long_name": "Capex of the initial build-out",
+    }
     return ComponentOutputs(items, additions, dataset(quantities))

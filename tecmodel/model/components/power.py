@@ -63,28 +63,43 @@ def line_items(params: xr.Dataset, timeline: xr.Dataset) -> ComponentResult:
     operating_it_mw = timeline["operating_it_mw"]
     # Average draw per MW of IT nameplate, (site[, sample]): applied to the (year, site) MW in
     # one pass per quantity (sample-late evaluation).
-    load_share = it_power_draw(1.0, params["power.idle_share"], params["power.active_load_share"],
-                               params["revenue.utilisation"])
+    load_share = it_power_draw(
+        1.0,
+        params["power.idle_share"],
+        params["power.active_load_share"],
+        params["revenue.utilisation"],
+    )
     it_energy = operating_it_mw * energy_mwh(load_share)
     facility_energy = operating_it_mw * (energy_mwh(load_share) * annual_pue(params))
     subscribed_mw = operating_it_mw * peak_pue(params)
     inflation = escalation(timeline, params["finance.inflation"])
     contract_share = params["power.contract_share"]
-    contract_price = params["power.contract_price"] * escalation(timeline, params["power.contract_indexation"])
-    market_price = params["power.market_price"] * escalation(timeline, params["power.market_escalation"])
+    contract_price = params["power.contract_price"] * escalation(
+        timeline, params["power.contract_indexation"]
+    )
+    market_price = params["power.market_price"] * escalation(
+        timeline, params["power.market_escalation"]
+    )
     # Prices first, then one pass over the (possibly sampled) energy per item.
     return ComponentResult(
         items={
             "power_contract_energy": facility_energy * -(contract_share * contract_price),
             "power_market_energy": facility_energy * -((1.0 - contract_share) * market_price),
-            "power_grid_capacity_tariff": subscribed_mw * -(params["power.grid_tariff_capacity"] * inflation),
-            "power_grid_energy_tariff": facility_energy * -(params["power.grid_tariff_energy"] * inflation),
+            "power_grid_capacity_tariff": subscribed_mw
+            * -(params["power.grid_tariff_capacity"] * inflation),
+            "power_grid_energy_tariff": facility_energy
+            * -(params["power.grid_tariff_energy"] * inflation),
             "power_excise": facility_energy * -(params["power.excise"] * inflation),
-            "power_capacity_mechanism": facility_energy * -(params["power.capacity_cost"] * inflation),
+            "power_capacity_mechanism": facility_energy
+            * -(params["power.capacity_cost"] * inflation),
         },
         quantities={
             "it_energy_mwh": with_units(it_energy, "MWh/yr", "IT energy"),
-            "facility_energy_mwh": with_units(facility_energy, "MWh/yr", "Facility energy at the meter"),
-            "subscribed_mw": with_units(subscribed_mw, "MW", "Subscribed grid power (operating IT x peak PUE)"),
+            "facility_energy_mwh": with_units(
+                facility_energy, "MWh/yr", "Facility energy at the meter"
+            ),
+            "subscribed_mw": with_units(
+                subscribed_mw, "MW", "Subscribed grid power (operating IT x peak PUE)"
+            ),
         },
     )

@@ -47,8 +47,12 @@ def gpu_hours_available(accelerators, operating_fraction, hours=HOURS_PER_YEAR):
     return operating_fraction * accelerators * hours
 
 
-def line_items(params: xr.Dataset, timeline: xr.Dataset, accelerators_per_phase: xr.DataArray,
-               chip_vintage_year: xr.DataArray) -> ComponentResult:
+def line_items(
+    params: xr.Dataset,
+    timeline: xr.Dataset,
+    accelerators_per_phase: xr.DataArray,
+    chip_vintage_year: xr.DataArray,
+) -> ComponentResult:
     """Contract and merchant revenue [EUR] and GPU-hours.
 
     Parameters
@@ -76,10 +80,14 @@ def line_items(params: xr.Dataset, timeline: xr.Dataset, accelerators_per_phase:
     # Shares of the available hours sold, (site[, sample]): applied after the sum over phases
     # (sample-late evaluation: an uncertain utilisation never widens the per-phase arrays).
     merchant_share = (1.0 - contract_share) * params["revenue.utilisation"]
-    contract_price = launch_price(params["revenue.contract_price"], trend, chip_vintage_year, reference_year)
-    spot_price = merchant_price(launch_price(params["revenue.gpu_hour_price"], trend, chip_vintage_year,
-                                             reference_year),
-                                params["revenue.price_decline"], age_years)
+    contract_price = launch_price(
+        params["revenue.contract_price"], trend, chip_vintage_year, reference_year
+    )
+    spot_price = merchant_price(
+        launch_price(params["revenue.gpu_hour_price"], trend, chip_vintage_year, reference_year),
+        params["revenue.price_decline"],
+        age_years,
+    )
     hours = by_site(available)
     return ComponentResult(
         items={
@@ -88,7 +96,10 @@ def line_items(params: xr.Dataset, timeline: xr.Dataset, accelerators_per_phase:
         },
         quantities={
             "gpu_hours_available": with_units(hours, "GPU-hour/yr", "GPU-hours available"),
-            "gpu_hours_sold": with_units(hours * (contract_share + merchant_share), "GPU-hour/yr",
-                                         "GPU-hours sold (contracted in full, merchant at utilisation)"),
+            "gpu_hours_sold": with_units(
+                hours * (contract_share + merchant_share),
+                "GPU-hour/yr",
+                "GPU-hours sold (contracted in full, merchant at utilisation)",
+            ),
         },
     )

@@ -457,8 +457,16 @@ def _solve_tile(
                 _certify_series(column, grid_x[high], weights, tail_matrix, discounted)
                 or _certify_series(column, grid_x[low], weights, tail_matrix, discounted)
                 or _descartes_proves(
-                    column, below, below, grid_x[low], grid_x[high], grid_x, n_neg, binomial,
-                    discounted, work[0],
+                    column,
+                    below,
+                    below,
+                    grid_x[low],
+                    grid_x[high],
+                    grid_x,
+                    n_neg,
+                    binomial,
+                    discounted,
+                    work[0],
                 )
             ):
                 pa, pb = values[low, s], values[high, s]
@@ -485,8 +493,16 @@ def _solve_tile(
                 and (
                     _certify_series(column, grid_x[pivot], weights, tail_matrix, discounted)
                     or _descartes_proves(
-                        column, pivot < n_neg, True, np.nan, np.nan, grid_x, n_neg, binomial,
-                        discounted, work[0],
+                        column,
+                        pivot < n_neg,
+                        True,
+                        np.nan,
+                        np.nan,
+                        grid_x,
+                        n_neg,
+                        binomial,
+                        discounted,
+                        work[0],
                     )
                 )
             )
@@ -511,8 +527,18 @@ def _solve_tiles(flows, grid_x, n_neg, weights, tail_matrix, binomial, certify, 
         start = tile * TILE_SERIES
         size = min(TILE_SERIES, n_series - start)
         _tile_solver(
-            flows, start, size, grid_x, n_neg, weights, tail_matrix, binomial, certify,
-            rate, status, hard,
+            flows,
+            start,
+            size,
+            grid_x,
+            n_neg,
+            weights,
+            tail_matrix,
+            binomial,
+            certify,
+            rate,
+            status,
+            hard,
         )
 
 

@@ -68,8 +68,10 @@ def as_exercise_values(exercise_values, n_dates: int, n_paths: int) -> np.ndarra
     if exercise_values.ndim == 2:
         exercise_values = exercise_values[None]
     if exercise_values.ndim != 3 or exercise_values.shape[1:] != (n_dates, n_paths):
-        raise ValueError(f"exercise_values must have shape (actions, {n_dates}, {n_paths}), not "
-                         f"{exercise_values.shape}")
+        raise ValueError(
+            f"exercise_values must have shape (actions, {n_dates}, {n_paths}), not "
+            f"{exercise_values.shape}"
+        )
     if exercise_values.shape[0] == 0:
         raise ValueError("exercise_values needs at least one action")
     if np.any(exercise_values == np.inf):
@@ -83,8 +85,10 @@ def as_terminal_value(terminal_value, n_paths: int) -> np.ndarray:
         return np.zeros(n_paths)
     terminal_value = np.asarray(terminal_value, dtype=float)
     if terminal_value.ndim > 1 or terminal_value.size not in (1, n_paths):
-        raise ValueError(f"terminal_value must be a scalar or have shape ({n_paths},), not "
-                         f"{terminal_value.shape}")
+        raise ValueError(
+            f"terminal_value must be a scalar or have shape ({n_paths},), not "
+            f"{terminal_value.shape}"
+        )
     if not np.all(np.isfinite(terminal_value)):
         raise ValueError("terminal_value must be finite")
     return np.broadcast_to(terminal_value, (n_paths,)).copy()

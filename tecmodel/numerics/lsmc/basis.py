@@ -132,8 +132,15 @@ def least_squares(design: np.ndarray, target: np.ndarray) -> np.ndarray:
     """
     from scipy.linalg import lstsq  # imported here: scipy is slow to import and rarely needed
 
-    return lstsq(np.array(design, order="F"), np.array(target), cond=None, lapack_driver="gelsd",
-                 check_finite=False, overwrite_a=True, overwrite_b=True)[0]
+    return lstsq(
+        np.array(design, order="F"),
+        np.array(target),
+        cond=None,
+        lapack_driver="gelsd",
+        check_finite=False,
+        overwrite_a=True,
+        overwrite_b=True,
+    )[0]
 
 
 def standardisation(states: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -213,16 +213,31 @@ def fit_rule(
             coefficients[date] = least_squares(design, realised[candidates])
             regression_paths[date] = candidates.size
         continuation = continuation_at(
-            coefficients[date], state_mean[date], state_scale[date], basis, degree,
-            date == n_dates - 1, states[date, candidates], terminal_value[candidates],
+            coefficients[date],
+            state_mean[date],
+            state_scale[date],
+            basis,
+            degree,
+            date == n_dates - 1,
+            states[date, candidates],
+            terminal_value[candidates],
         )
         acting = candidates[best_value[candidates] > continuation]
         realised[acting] = best_value[acting]
         exercise_date[acting] = date
         action[acting] = best_action[acting]
     in_sample = StoppingOutcome(realised, exercise_date, action, n_dates, exercise_values.shape[0])
-    return StoppingRule(basis, degree, in_the_money_only, coefficients, state_mean, state_scale,
-                        regression_paths, exercise_values.shape[0], in_sample)
+    return StoppingRule(
+        basis,
+        degree,
+        in_the_money_only,
+        coefficients,
+        state_mean,
+        state_scale,
+        regression_paths,
+        exercise_values.shape[0],
+        in_sample,
+    )
 
 
 def apply_rule(
@@ -250,8 +265,9 @@ def apply_rule(
     _check_rule_shape(rule, n_dates, n_states)
     exercise_values = as_exercise_values(exercise_values, n_dates, n_paths)
     if exercise_values.shape[0] != rule.n_actions:
-        raise ValueError(f"the rule has {rule.n_actions} actions, the values "
-                         f"{exercise_values.shape[0]}")
+        raise ValueError(
+            f"the rule has {rule.n_actions} actions, the values {exercise_values.shape[0]}"
+        )
     terminal_value = as_terminal_value(terminal_value, n_paths)
     realised = terminal_value.copy()
     exercise_date = np.full(n_paths, -1)
@@ -259,10 +275,17 @@ def apply_rule(
     waiting = np.ones(n_paths, dtype=bool)
     for date in range(n_dates):
         best_value, best_action = best_exercise(exercise_values[:, date])
-        candidates = np.flatnonzero(waiting & regression_candidates(best_value, rule.in_the_money_only))
+        candidates = np.flatnonzero(
+            waiting & regression_candidates(best_value, rule.in_the_money_only)
+        )
         continuation = continuation_at(
-            rule.coefficients[date], rule.state_mean[date], rule.state_scale[date], rule.basis,
-            rule.degree, date == n_dates - 1, states[date, candidates],
+            rule.coefficients[date],
+            rule.state_mean[date],
+            rule.state_scale[date],
+            rule.basis,
+            rule.degree,
+            date == n_dates - 1,
+            states[date, candidates],
             terminal_value[candidates],
         )
         acting = candidates[best_value[candidates] > continuation]
@@ -302,9 +325,16 @@ def continuation_value(
     if states.shape[1] != rule.n_states:
         raise ValueError(f"the rule has {rule.n_states} states, not {states.shape[1]}")
     terminal_value = np.broadcast_to(np.asarray(terminal_value, dtype=float), states.shape[:1])
-    return continuation_at(rule.coefficients[date], rule.state_mean[date],
-                            rule.state_scale[date], rule.basis, rule.degree,
-                            date == rule.n_dates - 1, states, terminal_value)
+    return continuation_at(
+        rule.coefficients[date],
+        rule.state_mean[date],
+        rule.state_scale[date],
+        rule.basis,
+        rule.degree,
+        date == rule.n_dates - 1,
+        states,
+        terminal_value,
+    )
 
 
 def exercise_boundary(
@@ -353,8 +383,10 @@ def exercise_boundary(
         reach the end of the grid on the side where the boundary should be.
     """
     if rule.n_states != 1 or rule.n_actions != 1:
-        raise ValueError("an exercise boundary needs a rule with one state and one action, not "
-                         f"{rule.n_states} states and {rule.n_actions} actions")
+        raise ValueError(
+            "an exercise boundary needs a rule with one state and one action, not "
+            f"{rule.n_states} states and {rule.n_actions} actions"
+        )
     if side not in DIRECTIONS:
         raise ValueError(f"side must be one of {DIRECTIONS}, not {side!r}")
     grid = np.asarray(grid, dtype=float)
@@ -412,11 +444,19 @@ def summarise(
     cumulative = np.minimum(np.cumsum(by_date), 1.0)
     mean_date = float(outcome.exercise_date[acted].mean()) if acted.any() else float("nan")
     return StoppingSummary(
-        n_paths, value, value_error, in_value, in_error,
-        by_date, binomial_standard_error(by_date, n_paths),
-        cumulative, binomial_standard_error(cumulative, n_paths),
-        by_action, binomial_standard_error(by_action, n_paths),
-        float(1.0 - acted.mean()), mean_date,
+        n_paths,
+        value,
+        value_error,
+        in_value,
+        in_error,
+        by_date,
+        binomial_standard_error(by_date, n_paths),
+        cumulative,
+        binomial_standard_error(cumulative, n_paths),
+        by_action,
+        binomial_standard_error(by_action, n_paths),
+        float(1.0 - acted.mean()),
+        mean_date,
     )
 
 
@@ -437,5 +477,7 @@ def continuation_at(coefficients, mean, scale, basis, degree, last, states, term
 
 def _check_rule_shape(rule: StoppingRule, n_dates: int, n_states: int) -> None:
     if (n_dates, n_states) != (rule.n_dates, rule.n_states):
-        raise ValueError(f"the rule has {rule.n_dates} dates and {rule.n_states} states, the "
-                         f"paths {n_dates} and {n_states}")
+        raise ValueError(
+            f"the rule has {rule.n_dates} dates and {rule.n_states} states, the "
+            f"paths {n_dates} and {n_states}"
+        )

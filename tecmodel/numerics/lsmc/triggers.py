@@ -131,16 +131,27 @@ def fit_trigger_rule(
     for row, threshold in enumerate(thresholds):
         run = trigger_run_lengths(index, threshold, direction)
         for column, persistence in enumerate(persistences):
-            outcome = _first_trigger((run >= persistence) & admissible, chosen_value,
-                                     chosen_action, terminal_value, exercise_values.shape[0])
+            outcome = _first_trigger(
+                (run >= persistence) & admissible,
+                chosen_value,
+                chosen_action,
+                terminal_value,
+                exercise_values.shape[0],
+            )
             values[row, column] = outcome.value.mean()
     row, column = np.unravel_index(np.argmax(values), values.shape)
     threshold, persistence = float(thresholds[row]), int(persistences[column])
     run = trigger_run_lengths(index, threshold, direction)
-    in_sample = _first_trigger((run >= persistence) & admissible, chosen_value, chosen_action,
-                               terminal_value, exercise_values.shape[0])
-    return TriggerRule(threshold, persistence, direction, action, thresholds, persistences,
-                       values, in_sample)
+    in_sample = _first_trigger(
+        (run >= persistence) & admissible,
+        chosen_value,
+        chosen_action,
+        terminal_value,
+        exercise_values.shape[0],
+    )
+    return TriggerRule(
+        threshold, persistence, direction, action, thresholds, persistences, values, in_sample
+    )
 
 
 def apply_trigger_rule(
@@ -166,8 +177,13 @@ def apply_trigger_rule(
     action = _check_action(rule.action, exercise_values.shape[0])
     chosen_value, chosen_action, admissible = _trigger_choice(exercise_values, action)
     run = trigger_run_lengths(index, rule.threshold, rule.direction)
-    return _first_trigger((run >= rule.persistence) & admissible, chosen_value, chosen_action,
-                          terminal_value, exercise_values.shape[0])
+    return _first_trigger(
+        (run >= rule.persistence) & admissible,
+        chosen_value,
+        chosen_action,
+        terminal_value,
+        exercise_values.shape[0],
+    )
 
 
 def _trigger_choice(exercise_values, action):
@@ -211,8 +227,11 @@ def _as_persistences(persistences) -> np.ndarray:
     if np.ndim(persistences) == 0:
         persistences = np.arange(1, int(persistences) + 1)
     persistences = np.asarray(persistences).reshape(-1)
-    if (persistences.size == 0 or not np.all(persistences == np.round(persistences))
-            or np.any(persistences < 1)):
+    if (
+        persistences.size == 0
+        or not np.all(persistences == np.round(persistences))
+        or np.any(persistences < 1)
+    ):
         raise ValueError("persistences must be integers >= 1")
     return persistences.astype(int)
 
