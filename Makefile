@@ -9,7 +9,7 @@ STAMP   := $(VENV)/.installed
 export MALLOC_MMAP_MAX_ ?= 0
 export MALLOC_TRIM_THRESHOLD_ ?= 68719476736
 
-.PHONY: run test test-fast venv bench notebooks docs lint clean
+.PHONY: run test test-fast venv bench notebooks docs docs-html lint clean
 
 venv: $(STAMP)
 
@@ -57,6 +57,19 @@ notebooks: $(STAMP)
 ## regenerate inputs/README.md from the parameter registry and the bundled cases
 docs: $(STAMP)
 	$(PY) -m tecmodel.report.assumptions inputs/README.md
+
+## the documentation site into outputs/docs/html (Sphinx: the user guide, the API reference from the
+## docstrings, the notebooks executed at test scale); every warning is an error. Incremental: a
+## change to the package re-reads every page and re-executes the notebooks (docs/conf.py).
+DOCS_STAMP := $(VENV)/.installed-docs
+DOCS_OUT   := outputs/docs
+$(DOCS_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[docs]"
+	touch $(DOCS_STAMP)
+
+docs-html: $(DOCS_STAMP)
+	$(PY) -m sphinx -b html -W --keep-going -d $(DOCS_OUT)/doctrees docs $(DOCS_OUT)/html
+	@echo "the site: $(DOCS_OUT)/html/index.html"
 
 ## ruff (the project's own configuration) and the import-linter contracts (layers, no cycles)
 lint: $(STAMP)

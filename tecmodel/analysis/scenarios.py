@@ -224,7 +224,7 @@ def compare(*cases, site: str = PORTFOLIO, reference: str | None = None) -> xr.D
     xarray.Dataset
         Over ``case`` (and any extra dims the results share): every metric (its units),
         ``<metric>_difference`` (same units: case - reference) and
-        ``<metric>_relative_difference`` [1] (difference / |reference|; NaN where the reference
+        ``<metric>_relative_difference`` [1] (``difference / |reference|``; NaN where the reference
         is 0). Status codes get no differences, calendar years no relative difference.
 
     Raises

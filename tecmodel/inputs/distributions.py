@@ -459,7 +459,7 @@ def correlation_problems(
 ) -> list[tuple[str, str, Any]]:
     """Why a Spearman rank-correlation matrix is not admissible (empty list when it is).
 
-    Checks: square and matching the names, finite, unit diagonal, |rho| <= 1, symmetric, and
+    Checks: square and matching the names, finite, unit diagonal, ``|rho| <= 1``, symmetric, and
     positive semi-definite both as stated and after conversion to the Gaussian copula's Pearson
     matrix (:func:`spearman_to_pearson`).
 

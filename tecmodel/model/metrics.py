@@ -154,7 +154,7 @@ def breakeven_revenue_factor(
         If given, the series along this axis of ``profit[0]`` (the sites) share one factor and
         their NPVs are summed (the portfolio break-even).
     tolerance : float
-        Convergence when |NPV| <= tolerance x max(|PV pre-tax|, PV revenue).
+        Convergence when ``|NPV| <= tolerance x max(|PV pre-tax|, PV revenue)``.
 
     Returns
     -------

@@ -329,7 +329,7 @@ def breakeven_factors(
     rate, offset_fixed, offset_share : numpy.ndarray
         (member, group): tax parameters.
     tolerance : float
-        Convergence when |NPV| <= tolerance x max(|PV pre-tax|, PV revenue).
+        Convergence when ``|NPV| <= tolerance x max(|PV pre-tax|, PV revenue)``.
 
     Returns
     -------

@@ -51,7 +51,7 @@ def illinois(
     low, high : numpy.ndarray
         Admissible range of each element.
     scale : numpy.ndarray
-        Size of g for the convergence test (|g| <= tolerance x scale).
+        Size of g for the convergence test (``|g| <= tolerance x scale``).
     increasing : bool
         Whether g increases with x (decides which end is out of reach).
 

@@ -233,7 +233,7 @@ def analyse_design(
     -------
     xarray.Dataset
         ``S1{suffix}``, ``S1{suffix}_conf``, ``ST{suffix}``, ``ST{suffix}_conf`` over
-        (factor, *output dims); ``S2``, ``S2_conf`` over (factor, factor_2, ...);
+        ``(factor, *output dims)``; ``S2``, ``S2_conf`` over (factor, factor_2, ...);
         ``n_undefined{suffix}`` over the output dims. Units "1". Columns with undefined (NaN)
         values or no spread (:func:`_varies_columns`) get NaN indices.
     """

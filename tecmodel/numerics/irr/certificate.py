@@ -14,10 +14,10 @@ sign changes do not increase with j, and j = ``CERTIFICATE_LEVELS`` is used.  Be
 period the j-fold sums are a polynomial in the index (:func:`tail_matrix`) whose sign changes
 are bounded by Descartes' rule on its coefficients.
 
-Magnitudes stay bounded (x_p <= 1, normalised coefficients, |j-fold sums| <= T**j).  A sign is
-trusted only above twice the rounding-error bound ``(j + 1) T eps A``, with A the j-fold sum of
-|d| at the last index (:func:`fold_weights`), which bounds the sums of |d| at every index; an
-uncertain sign leaves the series unproven.
+Magnitudes stay bounded (x_p <= 1, normalised coefficients, ``|j-fold sums| <= T**j``).  A sign
+is trusted only above twice the rounding-error bound ``(j + 1) T eps A``, with A the j-fold sum
+of ``|d|`` at the last index (:func:`fold_weights`), which bounds the sums of ``|d|`` at every
+index; an uncertain sign leaves the series unproven.
 
 The compiled kernel evaluates the certificate series by series (``_certify_series`` in
 :mod:`~tecmodel.numerics.irr.kernel`); this module builds the tables it receives.

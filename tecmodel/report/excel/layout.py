@@ -298,7 +298,7 @@ SECTION_FILL = "F2F2F2"
 
 
 def sheet_title(workbook, wanted: str) -> str:
-    """A valid, unique sheet title (<= 31 characters, no []:*?/\\)."""
+    """A valid, unique sheet title (<= 31 characters, no ``[]:*?/\\``)."""
     title = re.sub(r"[\[\]:*?/\\']", "_", wanted)[:31]
     existing = {name.lower() for name in workbook.sheetnames}
     candidate, counter = title, 2
