@@ -57,7 +57,7 @@ def child(case_name: str, n: int, chunk: int, repeats: int, salib: bool) -> dict
         evaluate_design,
         saltelli_design,
     )
-    from tecmodel.analysis.sensitivity.sobol import case_model
+    from tecmodel.analysis.sensitivity.sobol_case import case_model
 
     case = tecmodel.load_case(CASES[case_name])
     tecmodel.evaluate(case)  # warm: compiled kernels loaded, caches filled

@@ -36,8 +36,8 @@ if TYPE_CHECKING:  # the lazily imported names, for type checkers and IDEs
     from tecmodel.analysis.montecarlo.study import monte_carlo
     from tecmodel.analysis.scenarios import compare, evaluate_scenarios
     from tecmodel.analysis.sensitivity.shapley_case import shapley
-    from tecmodel.analysis.sensitivity.sobol import sobol, sobol_convergence
-    from tecmodel.analysis.sensitivity.tornado import tornado
+    from tecmodel.analysis.sensitivity.sobol_case import sobol, sobol_convergence
+    from tecmodel.analysis.sensitivity.tornado_case import tornado
     from tecmodel.report.excel import export_excel
     from tecmodel.report.tables import inputs_table
 
@@ -48,9 +48,9 @@ if TYPE_CHECKING:  # the lazily imported names, for type checkers and IDEs
 _LAZY: dict[str, str] = {
     "solvers": "tecmodel.analysis.solvers",
     "processes": "tecmodel.analysis.processes",
-    "sobol": "tecmodel.analysis.sensitivity.sobol",
-    "sobol_convergence": "tecmodel.analysis.sensitivity.sobol",
-    "tornado": "tecmodel.analysis.sensitivity.tornado",
+    "sobol": "tecmodel.analysis.sensitivity.sobol_case",
+    "sobol_convergence": "tecmodel.analysis.sensitivity.sobol_case",
+    "tornado": "tecmodel.analysis.sensitivity.tornado_case",
     "shapley": "tecmodel.analysis.sensitivity.shapley_case",
     "monte_carlo": "tecmodel.analysis.montecarlo.study",
     "compare": "tecmodel.analysis.scenarios",

@@ -572,7 +572,7 @@ def test_the_model_fingerprint_reads_exactly_the_code_that_computes_numbers():
         ("report/plots.py", False),
         ("report/new_figure.py", False),  # a module added to the reports
         ("cli/main.py", False),
-        ("analysis/sensitivity/tornado.py", False),
+        ("analysis/sensitivity/tornado_case.py", False),
         ("model/cube.py", True),
         ("model/components/new_component.py", True),  # a module added to the model
         ("numerics/powers.py", True),

@@ -28,8 +28,8 @@ from SALib.test_functions import Ishigami
 
 import tecmodel
 from tecmodel.analysis.sensitivity.saltelli import evaluate_design, saltelli_design, sobol_analysis
-from tecmodel.analysis.sensitivity.sobol import sobol_convergence
-from tecmodel.analysis.sensitivity.tornado import tornado
+from tecmodel.analysis.sensitivity.sobol_case import sobol_convergence
+from tecmodel.analysis.sensitivity.tornado_case import tornado
 from tecmodel.errors import InputError
 from tecmodel.inputs.distributions import Distribution
 from tecmodel.numerics.sobol_estimators import sobol_indices

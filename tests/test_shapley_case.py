@@ -34,8 +34,8 @@ from tecmodel.analysis.montecarlo.study import monte_carlo
 from tecmodel.analysis.sampling import sampling_plan
 from tecmodel.analysis.sensitivity import shapley_case
 from tecmodel.analysis.sensitivity.shapley_case import shapley, shapley_factors
-from tecmodel.analysis.sensitivity.sobol import sobol
-from tecmodel.analysis.sensitivity.tornado import tornado
+from tecmodel.analysis.sensitivity.sobol_case import sobol
+from tecmodel.analysis.sensitivity.tornado_case import tornado
 from tecmodel.cli.main import main
 from tecmodel.errors import InputError
 

@@ -18,8 +18,8 @@ from pathlib import Path
 from tecmodel._version import __version__
 from tecmodel.analysis.montecarlo.study import monte_carlo
 from tecmodel.analysis.scenarios import compare, evaluate_scenarios
-from tecmodel.analysis.sensitivity.sobol import sobol
-from tecmodel.analysis.sensitivity.tornado import tornado
+from tecmodel.analysis.sensitivity.sobol_case import sobol
+from tecmodel.analysis.sensitivity.tornado_case import tornado
 from tecmodel.cli import uncertainty as cli_uncertainty
 from tecmodel.cli.common import EXIT_FAILURE, EXIT_INPUT, EXIT_OK, Parser
 from tecmodel.errors import InputError, InputWarning, Problem

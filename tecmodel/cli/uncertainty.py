@@ -27,8 +27,8 @@ from tecmodel.analysis.sensitivity.shapley_case import (
     shapley,
     shapley_factors,
 )
-from tecmodel.analysis.sensitivity.sobol import sobol, sobol_convergence
-from tecmodel.analysis.sensitivity.tornado import tornado
+from tecmodel.analysis.sensitivity.sobol_case import sobol, sobol_convergence
+from tecmodel.analysis.sensitivity.tornado_case import tornado
 from tecmodel.cli.common import EXIT_OK
 from tecmodel.errors import InputError, Problem
 from tecmodel.inputs.bundled import bundled_case_paths

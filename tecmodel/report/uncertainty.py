@@ -198,7 +198,7 @@ def shapley_text(
 
     Rows are the players (factors or groups), largest share first on the portfolio; per site the
     share of the metric's variance [low, high] and, with `sobol` (a dataset of
-    :func:`tecmodel.analysis.sensitivity.sobol.sobol` over the same factors and groups), S1 and
+    :func:`tecmodel.analysis.sensitivity.sobol_case.sobol` over the same factors and groups), S1 and
     ST ± their half-widths. A one-site case shows its site only (the portfolio is the same).
     """
     attrs = dataset.attrs

@@ -4,7 +4,7 @@ model calls, and the bootstrap of the costs.
 This module owns the estimation machinery of :mod:`tecmodel.analysis.sensitivity.shapley` (see its
 docstring for the method, the seeding and the references): the designs (every coalition with the
 Shapley weights, or random orders), the exact conditional draws under the Gaussian copula, the
-packing of whole coalitions into model calls, and each coalition's cost c(J) = E[Var(Y | X_-J)]
+packing of whole coalitions into model calls, and each coalition's cost ``c(J) = E[Var(Y | X_-J)]``
 with its bootstrap resamples.
 """
 
@@ -94,7 +94,7 @@ class Design:
 
 
 def shapley_weight(size: int, players: int) -> float:
-    """Weight |J|! (d - |J| - 1)! / d! of a coalition of `size` players that excludes a player."""
+    """Weight ``|J|! (d - |J| - 1)! / d!`` of a coalition of `size` players that excludes a player."""
     return math.factorial(size) * math.factorial(players - size - 1) / math.factorial(players)
 
 
@@ -346,7 +346,7 @@ def estimate_costs(
     batch_rows: int,
     output_names: Sequence[str] | None = None,
 ) -> Costs:
-    """c(J) = E[Var(Y | X_-J)] of every coalition of the design, and its bootstrap resamples.
+    """``c(J) = E[Var(Y | X_-J)]`` of every coalition of the design, and its bootstrap resamples.
 
     The rows of each coalition are drawn when its batch is due (one batch of inputs in memory at
     a time) and reduced to the coalition's inner variances (n_outer, outputs); the means of

@@ -152,7 +152,7 @@ def describe(columns: Sequence[Column], groups: Sequence[str] | None) -> list[di
 
 
 def sample_first(array: xr.DataArray, dims: Sequence[str], rows: int) -> np.ndarray:
-    """Values of `array` as (sample, *dims), repeated along ``sample`` if it does not vary."""
+    """Values of `array` as ``(sample, *dims)``, repeated along ``sample`` if it does not vary."""
     if "sample" not in array.dims:
         array = array.expand_dims(sample=rows)
     return array.transpose("sample", *dims).values

@@ -7,14 +7,14 @@ sample ...}``), and analyses every output column with SALib's estimators and boo
 all columns and all resamples at once (:func:`tecmodel.numerics.sobol_estimators.sobol_indices`,
 one matrix product), with ``engine="salib"`` one ``SALib.analyze.sobol.analyze`` call per column,
 the reference the vectorised form is tested against (same numbers to ~1e-15). The case model is
-plugged in by :mod:`tecmodel.analysis.sensitivity.sobol`; the tests plug in SALib's Ishigami
+plugged in by :mod:`tecmodel.analysis.sensitivity.sobol_case`; the tests plug in SALib's Ishigami
 function through the very same engine and compare with its analytic indices.
 
 - Indices of an output that does not vary (or has undefined values, e.g. an IRR that does not
   exist in some rows) are NaN; ``n_undefined`` counts the undefined rows.
 - Saltelli's design for N is the first N (2D + 2) rows of the design for any larger power of two
   (same seed), so one evaluation at the largest N gives the indices at every smaller N (what
-  :func:`tecmodel.analysis.sensitivity.sobol.sobol_convergence` relies on).
+  :func:`tecmodel.analysis.sensitivity.sobol_case.sobol_convergence` relies on).
 """
 
 from __future__ import annotations

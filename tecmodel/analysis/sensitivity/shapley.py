@@ -9,7 +9,7 @@ Gaussian copula the Monte Carlo uses, the model calls, the bootstrap of the oute
 scipy.stats); the model is any vectorised function of named input arrays. A case's metrics are
 plugged in by :func:`tecmodel.analysis.sensitivity.shapley_case.shapley`.
 
-Why Shapley effects. Sobol' indices (:mod:`tecmodel.analysis.sensitivity.sobol`) assume
+Why Shapley effects. Sobol' indices (:mod:`tecmodel.analysis.sensitivity.sobol_case`) assume
 independent inputs; with rank correlations (chip cost with the GPU-hour price, say) a
 first-order index counts a
 correlated partner's influence twice and the indices no longer add up. The Shapley effect of

@@ -7,7 +7,7 @@ the Monte Carlo study of the same case; the estimator is
 
 Same inputs as the Monte Carlo. Sobol' indices assume independent inputs and drop the case's
 rank correlations; the Shapley effects keep them. Each factor is a column of uniforms mapped
-through its distribution (the case's, as for :func:`tecmodel.analysis.sensitivity.sobol.sobol`),
+through its distribution (the case's, as for :func:`tecmodel.analysis.sensitivity.sobol_case.sobol`),
 and the columns are joined by the Gaussian copula of the case's ``uncertainty.rank_correlation``
 among the chosen factors (:func:`tecmodel.analysis.sampling.column_rank_correlation`), exactly
 as :func:`tecmodel.analysis.montecarlo.study.monte_carlo` joins them. A site-level parameter the
