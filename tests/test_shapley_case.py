@@ -38,6 +38,8 @@ from tecmodel.analysis.sensitivity.sobol_case import sobol
 from tecmodel.analysis.sensitivity.tornado_case import tornado
 from tecmodel.cli.main import main
 from tecmodel.errors import InputError
+from tecmodel.report.figures.sensitivity import shapley_bars
+from tecmodel.report.uncertainty import correlated_players, shapley_sobol_sentence
 
 from .conftest import BASE_FILE
 
@@ -319,3 +321,62 @@ def test_cli_bad_requests_exit_2(tmp_path, capsys, argv, fragment):
     assert main(["shapley", str(BASE_FILE), "-n", "16", "--out", str(tmp_path), *argv]) == 2
     error = capsys.readouterr().err
     assert error.startswith("error: ") and fragment in error and "Traceback" not in error
+
+
+def sobol_of(shares: dict[str, tuple[float, float]]) -> xr.Dataset:
+    """A Sobol' dataset of the NPV at the portfolio with the given (S1, ST) per factor."""
+    factors = list(shares)
+    values = np.array([shares[f] for f in factors])[:, :, None, None]
+    coords = {"factor": factors, "metric": ["npv"], "site": ["portfolio"]}
+    return xr.Dataset(
+        {
+            name: (("factor", "metric", "site"), values[:, column])
+            for column, name in ((0, "S1"), (1, "ST"))
+        }
+        | {
+            f"{name}_conf": (("factor", "metric", "site"), np.zeros((len(factors), 1, 1)))
+            for name in ("S1", "ST")
+        },
+        coords=coords,
+    )
+
+
+def test_the_sentence_names_the_dropped_correlation_and_the_changed_ranking(correlated):
+    """Hand-made Sobol' indices that rank the GPU-hour price above chip cost: the Shapley study
+    (chip cost first, tests above) reverses that, and the sentence says so and names the pair."""
+    shares = dict.fromkeys(FACTORS, (0.0, 0.0)) | {PAIR[0]: (0.30, 0.31), PAIR[1]: (0.60, 0.61)}
+    sentence = shapley_sobol_sentence(correlated, sobol_of(shares), site="portfolio")
+    assert f"{PAIR[0]} and {PAIR[1]} (rank correlation +0.50)" in sentence
+    assert "the ranking changes from revenue.gpu_hour_price > chip_cost" in sentence
+    first = " > ".join(
+        correlated["shapley_index"].sel(NPV).to_series().sort_values(ascending=False).index
+    )
+    assert sentence.rstrip(".").endswith(f"to {first} (Shapley)")
+
+
+def test_the_sentence_without_correlation_says_the_two_agree(independent):
+    """With the correlations dropped the ranking by ST (taken from the Shapley shares
+    themselves) is the Shapley ranking: the sentence says both agree."""
+    shares = {
+        str(f): (float(v), float(v))
+        for f, v in independent["shapley_index"].sel(NPV).to_series().items()
+    }
+    assert correlated_players(independent) == []
+    sentence = shapley_sobol_sentence(independent, sobol_of(shares), site="portfolio")
+    assert "correlates none of these players" in sentence and "by both)." in sentence
+
+
+def test_the_figure_draws_shapley_beside_sobol(correlated):
+    """One bar per player and series, the Shapley series first, heights the shares."""
+    shares = {f: (0.1 * i, 0.1 * i + 0.05) for i, f in enumerate(FACTORS)}
+    figure = shapley_bars(correlated, sobol_of(shares), site="portfolio")
+    heights = [patch.get_height() for patch in figure.axes[0].patches]
+    expected = np.concatenate(
+        [
+            correlated["shapley_index"].sel(NPV).values,
+            [shares[f][0] for f in FACTORS],
+            [shares[f][1] for f in FACTORS],
+        ]
+    )
+    np.testing.assert_allclose(heights, expected)
+    assert "base_10b" in figure.axes[0].get_title()

@@ -37,6 +37,7 @@ from tecmodel.io import check_output_directory, write_netcdf
 from tecmodel.report.uncertainty import (
     convergence_text,
     montecarlo_text,
+    shapley_sobol_sentence,
     shapley_text,
     sobol_text,
     tornado_text,
@@ -289,6 +290,8 @@ def command_shapley(args) -> int:
         if not args.quiet:
             for metric in args.metric:
                 print(shapley_text(dataset, indices, metric))
+                if indices is not None:
+                    print(shapley_sobol_sentence(dataset, indices, metric) + "\n")
             print(f"  wrote {', '.join(str(path) for path in written)} in {elapsed:.1f} s\n")
     return EXIT_OK
 

@@ -6,6 +6,7 @@ This module owns how those results look on a terminal. It formats; it computes n
 
 from __future__ import annotations
 
+import json
 import math
 
 import pandas as pd
@@ -259,3 +260,90 @@ def shapley_text(
             lines.append(f"  ({metric} undefined in {undefined:,} evaluations: indices NaN)")
         lines.append("")
     return "\n".join(lines)
+
+
+def correlated_players(shapley: xr.Dataset) -> list[tuple[str, str, float]]:
+    """Pairs of players of a Shapley study whose inputs the case correlates, with the rank
+    correlation [1] of the pair's most correlated columns; empty when the study dropped them.
+
+    Read from the study's attributes: ``factors`` (each column's player, JSON) and
+    ``correlation`` (the columns' Spearman matrix, JSON, or a text starting "independent").
+    """
+    text = str(shapley.attrs.get("correlation", ""))
+    if not text.startswith("{"):
+        return []
+    matrix = json.loads(text)
+    player_of = {entry["factor"]: entry["group"] for entry in json.loads(shapley.attrs["factors"])}
+    columns = matrix["columns"]
+    strongest: dict[tuple[str, str], float] = {}
+    for i, first in enumerate(columns):
+        for j in range(i + 1, len(columns)):
+            rho = float(matrix["spearman"][i][j])
+            pair = (player_of.get(first, first), player_of.get(columns[j], columns[j]))
+            if rho == 0.0 or pair[0] == pair[1]:
+                continue
+            if abs(rho) > abs(strongest.get(pair, 0.0)):
+                strongest[pair] = rho
+    return [(first, second, rho) for (first, second), rho in strongest.items()]
+
+
+def shapley_sobol_sentence(
+    shapley: xr.Dataset, sobol: xr.Dataset, metric: str = "npv", site: str | None = None
+) -> str:
+    """One sentence saying whether the Shapley effects and the Sobol' indices of the same players
+    tell the same story, and why they differ where they do.
+
+    Without correlated inputs a player's Shapley share lies between its S1 and ST (its first-order
+    effect plus an equal share of each interaction it takes part in), so the two agree up to the
+    interactions. With correlated inputs Sobol' indices (which assume independence) and Shapley
+    effects (which keep the case's rank correlations) answer different questions; the sentence
+    names the correlated pairs, the player whose share moves most and whether the ranking changes.
+
+    Parameters
+    ----------
+    shapley : xarray.Dataset
+        :func:`tecmodel.analysis.sensitivity.shapley_case.shapley` output.
+    sobol : xarray.Dataset
+        :func:`tecmodel.analysis.sensitivity.sobol_case.sobol` output over the same players.
+    metric : str
+        Metric compared.
+    site : str, optional
+        Site compared; default the portfolio (or the last site).
+    """
+    site = site or str(shapley["site"].values[-1])
+    players = [str(f) for f in shapley["factor"].values if f in sobol["factor"].values]
+    share = shapley["shapley_index"].sel(metric=metric, site=site, factor=players).to_series()
+    first = sobol["S1"].sel(metric=metric, site=site, factor=players).to_series()
+    total = sobol["ST"].sel(metric=metric, site=site, factor=players).to_series()
+    by_shapley = list(share.sort_values(ascending=False).index)
+    by_sobol = list(total.sort_values(ascending=False).index)
+    order = " > ".join(by_shapley)
+    pairs = correlated_players(shapley)
+    if not pairs:
+        return (
+            f"{metric} at {site}: the study correlates none of these players, so each Shapley "
+            "share is its first-order Sobol' index plus an equal share of its interactions and "
+            f"the two agree ({order} by both"
+            + (
+                ")."
+                if by_shapley == by_sobol
+                else "; the order differs only within the intervals)."
+            )
+        )
+    in_pairs = [player for player in players if any(player in pair[:2] for pair in pairs)]
+    shifts = "; ".join(
+        f"{player}: Shapley {share[player]:.3f} against S1 {first[player]:.3f}"
+        for player in in_pairs
+    )
+    named = ", ".join(f"{a} and {b} (rank correlation {rho:+.2f})" for a, b, rho in pairs)
+    ranking_text = (
+        "the ranking is the same"
+        if by_shapley == by_sobol
+        else f"the ranking changes from {' > '.join(by_sobol)} (Sobol' ST) to {order} (Shapley)"
+    )
+    return (
+        f"{metric} at {site}: Sobol' indices drop the case's rank correlation of {named}, which "
+        "the Monte Carlo and the Shapley effects keep; with it respected the variance is shared "
+        f"differently ({shifts}) and "
+        f"{ranking_text}."
+    )

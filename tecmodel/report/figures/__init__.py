@@ -4,8 +4,8 @@ The figures own their look; the numbers come from the results, never from here. 
 
 - :mod:`.cash_flows`: the waterfall from the present value of revenue to the NPV, and the
   cumulative discounted free cash flow by year;
-- :mod:`.sensitivity`: Sobol indices (bars, over the years, at increasing sample size) and the
-  tornado;
+- :mod:`.sensitivity`: Sobol indices (bars, over the years, at increasing sample size), Shapley
+  effects beside them, and the tornado;
 - :mod:`.uncertainty`: Monte Carlo distributions (one study's NPV, several studies overlaid);
 - :mod:`.scenarios`: the cases side by side;
 - :mod:`.files`: :func:`save_figure` and :func:`write_standard_plots`;
@@ -23,6 +23,7 @@ from tecmodel.report.figures.files import save_figure, write_standard_plots
 from tecmodel.report.figures.scenarios import scenario_comparison
 from tecmodel.report.figures.sensitivity import (
     convergence_chart,
+    shapley_bars,
     sobol_bars,
     sobol_over_time,
     tornado_chart,
@@ -33,6 +34,7 @@ __all__ = [
     "cash_flow_waterfall",
     "cumulative_discounted_cash_flow",
     "sobol_bars",
+    "shapley_bars",
     "tornado_chart",
     "sobol_over_time",
     "convergence_chart",

@@ -1,5 +1,5 @@
 """Figures of the sensitivity analyses: Sobol indices as bars, over the years of the free cash flow
-and at increasing sample size, and the one-at-a-time tornado.
+and at increasing sample size, Shapley effects beside them, and the one-at-a-time tornado.
 """
 
 from __future__ import annotations
@@ -70,6 +70,75 @@ def sobol_bars(sobol: xr.Dataset, metric: str | None = None, site: str | None = 
         np.concatenate([selected[name] - selected[f"{name}_conf"] for name in ("S1", "ST")])
     )
     axes.set_ylim(bottom=min(0.0, float(lower) - 0.02), top=max(1.05, float(upper) + 0.05))
+    axes.axhline(0.0, color="black", linewidth=0.8)
+    axes.grid(axis="y", alpha=0.3)
+    axes.legend()
+    return figure
+
+
+def shapley_bars(
+    shapley: xr.Dataset,
+    sobol: xr.Dataset | None = None,
+    metric: str | None = None,
+    site: str | None = None,
+):
+    """Shapley shares of a metric's variance per player, with their bootstrap intervals, beside
+    the Sobol' S1 and ST of the same players [1].
+
+    Parameters
+    ----------
+    shapley : xarray.Dataset
+        ``shapley_index`` with ``_lower`` and ``_upper`` over (factor, metric, site).
+    sobol : xarray.Dataset, optional
+        ``S1``, ``ST`` and their ``_conf`` over the same players.
+    metric, site : str, optional
+        Default ``"npv"`` and ``"portfolio"`` (or the first metric, the last site).
+    """
+    metric, site = chart_selection(shapley, metric, site)
+    players = [str(f) for f in shapley["factor"].values]
+    selected = shapley.sel(metric=metric, site=site)
+    series = [
+        (
+            "Shapley (correlations kept)",
+            selected["shapley_index"].values,
+            np.vstack(
+                [
+                    selected["shapley_index"] - selected["shapley_index_lower"],
+                    selected["shapley_index_upper"] - selected["shapley_index"],
+                ]
+            ),
+        )
+    ]
+    if sobol is not None:
+        chosen = sobol.sel(metric=metric, site=site).reindex(factor=players)
+        for name, label in (("S1", "Sobol' S1 (independent)"), ("ST", "Sobol' ST (independent)")):
+            series.append((label, chosen[name].values, chosen[f"{name}_conf"].values))
+    # S1 and ST keep the colours of sobol_bars; the Shapley share takes the next series colour.
+    colours = (SERIES_COLOURS[2], SERIES_COLOURS[0], SERIES_COLOURS[1])
+    positions = np.arange(len(players))
+    width = 0.8 / len(series)
+    figure = new_figure(max(6.5, 1.5 * len(players) + 3), 5.0)
+    axes = figure.add_subplot()
+    for number, (label, values, errors) in enumerate(series):
+        offset = (number - (len(series) - 1) / 2) * width
+        axes.bar(
+            positions + offset,
+            values,
+            width,
+            yerr=np.abs(errors),
+            capsize=3,
+            color=colours[number],
+            label=label,
+        )
+    axes.set_xticks(positions, [player.replace(".", ".\n") for player in players])
+    axes.set_xlabel("Factor or group")
+    axes.set_ylabel("Share of the variance [1] (bars: 95 % intervals)")
+    case = shapley.attrs.get("case", "")
+    axes.set_title(
+        f"Shapley effects of {metric_label(metric)} ({site})"
+        + (f", case {case}" if case else "")
+        + f"; n = {shapley.attrs.get('n_outer', '?')}"
+    )
     axes.axhline(0.0, color="black", linewidth=0.8)
     axes.grid(axis="y", alpha=0.3)
     axes.legend()
