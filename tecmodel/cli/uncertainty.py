@@ -30,6 +30,7 @@ from tecmodel.analysis.sensitivity.shapley_case import (
 from tecmodel.analysis.sensitivity.sobol_case import sobol, sobol_convergence
 from tecmodel.analysis.sensitivity.tornado_case import tornado
 from tecmodel.cli.common import EXIT_OK
+from tecmodel.cli.extras import require_modules
 from tecmodel.errors import InputError, Problem
 from tecmodel.inputs.bundled import bundled_case_paths
 from tecmodel.inputs.case import load_case
@@ -399,7 +400,18 @@ def _client(scheduler: str | None, workers: int | None):
         client.close()
 
 
+def _require_scale_libraries(args) -> None:
+    """Stop before any work when an option needs a library of the ``scale`` extra."""
+    if args.store is not None:
+        require_modules("--store", "zarr", "dask")
+    if args.workers is not None:
+        require_modules("--workers", "dask", "distributed")
+    if args.scheduler is not None:
+        require_modules("--scheduler", "dask", "distributed")
+
+
 def command_montecarlo(args) -> int:
+    _require_scale_libraries(args)
     paths = args.cases or bundled_case_paths()
     if args.store is not None and len(paths) != 1:
         raise InputError(
