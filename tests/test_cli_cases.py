@@ -150,3 +150,20 @@ def test_optional_modules_are_installed_by_their_extra():
         requirements = " ".join(extras[extra]).replace("[", " ").replace("]", " ")
         assert module in requirements.split() or f"{module}>" in requirements, (module, extra)
     assert install_command("scale") == 'pip install "tecmodel[scale]"'
+
+
+def test_every_run_states_its_discount_rate_horizon_and_conventions(tmp_path, capsys):
+    """tests/data/toy.yaml: discount rate 10 %, 2025-2030 (six years), inflation 0 %/yr."""
+    expected = (
+        "Discount rate 10.00 %/yr (nominal, post-tax); horizon 2025-2030 (6 years); nominal EUR, "
+        "year-end cash flows, discounted to 2025 (t = 0); inflation 0.00 %/yr"
+    )
+    assert main(["run", str(TOY_FILE), "--out", str(tmp_path)]) == 0
+    assert capsys.readouterr().out.splitlines()[1] == expected
+    # inputs/base_10b.yaml: discount rate 9 %, 2025-2045 (21 years), inflation 2 %/yr
+    argv = ["montecarlo", str(BASE_FILE), "-n", "256", "--out", str(tmp_path), "--no-progress"]
+    assert main(argv) == 0
+    assert (
+        "Discount rate 9.00 %/yr (nominal, post-tax); horizon 2025-2045 (21 years); nominal EUR, "
+        "year-end cash flows, discounted to 2025 (t = 0); inflation 2.00 %/yr"
+    ) in capsys.readouterr().out.splitlines()

@@ -35,6 +35,7 @@ from tecmodel.errors import InputError, Problem
 from tecmodel.inputs.bundled import bundled_case_paths
 from tecmodel.inputs.case import load_case
 from tecmodel.io import check_output_directory, write_netcdf
+from tecmodel.report.text import conventions_line
 from tecmodel.report.uncertainty import (
     convergence_text,
     montecarlo_text,
@@ -163,6 +164,7 @@ def command_sobol(args) -> int:
         elapsed = time.perf_counter() - started
         path = write_netcdf(out / f"{case.name}.sobol.nc", dataset)
         if not args.quiet:
+            print(conventions_line(case))
             print(sobol_text(dataset))
             print(f"  wrote {path} in {elapsed:.1f} s\n")
         if args.convergence:
@@ -288,6 +290,7 @@ def command_shapley(args) -> int:
             written.append(write_netcdf(out / f"{case.name}.shapley_sobol.nc", indices))
         elapsed = time.perf_counter() - started
         if not args.quiet:
+            print(conventions_line(case))
             for metric in args.metric:
                 print(shapley_text(dataset, indices, metric))
             print(f"  wrote {', '.join(str(path) for path in written)} in {elapsed:.1f} s\n")
@@ -456,6 +459,7 @@ def command_montecarlo(args) -> int:
                     write_netcdf(out / f"{case.name}.montecarlo_samples.nc", result.samples)
                 )
             if not args.quiet:
+                print(conventions_line(case))
                 print(montecarlo_text(result.summary))
                 where = f" on {len(client.nthreads())} dask worker(s)" if client is not None else ""
                 print(
@@ -492,6 +496,7 @@ def command_tornado(args) -> int:
         )
         path = write_netcdf(out / f"{case.name}.tornado.nc", dataset)
         if not args.quiet:
+            print(conventions_line(case))
             for metric in args.metrics:
                 print(tornado_text(dataset, metric))
                 print()

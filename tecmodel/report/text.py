@@ -36,13 +36,37 @@ def metrics_table(metrics, sites: list[str], names=None) -> pd.DataFrame:
     return pd.DataFrame(rows, index=sites).T
 
 
+def conventions_line(case) -> str:
+    """The discount rate, the horizon and the money conventions of a case, in one line.
+
+    Parameters
+    ----------
+    case : Case
+        A validated case.
+
+    Examples
+    --------
+    >>> import tecmodel
+    >>> print(conventions_line(tecmodel.load_case("base_10b")))  # doctest: +ELLIPSIS
+    Discount rate 9.00 %/yr (nominal, post-tax); horizon 2025-2045 (21 years); nominal EUR, ...
+    """
+    rate = float(case.value("finance.discount_rate"))
+    inflation = float(case.value("finance.inflation"))
+    years = case.end_year - case.start_year + 1
+    return (
+        f"Discount rate {rate * 100:.2f} %/yr (nominal, post-tax); horizon {case.start_year}-"
+        f"{case.end_year} ({years} years); nominal EUR, year-end cash flows, discounted to "
+        f"{case.start_year} (t = 0); inflation {inflation * 100:.2f} %/yr"
+    )
+
+
 def summary_text(result) -> str:
     """The headline tables (project; equity and debt) and the findings of a deterministic result."""
     case = result.case
     sites = list(result.metrics["site"].values)
     project = [name for name in result.metrics.data_vars if name not in EQUITY_METRICS]
     table = metrics_table(result.metrics, sites, project)
-    lines = [f"{case.name}: {case.title}", "", table.to_string(), ""]
+    lines = [f"{case.name}: {case.title}", conventions_line(case), "", table.to_string(), ""]
     if case.tranches:
         listing = ", ".join(
             f"{t.name} ({t.repayment.replace('_', ' ')}, {t.share:.0%} of {'+'.join(t.funds)})"
