@@ -35,7 +35,7 @@ from tecmodel.errors import InputError, Problem
 from tecmodel.inputs.bundled import bundled_case_paths
 from tecmodel.inputs.case import load_case
 from tecmodel.io import check_output_directory, write_netcdf
-from tecmodel.report.text import conventions_line
+from tecmodel.model.tables import conventions_line
 from tecmodel.report.uncertainty import (
     convergence_text,
     montecarlo_text,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from tecmodel.model.outputs import EQUITY_METRICS, METRICS, display
+from tecmodel.model.tables import conventions_line, metric_row_label
 
 
 def format_value(value: float, name: str) -> str:
@@ -29,35 +30,10 @@ def metrics_table(metrics, sites: list[str], names=None) -> pd.DataFrame:
     """
     rows = {}
     for name in names if names is not None else list(metrics.data_vars):
-        unit = display_unit(name)
-        label = name.replace("_", " ") if METRICS[name].group == "status" else name
-        label = f"{label} [{unit}]" if unit else label
-        rows[label] = [format_value(float(metrics[name].sel(site=site)), name) for site in sites]
+        rows[metric_row_label(name)] = [
+            format_value(float(metrics[name].sel(site=site)), name) for site in sites
+        ]
     return pd.DataFrame(rows, index=sites).T
-
-
-def conventions_line(case) -> str:
-    """The discount rate, the horizon and the money conventions of a case, in one line.
-
-    Parameters
-    ----------
-    case : Case
-        A validated case.
-
-    Examples
-    --------
-    >>> import tecmodel
-    >>> print(conventions_line(tecmodel.load_case("base_10b")))  # doctest: +ELLIPSIS
-    Discount rate 9.00 %/yr (nominal, post-tax); horizon 2025-2045 (21 years); nominal EUR, ...
-    """
-    rate = float(case.value("finance.discount_rate"))
-    inflation = float(case.value("finance.inflation"))
-    years = case.end_year - case.start_year + 1
-    return (
-        f"Discount rate {rate * 100:.2f} %/yr (nominal, post-tax); horizon {case.start_year}-"
-        f"{case.end_year} ({years} years); nominal EUR, year-end cash flows, discounted to "
-        f"{case.start_year} (t = 0); inflation {inflation * 100:.2f} %/yr"
-    )
 
 
 def summary_text(result) -> str:

@@ -1,0 +1,88 @@
+"""Readable results: one rule for the numbers of Result.summary(), the terminal tables,
+metrics.csv, budget.csv and inputs_table (display units in the headers, whole years and
+accelerators, sensible significant figures, statuses with their meanings), and the HTML view
+of a result in Jupyter."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import tecmodel
+from tecmodel.cli.main import main
+from tecmodel.model.tables import metric_value, quantity_frame, readable_number, significant
+
+from .conftest import TOY_FILE
+
+
+@pytest.mark.parametrize(
+    ("value", "digits", "expected"),
+    [
+        (1884.5598, 4, 1885.0),  # by hand: four significant figures
+        (0.0012345, 3, 0.00123),
+        (-2.0e9, 2, -2.0e9),
+        (0.0, 4, 0.0),
+    ],
+)
+def test_significant_figures(value, digits, expected):
+    assert significant(value, digits) == expected
+
+
+def test_whole_quantities_are_ints_and_small_values_keep_their_figures():
+    assert readable_number(140540.54, whole=True) == 140541
+    assert readable_number(0.043218, 1) == 0.04322  # 0.0 at one decimal would hide the value
+    assert readable_number(27745.99456840002) == 27746  # six significant figures
+    assert metric_value("payback_year", 2038.0) == 2038
+    assert metric_value("npv", 1_884_559_812.4) == 1884.6  # EUR M, one decimal
+    assert metric_value("irr", 0.1226024) == 12.26  # percent, two decimals
+    assert metric_value("financing_status", 4) == "4: debt at horizon"
+    assert metric_value("irr_status", 1) == "1: no sign change in the cash flows"
+
+
+def test_summary_reads_in_display_units(base_result):
+    table = base_result.summary()
+    npv = float(base_result.metrics["npv"].sel(site="portfolio"))
+    assert table.loc["npv [EUR M]", "portfolio"] == pytest.approx(npv / 1e6, abs=0.05)
+    for row in ("payback_year", "discounted_payback_year", "accelerators", "min_dscr_year"):
+        assert all(isinstance(value, int) for value in table.loc[row]), row
+    assert table.loc["irr status", "portfolio"] == "0: ok"
+    # pandas prints each value as it is: no exponent, no thousands separator inside a year
+    printed = table.to_string()
+    assert "e+" not in printed and "2,03" not in printed
+
+
+def test_inputs_table_shows_years_as_years(base_case):
+    table = tecmodel.inputs_table(base_case)
+    start = table.loc[table.parameter == "model.start_year", "value"].item()
+    assert start == 2025 and isinstance(start, int)  # inputs/base_10b.yaml: start 2025
+    assert "e+03" not in table.to_string()
+
+
+def test_metrics_and_budget_csv_have_units_and_no_float_noise(tmp_path, capsys):
+    assert main(["run", str(TOY_FILE), "--out", str(tmp_path), "--quiet"]) == 0
+    metrics_text = (tmp_path / "toy" / "metrics.csv").read_text()
+    metrics = pd.read_csv(tmp_path / "toy" / "metrics.csv", index_col=0)
+    budget = pd.read_csv(tmp_path / "toy" / "budget.csv", index_col=0)
+    # the site columns stay numbers; the statuses' codes are explained beside them
+    assert pd.api.types.is_numeric_dtype(metrics["toy"])
+    assert "0 = ok; 1 = no sign change in the cash flows" in metrics.loc["irr status", "definition"]
+    assert metrics.loc["accelerators", "toy"] == int(metrics.loc["accelerators", "toy"])
+    for line in metrics_text.splitlines()[1:]:
+        for cell in line.split(",")[1:]:
+            digits = cell.split(".")[-1] if "." in cell else ""
+            assert not digits.isdigit() or len(digits) <= 6, line
+    assert all(label.endswith("]") for label in budget.index), list(budget.index)
+    assert any(label.endswith("[EUR M]") for label in budget.index)
+
+
+def test_budget_frame_counts_are_whole(base_result):
+    frame = quantity_frame(base_result.budget)
+    row = frame.loc["modelled_accelerators [accelerator]"]
+    assert all(isinstance(value, int) for value in row)
+
+
+def test_result_html_for_jupyter(base_result):
+    page = base_result._repr_html_()
+    assert page.startswith("<h4>base_10b: ")
+    assert "Discount rate 9.00 %/yr" in page  # inputs/base_10b.yaml
+    assert "<table" in page and "npv [EUR M]" in page and "What the budget buys" in page
