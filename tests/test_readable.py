@@ -86,3 +86,53 @@ def test_result_html_for_jupyter(base_result):
     assert page.startswith("<h4>base_10b: ")
     assert "Discount rate 9.00 %/yr" in page  # inputs/base_10b.yaml
     assert "<table" in page and "npv [EUR M]" in page and "What the budget buys" in page
+
+
+def test_montecarlo_summary_csv_and_xlsx(tmp_path, capsys):
+    """`--summary-csv` and `--xlsx` hold the terminal's statistics, in display units."""
+    import openpyxl
+
+    from tecmodel.analysis.montecarlo.study import monte_carlo
+    from tecmodel.report.montecarlo_files import SUMMARY_COLUMNS
+
+    csv, xlsx = tmp_path / "summary.csv", tmp_path / "summary.xlsx"
+    argv = ["montecarlo", "base_10b", "-n", "512", "--out", str(tmp_path), "--no-progress"]
+    assert main([*argv, "--summary-csv", str(csv), "--xlsx", str(xlsx)]) == 0
+    table = pd.read_csv(csv)
+    assert list(table.columns) == list(SUMMARY_COLUMNS)
+    # the same study from the API: the mean NPV in EUR millions at six significant figures
+    study = monte_carlo(tecmodel.load_case("base_10b"), n=512, seed=0, progress=False)
+    mean = float(study.summary["value"].sel(statistic="mean", metric="npv", site="portfolio"))
+    row = table[(table.site == "portfolio") & (table.metric == "npv") & (table.statistic == "mean")]
+    assert row.unit.item() == "EUR M" and row.value.item() == pytest.approx(mean / 1e6, rel=1e-5)
+    probability = table[(table.metric == "npv") & (table.statistic == "prob_negative")]
+    assert set(probability.unit) == {"%"}
+    workbook = openpyxl.load_workbook(xlsx)
+    assert workbook.sheetnames == ["Summary", "Studies"]
+    assert [cell.value for cell in workbook["Summary"][1]] == list(SUMMARY_COLUMNS)
+    assert workbook["Studies"]["B2"].value == 512  # n
+
+
+def test_summary_file_with_a_wrong_suffix_is_refused_before_any_work(tmp_path, capsys):
+    argv = ["montecarlo", "base_10b", "-n", "512", "--out", str(tmp_path / "out")]
+    assert main([*argv, "--xlsx", str(tmp_path / "summary.csv")]) == 2
+    assert "expected a file name ending in .xlsx" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_resumed_study_says_how_many_samples_it_resumed(tmp_path, capsys):
+    store = tmp_path / "study.zarr"
+    argv = ["montecarlo", "base_10b", "-n", "1024", "--block-size", "512", "--out", str(tmp_path)]
+    assert main([*argv, "--store", str(store), "--no-progress"]) == 0
+    assert "of them resumed" not in capsys.readouterr().out
+    assert main([*argv, "--store", str(store), "--no-progress"]) == 0
+    assert f"(1,024 of them resumed from {store})" in capsys.readouterr().out
+
+
+def test_progress_bar_names_the_resumed_samples(capsys):
+    from tecmodel.analysis.montecarlo.execution import progress_bar
+
+    bar = progress_bar(100, True, "base_10b", resumed=2048)
+    bar.update(100)
+    bar.close()
+    assert "montecarlo base_10b (2,048 resumed)" in capsys.readouterr().err
