@@ -136,3 +136,26 @@ def test_progress_bar_names_the_resumed_samples(capsys):
     bar.update(100)
     bar.close()
     assert "montecarlo base_10b (2,048 resumed)" in capsys.readouterr().err
+
+
+def test_every_netcdf_coordinate_is_described(tmp_path, capsys):
+    """Each coordinate of every netCDF file the command writes has a long_name, and a number
+    (a year, a sample) has units."""
+    import xarray as xr
+
+    out = str(tmp_path)
+    assert main(["run", "doubled_20b", "--out", out, "--quiet"]) == 0
+    assert main(["montecarlo", "base_10b", "-n", "256", "--out", out, "--quiet"]) == 0
+    assert main(["tornado", "base_10b", "--out", out, "--quiet"]) == 0
+    assert main(["sobol", "base_10b", "-n", "64", "--out", out, "--quiet"]) == 0
+    files = sorted(tmp_path.rglob("*.nc"))
+    assert len(files) == 5
+    for path in files:
+        with xr.open_dataset(path) as stored:
+            for name, coordinate in stored.coords.items():
+                assert coordinate.attrs.get("long_name"), (path.name, name)
+                if coordinate.dtype.kind in "iuf":
+                    assert coordinate.attrs.get("units"), (path.name, name)
+            if "year" in stored.coords:
+                assert stored["year"].attrs["units"] == "year"
+                assert stored["year"].dtype.kind == "i"  # a label, not decoded as a time
