@@ -159,3 +159,19 @@ def test_every_netcdf_coordinate_is_described(tmp_path, capsys):
             if "year" in stored.coords:
                 assert stored["year"].attrs["units"] == "year"
                 assert stored["year"].dtype.kind == "i"  # a label, not decoded as a time
+
+
+def test_compilation_note_when_a_kernel_is_not_in_the_cache(tmp_path, monkeypatch):
+    """A kernel whose cache index is missing (a function defined in a fresh file) needs a
+    compilation; the package's kernels, compiled by the tests that ran before, do not."""
+    from tecmodel.cli import compilation
+
+    tecmodel.evaluate(tecmodel.load_case(TOY_FILE))  # compiles or loads every kernel
+    assert compilation.kernels_cached()
+    source = tmp_path / "fresh_kernel.py"
+    source.write_text("def fresh(x):\n    return x\n")
+    namespace: dict = {}
+    exec(compile(source.read_text(), str(source), "exec"), namespace)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    assert not compilation.kernels_cached([namespace["fresh"]])
+    assert compilation.cache_index_name(namespace["fresh"]).startswith("fresh_kernel.fresh-1.py")

@@ -24,6 +24,7 @@ from tecmodel.cli import cases as cli_cases
 from tecmodel.cli import uncertainty as cli_uncertainty
 from tecmodel.cli import validation as cli_validation
 from tecmodel.cli.common import EXIT_FAILURE, EXIT_INPUT, EXIT_OK, Parser, UsageError
+from tecmodel.cli.compilation import print_compilation_note
 from tecmodel.cli.extras import is_optional_module, missing_extra_error
 from tecmodel.cli.outputs import new_output_folders, remove_empty_folders
 from tecmodel.errors import InputError, InputWarning, Problem
@@ -279,6 +280,10 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Callab
 }
 
 
+#: Sub-commands that never evaluate the model (no compiled kernel runs).
+QUICK_COMMANDS = frozenset({"validate", "cases", "init"})
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(
         prog="tecmodel", description="Techno-economic model of gigawatt-scale AI compute campuses."
@@ -320,6 +325,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         start_run()  # one run id for every file this command writes (tecmodel/io.py)
         created = new_output_folders(args)
+        if args.command not in QUICK_COMMANDS and not getattr(args, "quiet", False):
+            print_compilation_note()
         status = _run_handler(args)
     except UsageError as error:
         print(error.usage_text(), file=sys.stderr)
