@@ -30,7 +30,7 @@ def test_significant_figures(value, digits, expected):
 
 def test_whole_quantities_are_ints_and_small_values_keep_their_figures():
     assert readable_number(140540.54, whole=True) == 140541
-    assert readable_number(0.043218, 1) == 0.04322  # 0.0 at one decimal would hide the value
+    assert readable_number(0.043218, 1) == 0.0432  # 0.0 at one decimal would hide the value
     assert readable_number(27745.99456840002) == 27746  # six significant figures
     assert metric_value("payback_year", 2038.0) == 2038
     assert metric_value("npv", 1_884_559_812.4) == 1884.6  # EUR M, one decimal

@@ -28,7 +28,7 @@ from tecmodel.model.outputs import METRICS, FinancingStatus, status_text
 from tecmodel.numerics.irr import IRR_STATUS
 
 #: The fewest significant figures a non-whole number is shown with.
-SIGNIFICANT_DIGITS = 4
+SIGNIFICANT_DIGITS = 3
 #: Significant figures of a quantity without a display format (budget.csv, inputs_table).
 QUANTITY_DIGITS = 6
 #: Stored unit -> (shown unit, factor): money reads in millions.
@@ -73,7 +73,7 @@ def readable_number(
     >>> readable_number(140540.54, whole=True), readable_number(1884.5598, 1)
     (140541, 1884.6)
     >>> readable_number(0.043218, 1), readable_number(2025.0), readable_number(27745.9945684)
-    (0.04322, 2025, 27746)
+    (0.0432, 2025, 27746)
     """
     value = float(value)
     if not math.isfinite(value):
@@ -118,6 +118,33 @@ def metric_value(name: str, value: float, *, codes: bool = False):
     decimals = _decimals(metric.display_format)
     whole = decimals == 0 and metric.display_scale == 1.0
     return readable_number(value * metric.display_scale, decimals, whole)
+
+
+def metric_text(name: str, value: float) -> str:
+    """One metric value as the terminal shows it: :func:`metric_value` with thousands
+    separators; a status in words; ``-`` when undefined.
+
+    Examples
+    --------
+    >>> metric_text("npv", 1_884_559_812.4), metric_text("npv", 43_218.0), metric_text("payback_year", 2038)
+    ('1,884.6', '0.0432', '2038')
+    """
+    value = float(value)
+    if not math.isfinite(value):
+        return "-"
+    if METRICS[name].group == "status":
+        return status_text(name, int(value))
+    shown = metric_value(name, value)
+    if isinstance(shown, int):
+        return f"{shown:,}" if "," in METRICS[name].display_format else str(shown)
+    decimals = max(_decimals(METRICS[name].display_format) or 0, _places(shown))
+    return f"{shown:,.{decimals}f}"
+
+
+def _places(value: float) -> int:
+    """Decimal places `value` is written with (``0.04322`` -> 5)."""
+    text = repr(value)
+    return 0 if "e" in text or "." not in text else len(text.split(".")[1].rstrip("0"))
 
 
 def metrics_frame(

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import pandas as pd
 
-from tecmodel.model.outputs import EQUITY_METRICS, METRICS, display
-from tecmodel.model.tables import conventions_line, metric_row_label
+from tecmodel.model.outputs import EQUITY_METRICS, METRICS
+from tecmodel.model.tables import conventions_line, metric_row_label, metric_text
 
 
 def format_value(value: float, name: str) -> str:
-    """One value of the metric `name` in its display unit (``-`` for NaN; a status in words)."""
-    return display(name, float(value))
+    """One value of the metric `name` in its display unit (``-`` for NaN; a status in words);
+    the rule of every table (:func:`tecmodel.model.tables.metric_text`)."""
+    return metric_text(name, float(value))
 
 
 def display_unit(name: str) -> str:
