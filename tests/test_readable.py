@@ -175,3 +175,25 @@ def test_compilation_note_when_a_kernel_is_not_in_the_cache(tmp_path, monkeypatc
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     assert not compilation.kernels_cached([namespace["fresh"]])
     assert compilation.cache_index_name(namespace["fresh"]).startswith("fresh_kernel.fresh-1.py")
+
+
+def test_probability_of_a_negative_value_only_where_the_sign_is_a_finding(tmp_path, capsys):
+    argv = ["montecarlo", "base_10b", "-n", "256", "--out", str(tmp_path), "--no-progress"]
+    csv = tmp_path / "summary.csv"
+    assert main([*argv, "--summary-csv", str(csv)]) == 0
+    printed = capsys.readouterr().out
+    row = next(line for line in printed.splitlines() if line.startswith("prob_negative"))
+    # npv and irr with an interval; lcoc and payback_year as '-' (the columns' order of the table)
+    assert row.split("]")[2].split()[0] == "-"
+    table = pd.read_csv(csv)
+    negative = table[table.statistic == "prob_negative"]
+    assert set(negative.metric) == {"npv", "irr", "equity_irr"}
+
+
+def test_run_explains_the_rows_whose_name_does_not(tmp_path, capsys):
+    assert main(["run", str(TOY_FILE), "--out", str(tmp_path)]) == 0
+    printed = capsys.readouterr().out
+    assert (
+        "capex_total: Gross capex over the horizon (initial build, accelerator refreshes" in printed
+    )
+    assert "breakeven_price_factor: Factor on every GPU-hour price" in printed

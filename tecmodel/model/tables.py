@@ -97,6 +97,18 @@ def _decimals(display_format: str) -> int | None:
     return None
 
 
+#: Metrics whose sign is a finding (a loss): the only ones of which a probability of a negative
+#: value is shown; a negative LCOC, payback year or DSCR is not a question anyone asks.
+SIGNED_METRICS: frozenset[str] = frozenset({"npv", "irr", "equity_npv", "equity_irr"})
+#: Rows of the run summary whose meaning is not in their name, explained beneath the table.
+EXPLAINED_METRICS: tuple[str, ...] = ("capex_total", "breakeven_price_factor")
+
+
+def metric_notes(names: Iterable[str]) -> list[str]:
+    """``name: definition`` of the rows of :data:`EXPLAINED_METRICS` among `names`."""
+    return [f"{name}: {METRICS[name].long_name}" for name in EXPLAINED_METRICS if name in names]
+
+
 def metric_row_label(name: str) -> str:
     """The row header of a metric: its name and display unit (``npv [EUR M]``; ``irr status``)."""
     metric = METRICS[name]

@@ -16,7 +16,7 @@ import xarray as xr
 
 from tecmodel.io import atomic_path, write_csv
 from tecmodel.model.outputs import METRICS
-from tecmodel.model.tables import readable_number
+from tecmodel.model.tables import SIGNED_METRICS, readable_number
 
 #: Columns of :func:`montecarlo_summary_frame`, in order.
 SUMMARY_COLUMNS: tuple[str, ...] = (
@@ -65,6 +65,8 @@ def montecarlo_summary_frame(summary: xr.Dataset) -> pd.DataFrame:
                 for name in ("n_valid", "n_undefined")
             }
             for statistic in summary["statistic"].values:
+                if statistic in PROBABILITY_STATISTICS and metric not in SIGNED_METRICS:
+                    continue  # the chance of a negative LCOC or payback year is no finding
                 unit, factor = _shown(str(metric), str(statistic))
                 point = summary.sel(statistic=statistic, metric=metric, site=site)
                 rows.append(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from tecmodel.model.outputs import EQUITY_METRICS, METRICS
-from tecmodel.model.tables import conventions_line, metric_row_label, metric_text
+from tecmodel.model.tables import conventions_line, metric_notes, metric_row_label, metric_text
 
 
 def format_value(value: float, name: str) -> str:
@@ -43,7 +43,8 @@ def summary_text(result) -> str:
     sites = list(result.metrics["site"].values)
     project = [name for name in result.metrics.data_vars if name not in EQUITY_METRICS]
     table = metrics_table(result.metrics, sites, project)
-    lines = [f"{case.name}: {case.title}", conventions_line(case), "", table.to_string(), ""]
+    lines = [f"{case.name}: {case.title}", conventions_line(case), "", table.to_string()]
+    lines += [f"  {note}" for note in metric_notes(project)] + [""]
     if case.tranches:
         listing = ", ".join(
             f"{t.name} ({t.repayment.replace('_', ' ')}, {t.share:.0%} of {'+'.join(t.funds)})"
