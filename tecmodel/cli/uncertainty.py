@@ -67,7 +67,10 @@ def _count(text: str) -> int:
 
 def _cases_and_out(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "cases", nargs="*", type=Path, help="case files (default: both bundled cases)"
+        "cases",
+        nargs="*",
+        type=Path,
+        help="case files or bundled case names (default: both bundled cases)",
     )
     parser.add_argument(
         "--out", type=Path, default=Path("outputs"), help="output folder (default: outputs)"
