@@ -8,8 +8,14 @@ exits with status 2, never a traceback.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
+
+#: A numpy scalar as numpy 2 prints it inside a list or a message, e.g. ``np.str_('a')``.
+_NUMPY_SCALAR_REPR = re.compile(
+    r"np\.(?:str_|bytes_|bool_?|u?int\d*|float\d*|complex\d*)\(([^()]*)\)"
+)
 
 
 @dataclass(frozen=True)
@@ -42,15 +48,32 @@ class Problem:
         elif self.line is not None:
             where.append(f"line {self.line}")
         head = ": ".join(where)
-        subject = self.path or "(whole file)"
+        subject = self.path
         if self.value is not Problem.NO_VALUE and self.value is not None:
-            subject = f"{subject} = {_short(self.value)}"
-        body = f"{subject}: {self.message}"
+            subject = f"{subject} = {_short(self.value)}" if subject else _short(self.value)
+        body = f"{subject}: {self.message}" if subject else self.message
+        body = plain_text(body)
         return f"{head}: {body}" if head else body
 
 
+def plain_text(text: str) -> str:
+    """`text` with numpy scalars written as their plain values (``np.str_('a')`` -> ``'a'``).
+
+    Messages are built from values that are often numpy scalars (a site label, a bound); numpy
+    2 writes their type into ``repr``, which means nothing to a reader of the message.
+
+    Examples
+    --------
+    >>> plain_text("expected one of [np.str_('fr'), np.str_('portfolio')], got np.float64(0.5)")
+    "expected one of ['fr', 'portfolio'], got 0.5"
+    """
+    return _NUMPY_SCALAR_REPR.sub(r"\1", text)
+
+
 def _short(value: object, limit: int = 60) -> str:
-    text = repr(value) if isinstance(value, str) else str(value)
+    if hasattr(value, "item") and getattr(value, "ndim", None) == 0:
+        value = value.item()  # a numpy scalar as its Python value
+    text = repr(value) if isinstance(value, str) else plain_text(str(value))
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 

@@ -142,8 +142,67 @@ def write_csv(path: str | Path, frame) -> Path:
     return Path(path)
 
 
+#: CF-style attributes of the coordinates the package writes: ``long_name``, ``units`` for a
+#: number (a calendar year is a label in years, not a time since an epoch), ``standard_name``
+#: where the CF table has one (none of these has). A coordinate not listed gets a
+#: ``long_name`` from its name (:func:`coordinate_attributes`).
+COORDINATE_ATTRIBUTES: dict[str, dict[str, str]] = {
+    "year": {"long_name": "Calendar year (cash flows at its end)", "units": "year"},
+    "site": {"long_name": "Site (or 'portfolio': the sum of the sites)"},
+    "sample": {"long_name": "Sample number of the Monte Carlo study", "units": "1"},
+    "item": {"long_name": "Cash-flow line item"},
+    "financing_item": {"long_name": "Financing cash-flow row"},
+    "label": {"long_name": "Line item label"},
+    "financing_label": {"long_name": "Financing row label"},
+    "category": {"long_name": "Category of the line item"},
+    "component": {"long_name": "Component module that produces the line item"},
+    "asset_class": {"long_name": "Asset class for tax depreciation"},
+    "tranche": {"long_name": "Debt tranche"},
+    "metric": {"long_name": "Output metric (see the table of outputs)"},
+    "statistic": {"long_name": "Summary statistic over the samples"},
+    "factor": {"long_name": "Input factor of the sensitivity analysis"},
+    "factor_2": {"long_name": "Second input factor of a second-order Sobol' index"},
+    "units": {"long_name": "Units of the metric"},
+    "squared_units": {"long_name": "Units of the metric's variance"},
+    "factor_units": {"long_name": "Units of the factor's low and high values"},
+    "scenario": {"long_name": "Named what-if scenario"},
+    "case": {"long_name": "Case"},
+    "phase": {"long_name": "Build-out phase", "units": "1"},
+    "quantile": {"long_name": "Probability of the factor's low or high value", "units": "1"},
+}
+
+
+def coordinate_attributes(name: str, is_number: bool) -> dict[str, str]:
+    """The CF-style attributes of a coordinate (declared, or a ``long_name`` from its name).
+
+    Examples
+    --------
+    >>> coordinate_attributes("year", True)["units"]
+    'year'
+    >>> coordinate_attributes("sobol_size", True)
+    {'long_name': 'Sobol size', 'units': '1'}
+    """
+    attributes = dict(COORDINATE_ATTRIBUTES.get(name, {}))
+    attributes.setdefault("long_name", name.replace("_", " ").capitalize())
+    if is_number:
+        attributes.setdefault("units", "1")
+    return attributes
+
+
+def with_coordinate_attributes(dataset):
+    """A shallow copy of `dataset` whose coordinates carry CF-style attributes (those a
+    coordinate has already are kept)."""
+    dataset = dataset.copy(deep=False)
+    for name, coordinate in dataset.coords.items():
+        is_number = coordinate.dtype.kind in "iuf"
+        dataset[name].attrs = {**coordinate_attributes(str(name), is_number), **coordinate.attrs}
+    return dataset
+
+
 def write_netcdf(path: str | Path, dataset) -> Path:
-    """Write an xarray Dataset or DataArray as netCDF-4 atomically."""
+    """Write an xarray Dataset or DataArray as netCDF-4 atomically, every coordinate described
+    (:func:`with_coordinate_attributes`)."""
+    dataset = with_coordinate_attributes(dataset)
     with atomic_path(path) as temporary:
         dataset.to_netcdf(temporary, engine="netcdf4")
     return Path(path)

@@ -20,8 +20,13 @@ from tecmodel.analysis.montecarlo.study import monte_carlo
 from tecmodel.analysis.scenarios import compare, evaluate_scenarios
 from tecmodel.analysis.sensitivity.sobol_case import sobol
 from tecmodel.analysis.sensitivity.tornado_case import tornado
+from tecmodel.cli import cases as cli_cases
 from tecmodel.cli import uncertainty as cli_uncertainty
-from tecmodel.cli.common import EXIT_FAILURE, EXIT_INPUT, EXIT_OK, Parser
+from tecmodel.cli import validation as cli_validation
+from tecmodel.cli.common import EXIT_FAILURE, EXIT_INPUT, EXIT_OK, Parser, UsageError
+from tecmodel.cli.compilation import print_compilation_note
+from tecmodel.cli.extras import is_optional_module, missing_extra_error
+from tecmodel.cli.outputs import new_output_folders, remove_empty_folders
 from tecmodel.errors import InputError, InputWarning, Problem
 from tecmodel.inputs.bundled import bundled_case_paths
 from tecmodel.inputs.case import load_case
@@ -194,15 +199,6 @@ def _scenarios_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--site", default="portfolio", help="site to show (default: portfolio)")
 
 
-def command_validate(args) -> int:
-    for path in args.cases:
-        case = load_case(path)
-        print(
-            f"{path}: OK ({case.name}: {len(case.sites)} site(s), {case.start_year}-{case.end_year})"
-        )
-    return EXIT_OK
-
-
 def _run_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "cases", nargs="*", type=Path, help="case files (default: both bundled cases)"
@@ -220,10 +216,6 @@ def _run_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _validate_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("cases", nargs="+", type=Path, help="case files to check")
-
-
 #: Sub-commands: name -> (help, add_arguments, handler). Argument definitions live here (cheap);
 #: handlers import what they need when they run, so `tecmodel --help` loads no heavy library.
 COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Callable]] = {
@@ -233,9 +225,20 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Callab
         command_run,
     ),
     "validate": (
-        "check case files and report every problem",
-        _validate_arguments,
-        command_validate,
+        "check case files and report every problem of every file",
+        cli_validation.validate_arguments,
+        cli_validation.command_validate,
+    ),
+    # The bundled cases: tecmodel/cli/cases.py.
+    "cases": (
+        "list the bundled cases (name, sites, years, title)",
+        cli_cases.cases_arguments,
+        cli_cases.command_cases,
+    ),
+    "init": (
+        "write an editable copy of a bundled case to start a new one",
+        cli_cases.init_arguments,
+        cli_cases.command_init,
     ),
     "report": (
         "write the live Excel report (and optionally the figures) of cases",
@@ -277,6 +280,10 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Callab
 }
 
 
+#: Sub-commands that never evaluate the model (no compiled kernel runs).
+QUICK_COMMANDS = frozenset({"validate", "cases", "init"})
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(
         prog="tecmodel", description="Techno-economic model of gigawatt-scale AI compute campuses."
@@ -313,29 +320,51 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``tecmodel`` console script; returns the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
+    created: list[Path] = []
     try:
         args = build_parser().parse_args(argv)
         start_run()  # one run id for every file this command writes (tecmodel/io.py)
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", InputWarning)
-            try:
-                return args.handler(args)
-            finally:
-                _print_input_warnings(caught)
+        created = new_output_folders(args)
+        if args.command not in QUICK_COMMANDS and not getattr(args, "quiet", False):
+            print_compilation_note()
+        status = _run_handler(args)
+    except UsageError as error:
+        print(error.usage_text(), file=sys.stderr)
+        status = EXIT_INPUT
     except InputError as error:
         print(f"error: {error}", file=sys.stderr)
-        return EXIT_INPUT
+        status = EXIT_INPUT
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        return 130
+        status = 130
     except Exception as error:  # noqa: BLE001 - the CLI never shows a traceback unless asked
+        if isinstance(error, ModuleNotFoundError) and is_optional_module(error.name):
+            print(f"error: {missing_extra_error(error.name)}", file=sys.stderr)
+            return _failed(EXIT_INPUT, created)
         if debug:
             raise
         print(
             f"internal error: {type(error).__name__}: {error} (run with --debug for the traceback)",
             file=sys.stderr,
         )
-        return EXIT_FAILURE
+        status = EXIT_FAILURE
+    return _failed(status, created) if status != EXIT_OK else status
+
+
+def _failed(status: int, created: list[Path]) -> int:
+    """Exit status `status` of a failed command, after removing the empty folders it created."""
+    remove_empty_folders(created)
+    return status
+
+
+def _run_handler(args) -> int:
+    """Run the sub-command, printing the input warnings it raised, one line each."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", InputWarning)
+        try:
+            return args.handler(args)
+        finally:
+            _print_input_warnings(caught)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -30,10 +30,13 @@ from tecmodel.analysis.sensitivity.shapley_case import (
 from tecmodel.analysis.sensitivity.sobol_case import sobol, sobol_convergence
 from tecmodel.analysis.sensitivity.tornado_case import tornado
 from tecmodel.cli.common import EXIT_OK
+from tecmodel.cli.extras import require_modules
 from tecmodel.errors import InputError, Problem
 from tecmodel.inputs.bundled import bundled_case_paths
 from tecmodel.inputs.case import load_case
-from tecmodel.io import check_output_directory, write_netcdf
+from tecmodel.io import check_output_directory, check_output_file, write_netcdf
+from tecmodel.model.tables import conventions_line
+from tecmodel.report.montecarlo_files import write_summary_csv, write_summary_xlsx
 from tecmodel.report.uncertainty import (
     convergence_text,
     montecarlo_text,
@@ -65,7 +68,10 @@ def _count(text: str) -> int:
 
 def _cases_and_out(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "cases", nargs="*", type=Path, help="case files (default: both bundled cases)"
+        "cases",
+        nargs="*",
+        type=Path,
+        help="case files or bundled case names (default: both bundled cases)",
     )
     parser.add_argument(
         "--out", type=Path, default=Path("outputs"), help="output folder (default: outputs)"
@@ -163,6 +169,7 @@ def command_sobol(args) -> int:
         elapsed = time.perf_counter() - started
         path = write_netcdf(out / f"{case.name}.sobol.nc", dataset)
         if not args.quiet:
+            print(conventions_line(case))
             print(sobol_text(dataset))
             print(f"  wrote {path} in {elapsed:.1f} s\n")
         if args.convergence:
@@ -288,6 +295,7 @@ def command_shapley(args) -> int:
             written.append(write_netcdf(out / f"{case.name}.shapley_sobol.nc", indices))
         elapsed = time.perf_counter() - started
         if not args.quiet:
+            print(conventions_line(case))
             for metric in args.metric:
                 print(shapley_text(dataset, indices, metric))
                 if indices is not None:
@@ -368,6 +376,20 @@ def montecarlo_arguments(parser: argparse.ArgumentParser) -> None:
         "--relative", action="store_true", help="--tolerance is a fraction of |statistic|"
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument(
+        "--summary-csv",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="also write the summary statistics of every case as one CSV table (display units)",
+    )
+    parser.add_argument(
+        "--xlsx",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="also write the summary statistics as an Excel workbook (.xlsx)",
+    )
 
 
 @contextlib.contextmanager
@@ -402,7 +424,51 @@ def _client(scheduler: str | None, workers: int | None):
         client.close()
 
 
+def _resumed_text(attrs: dict, store: Path | None) -> str:
+    """`` (R resumed from STORE)`` when a study took R of its samples from its store."""
+    resumed = int(attrs.get("n_resumed", 0))
+    return f" ({resumed:,} of them resumed from {store})" if resumed else ""
+
+
+def _require_scale_libraries(args) -> None:
+    """Stop before any work when an option needs a library of the ``scale`` extra."""
+    if args.store is not None:
+        require_modules("--store", "zarr", "dask")
+    if args.workers is not None:
+        require_modules("--workers", "dask", "distributed")
+    if args.scheduler is not None:
+        require_modules("--scheduler", "dask", "distributed")
+
+
+def _summary_files(args) -> dict[str, Path]:
+    """The summary files asked for (``--summary-csv``, ``--xlsx``), checked before any work."""
+    files = {}
+    for option, path, suffix in (
+        ("--summary-csv", args.summary_csv, ".csv"),
+        ("--xlsx", args.xlsx, ".xlsx"),
+    ):
+        if path is None:
+            continue
+        checked = check_output_file(path, option)
+        if checked.suffix.lower() != suffix:
+            raise InputError(Problem(option, f"expected a file name ending in {suffix}", str(path)))
+        files[option] = checked
+    return files
+
+
+def _write_summary_files(files: dict[str, Path], summaries: list, quiet: bool) -> None:
+    if "--summary-csv" in files:
+        write_summary_csv(files["--summary-csv"], summaries)
+    if "--xlsx" in files:
+        write_summary_xlsx(files["--xlsx"], summaries)
+    if files and not quiet:
+        print("wrote " + ", ".join(str(path) for path in files.values()))
+
+
 def command_montecarlo(args) -> int:
+    _require_scale_libraries(args)
+    summary_files = _summary_files(args)
+    summaries = []
     paths = args.cases or bundled_case_paths()
     if args.store is not None and len(paths) != 1:
         raise InputError(
@@ -441,19 +507,23 @@ def command_montecarlo(args) -> int:
                 tolerance=tolerance,
             )
             elapsed = time.perf_counter() - started
+            summaries.append(result.summary)
             written = [write_netcdf(out / f"{case.name}.montecarlo_summary.nc", result.summary)]
             if args.store is None:
                 written.append(
                     write_netcdf(out / f"{case.name}.montecarlo_samples.nc", result.samples)
                 )
             if not args.quiet:
+                print(conventions_line(case))
                 print(montecarlo_text(result.summary))
                 where = f" on {len(client.nthreads())} dask worker(s)" if client is not None else ""
+                where += _resumed_text(result.summary.attrs, args.store)
                 print(
                     f"  {result.summary.attrs['n']:,} samples in {elapsed:.1f} s{where}; wrote "
                     + ", ".join(str(p) for p in written)
                     + "\n"
                 )
+    _write_summary_files(summary_files, summaries, args.quiet)
     return EXIT_OK
 
 
@@ -483,6 +553,7 @@ def command_tornado(args) -> int:
         )
         path = write_netcdf(out / f"{case.name}.tornado.nc", dataset)
         if not args.quiet:
+            print(conventions_line(case))
             for metric in args.metrics:
                 print(tornado_text(dataset, metric))
                 print()

@@ -255,7 +255,7 @@ def load_case(path: str | Path) -> Case:
         For a value that is admissible but looks like a unit slip
         (:mod:`tecmodel.inputs.plausibility`), naming the likely intended value.
     """
-    bundled = bundled_case_path(path) if isinstance(path, str) and not Path(path).exists() else None
+    bundled = bundled_case_path(str(path)) if not Path(path).exists() else None
     path = bundled or Path(path)
     data, text = read_yaml(path)
     case = case_from_data(

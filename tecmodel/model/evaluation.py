@@ -26,6 +26,7 @@ from tecmodel.model.components.pipeline import run_components
 from tecmodel.model.cube import CashFlows
 from tecmodel.model.financing import apply_financing, equity_metrics
 from tecmodel.model.metrics import PORTFOLIO, compute_metrics, with_portfolio
+from tecmodel.model.tables import metrics_frame, result_html
 from tecmodel.model.tax import TaxAccounts, apply_tax
 from tecmodel.model.timeline import build_timeline
 from tecmodel.numerics.labelled import dataset
@@ -111,22 +112,25 @@ class Result:
         return budget_analysis(self)
 
     def summary(self) -> pd.DataFrame:
-        """Headline metrics as a table (rows: metrics with units; columns: sites, portfolio).
+        """Headline metrics as a readable table: rows metrics with their display units
+        (``npv [EUR M]``), columns the sites and the portfolio (:mod:`tecmodel.model.tables`).
 
-        Only for a deterministic result (no extra dimensions).
+        Numbers stay numbers: money in EUR millions, rates in percent, years and counts as
+        ints; a status reads as its code and meaning. Only for a deterministic result (no extra
+        dimensions); ``metrics`` holds every value at full precision in its stored unit.
         """
         extra = [dim for dim in self.metrics.dims if dim != "site"]
         if extra:
             raise ValueError(
                 f"summary() needs a deterministic result; this one varies along {extra}"
             )
-        rows = {}
-        for name, variable in self.metrics.data_vars.items():
-            label = f"{name} [{variable.attrs.get('units', '')}]"
-            rows[label] = variable.to_series()
-        table = pd.DataFrame(rows).T
-        table.columns.name = "site"
-        return table[list(self.case.site_names) + [PORTFOLIO]]
+        return metrics_frame(self.metrics, list(self.case.site_names) + [PORTFOLIO])
+
+    def _repr_html_(self) -> str | None:
+        """Jupyter's view: title, conventions, the metrics table and what the budget buys."""
+        if any(dim != "site" for dim in self.metrics.dims):
+            return None  # a sampled result: the plain repr
+        return result_html(self, self.summary())
 
 
 def evaluate(case: Case, overrides: Mapping[str, Any] | None = None) -> Result:

@@ -197,7 +197,7 @@ class TaxAccounts:
         )
 
     def to_dataset(self) -> xr.Dataset:
-        """``depreciation`` (asset_class, year, site, ...extra) [EUR/yr], ``nbv_write_off``,
+        """``depreciation`` (asset_class, year, site, ...extra) [EUR], ``nbv_write_off``,
         ``taxable_income_before_losses``, ``loss_relief``, ``taxable_income``, ``loss_pool`` and
         ``tax`` (year, site, ...extra) [EUR]."""
         template = self.array(np.zeros(self.nbv_write_off.shape))
@@ -209,7 +209,8 @@ class TaxAccounts:
         ]
         depreciation = xr.concat(rows, dim="asset_class", coords="minimal", compat="override")
         depreciation = depreciation.assign_coords(asset_class=list(ASSET_CLASSES))
-        depreciation.attrs = {"units": "EUR/yr", "long_name": "Tax depreciation by asset class"}
+        # EUR in each year, as every other yearly flow of the cube (cash_flow, tax)
+        depreciation.attrs = {"units": "EUR", "long_name": "Tax depreciation by asset class"}
         return xr.Dataset(
             {
                 "depreciation": depreciation,

@@ -17,6 +17,7 @@ import xarray as xr
 
 from tecmodel._version import __version__
 from tecmodel.io import atomic_directory, run_id, write_csv, write_json, write_netcdf
+from tecmodel.model.tables import metrics_file_frame, quantity_frame
 
 
 def run_manifest(cases: list[Any], extra: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -112,8 +113,9 @@ def write_case_outputs(result, folder: str | Path, extra_files=None) -> Path:
     folder = Path(folder)
     with atomic_directory(folder) as building:
         write_netcdf(building / "cashflow.nc", cash_flow_dataset(result))
-        write_csv(building / "metrics.csv", result.summary())
-        write_csv(building / "budget.csv", result.budget.to_dataframe().T)
+        sites = list(result.case.site_names) + ["portfolio"]
+        write_csv(building / "metrics.csv", metrics_file_frame(result.metrics, sites))
+        write_csv(building / "budget.csv", quantity_frame(result.budget))
         if extra_files is not None:
             extra_files(building)
         files = sorted(path.name for path in building.iterdir()) + ["manifest.json"]

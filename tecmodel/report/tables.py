@@ -20,8 +20,12 @@ from tecmodel.inputs.case import Case
 from tecmodel.inputs.registry import ALIASES, PARAMETERS
 from tecmodel.model.metrics import PORTFOLIO
 from tecmodel.model.outputs import HEADLINE_METRICS
+from tecmodel.model.tables import readable_number
 from tecmodel.report.text import display_unit, format_value
 
+#: Significant figures of the values of :func:`inputs_table` (the float noise of unit
+#: conversion, 0.7000000000000001, is dropped; the values stay exact to a part in 10^12).
+INPUT_DIGITS = 12
 #: Columns of :func:`inputs_table`, in order.
 INPUT_COLUMNS: tuple[str, ...] = (
     "parameter",
@@ -52,7 +56,7 @@ def inputs_table(case: Case) -> pd.DataFrame:
         registry order, with the columns of :data:`INPUT_COLUMNS`: ``parameter`` (registry
         name), ``alias`` (``energy_price``, ``utilisation``, ``chip_cost`` or empty), ``site``
         (empty for a case-level parameter), ``value`` (what the model uses, in ``unit``, the
-        registry unit), ``stated`` (value and unit as written in the case file), ``distribution``
+        registry unit; an int when whole), ``stated`` (value and unit as written in the case file), ``distribution``
         (its description in the registry unit, empty when the value is fixed), ``source``,
         ``location`` (field path and line in the case file, or ``(registry default)``) and
         ``description`` (what the parameter means).
@@ -74,7 +78,7 @@ def inputs_table(case: Case) -> pd.DataFrame:
                     "parameter": parameter.name,
                     "alias": aliases.get(parameter.name, ""),
                     "site": site or "",
-                    "value": float(entry.value),
+                    "value": readable_number(float(entry.value), digits=INPUT_DIGITS),
                     "unit": parameter.unit,
                     "stated": f"{entry.stated_value:g} {entry.stated_unit}",
                     "distribution": entry.distribution.describe(parameter.unit)
@@ -85,7 +89,7 @@ def inputs_table(case: Case) -> pd.DataFrame:
                     "description": parameter.description,
                 }
             )
-    return pd.DataFrame(rows, columns=list(INPUT_COLUMNS))
+    return pd.DataFrame(rows, columns=list(INPUT_COLUMNS), dtype=object)
 
 
 __all__ = ["INPUT_COLUMNS", "inputs_table"]

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import pandas as pd
 
-from tecmodel.model.outputs import EQUITY_METRICS, METRICS, display
+from tecmodel.model.outputs import EQUITY_METRICS, METRICS
+from tecmodel.model.tables import conventions_line, metric_notes, metric_row_label, metric_text
 
 
 def format_value(value: float, name: str) -> str:
-    """One value of the metric `name` in its display unit (``-`` for NaN; a status in words)."""
-    return display(name, float(value))
+    """One value of the metric `name` in its display unit (``-`` for NaN; a status in words);
+    the rule of every table (:func:`tecmodel.model.tables.metric_text`)."""
+    return metric_text(name, float(value))
 
 
 def display_unit(name: str) -> str:
@@ -29,10 +31,9 @@ def metrics_table(metrics, sites: list[str], names=None) -> pd.DataFrame:
     """
     rows = {}
     for name in names if names is not None else list(metrics.data_vars):
-        unit = display_unit(name)
-        label = name.replace("_", " ") if METRICS[name].group == "status" else name
-        label = f"{label} [{unit}]" if unit else label
-        rows[label] = [format_value(float(metrics[name].sel(site=site)), name) for site in sites]
+        rows[metric_row_label(name)] = [
+            format_value(float(metrics[name].sel(site=site)), name) for site in sites
+        ]
     return pd.DataFrame(rows, index=sites).T
 
 
@@ -42,7 +43,8 @@ def summary_text(result) -> str:
     sites = list(result.metrics["site"].values)
     project = [name for name in result.metrics.data_vars if name not in EQUITY_METRICS]
     table = metrics_table(result.metrics, sites, project)
-    lines = [f"{case.name}: {case.title}", "", table.to_string(), ""]
+    lines = [f"{case.name}: {case.title}", conventions_line(case), "", table.to_string()]
+    lines += [f"  {note}" for note in metric_notes(project)] + [""]
     if case.tranches:
         listing = ", ".join(
             f"{t.name} ({t.repayment.replace('_', ' ')}, {t.share:.0%} of {'+'.join(t.funds)})"

@@ -12,6 +12,7 @@ import math
 import pandas as pd
 import xarray as xr
 
+from tecmodel.model.tables import SIGNED_METRICS
 from tecmodel.report.text import display_unit, format_value
 
 
@@ -128,7 +129,9 @@ def montecarlo_text(summary: xr.Dataset, sites: list[str] | None = None) -> str:
                     float(summary[name].sel(statistic=statistic, metric=metric, site=site))
                     for name in ("value", "ci_low", "ci_high")
                 )
-                if statistic == "prob_negative":
+                if statistic == "prob_negative" and metric not in SIGNED_METRICS:
+                    text = "-"
+                elif statistic == "prob_negative":
                     text = f"{value:.1%}  [{low:.1%}, {high:.1%}]"
                 else:
                     text = (

@@ -9,6 +9,7 @@ and in which order the chunks run changes no number.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import sys
 import uuid
@@ -160,16 +161,32 @@ class _NoBar:
         pass
 
 
-def progress_bar(total: int, progress: bool | None, label: str):
-    """A tqdm bar of `total` samples on stderr (default: only when stderr is a terminal)."""
-    show = progress if progress is not None else sys.stderr.isatty()
+def in_notebook() -> bool:
+    """Whether the code runs in a Jupyter (IPython) kernel, where stderr is not a terminal."""
+    shell = sys.modules.get("IPython")
+    if shell is None:
+        return False
+    ipython = shell.get_ipython() if hasattr(shell, "get_ipython") else None
+    return ipython is not None and hasattr(ipython, "kernel")
+
+
+def progress_bar(total: int, progress: bool | None, label: str, resumed: int = 0):
+    """A tqdm bar of `total` samples: by default on a terminal and in Jupyter.
+
+    In Jupyter the bar is ``tqdm.auto``'s widget when ipywidgets is installed (else the text
+    bar, which a notebook shows too); elsewhere the text bar on stderr. `resumed` samples
+    already in the store are named in the bar's label.
+    """
+    show = progress if progress is not None else (sys.stderr.isatty() or in_notebook())
     if not show or total == 0:
         return _NoBar()
-    from tqdm import tqdm
+    if in_notebook() and importlib.util.find_spec("ipywidgets") is not None:
+        from tqdm.auto import tqdm
+    else:
+        from tqdm import tqdm
 
-    return tqdm(
-        total=total, unit="sample", unit_scale=True, desc=f"montecarlo {label}", file=sys.stderr
-    )
+    label = f"montecarlo {label}" + (f" ({resumed:,} resumed)" if resumed else "")
+    return tqdm(total=total, unit="sample", unit_scale=True, desc=label, file=sys.stderr)
 
 
 @dataclass

@@ -211,7 +211,10 @@ def monte_carlo(
     stopper = _Stopper(tolerance, confidence, sink, bounds, done)
     todo = [] if stopper.stopped() else list(chunks(len(bounds), chunk_size // block_size, done))
     bar = progress_bar(
-        sum(bounds[b][1] - bounds[b][0] for chunk in todo for b in chunk), progress, case.name
+        sum(bounds[b][1] - bounds[b][0] for chunk in todo for b in chunk),
+        progress,
+        case.name,
+        resumed=sum(bounds[b][1] - bounds[b][0] for b in done),
     )
     try:
         results = (
