@@ -587,3 +587,76 @@ def test_the_workbook_tornado_reads_as_its_figure(doubled_result):
             key = (sheet[f"A{row}"].value, round(sheet[f"{change_column}{row}"].value, -2))
             colour = point.spPr.solidFill.srgbClr
             assert "#" + colour.upper() == drawn[key].upper()
+
+
+def metric_cell(workbook, owner: str, name: str) -> str:
+    """Coordinate of a metric's workbook formula (column E) on the Metrics sheet."""
+    sheet = workbook["Metrics"]
+    for row in range(5, sheet.max_row + 1):
+        if sheet[f"B{row}"].value == owner and sheet[f"C{row}"].value == METRICS[name].label:
+            return f"E{row}"
+    raise KeyError((owner, name))
+
+
+@pytest.mark.libreoffice
+def test_the_written_file_holds_the_values_of_its_formulas(tmp_path, base_result, doubled_result):
+    """Opened without recalculation (as pandas or a previewer reads it), the workbook shows the
+    model's NPV: LibreOffice computed every formula when it was written. The frozen panes and
+    the charts openpyxl wrote are still there, and the Cover says how the values were stored."""
+    soffice()
+    path = export_excel(
+        [base_result, doubled_result],
+        tmp_path / "report.xlsx",
+        tornado=tornado_dataset(base_result),
+        recalculate=True,
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.xlsx"]
+    values = openpyxl.load_workbook(path, data_only=True)
+    formulas = openpyxl.load_workbook(path)
+    for result in (base_result, doubled_result):
+        for owner in list(result.case.site_names) + [PORTFOLIO]:
+            title = f"{result.case.name} {owner}"
+            row = next(
+                r
+                for r in range(5, values["Metrics"].max_row + 1)
+                if values["Metrics"][f"A{r}"].value == result.case.name
+                and values["Metrics"][f"B{r}"].value == owner
+                and values["Metrics"][f"C{r}"].value == METRICS["npv"].label
+            )
+            coordinate = f"E{row}"
+            assert str(formulas["Metrics"][coordinate].value).startswith("=")
+            expected = float(result.metrics["npv"].sel(site=owner))  # the model, evaluate()
+            assert values["Metrics"][coordinate].value == pytest.approx(expected, rel=1e-9), title
+    assert formulas["base_10b fluidstack_fr"].freeze_panes == "E5"
+    assert len(formulas["Sensitivity"]._charts) == 1
+    cover = [cell.value for row in values["Cover"].iter_rows() for cell in row]
+    assert any(isinstance(text, str) and "computed by LibreOffice" in text for text in cover)
+
+
+def test_without_libreoffice_the_workbook_calculates_on_load_and_says_so(tmp_path, toy_result):
+    path = export_excel(toy_result, tmp_path / "report.xlsx", recalculate=False)
+    workbook = openpyxl.load_workbook(path)
+    assert workbook.calculation.fullCalcOnLoad
+    cover = [cell.value for row in workbook["Cover"].iter_rows() for cell in row]
+    assert any(isinstance(text, str) and "full calculation on load" in text for text in cover)
+    values = openpyxl.load_workbook(path, data_only=True)
+    assert values["Metrics"][metric_cell(values, PORTFOLIO, "npv")].value is None
+
+
+def test_stored_values_fill_only_the_formula_cells(tmp_path, toy_result):
+    """The values given for formula cells are cached beside their formulas (numbers, text,
+    errors); the formulas and every other cell stay as written."""
+    from tecmodel.report.excel.stored_values import ErrorValue, store_values
+
+    workbook, layout = build_workbook(toy_result)
+    workbook.save(tmp_path / "written.xlsx")
+    cells = sorted(layout.checks)
+    given = {cells[0]: 1.25, cells[1]: "none", cells[2]: ErrorValue("#DIV/0!")}
+    assert store_values(tmp_path / "written.xlsx", tmp_path / "stored.xlsx", given) == 3
+    values = openpyxl.load_workbook(tmp_path / "stored.xlsx", data_only=True)
+    formulas = openpyxl.load_workbook(tmp_path / "stored.xlsx")
+    written = openpyxl.load_workbook(tmp_path / "written.xlsx")
+    for (sheet, coordinate), value in given.items():
+        assert values[sheet][coordinate].value == value
+        assert formulas[sheet][coordinate].value == written[sheet][coordinate].value
+    assert values[cells[3][0]][cells[3][1]].value is None

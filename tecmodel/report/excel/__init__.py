@@ -57,6 +57,7 @@ from tecmodel.report.excel.layout import (
 )
 from tecmodel.report.excel.portfolio_sheet import write_portfolio_sheet
 from tecmodel.report.excel.site_sheet import write_site_sheet
+from tecmodel.report.excel.stored_values import find_libreoffice, write_with_stored_values
 from tecmodel.report.excel.summary import write_metrics, write_scenarios
 from tecmodel.report.excel.uncertainty import write_monte_carlo, write_sensitivity
 from tecmodel.report.excel.verify import expected_values, model_values, recalculate_with_libreoffice
@@ -77,7 +78,12 @@ __all__ = [
 
 
 def export_excel(
-    results, path: str | Path, sensitivity=None, tornado=None, monte_carlo=None
+    results,
+    path: str | Path,
+    sensitivity=None,
+    tornado=None,
+    monte_carlo=None,
+    recalculate: bool | None = None,
 ) -> Path:
     """Write the live Excel report of one or more deterministic results.
 
@@ -96,18 +102,31 @@ def export_excel(
         site), ``base`` over (metric, site), ``input_low``/``input_base``/``input_high``.
     monte_carlo : MonteCarloResult or sequence/mapping of them, optional
         From :func:`tecmodel.monte_carlo`: ``.summary`` and ``.samples``.
+    recalculate : bool, optional
+        Store every formula's value in the file, computed by LibreOffice (headless): None (the
+        default) when LibreOffice is installed, True always (an error if it is missing or
+        fails), False never. Without stored values the workbook is marked for a full
+        calculation on load and its Cover sheet says so.
 
     Returns
     -------
     Path
         `path`.
     """
-    workbook, _layout = build_workbook(
+    workbook, layout = build_workbook(
         results, sensitivity=sensitivity, tornado=tornado, monte_carlo=monte_carlo
     )
+    soffice = find_libreoffice() if recalculate is not False else None
     path = Path(path)
     with atomic_path(path) as temporary:
-        workbook.save(temporary)
+        write_with_stored_values(
+            workbook,
+            layout.checks,
+            temporary,
+            soffice,
+            note_cell=layout.stored_note,
+            required=bool(recalculate),
+        )
     return path
 
 

@@ -10,6 +10,7 @@ from tecmodel.report.excel.layout import (
     put_title,
     set_column_widths,
 )
+from tecmodel.report.excel.stored_values import STORED_NOTES
 from tecmodel.report.files import run_manifest
 
 
@@ -132,14 +133,20 @@ def write_cover(context: Context, sheet, sobol: list, tornado: list, monte_carlo
             "Python model columns keep the values the workbook was written with.",
         ),
         (
+            "Stored values",
+            STORED_NOTES["on_load"],
+        ),
+        (
             "Verification",
             "The test suite recalculates this workbook with LibreOffice and compares every "
             "formula cell with the model, at the written inputs and at changed ones.",
         ),
     ]
     for label, text in conventions:
-        put_text(sheet, f"A{row}", label, bold=True)
+        put_text(sheet, f"A{row}", label, bold=True, wrap=True)  # top-aligned beside its text
         put_text(sheet, f"B{row}", text, wrap=True)
+        if label == "Stored values":
+            context.layout.stored_note = (sheet.title, f"B{row}")
         sheet.row_dimensions[row].height = max(15, 15 * (len(text) // 95 + 1))
         row += 1
     row += 1

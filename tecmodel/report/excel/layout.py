@@ -178,6 +178,8 @@ class WorkbookLayout:
         ``(case, parameter, site) -> (sheet title, coordinate)`` of every parameter's value.
     written : list
         The results the workbook was written from (their values sit beside the formulas).
+    stored_note : (str, str) or None
+        (sheet title, coordinate) of the Cover's note saying whether formula values are stored.
     """
 
     checks: dict[tuple[str, str], CellCheck] = field(default_factory=dict)
@@ -186,6 +188,7 @@ class WorkbookLayout:
         default_factory=dict
     )
     written: list = field(default_factory=list)
+    stored_note: tuple[str, str] | None = None
 
 
 def clean_text(value: Any) -> str:
