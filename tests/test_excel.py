@@ -55,6 +55,8 @@ CHANGED = {
     "tax.loss_offset_fixed": 2e6,
     "tax.loss_offset_share": 0.6,
     "fx.usd_per_eur": 1.08,
+    "revenue.gpu_hour_price": 3.4,
+    "revenue.contract_price": 2.3,
     "power.contract_share": 0.55,
     "power.contract_price": 75.0,
     "power.contract_indexation": 0.025,
@@ -373,7 +375,7 @@ def test_sheets_names_formats_and_charts(tmp_path, base_result, doubled_result):
         "Monte Carlo",
     ]
     # One named input per driver and site, and a discount rate per case, all on the Inputs sheet.
-    assert len(layout.inputs) == 3 * (1 + 2) + 2
+    assert len(layout.inputs) == 4 * (1 + 2) + 2
     for name, cell in layout.inputs.items():
         destination = list(workbook.defined_names[name].destinations)
         assert destination == [("Inputs", f"${cell.coordinate[0]}${cell.coordinate[1:]}")]
@@ -660,3 +662,151 @@ def test_stored_values_fill_only_the_formula_cells(tmp_path, toy_result):
         assert values[sheet][coordinate].value == value
         assert formulas[sheet][coordinate].value == written[sheet][coordinate].value
     assert values[cells[3][0]][cells[3][1]].value is None
+
+
+def live_input_cells(layout) -> list[tuple[int, str, str | None, str]]:
+    """(case, parameter, site, coordinate on the Inputs sheet) of every live input cell."""
+    return [
+        (case, parameter, site, coordinate)
+        for (case, parameter, site), (_sheet, coordinate) in layout.parameter_cells.items()
+        if parameter in LIVE_PARAMETERS
+    ]
+
+
+def test_the_highlighted_inputs_are_exactly_the_cells_formulas_read(base_result, doubled_result):
+    """Every Inputs cell a formula reads (by reference or defined name) is highlighted and
+    unlocked; every other Inputs value is grey and locked; every sheet is protected without a
+    password."""
+    import re
+
+    workbook, layout = build_workbook([base_result, doubled_result])
+    inputs = workbook["Inputs"]
+    names = {
+        name: next(iter(definition.destinations))[1].replace("$", "")
+        for name, definition in workbook.defined_names.items()
+    }
+    read = set()
+    for sheet in workbook.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.data_type != "f":
+                    continue
+                read |= {
+                    m.replace("$", "") for m in re.findall(r"Inputs'?!(\$?D\$?\d+)", cell.value)
+                }
+                read |= {names[n] for n in names if re.search(rf"\b{n}\b", cell.value)}
+    highlighted = {
+        f"D{row}"
+        for row in range(5, inputs.max_row + 1)
+        if inputs[f"D{row}"].fill.fgColor.rgb.endswith("FFF2CC")
+    }
+    assert highlighted == read == {cell[3] for cell in live_input_cells(layout)}
+    for row in range(5, inputs.max_row + 1):
+        cell = inputs[f"D{row}"]
+        assert cell.protection.locked == (cell.coordinate not in highlighted)
+        if cell.coordinate not in highlighted:
+            assert cell.fill.fgColor.rgb.endswith("EDEDED")
+    for sheet in workbook.worksheets:
+        assert sheet.protection.sheet and not sheet.protection.password
+    # 22 live parameters: 5 per case, 17 per site (base: one site; doubled: two).
+    assert len(highlighted) == (5 + 17) + (5 + 2 * 17)
+
+
+def _replace_value(source: Path, target: Path, part: str, coordinate: str, value: float) -> None:
+    """Copy an .xlsx file with one number cell of one worksheet changed (no openpyxl round trip)."""
+    import re
+    import zipfile
+
+    pattern = re.compile(rf'(<c r="{coordinate}"[^>]*>)<v>[^<]*</v>')
+    with zipfile.ZipFile(source) as reading, zipfile.ZipFile(target, "w") as writing:
+        for info in reading.infolist():
+            data = reading.read(info.filename)
+            if info.filename == part:
+                text, count = pattern.subn(rf"\g<1><v>{value!r}</v>", data.decode("utf-8"))
+                assert count == 1, (part, coordinate)
+                data = text.encode("utf-8")
+            writing.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
+
+
+def _numbers(path: Path, sheet: str, coordinates) -> dict[str, float]:
+    """Cached numbers of some cells of one sheet, read from the file's XML."""
+    import re
+    import zipfile
+
+    from tecmodel.report.excel.stored_values import _sheet_parts
+
+    with zipfile.ZipFile(path) as archive:
+        xml = archive.read(_sheet_parts(path)[sheet]).decode("utf-8")
+    found = {}
+    for coordinate in coordinates:
+        match = re.search(rf'<c r="{coordinate}"[^>]*>(?:<f[^>]*>[^<]*</f>)?<v>([^<]*)</v>', xml)
+        found[coordinate] = float(match.group(1))
+    return found
+
+
+def _changed_value(parameter: str, value: float) -> float:
+    """A new value of a live input: 10 % more (0.01 more where the case has 0), in its bounds."""
+    new = value * 1.1 if value else 0.01
+    return min(new, REGISTRY[parameter].bounds[1])
+
+
+@pytest.mark.slow
+@pytest.mark.libreoffice
+def test_changing_any_highlighted_input_moves_npv_as_evaluate_does(
+    tmp_path, base_result, doubled_result
+):
+    """One workbook per highlighted input cell, that cell alone changed by 10 %, recalculated by
+    LibreOffice in one call; every NPV of the Metrics sheet (each site and the portfolio)
+    equals ``tecmodel.evaluate`` with that one override, all overrides evaluated at once along
+    ``sample``, to a relative 1e-9."""
+    from tecmodel.report.excel.stored_values import _sheet_parts
+
+    executable = soffice()
+    files, plans = [], []
+    for result in (base_result, doubled_result):
+        workbook, layout = build_workbook(result)
+        written = tmp_path / f"{result.case.name}.xlsx"
+        workbook.save(written)
+        part = _sheet_parts(written)["Inputs"]
+        cells = live_input_cells(layout)
+        npv_cells = {
+            check.site: coordinate
+            for (sheet, coordinate), check in layout.checks.items()
+            if sheet == "Metrics" and check.key == ("metric", "npv")
+        }
+        overrides, structural = {}, {}
+        for index, (_case, parameter, site, coordinate) in enumerate(cells):
+            base = result.parameters[parameter]
+            new = _changed_value(parameter, float(base.sel(site=site) if site else base))
+            path = tmp_path / f"{result.case.name}_{index}.xlsx"
+            _replace_value(written, path, part, coordinate, new)
+            files.append(path)
+            if not REGISTRY[parameter].samplable:  # may not vary along sample: its own run
+                structural[index] = {parameter: new if site is None else {site: new}}
+                continue
+            if parameter not in overrides:
+                overrides[parameter] = base.expand_dims(sample=len(cells)).copy()
+            if site is None:
+                overrides[parameter][index] = new
+            else:
+                overrides[parameter].loc[{"sample": index, "site": site}] = new
+        plans.append((result, files[-len(cells) :], npv_cells, overrides, structural))
+    recalculate_with_libreoffice(files, tmp_path / "out", tmp_path / "profile", soffice=executable)
+    moved = 0
+    for result, paths, npv_cells, overrides, structural in plans:
+        sampled = tecmodel.evaluate(result.case, overrides=overrides).metrics["npv"]
+        base = float(result.metrics["npv"].sel(site=PORTFOLIO))
+        for index, path in enumerate(paths):
+            if index in structural:
+                expected = tecmodel.evaluate(result.case, overrides=structural[index]).metrics[
+                    "npv"
+                ]
+            else:
+                expected = sampled.isel(sample=index)
+            got = _numbers(tmp_path / "out" / path.name, "Metrics", npv_cells.values())
+            for owner, coordinate in npv_cells.items():
+                want = float(expected.sel(site=owner))
+                assert got[coordinate] == pytest.approx(want, rel=RTOL), (path.name, owner)
+            moved += abs(float(expected.sel(site=PORTFOLIO)) - base) > 1e6
+    print(f"\n{len(files)} workbooks, one input changed in each; {moved} moved NPV by > EUR 1 M")
+    assert len(files) == (5 + 17) + (5 + 2 * 17)

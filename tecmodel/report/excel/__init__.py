@@ -52,6 +52,7 @@ from tecmodel.report.excel.layout import (
     InputCell,
     WorkbookLayout,
     clean_text,
+    protect_sheet,
     put_text,
     sheet_title,
 )
@@ -173,6 +174,8 @@ def build_workbook(results, sensitivity=None, tornado=None, monte_carlo=None):
     scenarios_sheet = workbook.create_sheet("Scenarios", index=3)
     write_scenarios(context, scenarios_sheet, as_list(monte_carlo))
     write_cover(context, cover, as_list(sensitivity), as_list(tornado), as_list(monte_carlo))
+    for sheet in workbook.worksheets:
+        protect_sheet(sheet)
     return workbook, layout
 
 

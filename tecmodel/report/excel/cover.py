@@ -106,7 +106,7 @@ def write_cover(context: Context, sheet, sobol: list, tornado: list, monte_carlo
         (
             "IRR",
             "The model reports an IRR only where it is unique in [-99 %, 1000 %]; Excel's IRR() "
-            "returns the root it finds from a 10 % guess.",
+            "returns the root it finds from a 10 % guess (then from 1 %).",
         ),
         (
             "Tax",
@@ -126,11 +126,15 @@ def write_cover(context: Context, sheet, sobol: list, tornado: list, monte_carlo
         ),
         (
             "Live inputs",
-            "Yellow cells with blue figures on the Inputs sheet (defined names "
-            "energy_price_<case>_<site>, utilisation_<case>_<site>, chip_cost_<case>_<site>, "
-            "discount_rate_<case>). Changing them updates every dependent line item, the tax, the "
-            "free cash flow and the metrics. Cells with black figures are the model's values; the "
-            "Python model columns keep the values the workbook was written with.",
+            "Yellow cells with blue figures on the Inputs sheet, the only unlocked cells of the "
+            "protected sheets (protection without a password: Review > Unprotect sheet). They "
+            "are every number the formulas read; the most used have defined names "
+            "(energy_price_<case>_<site>, utilisation_<case>_<site>, chip_cost_<case>_<site>, "
+            "gpu_hour_price_<case>_<site>, discount_rate_<case>). Changing one updates every "
+            "dependent line item, the tax, the free cash flow and the metrics as a re-run of the "
+            "model would. Grey cells are fixed: they enter through the model's values (change "
+            "them in the case file and re-run). The Python model columns keep the values the "
+            "workbook was written with.",
         ),
         (
             "Stored values",

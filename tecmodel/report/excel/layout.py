@@ -25,6 +25,11 @@ SITE_DRIVERS: dict[str, tuple[str, str, str]] = {
     "energy_price": ("power.market_price", "Energy price (market, first model year)", "0.00"),
     "utilisation": ("revenue.utilisation", "Utilisation (billed, merchant capacity)", "0.0%"),
     "chip_cost": ("chips.unit_price", "Accelerator price (all-in, reference year)", "#,##0"),
+    "gpu_hour_price": (
+        "revenue.gpu_hour_price",
+        "GPU-hour price (merchant, new accelerator, first model year)",
+        "0.00",
+    ),
 }
 
 
@@ -46,6 +51,8 @@ LIVE_PARAMETERS: tuple[str, ...] = (
     "tax.loss_offset_fixed",
     "tax.loss_offset_share",
     "fx.usd_per_eur",
+    "revenue.gpu_hour_price",
+    "revenue.contract_price",
     "power.contract_share",
     "power.contract_price",
     "power.contract_indexation",
@@ -294,10 +301,26 @@ INPUT_FILL = "FFF2CC"  # live input cells: light yellow, blue font (the usual co
 INPUT_FONT = "1F4E9A"
 
 
+FIXED_FILL = "EDEDED"  # fixed values on the Inputs sheet: grey, dark grey figures, locked
+
+
+FIXED_FONT = "404040"
+
+
 HEADER_FILL = "DDEBF7"
 
 
 SECTION_FILL = "F2F2F2"
+
+
+def protect_sheet(sheet) -> None:
+    """Protect a sheet without a password: locked cells (all but the live inputs) cannot be
+    edited; columns and rows can still be resized, and tables filtered and sorted."""
+    from openpyxl.worksheet.protection import SheetProtection
+
+    sheet.protection = SheetProtection(
+        sheet=True, formatColumns=False, formatRows=False, autoFilter=False, sort=False
+    )
 
 
 def sheet_title(workbook, wanted: str) -> str:

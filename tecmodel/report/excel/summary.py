@@ -71,7 +71,10 @@ def _metric_formula(
     if name == "npv":
         return f"={fcf_first}+NPV({rate},{fcf_rest})"
     if name == "irr":
-        return f'=IFERROR(IRR({sheet.span("fcf")},0.1),"undefined")'
+        # A second guess near zero: from 10 % the spreadsheet's Newton iteration can fail to
+        # reach a root close to zero within its iteration limit.
+        span = sheet.span("fcf")
+        return f'=IFERROR(IRR({span},0.1),IFERROR(IRR({span},0.01),"undefined"))'
     if name == "payback_year":
         return (
             f'=IFERROR(INDEX({sheet.span("year")},MATCH(1,{sheet.span("payback_flag")},0)),"none")'
