@@ -38,7 +38,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tecmodel.io import atomic_path
 from tecmodel.model.evaluation import Result
 from tecmodel.model.metrics import PORTFOLIO
 from tecmodel.report.arguments import as_list
@@ -58,7 +57,7 @@ from tecmodel.report.excel.layout import (
 )
 from tecmodel.report.excel.portfolio_sheet import write_portfolio_sheet
 from tecmodel.report.excel.site_sheet import write_site_sheet
-from tecmodel.report.excel.stored_values import find_libreoffice, write_with_stored_values
+from tecmodel.report.excel.stored_values import find_libreoffice, write_workbook
 from tecmodel.report.excel.summary import write_metrics, write_scenarios
 from tecmodel.report.excel.uncertainty import write_monte_carlo, write_sensitivity
 from tecmodel.report.excel.verify import expected_values, model_values, recalculate_with_libreoffice
@@ -119,15 +118,14 @@ def export_excel(
     )
     soffice = find_libreoffice() if recalculate is not False else None
     path = Path(path)
-    with atomic_path(path) as temporary:
-        write_with_stored_values(
-            workbook,
-            layout.checks,
-            temporary,
-            soffice,
-            note_cell=layout.stored_note,
-            required=bool(recalculate),
-        )
+    write_workbook(
+        workbook,
+        path,
+        layout.checks,
+        soffice,
+        note_cell=layout.stored_note,
+        required=bool(recalculate),
+    )
     return path
 
 

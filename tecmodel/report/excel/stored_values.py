@@ -27,6 +27,7 @@ from typing import Any
 from xml.etree import ElementTree
 from xml.sax.saxutils import escape
 
+from tecmodel.io import atomic_path
 from tecmodel.report.excel.verify import recalculate_with_libreoffice
 
 #: What the Cover sheet says about the stored values, by how the workbook was written.
@@ -193,23 +194,27 @@ def _sheet_parts(path: Path) -> dict[str, str]:
     return parts
 
 
-def write_with_stored_values(
+def write_workbook(
     workbook,
+    path: Path,
     cells: Iterable[tuple[str, str]],
-    target: Path,
     soffice: str | None,
     note_cell: tuple[str, str] | None = None,
     required: bool = False,
 ) -> str:
-    """Save `workbook` to `target`, with its formulas' values when LibreOffice computes them.
+    """Write `workbook` to `path` atomically, with its formulas' values when LibreOffice computes them.
+
+    The workbook is saved to a temporary name beside `path`; LibreOffice recalculates a copy in
+    a scratch folder; the values are written into the temporary file, which is then renamed
+    onto `path`. Any failure before the rename leaves `path` as it was.
 
     Parameters
     ----------
     workbook : openpyxl.Workbook
+    path : Path
+        The ``.xlsx`` file.
     cells : iterable of (str, str)
         (sheet title, coordinate) of every formula cell.
-    target : Path
-        The file to write (a temporary name the caller renames into place).
     soffice : str or None
         The LibreOffice executable; None saves without values.
     note_cell : (str, str), optional
@@ -229,11 +234,18 @@ def write_with_stored_values(
     RuntimeError
         If `required` and the values cannot be computed.
     """
-    if soffice is not None:
-        _note(workbook, note_cell, "libreoffice")
+    if soffice is None and required:
+        raise RuntimeError(
+            "LibreOffice (soffice) is not installed: the workbook's values cannot be stored"
+        )
+    with atomic_path(path) as temporary:
+        _note(workbook, note_cell, "on_load" if soffice is None else "libreoffice")
+        workbook.save(temporary)
+        if soffice is None:
+            return "on_load"
         with tempfile.TemporaryDirectory(prefix="tecmodel-workbook-") as folder:
             source = Path(folder) / "workbook.xlsx"
-            workbook.save(source)
+            shutil.copy(temporary, source)
             try:
                 values = recalculated_values(source, list(cells), soffice)
             except (RuntimeError, OSError, subprocess.TimeoutExpired) as error:
@@ -241,17 +253,11 @@ def write_with_stored_values(
                     raise RuntimeError(
                         f"LibreOffice could not recalculate the workbook: {error}"
                     ) from error
-                values = None
-            if values is not None:
-                store_values(source, target, values)
-                return "libreoffice"
-    elif required:
-        raise RuntimeError(
-            "LibreOffice (soffice) is not installed: the workbook's values cannot be stored"
-        )
-    _note(workbook, note_cell, "on_load")
-    workbook.save(target)
-    return "on_load"
+                _note(workbook, note_cell, "on_load")
+                workbook.save(temporary)
+                return "on_load"
+            store_values(source, temporary, values)
+    return "libreoffice"
 
 
 def _note(workbook, cell: tuple[str, str] | None, kind: str) -> None:
