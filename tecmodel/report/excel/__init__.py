@@ -43,6 +43,7 @@ from tecmodel.model.metrics import PORTFOLIO
 from tecmodel.report.arguments import as_list
 from tecmodel.report.excel.breakeven import write_breakeven
 from tecmodel.report.excel.cover import write_cover
+from tecmodel.report.excel.financing_sheet import write_financing_sheet
 from tecmodel.report.excel.inputs_sheet import write_inputs
 from tecmodel.report.excel.layout import (
     LIVE_PARAMETERS,
@@ -161,6 +162,9 @@ def build_workbook(results, sensitivity=None, tornado=None, monte_carlo=None):
         context.case_sheets[case_index][PORTFOLIO] = write_portfolio_sheet(
             context, sheet, case_index
         )
+        if result.case.tranches:
+            sheet = workbook.create_sheet(sheet_title(workbook, f"{result.case.name} financing"))
+            write_financing_sheet(context, sheet, case_index)
     breakeven_sheet = workbook.create_sheet("Break-even")
     write_breakeven(context, breakeven_sheet)
     metrics_sheet = workbook.create_sheet("Metrics", index=2)

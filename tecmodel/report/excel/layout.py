@@ -51,6 +51,7 @@ LIVE_PARAMETERS: tuple[str, ...] = (
     "tax.loss_offset_fixed",
     "tax.loss_offset_share",
     "fx.usd_per_eur",
+    "financing.cost_of_equity",
     "revenue.gpu_hour_price",
     "revenue.contract_price",
     "power.contract_share",
@@ -187,6 +188,9 @@ class WorkbookLayout:
         The results the workbook was written from (their values sit beside the formulas).
     stored_note : (str, str) or None
         (sheet title, coordinate) of the Cover's note saying whether formula values are stored.
+    sized_at_written_inputs : set
+        ``(sheet title, coordinate)`` of the formula cells that read schedules the model sized
+        at the written inputs (the Financing sheet's): they equal the model there only.
     """
 
     checks: dict[tuple[str, str], CellCheck] = field(default_factory=dict)
@@ -196,6 +200,7 @@ class WorkbookLayout:
     )
     written: list = field(default_factory=list)
     stored_note: tuple[str, str] | None = None
+    sized_at_written_inputs: set[tuple[str, str]] = field(default_factory=set)
 
 
 def clean_text(value: Any) -> str:

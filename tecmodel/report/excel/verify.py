@@ -24,6 +24,9 @@ from tecmodel.model.metrics import PORTFOLIO, discount_factors
 from tecmodel.model.tax_kernels import tax_step, tax_step_slope
 from tecmodel.report.excel.layout import BREAKEVEN_ITERATIONS, BREAKEVEN_ROWS, WorkbookLayout
 
+#: What a cell shows where the model's value is undefined in a year (a DSCR without debt service).
+NOT_A_NUMBER = "-"
+
 
 def site_series(array: xr.DataArray, site: str) -> np.ndarray:
     """Values over years of one site, or the sum over sites for the portfolio."""
@@ -72,6 +75,23 @@ def model_values(result, site: str, key: tuple, written=None):
         )  # handled in expected_values
     if kind == "metric":
         return metric_value(result, site, key[1])
+    if kind == "schedules_valid":
+        same = all(
+            np.allclose(
+                model_values(result, name, ("financing", "cfads")),
+                model_values(written, name, ("financing", "cfads")),
+                rtol=0,
+                atol=0.1,
+            )
+            and np.allclose(
+                model_values(result, name, ("category", "capex")),
+                model_values(written, name, ("category", "capex")),
+                rtol=0,
+                atol=0.1,
+            )
+            for name in result.case.site_names
+        )
+        return "yes" if same else "no"
     if kind == "load_factor":
         return scalar(
             it_power_draw(
@@ -99,6 +119,7 @@ def metric_value(result, site: str, name: str):
         return {
             "payback_year": "none",
             "irr": "undefined",
+            "equity_irr": "undefined",
             "breakeven_gpu_hour_price": "none",
             "breakeven_price_factor": "none",
         }.get(name, "n/a")
@@ -147,6 +168,14 @@ def model_series(result, site: str, key: tuple) -> np.ndarray:
         return site_series(result.finance["depreciation"].sum("asset_class"), site)
     if kind == "finance":
         return site_series(result.finance[key[1]], site)
+    if kind in ("financing", "financing_debt"):
+        return site_series(result.financing[key[1]], site)
+    if kind == "dscr":
+        return site_series(result.financing["dscr"], site)
+    if kind == "equity_item":
+        return site_series(result.equity_cube.sel(item=key[1]), site)
+    if kind == "equity_cash_flow":
+        return site_series(result.equity_cube.sum("item"), site)
     raise KeyError(f"unknown workbook quantity {key!r}")
 
 
@@ -192,6 +221,8 @@ def expected_values(layout: WorkbookLayout, results: Sequence) -> dict[tuple[str
         value = cache[memo]
         if check.year is not None:
             value = float(np.asarray(value)[check.year])
+            if np.isnan(value):
+                value = NOT_A_NUMBER
         elif isinstance(value, np.ndarray):
             value = float(np.sum(value))
         expected[address] = value
