@@ -49,8 +49,10 @@ FORMULA_METRICS: tuple[str, ...] = (
 )
 
 
-#: Metrics that no live input changes: the model's values.
-VALUE_METRICS: tuple[str, ...] = ("it_mw", "facility_mw_peak", "accelerators")
+def sheet_metrics() -> list[str]:
+    """The metrics of the Metrics sheet: every project and scale metric of the table of outputs
+    (:data:`METRICS`), in its order; those without a formula show the model's value."""
+    return [name for name, metric in METRICS.items() if metric.group in ("project", "scale")]
 
 
 def _metric_formula(
@@ -134,17 +136,19 @@ def write_metrics(context: Context, sheet) -> None:
     )
     put_header_row(sheet, 4, headers)
     row = 5
+    names = sheet_metrics()
     for case, result in enumerate(context.results):
         for owner in list(result.case.site_names) + [PORTFOLIO]:
-            cells: dict[str, str] = {}
-            for name in VALUE_METRICS:
-                cells[name] = f"$F${row}"
-                _metric_row(context, sheet, row, case, owner, name, formula=None)
-                row += 1
-            for name in FORMULA_METRICS:
-                cells[name] = f"$E${row}"
-                context.metric_cells[(case, owner, name)] = f"{quoted(sheet.title)}!$E${row}"
-                formula = _metric_formula(context, case, owner, name, cells)
+            # Every cell is placed first: a formula may read a metric written below it.
+            cells = {
+                name: f"${'E' if name in FORMULA_METRICS else 'F'}${row + index}"
+                for index, name in enumerate(names)
+            }
+            for name in names:
+                formula = None
+                if name in FORMULA_METRICS:
+                    context.metric_cells[(case, owner, name)] = f"{quoted(sheet.title)}!$E${row}"
+                    formula = _metric_formula(context, case, owner, name, cells)
                 _metric_row(context, sheet, row, case, owner, name, formula=formula)
                 row += 1
             row += 1
@@ -178,7 +182,7 @@ def _metric_row(
     else:
         put_value(sheet, f"F{row}", value, number_format)
     if formula is None:
-        put_text(sheet, f"H{row}", "not changed by any live input: the model's value")
+        put_text(sheet, f"H{row}", "the model's value (no workbook formula)")
         if not isinstance(value, str):
             put_value(sheet, f"E{row}", value, number_format)
         return
