@@ -10,6 +10,7 @@ are skipped with a reason saying how to install it; under ``CI=true`` they fail 
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -827,3 +828,88 @@ def test_changing_any_highlighted_input_moves_npv_as_evaluate_does(
             moved += abs(float(expected.sel(site=PORTFOLIO)) - base) > 1e6
     print(f"\n{len(files)} workbooks, one input changed in each; {moved} moved NPV by > EUR 1 M")
     assert len(files) == (6 + 17) + (6 + 2 * 17)
+
+
+def _attribution(values: dict, correlation: str, kind: str):
+    """A Sobol' (kind "sobol") or Shapley dataset of NPV (portfolio) with the given indices."""
+    import xarray as xr
+
+    factors = list(values)
+    dims = ("factor", "metric", "site")
+    coords = {"factor": factors, "metric": ["npv"], "site": [PORTFOLIO]}
+
+    def array(numbers):
+        return xr.DataArray(np.reshape(numbers, (len(factors), 1, 1)), dims=dims, coords=coords)
+
+    if kind == "sobol":
+        variables = {
+            "S1": array([v[0] for v in values.values()]),
+            "ST": array([v[1] for v in values.values()]),
+            "S1_conf": array([0.02] * len(factors)),
+            "ST_conf": array([0.02] * len(factors)),
+        }
+        return xr.Dataset(variables, attrs={"case": "base_10b"})
+    variables = {
+        "shapley_index": array([v[2] for v in values.values()]),
+        "shapley_index_conf": array([0.02] * len(factors)),
+    }
+    return xr.Dataset(variables, attrs={"case": "base_10b", "correlation": correlation})
+
+
+def test_the_sentence_beside_sobol_and_shapley_is_computed_from_their_numbers():
+    """Outside [S1, ST] by more than the confidence with correlated inputs: they differ because
+    Sobol' drops the rank correlations; inside, or independent inputs: they agree. The numbers
+    are made up to sit clearly on either side of the rule."""
+    from tecmodel.report.excel.sensitivity_sheet import attribution_sentence
+
+    correlated = json.dumps(
+        {"columns": ["chip_cost", "gpu_price"], "spearman": [[1.0, 0.5], [0.5, 1.0]]}
+    )
+    differ = {"chip_cost": (0.58, 0.57, 0.70), "gpu_price": (0.36, 0.36, 0.24)}
+    text = attribution_sentence(
+        _attribution(differ, "", "sobol"),
+        _attribution(differ, correlated, "shapley"),
+        "npv",
+        PORTFOLIO,
+    )
+    assert text.startswith("Shapley and Sobol' differ for NPV (portfolio)")
+    assert "chip_cost 0.70 against S1 0.58 and ST 0.57" in text
+    assert "chip_cost and gpu_price (+0.50)" in text and "drop those correlations" in text
+    agree = {"chip_cost": (0.58, 0.60, 0.59), "gpu_price": (0.36, 0.38, 0.37)}
+    independent = "independent (the case correlates none of the chosen factors)"
+    text = attribution_sentence(
+        _attribution(agree, "", "sobol"),
+        _attribution(agree, independent, "shapley"),
+        "npv",
+        PORTFOLIO,
+    )
+    assert text.startswith(
+        "Shapley and Sobol' agree for NPV (portfolio): the factors are independent"
+    )
+    assert "Both rank chip_cost first" in text
+
+
+def test_the_sensitivity_sheet_puts_shapley_beside_sobol_of_the_same_factors(
+    base_case, base_result
+):
+    """Small real studies of the EUR 10B case on chip cost, GPU-hour price (rank-correlated 0.5 in
+    the case) and utilisation: the sheet's table holds each method's numbers for each factor,
+    as shares (not percents), and the sentence above it is the one computed from them."""
+    from tecmodel.report.excel.sensitivity_sheet import FORMAT_INDEX, attribution_sentence
+
+    factors = ["chip_cost", "revenue.gpu_hour_price", "utilisation"]
+    sobol = tecmodel.sobol(base_case, factors=factors, n=2**6, seed=1)
+    shapley = tecmodel.shapley(base_case, factors=factors, n=64, seed=1)
+    workbook, _ = build_workbook(base_result, sensitivity=sobol, shapley=shapley)
+    sheet = workbook["Sensitivity"]
+    header = next(r for r in range(1, 40) if sheet[f"D{r}"].value == "Shapley share [1]")
+    for row in range(header + 1, header + 1 + len(factors)):
+        factor = sheet[f"A{row}"].value
+        point = {"factor": factor, "metric": "npv", "site": PORTFOLIO}
+        assert sheet[f"B{row}"].value == pytest.approx(float(sobol["S1"].sel(point)))
+        assert sheet[f"D{row}"].value == pytest.approx(float(shapley["shapley_index"].sel(point)))
+        assert sheet[f"D{row}"].number_format == FORMAT_INDEX
+    sentence = attribution_sentence(sobol, shapley, "npv", PORTFOLIO)
+    texts = [sheet[f"A{r}"].value for r in range(1, header)]
+    assert sentence in texts and "rank-correlates chip_cost and revenue.gpu_hour_price" in sentence
+    assert len(sheet._charts[0].series) == 3

@@ -57,10 +57,11 @@ from tecmodel.report.excel.layout import (
     sheet_title,
 )
 from tecmodel.report.excel.portfolio_sheet import write_portfolio_sheet
+from tecmodel.report.excel.sensitivity_sheet import write_sensitivity
 from tecmodel.report.excel.site_sheet import write_site_sheet
 from tecmodel.report.excel.stored_values import find_libreoffice, write_workbook
 from tecmodel.report.excel.summary import write_metrics, write_scenarios
-from tecmodel.report.excel.uncertainty import write_monte_carlo, write_sensitivity
+from tecmodel.report.excel.uncertainty import write_monte_carlo
 from tecmodel.report.excel.verify import expected_values, model_values, recalculate_with_libreoffice
 
 __all__ = [
@@ -85,6 +86,7 @@ def export_excel(
     tornado=None,
     monte_carlo=None,
     recalculate: bool | None = None,
+    shapley=None,
 ) -> Path:
     """Write the live Excel report of one or more deterministic results.
 
@@ -108,6 +110,9 @@ def export_excel(
         default) when LibreOffice is installed, True always (an error if it is missing or
         fails), False never. Without stored values the workbook is marked for a full
         calculation on load and its Cover sheet says so.
+    shapley : xarray.Dataset or sequence/mapping of them, optional
+        Shapley effects (:func:`tecmodel.shapley`), shown beside the Sobol' indices of the same
+        case with a sentence on where and why they differ.
 
     Returns
     -------
@@ -115,7 +120,7 @@ def export_excel(
         `path`.
     """
     workbook, layout = build_workbook(
-        results, sensitivity=sensitivity, tornado=tornado, monte_carlo=monte_carlo
+        results, sensitivity=sensitivity, tornado=tornado, monte_carlo=monte_carlo, shapley=shapley
     )
     soffice = find_libreoffice() if recalculate is not False else None
     path = Path(path)
@@ -130,7 +135,7 @@ def export_excel(
     return path
 
 
-def build_workbook(results, sensitivity=None, tornado=None, monte_carlo=None):
+def build_workbook(results, sensitivity=None, tornado=None, monte_carlo=None, shapley=None):
     """Build the report workbook in memory.
 
     Returns
@@ -170,12 +175,21 @@ def build_workbook(results, sensitivity=None, tornado=None, monte_carlo=None):
     metrics_sheet = workbook.create_sheet("Metrics", index=2)
     write_metrics(context, metrics_sheet)
     sensitivity_sheet = workbook.create_sheet("Sensitivity")
-    write_sensitivity(context, sensitivity_sheet, as_list(sensitivity), as_list(tornado))
+    write_sensitivity(
+        context, sensitivity_sheet, as_list(sensitivity), as_list(tornado), as_list(shapley)
+    )
     monte_carlo_sheet = workbook.create_sheet("Monte Carlo")
     write_monte_carlo(context, monte_carlo_sheet, as_list(monte_carlo))
     scenarios_sheet = workbook.create_sheet("Scenarios", index=3)
     write_scenarios(context, scenarios_sheet, as_list(monte_carlo))
-    write_cover(context, cover, as_list(sensitivity), as_list(tornado), as_list(monte_carlo))
+    write_cover(
+        context,
+        cover,
+        as_list(sensitivity),
+        as_list(tornado),
+        as_list(monte_carlo),
+        as_list(shapley),
+    )
     for sheet in workbook.worksheets:
         protect_sheet(sheet)
     return workbook, layout

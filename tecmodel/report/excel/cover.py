@@ -14,7 +14,9 @@ from tecmodel.report.excel.stored_values import STORED_NOTES
 from tecmodel.report.files import run_manifest
 
 
-def write_cover(context: Context, sheet, sobol: list, tornado: list, monte_carlo: list) -> None:
+def write_cover(
+    context: Context, sheet, sobol: list, tornado: list, monte_carlo: list, shapley: list
+) -> None:
     results = context.results
     manifest = run_manifest([result.case for result in results])
     put_title(
@@ -47,6 +49,15 @@ def write_cover(context: Context, sheet, sobol: list, tornado: list, monte_carlo
                 f"Sobol ({a.get('case', '')})",
                 f"n = {a.get('n', '')}, seed = {a.get('seed', '')}, "
                 f"{a.get('evaluations', '')} evaluations, {a.get('sampler', '')}",
+            )
+        )
+    for dataset in shapley:
+        a = dataset.attrs
+        entries.append(
+            (
+                f"Shapley ({a.get('case', '')})",
+                f"n = {a.get('n_outer', '')} x {a.get('n_inner', '')}, seed = {a.get('seed', '')}, "
+                f"{a.get('evaluations', '')} evaluations",
             )
         )
     for dataset in tornado:
@@ -167,7 +178,9 @@ def write_cover(context: Context, sheet, sobol: list, tornado: list, monte_carlo
         ),
         "Scenarios": ("the cases side by side"),
         "Break-even": ("Newton iterations of the after-tax break-even price factor"),
-        "Sensitivity": ("Sobol indices and tornado, with charts"),
+        "Sensitivity": (
+            "Sobol' indices beside Shapley effects (with where and why they differ), tornado"
+        ),
         "Monte Carlo": ("percentiles, probability of loss, NPV histogram with chart"),
     }
     for title in context.workbook.sheetnames:

@@ -1,8 +1,8 @@
-"""The Sensitivity and Monte Carlo sheets: tables of the uncertainty results, native charts.
+"""The tornado and the Monte Carlo sheet: tables of the uncertainty results, native charts.
 
-This module owns how Sobol indices (S1, ST with confidence, S2), tornado ranges and Monte Carlo
-summaries and histograms are tabulated, and their Excel charts (bar chart with error bars,
-tornado bar chart, histogram column chart).
+This module owns how tornado ranges and Monte Carlo summaries and histograms are tabulated, and
+their Excel charts (tornado bar chart, histogram column chart). The Sobol' and Shapley tables
+are :mod:`tecmodel.report.excel.sensitivity_sheet`'s.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from tecmodel.report.excel.layout import (
     put_text,
     put_title,
     put_value,
-    quoted,
     set_column_widths,
 )
 from tecmodel.report.labels import (
@@ -38,127 +37,7 @@ from tecmodel.report.labels import (
 )
 
 
-def write_sensitivity(context: Context, sheet, sobol: list, tornado: list) -> None:
-    from openpyxl.chart import BarChart, Reference
-    from openpyxl.chart.data_source import NumDataSource, NumRef
-    from openpyxl.chart.error_bar import ErrorBars
-
-    put_title(sheet, "Sensitivity")
-    row = 3
-    if not sobol and not tornado:
-        put_text(
-            sheet,
-            "A3",
-            "No sensitivity analysis in this report. Run tecmodel.sobol(case, ...) and "
-            "tecmodel.tornado(case, ...) and pass the results to tecmodel.export_excel(..., "
-            "sensitivity=..., tornado=...).",
-            italic=True,
-        )
-    for dataset in sobol:
-        attrs = dataset.attrs
-        put_text(
-            sheet, f"A{row}", f"Sobol indices: case {attrs.get('case', '')}", bold=True, size=12
-        )
-        put_text(
-            sheet,
-            f"A{row + 1}",
-            f"sampler {attrs.get('sampler', '')}, base sample n = {attrs.get('n', '')}, "
-            f"seed {attrs.get('seed', '')}, {attrs.get('evaluations', '')} model evaluations; "
-            "first-order S1 and total ST indices with 95 % confidence half-widths.",
-            italic=True,
-        )
-        row += 3
-        chart_metric, chart_site = chart_selection(dataset)
-        put_text(sheet, f"A{row}", f"Chart data: {chart_metric}, {chart_site}", bold=True)
-        row += 1
-        header = row
-        put_header_row(sheet, row, ("Factor", "S1", "ST", "S1 conf", "ST conf"))
-        row += 1
-        factors = [str(f) for f in dataset["factor"].values]
-        for factor in factors:
-            put_text(sheet, f"A{row}", factor)
-            _put_indices(
-                sheet,
-                row,
-                2,
-                dataset,
-                ("S1", "ST", "S1_conf", "ST_conf"),
-                factor,
-                chart_metric,
-                chart_site,
-            )
-            row += 1
-        chart = BarChart()
-        chart.type = "col"
-        chart.grouping = "clustered"
-        chart.title = (
-            f"Sobol indices of {metric_label(chart_metric)} ({chart_site}), "
-            f"case {attrs.get('case', '')}"
-        )
-        chart.y_axis.title = "Sobol index [1]"
-        chart.x_axis.title = "Factor"
-        data = Reference(sheet, min_col=2, max_col=3, min_row=header, max_row=row - 1)
-        chart.add_data(data, titles_from_data=True)
-        chart.set_categories(Reference(sheet, min_col=1, min_row=header + 1, max_row=row - 1))
-        for series, conf_col in zip(chart.series, ("D", "E"), strict=True):
-            reference = f"{quoted(sheet.title)}!${conf_col}${header + 1}:${conf_col}${row - 1}"
-            source = NumDataSource(numRef=NumRef(f=reference))
-            series.errBars = ErrorBars(
-                errDir="y", errBarType="both", errValType="cust", plus=source, minus=source
-            )
-        chart.y_axis.scaling.min = 0
-        chart.height, chart.width = 8, 16
-        sheet.add_chart(chart, f"H{header}")
-        row = max(row, header + 17) + 1
-        put_text(sheet, f"A{row}", "All indices", bold=True)
-        row += 1
-        put_header_row(sheet, row, ("Factor", "Metric", "Site", "S1", "S1 conf", "ST", "ST conf"))
-        row += 1
-        for metric in dataset["metric"].values:
-            for site in dataset["site"].values:
-                for factor in factors:
-                    put_text(sheet, f"A{row}", factor)
-                    put_text(sheet, f"B{row}", str(metric))
-                    put_text(sheet, f"C{row}", str(site))
-                    _put_indices(
-                        sheet,
-                        row,
-                        4,
-                        dataset,
-                        ("S1", "S1_conf", "ST", "ST_conf"),
-                        factor,
-                        metric,
-                        site,
-                    )
-                    row += 1
-        if "S2" in dataset:
-            row += 1
-            put_text(
-                sheet,
-                f"A{row}",
-                f"Second-order indices S2 ({chart_metric}, {chart_site})",
-                bold=True,
-            )
-            row += 1
-            put_header_row(sheet, row, factors, first_column=2)
-            row += 1
-            for factor in factors:
-                put_text(sheet, f"A{row}", factor, bold=True)
-                for index, other in enumerate(factors):
-                    value = float(
-                        dataset["S2"].sel(
-                            factor=factor, factor_2=other, metric=chart_metric, site=chart_site
-                        )
-                    )
-                    put_value(sheet, f"{column(2 + index)}{row}", value, "0.000")
-                row += 1
-        row += 2
-    for dataset in tornado:
-        row = _write_tornado(context, sheet, dataset, row) + 2
-    set_column_widths(sheet, {"A": 34, "B": 14, "C": 14, "D": 14, "E": 14, "F": 14, "G": 14})
-
-
-def _write_tornado(context: Context, sheet, dataset: xr.Dataset, row: int) -> int:
+def write_tornado(context: Context, sheet, dataset: xr.Dataset, row: int) -> int:
     """The tornado table of the chart's metric and site, largest swing first, and its chart.
 
     The chart reads as the figure ``tornado_<case>.png`` does: the largest swing at the top,
@@ -365,31 +244,3 @@ def write_monte_carlo(context: Context, sheet, monte_carlo: list) -> None:
         sheet.add_chart(chart, f"I{header}")
         row += 3
     set_column_widths(sheet, {"A": 18, "B": 18, "C": 18, "D": 14, "E": 14, "F": 14, "G": 14})
-
-
-def _put_indices(
-    sheet, row: int, first_column: int, dataset: xr.Dataset, names, factor: str, metric, site
-) -> None:
-    """Write Sobol indices of one factor, metric and site along a row.
-
-    Parameters
-    ----------
-    sheet : openpyxl.worksheet.worksheet.Worksheet
-    row : int
-        The row (1-based).
-    first_column : int
-        Column of the first index (1-based).
-    dataset : xarray.Dataset
-        Sobol indices over (factor, metric, site) [1].
-    names : sequence of str
-        The variables to write, left to right (``S1``, ``ST``, ``S1_conf`` ...).
-    factor, metric, site : str
-        Where to read them.
-    """
-    for index, name in enumerate(names):
-        put_value(
-            sheet,
-            f"{column(first_column + index)}{row}",
-            float(dataset[name].sel(factor=factor, metric=metric, site=site)),
-            "0.000",
-        )
