@@ -285,7 +285,8 @@ def attribution_sentence(
         )
         why = (
             f"the case rank-correlates {correlated}; Sobol' indices drop those correlations and "
-            "Shapley effects keep them, so variance moves between the correlated factors"
+            "Shapley effects keep them, which changes how much variance the correlated factors "
+            "carry together, and with it every factor's share"
             if pairs
             else "the inputs are independent, so the difference is sampling error beyond the "
             "stated confidence; increase the sample sizes"
