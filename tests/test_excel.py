@@ -405,13 +405,13 @@ def test_sheets_names_formats_and_charts(tmp_path, base_result, doubled_result):
     )
     assert site[f"F{fcf_row}"].number_format.startswith("#,##0.0,,")  # EUR shown in millions
     assert len(workbook["Sensitivity"]._charts) == 4  # Sobol and tornado of each case
-    assert len(workbook["Monte Carlo"]._charts) == 2
+    assert len(workbook["Monte Carlo"]._charts) == 4  # histogram and CDF of each case
     sobol_chart = workbook["Sensitivity"]._charts[0]
     assert sobol_chart.series[0].errBars is not None
     charts = workbook["Sensitivity"]._charts + workbook["Monte Carlo"]._charts
     titles = [chart_text(chart.title) for chart in charts]
     for case in ("base_10b", "doubled_20b"):  # each chart title names its case
-        assert sum(case in title for title in titles) == 3
+        assert sum(case in title for title in titles) == 4
     metrics = workbook["Metrics"]
     assert any(
         str(cell.value).startswith("=") and "NPV(" in str(cell.value) for cell in metrics["E"]
@@ -477,14 +477,10 @@ def test_the_real_uncertainty_results_fill_the_sensitivity_and_monte_carlo_sheet
         )
     assert len(sensitivity._charts) == 2
     sheet = workbook["Monte Carlo"]
-    rows = {
-        (sheet[f"A{r}"].value, sheet[f"B{r}"].value, sheet[f"C{r}"].value): sheet[f"D{r}"].value
-        for r in range(1, sheet.max_row + 1)
-    }
     expected = float(
         monte_carlo.summary["value"].sel(statistic="p50", metric="npv", site=PORTFOLIO)
     )
-    assert rows[("npv", PORTFOLIO, "p50")] == pytest.approx(expected)
+    assert monte_carlo_cell(sheet, "npv", PORTFOLIO, "p50").value == pytest.approx(expected)
     from tecmodel.report.figures.files import write_standard_plots
 
     files = write_standard_plots(
@@ -555,16 +551,26 @@ def test_the_metrics_and_monte_carlo_sheets_show_each_metric_as_declared(toy_res
     assert scenarios[f"B{irr_row}"].value == "%"
     assert scenarios[f"C{irr_row}"].number_format == "0.00%"
     sheet = workbook["Monte Carlo"]
-    formats = {
-        (sheet[f"A{r}"].value, sheet[f"C{r}"].value): (
-            sheet[f"D{r}"].number_format,
-            sheet[f"G{r}"].value,
-        )
-        for r in range(1, sheet.max_row + 1)
-    }
-    assert formats[("moic", "p50")] == ('0.00"x"', "x")
-    assert formats[("npv", "p50")] == (excel_number_format("npv"), "EUR M")
-    assert formats[("npv", "prob_negative")][0] == "0.0%"
+    site = toy_result.case.site_names[0]
+    moic = monte_carlo_cell(sheet, "moic", site, "p50")
+    assert (moic.number_format, sheet[f"B{moic.row}"].value) == ('0.00"x"', "x")
+    npv = monte_carlo_cell(sheet, "npv", site, "p50")
+    assert (npv.number_format, sheet[f"B{npv.row}"].value) == (excel_number_format("npv"), "EUR M")
+    assert monte_carlo_cell(sheet, "npv", site, "prob_negative").number_format == "0.0%"
+    # The probability of a negative value is a loss for money, meaningless for a ratio or a price.
+    assert monte_carlo_cell(sheet, "lcoc", site, "prob_negative").value is None
+
+
+def monte_carlo_cell(sheet, metric: str, site: str, statistic: str):
+    """The cell of one statistic of one metric and site in the Monte Carlo sheet's wide summary."""
+    header = next(r for r in range(1, sheet.max_row + 1) if sheet[f"A{r}"].value == "Metric")
+    columns = {sheet.cell(header, c).value: c for c in range(1, sheet.max_column + 1)}
+    row = next(
+        r
+        for r in range(header + 1, sheet.max_row + 1)
+        if sheet[f"A{r}"].value == METRICS[metric].label and sheet[f"C{r}"].value == site
+    )
+    return sheet.cell(row, columns[statistic])
 
 
 def chart_text(title) -> str:

@@ -11,6 +11,7 @@ import numpy as np
 import xarray as xr
 
 from tecmodel.model.metrics import PORTFOLIO
+from tecmodel.model.outputs import METRICS
 from tecmodel.report.excel.layout import (
     Context,
     chart_title,
@@ -128,10 +129,24 @@ def write_tornado(context: Context, sheet, dataset: xr.Dataset, row: int) -> int
 HISTOGRAM_BINS = 30
 
 
-def write_monte_carlo(context: Context, sheet, monte_carlo: list) -> None:
-    from openpyxl.chart import BarChart, Reference
+#: Points of the cumulative distribution table (probability levels from 1 % to 99 %).
+CDF_LEVELS = np.linspace(0.01, 0.99, 50)
 
-    put_title(sheet, "Monte Carlo")
+
+def shows_statistic(metric: str, statistic: str) -> bool:
+    """Whether the Monte Carlo summary shows a statistic of a metric: the probability of a
+    negative value only for amounts of money (a loss), not for a rate, a price or a year."""
+    if statistic != "prob_negative":
+        return True
+    return metric not in METRICS or METRICS[metric].units == "EUR"
+
+
+def write_monte_carlo(context: Context, sheet, monte_carlo: list) -> None:
+    """The Monte Carlo sheet: per case, a wide summary (one row per metric and site, one column
+    per statistic, then the confidence intervals), with the NPV histogram and cumulative
+    distribution charted beside it."""
+    cases = [mc.summary.attrs.get("case", "") for mc in monte_carlo]
+    put_title(sheet, "Monte Carlo" + (f": {', '.join(cases)}" if cases else ""))
     if not monte_carlo:
         put_text(
             sheet,
@@ -143,104 +158,146 @@ def write_monte_carlo(context: Context, sheet, monte_carlo: list) -> None:
         return
     row = 3
     for mc in monte_carlo:
-        summary = mc.summary
-        attrs = summary.attrs
-        put_text(sheet, f"A{row}", f"Case {attrs.get('case', '')}", bold=True, size=12)
-        put_text(
-            sheet,
-            f"A{row + 1}",
-            f"n = {attrs.get('n', '')} samples, seed {attrs.get('seed', '')}, sampler "
-            f"{attrs.get('sampler', '')}, chunk size {attrs.get('chunk_size', '')}, stopped "
-            f"early: {'yes' if attrs.get('stopped_early') else 'no'}. Percentiles with "
-            "their confidence interval; prob_negative = probability of a loss.",
-            italic=True,
-        )
-        row += 3
-        put_header_row(
-            sheet, row, ("Metric", "Site", "Statistic", "Value", "CI low", "CI high", "Unit")
-        )
-        row += 1
-        for metric in summary["metric"].values:
-            for site in summary["site"].values:
-                for statistic in summary["statistic"].values:
-                    put_text(sheet, f"A{row}", str(metric))
-                    put_text(sheet, f"B{row}", str(site))
-                    put_text(sheet, f"C{row}", str(statistic))
-                    share = statistic == "prob_negative"
-                    unit = "1" if share else metric_units(str(metric), mc.samples)
-                    number_format = "0.0%" if share else excel_number_format(str(metric))
-                    for index, name in enumerate(("value", "ci_low", "ci_high")):
-                        value = float(
-                            summary[name].sel(statistic=statistic, metric=metric, site=site)
-                        )
-                        put_value(sheet, f"{column(4 + index)}{row}", value, number_format)
-                    put_text(sheet, f"G{row}", unit)
-                    row += 1
-        if "n_valid" in summary:
-            row += 1
-            put_text(
-                sheet,
-                f"A{row}",
-                "Valid / undefined samples (e.g. IRR without a unique root)",
-                bold=True,
-            )
-            row += 1
-            for metric in summary["metric"].values:
-                for site in summary["site"].values:
-                    put_text(sheet, f"A{row}", str(metric))
-                    put_text(sheet, f"B{row}", str(site))
+        row = _write_monte_carlo_case(sheet, mc, row) + 3
+    set_column_widths(sheet, {"A": 26, "B": 10, "C": 16})
+
+
+def _write_monte_carlo_case(sheet, mc, row: int) -> int:
+    from openpyxl.chart import BarChart, Reference, ScatterChart, Series
+
+    summary = mc.summary
+    attrs = summary.attrs
+    case = attrs.get("case", "")
+    statistics = [str(s) for s in summary["statistic"].values]
+    put_text(sheet, f"A{row}", f"Case {case}", bold=True, size=12)
+    put_text(
+        sheet,
+        f"A{row + 1}",
+        f"n = {attrs.get('n', '')} samples, seed {attrs.get('seed', '')}, sampler "
+        f"{attrs.get('sampler', '')}, stopped early: "
+        f"{'yes' if attrs.get('stopped_early') else 'no'}. prob_negative = probability of a "
+        "loss (amounts of money only); confidence intervals at "
+        f"{float(attrs.get('confidence', 0.95)):.0%} in the columns on the right.",
+        italic=True,
+    )
+    row += 3
+    titles = ["Metric", "Unit", "Site"] + statistics + ["Valid", "Undefined"]
+    titles += [f"{s} CI low" for s in statistics] + [f"{s} CI high" for s in statistics]
+    put_header_row(sheet, row, titles)
+    row += 1
+    for metric in (str(m) for m in summary["metric"].values):
+        for site in (str(s) for s in summary["site"].values):
+            put_text(sheet, f"A{row}", metric_label(metric))
+            put_text(sheet, f"B{row}", metric_units(metric, mc.samples))
+            put_text(sheet, f"C{row}", site)
+            for index, statistic in enumerate(statistics):
+                if not shows_statistic(metric, statistic):
+                    continue
+                share = statistic == "prob_negative"
+                number_format = "0.0%" if share else excel_number_format_or_plain(metric)
+                point = {"statistic": statistic, "metric": metric, "site": site}
+                for name, offset in (
+                    ("value", 0),
+                    ("ci_low", len(statistics) + 2),
+                    ("ci_high", 2 * len(statistics) + 2),
+                ):
                     put_value(
                         sheet,
-                        f"D{row}",
-                        int(summary["n_valid"].sel(metric=metric, site=site)),
-                        "#,##0",
+                        f"{column(4 + index + offset)}{row}",
+                        float(summary[name].sel(point)),
+                        number_format,
                     )
+            if "n_valid" in summary:
+                for offset, name in enumerate(("n_valid", "n_undefined")):
                     put_value(
                         sheet,
-                        f"E{row}",
-                        int(summary["n_undefined"].sel(metric=metric, site=site)),
+                        f"{column(4 + len(statistics) + offset)}{row}",
+                        int(summary[name].sel(metric=metric, site=site)),
                         "#,##0",
                     )
-                    row += 1
-        row += 1
-        site = (
-            PORTFOLIO
-            if PORTFOLIO in mc.samples["npv"]["site"].values
-            else str(mc.samples["npv"]["site"].values[-1])
-        )
-        npv = np.asarray(mc.samples["npv"].sel(site=site).values, dtype=float)
-        npv = npv[np.isfinite(npv)]
-        put_text(sheet, f"A{row}", f"Histogram of {metric_label('npv')} ({site})", bold=True)
-        row += 1
-        header = row
-        centre_title = f"Bin centre ({metric_units('npv')})"
-        put_header_row(sheet, row, ("Bin from", "Bin to", centre_title, "Samples", "Share"))
-        row += 1
-        counts, edges = np.histogram(npv, bins=HISTOGRAM_BINS)
-        number_format = excel_number_format("npv")
-        for index, count in enumerate(counts):
-            put_value(sheet, f"A{row}", edges[index], number_format)
-            put_value(sheet, f"B{row}", edges[index + 1], number_format)
-            centre = (edges[index] + edges[index + 1]) / 2 * metric_scale("npv")
-            put_value(sheet, f"C{row}", round(centre, 1), "#,##0.0")
-            put_value(sheet, f"D{row}", int(count), "#,##0")
-            put_value(sheet, f"E{row}", count / max(npv.size, 1), "0.0%")
             row += 1
-        chart = BarChart()
-        chart.type = "col"
-        chart.gapWidth = 0
-        chart.title = (
-            f"{metric_label('npv')} distribution ({site}, {npv.size} samples), "
-            f"case {attrs.get('case', '')}"
-        )
-        chart.x_axis.title = f"{metric_label('npv')}, bin centre [{metric_units('npv')}]"
-        chart.y_axis.title = "Samples"
-        chart.legend = None
-        chart.add_data(
-            Reference(sheet, min_col=4, min_row=header, max_row=row - 1), titles_from_data=True
-        )
-        chart.set_categories(Reference(sheet, min_col=3, min_row=header + 1, max_row=row - 1))
-        chart.height, chart.width = 8, 18
-        sheet.add_chart(chart, f"I{header}")
-        row += 3
-    set_column_widths(sheet, {"A": 18, "B": 18, "C": 18, "D": 14, "E": 14, "F": 14, "G": 14})
+    for index in range(len(titles) - 3):
+        sheet.column_dimensions[column(4 + index)].width = 12
+    row += 1
+    site = (
+        PORTFOLIO
+        if PORTFOLIO in mc.samples["npv"]["site"].values
+        else str(mc.samples["npv"]["site"].values[-1])
+    )
+    npv = np.asarray(mc.samples["npv"].sel(site=site).values, dtype=float)
+    npv = npv[np.isfinite(npv)]
+    number_format = excel_number_format("npv")
+    units = metric_units("npv")
+    put_text(sheet, f"A{row}", f"{metric_label('npv')} ({site}): histogram and CDF", bold=True)
+    row += 1
+    table = row
+    put_header_row(
+        sheet,
+        row,
+        (
+            "Bin from",
+            "Bin to",
+            f"Bin centre [{units}]",
+            "Samples",
+            "Share",
+            "",
+            "Probability",
+            f"{metric_label('npv')} [{units}]",
+        ),
+    )
+    row += 1
+    counts, edges = np.histogram(npv, bins=HISTOGRAM_BINS)
+    for index, count in enumerate(counts):
+        put_value(sheet, f"A{row + index}", edges[index], number_format)
+        put_value(sheet, f"B{row + index}", edges[index + 1], number_format)
+        centre = (edges[index] + edges[index + 1]) / 2 * metric_scale("npv")
+        put_value(sheet, f"C{row + index}", round(centre, 1), "#,##0.0")
+        put_value(sheet, f"D{row + index}", int(count), "#,##0")
+        put_value(sheet, f"E{row + index}", count / max(npv.size, 1), "0.0%")
+    quantiles = np.quantile(npv, CDF_LEVELS) if npv.size else np.full(CDF_LEVELS.size, np.nan)
+    for index, (level, value) in enumerate(zip(CDF_LEVELS, quantiles, strict=True)):
+        put_value(sheet, f"G{row + index}", float(level), "0%")
+        put_value(sheet, f"H{row + index}", float(value) * metric_scale("npv"), "#,##0.0")
+    histogram = BarChart()
+    histogram.type = "col"
+    histogram.gapWidth = 0
+    histogram.title = chart_title(
+        f"{metric_label('npv')} distribution ({site}, {npv.size} samples), case {case}"
+    )
+    histogram.x_axis.title = f"{metric_label('npv')}, bin centre [{units}]"
+    histogram.y_axis.title = "Samples"
+    histogram.legend = None
+    histogram.add_data(
+        Reference(sheet, min_col=4, min_row=table, max_row=table + len(counts)),
+        titles_from_data=True,
+    )
+    histogram.set_categories(
+        Reference(sheet, min_col=3, min_row=table + 1, max_row=table + len(counts))
+    )
+    histogram.height, histogram.width = 7.5, 14
+    cdf = ScatterChart()
+    cdf.title = chart_title(
+        f"Cumulative distribution of {metric_label('npv')} ({site}), case {case}"
+    )
+    cdf.style = 13
+    cdf.x_axis.title = f"{metric_label('npv')} [{units}]"
+    cdf.y_axis.title = "Probability of a lower value"
+    cdf.y_axis.scaling.min, cdf.y_axis.scaling.max = 0, 1
+    cdf.legend = None
+    line = Series(
+        Reference(sheet, min_col=7, min_row=table + 1, max_row=table + CDF_LEVELS.size),
+        Reference(sheet, min_col=8, min_row=table + 1, max_row=table + CDF_LEVELS.size),
+        title="CDF",
+    )
+    line.marker.symbol = "none"
+    line.smooth = False
+    cdf.series.append(line)
+    cdf.height, cdf.width = 7.5, 14
+    sheet.add_chart(histogram, f"J{table}")  # beside the tables they chart
+    sheet.add_chart(cdf, f"R{table}")
+    return max(row + len(counts), table + CDF_LEVELS.size + 1, table + 16)
+
+
+def excel_number_format_or_plain(metric: str) -> str:
+    """The metric's number format, or a plain number for a name outside the table of outputs."""
+    return excel_number_format(metric) if metric in METRICS else "#,##0.00"
