@@ -380,7 +380,8 @@ def test_sheets_names_formats_and_charts(tmp_path, base_result, doubled_result):
         "Cover",
         "Inputs",
         "Metrics",
-        "Scenarios",
+        "Case comparison",
+        "What-if scenarios",
         "base_10b fluidstack_fr",
         "base_10b portfolio",
         "base_10b financing",
@@ -545,7 +546,7 @@ def test_the_metrics_and_monte_carlo_sheets_show_each_metric_as_declared(toy_res
         assert row[3].value == METRICS[name].display_units
         assert row[5].number_format == excel_number_format(name)
         assert row[8].value == METRICS[name].long_name
-    scenarios = workbook["Scenarios"]
+    scenarios = workbook["Case comparison"]
     labels = {scenarios[f"A{r}"].value: r for r in range(5, 20)}
     irr_row = labels[METRICS["irr"].label]
     assert scenarios[f"B{irr_row}"].value == "%"
@@ -919,3 +920,35 @@ def test_the_sensitivity_sheet_puts_shapley_beside_sobol_of_the_same_factors(
     texts = [sheet[f"A{r}"].value for r in range(1, header)]
     assert sentence in texts and "rank-correlates chip_cost and revenue.gpu_hour_price" in sentence
     assert len(sheet._charts[0].series) == 3
+
+
+def test_the_what_if_sheet_shows_each_named_scenario_as_evaluate_gives_it(base_case, base_result):
+    """Each named scenario of the EUR 10B case file: its row's NPV equals a separate
+    ``tecmodel.evaluate`` with the scenario's changes as overrides; the change from the case as
+    stated is their difference; the changes are written out."""
+    workbook, _ = build_workbook(base_result)
+    sheet = workbook["What-if scenarios"]
+    header = next(r for r in range(1, sheet.max_row + 1) if sheet[f"A{r}"].value == "Scenario")
+    columns = {sheet.cell(header, c).value: c for c in range(1, sheet.max_column + 1)}
+    npv_column = columns[f"NPV [{METRICS['npv'].display_units}]"]
+    change_column = columns[f"NPV change from base [{METRICS['npv'].display_units}]"]
+    rows = {
+        sheet[f"A{r}"].value: r for r in range(header + 1, header + 2 + len(base_case.scenarios))
+    }
+    base = float(base_result.metrics["npv"].sel(site=PORTFOLIO))
+    assert sheet.cell(rows["base"], npv_column).value == pytest.approx(base, rel=1e-12)
+    for scenario in base_case.scenarios:
+        overrides = {}
+        for change in scenario.changes:
+            assert change.site is None  # the bundled scenarios change every site alike
+            stated = base_result.parameters[change.parameter]
+            overrides[change.parameter] = (
+                change.value if change.kind == "set" else stated * change.value
+            )
+        expected = float(
+            tecmodel.evaluate(base_case, overrides=overrides).metrics["npv"].sel(site=PORTFOLIO)
+        )
+        row = rows[scenario.name]
+        assert sheet.cell(row, npv_column).value == pytest.approx(expected, rel=1e-9)
+        assert sheet.cell(row, change_column).value == pytest.approx(expected - base, rel=1e-9)
+        assert scenario.changes[0].parameter in sheet[f"C{row}"].value

@@ -20,14 +20,21 @@ ones.
 Modules: :mod:`.layout` (conventions, cell writers, the layout record), :mod:`.inputs_sheet`,
 :mod:`.site_quantities` and :mod:`.site_sheet` (a site's cash-flow sheet),
 :mod:`.portfolio_sheet`, :mod:`.cashflow_rows` (the rows both share), :mod:`.breakeven`,
-:mod:`.summary` (Metrics, Scenarios), :mod:`.uncertainty` (Sensitivity, Monte Carlo),
-:mod:`.cover`, :mod:`.verify` (the model's value of every cell; the LibreOffice recalculation).
+:mod:`.summary` (Metrics, Case comparison), :mod:`.whatif_sheet`, :mod:`.financing_sheet`,
+:mod:`.sensitivity_sheet` (Sobol' and Shapley), :mod:`.uncertainty` (tornado, Monte Carlo),
+:mod:`.cover`, :mod:`.verify` (the model's value of every cell; the LibreOffice recalculation),
+:mod:`.stored_values` (formula values in the file), :mod:`.print_setup`.
 
-Sheets: Cover (manifest, conventions), Inputs (every parameter; the live input cells), one
-cash-flow sheet per site and one per portfolio for each case, Metrics (formulas beside the
-model's values), Break-even (the after-tax break-even price by Newton's method on the price
-factor, as the model solves it), Sensitivity (Sobol indices, tornado), Monte Carlo and
-Scenarios. Amounts are stored in EUR and shown in EUR millions by their number format.
+Sheets: Cover (manifest, conventions, whether formula values are stored), Inputs (every
+parameter; the live input cells highlighted and unlocked, the rest fixed; every sheet is
+protected without a password), Metrics (formulas beside the model's values), Case comparison,
+What-if scenarios (each case file's named scenarios), one cash-flow sheet per site, one per
+portfolio and one of financing (tranches, CFADS, DSCR, equity cash flow and metrics) for each
+case, Break-even (the after-tax break-even price by Newton's method on the price factor, as the
+model solves it), Sensitivity (Sobol' indices beside Shapley effects, tornado) and Monte Carlo
+(a wide summary, histogram and CDF). Amounts are stored in EUR and shown in EUR millions by
+their number format. When LibreOffice is installed, the file also stores the value of every
+formula as LibreOffice computes it (:mod:`.stored_values`).
 
 Text from the case files (names, titles, sources) is always written as text, never as a
 formula, whatever its first character. The file is written to a temporary name and renamed
@@ -63,6 +70,7 @@ from tecmodel.report.excel.stored_values import find_libreoffice, write_workbook
 from tecmodel.report.excel.summary import write_metrics, write_scenarios
 from tecmodel.report.excel.uncertainty import write_monte_carlo
 from tecmodel.report.excel.verify import expected_values, model_values, recalculate_with_libreoffice
+from tecmodel.report.excel.whatif_sheet import write_whatif
 
 __all__ = [
     "export_excel",
@@ -180,7 +188,9 @@ def build_workbook(results, sensitivity=None, tornado=None, monte_carlo=None, sh
     )
     monte_carlo_sheet = workbook.create_sheet("Monte Carlo")
     write_monte_carlo(context, monte_carlo_sheet, as_list(monte_carlo))
-    scenarios_sheet = workbook.create_sheet("Scenarios", index=3)
+    whatif_sheet = workbook.create_sheet("What-if scenarios", index=3)
+    write_whatif(context, whatif_sheet)
+    scenarios_sheet = workbook.create_sheet("Case comparison", index=3)
     write_scenarios(context, scenarios_sheet, as_list(monte_carlo))
     write_cover(
         context,

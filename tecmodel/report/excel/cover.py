@@ -176,7 +176,8 @@ def write_cover(
         "Metrics": (
             "NPV, IRR, payback, LCOC, break-even price: workbook formulas beside the model's values"
         ),
-        "Scenarios": ("the cases side by side"),
+        "Case comparison": "the cases side by side (portfolio)",
+        "What-if scenarios": "each case file's named scenarios beside the case as stated",
         "Break-even": ("Newton iterations of the after-tax break-even price factor"),
         "Sensitivity": (
             "Sobol' indices beside Shapley effects (with where and why they differ), tornado"

@@ -1,4 +1,4 @@
-"""The Metrics and Scenarios sheets.
+"""The Metrics and Case comparison sheets.
 
 This module owns the metrics as workbook formulas over the cash-flow rows (NPV with Excel's
 ``NPV()`` adjusted to the model's t = 0, IRR, payback, LCOC, realised and break-even price,
@@ -237,7 +237,7 @@ def write_scenarios(context: Context, sheet, monte_carlo: list) -> None:
     results = context.results
     put_title(
         sheet,
-        "Scenarios",
+        "Case comparison: " + ", ".join(result.case.name for result in results),
         "The cases side by side (portfolio of each case); figures are live links to the Metrics "
         "sheet.",
     )
