@@ -64,6 +64,7 @@ from tecmodel.report.excel.layout import (
     sheet_title,
 )
 from tecmodel.report.excel.portfolio_sheet import write_portfolio_sheet
+from tecmodel.report.excel.print_setup import apply_print_setup
 from tecmodel.report.excel.sensitivity_sheet import write_sensitivity
 from tecmodel.report.excel.site_sheet import write_site_sheet
 from tecmodel.report.excel.stored_values import find_libreoffice, write_workbook
@@ -200,6 +201,7 @@ def build_workbook(results, sensitivity=None, tornado=None, monte_carlo=None, sh
         as_list(monte_carlo),
         as_list(shapley),
     )
+    apply_print_setup(workbook)
     for sheet in workbook.worksheets:
         protect_sheet(sheet)
     return workbook, layout

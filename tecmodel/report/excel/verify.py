@@ -325,6 +325,7 @@ def recalculate_with_libreoffice(
     profile_dir: str | Path,
     soffice: str = "soffice",
     timeout: float = 300.0,
+    convert_to: str = "xlsx:Calc MS Excel 2007 XML",
 ) -> list[Path]:
     """Recalculate workbooks with LibreOffice (headless) and save them with their computed values.
 
@@ -341,11 +342,14 @@ def recalculate_with_libreoffice(
         The LibreOffice executable.
     timeout : float
         Seconds before the conversion is abandoned.
+    convert_to : str
+        LibreOffice's target (``--convert-to``): an ``.xlsx`` by default; ``"pdf"`` prints the
+        workbook as its print setup says.
 
     Returns
     -------
     list of Path
-        The recalculated files, in the order of `paths`.
+        The recalculated files (same names, the target's suffix), in the order of `paths`.
 
     Raises
     ------
@@ -366,7 +370,7 @@ def recalculate_with_libreoffice(
         "--norestore",
         "--nologo",
         "--convert-to",
-        "xlsx:Calc MS Excel 2007 XML",
+        convert_to,
         "--outdir",
         str(out_dir),
     ]
@@ -374,7 +378,8 @@ def recalculate_with_libreoffice(
     completed = subprocess.run(
         command, capture_output=True, text=True, timeout=timeout, check=False
     )
-    outputs = [out_dir / Path(path).name for path in paths]
+    suffix = "." + convert_to.split(":")[0]
+    outputs = [out_dir / Path(path).with_suffix(suffix).name for path in paths]
     missing = [str(path) for path in outputs if not path.exists()]
     if completed.returncode != 0 or missing:
         raise RuntimeError(
