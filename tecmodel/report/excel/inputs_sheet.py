@@ -20,6 +20,7 @@ from tecmodel.report.excel.layout import (
     SITE_DRIVERS,
     Context,
     InputCell,
+    case_names,
     column,
     put_header_row,
     put_text,
@@ -83,7 +84,7 @@ def write_inputs(context: Context, sheet) -> None:
 
     put_title(
         sheet,
-        "Inputs",
+        f"Inputs: {case_names(context)}",
         "Every parameter of every case. Live inputs (yellow, blue figures, unlocked) drive the "
         "workbook's formulas: change one and every dependent figure updates as a re-run of the "
         "model would. The named live inputs come first. Fixed values (grey) enter through the "

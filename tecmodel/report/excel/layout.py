@@ -251,6 +251,11 @@ def put_title(sheet, title: str, subtitle: str | None = None, size: float = 14) 
         put_text(sheet, "A2", subtitle, italic=True)
 
 
+def case_names(context) -> str:
+    """The names of the workbook's cases, for sheet titles (``base_10b, doubled_20b``)."""
+    return ", ".join(result.case.name for result in context.results)
+
+
 def put_header_row(sheet, row: int, titles, first_column: int = 1) -> None:
     """Write column titles along one row, bold on the header fill.
 

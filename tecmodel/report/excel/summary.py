@@ -18,6 +18,7 @@ from tecmodel.report.excel.layout import (
     SECTION_FILL,
     CellCheck,
     Context,
+    case_names,
     column,
     excel_number_format,
     put_header_row,
@@ -117,7 +118,7 @@ def _metric_formula(
 def write_metrics(context: Context, sheet) -> None:
     put_title(
         sheet,
-        "Metrics",
+        f"Metrics: {case_names(context)}",
         "Workbook formulas over the cash-flow sheets beside the Python model's values at the "
         "inputs the workbook was written with; the difference column is 0 (to rounding) until an "
         "input cell is changed. NPV = FCF(first year) + NPV(rate, FCF(second year ... last year)): "
