@@ -909,7 +909,7 @@ def test_the_sensitivity_sheet_puts_shapley_beside_sobol_of_the_same_factors(
     shapley = tecmodel.shapley(base_case, factors=factors, n=64, seed=1)
     workbook, _ = build_workbook(base_result, sensitivity=sobol, shapley=shapley)
     sheet = workbook["Sensitivity"]
-    header = next(r for r in range(1, 40) if sheet[f"D{r}"].value == "Shapley share [1]")
+    header = next(r for r in range(1, 40) if sheet[f"D{r}"].value == "Shapley share")
     for row in range(header + 1, header + 1 + len(factors)):
         factor = sheet[f"A{row}"].value
         point = {"factor": factor, "metric": "npv", "site": PORTFOLIO}

@@ -91,9 +91,9 @@ def _case_order(*datasets_lists) -> list[str]:
 #: Columns of the attribution table: (title, source, variable); B..D are the chart's series,
 #: E..G their confidence half-widths (the error bars).
 ATTRIBUTION_COLUMNS = (
-    ("S1 [1]", "sobol", "S1"),
-    ("ST [1]", "sobol", "ST"),
-    ("Shapley share [1]", "shapley", "shapley_index"),
+    ("S1", "sobol", "S1"),
+    ("ST", "sobol", "ST"),
+    ("Shapley share", "shapley", "shapley_index"),
     ("S1 conf", "sobol", "S1_conf"),
     ("ST conf", "sobol", "ST_conf"),
     ("Shapley conf", "shapley", "shapley_index_conf"),
@@ -115,7 +115,9 @@ def _write_attribution(
     put_text(sheet, f"A{row + 1}", _provenance(sobol, shapley), italic=True)
     put_text(sheet, f"A{row + 2}", attribution_sentence(sobol, shapley, metric, site), bold=True)
     row += 4
-    put_text(sheet, f"A{row}", f"{metric_label(metric)} ({site}): share of its variance", bold=True)
+    put_text(
+        sheet, f"A{row}", f"{metric_label(metric)} ({site}): shares of its variance [1]", bold=True
+    )
     row += 1
     header = row
     put_header_row(sheet, row, ["Factor"] + [title for title, _s, _v in ATTRIBUTION_COLUMNS])
