@@ -997,3 +997,32 @@ def test_the_workbook_prints_on_a_bounded_number_of_pages(tmp_path, base_result,
     pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes()))
     print(f"\n{pages} pages for {len(workbook.sheetnames)} sheets")
     assert len(workbook.sheetnames) <= pages <= MAX_PDF_PAGES
+
+
+def test_the_portfolio_tornado_shows_each_sites_input_range(doubled_result):
+    """The doubled case's accelerator prices differ by site: the portfolio's tornado row gives
+    both sites' low, base and high values (made-up inputs: site 2 at twice site 1's)."""
+    import xarray as xr
+
+    dataset = tornado_dataset(doubled_result)
+    sites = list(doubled_result.case.site_names)
+    factors = [str(f) for f in dataset["factor"].values]
+    for name, value in (
+        ("input_low", 50_000.0),
+        ("input_base", 55_000.0),
+        ("input_high", 62_000.0),
+    ):
+        array = xr.DataArray(
+            np.full((len(factors), 3), np.nan),
+            dims=("factor", "site"),
+            coords={"factor": factors, "site": [*sites, PORTFOLIO]},
+        )
+        array.loc[{"factor": "chip_cost", "site": sites[0]}] = value
+        array.loc[{"factor": "chip_cost", "site": sites[1]}] = 2 * value
+        dataset[name] = array
+    workbook, _ = build_workbook(doubled_result, tornado=dataset)
+    sheet = workbook["Sensitivity"]
+    row = next(r for r in range(1, sheet.max_row + 1) if sheet[f"A{r}"].value == "chip_cost")
+    assert sheet[f"B{row}"].value == "50,000 | 100,000"
+    assert sheet[f"D{row}"].value == "62,000 | 124,000"
+    assert sheet[f"E{row}"].value.endswith(f"({sites[0]} | {sites[1]})")

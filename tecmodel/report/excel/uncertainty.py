@@ -84,10 +84,16 @@ def write_tornado(context: Context, sheet, dataset: xr.Dataset, row: int) -> int
     number_format = excel_number_format(metric)
     for factor in order:
         put_text(sheet, f"A{row}", factor)
+        per_site = site_inputs(dataset, factor, site)
         for index, name in enumerate(("input_low", "input_base", "input_high")):
+            if per_site:  # the sites' values differ: each one, by site
+                text = " | ".join(number_text(values[index]) for values in per_site.values())
+                put_text(sheet, f"{column(2 + index)}{row}", text)
+                continue
             value = tornado_input(dataset, name, factor, site)
             put_value(sheet, f"{column(2 + index)}{row}", value, "#,##0.00##")
-        put_text(sheet, f"E{row}", tornado_input_unit(dataset, factor))
+        unit = tornado_input_unit(dataset, factor)
+        put_text(sheet, f"E{row}", f"{unit} ({' | '.join(per_site)})" if per_site else unit)
         put_value(sheet, f"F{row}", low[factor], number_format)
         put_value(sheet, f"G{row}", high[factor], number_format)
         put_value(sheet, f"H{row}", low[factor] - base, number_format)
@@ -124,6 +130,32 @@ def write_tornado(context: Context, sheet, dataset: xr.Dataset, row: int) -> int
     chart.height, chart.width = 9, 18
     sheet.add_chart(chart, f"L{header}")
     return max(row, header + 17)
+
+
+def site_inputs(dataset: xr.Dataset, factor: str, site: str) -> dict[str, tuple[float, ...]]:
+    """Each site's (low, base, high) input of a tornado factor where they differ by site and
+    the table shows a total over sites (the portfolio); empty otherwise."""
+    if "input_low" not in dataset or "site" not in dataset["input_low"].dims:
+        return {}
+    if site in dataset["site"].values and np.isfinite(
+        float(dataset["input_low"].sel(factor=factor, site=site))
+    ):
+        return {}
+    values = {
+        str(name): tuple(
+            float(dataset[variable].sel(factor=factor, site=name))
+            for variable in ("input_low", "input_base", "input_high")
+        )
+        for name in dataset["site"].values
+    }
+    values = {name: ends for name, ends in values.items() if np.all(np.isfinite(ends))}
+    return values if len(set(values.values())) > 1 else {}
+
+
+def number_text(value: float) -> str:
+    """A number as text, as the table's numbers show: thousands separated from 100, else four
+    significant figures (``55,000``, ``0.85``)."""
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.4g}"
 
 
 HISTOGRAM_BINS = 30
