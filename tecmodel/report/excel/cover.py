@@ -187,6 +187,11 @@ def write_cover(
     for title in context.workbook.sheetnames:
         if title == "Cover":
             continue
+        if title.endswith(" financing"):
+            guide[title] = (
+                "CFADS, each tranche's schedule, debt service, DSCR, equity cash flow and the "
+                "equity metrics (live where the model's rules allow; schedules as model values)"
+            )
         text = guide.get(
             title,
             "cash flows by year: line items by category, EBITDA, tax with loss carry-forward, "

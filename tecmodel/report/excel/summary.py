@@ -11,7 +11,7 @@ import xarray as xr
 
 from tecmodel.model.cube import LINE_ITEMS
 from tecmodel.model.metrics import PORTFOLIO
-from tecmodel.model.outputs import METRICS, status_text
+from tecmodel.model.outputs import HEADLINE_METRICS, METRICS, status_text
 from tecmodel.report.excel.layout import (
     FIRST_YEAR_COLUMN,
     HEADER_FILL,
@@ -37,6 +37,7 @@ FORMULA_METRICS: tuple[str, ...] = (
     "npv",
     "irr",
     "payback_year",
+    "discounted_payback_year",
     "lcoc",
     "realised_gpu_hour_price",
     "breakeven_price_factor",
@@ -78,10 +79,9 @@ def _metric_formula(
         # reach a root close to zero within its iteration limit.
         span = sheet.span("fcf")
         return f'=IFERROR(IRR({span},0.1),IFERROR(IRR({span},0.01),"undefined"))'
-    if name == "payback_year":
-        return (
-            f'=IFERROR(INDEX({sheet.span("year")},MATCH(1,{sheet.span("payback_flag")},0)),"none")'
-        )
+    if name in ("payback_year", "discounted_payback_year"):
+        flag = "payback_flag" if name == "payback_year" else "discounted_payback_flag"
+        return f'=IFERROR(INDEX({sheet.span("year")},MATCH(1,{sheet.span(flag)},0)),"none")'
     if name == "lcoc":
         costs = "+".join(
             sheet.present_value(f"subtotal_{c}") for c in ("opex", "capex", "residual")
@@ -218,20 +218,15 @@ def _metric_row(
         put_text(sheet, f"H{row}", notes[name])
 
 
-SCENARIO_METRICS = (
-    "initial_capex",
-    "capex_total",
-    "it_mw",
-    "accelerators",
-    "npv",
-    "irr",
-    "payback_year",
-    "lcoc",
-    "breakeven_gpu_hour_price",
-    "realised_gpu_hour_price",
-    "energy_mwh_per_year",
-    "gpu_hours_sold",
-)
+def comparison_metrics() -> list[str]:
+    """The metrics of the Case comparison sheet: the headline metrics of the table of outputs
+    (new ones flow in), then the capex over the horizon, the realised price and the scale."""
+    extra = ("capex_total", "realised_gpu_hour_price", "energy_mwh_per_year", "gpu_hours_sold")
+    return [name for name in (*HEADLINE_METRICS, *extra) if name in METRICS]
+
+
+#: Width of a case's column on the Case comparison sheet [characters].
+COMPARISON_WIDTH = 40
 
 
 def write_scenarios(context: Context, sheet, monte_carlo: list) -> None:
@@ -256,7 +251,7 @@ def write_scenarios(context: Context, sheet, monte_carlo: list) -> None:
             fill=HEADER_FILL,
         )
     row = 5
-    for name in SCENARIO_METRICS:
+    for name in comparison_metrics():
         number_format = excel_number_format(name)
         put_text(sheet, f"A{row}", metric_label(name))
         put_text(sheet, f"B{row}", metric_units(name))
@@ -278,7 +273,8 @@ def write_scenarios(context: Context, sheet, monte_carlo: list) -> None:
                     number_format,
                 )
         if compare:
-            if name in FORMULA_METRICS and name != "payback_year":
+            difference_means_something = METRICS[name].units != "year"  # no "years later"
+            if name in FORMULA_METRICS and difference_means_something:
                 context.formula(
                     sheet,
                     f"E{row}",
@@ -286,7 +282,7 @@ def write_scenarios(context: Context, sheet, monte_carlo: list) -> None:
                     CellCheck(1, PORTFOLIO, ("scenario_difference", name, 0, 1)),
                     number_format,
                 )
-            elif name not in FORMULA_METRICS:
+            elif name not in FORMULA_METRICS and difference_means_something:
                 difference = float(
                     results[1].metrics[name].sel(site=PORTFOLIO)
                     - results[0].metrics[name].sel(site=PORTFOLIO)
@@ -299,15 +295,14 @@ def write_scenarios(context: Context, sheet, monte_carlo: list) -> None:
         put_text(sheet, f"{column(3 + case)}{row}", ", ".join(result.case.site_names), wrap=True)
     row += 1
     put_text(sheet, f"A{row}", "What the stated budget buys", bold=True, fill=SECTION_FILL)
+    longest = 0
     for case, result in enumerate(results):
         notes = result.budget.attrs.get("notes", [])
-        put_text(
-            sheet,
-            f"{column(3 + case)}{row}",
-            " ".join(notes) if isinstance(notes, list) else str(notes),
-            wrap=True,
-        )
-    sheet.row_dimensions[row].height = 120
+        text = " ".join(notes) if isinstance(notes, list) else str(notes)
+        longest = max(longest, len(text))
+        put_text(sheet, f"{column(3 + case)}{row}", text, wrap=True)
+    # Tall enough for the longest note at about one character per unit of column width.
+    sheet.row_dimensions[row].height = max(30, 15 * (longest // COMPARISON_WIDTH + 2))
     row += 2
     if monte_carlo:
         put_text(
@@ -336,8 +331,12 @@ def write_scenarios(context: Context, sheet, monte_carlo: list) -> None:
                     "0.0%" if statistic == "prob_negative" else excel_number_format("npv"),
                 )
             row += 1
-    set_column_widths(sheet, {"A": 44, "B": 14, "C": 24, "D": 24, "E": 24})
-    sheet.row_dimensions[3].height = 45
+    set_column_widths(
+        sheet,
+        {"A": 44, "B": 14, **{column(3 + i): COMPARISON_WIDTH for i in range(len(results) + 1)}},
+    )
+    titles = max(len(result.case.title) for result in results)
+    sheet.row_dimensions[3].height = 15 * (titles // COMPARISON_WIDTH + 2)
     sheet.freeze_panes = "C5"
 
 

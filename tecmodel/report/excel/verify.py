@@ -118,6 +118,7 @@ def metric_value(result, site: str, name: str):
     if np.isnan(value):
         return {
             "payback_year": "none",
+            "discounted_payback_year": "none",
             "irr": "undefined",
             "equity_irr": "undefined",
             "breakeven_gpu_hour_price": "none",
@@ -154,8 +155,9 @@ def model_series(result, site: str, key: tuple) -> np.ndarray:
         return np.cumsum(model_series(result, site, ("fcf",)))
     if kind == "cumulative_dcf":
         return np.cumsum(model_series(result, site, ("discounted_fcf",)))
-    if kind == "payback_flag":
-        cumulative = model_series(result, site, ("cumulative_fcf",))
+    if kind in ("payback_flag", "discounted_payback_flag"):
+        running = "cumulative_fcf" if kind == "payback_flag" else "cumulative_dcf"
+        cumulative = model_series(result, site, (running,))
         return np.flip(np.logical_and.accumulate(np.flip(cumulative >= 0))).astype(float)
     if kind == "quantity":
         return site_series(result.quantities[key[1]], site)
