@@ -20,14 +20,21 @@ ones.
 Modules: :mod:`.layout` (conventions, cell writers, the layout record), :mod:`.inputs_sheet`,
 :mod:`.site_quantities` and :mod:`.site_sheet` (a site's cash-flow sheet),
 :mod:`.portfolio_sheet`, :mod:`.cashflow_rows` (the rows both share), :mod:`.breakeven`,
-:mod:`.summary` (Metrics, Scenarios), :mod:`.uncertainty` (Sensitivity, Monte Carlo),
-:mod:`.cover`, :mod:`.verify` (the model's value of every cell; the LibreOffice recalculation).
+:mod:`.summary` (Metrics, Case comparison), :mod:`.whatif_sheet`, :mod:`.financing_sheet`,
+:mod:`.sensitivity_sheet` (Sobol' and Shapley), :mod:`.uncertainty` (tornado, Monte Carlo),
+:mod:`.cover`, :mod:`.verify` (the model's value of every cell; the LibreOffice recalculation),
+:mod:`.stored_values` (formula values in the file), :mod:`.print_setup`.
 
-Sheets: Cover (manifest, conventions), Inputs (every parameter; the live input cells), one
-cash-flow sheet per site and one per portfolio for each case, Metrics (formulas beside the
-model's values), Break-even (the after-tax break-even price by Newton's method on the price
-factor, as the model solves it), Sensitivity (Sobol indices, tornado), Monte Carlo and
-Scenarios. Amounts are stored in EUR and shown in EUR millions by their number format.
+Sheets: Cover (manifest, conventions, whether formula values are stored), Inputs (every
+parameter; the live input cells highlighted and unlocked, the rest fixed; every sheet is
+protected without a password), Metrics (formulas beside the model's values), Case comparison,
+What-if scenarios (each case file's named scenarios), one cash-flow sheet per site, one per
+portfolio and one of financing (tranches, CFADS, DSCR, equity cash flow and metrics) for each
+case, Break-even (the after-tax break-even price by Newton's method on the price factor, as the
+model solves it), Sensitivity (Sobol' indices beside Shapley effects, tornado) and Monte Carlo
+(a wide summary, histogram and CDF). Amounts are stored in EUR and shown in EUR millions by
+their number format. When LibreOffice is installed, the file also stores the value of every
+formula as LibreOffice computes it (:mod:`.stored_values`).
 
 Text from the case files (names, titles, sources) is always written as text, never as a
 formula, whatever its first character. The file is written to a temporary name and renamed
@@ -38,12 +45,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tecmodel.io import atomic_path
 from tecmodel.model.evaluation import Result
 from tecmodel.model.metrics import PORTFOLIO
 from tecmodel.report.arguments import as_list
 from tecmodel.report.excel.breakeven import write_breakeven
 from tecmodel.report.excel.cover import write_cover
+from tecmodel.report.excel.financing_sheet import write_financing_sheet
 from tecmodel.report.excel.inputs_sheet import write_inputs
 from tecmodel.report.excel.layout import (
     LIVE_PARAMETERS,
@@ -52,14 +59,19 @@ from tecmodel.report.excel.layout import (
     InputCell,
     WorkbookLayout,
     clean_text,
+    protect_sheet,
     put_text,
     sheet_title,
 )
 from tecmodel.report.excel.portfolio_sheet import write_portfolio_sheet
+from tecmodel.report.excel.print_setup import apply_print_setup
+from tecmodel.report.excel.sensitivity_sheet import write_sensitivity
 from tecmodel.report.excel.site_sheet import write_site_sheet
+from tecmodel.report.excel.stored_values import find_libreoffice, write_workbook
 from tecmodel.report.excel.summary import write_metrics, write_scenarios
-from tecmodel.report.excel.uncertainty import write_monte_carlo, write_sensitivity
+from tecmodel.report.excel.uncertainty import write_monte_carlo
 from tecmodel.report.excel.verify import expected_values, model_values, recalculate_with_libreoffice
+from tecmodel.report.excel.whatif_sheet import write_whatif
 
 __all__ = [
     "export_excel",
@@ -77,7 +89,13 @@ __all__ = [
 
 
 def export_excel(
-    results, path: str | Path, sensitivity=None, tornado=None, monte_carlo=None
+    results,
+    path: str | Path,
+    sensitivity=None,
+    tornado=None,
+    monte_carlo=None,
+    recalculate: bool | None = None,
+    shapley=None,
 ) -> Path:
     """Write the live Excel report of one or more deterministic results.
 
@@ -96,22 +114,37 @@ def export_excel(
         site), ``base`` over (metric, site), ``input_low``/``input_base``/``input_high``.
     monte_carlo : MonteCarloResult or sequence/mapping of them, optional
         From :func:`tecmodel.monte_carlo`: ``.summary`` and ``.samples``.
+    recalculate : bool, optional
+        Store every formula's value in the file, computed by LibreOffice (headless): None (the
+        default) when LibreOffice is installed, True always (an error if it is missing or
+        fails), False never. Without stored values the workbook is marked for a full
+        calculation on load and its Cover sheet says so.
+    shapley : xarray.Dataset or sequence/mapping of them, optional
+        Shapley effects (:func:`tecmodel.shapley`), shown beside the Sobol' indices of the same
+        case with a sentence on where and why they differ.
 
     Returns
     -------
     Path
         `path`.
     """
-    workbook, _layout = build_workbook(
-        results, sensitivity=sensitivity, tornado=tornado, monte_carlo=monte_carlo
+    workbook, layout = build_workbook(
+        results, sensitivity=sensitivity, tornado=tornado, monte_carlo=monte_carlo, shapley=shapley
     )
+    soffice = find_libreoffice() if recalculate is not False else None
     path = Path(path)
-    with atomic_path(path) as temporary:
-        workbook.save(temporary)
+    write_workbook(
+        workbook,
+        path,
+        layout.checks,
+        soffice,
+        note_cell=layout.stored_note,
+        required=bool(recalculate),
+    )
     return path
 
 
-def build_workbook(results, sensitivity=None, tornado=None, monte_carlo=None):
+def build_workbook(results, sensitivity=None, tornado=None, monte_carlo=None, shapley=None):
     """Build the report workbook in memory.
 
     Returns
@@ -143,17 +176,34 @@ def build_workbook(results, sensitivity=None, tornado=None, monte_carlo=None):
         context.case_sheets[case_index][PORTFOLIO] = write_portfolio_sheet(
             context, sheet, case_index
         )
+        if result.case.tranches:
+            sheet = workbook.create_sheet(sheet_title(workbook, f"{result.case.name} financing"))
+            write_financing_sheet(context, sheet, case_index)
     breakeven_sheet = workbook.create_sheet("Break-even")
     write_breakeven(context, breakeven_sheet)
     metrics_sheet = workbook.create_sheet("Metrics", index=2)
     write_metrics(context, metrics_sheet)
     sensitivity_sheet = workbook.create_sheet("Sensitivity")
-    write_sensitivity(context, sensitivity_sheet, as_list(sensitivity), as_list(tornado))
+    write_sensitivity(
+        context, sensitivity_sheet, as_list(sensitivity), as_list(tornado), as_list(shapley)
+    )
     monte_carlo_sheet = workbook.create_sheet("Monte Carlo")
     write_monte_carlo(context, monte_carlo_sheet, as_list(monte_carlo))
-    scenarios_sheet = workbook.create_sheet("Scenarios", index=3)
+    whatif_sheet = workbook.create_sheet("What-if scenarios", index=3)
+    write_whatif(context, whatif_sheet)
+    scenarios_sheet = workbook.create_sheet("Case comparison", index=3)
     write_scenarios(context, scenarios_sheet, as_list(monte_carlo))
-    write_cover(context, cover, as_list(sensitivity), as_list(tornado), as_list(monte_carlo))
+    write_cover(
+        context,
+        cover,
+        as_list(sensitivity),
+        as_list(tornado),
+        as_list(monte_carlo),
+        as_list(shapley),
+    )
+    apply_print_setup(workbook)
+    for sheet in workbook.worksheets:
+        protect_sheet(sheet)
     return workbook, layout
 
 

@@ -21,6 +21,7 @@ from tecmodel.report.excel.layout import (
     SECTION_FILL,
     CellCheck,
     Context,
+    case_names,
     column,
     put_text,
     put_title,
@@ -40,7 +41,7 @@ def write_breakeven(context: Context, sheet) -> None:
     """
     put_title(
         sheet,
-        "Break-even GPU-hour price",
+        f"Break-even GPU-hour price: {case_names(context)}",
         "The factor m on every GPU-hour price that makes the after-tax NPV zero, by Newton's "
         "method from the pre-tax break-even: m(k+1) = m(k) - NPV(m(k)) / NPV'(m(k)). The tax "
         "(with loss carry-forward) is recomputed at each trial factor; the portfolio shares one "

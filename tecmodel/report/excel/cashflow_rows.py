@@ -209,3 +209,21 @@ def write_free_cash_flow(writer: RowWriter, rate: str, tax_formula: Callable[[in
         ("payback_flag",),
         "0",
     )
+    discounted_row = writer.row
+
+    def discounted_flag(y: int) -> str:
+        if y == n - 1:
+            return f"=IF({at('cumulative_dcf', y)}>=0,1,0)"
+        return (
+            f"=IF(AND({at('cumulative_dcf', y)}>=0,{writer.letter(y + 1)}{discounted_row}=1),1,0)"
+        )
+
+    writer.formulas(
+        "discounted_payback_flag",
+        "Cumulative discounted free cash flow stays >= 0 from this year",
+        "1 = yes",
+        "the discounted payback year is the first year with 1",
+        discounted_flag,
+        ("discounted_payback_flag",),
+        "0",
+    )

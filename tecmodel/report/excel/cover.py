@@ -10,10 +10,13 @@ from tecmodel.report.excel.layout import (
     put_title,
     set_column_widths,
 )
+from tecmodel.report.excel.stored_values import STORED_NOTES
 from tecmodel.report.files import run_manifest
 
 
-def write_cover(context: Context, sheet, sobol: list, tornado: list, monte_carlo: list) -> None:
+def write_cover(
+    context: Context, sheet, sobol: list, tornado: list, monte_carlo: list, shapley: list
+) -> None:
     results = context.results
     manifest = run_manifest([result.case for result in results])
     put_title(
@@ -46,6 +49,15 @@ def write_cover(context: Context, sheet, sobol: list, tornado: list, monte_carlo
                 f"Sobol ({a.get('case', '')})",
                 f"n = {a.get('n', '')}, seed = {a.get('seed', '')}, "
                 f"{a.get('evaluations', '')} evaluations, {a.get('sampler', '')}",
+            )
+        )
+    for dataset in shapley:
+        a = dataset.attrs
+        entries.append(
+            (
+                f"Shapley ({a.get('case', '')})",
+                f"n = {a.get('n_outer', '')} x {a.get('n_inner', '')}, seed = {a.get('seed', '')}, "
+                f"{a.get('evaluations', '')} evaluations",
             )
         )
     for dataset in tornado:
@@ -105,7 +117,7 @@ def write_cover(context: Context, sheet, sobol: list, tornado: list, monte_carlo
         (
             "IRR",
             "The model reports an IRR only where it is unique in [-99 %, 1000 %]; Excel's IRR() "
-            "returns the root it finds from a 10 % guess.",
+            "returns the root it finds from a 10 % guess (then from 1 %).",
         ),
         (
             "Tax",
@@ -125,11 +137,19 @@ def write_cover(context: Context, sheet, sobol: list, tornado: list, monte_carlo
         ),
         (
             "Live inputs",
-            "Yellow cells with blue figures on the Inputs sheet (defined names "
-            "energy_price_<case>_<site>, utilisation_<case>_<site>, chip_cost_<case>_<site>, "
-            "discount_rate_<case>). Changing them updates every dependent line item, the tax, the "
-            "free cash flow and the metrics. Cells with black figures are the model's values; the "
-            "Python model columns keep the values the workbook was written with.",
+            "Yellow cells with blue figures on the Inputs sheet, the only unlocked cells of the "
+            "protected sheets (protection without a password: Review > Unprotect sheet). They "
+            "are every number the formulas read; the most used have defined names "
+            "(energy_price_<case>_<site>, utilisation_<case>_<site>, chip_cost_<case>_<site>, "
+            "gpu_hour_price_<case>_<site>, discount_rate_<case>). Changing one updates every "
+            "dependent line item, the tax, the free cash flow and the metrics as a re-run of the "
+            "model would. Grey cells are fixed: they enter through the model's values (change "
+            "them in the case file and re-run). The Python model columns keep the values the "
+            "workbook was written with.",
+        ),
+        (
+            "Stored values",
+            STORED_NOTES["on_load"],
         ),
         (
             "Verification",
@@ -138,8 +158,10 @@ def write_cover(context: Context, sheet, sobol: list, tornado: list, monte_carlo
         ),
     ]
     for label, text in conventions:
-        put_text(sheet, f"A{row}", label, bold=True)
+        put_text(sheet, f"A{row}", label, bold=True, wrap=True)  # top-aligned beside its text
         put_text(sheet, f"B{row}", text, wrap=True)
+        if label == "Stored values":
+            context.layout.stored_note = (sheet.title, f"B{row}")
         sheet.row_dimensions[row].height = max(15, 15 * (len(text) // 95 + 1))
         row += 1
     row += 1
@@ -154,14 +176,22 @@ def write_cover(context: Context, sheet, sobol: list, tornado: list, monte_carlo
         "Metrics": (
             "NPV, IRR, payback, LCOC, break-even price: workbook formulas beside the model's values"
         ),
-        "Scenarios": ("the cases side by side"),
+        "Case comparison": "the cases side by side (portfolio)",
+        "What-if scenarios": "each case file's named scenarios beside the case as stated",
         "Break-even": ("Newton iterations of the after-tax break-even price factor"),
-        "Sensitivity": ("Sobol indices and tornado, with charts"),
+        "Sensitivity": (
+            "Sobol' indices beside Shapley effects (with where and why they differ), tornado"
+        ),
         "Monte Carlo": ("percentiles, probability of loss, NPV histogram with chart"),
     }
     for title in context.workbook.sheetnames:
         if title == "Cover":
             continue
+        if title.endswith(" financing"):
+            guide[title] = (
+                "CFADS, each tranche's schedule, debt service, DSCR, equity cash flow and the "
+                "equity metrics (live where the model's rules allow; schedules as model values)"
+            )
         text = guide.get(
             title,
             "cash flows by year: line items by category, EBITDA, tax with loss carry-forward, "

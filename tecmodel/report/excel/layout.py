@@ -25,6 +25,11 @@ SITE_DRIVERS: dict[str, tuple[str, str, str]] = {
     "energy_price": ("power.market_price", "Energy price (market, first model year)", "0.00"),
     "utilisation": ("revenue.utilisation", "Utilisation (billed, merchant capacity)", "0.0%"),
     "chip_cost": ("chips.unit_price", "Accelerator price (all-in, reference year)", "#,##0"),
+    "gpu_hour_price": (
+        "revenue.gpu_hour_price",
+        "GPU-hour price (merchant, new accelerator, first model year)",
+        "0.00",
+    ),
 }
 
 
@@ -46,6 +51,9 @@ LIVE_PARAMETERS: tuple[str, ...] = (
     "tax.loss_offset_fixed",
     "tax.loss_offset_share",
     "fx.usd_per_eur",
+    "financing.cost_of_equity",
+    "revenue.gpu_hour_price",
+    "revenue.contract_price",
     "power.contract_share",
     "power.contract_price",
     "power.contract_indexation",
@@ -178,6 +186,11 @@ class WorkbookLayout:
         ``(case, parameter, site) -> (sheet title, coordinate)`` of every parameter's value.
     written : list
         The results the workbook was written from (their values sit beside the formulas).
+    stored_note : (str, str) or None
+        (sheet title, coordinate) of the Cover's note saying whether formula values are stored.
+    sized_at_written_inputs : set
+        ``(sheet title, coordinate)`` of the formula cells that read schedules the model sized
+        at the written inputs (the Financing sheet's): they equal the model there only.
     """
 
     checks: dict[tuple[str, str], CellCheck] = field(default_factory=dict)
@@ -186,6 +199,8 @@ class WorkbookLayout:
         default_factory=dict
     )
     written: list = field(default_factory=list)
+    stored_note: tuple[str, str] | None = None
+    sized_at_written_inputs: set[tuple[str, str]] = field(default_factory=set)
 
 
 def clean_text(value: Any) -> str:
@@ -234,6 +249,11 @@ def put_title(sheet, title: str, subtitle: str | None = None, size: float = 14) 
     put_text(sheet, "A1", title, bold=True, size=size)
     if subtitle is not None:
         put_text(sheet, "A2", subtitle, italic=True)
+
+
+def case_names(context) -> str:
+    """The names of the workbook's cases, for sheet titles (``base_10b, doubled_20b``)."""
+    return ", ".join(result.case.name for result in context.results)
 
 
 def put_header_row(sheet, row: int, titles, first_column: int = 1) -> None:
@@ -291,10 +311,26 @@ INPUT_FILL = "FFF2CC"  # live input cells: light yellow, blue font (the usual co
 INPUT_FONT = "1F4E9A"
 
 
+FIXED_FILL = "EDEDED"  # fixed values on the Inputs sheet: grey, dark grey figures, locked
+
+
+FIXED_FONT = "404040"
+
+
 HEADER_FILL = "DDEBF7"
 
 
 SECTION_FILL = "F2F2F2"
+
+
+def protect_sheet(sheet) -> None:
+    """Protect a sheet without a password: locked cells (all but the live inputs) cannot be
+    edited; columns and rows can still be resized, and tables filtered and sorted."""
+    from openpyxl.worksheet.protection import SheetProtection
+
+    sheet.protection = SheetProtection(
+        sheet=True, formatColumns=False, formatRows=False, autoFilter=False, sort=False
+    )
 
 
 def sheet_title(workbook, wanted: str) -> str:

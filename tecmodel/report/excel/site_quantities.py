@@ -40,7 +40,7 @@ class UnitRuns:
     """Component outputs at unit driver values (the per-unit quantities of the formulas)."""
 
     per_eur_of_chip_price: Any  # components with the accelerator price at 1 EUR
-    full_utilisation: Any  # components at 100 % utilisation, no accelerators, insurance rate 1
+    full_utilisation: Any  # 100 % utilisation, GPU-hour prices 1 EUR, no accelerators, insurance 1
     base: Any  # components at the case values (capital additions)
 
 
@@ -50,8 +50,9 @@ def unit_runs(result) -> UnitRuns:
     Every driver enters its items linearly, so an item at the case values is the item at a
     unit value times the driver: the accelerator items are the items at a price of 1 EUR per
     accelerator (USD price = USD per EUR) times the price; merchant revenue is the revenue at
-    100 % utilisation times the utilisation; the insured facility value is the insurance at a
-    rate of 1 with no accelerators.
+    100 % utilisation and a merchant GPU-hour price of 1 EUR times the utilisation and the
+    price; contract revenue is the revenue at a contract price of 1 EUR times the contract
+    price; the insured facility value is the insurance at a rate of 1 with no accelerators.
     """
     params, timeline = result.parameters, result.timeline
     unit_chip = params.assign(
@@ -60,6 +61,8 @@ def unit_runs(result) -> UnitRuns:
     full = params.assign(
         {
             "revenue.utilisation": xr.ones_like(params["revenue.utilisation"]),
+            "revenue.gpu_hour_price": xr.ones_like(params["revenue.gpu_hour_price"]),
+            "revenue.contract_price": xr.ones_like(params["revenue.contract_price"]),
             "chips.unit_price": xr.zeros_like(params["chips.unit_price"]),
             "operations.insurance_rate": xr.ones_like(params["operations.insurance_rate"]),
         }
@@ -266,12 +269,23 @@ def write_energy_rows(s: SiteRows) -> None:
         total=True,
     )
     writer.values(
-        "merchant_revenue_full",
-        "Merchant revenue at 100 % utilisation",
-        MONEY_UNITS,
-        "offered GPU-hours x merchant price of their generation (fixed)",
+        "merchant_hours_indexed",
+        "Merchant GPU-hours offered x price index",
+        "M GPU-hours",
+        "price index of a generation = its merchant price / the GPU-hour price input: launch "
+        "trend and yearly decline (fixed)",
         per_site(s.runs.full_utilisation.items["revenue_merchant"]),
-        FORMAT_EUR,
+        FORMAT_MILLIONS,
+        total=True,
+    )
+    writer.values(
+        "contract_hours_indexed",
+        "Contract GPU-hours x price index",
+        "M GPU-hours",
+        "price index of a generation = its contract price / the contract price input: launch "
+        "trend (fixed)",
+        per_site(s.runs.full_utilisation.items["revenue_contract"]),
+        FORMAT_MILLIONS,
         total=True,
     )
     writer.values(

@@ -36,6 +36,7 @@ from tecmodel.report.excel.verify import scalar
 FORMULA_ITEMS = frozenset(
     {
         "revenue_merchant",
+        "revenue_contract",
         "power_contract_energy",
         "power_market_energy",
         "power_grid_energy_tariff",
@@ -53,7 +54,8 @@ FORMULA_ITEMS = frozenset(
 
 #: How each formula item is computed (the "How it is computed" column).
 ITEM_HOWS = {
-    "revenue_merchant": "merchant revenue at 100 % x utilisation",
+    "revenue_merchant": "merchant GPU-hours offered x price index x GPU-hour price x utilisation",
+    "revenue_contract": "contract GPU-hours x price index x contract price",
     "power_contract_energy": (
         "facility energy x contract share x contract price x (1 + indexation)^t"
     ),
@@ -103,7 +105,12 @@ def item_formulas(s: SiteRows) -> dict[str, Callable[[int], str]]:
     utilisation = s.driver("utilisation")
     energy_price = s.driver("energy_price")
     return {
-        "revenue_merchant": lambda y: f"={at('merchant_revenue_full', y)}*{utilisation}",
+        "revenue_merchant": lambda y: (
+            f"={at('merchant_hours_indexed', y)}*{s.driver('gpu_hour_price')}*{utilisation}"
+        ),
+        "revenue_contract": lambda y: (
+            f"={at('contract_hours_indexed', y)}*{p('revenue.contract_price')}"
+        ),
         "power_contract_energy": lambda y: (
             f"=-({at('facility_energy', y)}*{p('power.contract_share')}*"
             f"({p('power.contract_price')}*(1+{p('power.contract_indexation')})"

@@ -1,4 +1,4 @@
-"""The Metrics and Scenarios sheets.
+"""The Metrics and Case comparison sheets.
 
 This module owns the metrics as workbook formulas over the cash-flow rows (NPV with Excel's
 ``NPV()`` adjusted to the model's t = 0, IRR, payback, LCOC, realised and break-even price,
@@ -11,13 +11,14 @@ import xarray as xr
 
 from tecmodel.model.cube import LINE_ITEMS
 from tecmodel.model.metrics import PORTFOLIO
-from tecmodel.model.outputs import METRICS, status_text
+from tecmodel.model.outputs import HEADLINE_METRICS, METRICS, status_text
 from tecmodel.report.excel.layout import (
     FIRST_YEAR_COLUMN,
     HEADER_FILL,
     SECTION_FILL,
     CellCheck,
     Context,
+    case_names,
     column,
     excel_number_format,
     put_header_row,
@@ -36,6 +37,7 @@ FORMULA_METRICS: tuple[str, ...] = (
     "npv",
     "irr",
     "payback_year",
+    "discounted_payback_year",
     "lcoc",
     "realised_gpu_hour_price",
     "breakeven_price_factor",
@@ -49,8 +51,10 @@ FORMULA_METRICS: tuple[str, ...] = (
 )
 
 
-#: Metrics that no live input changes: the model's values.
-VALUE_METRICS: tuple[str, ...] = ("it_mw", "facility_mw_peak", "accelerators")
+def sheet_metrics() -> list[str]:
+    """The metrics of the Metrics sheet: every project and scale metric of the table of outputs
+    (:data:`METRICS`), in its order; those without a formula show the model's value."""
+    return [name for name, metric in METRICS.items() if metric.group in ("project", "scale")]
 
 
 def _metric_formula(
@@ -71,11 +75,13 @@ def _metric_formula(
     if name == "npv":
         return f"={fcf_first}+NPV({rate},{fcf_rest})"
     if name == "irr":
-        return f'=IFERROR(IRR({sheet.span("fcf")},0.1),"undefined")'
-    if name == "payback_year":
-        return (
-            f'=IFERROR(INDEX({sheet.span("year")},MATCH(1,{sheet.span("payback_flag")},0)),"none")'
-        )
+        # A second guess near zero: from 10 % the spreadsheet's Newton iteration can fail to
+        # reach a root close to zero within its iteration limit.
+        span = sheet.span("fcf")
+        return f'=IFERROR(IRR({span},0.1),IFERROR(IRR({span},0.01),"undefined"))'
+    if name in ("payback_year", "discounted_payback_year"):
+        flag = "payback_flag" if name == "payback_year" else "discounted_payback_flag"
+        return f'=IFERROR(INDEX({sheet.span("year")},MATCH(1,{sheet.span(flag)},0)),"none")'
     if name == "lcoc":
         costs = "+".join(
             sheet.present_value(f"subtotal_{c}") for c in ("opex", "capex", "residual")
@@ -112,7 +118,7 @@ def _metric_formula(
 def write_metrics(context: Context, sheet) -> None:
     put_title(
         sheet,
-        "Metrics",
+        f"Metrics: {case_names(context)}",
         "Workbook formulas over the cash-flow sheets beside the Python model's values at the "
         "inputs the workbook was written with; the difference column is 0 (to rounding) until an "
         "input cell is changed. NPV = FCF(first year) + NPV(rate, FCF(second year ... last year)): "
@@ -131,17 +137,19 @@ def write_metrics(context: Context, sheet) -> None:
     )
     put_header_row(sheet, 4, headers)
     row = 5
+    names = sheet_metrics()
     for case, result in enumerate(context.results):
         for owner in list(result.case.site_names) + [PORTFOLIO]:
-            cells: dict[str, str] = {}
-            for name in VALUE_METRICS:
-                cells[name] = f"$F${row}"
-                _metric_row(context, sheet, row, case, owner, name, formula=None)
-                row += 1
-            for name in FORMULA_METRICS:
-                cells[name] = f"$E${row}"
-                context.metric_cells[(case, owner, name)] = f"{quoted(sheet.title)}!$E${row}"
-                formula = _metric_formula(context, case, owner, name, cells)
+            # Every cell is placed first: a formula may read a metric written below it.
+            cells = {
+                name: f"${'E' if name in FORMULA_METRICS else 'F'}${row + index}"
+                for index, name in enumerate(names)
+            }
+            for name in names:
+                formula = None
+                if name in FORMULA_METRICS:
+                    context.metric_cells[(case, owner, name)] = f"{quoted(sheet.title)}!$E${row}"
+                    formula = _metric_formula(context, case, owner, name, cells)
                 _metric_row(context, sheet, row, case, owner, name, formula=formula)
                 row += 1
             row += 1
@@ -175,7 +183,7 @@ def _metric_row(
     else:
         put_value(sheet, f"F{row}", value, number_format)
     if formula is None:
-        put_text(sheet, f"H{row}", "not changed by any live input: the model's value")
+        put_text(sheet, f"H{row}", "the model's value (no workbook formula)")
         if not isinstance(value, str):
             put_value(sheet, f"E{row}", value, number_format)
         return
@@ -210,27 +218,22 @@ def _metric_row(
         put_text(sheet, f"H{row}", notes[name])
 
 
-SCENARIO_METRICS = (
-    "initial_capex",
-    "capex_total",
-    "it_mw",
-    "accelerators",
-    "npv",
-    "irr",
-    "payback_year",
-    "lcoc",
-    "breakeven_gpu_hour_price",
-    "realised_gpu_hour_price",
-    "energy_mwh_per_year",
-    "gpu_hours_sold",
-)
+def comparison_metrics() -> list[str]:
+    """The metrics of the Case comparison sheet: the headline metrics of the table of outputs
+    (new ones flow in), then the capex over the horizon, the realised price and the scale."""
+    extra = ("capex_total", "realised_gpu_hour_price", "energy_mwh_per_year", "gpu_hours_sold")
+    return [name for name in (*HEADLINE_METRICS, *extra) if name in METRICS]
+
+
+#: Width of a case's column on the Case comparison sheet [characters].
+COMPARISON_WIDTH = 40
 
 
 def write_scenarios(context: Context, sheet, monte_carlo: list) -> None:
     results = context.results
     put_title(
         sheet,
-        "Scenarios",
+        "Case comparison: " + ", ".join(result.case.name for result in results),
         "The cases side by side (portfolio of each case); figures are live links to the Metrics "
         "sheet.",
     )
@@ -248,7 +251,7 @@ def write_scenarios(context: Context, sheet, monte_carlo: list) -> None:
             fill=HEADER_FILL,
         )
     row = 5
-    for name in SCENARIO_METRICS:
+    for name in comparison_metrics():
         number_format = excel_number_format(name)
         put_text(sheet, f"A{row}", metric_label(name))
         put_text(sheet, f"B{row}", metric_units(name))
@@ -270,7 +273,8 @@ def write_scenarios(context: Context, sheet, monte_carlo: list) -> None:
                     number_format,
                 )
         if compare:
-            if name in FORMULA_METRICS and name != "payback_year":
+            difference_means_something = METRICS[name].units != "year"  # no "years later"
+            if name in FORMULA_METRICS and difference_means_something:
                 context.formula(
                     sheet,
                     f"E{row}",
@@ -278,7 +282,7 @@ def write_scenarios(context: Context, sheet, monte_carlo: list) -> None:
                     CellCheck(1, PORTFOLIO, ("scenario_difference", name, 0, 1)),
                     number_format,
                 )
-            elif name not in FORMULA_METRICS:
+            elif name not in FORMULA_METRICS and difference_means_something:
                 difference = float(
                     results[1].metrics[name].sel(site=PORTFOLIO)
                     - results[0].metrics[name].sel(site=PORTFOLIO)
@@ -291,15 +295,14 @@ def write_scenarios(context: Context, sheet, monte_carlo: list) -> None:
         put_text(sheet, f"{column(3 + case)}{row}", ", ".join(result.case.site_names), wrap=True)
     row += 1
     put_text(sheet, f"A{row}", "What the stated budget buys", bold=True, fill=SECTION_FILL)
+    longest = 0
     for case, result in enumerate(results):
         notes = result.budget.attrs.get("notes", [])
-        put_text(
-            sheet,
-            f"{column(3 + case)}{row}",
-            " ".join(notes) if isinstance(notes, list) else str(notes),
-            wrap=True,
-        )
-    sheet.row_dimensions[row].height = 120
+        text = " ".join(notes) if isinstance(notes, list) else str(notes)
+        longest = max(longest, len(text))
+        put_text(sheet, f"{column(3 + case)}{row}", text, wrap=True)
+    # Tall enough for the longest note at about one character per unit of column width.
+    sheet.row_dimensions[row].height = max(30, 15 * (longest // COMPARISON_WIDTH + 2))
     row += 2
     if monte_carlo:
         put_text(
@@ -328,8 +331,12 @@ def write_scenarios(context: Context, sheet, monte_carlo: list) -> None:
                     "0.0%" if statistic == "prob_negative" else excel_number_format("npv"),
                 )
             row += 1
-    set_column_widths(sheet, {"A": 44, "B": 14, "C": 24, "D": 24, "E": 24})
-    sheet.row_dimensions[3].height = 45
+    set_column_widths(
+        sheet,
+        {"A": 44, "B": 14, **{column(3 + i): COMPARISON_WIDTH for i in range(len(results) + 1)}},
+    )
+    titles = max(len(result.case.title) for result in results)
+    sheet.row_dimensions[3].height = 15 * (titles // COMPARISON_WIDTH + 2)
     sheet.freeze_panes = "C5"
 
 

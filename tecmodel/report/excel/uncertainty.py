@@ -1,8 +1,8 @@
-"""The Sensitivity and Monte Carlo sheets: tables of the uncertainty results, native charts.
+"""The tornado and the Monte Carlo sheet: tables of the uncertainty results, native charts.
 
-This module owns how Sobol indices (S1, ST with confidence, S2), tornado ranges and Monte Carlo
-summaries and histograms are tabulated, and their Excel charts (bar chart with error bars,
-tornado bar chart, histogram column chart).
+This module owns how tornado ranges and Monte Carlo summaries and histograms are tabulated, and
+their Excel charts (tornado bar chart, histogram column chart). The Sobol' and Shapley tables
+are :mod:`tecmodel.report.excel.sensitivity_sheet`'s.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import numpy as np
 import xarray as xr
 
 from tecmodel.model.metrics import PORTFOLIO
+from tecmodel.model.outputs import METRICS
 from tecmodel.report.excel.layout import (
     Context,
     chart_title,
@@ -20,7 +21,6 @@ from tecmodel.report.excel.layout import (
     put_text,
     put_title,
     put_value,
-    quoted,
     set_column_widths,
 )
 from tecmodel.report.labels import (
@@ -38,127 +38,7 @@ from tecmodel.report.labels import (
 )
 
 
-def write_sensitivity(context: Context, sheet, sobol: list, tornado: list) -> None:
-    from openpyxl.chart import BarChart, Reference
-    from openpyxl.chart.data_source import NumDataSource, NumRef
-    from openpyxl.chart.error_bar import ErrorBars
-
-    put_title(sheet, "Sensitivity")
-    row = 3
-    if not sobol and not tornado:
-        put_text(
-            sheet,
-            "A3",
-            "No sensitivity analysis in this report. Run tecmodel.sobol(case, ...) and "
-            "tecmodel.tornado(case, ...) and pass the results to tecmodel.export_excel(..., "
-            "sensitivity=..., tornado=...).",
-            italic=True,
-        )
-    for dataset in sobol:
-        attrs = dataset.attrs
-        put_text(
-            sheet, f"A{row}", f"Sobol indices: case {attrs.get('case', '')}", bold=True, size=12
-        )
-        put_text(
-            sheet,
-            f"A{row + 1}",
-            f"sampler {attrs.get('sampler', '')}, base sample n = {attrs.get('n', '')}, "
-            f"seed {attrs.get('seed', '')}, {attrs.get('evaluations', '')} model evaluations; "
-            "first-order S1 and total ST indices with 95 % confidence half-widths.",
-            italic=True,
-        )
-        row += 3
-        chart_metric, chart_site = chart_selection(dataset)
-        put_text(sheet, f"A{row}", f"Chart data: {chart_metric}, {chart_site}", bold=True)
-        row += 1
-        header = row
-        put_header_row(sheet, row, ("Factor", "S1", "ST", "S1 conf", "ST conf"))
-        row += 1
-        factors = [str(f) for f in dataset["factor"].values]
-        for factor in factors:
-            put_text(sheet, f"A{row}", factor)
-            _put_indices(
-                sheet,
-                row,
-                2,
-                dataset,
-                ("S1", "ST", "S1_conf", "ST_conf"),
-                factor,
-                chart_metric,
-                chart_site,
-            )
-            row += 1
-        chart = BarChart()
-        chart.type = "col"
-        chart.grouping = "clustered"
-        chart.title = (
-            f"Sobol indices of {metric_label(chart_metric)} ({chart_site}), "
-            f"case {attrs.get('case', '')}"
-        )
-        chart.y_axis.title = "Sobol index [1]"
-        chart.x_axis.title = "Factor"
-        data = Reference(sheet, min_col=2, max_col=3, min_row=header, max_row=row - 1)
-        chart.add_data(data, titles_from_data=True)
-        chart.set_categories(Reference(sheet, min_col=1, min_row=header + 1, max_row=row - 1))
-        for series, conf_col in zip(chart.series, ("D", "E"), strict=True):
-            reference = f"{quoted(sheet.title)}!${conf_col}${header + 1}:${conf_col}${row - 1}"
-            source = NumDataSource(numRef=NumRef(f=reference))
-            series.errBars = ErrorBars(
-                errDir="y", errBarType="both", errValType="cust", plus=source, minus=source
-            )
-        chart.y_axis.scaling.min = 0
-        chart.height, chart.width = 8, 16
-        sheet.add_chart(chart, f"H{header}")
-        row = max(row, header + 17) + 1
-        put_text(sheet, f"A{row}", "All indices", bold=True)
-        row += 1
-        put_header_row(sheet, row, ("Factor", "Metric", "Site", "S1", "S1 conf", "ST", "ST conf"))
-        row += 1
-        for metric in dataset["metric"].values:
-            for site in dataset["site"].values:
-                for factor in factors:
-                    put_text(sheet, f"A{row}", factor)
-                    put_text(sheet, f"B{row}", str(metric))
-                    put_text(sheet, f"C{row}", str(site))
-                    _put_indices(
-                        sheet,
-                        row,
-                        4,
-                        dataset,
-                        ("S1", "S1_conf", "ST", "ST_conf"),
-                        factor,
-                        metric,
-                        site,
-                    )
-                    row += 1
-        if "S2" in dataset:
-            row += 1
-            put_text(
-                sheet,
-                f"A{row}",
-                f"Second-order indices S2 ({chart_metric}, {chart_site})",
-                bold=True,
-            )
-            row += 1
-            put_header_row(sheet, row, factors, first_column=2)
-            row += 1
-            for factor in factors:
-                put_text(sheet, f"A{row}", factor, bold=True)
-                for index, other in enumerate(factors):
-                    value = float(
-                        dataset["S2"].sel(
-                            factor=factor, factor_2=other, metric=chart_metric, site=chart_site
-                        )
-                    )
-                    put_value(sheet, f"{column(2 + index)}{row}", value, "0.000")
-                row += 1
-        row += 2
-    for dataset in tornado:
-        row = _write_tornado(context, sheet, dataset, row) + 2
-    set_column_widths(sheet, {"A": 34, "B": 14, "C": 14, "D": 14, "E": 14, "F": 14, "G": 14})
-
-
-def _write_tornado(context: Context, sheet, dataset: xr.Dataset, row: int) -> int:
+def write_tornado(context: Context, sheet, dataset: xr.Dataset, row: int) -> int:
     """The tornado table of the chart's metric and site, largest swing first, and its chart.
 
     The chart reads as the figure ``tornado_<case>.png`` does: the largest swing at the top,
@@ -204,10 +84,16 @@ def _write_tornado(context: Context, sheet, dataset: xr.Dataset, row: int) -> in
     number_format = excel_number_format(metric)
     for factor in order:
         put_text(sheet, f"A{row}", factor)
+        per_site = site_inputs(dataset, factor, site)
         for index, name in enumerate(("input_low", "input_base", "input_high")):
+            if per_site:  # the sites' values differ: each one, by site
+                text = " | ".join(number_text(values[index]) for values in per_site.values())
+                put_text(sheet, f"{column(2 + index)}{row}", text)
+                continue
             value = tornado_input(dataset, name, factor, site)
             put_value(sheet, f"{column(2 + index)}{row}", value, "#,##0.00##")
-        put_text(sheet, f"E{row}", tornado_input_unit(dataset, factor))
+        unit = tornado_input_unit(dataset, factor)
+        put_text(sheet, f"E{row}", f"{unit} ({' | '.join(per_site)})" if per_site else unit)
         put_value(sheet, f"F{row}", low[factor], number_format)
         put_value(sheet, f"G{row}", high[factor], number_format)
         put_value(sheet, f"H{row}", low[factor] - base, number_format)
@@ -246,13 +132,53 @@ def _write_tornado(context: Context, sheet, dataset: xr.Dataset, row: int) -> in
     return max(row, header + 17)
 
 
+def site_inputs(dataset: xr.Dataset, factor: str, site: str) -> dict[str, tuple[float, ...]]:
+    """Each site's (low, base, high) input of a tornado factor where they differ by site and
+    the table shows a total over sites (the portfolio); empty otherwise."""
+    if "input_low" not in dataset or "site" not in dataset["input_low"].dims:
+        return {}
+    if site in dataset["site"].values and np.isfinite(
+        float(dataset["input_low"].sel(factor=factor, site=site))
+    ):
+        return {}
+    values = {
+        str(name): tuple(
+            float(dataset[variable].sel(factor=factor, site=name))
+            for variable in ("input_low", "input_base", "input_high")
+        )
+        for name in dataset["site"].values
+    }
+    values = {name: ends for name, ends in values.items() if np.all(np.isfinite(ends))}
+    return values if len(set(values.values())) > 1 else {}
+
+
+def number_text(value: float) -> str:
+    """A number as text, as the table's numbers show: thousands separated from 100, else four
+    significant figures (``55,000``, ``0.85``)."""
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.4g}"
+
+
 HISTOGRAM_BINS = 30
 
 
-def write_monte_carlo(context: Context, sheet, monte_carlo: list) -> None:
-    from openpyxl.chart import BarChart, Reference
+#: Points of the cumulative distribution table (probability levels from 1 % to 99 %).
+CDF_LEVELS = np.linspace(0.01, 0.99, 50)
 
-    put_title(sheet, "Monte Carlo")
+
+def shows_statistic(metric: str, statistic: str) -> bool:
+    """Whether the Monte Carlo summary shows a statistic of a metric: the probability of a
+    negative value only for amounts of money (a loss), not for a rate, a price or a year."""
+    if statistic != "prob_negative":
+        return True
+    return metric not in METRICS or METRICS[metric].units == "EUR"
+
+
+def write_monte_carlo(context: Context, sheet, monte_carlo: list) -> None:
+    """The Monte Carlo sheet: per case, a wide summary (one row per metric and site, one column
+    per statistic, then the confidence intervals), with the NPV histogram and cumulative
+    distribution charted beside it."""
+    cases = [mc.summary.attrs.get("case", "") for mc in monte_carlo]
+    put_title(sheet, "Monte Carlo" + (f": {', '.join(cases)}" if cases else ""))
     if not monte_carlo:
         put_text(
             sheet,
@@ -264,132 +190,146 @@ def write_monte_carlo(context: Context, sheet, monte_carlo: list) -> None:
         return
     row = 3
     for mc in monte_carlo:
-        summary = mc.summary
-        attrs = summary.attrs
-        put_text(sheet, f"A{row}", f"Case {attrs.get('case', '')}", bold=True, size=12)
-        put_text(
-            sheet,
-            f"A{row + 1}",
-            f"n = {attrs.get('n', '')} samples, seed {attrs.get('seed', '')}, sampler "
-            f"{attrs.get('sampler', '')}, chunk size {attrs.get('chunk_size', '')}, stopped "
-            f"early: {'yes' if attrs.get('stopped_early') else 'no'}. Percentiles with "
-            "their confidence interval; prob_negative = probability of a loss.",
-            italic=True,
-        )
-        row += 3
-        put_header_row(
-            sheet, row, ("Metric", "Site", "Statistic", "Value", "CI low", "CI high", "Unit")
-        )
-        row += 1
-        for metric in summary["metric"].values:
-            for site in summary["site"].values:
-                for statistic in summary["statistic"].values:
-                    put_text(sheet, f"A{row}", str(metric))
-                    put_text(sheet, f"B{row}", str(site))
-                    put_text(sheet, f"C{row}", str(statistic))
-                    share = statistic == "prob_negative"
-                    unit = "1" if share else metric_units(str(metric), mc.samples)
-                    number_format = "0.0%" if share else excel_number_format(str(metric))
-                    for index, name in enumerate(("value", "ci_low", "ci_high")):
-                        value = float(
-                            summary[name].sel(statistic=statistic, metric=metric, site=site)
-                        )
-                        put_value(sheet, f"{column(4 + index)}{row}", value, number_format)
-                    put_text(sheet, f"G{row}", unit)
-                    row += 1
-        if "n_valid" in summary:
-            row += 1
-            put_text(
-                sheet,
-                f"A{row}",
-                "Valid / undefined samples (e.g. IRR without a unique root)",
-                bold=True,
-            )
-            row += 1
-            for metric in summary["metric"].values:
-                for site in summary["site"].values:
-                    put_text(sheet, f"A{row}", str(metric))
-                    put_text(sheet, f"B{row}", str(site))
+        row = _write_monte_carlo_case(sheet, mc, row) + 3
+    set_column_widths(sheet, {"A": 26, "B": 10, "C": 16})
+
+
+def _write_monte_carlo_case(sheet, mc, row: int) -> int:
+    from openpyxl.chart import BarChart, Reference, ScatterChart, Series
+
+    summary = mc.summary
+    attrs = summary.attrs
+    case = attrs.get("case", "")
+    statistics = [str(s) for s in summary["statistic"].values]
+    put_text(sheet, f"A{row}", f"Case {case}", bold=True, size=12)
+    put_text(
+        sheet,
+        f"A{row + 1}",
+        f"n = {attrs.get('n', '')} samples, seed {attrs.get('seed', '')}, sampler "
+        f"{attrs.get('sampler', '')}, stopped early: "
+        f"{'yes' if attrs.get('stopped_early') else 'no'}. prob_negative = probability of a "
+        "loss (amounts of money only); confidence intervals at "
+        f"{float(attrs.get('confidence', 0.95)):.0%} in the columns on the right.",
+        italic=True,
+    )
+    row += 3
+    titles = ["Metric", "Unit", "Site"] + statistics + ["Valid", "Undefined"]
+    titles += [f"{s} CI low" for s in statistics] + [f"{s} CI high" for s in statistics]
+    put_header_row(sheet, row, titles)
+    row += 1
+    for metric in (str(m) for m in summary["metric"].values):
+        for site in (str(s) for s in summary["site"].values):
+            put_text(sheet, f"A{row}", metric_label(metric))
+            put_text(sheet, f"B{row}", metric_units(metric, mc.samples))
+            put_text(sheet, f"C{row}", site)
+            for index, statistic in enumerate(statistics):
+                if not shows_statistic(metric, statistic):
+                    continue
+                share = statistic == "prob_negative"
+                number_format = "0.0%" if share else excel_number_format_or_plain(metric)
+                point = {"statistic": statistic, "metric": metric, "site": site}
+                for name, offset in (
+                    ("value", 0),
+                    ("ci_low", len(statistics) + 2),
+                    ("ci_high", 2 * len(statistics) + 2),
+                ):
                     put_value(
                         sheet,
-                        f"D{row}",
-                        int(summary["n_valid"].sel(metric=metric, site=site)),
-                        "#,##0",
+                        f"{column(4 + index + offset)}{row}",
+                        float(summary[name].sel(point)),
+                        number_format,
                     )
+            if "n_valid" in summary:
+                for offset, name in enumerate(("n_valid", "n_undefined")):
                     put_value(
                         sheet,
-                        f"E{row}",
-                        int(summary["n_undefined"].sel(metric=metric, site=site)),
+                        f"{column(4 + len(statistics) + offset)}{row}",
+                        int(summary[name].sel(metric=metric, site=site)),
                         "#,##0",
                     )
-                    row += 1
-        row += 1
-        site = (
-            PORTFOLIO
-            if PORTFOLIO in mc.samples["npv"]["site"].values
-            else str(mc.samples["npv"]["site"].values[-1])
-        )
-        npv = np.asarray(mc.samples["npv"].sel(site=site).values, dtype=float)
-        npv = npv[np.isfinite(npv)]
-        put_text(sheet, f"A{row}", f"Histogram of {metric_label('npv')} ({site})", bold=True)
-        row += 1
-        header = row
-        centre_title = f"Bin centre ({metric_units('npv')})"
-        put_header_row(sheet, row, ("Bin from", "Bin to", centre_title, "Samples", "Share"))
-        row += 1
-        counts, edges = np.histogram(npv, bins=HISTOGRAM_BINS)
-        number_format = excel_number_format("npv")
-        for index, count in enumerate(counts):
-            put_value(sheet, f"A{row}", edges[index], number_format)
-            put_value(sheet, f"B{row}", edges[index + 1], number_format)
-            centre = (edges[index] + edges[index + 1]) / 2 * metric_scale("npv")
-            put_value(sheet, f"C{row}", round(centre, 1), "#,##0.0")
-            put_value(sheet, f"D{row}", int(count), "#,##0")
-            put_value(sheet, f"E{row}", count / max(npv.size, 1), "0.0%")
             row += 1
-        chart = BarChart()
-        chart.type = "col"
-        chart.gapWidth = 0
-        chart.title = (
-            f"{metric_label('npv')} distribution ({site}, {npv.size} samples), "
-            f"case {attrs.get('case', '')}"
-        )
-        chart.x_axis.title = f"{metric_label('npv')}, bin centre [{metric_units('npv')}]"
-        chart.y_axis.title = "Samples"
-        chart.legend = None
-        chart.add_data(
-            Reference(sheet, min_col=4, min_row=header, max_row=row - 1), titles_from_data=True
-        )
-        chart.set_categories(Reference(sheet, min_col=3, min_row=header + 1, max_row=row - 1))
-        chart.height, chart.width = 8, 18
-        sheet.add_chart(chart, f"I{header}")
-        row += 3
-    set_column_widths(sheet, {"A": 18, "B": 18, "C": 18, "D": 14, "E": 14, "F": 14, "G": 14})
+    for index in range(len(titles) - 3):
+        sheet.column_dimensions[column(4 + index)].width = 12
+    row += 1
+    site = (
+        PORTFOLIO
+        if PORTFOLIO in mc.samples["npv"]["site"].values
+        else str(mc.samples["npv"]["site"].values[-1])
+    )
+    npv = np.asarray(mc.samples["npv"].sel(site=site).values, dtype=float)
+    npv = npv[np.isfinite(npv)]
+    number_format = excel_number_format("npv")
+    units = metric_units("npv")
+    put_text(sheet, f"A{row}", f"{metric_label('npv')} ({site}): histogram and CDF", bold=True)
+    row += 1
+    table = row
+    put_header_row(
+        sheet,
+        row,
+        (
+            "Bin from",
+            "Bin to",
+            f"Bin centre [{units}]",
+            "Samples",
+            "Share",
+            "",
+            "Probability",
+            f"{metric_label('npv')} [{units}]",
+        ),
+    )
+    row += 1
+    counts, edges = np.histogram(npv, bins=HISTOGRAM_BINS)
+    for index, count in enumerate(counts):
+        put_value(sheet, f"A{row + index}", edges[index], number_format)
+        put_value(sheet, f"B{row + index}", edges[index + 1], number_format)
+        centre = (edges[index] + edges[index + 1]) / 2 * metric_scale("npv")
+        put_value(sheet, f"C{row + index}", round(centre, 1), "#,##0.0")
+        put_value(sheet, f"D{row + index}", int(count), "#,##0")
+        put_value(sheet, f"E{row + index}", count / max(npv.size, 1), "0.0%")
+    quantiles = np.quantile(npv, CDF_LEVELS) if npv.size else np.full(CDF_LEVELS.size, np.nan)
+    for index, (level, value) in enumerate(zip(CDF_LEVELS, quantiles, strict=True)):
+        put_value(sheet, f"G{row + index}", float(level), "0%")
+        put_value(sheet, f"H{row + index}", float(value) * metric_scale("npv"), "#,##0.0")
+    histogram = BarChart()
+    histogram.type = "col"
+    histogram.gapWidth = 0
+    histogram.title = chart_title(
+        f"{metric_label('npv')} distribution ({site}, {npv.size} samples), case {case}"
+    )
+    histogram.x_axis.title = f"{metric_label('npv')}, bin centre [{units}]"
+    histogram.y_axis.title = "Samples"
+    histogram.legend = None
+    histogram.add_data(
+        Reference(sheet, min_col=4, min_row=table, max_row=table + len(counts)),
+        titles_from_data=True,
+    )
+    histogram.set_categories(
+        Reference(sheet, min_col=3, min_row=table + 1, max_row=table + len(counts))
+    )
+    histogram.height, histogram.width = 7.5, 14
+    cdf = ScatterChart()
+    cdf.title = chart_title(
+        f"Cumulative distribution of {metric_label('npv')} ({site}), case {case}"
+    )
+    cdf.style = 13
+    cdf.x_axis.title = f"{metric_label('npv')} [{units}]"
+    cdf.y_axis.title = "Probability of a lower value"
+    cdf.y_axis.scaling.min, cdf.y_axis.scaling.max = 0, 1
+    cdf.legend = None
+    line = Series(
+        Reference(sheet, min_col=7, min_row=table + 1, max_row=table + CDF_LEVELS.size),
+        Reference(sheet, min_col=8, min_row=table + 1, max_row=table + CDF_LEVELS.size),
+        title="CDF",
+    )
+    line.marker.symbol = "none"
+    line.smooth = False
+    cdf.series.append(line)
+    cdf.height, cdf.width = 7.5, 14
+    sheet.add_chart(histogram, f"J{table}")  # beside the tables they chart
+    sheet.add_chart(cdf, f"R{table}")
+    return max(row + len(counts), table + CDF_LEVELS.size + 1, table + 16)
 
 
-def _put_indices(
-    sheet, row: int, first_column: int, dataset: xr.Dataset, names, factor: str, metric, site
-) -> None:
-    """Write Sobol indices of one factor, metric and site along a row.
-
-    Parameters
-    ----------
-    sheet : openpyxl.worksheet.worksheet.Worksheet
-    row : int
-        The row (1-based).
-    first_column : int
-        Column of the first index (1-based).
-    dataset : xarray.Dataset
-        Sobol indices over (factor, metric, site) [1].
-    names : sequence of str
-        The variables to write, left to right (``S1``, ``ST``, ``S1_conf`` ...).
-    factor, metric, site : str
-        Where to read them.
-    """
-    for index, name in enumerate(names):
-        put_value(
-            sheet,
-            f"{column(first_column + index)}{row}",
-            float(dataset[name].sel(factor=factor, metric=metric, site=site)),
-            "0.000",
-        )
+def excel_number_format_or_plain(metric: str) -> str:
+    """The metric's number format, or a plain number for a name outside the table of outputs."""
+    return excel_number_format(metric) if metric in METRICS else "#,##0.00"

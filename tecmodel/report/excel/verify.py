@@ -24,6 +24,9 @@ from tecmodel.model.metrics import PORTFOLIO, discount_factors
 from tecmodel.model.tax_kernels import tax_step, tax_step_slope
 from tecmodel.report.excel.layout import BREAKEVEN_ITERATIONS, BREAKEVEN_ROWS, WorkbookLayout
 
+#: What a cell shows where the model's value is undefined in a year (a DSCR without debt service).
+NOT_A_NUMBER = "-"
+
 
 def site_series(array: xr.DataArray, site: str) -> np.ndarray:
     """Values over years of one site, or the sum over sites for the portfolio."""
@@ -72,6 +75,23 @@ def model_values(result, site: str, key: tuple, written=None):
         )  # handled in expected_values
     if kind == "metric":
         return metric_value(result, site, key[1])
+    if kind == "schedules_valid":
+        same = all(
+            np.allclose(
+                model_values(result, name, ("financing", "cfads")),
+                model_values(written, name, ("financing", "cfads")),
+                rtol=0,
+                atol=0.1,
+            )
+            and np.allclose(
+                model_values(result, name, ("category", "capex")),
+                model_values(written, name, ("category", "capex")),
+                rtol=0,
+                atol=0.1,
+            )
+            for name in result.case.site_names
+        )
+        return "yes" if same else "no"
     if kind == "load_factor":
         return scalar(
             it_power_draw(
@@ -98,7 +118,9 @@ def metric_value(result, site: str, name: str):
     if np.isnan(value):
         return {
             "payback_year": "none",
+            "discounted_payback_year": "none",
             "irr": "undefined",
+            "equity_irr": "undefined",
             "breakeven_gpu_hour_price": "none",
             "breakeven_price_factor": "none",
         }.get(name, "n/a")
@@ -133,8 +155,9 @@ def model_series(result, site: str, key: tuple) -> np.ndarray:
         return np.cumsum(model_series(result, site, ("fcf",)))
     if kind == "cumulative_dcf":
         return np.cumsum(model_series(result, site, ("discounted_fcf",)))
-    if kind == "payback_flag":
-        cumulative = model_series(result, site, ("cumulative_fcf",))
+    if kind in ("payback_flag", "discounted_payback_flag"):
+        running = "cumulative_fcf" if kind == "payback_flag" else "cumulative_dcf"
+        cumulative = model_series(result, site, (running,))
         return np.flip(np.logical_and.accumulate(np.flip(cumulative >= 0))).astype(float)
     if kind == "quantity":
         return site_series(result.quantities[key[1]], site)
@@ -147,6 +170,14 @@ def model_series(result, site: str, key: tuple) -> np.ndarray:
         return site_series(result.finance["depreciation"].sum("asset_class"), site)
     if kind == "finance":
         return site_series(result.finance[key[1]], site)
+    if kind in ("financing", "financing_debt"):
+        return site_series(result.financing[key[1]], site)
+    if kind == "dscr":
+        return site_series(result.financing["dscr"], site)
+    if kind == "equity_item":
+        return site_series(result.equity_cube.sel(item=key[1]), site)
+    if kind == "equity_cash_flow":
+        return site_series(result.equity_cube.sum("item"), site)
     raise KeyError(f"unknown workbook quantity {key!r}")
 
 
@@ -192,6 +223,8 @@ def expected_values(layout: WorkbookLayout, results: Sequence) -> dict[tuple[str
         value = cache[memo]
         if check.year is not None:
             value = float(np.asarray(value)[check.year])
+            if np.isnan(value):
+                value = NOT_A_NUMBER
         elif isinstance(value, np.ndarray):
             value = float(np.sum(value))
         expected[address] = value
@@ -294,6 +327,7 @@ def recalculate_with_libreoffice(
     profile_dir: str | Path,
     soffice: str = "soffice",
     timeout: float = 300.0,
+    convert_to: str = "xlsx:Calc MS Excel 2007 XML",
 ) -> list[Path]:
     """Recalculate workbooks with LibreOffice (headless) and save them with their computed values.
 
@@ -310,11 +344,14 @@ def recalculate_with_libreoffice(
         The LibreOffice executable.
     timeout : float
         Seconds before the conversion is abandoned.
+    convert_to : str
+        LibreOffice's target (``--convert-to``): an ``.xlsx`` by default; ``"pdf"`` prints the
+        workbook as its print setup says.
 
     Returns
     -------
     list of Path
-        The recalculated files, in the order of `paths`.
+        The recalculated files (same names, the target's suffix), in the order of `paths`.
 
     Raises
     ------
@@ -335,7 +372,7 @@ def recalculate_with_libreoffice(
         "--norestore",
         "--nologo",
         "--convert-to",
-        "xlsx:Calc MS Excel 2007 XML",
+        convert_to,
         "--outdir",
         str(out_dir),
     ]
@@ -343,7 +380,8 @@ def recalculate_with_libreoffice(
     completed = subprocess.run(
         command, capture_output=True, text=True, timeout=timeout, check=False
     )
-    outputs = [out_dir / Path(path).name for path in paths]
+    suffix = "." + convert_to.split(":")[0]
+    outputs = [out_dir / Path(path).with_suffix(suffix).name for path in paths]
     missing = [str(path) for path in outputs if not path.exists()]
     if completed.returncode != 0 or missing:
         raise RuntimeError(
