@@ -867,7 +867,7 @@ def test_the_sentence_beside_sobol_and_shapley_is_computed_from_their_numbers():
     """Outside [S1, ST] by more than the confidence with correlated inputs: they differ because
     Sobol' drops the rank correlations; inside, or independent inputs: they agree. The numbers
     are made up to sit clearly on either side of the rule."""
-    from tecmodel.report.excel.sensitivity_sheet import attribution_sentence
+    from tecmodel.report.uncertainty import attribution_sentence
 
     correlated = json.dumps(
         {"columns": ["chip_cost", "gpu_price"], "spearman": [[1.0, 0.5], [0.5, 1.0]]}
@@ -902,7 +902,8 @@ def test_the_sensitivity_sheet_puts_shapley_beside_sobol_of_the_same_factors(
     """Small real studies of the EUR 10B case on chip cost, GPU-hour price (rank-correlated 0.5 in
     the case) and utilisation: the sheet's table holds each method's numbers for each factor,
     as shares (not percents), and the sentence above it is the one computed from them."""
-    from tecmodel.report.excel.sensitivity_sheet import FORMAT_INDEX, attribution_sentence
+    from tecmodel.report.excel.sensitivity_sheet import FORMAT_INDEX
+    from tecmodel.report.uncertainty import attribution_sentence
 
     factors = ["chip_cost", "revenue.gpu_hour_price", "utilisation"]
     sobol = tecmodel.sobol(base_case, factors=factors, n=2**6, seed=1)

@@ -39,7 +39,7 @@ from tecmodel.analysis.sensitivity.tornado_case import tornado
 from tecmodel.cli.main import main
 from tecmodel.errors import InputError
 from tecmodel.report.figures.sensitivity import shapley_bars
-from tecmodel.report.uncertainty import correlated_players, shapley_sobol_sentence
+from tecmodel.report.uncertainty import attribution_sentence, correlated_players
 
 from .conftest import BASE_FILE
 
@@ -342,28 +342,26 @@ def sobol_of(shares: dict[str, tuple[float, float]]) -> xr.Dataset:
 
 
 def test_the_sentence_names_the_dropped_correlation_and_the_changed_ranking(correlated):
-    """Hand-made Sobol' indices that rank the GPU-hour price above chip cost: the Shapley study
-    (chip cost first, tests above) reverses that, and the sentence says so and names the pair."""
+    """Hand-made Sobol' indices that rank the GPU-hour price above chip cost, far from the
+    Shapley shares (chip cost first, tests above): the sentence says they differ, names the
+    correlated pair as the reason and the change of the largest share."""
     shares = dict.fromkeys(FACTORS, (0.0, 0.0)) | {PAIR[0]: (0.30, 0.31), PAIR[1]: (0.60, 0.61)}
-    sentence = shapley_sobol_sentence(correlated, sobol_of(shares), site="portfolio")
-    assert f"{PAIR[0]} and {PAIR[1]} (rank correlation +0.50)" in sentence
-    assert "the ranking changes from revenue.gpu_hour_price > chip_cost" in sentence
-    first = " > ".join(
-        correlated["shapley_index"].sel(NPV).to_series().sort_values(ascending=False).index
-    )
-    assert sentence.rstrip(".").endswith(f"to {first} (Shapley)")
+    sentence = attribution_sentence(sobol_of(shares), correlated, "npv", "portfolio")
+    assert sentence.startswith("Shapley and Sobol' differ for NPV (portfolio)")
+    assert f"{PAIR[0]} and {PAIR[1]} (+0.50)" in sentence
+    assert f"The largest share moves from {PAIR[1]} (Sobol' ST) to {PAIR[0]} (Shapley)" in sentence
 
 
 def test_the_sentence_without_correlation_says_the_two_agree(independent):
-    """With the correlations dropped the ranking by ST (taken from the Shapley shares
-    themselves) is the Shapley ranking: the sentence says both agree."""
+    """With the correlations dropped and Sobol' indices equal to the Shapley shares, the
+    sentence says the two agree because the factors are independent."""
     shares = {
         str(f): (float(v), float(v))
         for f, v in independent["shapley_index"].sel(NPV).to_series().items()
     }
     assert correlated_players(independent) == []
-    sentence = shapley_sobol_sentence(independent, sobol_of(shares), site="portfolio")
-    assert "correlates none of these players" in sentence and "by both)." in sentence
+    sentence = attribution_sentence(sobol_of(shares), independent, "npv", "portfolio")
+    assert sentence.startswith("Shapley and Sobol' agree for NPV (portfolio): the factors are")
 
 
 def test_the_figure_draws_shapley_beside_sobol(correlated):

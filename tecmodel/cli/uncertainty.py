@@ -38,9 +38,9 @@ from tecmodel.io import check_output_directory, check_output_file, write_netcdf
 from tecmodel.model.tables import conventions_line
 from tecmodel.report.montecarlo_files import write_summary_csv, write_summary_xlsx
 from tecmodel.report.uncertainty import (
+    attribution_sentence,
     convergence_text,
     montecarlo_text,
-    shapley_sobol_sentence,
     shapley_text,
     sobol_text,
     tornado_text,
@@ -299,7 +299,8 @@ def command_shapley(args) -> int:
             for metric in args.metric:
                 print(shapley_text(dataset, indices, metric))
                 if indices is not None:
-                    print(shapley_sobol_sentence(dataset, indices, metric) + "\n")
+                    site = str(dataset["site"].values[-1])
+                    print(attribution_sentence(indices, dataset, metric, site) + "\n")
             print(f"  wrote {', '.join(str(path) for path in written)} in {elapsed:.1f} s\n")
     return EXIT_OK
 

@@ -13,6 +13,7 @@ import pandas as pd
 import xarray as xr
 
 from tecmodel.model.tables import SIGNED_METRICS
+from tecmodel.report.labels import metric_label
 from tecmodel.report.text import display_unit, format_value
 
 
@@ -276,7 +277,9 @@ def correlated_players(shapley: xr.Dataset) -> list[tuple[str, str, float]]:
     if not text.startswith("{"):
         return []
     matrix = json.loads(text)
-    player_of = {entry["factor"]: entry["group"] for entry in json.loads(shapley.attrs["factors"])}
+    player_of = {
+        entry["factor"]: entry["group"] for entry in json.loads(shapley.attrs.get("factors", "[]"))
+    }
     columns = matrix["columns"]
     strongest: dict[tuple[str, str], float] = {}
     for i, first in enumerate(columns):
@@ -290,63 +293,104 @@ def correlated_players(shapley: xr.Dataset) -> list[tuple[str, str, float]]:
     return [(first, second, rho) for (first, second), rho in strongest.items()]
 
 
-def shapley_sobol_sentence(
-    shapley: xr.Dataset, sobol: xr.Dataset, metric: str = "npv", site: str | None = None
-) -> str:
-    """One sentence saying whether the Shapley effects and the Sobol' indices of the same players
-    tell the same story, and why they differ where they do.
+def factors_of(sobol: xr.Dataset | None, shapley: xr.Dataset | None) -> list[str]:
+    """The factors (players) of two analyses, in order of first appearance."""
+    factors: list[str] = []
+    for dataset in (sobol, shapley):
+        if dataset is not None:
+            factors += [str(f) for f in dataset["factor"].values if str(f) not in factors]
+    return factors
 
-    Without correlated inputs a player's Shapley share lies between its S1 and ST (its first-order
-    effect plus an equal share of each interaction it takes part in), so the two agree up to the
-    interactions. With correlated inputs Sobol' indices (which assume independence) and Shapley
-    effects (which keep the case's rank correlations) answer different questions; the sentence
-    names the correlated pairs, the player whose share moves most and whether the ranking changes.
+
+def index_value(
+    dataset: xr.Dataset | None, variable: str, factor: str, metric, site
+) -> float | None:
+    """One index, or None where the dataset lacks the factor, metric or site."""
+    if dataset is None or variable not in dataset:
+        return None
+    try:
+        return float(dataset[variable].sel(factor=factor, metric=metric, site=site))
+    except KeyError:
+        return None
+
+
+def attribution_sentence(
+    sobol: xr.Dataset | None, shapley: xr.Dataset | None, metric: str, site: str
+) -> str:
+    """One sentence, computed from the numbers, on whether Sobol' and Shapley attributions differ.
+
+    A factor's attributions differ when its Shapley share lies outside [S1, ST] by more than
+    the confidence half-widths (for independent inputs it lies inside: its first-order index
+    plus a share of its interactions). The reason given is the one that applies: Sobol' indices
+    drop the case's rank correlations, the Shapley effects keep them.
 
     Parameters
     ----------
-    shapley : xarray.Dataset
-        :func:`tecmodel.analysis.sensitivity.shapley_case.shapley` output.
-    sobol : xarray.Dataset
-        :func:`tecmodel.analysis.sensitivity.sobol_case.sobol` output over the same players.
-    metric : str
-        Metric compared.
-    site : str, optional
-        Site compared; default the portfolio (or the last site).
+    sobol, shapley : xarray.Dataset or None
+        The two analyses of one case (either may be missing).
+    metric, site : str
+        The metric and site the sentence speaks of.
+
+    Returns
+    -------
+    str
     """
-    site = site or str(shapley["site"].values[-1])
-    players = [str(f) for f in shapley["factor"].values if f in sobol["factor"].values]
-    share = shapley["shapley_index"].sel(metric=metric, site=site, factor=players).to_series()
-    first = sobol["S1"].sel(metric=metric, site=site, factor=players).to_series()
-    total = sobol["ST"].sel(metric=metric, site=site, factor=players).to_series()
-    by_shapley = list(share.sort_values(ascending=False).index)
-    by_sobol = list(total.sort_values(ascending=False).index)
-    order = " > ".join(by_shapley)
-    pairs = correlated_players(shapley)
-    if not pairs:
-        return (
-            f"{metric} at {site}: the study correlates none of these players, so each Shapley "
-            "share is its first-order Sobol' index plus an equal share of its interactions and "
-            f"the two agree ({order} by both"
-            + (
-                ")."
-                if by_shapley == by_sobol
-                else "; the order differs only within the intervals)."
+    label = f"{metric_label(metric)} ({site})"
+    pairs = correlated_players(shapley) if shapley is not None else []
+    correlated = ", ".join(f"{a} and {b} ({rho:+.2f})" for a, b, rho in pairs)
+    if sobol is None or shapley is None:
+        if shapley is not None and pairs:
+            return (
+                f"Shapley shares of the variance of {label} keep the case's rank correlations "
+                f"({correlated}); no Sobol' indices to compare in this report."
             )
+        return f"Shares of the variance of {label}; only one method in this report."
+    rows = []
+    for factor in factors_of(sobol, shapley):
+        values = [
+            index_value(sobol, "S1", factor, metric, site),
+            index_value(sobol, "ST", factor, metric, site),
+            index_value(shapley, "shapley_index", factor, metric, site),
+        ]
+        if any(value is None for value in values):
+            continue
+        slack = (index_value(sobol, "S1_conf", factor, metric, site) or 0.0) + (
+            index_value(shapley, "shapley_index_conf", factor, metric, site) or 0.0
         )
-    in_pairs = [player for player in players if any(player in pair[:2] for pair in pairs)]
-    shifts = "; ".join(
-        f"{player}: Shapley {share[player]:.3f} against S1 {first[player]:.3f}"
-        for player in in_pairs
+        s1, st, share = values
+        outside = share < min(s1, st) - slack or share > max(s1, st) + slack
+        rows.append((factor, s1, st, share, outside))
+    if not rows:
+        return f"Sobol' and Shapley analyses of {label} share no factor to compare."
+    differing = [row for row in rows if row[4]]
+    sobol_first = max(rows, key=lambda r: r[2])[0]
+    shapley_first = max(rows, key=lambda r: r[3])[0]
+    ranking = (
+        f" The largest share moves from {sobol_first} (Sobol' ST) to {shapley_first} (Shapley)."
+        if sobol_first != shapley_first
+        else f" Both rank {sobol_first} first."
     )
-    named = ", ".join(f"{a} and {b} (rank correlation {rho:+.2f})" for a, b, rho in pairs)
-    ranking_text = (
-        "the ranking is the same"
-        if by_shapley == by_sobol
-        else f"the ranking changes from {' > '.join(by_sobol)} (Sobol' ST) to {order} (Shapley)"
-    )
+    if differing:
+        listed = "; ".join(
+            f"{factor} {share:.2f} against S1 {s1:.2f} and ST {st:.2f}"
+            for factor, s1, st, share, _o in differing
+        )
+        why = (
+            f"the case rank-correlates {correlated}; Sobol' indices drop those correlations and "
+            "Shapley effects keep them, which changes how much variance the correlated factors "
+            "carry together, and with it every factor's share"
+            if pairs
+            else "the inputs are independent, so the difference is sampling error beyond the "
+            "stated confidence; increase the sample sizes"
+        )
+        return f"Shapley and Sobol' differ for {label}: {listed}. Why: {why}.{ranking}"
+    if pairs:
+        return (
+            f"Shapley and Sobol' agree for {label} within their confidence: the case "
+            f"rank-correlates {correlated}, which Sobol' drops and Shapley keeps, but here that "
+            f"moves no share beyond the sampling error.{ranking}"
+        )
     return (
-        f"{metric} at {site}: Sobol' indices drop the case's rank correlation of {named}, which "
-        "the Monte Carlo and the Shapley effects keep; with it respected the variance is shared "
-        f"differently ({shifts}) and "
-        f"{ranking_text}."
+        f"Shapley and Sobol' agree for {label}: the factors are independent in this case, so "
+        f"each Shapley share lies between its S1 and ST (within the confidence).{ranking}"
     )

@@ -10,9 +10,6 @@ second-order indices. The tornado comes from :mod:`tecmodel.report.excel.uncerta
 
 from __future__ import annotations
 
-import json
-
-import numpy as np
 import xarray as xr
 
 from tecmodel.report.excel.layout import (
@@ -28,6 +25,7 @@ from tecmodel.report.excel.layout import (
 )
 from tecmodel.report.excel.uncertainty import write_tornado
 from tecmodel.report.labels import chart_selection, metric_label
+from tecmodel.report.uncertainty import attribution_sentence, factors_of, index_value
 
 #: Number format of an index or a share of the variance [1]: a share shown as a fraction, like
 #: the indices it sits beside (never a percent, which would read as a change of the metric).
@@ -122,11 +120,11 @@ def _write_attribution(
     header = row
     put_header_row(sheet, row, ["Factor"] + [title for title, _s, _v in ATTRIBUTION_COLUMNS])
     row += 1
-    factors = _factors(sobol, shapley)
+    factors = factors_of(sobol, shapley)
     for factor in factors:
         put_text(sheet, f"A{row}", factor)
         for index, (_title, source, variable) in enumerate(ATTRIBUTION_COLUMNS):
-            value = _index(sources[source], variable, factor, metric, site)
+            value = index_value(sources[source], variable, factor, metric, site)
             put_value(sheet, f"{column(2 + index)}{row}", value, FORMAT_INDEX)
         row += 1
     series = [
@@ -184,128 +182,6 @@ def _provenance(sobol: xr.Dataset | None, shapley: xr.Dataset | None) -> str:
     return "; ".join(parts) + ". Confidence half-widths at 95 %."
 
 
-def _factors(sobol: xr.Dataset | None, shapley: xr.Dataset | None) -> list[str]:
-    factors: list[str] = []
-    for dataset in (sobol, shapley):
-        if dataset is not None:
-            factors += [str(f) for f in dataset["factor"].values if str(f) not in factors]
-    return factors
-
-
-def _index(dataset: xr.Dataset | None, variable: str, factor: str, metric, site) -> float | None:
-    """One index, or None where the dataset lacks the factor, metric or site."""
-    if dataset is None or variable not in dataset:
-        return None
-    try:
-        return float(dataset[variable].sel(factor=factor, metric=metric, site=site))
-    except KeyError:
-        return None
-
-
-def correlated_pairs(shapley: xr.Dataset | None) -> list[tuple[str, str, float]]:
-    """The pairs of factors the Shapley analysis rank-correlated, with their correlation.
-
-    Read from the dataset's ``correlation`` attribute (JSON: ``columns`` and ``spearman``), as
-    :func:`tecmodel.shapley` writes it; none when it says the factors are independent.
-    """
-    if shapley is None:
-        return []
-    try:
-        correlation = json.loads(shapley.attrs.get("correlation", ""))
-    except (TypeError, ValueError):
-        return []
-    columns = correlation.get("columns", [])
-    matrix = np.asarray(correlation.get("spearman", []), dtype=float)
-    return [
-        (columns[i], columns[j], float(matrix[i, j]))
-        for i in range(len(columns))
-        for j in range(i + 1, len(columns))
-        if matrix.size and matrix[i, j] != 0.0
-    ]
-
-
-def attribution_sentence(
-    sobol: xr.Dataset | None, shapley: xr.Dataset | None, metric: str, site: str
-) -> str:
-    """One sentence, computed from the numbers, on whether Sobol' and Shapley attributions differ.
-
-    A factor's attributions differ when its Shapley share lies outside [S1, ST] by more than
-    the confidence half-widths (for independent inputs it lies inside: its first-order index
-    plus a share of its interactions). The reason given is the one that applies: Sobol' indices
-    drop the case's rank correlations, the Shapley effects keep them.
-
-    Parameters
-    ----------
-    sobol, shapley : xarray.Dataset or None
-        The two analyses of one case (either may be missing).
-    metric, site : str
-        The metric and site the sentence speaks of.
-
-    Returns
-    -------
-    str
-    """
-    label = f"{metric_label(metric)} ({site})"
-    pairs = correlated_pairs(shapley)
-    correlated = ", ".join(f"{a} and {b} ({rho:+.2f})" for a, b, rho in pairs)
-    if sobol is None or shapley is None:
-        if shapley is not None and pairs:
-            return (
-                f"Shapley shares of the variance of {label} keep the case's rank correlations "
-                f"({correlated}); no Sobol' indices to compare in this report."
-            )
-        return f"Shares of the variance of {label}; only one method in this report."
-    rows = []
-    for factor in _factors(sobol, shapley):
-        values = [
-            _index(sobol, "S1", factor, metric, site),
-            _index(sobol, "ST", factor, metric, site),
-            _index(shapley, "shapley_index", factor, metric, site),
-        ]
-        if any(value is None for value in values):
-            continue
-        slack = (_index(sobol, "S1_conf", factor, metric, site) or 0.0) + (
-            _index(shapley, "shapley_index_conf", factor, metric, site) or 0.0
-        )
-        s1, st, share = values
-        outside = share < min(s1, st) - slack or share > max(s1, st) + slack
-        rows.append((factor, s1, st, share, outside))
-    if not rows:
-        return f"Sobol' and Shapley analyses of {label} share no factor to compare."
-    differing = [row for row in rows if row[4]]
-    sobol_first = max(rows, key=lambda r: r[2])[0]
-    shapley_first = max(rows, key=lambda r: r[3])[0]
-    ranking = (
-        f" The largest share moves from {sobol_first} (Sobol' ST) to {shapley_first} (Shapley)."
-        if sobol_first != shapley_first
-        else f" Both rank {sobol_first} first."
-    )
-    if differing:
-        listed = "; ".join(
-            f"{factor} {share:.2f} against S1 {s1:.2f} and ST {st:.2f}"
-            for factor, s1, st, share, _o in differing
-        )
-        why = (
-            f"the case rank-correlates {correlated}; Sobol' indices drop those correlations and "
-            "Shapley effects keep them, which changes how much variance the correlated factors "
-            "carry together, and with it every factor's share"
-            if pairs
-            else "the inputs are independent, so the difference is sampling error beyond the "
-            "stated confidence; increase the sample sizes"
-        )
-        return f"Shapley and Sobol' differ for {label}: {listed}. Why: {why}.{ranking}"
-    if pairs:
-        return (
-            f"Shapley and Sobol' agree for {label} within their confidence: the case "
-            f"rank-correlates {correlated}, which Sobol' drops and Shapley keeps, but here that "
-            f"moves no share beyond the sampling error.{ranking}"
-        )
-    return (
-        f"Shapley and Sobol' agree for {label}: the factors are independent in this case, so "
-        f"each Shapley share lies between its S1 and ST (within the confidence).{ranking}"
-    )
-
-
 def _write_all_indices(sheet, sobol, shapley, factors, row: int) -> int:
     """Every index over metrics and sites, one row per (factor, metric, site)."""
     put_text(sheet, f"A{row}", "All indices", bold=True)
@@ -332,7 +208,7 @@ def _write_all_indices(sheet, sobol, shapley, factors, row: int) -> int:
                 put_text(sheet, f"B{row}", metric_label(str(metric)))
                 put_text(sheet, f"C{row}", str(site))
                 for index, (dataset, variable) in enumerate(variables):
-                    value = _index(dataset, variable, factor, str(metric), str(site))
+                    value = index_value(dataset, variable, factor, str(metric), str(site))
                     put_value(sheet, f"{column(4 + index)}{row}", value, FORMAT_INDEX)
                 row += 1
     return row
