@@ -7,6 +7,9 @@ Figures (each study in a fresh process, for a clean peak-memory figure):
   payback, break-even, per site and portfolio) with every distribution of the case file;
   samples per second (after one deterministic evaluation has loaded the compiled kernels) and
   the process's peak resident memory;
+- the same studies without price paths (``paths=False``: the processes of the case keep their
+  central paths), and the throughput ratio with paths / without, the cost of simulating the
+  processes and of the model's yearly price arrays;
 - the naive baseline in the same run: a Python loop evaluating one sample at a time through the
   public API (``tecmodel.evaluate`` with the sample's values as scalar overrides) and calling
   ``numpy_financial.irr``; the speed-up of the engine over it;
@@ -27,7 +30,7 @@ import time
 from benchmarks.common import CASES, peak_rss_mib, report, run_isolated
 
 
-def child_study(case_name: str, n: int, chunk: int, store: bool) -> dict:
+def child_study(case_name: str, n: int, chunk: int, store: bool, paths: bool = True) -> dict:
     import tempfile
 
     import tecmodel
@@ -43,6 +46,7 @@ def child_study(case_name: str, n: int, chunk: int, store: bool) -> dict:
             chunk_size=chunk,
             progress=False,
             store=f"{folder}/study.zarr" if store else None,
+            paths=paths,
         )
         seconds = time.perf_counter() - start
         mean_npv = float(
@@ -53,6 +57,7 @@ def child_study(case_name: str, n: int, chunk: int, store: bool) -> dict:
         "n": n,
         "chunk": chunk,
         "store": store,
+        "paths": paths,
         "seconds": seconds,
         "samples_per_s": n / seconds,
         "peak_rss_mib": peak_rss_mib(),
@@ -170,6 +175,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1, help=argparse.SUPPRESS)
     parser.add_argument("--n", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--store", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--no-paths", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--chunk", type=int, default=16384)
     parser.add_argument(
@@ -186,7 +192,7 @@ def main() -> None:
         if args.kind == "bandwidth":
             figure = child_bandwidth()
         elif args.kind == "study":
-            figure = child_study(args.case, args.n, args.chunk, args.store)
+            figure = child_study(args.case, args.n, args.chunk, args.store, not args.no_paths)
         elif args.kind == "naive":
             figure = child_naive(args.case, args.n)
         else:
@@ -223,6 +229,26 @@ def main() -> None:
                 f"{case_name}: monte_carlo n={n:,}: {study['seconds']:.2f} s = {study['samples_per_s']:,.0f} "
                 f"samples/s ({study['speedup_over_naive']:,.0f}x the naive loop); peak resident memory "
                 f"{study['peak_rss_mib']:,.0f} MiB{' (zarr store)' if study['store'] else ''}"
+            )
+            plain = run_isolated(
+                "bench_montecarlo",
+                "--kind",
+                "study",
+                "--case",
+                case_name,
+                "--n",
+                str(n),
+                "--chunk",
+                str(args.chunk),
+                "--no-paths",
+                *(["--store"] if n >= args.store_from else []),
+            )
+            plain["paths_ratio"] = study["samples_per_s"] / plain["samples_per_s"]
+            figures.append({"figure": "monte_carlo without paths", **plain})
+            print(
+                f"{case_name}: the same without price paths: {plain['samples_per_s']:,.0f} "
+                f"samples/s, peak {plain['peak_rss_mib']:,.0f} MiB; with paths / without = "
+                f"{plain['paths_ratio']:.2f}"
             )
     if not args.no_dask:
         one, two = (

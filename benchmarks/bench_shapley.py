@@ -29,23 +29,28 @@ THREE = ["energy_price", "utilisation", "chip_cost"]
 GROUPS = {
     "energy all-in": [
         "power.contract_price",
-        "power.market_price",
+        "power.contract_term_years",
         "power.grid_tariff_energy",
         "cooling.overhead_annual",
     ],
     "compute prices and hardware": [
         "chips.unit_price",
+        "chips.performance_growth",
         "chips.resale_share",
-        "fx.usd_per_eur",
         "revenue.gpu_hour_price",
-        "revenue.price_decline",
+        "revenue.age_decline",
+        "revenue.obsolescence_step",
         "revenue.utilisation",
+        "revenue.availability",
+        "revenue.contract_share",
         "operations.it_support_rate",
     ],
     "delivery": [
         "construction.shell_core_per_mw",
         "construction.electrical_per_mw",
         "cooling.capex_per_mw",
+        "revenue.ramp_first_year",
+        "revenue.ramp_second_year",
     ],
 }
 #: Figure -> (factors, groups, outer draws per coalition): the README's recommended sizes.

@@ -8,7 +8,7 @@ that the workbook and the plots are tested without running a sampling study.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import xarray as xr
@@ -92,10 +92,13 @@ def tornado_dataset(result) -> xr.Dataset:
 
 @dataclass(frozen=True)
 class MonteCarloResult:
-    """The agreed shape: ``samples`` and ``summary``."""
+    """The agreed shape: ``samples`` and ``summary``; ``paths`` and ``cash_flows`` (empty for a
+    case without price processes)."""
 
     samples: xr.Dataset
     summary: xr.Dataset
+    paths: xr.Dataset = field(default_factory=xr.Dataset)
+    cash_flows: xr.Dataset = field(default_factory=xr.Dataset)
 
 
 def monte_carlo_result(result, n: int = 400, seed: int = 0) -> MonteCarloResult:

@@ -30,9 +30,10 @@ def test_doubled_case_first_site_is_the_base_site(base_case, doubled_case):
         "model.end_year",
         "finance.discount_rate",
         "tax.corporate_rate",
-        "fx.usd_per_eur",
     ):
         assert base_case.value(name) == doubled_case.value(name)
+    assert base_case.raw["processes"] == doubled_case.raw["processes"]
+    assert base_case.value("fx.usd_per_eur").equals(doubled_case.value("fx.usd_per_eur"))
 
 
 @pytest.mark.parametrize("fixture", ["base_result", "doubled_result"])

@@ -24,9 +24,15 @@ def test_run_writes_cube_metrics_budget_and_manifest(tmp_path, capsys, toy_resul
     assert sorted(p.name for p in folder.iterdir()) == [
         "budget.csv",
         "cashflow.nc",
+        "generations.csv",
         "manifest.json",
         "metrics.csv",
     ]
+    generations = pd.read_csv(folder / "generations.csv", index_col=[0, 1])
+    # EUR millions to one decimal, as metrics.csv
+    assert generations.loc[(1, "generation_npv [EUR M]"), "toy"] == pytest.approx(
+        float(toy_result.metrics["generation_npv"].sel(site="toy", generation=1)) / 1e6, abs=0.05
+    )
     with xr.open_dataset(folder / "cashflow.nc") as stored:
         xr.testing.assert_allclose(
             stored["cash_flow"].load().drop_vars("taxable"), toy_result.cube.drop_vars("taxable")

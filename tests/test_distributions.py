@@ -76,9 +76,34 @@ def test_integer_parameters_take_whole_numbers():
     assert set(np.unique(values)) <= {0.0, 1.0, 2.0, 3.0}
 
 
+def _stated_markets(data):
+    """The case with the market energy price and EUR/USD stated as numbers with distributions
+    (the REFERENCE_INPUTS 1a/1c ranges) instead of following the power_price and eur_usd
+    processes: these tests are about the distributions of stated values."""
+    data = copy.deepcopy(data)
+    for process in ("power_price", "eur_usd"):
+        data["drives"].pop(process)
+    data["fx"] = {
+        "usd_per_eur": {
+            "value": 1.17,
+            "unit": "USD/EUR",
+            "source": "REFERENCE_INPUTS 1a",
+            "distribution": {"type": "triangular", "low": 1.05, "mode": 1.17, "high": 1.25},
+        }
+    }
+    for site in data["sites"]:
+        site["power"]["market_price"] = {
+            "value": 60,
+            "unit": "EUR/MWh",
+            "source": "REFERENCE_INPUTS 1c",
+            "distribution": {"type": "triangular", "low": 52, "mode": 60, "high": 69},
+        }
+    return data
+
+
 def _base_data():
     data, _ = read_yaml(BASE_FILE)
-    return data
+    return _stated_markets(data)
 
 
 def _with_distribution(data, group, field, distribution, site=0):
@@ -125,7 +150,7 @@ def _error(data, file="case.yaml") -> InputError:
         (
             {"type": "normal", "mean": 60, "std": 200},
             "power.market_price.distribution",
-            "outside the parameter's bounds [0, 1000] EUR/MWh; use a truncated_normal",
+            "outside the parameter's bounds [0, 4000] EUR/MWh; use a truncated_normal",
         ),
         (
             {"type": "uniform", "low": 70, "high": 80},
@@ -148,16 +173,16 @@ def test_bad_distributions_are_input_errors(distribution, path, fragment):
 
 def test_the_message_names_the_file_and_line(tmp_path):
     text = BASE_FILE.read_text().replace(
-        "distribution: {type: triangular, low: 52, mode: 60, high: 69,",
-        "distribution: {type: triangular, low: 52, mode: 60, high: 59,",
+        "distribution: {type: triangular, low: 1.5, mode: 5, high: 11,",
+        "distribution: {type: triangular, low: 1.5, mode: 5, high: 4,",
     )
     path = tmp_path / "case.yaml"
     path.write_text(text)
-    line = next(i for i, row in enumerate(text.splitlines(), 1) if "high: 59" in row)
+    line = next(i for i, row in enumerate(text.splitlines(), 1) if "high: 4," in row)
     with pytest.raises(InputError) as caught:
         tecmodel.load_case(path)
     assert str(caught.value).startswith(
-        f"{path}, line {line}: sites[0].power.market_price.distribution.mode = 60"
+        f"{path}, line {line}: sites[0].power.grid_tariff_energy.distribution.mode = 5"
     )
 
 
@@ -240,7 +265,7 @@ def test_per_site_declarations_are_checked():
     assert "uncertainty.per_site[0]" in str(_error(data)) and "case-level parameter" in str(
         _error(data)
     )
-    doubled, _ = read_yaml(DOUBLED_FILE)
+    doubled = _stated_markets(read_yaml(DOUBLED_FILE)[0])
     # utilisation drawn independently on both sites cannot correlate 0.9 with one shared parameter
     data = _with_correlation(
         ["utilisation", "energy_price"],
@@ -271,7 +296,7 @@ def test_copula_reproduces_the_requested_rank_correlations():
     values = plan.overrides(uniforms)["power.market_price"].values.ravel()
     distribution = case.entry("energy_price", "fluidstack_fr").distribution
     assert stats.kstest(values, distribution.frozen.cdf).pvalue > 0.001
-    untouched = index["revenue.price_decline"]
+    untouched = index["revenue.age_decline"]
     assert _spearman(
         uniforms[:, untouched], uniforms[:, index["chips.unit_price"]]
     ) == pytest.approx(0, abs=0.03)
@@ -317,14 +342,17 @@ def test_sobol_blocks_are_slices_of_one_sequence():
 
 
 def test_distributions_leave_deterministic_results_unchanged(base_result):
-    data = _base_data()
+    data, _ = read_yaml(BASE_FILE)
     data.pop("uncertainty")
     for section in data["sites"][0].values():
         if isinstance(section, dict):
             for quantity in section.values():
                 if isinstance(quantity, dict):
                     quantity.pop("distribution", None)
-    data["fx"]["usd_per_eur"].pop("distribution")
+    for process in data["processes"].values():
+        for field in process.values():
+            if isinstance(field, dict):
+                field.pop("distribution", None)
     plain = tecmodel.evaluate(case_from_data(data, file="plain"))
     for name in ("npv", "irr", "lcoc", "payback_year"):
         np.testing.assert_array_equal(plain.metrics[name].values, base_result.metrics[name].values)

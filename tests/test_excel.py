@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import openpyxl
 import pytest
+import xarray as xr
 import yaml
 from matplotlib.colors import to_hex
 
@@ -127,9 +128,23 @@ def change_inputs(workbook, layout, results) -> list[dict]:
                     else layout.parameter_cells[key]
                 )
                 workbook[sheet][coordinate].value = new
-            case_overrides[name] = places[None] if None in places else places
+            case_overrides[name] = scaled_path(result, name, places)
         overrides.append(case_overrides)
     return overrides
+
+
+def scaled_path(result, name: str, places: dict):
+    """The override the workbook's new first-year values stand for: the value itself, or, for a
+    quantity that follows a price process, its central path scaled to the new first-year value
+    (the workbook keeps the path's shape, the "path" rows of each site sheet)."""
+    stored = result.parameters[name]
+    if "year" not in stored.dims:
+        return places[None] if None in places else places
+    first = stored.isel(year=0)
+    if None in places:
+        return stored * (places[None] / first)
+    factors = xr.DataArray([places[site] for site in stored["site"].values], dims="site")
+    return stored * (factors.assign_coords(site=stored["site"]) / first)
 
 
 def revenue_pv(result, site: str) -> float:
@@ -802,7 +817,10 @@ def test_changing_any_highlighted_input_moves_npv_as_evaluate_does(
         overrides, structural = {}, {}
         for index, (_case, parameter, site, coordinate) in enumerate(cells):
             base = result.parameters[parameter]
-            new = _changed_value(parameter, float(base.sel(site=site) if site else base))
+            at_site = base.sel(site=site) if site else base
+            # a quantity on a price path shows its first-year value (the path keeps its shape)
+            first = at_site.isel(year=0) if "year" in base.dims else at_site
+            new = _changed_value(parameter, float(first))
             path = tmp_path / f"{result.case.name}_{index}.xlsx"
             _replace_value(written, path, part, coordinate, new)
             files.append(path)
@@ -811,10 +829,11 @@ def test_changing_any_highlighted_input_moves_npv_as_evaluate_does(
                 continue
             if parameter not in overrides:
                 overrides[parameter] = base.expand_dims(sample=len(cells)).copy()
+            changed = at_site * (new / float(first)) if "year" in base.dims else new
             if site is None:
-                overrides[parameter][index] = new
+                overrides[parameter][index] = changed
             else:
-                overrides[parameter].loc[{"sample": index, "site": site}] = new
+                overrides[parameter].loc[{"sample": index, "site": site}] = changed
         plans.append((result, files[-len(cells) :], npv_cells, overrides, structural))
     recalculate_with_libreoffice(files, tmp_path / "out", tmp_path / "profile", soffice=executable)
     moved = 0

@@ -64,6 +64,10 @@ MAY_BE_UNDEFINED = {
     "discounted_payback_year": "the cumulative discounted free cash flow ends negative",
     "lcoc": "no GPU-hour sold (checked)",
     "realised_gpu_hour_price": "no GPU-hour sold (checked)",
+    "lcoc_compute": "no compute-hour sold (checked)",
+    "generation_irr": "a generation's cash flow without a unique root (as the project IRR)",
+    "generation_payback_year": "a generation's cumulative cash flow ends negative",
+    "realised_compute_price": "no compute-hour sold (checked)",
     "breakeven_gpu_hour_price": "no price factor makes the NPV zero",
     "breakeven_price_factor": "no price factor makes the NPV zero",
     "capex_per_mw_it": "no IT MW online within the horizon",
@@ -156,6 +160,10 @@ def check_result(result, labels=None) -> None:
     no_hours = metrics["gpu_hours_sold"].values == 0
     for name in ("lcoc", "realised_gpu_hour_price"):
         np.testing.assert_array_equal(np.isnan(metrics[name].values), no_hours, err_msg=name)
+    for name in ("lcoc_compute", "realised_compute_price"):
+        np.testing.assert_array_equal(
+            np.isnan(metrics[name].values), metrics["gpu_hours_sold"].values == 0, err_msg=name
+        )
     for name, variable in result.budget.data_vars.items():
         assert not np.isinf(np.asarray(variable.values, dtype=float)).any(), name
 
@@ -219,7 +227,25 @@ def with_room_to_build(values: dict[str, float]) -> dict[str, float]:
     """Move the toy's start year back so that its first phase (online 2026) can be built in time."""
     build_years = values.get("construction.build_years", TOY_BASE["construction.build_years"])
     start = min(TOY_BASE["model.start_year"], 2026 - build_years + 1)
-    return values | ({"model.start_year": start} if start != TOY_BASE["model.start_year"] else {})
+    values = values | ({"model.start_year": start} if start != TOY_BASE["model.start_year"] else {})
+    return within_rules(values)
+
+
+def within_rules(values: dict[str, float]) -> dict[str, float]:
+    """What the case-file rules (tecmodel/inputs/rules.py) then require of the contracts: the
+    nuclear contract inside the horizon (its first year moved to the horizon's nearer end, its
+    term cut to the years left) and a take-or-pay tenor at most the refresh cycle."""
+    merged = TOY_BASE | values
+    start, end = merged["model.start_year"], merged["model.end_year"]
+    first = min(max(merged["power.contract_start_year"], start), end)
+    moved = {}
+    if first != merged["power.contract_start_year"]:
+        moved["power.contract_start_year"] = first
+    if merged["power.contract_term_years"] > end - first + 1:
+        moved["power.contract_term_years"] = end - first + 1
+    if merged["revenue.contract_tenor_years"] > merged["chips.refresh_years"]:
+        moved["revenue.contract_tenor_years"] = merged["chips.refresh_years"]
+    return values | moved
 
 
 @pytest.mark.parametrize("end", [0, 1], ids=["low", "high"])
@@ -243,7 +269,7 @@ def test_all_structural_parameters_at_one_end_with_every_samplable_extreme(end):
 )
 def test_longest_and_shortest_horizon_with_every_samplable_extreme(years):
     """A 100-year horizon at a -99 %/yr discount rate (discount factors up to 1e198) and a two-year one."""
-    case = toy_with({"model.start_year": years[0], "model.end_year": years[1]})
+    case = toy_with(within_rules({"model.start_year": years[0], "model.end_year": years[1]}))
     assert len(case.years) == years[1] - years[0] + 1
     overrides, labels = extreme_overrides(case)
     check_result(strict_evaluate(case, overrides), labels)
@@ -255,7 +281,7 @@ def test_the_command_line_reports_a_case_at_the_bounds(tmp_path, capsys, end):
     parameter at one end (its grid connection sized for the peak PUE of 4 at the upper end):
     exit status 0 under the same floating-point rules; stderr holds only the warnings that values at
     their bounds are far outside their reference ranges (tecmodel.inputs.plausibility)."""
-    data = toy_data({p.name: finite_bound(p.bounds[end]) for p in SAMPLABLE})
+    data = toy_data(within_rules({p.name: finite_bound(p.bounds[end]) for p in SAMPLABLE}))
     data["sites"][0]["grid"]["capacity"][0]["capacity"]["value"] = 100
     path = tmp_path / "extreme.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False))

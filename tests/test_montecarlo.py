@@ -48,6 +48,7 @@ N, BLOCK = 1200, 400
 
 def _same(first, second):
     xr.testing.assert_identical(first.samples, second.samples)
+    xr.testing.assert_identical(first.paths.drop_attrs(), second.paths.drop_attrs())
     ignore = {"chunk_size", "n_resumed"}  # how a study was run, not what it found
     xr.testing.assert_identical(first.summary.drop_attrs(), second.summary.drop_attrs())
     assert {k: v for k, v in first.summary.attrs.items() if k not in ignore} == {
@@ -66,12 +67,14 @@ def test_result_has_the_agreed_shape(reference, base_case):
     assert samples.sizes == {"sample": N, "site": 2}
     for name in ("npv", "irr", "lcoc", "payback_year"):
         assert samples[name].dims == ("sample", "site") and samples[name].attrs["units"]
-    assert samples["power.market_price"].dims == ("sample", "site")
-    assert (
-        samples["fx.usd_per_eur"].dims == ("sample",)
-        and samples["fx.usd_per_eur"].attrs["units"] == "USD/EUR"
-    )
-    assert bool(samples["power.market_price"].sel(site="portfolio").isnull().all())
+    assert samples["revenue.utilisation"].dims == ("sample", "site")
+    assert bool(samples["revenue.utilisation"].sel(site="portfolio").isnull().all())
+    # the paths of the case's four processes (inputs/base_10b.yaml), over year x sample
+    paths = reference.paths
+    assert list(paths.data_vars) == ["power_price", "eur_usd", "compute_price", "hardware_cost"]
+    assert paths.sizes == {"year": 21, "sample": N}
+    assert paths["eur_usd"].dims == ("year", "sample") and paths["eur_usd"].units == "USD/EUR"
+    assert "year" not in samples.dims
     assert list(summary["statistic"].values) == list(STATISTICS)
     assert summary["value"].dims == ("statistic", "metric", "site")
     assert summary["n_valid"].dims == ("metric", "site")
@@ -90,17 +93,34 @@ def test_result_has_the_agreed_shape(reference, base_case):
         summary["value"].sel(statistic="prob_negative", metric="npv", site="portfolio")
     ) == np.mean(npv < 0)
     # every sampled value lies within its distribution's range
-    distribution = base_case.entry("energy_price", "fluidstack_fr").distribution
+    distribution = base_case.entry("utilisation", "fluidstack_fr").distribution
     low, high = distribution.support()
     assert (
-        float(samples["power.market_price"].min()) >= low
-        and float(samples["power.market_price"].max()) <= high
+        float(samples["revenue.utilisation"].min()) >= low
+        and float(samples["revenue.utilisation"].max()) <= high
     )
 
 
+def test_paths_are_the_processes_simulated_from_the_seed(reference, base_case):
+    """The study's paths are the case's processes simulated with the study's seed and blocks:
+    the same numbers whatever the chunk size, and the first year is each process's start."""
+    alone = tecmodel.processes.simulate_set(
+        base_case.markets.processes, None, list(base_case.years), N, seed=11, block_size=BLOCK
+    )
+    for name in alone.data_vars:
+        stored = reference.paths[name]
+        assert stored.dtype == np.float32
+        np.testing.assert_array_equal(stored.values, alone[name].values.astype(np.float32))
+    assert float(reference.paths["power_price"].sel(year=2025).min()) == 58.0
+    # the paths vary from sample to sample after the first year
+    assert float(reference.paths["power_price"].sel(year=2030).std()) > 0
+
+
 def test_samples_are_the_model_at_the_sampled_inputs(reference, base_case):
-    """Sample 5, re-evaluated alone from its stored inputs, gives the stored metrics."""
+    """Sample 5, re-evaluated alone from its stored inputs and its simulated paths, gives the
+    stored metrics."""
     row = reference.samples.isel(sample=5)
+    years = list(base_case.years)
     overrides = {}
     for name in reference.samples.data_vars:
         if name in tecmodel.REGISTRY:
@@ -109,6 +129,15 @@ def test_samples_are_the_model_at_the_sampled_inputs(reference, base_case):
                 {"fluidstack_fr": float(value.sel(site="fluidstack_fr"))} if value.ndim else None
             )
             overrides[name] = site_value or float(value)
+    # the paths the model evaluated (the study stores them in single precision)
+    paths = execution.process_paths(base_case, 11, 5, 6, BLOCK)
+    for binding in base_case.markets.bindings:
+        path = xr.DataArray(paths[binding.process][:, 0], dims="year", coords={"year": years})
+        overrides[binding.parameter] = path * binding.factor
+        np.testing.assert_array_equal(
+            reference.paths[binding.process].isel(sample=5).values,
+            paths[binding.process][:, 0].astype(np.float32),
+        )
     alone = tecmodel.evaluate(base_case, overrides).metrics
     np.testing.assert_allclose(row["npv"].values, alone["npv"].values, rtol=1e-12)
 

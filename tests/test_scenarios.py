@@ -16,8 +16,8 @@ from .test_financing import quantity, toy_case
 
 def test_scenario_dimension_equals_separate_evaluations(base_case):
     """Each scenario of the bundled EUR 10B case, evaluated alone with the changes its file
-    states (2-year delay; 110 EUR/MWh and 26.58 EUR/MWh excise; merchant price x 0.6 and 35 %/yr
-    decline), equals its slice of the one vectorised run."""
+    states (2-year delay; 110 EUR/MWh in every year and 26.58 EUR/MWh excise; merchant price x 0.6
+    and a 25 % step at each launch), equals its slice of the one vectorised run."""
     together = evaluate_scenarios(base_case)
     assert list(together.metrics["scenario"].values) == [
         "base",
@@ -32,7 +32,7 @@ def test_scenario_dimension_equals_separate_evaluations(base_case):
         "energy_shock": {"power.market_price": 110.0, "power.excise": 26.58},
         "gpu_price_collapse": {
             "revenue.gpu_hour_price": price * 0.6,
-            "revenue.price_decline": 0.35,
+            "revenue.obsolescence_step": 0.25,
         },
     }
     for label, overrides in separate.items():

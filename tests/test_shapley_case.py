@@ -43,7 +43,7 @@ from tecmodel.report.uncertainty import attribution_sentence, correlated_players
 
 from .conftest import BASE_FILE
 
-FACTORS = ["energy_price", "utilisation", "chip_cost", "revenue.gpu_hour_price"]
+FACTORS = ["power.contract_price", "utilisation", "chip_cost", "revenue.gpu_hour_price"]
 PAIR = ("chip_cost", "revenue.gpu_hour_price")
 PARAMETERS_OF_PAIR = ("chips.unit_price", "revenue.gpu_hour_price")
 N_OUTER = 1024
@@ -52,23 +52,28 @@ NPV = {"metric": "npv", "site": "portfolio"}
 GROUPS = {
     "energy all-in": [
         "power.contract_price",
-        "power.market_price",
+        "power.contract_term_years",
         "power.grid_tariff_energy",
         "cooling.overhead_annual",
     ],
     "compute prices and hardware": [
         "chips.unit_price",
+        "chips.performance_growth",
         "chips.resale_share",
-        "fx.usd_per_eur",
         "revenue.gpu_hour_price",
-        "revenue.price_decline",
+        "revenue.age_decline",
+        "revenue.obsolescence_step",
         "revenue.utilisation",
+        "revenue.availability",
+        "revenue.contract_share",
         "operations.it_support_rate",
     ],
     "delivery": [
         "construction.shell_core_per_mw",
         "construction.electrical_per_mw",
         "cooling.capex_per_mw",
+        "revenue.ramp_first_year",
+        "revenue.ramp_second_year",
     ],
 }
 
@@ -162,7 +167,10 @@ def test_with_correlation_chip_cost_and_gpu_hour_price_share_variance(
         tolerance = at(correlated, "shapley_conf", factor) + at(independent, "shapley_conf", factor)
         assert abs(at(correlated, "shapley", factor) - value) <= tolerance, (factor, value)
         assert at(correlated, "shapley", factor) < at(independent, "shapley", factor)
-    for factor in ("energy_price", "utilisation"):  # outside the pair: the same effect [EUR^2]
+    for factor in (
+        "power.contract_price",
+        "utilisation",
+    ):  # outside the pair: the same effect [EUR^2]
         tolerance = at(correlated, "shapley_conf", factor) + at(independent, "shapley_conf", factor)
         difference = at(correlated, "shapley", factor) - at(independent, "shapley", factor)
         assert abs(difference) <= tolerance
@@ -188,7 +196,7 @@ def test_the_variance_is_the_monte_carlo_variance(
     case, dataset = (
         (base_case, correlated) if correlation_kept else (uncorrelated(base_case), independent)
     )
-    study = monte_carlo(case, n=2**13, parameters=FACTORS, progress=False)
+    study = monte_carlo(case, n=2**13, parameters=FACTORS, progress=False, paths=False)
     reference = float(study.samples["npv"].sel(site="portfolio").var())
     draws = dataset.attrs["n_variance"]
     standard_error = math.sqrt(2 / draws + 2 / study.summary.attrs["n"])
@@ -211,9 +219,9 @@ def test_a_parameter_drawn_per_site_is_one_player(doubled_case):
     np.testing.assert_allclose(dataset["shapley"].sum("factor"), dataset["variance"], rtol=1e-12)
     split = shapley_factors(doubled_case, per_site=True)
     assert len(set(split.players)) == 6 and "chip_cost@campus_ia_site2" in split.players
-    every = shapley_factors(doubled_case, "all")  # the Monte Carlo's 15 columns, 14 players
+    every = shapley_factors(doubled_case, "all")  # the Monte Carlo's 20 columns, 19 players
     assert every.labels == [column.label for column in sampling_plan(doubled_case).columns]
-    assert len(every.labels) == 15 and len(set(every.players)) == 14
+    assert len(every.labels) == 20 and len(set(every.players)) == 19
     assert every.groups["revenue.utilisation"] == [
         "revenue.utilisation@fluidstack_fr",
         "revenue.utilisation@campus_ia_site2",
@@ -228,13 +236,14 @@ def test_all_inputs_in_groups(base_case):
     chip, price = (chosen.labels.index(name) for name in PARAMETERS_OF_PAIR)
     assert correlation[chip, price] == 0.5
     assert np.count_nonzero(correlation - np.eye(len(chosen.labels))) == 2
-    aliased = shapley_factors(base_case, "all", {"prices": ["energy_price", "chip_cost"]})
+    aliased = shapley_factors(base_case, "all", {"prices": ["utilisation", "chip_cost"]})
     assert [
         label
         for label, player in zip(aliased.labels, aliased.players, strict=True)
         if player == "prices"
-    ] == ["chips.unit_price", "power.market_price"]
-    assert len(set(aliased.players)) == 13  # the other twelve inputs stay their own players
+    ] == ["chips.unit_price", "revenue.utilisation"]
+    # 19 distributed inputs in inputs/base_10b.yaml: the other 17 stay their own players
+    assert len(set(aliased.players)) == 18
     grouped = shapley(base_case, "all", GROUPS, n=64)
     assert set(grouped["factor"].values) == set(GROUPS)  # in the order of their first input
     np.testing.assert_allclose(grouped["shapley"].sum("factor"), grouped["variance"], rtol=1e-12)

@@ -110,19 +110,26 @@ def test_equity_breakeven_zeroes_the_equity_npv(levered_toy):
         (solvers.lowest_utilisation, "revenue.utilisation"),
     ],
 )
-def test_input_solvers_zero_the_npv(doubled_result, solver, name):
+def test_input_solvers_zero_the_npv(doubled_case, solver, name):
+    # GPU-hour prices 30 % above the case's so that every site (and the portfolio) has an
+    # admissible chip price and utilisation at which its NPV is zero.
+    raised = {
+        "revenue.gpu_hour_price": doubled_case.value("revenue.gpu_hour_price") * 1.3,
+        "revenue.contract_price": doubled_case.value("revenue.contract_price") * 1.3,
+    }
+    doubled_result = tecmodel.evaluate(doubled_case, raised)
     solution = solver(doubled_result)
     assert (solution["status"] == solvers.SOLVED).all()
     case = doubled_result.case
     values = solution["value"].sel(site=list(case.site_names))
-    check = tecmodel.evaluate(case, {name: values})
+    check = tecmodel.evaluate(case, {**raised, name: values})
     scale = doubled_result.metrics["capex_total"]
     for site in case.site_names:
         assert abs(float(check.metrics["npv"].sel(site=site))) < 1e-9 * float(scale.sel(site=site))
     # the portfolio answer is one factor on every site's value
     factor = float(solution["factor"].sel(site="portfolio"))
     portfolio = (
-        tecmodel.evaluate(case, {name: case.value(name) * factor})
+        tecmodel.evaluate(case, {**raised, name: case.value(name) * factor})
         .metrics["npv"]
         .sel(site="portfolio")
     )

@@ -161,7 +161,9 @@ def column_overrides(
             arrays[name] = values
             continue
         if name not in arrays:
-            base = np.asarray(case.value(name).values, dtype=float)
+            # Per site the value the case states (for a quantity that follows a process, its
+            # central path's first-year value: a sampled value replaces the path by a level).
+            base = np.array([case.entry(name, site).value for site in sites], dtype=float)
             arrays[name] = np.repeat(base[:, None], samples, axis=1)
         for site_position, site in enumerate(column.sites):
             arrays[name][sites.index(site)] = values[:, site_position]

@@ -26,7 +26,7 @@ import xarray as xr
 
 from tecmodel.errors import InputError, Problem
 from tecmodel.inputs.case import Case, load_case
-from tecmodel.inputs.registry import REGISTRY, resolve
+from tecmodel.inputs.registry import resolve
 from tecmodel.inputs.terms import Scenario
 from tecmodel.model.evaluation import Result, evaluate
 from tecmodel.model.metrics import PORTFOLIO
@@ -88,34 +88,32 @@ def scenario_overrides(
     touched = list(
         dict.fromkeys(change.parameter for scenario in scenarios for change in scenario.changes)
     )
-    sites = list(case.site_names)
     overrides: dict[str, xr.DataArray] = {}
     for name in touched:
-        parameter = REGISTRY[name]
+        # The case's value: a number, per site, or (for a quantity that follows a process) its
+        # central path over year; a `set` change replaces it by one level in every year, a
+        # `scale` change multiplies it.
         base = case.value(name)
-        base_values = (
-            np.array([float(base)])
-            if parameter.scope == "case"
-            else np.asarray(base.values, dtype=float)
-        )
-        values = np.tile(base_values, (len(rows), 1))
-        for index, scenario in enumerate(rows):
+        base = base.astype(float) if isinstance(base, xr.DataArray) else xr.DataArray(float(base))
+        values = []
+        for scenario in rows:
+            value = base.copy()
             for change in scenario.changes if scenario is not None else ():
                 if change.parameter != name:
                     continue
-                columns = [sites.index(change.site)] if change.site is not None else slice(None)
-                changed = (
-                    change.value if change.kind == "set" else base_values[columns] * change.value
-                )
-                values[index, columns] = changed
-        if parameter.scope == "case":
-            overrides[name] = xr.DataArray(
-                values[:, 0], dims="scenario", coords={"scenario": labels}
-            )
-        else:
-            overrides[name] = xr.DataArray(
-                values, dims=("scenario", "site"), coords={"scenario": labels, "site": sites}
-            )
+                if change.site is None:
+                    value = (
+                        xr.full_like(value, change.value)
+                        if change.kind == "set"
+                        else value * change.value
+                    )
+                else:
+                    where = {"site": change.site}
+                    value.loc[where] = (
+                        change.value if change.kind == "set" else value.loc[where] * change.value
+                    )
+            values.append(value)
+        overrides[name] = xr.concat(values, dim="scenario").assign_coords(scenario=labels)
     return overrides
 
 
@@ -222,7 +220,8 @@ def compare(*cases, site: str = PORTFOLIO, reference: str | None = None) -> xr.D
     Returns
     -------
     xarray.Dataset
-        Over ``case`` (and any extra dims the results share): every metric (its units),
+        Over ``case`` (and any extra dims the results share): every metric but the
+        per-generation ones (its units),
         ``<metric>_difference`` (same units: case - reference) and
         ``<metric>_relative_difference`` [1] (``difference / |reference|``; NaN where the reference
         is 0). Status codes get no differences, calendar years no relative difference.
@@ -257,7 +256,9 @@ def compare(*cases, site: str = PORTFOLIO, reference: str | None = None) -> xr.D
                     site,
                 )
             )
-        rows.append(result.metrics.sel(site=site, drop=True))
+        # The per-generation metrics are left out: cases need not buy as many generations.
+        metrics = result.metrics.drop_dims("generation", errors="ignore")
+        rows.append(metrics.sel(site=site, drop=True))
     values = xr.concat(rows, dim=pd.Index(names, name="case"), coords="minimal", compat="override")
     reference = names[0] if reference is None else reference
     if reference not in names:

@@ -85,7 +85,8 @@ def _factors(parser: argparse.ArgumentParser) -> None:
         nargs="+",
         default=DEFAULT_FACTORS,
         metavar="NAME",
-        help="parameters or aliases; NAME@SITE moves one site (default: %(default)s)",
+        help="parameters or aliases; NAME@SITE moves one site; `all`: every distributed "
+        "input in named groups (default: %(default)s)",
     )
     parser.add_argument(
         "--per-site",
@@ -153,6 +154,8 @@ def command_sobol(args) -> int:
     groups = _groups(args.group)
     cases = [load_case(path) for path in (args.cases or bundled_case_paths())]
     factors = args.factors if not groups or args.factors != DEFAULT_FACTORS else None
+    if args.factors == [ALL_FACTORS]:
+        factors = ALL_FACTORS
     for case in cases:
         started = time.perf_counter()
         dataset = sobol(

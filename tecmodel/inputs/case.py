@@ -27,19 +27,17 @@ from pydantic import ValidationError
 
 from tecmodel.errors import InputError, InputWarning, Problem
 from tecmodel.inputs.bundled import bundled_case_path
-from tecmodel.inputs.distributions import (
-    Distribution,
-    correlation_problems,
-    expanded_correlation,
-)
-from tecmodel.inputs.messages import format_path, line_for, pydantic_problems
+from tecmodel.inputs.distributions import Distribution
+from tecmodel.inputs.markets import Markets, path_problems, read_markets
+from tecmodel.inputs.messages import format_path, line_for, path_tuple, pydantic_problems
 from tecmodel.inputs.plausibility import unit_slip_warnings
 from tecmodel.inputs.quantities import convert_quantity
 from tecmodel.inputs.reading import LazyLineIndex, read_yaml
-from tecmodel.inputs.registry import PARAMETERS, Parameter, resolve
+from tecmodel.inputs.registry import PARAMETERS, REGISTRY, Parameter, resolve
 from tecmodel.inputs.rules import check_rules
 from tecmodel.inputs.schema import CaseSpec, Quantity
 from tecmodel.inputs.terms import Scenario, Tranche, build_scenarios, build_tranches
+from tecmodel.inputs.uncertainty import Uncertainty, uncertainty_from_spec
 from tecmodel.inputs.units import UnitMismatch, conversion_factor
 
 
@@ -67,6 +65,9 @@ class Entry:
         Line in the case file.
     distribution : Distribution or None
         The value's distribution for uncertainty analyses (registry unit), if the case gives one.
+    process : str or None
+        The process the parameter follows (``drives``); `value` is then its central path's value
+        in the first model year, and the path itself is :meth:`Case.path`.
     """
 
     parameter: Parameter
@@ -79,30 +80,7 @@ class Entry:
     note: str | None = None
     line: int | None = None
     distribution: Distribution | None = None
-
-
-@dataclass(frozen=True)
-class Uncertainty:
-    """How a case's distributions are sampled together (the case file's ``uncertainty`` section).
-
-    Attributes
-    ----------
-    per_site : tuple of str
-        Site-level parameters drawn independently for each site; every other site-level
-        distribution is shared: one draw moves every site to the same quantile of its own
-        distribution.
-    correlated : tuple of str
-        Registry names of the parameters in the rank-correlation matrix.
-    rank_correlation : tuple of tuple of float
-        Spearman rank correlations between them (symmetric, unit diagonal).
-    source : str
-        Where the correlations come from.
-    """
-
-    per_site: tuple[str, ...] = ()
-    correlated: tuple[str, ...] = ()
-    rank_correlation: tuple[tuple[float, ...], ...] = ()
-    source: str = ""
+    process: str | None = None
 
 
 @dataclass(frozen=True)
@@ -164,6 +142,9 @@ class Case:
     #: :mod:`tecmodel.inputs.terms`.
     tranches: tuple[Tranche, ...] = ()
     scenarios: tuple[Scenario, ...] = ()
+    #: Price processes, their shock correlation and the parameters that follow them
+    #: (``processes``, ``process_correlation``, ``drives``), see :mod:`tecmodel.inputs.markets`.
+    markets: Markets = field(default_factory=Markets)
 
     def __repr__(self) -> str:
         where = f", file={str(self.file)!r}" if self.file else ""
@@ -203,8 +184,27 @@ class Case:
             return self.entries[(parameter.name, site)]
         return self.entries[(parameter.name, None)]
 
+    def path(self, name: str):
+        """Central path of a parameter that follows a process [registry unit], over ``year``.
+
+        Raises
+        ------
+        KeyError
+            If the parameter follows no process.
+        """
+        import xarray as xr
+
+        parameter = resolve(name)
+        return xr.DataArray(
+            self.markets.path(parameter.name, self.years),
+            dims="year",
+            coords={"year": list(self.years)},
+            name=parameter.name,
+            attrs={"units": parameter.unit, "long_name": parameter.description},
+        )
+
     def value(self, name: str):
-        """Base value of a parameter, in its registry unit.
+        """Base value of a parameter, in its registry unit: what a deterministic run uses.
 
         Parameters
         ----------
@@ -215,8 +215,17 @@ class Case:
         -------
         float or xarray.DataArray
             A float for a case-level parameter; a DataArray over ``site`` for a site-level one.
+            A parameter that follows a process is its central path over ``year`` (and ``site``
+            for a site-level one: the same path at every site).
         """
         parameter = resolve(name)
+        if self.markets.binding(parameter.name) is not None:
+            path = self.path(parameter.name)
+            return (
+                path
+                if parameter.scope == "case"
+                else path.expand_dims(site=list(self.site_names)).transpose("year", "site")
+            )
         if parameter.scope == "case":
             return self.entries[(parameter.name, None)].value
         import xarray as xr
@@ -408,6 +417,70 @@ def _default_entry(parameter: Parameter, site: str | None) -> Entry:
     )
 
 
+def _follows_process(
+    parameter: Parameter,
+    quantity: Quantity | None,
+    loc: tuple,
+    markets: Markets,
+    problems: list[Problem],
+    lines: Mapping[tuple, int],
+) -> bool:
+    """Whether `parameter` follows a process (its entry comes from the path); a stated value
+    of such a parameter is a problem."""
+    binding = markets.binding(parameter.name)
+    if binding is None:
+        return False
+    if quantity is not None:
+        problems.append(
+            Problem(
+                format_path(loc),
+                f"follows process {binding.process!r} ({binding.path}), which gives "
+                "its value in every year; expected no value here (or no binding)",
+                f"{quantity.value:g} {quantity.unit}",
+                line_for(loc, lines),
+            )
+        )
+    return True
+
+
+def _process_entries(
+    markets: Markets,
+    entries: dict,
+    sites: tuple[str, ...],
+    problems: list[Problem],
+    lines: Mapping[tuple, int],
+) -> None:
+    """Entries of the parameters that follow a process: the central path's first-year value."""
+    if not markets.bindings or problems or ("model.start_year", None) not in entries:
+        return
+    years = range(
+        int(entries[("model.start_year", None)].value),
+        int(entries[("model.end_year", None)].value) + 1,
+    )
+    if not len(years):
+        return  # an empty horizon is reported by the rules
+    found = path_problems(markets, years, lines)
+    problems.extend(found)
+    if found:
+        return
+    for binding in markets.bindings:
+        parameter = REGISTRY[binding.parameter]
+        process = next(p for p in markets.processes.processes if p.name == binding.process)
+        first = float(markets.path(parameter.name, years)[0])
+        for site in (None,) if parameter.scope == "case" else sites:
+            entries[(parameter.name, site)] = Entry(
+                parameter,
+                first,
+                first,
+                parameter.unit,
+                f"process {process.name} (central path): {process.source}",
+                binding.path,
+                site,
+                line=line_for(path_tuple(binding.path), lines),
+                process=process.name,
+            )
+
+
 def _build_case(
     spec: Any,
     data: dict,
@@ -417,12 +490,15 @@ def _build_case(
     sha256: str | None,
 ) -> Case:
     entries: dict[tuple[str, str | None], Entry] = {}
+    markets = read_markets(spec, problems, lines)
     for parameter in PARAMETERS:
         if parameter.scope != "case":
             continue
         section = getattr(spec, parameter.group)
         quantity = getattr(section, parameter.field) if section is not None else None
         loc = (parameter.group, parameter.field)
+        if _follows_process(parameter, quantity, loc, markets, problems, lines):
+            continue
         if quantity is None:
             if parameter.required:
                 problems.append(
@@ -459,6 +535,8 @@ def _build_case(
                     else None
                 )
                 loc = ("site_defaults", parameter.group, parameter.field)
+            if _follows_process(parameter, quantity, loc, markets, problems, lines):
+                continue
             if quantity is None:
                 if parameter.required:
                     where = format_path(site_loc + (parameter.group, parameter.field))
@@ -515,9 +593,10 @@ def _build_case(
                 name, site_spec.title or name, site_spec.location or "", tuple(phases), tuple(steps)
             )
         )
-    uncertainty = _uncertainty(
+    uncertainty = uncertainty_from_spec(
         spec.uncertainty, entries, tuple(site.name for site in sites), problems, lines
     )
+    _process_entries(markets, entries, tuple(site.name for site in sites), problems, lines)
     return Case(
         spec.name,
         spec.title,
@@ -528,83 +607,8 @@ def _build_case(
         sha256,
         data,
         uncertainty,
+        markets=markets,
     )
-
-
-def _uncertainty(
-    spec: Any,
-    entries: Mapping[tuple[str, str | None], Entry],
-    site_names: tuple[str, ...],
-    problems: list[Problem],
-    lines: Mapping[tuple, int],
-) -> Uncertainty:
-    """Check the ``uncertainty`` section against the case's distributions."""
-    if spec is None:
-        return Uncertainty()
-    start = len(problems)
-
-    def add(loc: tuple, message: str, value: Any = Problem.NO_VALUE) -> None:
-        problems.append(Problem(format_path(loc), message, value, line_for(loc, lines)))
-
-    def distributed_sites(name: str) -> list[str | None]:
-        keys = [(name, None)] + [(name, site) for site in site_names]
-        return [key[1] for key in keys if key in entries and entries[key].distribution is not None]
-
-    def resolved(names: list[str], root: tuple, *, site_level: bool) -> list[str]:
-        found: list[str] = []
-        for index, name in enumerate(names):
-            loc = root + (index,)
-            try:
-                parameter = resolve(name)
-            except KeyError as error:
-                add(loc, str(error.args[0]), name)
-                continue
-            if parameter.name in found:
-                add(loc, f"{parameter.name} is listed twice; expected each parameter once", name)
-            elif site_level and parameter.scope != "site":
-                add(
-                    loc,
-                    f"{parameter.name} is a case-level parameter (one value for the case); "
-                    "expected a site-level parameter",
-                    name,
-                )
-            elif not distributed_sites(parameter.name):
-                add(
-                    loc,
-                    f"{parameter.name} has no distribution in this case; expected a parameter "
-                    "with a `distribution`",
-                    name,
-                )
-            found.append(parameter.name)
-        return found
-
-    per_site = resolved(list(spec.per_site), ("uncertainty", "per_site"), site_level=True)
-    correlated: list[str] = []
-    matrix: tuple[tuple[float, ...], ...] = ()
-    source = ""
-    block = spec.rank_correlation
-    if block is not None:
-        root = ("uncertainty", "rank_correlation")
-        correlated = resolved(list(block.parameters), root + ("parameters",), site_level=False)
-        for sub, message, shown in correlation_problems(block.matrix, block.parameters):
-            problems.append(
-                Problem(
-                    format_path(root) + sub, message, shown, line_for(root + ("matrix",), lines)
-                )
-            )
-        matrix = tuple(tuple(float(x) for x in row) for row in block.matrix)
-        source = block.source
-        if len(problems) == start:
-            columns = [
-                (name, site)
-                for name in correlated
-                for site in (distributed_sites(name) if name in per_site else [None])
-            ]
-            try:
-                expanded_correlation(matrix, correlated, columns)
-            except ValueError as error:
-                add(root + ("matrix",), str(error))
-    return Uncertainty(tuple(per_site), tuple(correlated), matrix, source)
 
 
 __all__ = [

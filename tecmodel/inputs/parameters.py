@@ -2,10 +2,13 @@
 
 This module owns the step ``Case -> xarray.Dataset`` that every evaluation starts from: one
 variable per registered parameter (dotted name), scalar for case-level parameters and over
-``site`` for site-level ones, in registry units. Overrides replace values and may add
-dimensions: a Monte Carlo or Sobol run overrides the sampled parameters with arrays over
-``sample``, a scenario table with arrays over ``scenario``. Because every component broadcasts,
-that is the only difference between a deterministic and an uncertain run.
+``site`` for site-level ones, in registry units. A parameter that follows a price process of the
+case (``drives``) holds the process's central path over ``year`` (the case's model years).
+Overrides replace values and may add dimensions: a Monte Carlo or Sobol run overrides the sampled
+parameters with arrays over ``sample``, a scenario table with arrays over ``scenario``, and a
+yearly parameter (:attr:`~tecmodel.inputs.registry.Parameter.yearly`) may be given a path over
+``year`` (simulated paths: ``year`` and ``sample``). Because every component broadcasts, that is
+the only difference between a deterministic and an uncertain run.
 """
 
 from __future__ import annotations
@@ -61,8 +64,16 @@ def parameter_dataset(case: Case, overrides: Mapping[str, Any] | None = None) ->
     # The case's values as plain Variables (the dataset gives them the ``site`` coordinate once);
     # an override is a DataArray, whose own coordinates (``sample``, ``scenario`` ...) it keeps.
     variables: dict[str, xr.Variable | xr.DataArray] = {}
+    years = list(case.years)
     for parameter in PARAMETERS:
-        if parameter.scope == "case":
+        if case.markets.binding(parameter.name) is not None:
+            path = case.markets.path(parameter.name, years)
+            variables[parameter.name] = (
+                xr.Variable("year", path)
+                if parameter.scope == "case"
+                else xr.Variable(("year", "site"), np.repeat(path[:, None], len(sites), axis=1))
+            )
+        elif parameter.scope == "case":
             variables[parameter.name] = xr.Variable(
                 (), float(case.entries[(parameter.name, None)].value)
             )
@@ -77,8 +88,9 @@ def parameter_dataset(case: Case, overrides: Mapping[str, Any] | None = None) ->
         parameter = _resolve_override(name)
         base = variables[parameter.name]
         if isinstance(base, xr.Variable):
-            base = xr.DataArray(base, coords={"site": sites} if base.dims else None)
-        array = _override_array(parameter, value, base, sites, name)
+            coords = {dim: {"site": sites, "year": years}[dim] for dim in base.dims}
+            base = xr.DataArray(base, coords=coords)
+        array = _override_array(parameter, value, base, sites, name, years)
         if parameter.name in CASE_FILE_ONLY and not bool((array == base).all()):
             raise InputError(
                 Problem(
@@ -89,7 +101,10 @@ def parameter_dataset(case: Case, overrides: Mapping[str, Any] | None = None) ->
                 )
             )
         variables[parameter.name] = array
-    dataset = xr.Dataset(variables, coords={"site": sites})
+    coords: dict[str, Any] = {"site": sites}
+    if any("year" in variable.dims for variable in variables.values()):
+        coords["year"] = years
+    dataset = xr.Dataset(variables, coords=coords)
     for parameter in PARAMETERS:
         dataset.variables[parameter.name].attrs.update(
             units=parameter.unit, long_name=parameter.description
@@ -107,7 +122,12 @@ def _resolve_override(name: str) -> Parameter:
 
 
 def _override_array(
-    parameter: Parameter, value: Any, base: xr.DataArray, sites: list[str], given_name: str
+    parameter: Parameter,
+    value: Any,
+    base: xr.DataArray,
+    sites: list[str],
+    given_name: str,
+    years: list[int],
 ) -> xr.DataArray:
     path = f"overrides[{given_name!r}]"
     if isinstance(value, Mapping):
@@ -128,16 +148,31 @@ def _override_array(
                     Problem.NO_VALUE,
                 )
             )
-        array = base.copy(
-            data=[float(value.get(site, base.sel(site=site).item())) for site in sites]
-        )
+        array = base.astype(float, copy=True)
+        for site, number in value.items():
+            array.loc[{"site": site}] = float(number)
     elif isinstance(value, xr.DataArray):
         array = value.astype(float)
-        reserved = RESERVED_DIMS.intersection(array.dims)
+        reserved = RESERVED_DIMS.intersection(array.dims) - (
+            {"year"} if parameter.yearly else set()
+        )
         if reserved:
+            why = " (it does not vary by year)" if "year" in reserved else ""
             raise InputError(
-                Problem(path, f"may not vary along {sorted(reserved)}", Problem.NO_VALUE)
+                Problem(path, f"may not vary along {sorted(reserved)}{why}", Problem.NO_VALUE)
             )
+        if "year" in array.dims:
+            given = np.asarray(array["year"]).tolist() if "year" in array.coords else None
+            if given != years:
+                raise InputError(
+                    Problem(
+                        path,
+                        "expected a path over every model year "
+                        f"{years[0]}-{years[-1]} as the `year` coordinate, "
+                        "in order",
+                        given,
+                    )
+                )
         if "site" in array.dims:
             if parameter.scope == "case":
                 raise InputError(

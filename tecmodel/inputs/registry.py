@@ -57,6 +57,9 @@ class Parameter:
         (lives, durations) are not samplable.
     default : float or None
         Used when a case omits the parameter; ``None`` makes it required in every case file.
+    yearly : bool
+        The value may differ by year: it may follow a price process of the case (``drives``)
+        or be overridden with a ``year`` dimension; a single value holds in every year.
     """
 
     name: str
@@ -69,6 +72,7 @@ class Parameter:
     integer: bool = False
     samplable: bool = True
     default: float | None = None
+    yearly: bool = False
 
     @property
     def group(self) -> str:
@@ -194,8 +198,41 @@ PARAMETERS: tuple[Parameter, ...] = (
         "USD/EUR",
         (0.5, 2.5),
         (1.05, 1.17, 1.25),
-        "Exchange rate used to convert USD-priced hardware into EUR.",
+        "USD per EUR in a year: each generation's accelerators are bought at the rate of their "
+        "purchase year, USD-quoted revenue converts at the rate of the year it is earned.",
         "exchangerates.org.uk 1.1818 (27-Feb-2026); bank forecasts end-2026 1.12-1.25",
+        yearly=True,
+    ),
+    # ---------------------------------------------------------------- compute markets (case)
+    _P(
+        "markets.compute_price",
+        "case",
+        "USD/PFLOPS-hour",
+        (1e-6, 1e3),
+        (0.20, 0.28, 0.35),
+        "Market rent of one PFLOP/s (dense FP4) of current-generation accelerators for an hour, "
+        "in a year; only its movement enters: GPU-hour prices of a generation (merchant, and "
+        "contract at signing) scale with its value in the year over its value in the site's "
+        "reference year.",
+        "B200 rental 3.20 -> 2.80 USD/GPU-h within 2025 (RBC via FT, newsbeep.com) / 10 PFLOPS "
+        "dense FP4 per B200; a constant (no movement) by default",
+        default=0.28,
+        yearly=True,
+    ),
+    _P(
+        "markets.hardware_cost",
+        "case",
+        "USD/PFLOPS",
+        (1e-3, 1e7),
+        (2_300.0, 5_500.0, 7_000.0),
+        "All-in price of one PFLOP/s (dense FP4) of accelerators bought in a year; only its "
+        "movement enters: a generation's price per accelerator is chips.unit_price x its value "
+        "in the purchase year over its value in the site's reference year x the performance "
+        "ratio.",
+        "GB200 class 45/55/70 kUSD all-in / 10 PFLOPS (Bernstein via ng.investing.com); Rubin "
+        "115 kUSD / 50 PFLOPS = 2,300 (REFERENCE_INPUTS 1a); a constant by default",
+        default=5_500.0,
+        yearly=True,
     ),
     # ---------------------------------------------------------------- financing (case)
     # Scalar financing inputs; the debt tranches themselves are the case file's
@@ -275,8 +312,9 @@ PARAMETERS: tuple[Parameter, ...] = (
         "USD/accelerator",
         (1e3, 1e6),
         (45_000, 55_000, 70_000),
-        "All-in IT capex per accelerator (GPU, CPU share, memory, scale-out network, storage) "
-        "for a purchase in the first model year.",
+        "All-in IT capex per accelerator (GPU, CPU share, memory, scale-out network, storage) of "
+        "the reference generation, bought in the site's reference year (its planned first "
+        "online year); later purchases move with markets.hardware_cost and the performance.",
         "REFERENCE_INPUTS 1a: GB200/GB300 class all-in 45/55/70 kUSD (Bernstein via ng.investing.com)",
     ),
     _P(
@@ -289,13 +327,26 @@ PARAMETERS: tuple[Parameter, ...] = (
         "REFERENCE_INPUTS 1a: GB200 NVL72 120-132 kW/rack / 72 + 5-10 % network",
     ),
     _P(
-        "chips.price_trend",
+        "chips.performance",
+        "site",
+        "PFLOPS/accelerator",
+        (1e-3, 1e4),
+        (9.0, 10.0, 50.0),
+        "Dense FP4 PFLOP/s per accelerator of the reference generation (bought in the site's "
+        "reference year): the unit in which generations and compute-hours are compared.",
+        "B200/GB200 ~10 PFLOPS dense FP4 per GPU, Rubin ~50 per package (achoenix.github.io, "
+        "megaobzor.com via MARKETS_NOTES)",
+    ),
+    _P(
+        "chips.performance_growth",
         "site",
         "1/yr",
-        (-0.5, 0.5),
-        (0.0, 0.05, 0.10),
-        "Yearly change of the all-in price of the accelerator generation bought in a given year.",
-        "Own est.: GB200 ~47 kUSD/GPU (2025) vs Rubin ~108 kUSD/package (2027), per slot",
+        (-0.5, 2.0),
+        (0.20, 0.30, 0.60),
+        "Yearly growth of the dense FP4 PFLOP/s per accelerator slot (at the site's kW per "
+        "accelerator) of the generation bought in a year.",
+        "Epoch AI: ML hardware price-performance ~ +30 %/yr; dense FP4 per kW GB200 5.4 -> Rubin "
+        "17.9 PFLOPS/kW in two years (own est. from MARKETS_NOTES)",
     ),
     _P(
         "chips.refresh_years",
@@ -335,8 +386,8 @@ PARAMETERS: tuple[Parameter, ...] = (
         "1",
         (0.0, 1.0),
         (0.3, 0.7, 1.0),
-        "Share of the energy bought under the long-term nuclear contract (CAPN); the rest is "
-        "bought at the market price.",
+        "Share of the energy bought under the long-term nuclear contract (CAPN) during its term; "
+        "the rest, and all energy outside the term, is bought at the market price.",
         "Own est.; CAPN volumes ~10 TWh/yr in all (lemagit.fr); Data4 precedent 230 GWh/yr",
     ),
     _P(
@@ -347,6 +398,28 @@ PARAMETERS: tuple[Parameter, ...] = (
         (60.0, 70.0, 80.0),
         "Energy price of the long-term nuclear contract in the first model year.",
         "lemagit.fr: EDF CAPN starting price 70 EUR/MWh; CRE nuclear cost 60.3 EUR/MWh",
+    ),
+    _P(
+        "power.contract_start_year",
+        "site",
+        "calendar year",
+        (2000, 2150),
+        (2026, 2026, 2028),
+        "First year of deliveries under the long-term nuclear contract (CAPN).",
+        "EDF CAPN contracts signed 2024-25 for deliveries from 2026 (lemagit.fr)",
+        integer=True,
+        samplable=False,
+    ),
+    _P(
+        "power.contract_term_years",
+        "site",
+        "yr",
+        (1, 100),
+        (10, 12, 15),
+        "Years of deliveries under the long-term nuclear contract; afterwards that energy is "
+        "bought at the market price.",
+        "CAPN terms 10-15 years; Data4's is 12 years (lemagit.fr, revolution-energetique.com)",
+        integer=True,
     ),
     _P(
         "power.contract_indexation",
@@ -361,10 +434,15 @@ PARAMETERS: tuple[Parameter, ...] = (
         "power.market_price",
         "site",
         "EUR/MWh",
-        (0.0, 1000.0),
+        (0.0, 4000.0),
         (52.0, 60.0, 69.0),
-        "Wholesale baseload energy price in the first model year (alias energy_price).",
-        "agence203.net Cal-26 52.70, Cal-27 56.10; selectra.info Cal-30 68.66 EUR/MWh",
+        "Wholesale baseload energy price in a year before power.market_escalation: the price in "
+        "year t is this x (1 + escalation)^t (alias energy_price); a price that follows a process "
+        "is its path, escalation 0.",
+        "agence203.net Cal-26 52.70, Cal-27 56.10; selectra.info Cal-30 68.66 EUR/MWh; bound: "
+        "a yearly average cannot exceed the day-ahead price cap (SDAC harmonised maximum "
+        "clearing price 4,000 EUR/MWh)",
+        yearly=True,
     ),
     _P(
         "power.market_escalation",
@@ -372,8 +450,9 @@ PARAMETERS: tuple[Parameter, ...] = (
         "1/yr",
         (-0.2, 0.3),
         (0.0, 0.02, 0.05),
-        "Yearly change of the market energy price.",
+        "Yearly change of the market energy price (0 where the price follows a process).",
         "French forward curve in contango Cal-26 52.7 -> Cal-30 68.7 (selectra.info); own est. long run",
+        default=0.0,
     ),
     _P(
         "power.grid_tariff_capacity",
@@ -699,26 +778,43 @@ PARAMETERS: tuple[Parameter, ...] = (
         "EUR/GPU-hour",
         (0.0, 100.0),
         (2.14, 2.82, 3.85),
-        "Merchant price of a GPU-hour on a new accelerator in the first model year.",
+        "Merchant price of a GPU-hour on the reference generation in the site's reference year "
+        "(EUR at that year's rate); later prices move with markets.compute_price, the "
+        "generation's performance, its age and the launches of newer generations.",
         "REFERENCE_INPUTS 1e: B200/GB200 long-term 2.5/3.3/4.5 USD/GPU-hr at 1.17 USD/EUR",
     ),
     _P(
-        "revenue.price_decline",
+        "revenue.age_decline",
         "site",
         "1/yr",
         (0.0, 0.9),
-        (0.10, 0.22, 0.35),
-        "Yearly decline of the merchant GPU-hour price of a given accelerator generation.",
-        "REFERENCE_INPUTS 1e: 10/22/35 %/yr (own est. from the H100 price path)",
+        (0.0, 0.03, 0.08),
+        "Yearly decline of a generation's merchant price per unit of compute against the "
+        "market's compute price, from wear, failures and support (between launch steps).",
+        "Own est.: used H100 60-65 % of new after 1 year, 25-35 % after 3 (GLRI guide via "
+        "MARKETS_NOTES) bounds index, steps and ageing together",
     ),
     _P(
-        "revenue.new_vintage_price_trend",
+        "revenue.obsolescence_step",
         "site",
-        "1/yr",
-        (-0.5, 0.5),
-        (0.0, 0.05, 0.10),
-        "Yearly change of the launch GPU-hour price of each new generation (merchant and contract).",
-        "Own est.: launch rental keeps pace with the generation's capex (chips.price_trend)",
+        "1",
+        (0.0, 0.9),
+        (0.05, 0.10, 0.25),
+        "Step down of a generation's merchant price at each launch of a newer generation after "
+        "its purchase (every revenue.generation_cadence years).",
+        "20-30 % step-downs cited at launches (MARKETS_NOTES), of which markets.compute_price "
+        "carries the market-wide part; own est. 10 % for the generation's own part",
+    ),
+    _P(
+        "revenue.generation_cadence",
+        "site",
+        "yr",
+        (1, 10),
+        (1, 2, 3),
+        "Years between launches of new accelerator generations on the market.",
+        "NVIDIA architectures every two years (Hopper 2022, Blackwell 2024, Rubin 2026) with a "
+        "yearly refresh in between (Computex 2024 roadmap)",
+        integer=True,
     ),
     _P(
         "revenue.utilisation",
@@ -726,9 +822,45 @@ PARAMETERS: tuple[Parameter, ...] = (
         "1",
         (0.0, 1.0),
         (0.70, 0.85, 0.95),
-        "Billed utilisation of merchant capacity (GPU-hours sold / available); also drives "
-        "the power draw of all capacity (alias utilisation).",
+        "Steady billed utilisation of merchant capacity (GPU-hours sold / offered); a phase "
+        "reaches revenue.ramp_* of it in its first two years; also drives the power draw of all "
+        "capacity (alias utilisation).",
         "REFERENCE_INPUTS 1e: 70/85/95 % (Uptime Institute; LBNL 75-85 %)",
+    ),
+    _P(
+        "revenue.ramp_first_year",
+        "site",
+        "1",
+        (0.0, 1.0),
+        (0.3, 0.6, 1.0),
+        "Utilisation of a phase in its first year of operation, as a share of the steady "
+        "utilisation (merchant sales and power draw).",
+        "Own est.: new GPU capacity sells out over one to two years; 1 (no ramp-up) by default",
+        default=1.0,
+    ),
+    _P(
+        "revenue.ramp_second_year",
+        "site",
+        "1",
+        (0.0, 1.0),
+        (0.6, 0.85, 1.0),
+        "Utilisation of a phase in its second year of operation, as a share of the steady "
+        "utilisation.",
+        "Own est.: new GPU capacity sells out over one to two years; 1 (no ramp-up) by default",
+        default=1.0,
+    ),
+    _P(
+        "revenue.availability",
+        "site",
+        "1",
+        (0.0, 1.0),
+        (0.90, 0.97, 0.995),
+        "Share of contracted accelerator-hours that are billable (service level met); the "
+        "rest is credited to the tenant.",
+        "Meta Llama 3: >90 % effective training time on 16,384 H100 with 419 unexpected "
+        "interruptions in 54 days (datacenterdynamics.com); GPU-cloud SLAs 99-99.9 %; own est. "
+        "97 %; 1 (every hour billed) by default",
+        default=1.0,
     ),
     _P(
         "revenue.contract_share",
@@ -736,7 +868,8 @@ PARAMETERS: tuple[Parameter, ...] = (
         "1",
         (0.0, 1.0),
         (0.0, 0.5, 0.9),
-        "Share of capacity under take-or-pay anchor contracts, billed in full at the contract price.",
+        "Share of each generation's accelerator-hours under a take-or-pay contract for "
+        "revenue.contract_tenor_years from its purchase; afterwards sold on the merchant market.",
         "Own est.; REFERENCE_INPUTS 1e: take-or-pay anchor contracts ~95 % billed",
     ),
     _P(
@@ -745,9 +878,54 @@ PARAMETERS: tuple[Parameter, ...] = (
         "EUR/GPU-hour",
         (0.0, 100.0),
         (2.14, 2.48, 2.82),
-        "Take-or-pay contract price of a GPU-hour for the generation bought in the first model "
-        "year, fixed for the life of that generation.",
+        "Take-or-pay price of a GPU-hour on the reference generation signed in the site's "
+        "reference year (EUR at that year's rate); a later generation's contract is signed at "
+        "this price moved by markets.compute_price and its performance.",
         "inworld.ai B200 reserved from 2.65 USD; greaterwrong.com GB200 at-cost ~3.2 USD; 2.9 USD at 1.17",
+    ),
+    _P(
+        "revenue.contract_tenor_years",
+        "site",
+        "yr",
+        (1, 30),
+        (3, 5, 5),
+        "Years a generation's take-or-pay contract runs from its purchase; its price is fixed "
+        "(or indexed) for the tenor.",
+        "5-year take-or-pay offtakes: Nebius-Microsoft 17.4 bn USD, Nebius-Meta 3 bn USD "
+        "(aimmediahouse.com, menfem.com via MARKETS_NOTES)",
+        integer=True,
+    ),
+    _P(
+        "revenue.contract_indexation",
+        "site",
+        "1/yr",
+        (-0.5, 0.5),
+        (0.0, 0.0, 0.03),
+        "Yearly indexation of a contract's GPU-hour price during its tenor (0 = fixed price).",
+        "Own est.: offtakes state a total contract value (Nebius-Microsoft 17.4 bn USD); 0 by "
+        "default",
+        default=0.0,
+    ),
+    _P(
+        "revenue.contract_usd_share",
+        "site",
+        "1",
+        (0.0, 1.0),
+        (0.0, 0.0, 1.0),
+        "Share of contract revenue quoted in USD, converted at each year's rate (0 = EUR).",
+        "Hyperscaler offtakes are in USD (Nebius-Microsoft 17.4 bn USD); 0 (EUR) by default",
+        default=0.0,
+    ),
+    _P(
+        "revenue.merchant_usd_share",
+        "site",
+        "1",
+        (0.0, 1.0),
+        (0.0, 1.0, 1.0),
+        "Share of merchant revenue quoted in USD, converted at each year's rate (0 = EUR).",
+        "GPU-hour rental is quoted in USD (SemiAnalysis H100 index; compux.net); 0 (EUR) by "
+        "default",
+        default=0.0,
     ),
     # ---------------------------------------------------------------- stated plan (site)
     _P(

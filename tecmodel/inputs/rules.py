@@ -3,7 +3,9 @@
 This module owns what a case must satisfy once each value is admissible by itself: valid and
 unique names, a horizon of at most :data:`MAX_HORIZON_YEARS` years, phases (and their
 construction) inside the horizon, grid-capacity steps in order and never decreasing, installed
-IT MW x peak PUE within the grid capacity, shares and tax lives within what they are part of.
+IT MW x peak PUE within the grid capacity, shares and tax lives within what they are part of,
+the nuclear contract's term inside the horizon, no escalation on top of a price that follows a
+process.
 :func:`check_rules` takes a built :class:`~tecmodel.inputs.case.Case` and returns its problems, so
 the same rules apply to a case as stated and to one with changed values.
 """
@@ -47,7 +49,14 @@ _ORDERED_PAIRS = (
         "at most construction.electrical_life",
     ),
     ("grid.connection_tax_life", "grid.connection_life", "at most grid.connection_life"),
+    (
+        "revenue.contract_tenor_years",
+        "chips.refresh_years",
+        "at most chips.refresh_years (a take-or-pay contract is on one generation)",
+    ),
 )
+#: A yearly parameter that follows a process and the escalation that would apply on top of it.
+_ESCALATED_BY = {"power.market_price": "power.market_escalation"}
 
 
 def check_rules(case: Case, lines: Mapping[tuple, int] | None = None) -> list[Problem]:
@@ -168,6 +177,7 @@ def check_rules(case: Case, lines: Mapping[tuple, int] | None = None) -> list[Pr
                         f"{installed:g} MW IT",
                     )
                     break
+        _check_power_contract(case, site.name, add)
         for smaller, larger, expectation in _ORDERED_PAIRS:
             if value(smaller) > value(larger):
                 entry = case.entries[(smaller, site.name)]
@@ -176,7 +186,44 @@ def check_rules(case: Case, lines: Mapping[tuple, int] | None = None) -> list[Pr
                     f"expected {expectation} ({value(larger):g})",
                     entry.value,
                 )
+    for followed, escalation in _ESCALATED_BY.items():
+        for site in case.sites:
+            entry = case.entries[(escalation, site.name)]
+            if case.markets.binding(followed) is not None and entry.value != 0.0:
+                add(
+                    path_tuple(entry.path),
+                    f"{followed} follows process "
+                    f"{case.markets.binding(followed).process!r}, whose path carries the trend; "
+                    "expected 0 (or no value)",
+                    entry.value,
+                )
     return problems
+
+
+def _check_power_contract(case: Case, site: str, add) -> None:
+    """The nuclear contract starts inside the horizon and its term ends inside it."""
+    start, end = case.start_year, case.end_year
+    first = case.entries[("power.contract_start_year", site)]
+    term = case.entries[("power.contract_term_years", site)]
+    if not start <= first.value <= end:
+        add(
+            path_tuple(first.path),
+            f"outside the model horizon: expected a year in [{start}, {end}]",
+            int(first.value),
+        )
+        return
+    longest = term.distribution.support()[1] if term.distribution is not None else term.value
+    last = int(first.value + longest - 1)
+    if last > end:
+        allowed = end - int(first.value) + 1
+        what = "its distribution reaches" if longest != term.value else "is"
+        add(
+            path_tuple(term.path),
+            f"the contract from {int(first.value)} would run to {last}, beyond the model horizon "
+            f"({end}): the energy it fixes after {end} has no place in the model; expected a term "
+            f"of at most {allowed} years ({what} {longest:g})",
+            term.value,
+        )
 
 
 __all__ = ["SITE_NAME_PATTERN", "RESERVED_SITE_NAMES", "MAX_HORIZON_YEARS", "check_rules"]

@@ -11,8 +11,10 @@ the parameter registry (:mod:`tecmodel.inputs.registry`), so a new parameter nee
 here. Site-level sections may be given once under ``site_defaults`` and overridden per site.
 
 Every model is strict: unknown keys, text where a number is expected, NaN and infinity are
-refused. Units, bounds and the cross-field rules are checked after the schema, when the case is
-built (:mod:`tecmodel.inputs.case`).
+refused. The price processes (``processes``, ``process_correlation``, ``drives``) keep their
+case-file form here and are checked by :mod:`tecmodel.inputs.markets`. Units, bounds and the
+cross-field rules are checked after the schema, when the case is built
+(:mod:`tecmodel.inputs.case`).
 """
 
 from __future__ import annotations
@@ -210,6 +212,11 @@ CaseSpec = create_model(
     sites=(Annotated[list[SiteSpec], Field(min_length=1)], ...),
     uncertainty=(UncertaintySpec | None, None),
     scenarios=(list[ScenarioSpec] | None, None),
+    # Price processes, their shock correlation and the quantities that follow them: checked by
+    # tecmodel.inputs.markets (the process specs by tecmodel.inputs.processes).
+    processes=(dict[Text, Any] | None, None),
+    process_correlation=(Any, None),
+    drives=(dict[Text, Annotated[list[Text], Field(min_length=1)]] | None, None),
 )
 
 __all__ = [

@@ -25,6 +25,7 @@ from tecmodel.model.budget import budget_analysis
 from tecmodel.model.components.pipeline import run_components
 from tecmodel.model.cube import CashFlows
 from tecmodel.model.financing import apply_financing, equity_metrics
+from tecmodel.model.generations import GENERATION_METRICS, generation_metrics
 from tecmodel.model.metrics import PORTFOLIO, compute_metrics, with_portfolio
 from tecmodel.model.tables import metrics_frame, result_html
 from tecmodel.model.tax import TaxAccounts, apply_tax
@@ -119,16 +120,17 @@ class Result:
         ints; a status reads as its code and meaning. Only for a deterministic result (no extra
         dimensions); ``metrics`` holds every value at full precision in its stored unit.
         """
-        extra = [dim for dim in self.metrics.dims if dim != "site"]
+        extra = [dim for dim in self.metrics.dims if dim not in ("site", "generation")]
         if extra:
             raise ValueError(
                 f"summary() needs a deterministic result; this one varies along {extra}"
             )
-        return metrics_frame(self.metrics, list(self.case.site_names) + [PORTFOLIO])
+        names = [name for name in self.metrics.data_vars if name not in GENERATION_METRICS]
+        return metrics_frame(self.metrics, list(self.case.site_names) + [PORTFOLIO], names)
 
     def _repr_html_(self) -> str | None:
         """Jupyter's view: title, conventions, the metrics table and what the budget buys."""
-        if any(dim != "site" for dim in self.metrics.dims):
+        if any(dim not in ("site", "generation") for dim in self.metrics.dims):
             return None  # a sampled result: the plain repr
         return result_html(self, self.summary())
 
@@ -161,6 +163,7 @@ def evaluate(case: Case, overrides: Mapping[str, Any] | None = None) -> Result:
     outputs = run_components(params, timeline)
     flows, accounts = apply_tax(CashFlows(outputs.items), outputs.additions, params)
     metrics = compute_metrics(flows, accounts, outputs.quantities, params, timeline)  # unlevered
+    generations = generation_metrics(flows, outputs.quantities, params, timeline)
     flows, financing = apply_financing(
         flows,
         accounts.array(accounts.taxable_income_before_losses),
@@ -169,5 +172,5 @@ def evaluate(case: Case, overrides: Mapping[str, Any] | None = None) -> Result:
         case.tranches,
     )
     equity = equity_metrics(flows, financing, params, timeline)
-    metrics = dataset({**metrics.data_vars, **equity.data_vars})
+    metrics = dataset({**metrics.data_vars, **equity.data_vars, **generations.data_vars})
     return Result(case, params, timeline, flows, accounts, outputs.quantities, metrics, financing)

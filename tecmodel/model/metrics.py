@@ -231,6 +231,7 @@ def compute_metrics(
         ``irr`` [1/yr] and ``irr_status``, ``payback_year`` and ``discounted_payback_year``
         [year], ``lcoc``,
         ``realised_gpu_hour_price`` and ``breakeven_gpu_hour_price`` [EUR/GPU-hour],
+        ``lcoc_compute`` and ``realised_compute_price`` [EUR/PFLOPS-hour],
         ``breakeven_price_factor`` [1], ``capex_total`` and ``initial_capex`` [EUR],
         ``capex_per_mw_it`` [EUR/MW], ``it_mw`` [MW], ``facility_mw_peak`` [MW],
         ``accelerators`` [accelerator], ``energy_mwh_per_year`` [MWh/yr],
@@ -247,9 +248,15 @@ def compute_metrics(
     npv = present_value(free_cash_flow, factors)
     hours_pv = present_value(hours_sold, factors)
     revenue_pv = present_value(revenue, factors)
+    compute_pv = present_value(with_portfolio(quantities["compute_hours_sold"]), factors)
+    costs_pv = -present_value(costs, factors)
     with np.errstate(divide="ignore", invalid="ignore"):
-        lcoc = xr.where(hours_pv > 0, -present_value(costs, factors) / hours_pv, np.nan)
+        lcoc = xr.where(hours_pv > 0, costs_pv / hours_pv, np.nan)
         realised = xr.where(hours_pv > 0, revenue_pv / hours_pv, np.nan)
+        # The same per unit of compute-hour (PFLOP/s x hour): generations of different
+        # performance, and sites of different accelerators, compare.
+        lcoc_compute = xr.where(compute_pv > 0, costs_pv / compute_pv, np.nan)
+        realised_compute = xr.where(compute_pv > 0, revenue_pv / compute_pv, np.nan)
     rate, status = project_irr(free_cash_flow)
 
     factor = _breakeven_factor(
@@ -273,6 +280,8 @@ def compute_metrics(
             "discounted_payback_year": payback_year(free_cash_flow * factors),
             "lcoc": lcoc,
             "realised_gpu_hour_price": realised,
+            "lcoc_compute": lcoc_compute,
+            "realised_compute_price": realised_compute,
             "breakeven_gpu_hour_price": breakeven,
             "breakeven_price_factor": factor,
             "capex_total": year_total(gross_capex),

@@ -122,6 +122,7 @@ _MONEY = ("EUR M", 1e-6, "{:,.1f}")
 _RATE = ("%", 100.0, "{:.2f}")
 _RATIO = ("x", 1.0, "{:.2f}")
 _PRICE = ("EUR/GPU-h", 1.0, "{:.3f}")
+_COMPUTE_PRICE = ("EUR/PFLOPS-h", 1.0, "{:.4f}")
 _YEAR = ("", 1.0, "{:.0f}")
 
 #: Every metric of ``Result.metrics``, in the order the tables show them.
@@ -191,6 +192,26 @@ METRICS: dict[str, Metric] = {
         _UP,
         False,
         "no GPU-hours sold",
+    ),
+    "lcoc_compute": Metric(
+        "EUR/PFLOPS-hour",
+        "Levelised cost of compute per unit of compute: PV of pre-tax costs net of residual "
+        "value / PV of compute-hours sold (GPU-hours x dense FP4 PFLOP/s of their generation)",
+        "LCOC per compute-hour",
+        *_COMPUTE_PRICE,
+        _DOWN,
+        False,
+        "no compute-hours sold",
+    ),
+    "realised_compute_price": Metric(
+        "EUR/PFLOPS-hour",
+        "PV of revenue / PV of compute-hours sold (GPU-hours x dense FP4 PFLOP/s of their "
+        "generation)",
+        "Realised compute-hour price",
+        *_COMPUTE_PRICE,
+        _UP,
+        False,
+        "no compute-hours sold",
     ),
     "breakeven_gpu_hour_price": Metric(
         "EUR/GPU-hour",
@@ -395,6 +416,41 @@ METRICS: dict[str, Metric] = {
         *_MONEY,
         _DOWN,
         group="equity",
+    ),
+    "generation_npv": Metric(
+        "EUR",
+        "Net present value, at finance.discount_rate, of a generation of accelerators' pre-tax "
+        "cash flow: its purchase, resale, residual value, revenue and IT support, its share of "
+        "the other opex by the accelerator-hours it offers in the year and of the facility by "
+        "those it offers over the horizon (over generation: 1 bought at each phase's online "
+        "year, k + 1 at the k-th refresh)",
+        "Generation NPV",
+        *_MONEY,
+        _UP,
+        False,
+        "not computed",
+        "generation",
+    ),
+    "generation_irr": Metric(
+        "1/yr",
+        "Internal rate of return of a generation's pre-tax cash flow (see generation_npv)",
+        "Generation IRR",
+        *_RATE,
+        _UP,
+        False,
+        "no unique rate (the cash flow has no sign change, or several roots)",
+        "generation",
+    ),
+    "generation_payback_year": Metric(
+        "year",
+        "First year from which a generation's cumulative pre-tax cash flow (see generation_npv) "
+        "stays non-negative",
+        "Generation payback",
+        *_YEAR,
+        _DOWN,
+        False,
+        "the generation does not pay back within the horizon",
+        "generation",
     ),
     "financing_status": Metric(
         "1",

@@ -206,12 +206,30 @@ def metrics_file_frame(metrics: xr.Dataset, sites: Sequence[str]) -> pd.DataFram
     codes, and a last column ``definition`` (each metric's definition; each status's codes and
     their meanings), so that every column of sites reads as numbers.
     """
-    table = metrics_frame(metrics, sites, codes=True)
+    names = [name for name, variable in metrics.data_vars.items() if variable.dims == ("site",)]
+    table = metrics_frame(metrics, sites, names, codes=True)
     table["definition"] = [
         METRICS[name].long_name
         + (f" (codes: {status_codes_text(name)})" if METRICS[name].group == "status" else "")
-        for name in metrics.data_vars
+        for name in names
     ]
+    return table
+
+
+def generation_file_frame(metrics: xr.Dataset, sites: Sequence[str]) -> pd.DataFrame | None:
+    """The per-generation metrics as ``generations.csv`` holds them: rows (generation, metric
+    with its display unit), columns the sites, then each metric's definition; None when the
+    metrics have no ``generation`` dimension.
+    """
+    if "generation" not in metrics.dims:
+        return None
+    names = [name for name, variable in metrics.data_vars.items() if "generation" in variable.dims]
+    tables = {
+        int(generation): metrics_frame(metrics.sel(generation=generation), sites, names)
+        for generation in metrics["generation"].values
+    }
+    table = pd.concat(tables, names=["generation", "metric"])
+    table["definition"] = [METRICS[name].long_name for _ in tables for name in names]
     return table
 
 

@@ -56,6 +56,8 @@ def build_timeline(case: Case, params: xr.Dataset) -> xr.Dataset:
         meter; ``grid_connection_mw`` (year, site) [MW], capacity paid for in each year (the year
         before it becomes available; capacity available from the start is paid in the first year);
         ``grid_service_mw`` (year, site) [MW], capacity entering service in each year.
+        Coordinate ``generation`` (1, 2, ...): the accelerator generations a site buys, 1 at
+        each phase's online year and k + 1 at its k-th refresh (``chips.refresh_years``).
     """
     years = np.arange(case.start_year, case.end_year + 1)
     sites = list(case.site_names)
@@ -116,6 +118,11 @@ def build_timeline(case: Case, params: xr.Dataset) -> xr.Dataset:
         },
         attrs={"start_year": case.start_year, "end_year": case.end_year},
     )
+    # The generations of accelerators a site buys (1: at each phase's online year; k + 1: at its
+    # k-th refresh), as many as the site with most buys over the horizon on the planned dates.
+    refresh = np.broadcast_to(np.asarray(params["chips.refresh_years"], dtype=float), (len(sites),))
+    count = int(np.nanmax(np.ceil((years[-1] - planned.min(axis=1) + 1.0) / refresh)))
+    timeline = timeline.assign_coords(generation=np.arange(1, max(count, 1) + 1))
     timeline["installed_it_mw"] = (timeline["in_service"] * phase_it_mw).sum("phase", skipna=False)
     timeline["operating_it_mw"] = (timeline["operating_fraction"] * phase_it_mw).sum(
         "phase", skipna=False

@@ -102,7 +102,11 @@ def scenario_table(
     (each non-base scenario followed by its difference from the base)."""
     if "scenario" not in result.metrics.dims:
         raise ValueError("scenario_table() needs a result of evaluate_scenarios()")
-    values = result.metrics.sel(site=site, drop=True).rename(scenario="case")
+    values = (
+        result.metrics.drop_dims("generation", errors="ignore")
+        .sel(site=site, drop=True)
+        .rename(scenario="case")
+    )
     table = differences(values, reference=values["case"].values[0])
     return comparison_table(table, metrics=metrics, absolute=False)
 

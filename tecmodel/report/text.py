@@ -37,14 +37,41 @@ def metrics_table(metrics, sites: list[str], names=None) -> pd.DataFrame:
     return pd.DataFrame(rows, index=sites).T
 
 
+def generation_table(metrics, sites: list[str]) -> pd.DataFrame:
+    """NPV, IRR and payback year of each generation as strings: rows generations, columns sites."""
+    rows = {}
+    for generation in metrics["generation"].values:
+        at = {"generation": generation}
+        rows[f"generation {int(generation)}"] = [
+            " / ".join(
+                format_value(float(metrics[name].sel(site=site, **at)), name)
+                + (f" {display_unit(name)}" if display_unit(name) else "")
+                for name in ("generation_npv", "generation_irr", "generation_payback_year")
+            )
+            for site in sites
+        ]
+    return pd.DataFrame(rows, index=sites).T
+
+
 def summary_text(result) -> str:
     """The headline tables (project; equity and debt) and the findings of a deterministic result."""
     case = result.case
     sites = list(result.metrics["site"].values)
-    project = [name for name in result.metrics.data_vars if name not in EQUITY_METRICS]
+    project = [
+        name
+        for name in result.metrics.data_vars
+        if name not in EQUITY_METRICS and METRICS[name].group != "generation"
+    ]
     table = metrics_table(result.metrics, sites, project)
     lines = [f"{case.name}: {case.title}", conventions_line(case), "", table.to_string()]
     lines += [f"  {note}" for note in metric_notes(project)] + [""]
+    if "generation" in result.metrics.dims:
+        lines += [
+            "Per generation of accelerators (pre-tax; NPV / IRR / payback year):",
+            "",
+            generation_table(result.metrics, sites).to_string(),
+            "",
+        ]
     if case.tranches:
         listing = ", ".join(
             f"{t.name} ({t.repayment.replace('_', ' ')}, {t.share:.0%} of {'+'.join(t.funds)})"

@@ -4,7 +4,11 @@ This module owns the unit of work (:class:`Task`, :func:`evaluate_blocks`: the b
 sampled and evaluated in one vectorised :func:`tecmodel.model.evaluation.evaluate` call), the
 order of the chunks, the two ways of running them, the progress bar and a local dask cluster.
 A chunk's results depend only on its blocks (see :mod:`tecmodel.analysis.montecarlo`), so where
-and in which order the chunks run changes no number.
+and in which order the chunks run changes no number. The price processes of the case are
+simulated for the chunk's samples (:func:`tecmodel.analysis.processes.simulate_samples`, seeded
+per block from the study's seed on their own stream) and passed to the model as overrides over
+``year`` x ``sample`` of the quantities that follow them, so the model evaluates the simulated
+paths through the same component functions as the central paths of a deterministic run.
 """
 
 from __future__ import annotations
@@ -18,10 +22,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import xarray as xr
 
-from tecmodel.analysis.montecarlo.layout import SAMPLE_METRICS
+from tecmodel.analysis.montecarlo.layout import (
+    CASH_PREFIX,
+    PATH_PREFIX,
+    SAMPLE_METRICS,
+    YEARLY_DTYPE,
+)
+from tecmodel.analysis.processes import simulate_samples
 from tecmodel.analysis.sampling import SamplingPlan, unit_block
+from tecmodel.inputs.case import Case
 from tecmodel.model.evaluation import evaluate
+from tecmodel.model.metrics import PORTFOLIO, discount_factors
+from tecmodel.numerics.ordered import running_total
 
 #: What a runner yields: the blocks of a chunk and their per-sample outputs.
 ChunkResult = tuple[list[int], dict[str, np.ndarray]]
@@ -36,6 +50,7 @@ class Task:
     seed: int
     block_size: int
     n: int
+    paths: bool = True
 
 
 def evaluate_blocks(task: Task, blocks: Sequence[int]) -> dict[str, np.ndarray]:
@@ -62,8 +77,15 @@ def evaluate_blocks(task: Task, blocks: Sequence[int]) -> dict[str, np.ndarray]:
         ]
     )
     overrides = plan.overrides(uniforms)
-    result = evaluate(plan.case, overrides)
-    output: dict[str, np.ndarray] = {}
+    start = blocks[0] * task.block_size
+    stop = min(task.n, (blocks[-1] + 1) * task.block_size)
+    paths = process_paths(plan.case, task.seed, start, stop, task.block_size) if task.paths else {}
+    result = evaluate(plan.case, {**overrides, **path_overrides(plan.case, paths)})
+    output: dict[str, np.ndarray] = {
+        PATH_PREFIX + name: values.T.astype(YEARLY_DTYPE) for name, values in paths.items()
+    }
+    if paths:
+        output.update(yearly_cash(result))
     for name, values in overrides.items():
         if "site" in values.dims:
             data = values.transpose("sample", "site").values
@@ -74,6 +96,59 @@ def evaluate_blocks(task: Task, blocks: Sequence[int]) -> dict[str, np.ndarray]:
     for metric in SAMPLE_METRICS:
         output[metric] = metrics[metric].transpose("sample", "site").values
     return output
+
+
+def process_paths(
+    case: Case, seed: int, start: int, stop: int, block_size: int
+) -> dict[str, np.ndarray]:
+    """Simulated paths of the case's processes for samples [start, stop).
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        Per process, (year, stop - start) over the case's model years [the process's unit];
+        empty when the case declares no process.
+    """
+    processes = case.markets.processes
+    if processes is None:
+        return {}
+    return simulate_samples(
+        processes, None, list(case.years), start, stop, seed, block_size=block_size
+    )
+
+
+def path_overrides(case: Case, paths: dict[str, np.ndarray]) -> dict[str, xr.DataArray]:
+    """Overrides over (year, sample) of the quantities that follow a process [registry unit].
+
+    A site-level quantity follows the same path at every site (the parameter dataset broadcasts
+    it over ``site``).
+    """
+    years = list(case.years)
+    return {
+        binding.parameter: xr.DataArray(
+            paths[binding.process] * binding.factor,
+            dims=("year", "sample"),
+            coords={"year": years},
+        )
+        for binding in case.markets.bindings
+        if binding.process in paths
+    }
+
+
+def yearly_cash(result) -> dict[str, np.ndarray]:
+    """The portfolio's free cash flow and cumulative discounted cash flow per sample and year
+    (sample, year) [EUR], for the fan charts."""
+    flow = result.free_cash_flow.sel(site=PORTFOLIO)
+    factors = discount_factors(result.parameters["finance.discount_rate"], result.timeline["t"])
+    discounted = (flow * factors).transpose("sample", "year").values
+    return {
+        CASH_PREFIX + "free_cash_flow": flow.transpose("sample", "year").values.astype(
+            YEARLY_DTYPE
+        ),
+        CASH_PREFIX + "cumulative_discounted_cash_flow": running_total(discounted.T).T.astype(
+            YEARLY_DTYPE
+        ),
+    }
 
 
 def chunks(block_count: int, blocks_per_chunk: int, done: set[int]) -> Iterator[list[int]]:

@@ -25,7 +25,6 @@ from tecmodel._version import __version__
 from tecmodel.analysis.montecarlo.layout import (
     SUMMARY_METRICS,
     Layout,
-    attributes,
     fill_value,
     layout_dataset,
 )
@@ -75,6 +74,7 @@ def study_fingerprint(
     seed: int,
     sampler: str,
     block_size: int,
+    paths: bool = True,
 ) -> dict[str, Any]:
     """Everything that decides a study's numbers (chunking, workers and tolerance do not)."""
     case = plan.case
@@ -90,6 +90,7 @@ def study_fingerprint(
         "sampler": sampler,
         "block_size": block_size,
         "columns": [column.label for column in plan.columns],
+        "paths": bool(paths and case.markets.processes is not None),
     }
 
 
@@ -189,6 +190,8 @@ class ZarrSink(MemorySink):
         stored = xr.open_zarr(self.path, consolidated=False)
         samples = stored[list(self.layout.variables)].isel(sample=slice(0, stop))
         samples = samples.assign_coords(sample=np.arange(stop), site=list(self.layout.sites))
+        if "year" in samples.dims:
+            samples = samples.assign_coords(year=list(self.layout.years))
         samples.attrs = {}
         return samples
 
@@ -243,16 +246,16 @@ def create_store(path: Path, layout: Layout, fingerprint: dict[str, Any]) -> Non
         group.create_array("site", shape=(len(layout.sites),), dtype=str, dimension_names=["site"])[
             :
         ] = np.array(layout.sites)
-        for name, (dims, units, dtype) in layout.variables.items():
-            chunks = (layout.block_size,) + ((len(layout.sites),) if len(dims) > 1 else ())
+        for name, (dims, _, dtype) in layout.variables.items():
+            shape = layout.shape(dims)
             group.create_array(
                 name,
-                shape=layout.shape(dims),
-                chunks=chunks,
+                shape=shape,
+                chunks=(layout.block_size,) + shape[1:],
                 dtype=dtype,
                 fill_value=fill_value(dtype),
                 dimension_names=list(dims),
-                attributes=attributes(name, units),
+                attributes=layout.attributes(name),
             )
         blocks = len(block_bounds(layout.n, layout.block_size))
         group.create_array(

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +30,12 @@ from tecmodel.analysis.montecarlo.execution import (
     run_in_process,
     run_on_client,
 )
-from tecmodel.analysis.montecarlo.layout import SUMMARY_METRICS, Layout
+from tecmodel.analysis.montecarlo.layout import (
+    CASH_PREFIX,
+    PATH_PREFIX,
+    SUMMARY_METRICS,
+    Layout,
+)
 from tecmodel.analysis.montecarlo.store import MemorySink, ZarrSink, study_fingerprint
 from tecmodel.analysis.sampling import (
     DEFAULT_BLOCK_SIZE,
@@ -94,10 +99,22 @@ class MonteCarloResult:
         See :func:`tecmodel.numerics.statistics.summarise`; attrs ``case``, ``n``,
         ``n_requested``, ``seed``, ``sampler``, ``stopped_early`` (0/1), ``n_resumed`` (samples
         read from the store, evaluated by an earlier call), ``chunk_size``, ``block_size``.
+    paths : xarray.Dataset
+        The simulated path of each price process of the case, one variable per process (by its
+        name) over ``year`` x ``sample`` [the process's unit], stored in single precision (the
+        model evaluated the double-precision paths:
+        :func:`tecmodel.analysis.montecarlo.execution.process_paths` gives them again); empty
+        when the case declares no process. A process drives a quantity at every site alike, so
+        no path has ``site``.
+    cash_flows : xarray.Dataset
+        With paths: the portfolio's ``free_cash_flow`` and ``cumulative_discounted_cash_flow``
+        over ``year`` x ``sample`` [EUR] in single precision (the fan charts); empty otherwise.
     """
 
     samples: xr.Dataset
     summary: xr.Dataset
+    paths: xr.Dataset = field(default_factory=xr.Dataset)
+    cash_flows: xr.Dataset = field(default_factory=xr.Dataset)
 
     def __repr__(self) -> str:
         attrs = self.summary.attrs
@@ -128,6 +145,7 @@ def monte_carlo(
     tolerance: Tolerance | float | None = None,
     confidence: float = 0.95,
     max_in_flight: int | None = None,
+    paths: bool = True,
 ) -> MonteCarloResult:
     """Run a Monte Carlo study of a case.
 
@@ -165,6 +183,10 @@ def monte_carlo(
         Confidence level of the summary's intervals [1].
     max_in_flight : int, optional
         Chunks submitted to the cluster at once (default: twice its worker threads).
+    paths : bool
+        Simulate the case's price processes (seeded per block from `seed`, on a stream of their
+        own) and evaluate the quantities that follow them on the simulated paths; False keeps
+        their central paths (the deterministic run's), as a Sobol' or Shapley analysis does.
 
     Returns
     -------
@@ -192,8 +214,8 @@ def monte_carlo(
         raise InputError(Problem("confidence", "expected a level in (0, 1)", confidence))
     tolerance = _check_tolerance(tolerance, case)
     plan = sampling_plan(case, parameters)
-    layout = Layout.of(plan, n, block_size)
-    fingerprint = study_fingerprint(plan, n, seed, sampler, block_size)
+    layout = Layout.of(plan, n, block_size, paths)
+    fingerprint = study_fingerprint(plan, n, seed, sampler, block_size, paths)
     sink = (
         ZarrSink.open(
             Path(store),
@@ -205,7 +227,7 @@ def monte_carlo(
         if store is not None
         else MemorySink(layout)
     )
-    task = Task(plan, sampler, seed, block_size, n)
+    task = Task(plan, sampler, seed, block_size, n, paths)
     bounds = block_bounds(n, block_size)
     done = sink.done_blocks()
     stopper = _Stopper(tolerance, confidence, sink, bounds, done)
@@ -235,6 +257,24 @@ def monte_carlo(
     used = bounds[used_blocks - 1][1]
     resumed = sum(bounds[b][1] - bounds[b][0] for b in done if b < used_blocks)
     samples = sink.dataset(used)
+    paths = samples[list(layout.paths)]
+    cash_flows = samples[list(layout.yearly_cash)]
+    samples = samples.drop_vars(list(layout.paths) + list(layout.yearly_cash))
+    cash_flows = (
+        cash_flows.rename({name: name[len(CASH_PREFIX) :] for name in layout.yearly_cash})
+        .drop_vars("site", errors="ignore")
+        .transpose("year", "sample")
+        if layout.yearly_cash
+        else xr.Dataset()
+    )
+    if "year" in samples.coords:
+        samples = samples.drop_vars("year")
+    paths = paths.rename({name: name[len(PATH_PREFIX) :] for name in layout.paths})
+    paths = (
+        paths.drop_vars("site", errors="ignore").transpose("year", "sample")
+        if layout.paths
+        else xr.Dataset()
+    )
     summary = summarise(
         sink.metrics(used), SUMMARY_METRICS, confidence, higher_is_worse=HIGHER_IS_WORSE
     )
@@ -255,7 +295,8 @@ def monte_carlo(
     samples.attrs.update(
         {key: summary.attrs[key] for key in ("case", "n", "seed", "sampler", "block_size")}
     )
-    return MonteCarloResult(samples, summary)
+    paths.attrs.update({key: summary.attrs[key] for key in ("case", "n", "seed", "block_size")})
+    return MonteCarloResult(samples, summary, paths, cash_flows)
 
 
 def _check_count(value: Any, name: str) -> int:

@@ -163,3 +163,39 @@ def metric_values(result: Result, metrics: Sequence[str], rows: int) -> np.ndarr
     return np.stack(
         [sample_first(result.metrics[name], ("site",), rows) for name in metrics], axis=1
     )
+
+
+#: The value of `factors` that takes every distributed input of the case.
+ALL = "all"
+#: Named groups of the inputs for ``factors="all"`` (Sobol'): a parameter belongs to the first
+#: group whose prefixes it starts with; one index per group, so the model runs grow with the
+#: number of groups, not of inputs. Parameters outside every prefix form "operations and other".
+NAMED_GROUPS: dict[str, tuple[str, ...]] = {
+    "energy, all-in": ("power.", "cooling.overhead_"),
+    "delivery": ("construction.", "timeline.", "grid.", "cooling.capex", "revenue.ramp_"),
+    "compute prices and hardware": ("chips.", "revenue.", "fx.", "markets.", "operations.it_"),
+}
+OTHER_GROUP = "operations and other"
+
+
+def named_groups(parameters: Sequence[str]) -> dict[str, list[str]]:
+    """The parameters in the named groups of :data:`NAMED_GROUPS` (empty groups left out).
+
+    Parameters
+    ----------
+    parameters : sequence of str
+        Registry names, in the order the groups list them.
+
+    Returns
+    -------
+    dict of str to list of str
+        Group name -> its parameters.
+    """
+    groups: dict[str, list[str]] = {name: [] for name in (*NAMED_GROUPS, OTHER_GROUP)}
+    for parameter in parameters:
+        group = next(
+            (name for name, prefixes in NAMED_GROUPS.items() if parameter.startswith(prefixes)),
+            OTHER_GROUP,
+        )
+        groups[group].append(parameter)
+    return {name: members for name, members in groups.items() if members}

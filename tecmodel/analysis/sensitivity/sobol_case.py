@@ -28,8 +28,15 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from tecmodel.analysis.sampling import Column, check_seed, column_overrides, factor_columns
+from tecmodel.analysis.sampling import (
+    Column,
+    check_seed,
+    column_overrides,
+    factor_columns,
+    sampling_plan,
+)
 from tecmodel.analysis.sensitivity.factors import (
+    ALL,
     DEFAULT_FACTORS,
     DEFAULT_METRICS,
     check_metrics,
@@ -37,6 +44,7 @@ from tecmodel.analysis.sensitivity.factors import (
     group_members,
     grouping,
     metric_values,
+    named_groups,
     sample_first,
 )
 from tecmodel.analysis.sensitivity.saltelli import (
@@ -119,10 +127,15 @@ def sobol(
     Parameters
     ----------
     case : Case
-    factors : sequence of str
+    factors : sequence of str or "all"
         Registered parameter names or aliases (``energy_price``, ``utilisation``,
         ``chip_cost`` ...); ``name@site`` moves one site only. With `groups` and no factors, the
-        groups' members.
+        groups' members. ``"all"``: every parameter with a distribution in the case, by default
+        in the named groups of :data:`~tecmodel.analysis.sensitivity.factors.NAMED_GROUPS`
+        ("energy, all-in", "delivery", "compute prices and hardware", "operations and other").
+        The default stays the three factors energy price, utilisation and chip cost;
+        ``energy_price`` (alias of ``power.market_price``) moves the market price as one level
+        in every year in place of its path.
     n : int
         Base sample size, a power of two; the model is evaluated n (2G + 2) times with second
         order, n (G + 2) without (G factors or groups), in one vectorised call per `chunk_rows`.
@@ -165,6 +178,11 @@ def sobol(
     seed = check_seed(seed)
     engine = check_engine(engine)
     metrics = check_metrics(metrics)
+    if isinstance(factors, str) and factors == ALL:
+        # Every input that carries a distribution in the case, in the named groups unless the
+        # caller groups them.
+        factors = list(sampling_plan(case).parameters)
+        groups = named_groups(factors) if groups is None else groups
     factors = group_members(factors, groups)
     columns = factor_columns(case, factors, per_site=per_site)
     groups_of_columns = grouping(columns, factors, groups)

@@ -64,28 +64,42 @@ def tornado(
     inputs = np.full((3, len(columns), len(sites) + 1), np.nan)
     for position, column in enumerate(columns):
         name = column.parameter.name
-        base = case.value(name)
-        base = np.asarray(
-            base.values if hasattr(base, "values") else [base] * len(sites), dtype=float
-        )
+        # The stated value per site (a quantity that follows a process: its central path's
+        # first-year value; the factor's rows replace the path by a level in every year).
+        base = np.array([case.entry(name, site).value for site in sites], dtype=float)
         if name not in overrides:
-            overrides[name] = np.repeat(base[:, None], rows, axis=1)
+            stated = case.value(name)
+            # (site[, year], rows): the base row and the other factors' rows keep the case.
+            stated = (
+                stated.transpose("site", ...).values
+                if isinstance(stated, xr.DataArray)
+                else np.full(len(sites), float(stated))
+            )
+            overrides[name] = np.repeat(stated[..., None], rows, axis=-1)
         low = column.values(np.array([low_q]))
         high = column.values(np.array([high_q]))
         target = [sites.index(s) for s in column.sites] if column.sites else list(range(len(sites)))
         for row, values in ((2 * position + 1, low), (2 * position + 2, high)):
-            overrides[name][target, row] = np.ravel(values)
+            level = np.ravel(values)
+            overrides[name][target, ..., row] = level.reshape(
+                (len(target),) + (1,) * (overrides[name].ndim - 2)
+            )
         inputs[1, position, :-1] = base
         inputs[0, position, :-1] = base
         inputs[2, position, :-1] = base
         inputs[0, position, target] = np.ravel(low)
         inputs[2, position, target] = np.ravel(high)
     arrays = {}
+    years = list(case.years)
     for name, values in overrides.items():
+        path = ("year",) if values.ndim == 3 else ()
+        coords = {"year": years} if path else {}
         if resolve(name).scope == "case":
-            arrays[name] = xr.DataArray(values[0], dims="sample")
+            arrays[name] = xr.DataArray(values[0], dims=path + ("sample",), coords=coords)
         else:
-            arrays[name] = xr.DataArray(values, dims=("site", "sample"), coords={"site": sites})
+            arrays[name] = xr.DataArray(
+                values, dims=("site",) + path + ("sample",), coords={"site": sites, **coords}
+            )
     result = evaluate(case, arrays)
     metric_index = xr.DataArray(np.array(metrics, dtype=str), dims="metric", name="metric")
     stacked = xr.concat(

@@ -2,10 +2,13 @@
 
 This module owns the IT equipment of a campus: the accelerator count that fills each phase's IT
 MW at the all-in IT kW per accelerator; the purchase of a generation in each phase's online
-year and at every refresh (``chips.refresh_years``); the USD price per accelerator converted at
-the EUR/USD rate, trending by ``chips.price_trend`` per year of purchase from the site's
-reference year (its planned first online year); the resale of the retired generation at each
-refresh; and the residual value of the generation in service at the horizon.
+year and at every refresh (``chips.refresh_years``); the price per accelerator, ``chips.unit_price``
+(USD) for the reference generation bought in the site's reference year (its planned first online
+year), moved for a later purchase by the hardware cost per PFLOP/s (``markets.hardware_cost``)
+and the performance per accelerator (``chips.performance_growth``), and converted at the EUR/USD
+rate of the purchase year (:func:`tecmodel.model.components.markets.purchase_index`); the resale
+of the retired generation at each refresh; and the residual value of the generation in service at
+the horizon.
 """
 
 from __future__ import annotations
@@ -14,8 +17,13 @@ import numpy as np
 import xarray as xr
 
 from tecmodel.model.components import ComponentResult, by_site, with_units
+from tecmodel.model.components.markets import (
+    by_generation,
+    generation_number,
+    purchase_index,
+    reference_rate,
+)
 from tecmodel.model.timeline import at_horizon, residual_share, vintages
-from tecmodel.numerics.powers import integer_power
 
 #: Relative slack before rounding down: a quotient that is mathematically whole (1,000 MW at
 #: 2 kW) may come out a few ulps below the whole number in floating point.
@@ -56,30 +64,14 @@ def unit_price_eur(unit_price_usd, usd_per_eur):
     return unit_price_usd / usd_per_eur
 
 
-def generation_price(reference_price, trend, vintage_year, reference_year):
-    """Price of the generation bought in `vintage_year` [same unit as `reference_price`].
-
-    ``reference_price * (1 + trend) ** (vintage_year - reference_year)``.
-
-    Parameters
-    ----------
-    reference_price : array_like
-        Price of a purchase in the reference year.
-    trend : array_like
-        Yearly change of the price by year of purchase [1/yr].
-    vintage_year, reference_year : array_like
-        Calendar years [year].
-    """
-    return integer_power(1.0 + trend, vintage_year - reference_year) * reference_price
-
-
 def line_items(params: xr.Dataset, timeline: xr.Dataset) -> ComponentResult:
     """Accelerator purchases, resale at refresh and residual value [EUR].
 
     Parameters
     ----------
     params : xarray.Dataset
-        Reads ``chips.*``, ``fx.usd_per_eur`` and ``finance.terminal_value_share``.
+        Reads ``chips.*``, ``fx.usd_per_eur``, ``markets.hardware_cost`` and
+        ``finance.terminal_value_share``.
     timeline : xarray.Dataset
         From :func:`tecmodel.timeline.build_timeline`.
 
@@ -93,22 +85,24 @@ def line_items(params: xr.Dataset, timeline: xr.Dataset) -> ComponentResult:
         generation in service (revenue prices each generation by it); ``it_value_operating``
         [EUR], the gross purchase value of operating accelerators (weighted by the operating
         fraction), the base of IT support and insurance; ``initial_capex_chips`` [EUR], the
-        purchase of the first generation.
+        purchase of the first generation; per generation (year, site[, sample], generation),
+        in accelerators x purchase index (the EUR amounts over the reference price):
+        ``generation_bought``, ``generation_retired`` (resold at a refresh),
+        ``generation_installed`` (in service, at its remaining value share) and
+        ``generation_operating`` (weighted by the operating fraction); ``generation_number``
+        (year, site, phase[, sample]) [1] (see
+        :func:`tecmodel.model.components.markets.generation_number`).
     """
     refresh_years = params["chips.refresh_years"]
     count = accelerator_count(timeline["phase_it_mw"], params["chips.it_kw_per_accelerator"])
     # The price in the reference year, (site[, sample]), multiplies every value: it is applied
     # last, once per result, so that an uncertain price never widens the per-phase arrays
     # (sample-late evaluation; the same numbers, fewer passes over sample-sized memory).
-    price = unit_price_eur(params["chips.unit_price"], params["fx.usd_per_eur"])
-    trend = params["chips.price_trend"]
+    price = unit_price_eur(params["chips.unit_price"], reference_rate(params, timeline))
     chip_vintages = vintages(timeline, refresh_years)
     vintage_year = chip_vintages["vintage_year"]
-    reference_year = timeline["reference_year"]
-    generation_units = generation_price(1.0, trend, vintage_year, reference_year) * count
-    retired_units = (
-        generation_price(1.0, trend, vintage_year - refresh_years, reference_year) * count
-    )
+    generation_units = purchase_index(params, timeline, vintage_year) * count
+    retired_units = purchase_index(params, timeline, vintage_year - refresh_years) * count
 
     purchased_units = by_site(chip_vintages["purchase"] * generation_units)
     purchases = purchased_units * price
@@ -126,6 +120,22 @@ def line_items(params: xr.Dataset, timeline: xr.Dataset) -> ComponentResult:
     initial_purchases = (
         by_site((chip_vintages["purchase"] - chip_vintages["renewal"]) * generation_units) * price
     )
+    number = generation_number(timeline, vintage_year, refresh_years)
+    generations = timeline["generation"]
+    per_generation = {
+        "generation_bought": by_generation(
+            chip_vintages["purchase"] * generation_units, number, generations
+        ),
+        "generation_retired": by_generation(
+            chip_vintages["renewal"] * retired_units, number - 1.0, generations
+        ),
+        "generation_installed": by_generation(
+            timeline["in_service"] * generation_units * remaining, number, generations
+        ),
+        "generation_operating": by_generation(
+            timeline["operating_fraction"] * generation_units, number, generations
+        ),
+    }
 
     return ComponentResult(
         items={
@@ -148,5 +158,14 @@ def line_items(params: xr.Dataset, timeline: xr.Dataset) -> ComponentResult:
             "initial_capex_chips": with_units(
                 initial_purchases, "EUR", "Capex of the first accelerator generation"
             ),
+            "generation_number": with_units(number, "1", "Generation of accelerators in service"),
+            **{
+                name: with_units(
+                    value,
+                    "accelerator",
+                    f"{name.replace('_', ' ').capitalize()} (accelerators x purchase index)",
+                )
+                for name, value in per_generation.items()
+            },
         },
     )

@@ -71,6 +71,7 @@ def run_components(params: xr.Dataset, timeline: xr.Dataset) -> ComponentOutputs
         timeline_view,
         chip_result.quantities["accelerators_per_phase"],
         chip_result.quantities["chip_vintage_year"],
+        chip_result.quantities["generation_number"],
     )
     operations_result = operations.line_items(
         params_view,

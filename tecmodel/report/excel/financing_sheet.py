@@ -357,7 +357,11 @@ def _equity_formula(context, writer: RowWriter, name: str, owner: str, sites, ce
         rate = context.parameter(writer.case, "financing.cost_of_equity")
         return f"={first}{rows[equity]}+NPV({rate},{span(equity, second)})"
     if name == "equity_irr":
-        return f'=IFERROR(IRR({span(equity)},0.1),IFERROR(IRR({span(equity)},0.01),"undefined"))'
+        # three starting guesses: LibreOffice's IRR() misses a negative root from a positive one
+        return (
+            f"=IFERROR(IRR({span(equity)},0.1),IFERROR(IRR({span(equity)},0.01),"
+            f'IFERROR(IRR({span(equity)},-0.1),"undefined")))'
+        )
     if name == "moic":
         owners = sites if owner == PORTFOLIO else [owner]
         gains = "+".join(f'SUMIF({span(f"equity {s}")},">0")' for s in owners)

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from tecmodel.model.components.markets import reference_rate
 from tecmodel.model.components.pipeline import run_components
 from tecmodel.model.timeline import HOURS_PER_YEAR, escalation
 from tecmodel.report.excel.cashflow_rows import write_discounting_rows
@@ -49,14 +50,19 @@ def unit_runs(result) -> UnitRuns:
 
     Every driver enters its items linearly, so an item at the case values is the item at a
     unit value times the driver: the accelerator items are the items at a price of 1 EUR per
-    accelerator (USD price = USD per EUR) times the price; merchant revenue is the revenue at
-    100 % utilisation and a merchant GPU-hour price of 1 EUR times the utilisation and the
-    price; contract revenue is the revenue at a contract price of 1 EUR times the contract
-    price; the insured facility value is the insurance at a rate of 1 with no accelerators.
+    accelerator in the reference year (USD price = USD per EUR of that year) times the price;
+    merchant revenue is the revenue at 100 % utilisation and a merchant GPU-hour price of 1 EUR
+    times the utilisation and the price; contract revenue is the revenue at a contract price of
+    1 EUR times the contract price; the insured facility value is the insurance at a rate of 1
+    with no accelerators.
     """
     params, timeline = result.parameters, result.timeline
+    # USD price = USD per EUR in the reference year: 1 EUR for the reference generation there.
     unit_chip = params.assign(
-        {"chips.unit_price": params["fx.usd_per_eur"] * xr.ones_like(params["chips.unit_price"])}
+        {
+            "chips.unit_price": reference_rate(params, timeline)
+            * xr.ones_like(params["chips.unit_price"])
+        }
     )
     full = params.assign(
         {
@@ -131,6 +137,53 @@ def write_timeline_rows(s: SiteRows) -> None:
     )
 
 
+def path_ratio(result, name: str, site: str) -> np.ndarray:
+    """A parameter's value in each model year over its first-year value [1]: the shape of the
+    central path of the process it follows, 1 in every year for a parameter without one."""
+    values = result.parameters[name]
+    years = result.timeline["year"].values
+    if "year" not in values.dims:
+        return np.ones(len(years))
+    series = site_series(values, site) if "site" in values.dims else values.values
+    series = np.asarray(series, dtype=float)
+    return series / series[0]
+
+
+def write_path_rows(s: SiteRows) -> None:
+    """The shapes of the price paths the live inputs scale, and the nuclear contract's term.
+
+    A live input that follows a process (the energy price, the exchange rate) is its central
+    path's first-year value; the later years keep the path's ratio to it (these rows), so that
+    changing the input moves the whole path in proportion.
+    """
+    writer = s.writer
+    writer.section("Price paths (ratio to the first model year) and the nuclear contract")
+    writer.values(
+        "market_price_path",
+        "Energy price (market) path",
+        "1",
+        "central path of the power-price process / its first-year value (fixed; 1 without a process)",
+        path_ratio(s.result, "power.market_price", s.site),
+        FORMAT_FACTOR,
+    )
+    writer.values(
+        "fx_path",
+        "USD per EUR path",
+        "1",
+        "central path of the exchange-rate process / its first-year value (fixed; 1 without a process)",
+        path_ratio(s.result, "fx.usd_per_eur", s.site),
+        FORMAT_FACTOR,
+    )
+    writer.values(
+        "in_contract_term",
+        "Nuclear contract in force",
+        "1",
+        "1 from the contract's start year for its term, else 0 (fixed)",
+        s.per_site(s.result.quantities["power_contract_in_term"]),
+        "0",
+    )
+
+
 def write_constant_rows(s: SiteRows) -> None:
     """PUE, hours, the IT load factor (utilisation) and the accelerator price in EUR."""
     writer = s.writer
@@ -156,16 +209,28 @@ def write_constant_rows(s: SiteRows) -> None:
         ("load_factor",),
         "0.0000",
     )
+    reference_year = int(scalar(s.result.timeline["reference_year"], s.site))
+    first_year = int(s.result.timeline["year"].values[0])
+    fx_reference = float(
+        path_ratio(s.result, "fx.usd_per_eur", s.site)[reference_year - first_year]
+    )
+    writer.scalar_value(
+        "fx_reference_ratio",
+        "USD per EUR in the reference year / in the first model year",
+        "1",
+        "the USD per EUR path in the reference year (fixed)",
+        fx_reference,
+        "0.0000",
+    )
     writer.scalar_formula(
         "chip_price",
         "Accelerator price in the reference year",
         "EUR/accelerator",
-        "accelerator price (USD) / USD per EUR",
-        f"={s.driver('chip_cost')}/{p('fx.usd_per_eur')}",
+        "accelerator price (USD) / USD per EUR in the reference year",
+        f"={s.driver('chip_cost')}/({p('fx.usd_per_eur')}*{writer.scalar_at('fx_reference_ratio')})",
         ("chip_price_eur",),
         "#,##0.00",
     )
-    reference_year = int(scalar(s.result.timeline["reference_year"], s.site))
     writer.scalar_value(
         "reference_year",
         "Reference year of the site's prices",
@@ -184,14 +249,25 @@ def write_energy_rows(s: SiteRows) -> None:
     quantities = s.result.quantities
     utilisation = s.driver("utilisation")
     writer.section("Energy and compute")
+    p = s.parameter
+    idle, busy = p("power.idle_share"), p("power.active_load_share")
+    writer.values(
+        "ramped_mw",
+        "Operating IT capacity at the utilisation ramp",
+        "MW",
+        "operating IT MW of each phase x its ramp (first and second year online) (fixed)",
+        per_site(quantities["ramped_it_mw"]),
+        "#,##0.0",
+    )
     writer.formulas(
         "it_energy",
         "IT energy",
         "MWh",
-        "operating IT MW x IT load factor x hours",
+        "(operating IT MW x idle share + ramped IT MW x (busy share - idle share) x utilisation)"
+        " x hours",
         lambda y: (
-            f"={at('operating_mw', y)}*{writer.scalar_at('load_factor')}"
-            f"*{writer.scalar_at('hours')}"
+            f"=({at('operating_mw', y)}*{idle}+{at('ramped_mw', y)}*({busy}-{idle})"
+            f"*{utilisation})*{writer.scalar_at('hours')}"
         ),
         ("quantity", "it_energy_mwh"),
         FORMAT_NUMBER,
@@ -225,26 +301,24 @@ def write_energy_rows(s: SiteRows) -> None:
         per_site(quantities["subscribed_mw"]),
         "#,##0.0",
     )
-    available = per_site(quantities["gpu_hours_available"])
-    contract_share = scalar(s.result.parameters["revenue.contract_share"], s.site)
     for key, label, how, hours in (
         (
             "hours_available",
             "GPU-hours available",
             "accelerators x hours x operating fraction",
-            available,
+            per_site(quantities["gpu_hours_available"]),
         ),
         (
             "hours_contract",
             "GPU-hours under take-or-pay contracts",
-            "available x contract share (billed in full)",
-            available * contract_share,
+            "available x contract share x availability, within each generation's tenor",
+            per_site(quantities["gpu_hours_contracted"]),
         ),
         (
             "hours_offered",
             "GPU-hours offered on the merchant market",
-            "available x (1 - contract share)",
-            available * (1.0 - contract_share),
+            "available hours not under contract x utilisation ramp",
+            per_site(quantities["gpu_hours_offered"]),
         ),
     ):
         writer.values(key, label, "M GPU-hours", how, hours, FORMAT_MILLIONS, total=True)

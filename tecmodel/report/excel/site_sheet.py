@@ -28,6 +28,7 @@ from tecmodel.report.excel.site_quantities import (
     write_accelerator_rows,
     write_constant_rows,
     write_energy_rows,
+    write_path_rows,
     write_timeline_rows,
 )
 from tecmodel.report.excel.verify import scalar
@@ -57,10 +58,11 @@ ITEM_HOWS = {
     "revenue_merchant": "merchant GPU-hours offered x price index x GPU-hour price x utilisation",
     "revenue_contract": "contract GPU-hours x price index x contract price",
     "power_contract_energy": (
-        "facility energy x contract share x contract price x (1 + indexation)^t"
+        "facility energy x contract share x in force x contract price x (1 + indexation)^t"
     ),
     "power_market_energy": (
-        "facility energy x (1 - contract share) x energy price x (1 + escalation)^t"
+        "facility energy x (1 - contract share x in force) x energy price x path"
+        " x (1 + escalation)^t"
     ),
     "power_grid_energy_tariff": "facility energy x TURPE energy tariff x inflation index",
     "power_excise": "facility energy x excise x inflation index",
@@ -86,6 +88,7 @@ def write_site_sheet(context: Context, sheet, case: int, site: str) -> CashFlowS
     )
     rows = SiteRows(context, writer, result, case, site, unit_runs(result))
     write_timeline_rows(rows)
+    write_path_rows(rows)
     write_constant_rows(rows)
     write_energy_rows(rows)
     write_accelerator_rows(rows)
@@ -112,13 +115,14 @@ def item_formulas(s: SiteRows) -> dict[str, Callable[[int], str]]:
             f"={at('contract_hours_indexed', y)}*{p('revenue.contract_price')}"
         ),
         "power_contract_energy": lambda y: (
-            f"=-({at('facility_energy', y)}*{p('power.contract_share')}*"
-            f"({p('power.contract_price')}*(1+{p('power.contract_indexation')})"
+            f"=-({at('facility_energy', y)}*{p('power.contract_share')}*{at('in_contract_term', y)}"
+            f"*({p('power.contract_price')}*(1+{p('power.contract_indexation')})"
             f"^{at('t', y)}))"
         ),
         "power_market_energy": lambda y: (
-            f"=-({at('facility_energy', y)}*(1-{p('power.contract_share')})*"
-            f"({energy_price}*(1+{p('power.market_escalation')})^{at('t', y)}))"
+            f"=-({at('facility_energy', y)}*(1-{p('power.contract_share')}"
+            f"*{at('in_contract_term', y)})*({energy_price}*{at('market_price_path', y)}"
+            f"*(1+{p('power.market_escalation')})^{at('t', y)}))"
         ),
         "power_grid_energy_tariff": lambda y: (
             f"=-({at('facility_energy', y)}*{p('power.grid_tariff_energy')}*{at('inflation', y)})"

@@ -78,7 +78,11 @@ def _metric_formula(
         # A second guess near zero: from 10 % the spreadsheet's Newton iteration can fail to
         # reach a root close to zero within its iteration limit.
         span = sheet.span("fcf")
-        return f'=IFERROR(IRR({span},0.1),IFERROR(IRR({span},0.01),"undefined"))'
+        # three starting guesses: LibreOffice's IRR() misses a negative root from a positive one
+        return (
+            f"=IFERROR(IRR({span},0.1),IFERROR(IRR({span},0.01),"
+            f'IFERROR(IRR({span},-0.1),"undefined")))'
+        )
     if name in ("payback_year", "discounted_payback_year"):
         flag = "payback_flag" if name == "payback_year" else "discounted_payback_flag"
         return f'=IFERROR(INDEX({sheet.span("year")},MATCH(1,{sheet.span(flag)},0)),"none")'

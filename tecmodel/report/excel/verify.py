@@ -18,6 +18,7 @@ import numpy as np
 import xarray as xr
 
 from tecmodel.model.components.chips import unit_price_eur
+from tecmodel.model.components.markets import reference_rate
 from tecmodel.model.components.power import it_power_draw
 from tecmodel.model.cube import item_total
 from tecmodel.model.metrics import PORTFOLIO, discount_factors
@@ -103,7 +104,8 @@ def model_values(result, site: str, key: tuple, written=None):
             site,
         )
     if kind == "chip_price_eur":
-        return scalar(unit_price_eur(params["chips.unit_price"], params["fx.usd_per_eur"]), site)
+        rate = reference_rate(params, result.timeline)
+        return scalar(unit_price_eur(params["chips.unit_price"], rate), site)
     if kind == "breakeven":
         return breakeven_values(result, site)[key[1:]]
     if kind == "total":
@@ -162,7 +164,7 @@ def model_series(result, site: str, key: tuple) -> np.ndarray:
     if kind == "quantity":
         return site_series(result.quantities[key[1]], site)
     if kind == "merchant_hours":
-        contract = result.quantities["gpu_hours_available"] * params["revenue.contract_share"]
+        contract = result.quantities["gpu_hours_contracted"]
         return site_series(result.quantities["gpu_hours_sold"] - contract, site)
     if kind == "depreciation":
         return site_series(result.finance["depreciation"].sel(asset_class=key[1]), site)

@@ -19,6 +19,7 @@ the package's own modules import from the defining modules.
 from __future__ import annotations
 
 from tecmodel.report.figures.cash_flows import cash_flow_waterfall, cumulative_discounted_cash_flow
+from tecmodel.report.figures.fans import fan_charts
 from tecmodel.report.figures.files import save_figure, write_standard_plots
 from tecmodel.report.figures.scenarios import scenario_comparison
 from tecmodel.report.figures.sensitivity import (
@@ -40,6 +41,7 @@ __all__ = [
     "convergence_chart",
     "npv_distribution",
     "distribution_comparison",
+    "fan_charts",
     "scenario_comparison",
     "save_figure",
     "write_standard_plots",

@@ -10,6 +10,7 @@ from tecmodel._version import __version__
 from tecmodel.io import atomic_directory, atomic_path, run_id
 from tecmodel.report.arguments import as_list
 from tecmodel.report.figures.cash_flows import cash_flow_waterfall, cumulative_discounted_cash_flow
+from tecmodel.report.figures.fans import fan_charts
 from tecmodel.report.figures.scenarios import scenario_comparison
 from tecmodel.report.figures.sensitivity import sobol_bars, tornado_chart
 from tecmodel.report.figures.uncertainty import npv_distribution
@@ -55,9 +56,10 @@ def write_standard_plots(
     for dataset in as_list(tornado):
         figures[f"tornado_{dataset.attrs.get('case', 'case')}.png"] = tornado_chart(dataset)
     for result in as_list(monte_carlo):
-        figures[f"npv_distribution_{result.summary.attrs.get('case', 'case')}.png"] = (
-            npv_distribution(result)
-        )
+        case = result.summary.attrs.get("case", "case")
+        figures[f"npv_distribution_{case}.png"] = npv_distribution(result)
+        if result.paths.data_vars:
+            figures[f"fan_{case}.png"] = fan_charts(result)
     with atomic_directory(folder) as building:
         for name, figure in figures.items():
             save_figure(figure, building / name)
