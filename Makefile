@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml constraints.txt
 ## run both bundled cases and write every report to outputs/
 run: $(STAMP)
 	$(VENV)/bin/tecmodel run --out outputs
-	$(VENV)/bin/tecmodel report --xlsx outputs/report.xlsx --plots outputs/plots --sobol 4096 --montecarlo 100000
+	$(VENV)/bin/tecmodel report --xlsx outputs/report.xlsx --plots outputs/plots --sobol 4096 --shapley 2048 --montecarlo 100000
 
 ## the whole test suite on both cores (unit, property, reference, end-to-end, doctests, notebooks,
 ## LibreOffice recalculation, the architecture contracts), after the lint

@@ -153,8 +153,8 @@ def test_console_script_never_prints_a_traceback(tmp_path):
 
 
 def test_report_with_sensitivity_and_monte_carlo(tmp_path, capsys):
-    """`tecmodel report --sobol N --montecarlo N` fills the workbook's Sensitivity and Monte
-    Carlo sheets (small sizes here; `make run` uses 4096 and 100,000)."""
+    """`tecmodel report --sobol N --shapley N --montecarlo N` fills the workbook's Sensitivity
+    and Monte Carlo sheets (small sizes here; `make run` uses 4096, 2048 and 100,000)."""
     import openpyxl
 
     xlsx = tmp_path / "report.xlsx"
@@ -167,6 +167,8 @@ def test_report_with_sensitivity_and_monte_carlo(tmp_path, capsys):
                 str(xlsx),
                 "--sobol",
                 "64",
+                "--shapley",
+                "64",
                 "--montecarlo",
                 "2048",
                 "--quiet",
@@ -178,6 +180,7 @@ def test_report_with_sensitivity_and_monte_carlo(tmp_path, capsys):
     sensitivity = [
         cell.value for row in workbook["Sensitivity"].iter_rows(max_row=12) for cell in row
     ]
+    assert "Shapley share" in sensitivity  # --shapley puts the effects beside S1 and ST
     monte_carlo = [
         cell.value for row in workbook["Monte Carlo"].iter_rows(max_row=12) for cell in row
     ]

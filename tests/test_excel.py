@@ -538,7 +538,7 @@ def test_number_formats_follow_the_table_of_outputs():
     assert excel_number_format("irr") == excel_number_format("equity_irr") == "0.00%"
     assert excel_number_format("npv") == '#,##0.0,,;[Red]-#,##0.0,,;"-"'
     assert excel_number_format("capex_per_mw_it").startswith("#,##0.00,,;")
-    assert excel_number_format("energy_mwh_per_year") == "#,##0,"  # MWh shown in GWh
+    assert excel_number_format("facility_energy_per_year") == "#,##0,"  # MWh shown in GWh
     assert excel_number_format("gpu_hours_sold") == "#,##0.00,,,"  # shown in billions
     assert excel_number_format("lcoc") == "0.000"
     assert excel_number_format("payback_year") == "0"

@@ -114,7 +114,7 @@ def test_two_identical_sites_give_exactly_twice_the_euros(base_case, values):
         "capex_total",
         "initial_capex",
         "accelerators",
-        "energy_mwh_per_year",
+        "facility_energy_per_year",
         "gpu_hours_sold",
         "equity_npv",
         "debt_drawn",

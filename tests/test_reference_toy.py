@@ -125,7 +125,7 @@ def test_npv_and_irr_match_numpy_financial(toy_result):
 def test_quantities_match_hand_calculation(toy_result):
     metrics = toy_result.metrics.sel(site="toy")
     assert float(metrics["accelerators"]) == pytest.approx(5_000)
-    assert float(metrics["energy_mwh_per_year"]) == pytest.approx(52_560)
+    assert float(metrics["facility_energy_per_year"]) == pytest.approx(52_560)
     assert float(metrics["water_m3_per_year"]) == pytest.approx(43_800)  # 5 MW x 8,760 h x 1 L/kWh
     assert float(metrics["facility_mw_peak"]) == pytest.approx(14)
     # initial build: 50 M chips + 33.1 M construction and land + 1 M cooling + 3 M grid

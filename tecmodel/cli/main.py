@@ -18,6 +18,7 @@ from pathlib import Path
 from tecmodel._version import __version__
 from tecmodel.analysis.montecarlo.study import monte_carlo
 from tecmodel.analysis.scenarios import compare, evaluate_scenarios
+from tecmodel.analysis.sensitivity.shapley_case import shapley
 from tecmodel.analysis.sensitivity.sobol_case import sobol
 from tecmodel.analysis.sensitivity.tornado_case import tornado
 from tecmodel.cli import cases as cli_cases
@@ -71,7 +72,9 @@ def command_run(args) -> int:
 def _write_report(results, xlsx: Path, plots: Path | None, quiet: bool, **uncertainty) -> None:
     started = time.perf_counter()
     export_excel(results, xlsx, **uncertainty)
-    figures = write_standard_plots(results, plots, **uncertainty) if plots is not None else []
+    # The figures have no Shapley chart: the workbook's Sensitivity sheet shows the effects.
+    charted = {key: value for key, value in uncertainty.items() if key != "shapley"}
+    figures = write_standard_plots(results, plots, **charted) if plots is not None else []
     if not quiet:
         where = f" and {len(figures)} figures in {plots}/" if figures else ""
         print(f"wrote {xlsx}{where} in {time.perf_counter() - started:.2f} s")
@@ -93,6 +96,8 @@ def command_report(args) -> int:
     if args.sobol:
         uncertainty["sensitivity"] = [sobol(case, n=args.sobol, seed=args.seed) for case in cases]
         uncertainty["tornado"] = [tornado(case) for case in cases]
+    if args.shapley:
+        uncertainty["shapley"] = [shapley(case, n=args.shapley, seed=args.seed) for case in cases]
     if args.montecarlo:
         uncertainty["monte_carlo"] = [
             monte_carlo(case, n=args.montecarlo, seed=args.seed, progress=False) for case in cases
@@ -116,6 +121,14 @@ def _report_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="add Sobol' indices (energy price, utilisation, chip cost; base sample size N, a "
         "power of two) and the tornado to the workbook and figures (default: none)",
+    )
+    parser.add_argument(
+        "--shapley",
+        type=int,
+        default=0,
+        metavar="N",
+        help="add the Shapley effects of the same three factors, with the case's rank correlations "
+        "(N outer samples), beside the Sobol' indices (default: none)",
     )
     parser.add_argument(
         "--montecarlo",

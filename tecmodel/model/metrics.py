@@ -234,7 +234,7 @@ def compute_metrics(
         ``lcoc_compute`` and ``realised_compute_price`` [EUR/PFLOPS-hour],
         ``breakeven_price_factor`` [1], ``capex_total`` and ``initial_capex`` [EUR],
         ``capex_per_mw_it`` [EUR/MW], ``it_mw`` [MW], ``facility_mw_peak`` [MW],
-        ``accelerators`` [accelerator], ``energy_mwh_per_year`` [MWh/yr],
+        ``accelerators`` [accelerator], ``facility_energy_per_year`` [MWh/yr],
         ``water_m3_per_year`` [m3/yr], ``gpu_hours_sold`` [GPU-hour] (over the horizon).
     """
     site_revenue = flows.total(category="revenue")
@@ -290,7 +290,7 @@ def compute_metrics(
             "it_mw": max_mw,
             "facility_mw_peak": with_portfolio(quantities["subscribed_mw"]).max("year"),
             "accelerators": with_portfolio(quantities["accelerators_installed"]).max("year"),
-            "energy_mwh_per_year": with_portfolio(quantities["facility_energy_mwh"]).max("year"),
+            "facility_energy_per_year": with_portfolio(quantities["facility_energy_mwh"]).max("year"),
             "water_m3_per_year": with_portfolio(quantities["water_m3"]).max("year"),
             "gpu_hours_sold": year_total(hours_sold),
         }

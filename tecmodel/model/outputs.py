@@ -289,7 +289,7 @@ METRICS: dict[str, Metric] = {
         headline=True,
         group="scale",
     ),
-    "energy_mwh_per_year": Metric(
+    "facility_energy_per_year": Metric(
         "MWh/yr",
         "Facility energy per year at full build-out",
         "Energy per year",

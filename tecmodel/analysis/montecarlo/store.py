@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -267,3 +268,19 @@ def create_store(path: Path, layout: Layout, fingerprint: dict[str, Any]) -> Non
             dimension_names=["block"],
             attributes={"units": "1"},
         )
+        consolidate_layout(temporary)
+
+
+def consolidate_layout(path: Path) -> None:
+    """Write the store's consolidated metadata, so that ``xr.open_zarr(path)`` reads it in one go.
+
+    The arrays' metadata never changes after creation (chunks are written, shapes are fixed), so
+    the consolidated copy stays true for the life of the store. zarr warns that consolidated
+    metadata is not yet part of the format 3 specification; xarray and zarr-python read it, and
+    without it ``xr.open_zarr`` warns on every open, so that one warning is silenced here.
+    """
+    import zarr
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Consolidated metadata is currently not part", category=UserWarning)
+        zarr.consolidate_metadata(str(path))

@@ -45,7 +45,7 @@ FORMULA_METRICS: tuple[str, ...] = (
     "initial_capex",
     "capex_total",
     "capex_per_mw_it",
-    "energy_mwh_per_year",
+    "facility_energy_per_year",
     "water_m3_per_year",
     "gpu_hours_sold",
 )
@@ -110,7 +110,7 @@ def _metric_formula(
         return "=-(" + "+".join(f'SUMIF({sheet.span(item)},"<0")' for item in capex_items) + ")"
     if name == "capex_per_mw_it":
         return f'=IF({cells["it_mw"]}>0,{cells["initial_capex"]}/{cells["it_mw"]},"n/a")'
-    if name == "energy_mwh_per_year":
+    if name == "facility_energy_per_year":
         return f"=MAX({sheet.span('facility_energy')})"
     if name == "water_m3_per_year":
         return f"=MAX({sheet.span('water')})"
@@ -225,7 +225,7 @@ def _metric_row(
 def comparison_metrics() -> list[str]:
     """The metrics of the Case comparison sheet: the headline metrics of the table of outputs
     (new ones flow in), then the capex over the horizon, the realised price and the scale."""
-    extra = ("capex_total", "realised_gpu_hour_price", "energy_mwh_per_year", "gpu_hours_sold")
+    extra = ("capex_total", "realised_gpu_hour_price", "facility_energy_per_year", "gpu_hours_sold")
     return [name for name in (*HEADLINE_METRICS, *extra) if name in METRICS]
 
 
