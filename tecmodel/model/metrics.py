@@ -290,7 +290,9 @@ def compute_metrics(
             "it_mw": max_mw,
             "facility_mw_peak": with_portfolio(quantities["subscribed_mw"]).max("year"),
             "accelerators": with_portfolio(quantities["accelerators_installed"]).max("year"),
-            "facility_energy_per_year": with_portfolio(quantities["facility_energy_mwh"]).max("year"),
+            "facility_energy_per_year": with_portfolio(quantities["facility_energy_mwh"]).max(
+                "year"
+            ),
             "water_m3_per_year": with_portfolio(quantities["water_m3"]).max("year"),
             "gpu_hours_sold": year_total(hours_sold),
         }

@@ -282,5 +282,7 @@ def consolidate_layout(path: Path) -> None:
     import zarr
 
     with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="Consolidated metadata is currently not part", category=UserWarning)
+        warnings.filterwarnings(
+            "ignore", message="Consolidated metadata is currently not part", category=UserWarning
+        )
         zarr.consolidate_metadata(str(path))
