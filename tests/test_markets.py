@@ -272,3 +272,72 @@ def test_after_the_nuclear_contract_all_energy_is_bought_at_the_market(toy_case)
         two.sel(item="power_contract_energy", year=[2026, 2027]),
         five.sel(item="power_contract_energy", year=[2026, 2027]),
     )
+
+
+# --------------------------------------------------------------------------- process parameters
+# as sensitivity factors: they move the central path a Sobol', Shapley or tornado run evaluates.
+
+
+def test_a_level_scale_factor_moves_the_central_path_by_the_closed_form(base_case):
+    """ln X_s[t] - ln X_1[t] = ln(s) (1 - exp(-speed t)) for a mean-reverting process whose level
+    is scaled by s at a fixed start (the closed form of the central path,
+    exp(m[t] + (ln start - m[t0]) exp(-speed (t - t0))) with m -> m + ln s)."""
+    from tecmodel.analysis.sampling import process_overrides
+
+    scales = np.array([1.0, 1.3, 0.6])
+    paths = process_overrides(base_case, {"power_price": {"level_scale": scales}})
+    path = paths["power.market_price"].transpose("year", "sample").values
+    central = base_case.value("power.market_price").isel(site=0).values  # every site alike
+    np.testing.assert_array_equal(path[:, 0], central)  # the case's own central path, bit for bit
+    speed = base_case.markets.processes.processes[0].parameter("speed").value
+    elapsed = np.arange(len(central))
+    for column, scale in enumerate(scales):
+        expected = np.log(scale) * (1.0 - np.exp(-speed * elapsed))
+        np.testing.assert_allclose(np.log(path[:, column] / central), expected, atol=1e-12)
+
+
+def test_a_dearer_compute_market_raises_npv_through_the_factor_columns(base_case):
+    """The compute-price index's level scale is a factor: its P90 path earns more than its P10
+    path, and its median path, evaluated through the same columns, differs from both."""
+    from tecmodel.analysis.sampling import column_overrides, factor_columns
+
+    columns = factor_columns(base_case, ["compute_price.level_scale"])
+    assert columns[0].parameter.unit == "1"
+    uniforms = np.array([[0.1], [0.5], [0.9]])
+    result = tecmodel.evaluate(base_case, column_overrides(base_case, columns, uniforms))
+    npv = result.metrics.npv.sel(site="portfolio").values
+    assert npv[0] < npv[1] < npv[2]
+
+
+@pytest.mark.parametrize(
+    ("factors", "message"),
+    [
+        (["compute_price.volatility"], "acts only through the random shocks"),
+        (["eur_usd.speed"], "has no distribution"),
+        (["energy_price", "power_price.level_scale"], "replaces the path"),
+        (["power_price.level_scale@fluidstack_fr"], "expected no '@site'"),
+    ],
+)
+def test_process_factors_that_cannot_be_moved_are_refused(base_case, factors, message):
+    from tecmodel.analysis.sampling import factor_columns
+
+    with pytest.raises(tecmodel.InputError, match=message):
+        factor_columns(base_case, factors)
+
+
+def test_sobol_all_takes_the_process_parameters_in_the_groups_of_what_they_drive(base_case):
+    """``factors="all"``: every process parameter with a distribution that shapes the central
+    path joins the named group of the quantity its process drives."""
+    import json
+
+    indices = tecmodel.sobol(
+        base_case, "all", n=64, seed=0, second_order=False, time_resolved=False
+    )
+    described = {
+        entry["factor"]: entry.get("group") for entry in json.loads(indices.attrs["factors"])
+    }
+    assert described["compute_price.level_scale"] == "compute prices and hardware"
+    assert described["power_price.level_scale"] == "energy, all-in"
+    assert described["power_price.speed"] == "energy, all-in"
+    assert described["eur_usd.level"] == "compute prices and hardware"
+    assert "power_price.volatility" not in described  # a Monte Carlo parameter only

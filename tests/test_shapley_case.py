@@ -31,7 +31,7 @@ import pytest
 import xarray as xr
 
 from tecmodel.analysis.montecarlo.study import monte_carlo
-from tecmodel.analysis.sampling import sampling_plan
+from tecmodel.analysis.sampling import process_factor_names, sampling_plan
 from tecmodel.analysis.sensitivity import shapley_case
 from tecmodel.analysis.sensitivity.shapley_case import shapley, shapley_factors
 from tecmodel.analysis.sensitivity.sobol_case import sobol
@@ -55,6 +55,8 @@ GROUPS = {
         "power.contract_term_years",
         "power.grid_tariff_energy",
         "cooling.overhead_annual",
+        "power_price.level_scale",
+        "power_price.speed",
     ],
     "compute prices and hardware": [
         "chips.unit_price",
@@ -67,6 +69,8 @@ GROUPS = {
         "revenue.availability",
         "revenue.contract_share",
         "operations.it_support_rate",
+        "eur_usd.level",
+        "compute_price.level_scale",
     ],
     "delivery": [
         "construction.shell_core_per_mw",
@@ -219,9 +223,19 @@ def test_a_parameter_drawn_per_site_is_one_player(doubled_case):
     np.testing.assert_allclose(dataset["shapley"].sum("factor"), dataset["variance"], rtol=1e-12)
     split = shapley_factors(doubled_case, per_site=True)
     assert len(set(split.players)) == 6 and "chip_cost@campus_ia_site2" in split.players
-    every = shapley_factors(doubled_case, "all")  # the Monte Carlo's 20 columns, 19 players
-    assert every.labels == [column.label for column in sampling_plan(doubled_case).columns]
-    assert len(every.labels) == 20 and len(set(every.players)) == 19
+    # "all": the Monte Carlo's 20 columns (19 players), then the 4 process parameters that shape
+    # the central paths (the processes' volatilities are Monte Carlo parameters only).
+    every = shapley_factors(doubled_case, "all")
+    processes = [
+        "power_price.level_scale",
+        "power_price.speed",
+        "eur_usd.level",
+        "compute_price.level_scale",
+    ]
+    assert (
+        every.labels == [column.label for column in sampling_plan(doubled_case).columns] + processes
+    )
+    assert len(every.labels) == 24 and len(set(every.players)) == 23
     assert every.groups["revenue.utilisation"] == [
         "revenue.utilisation@fluidstack_fr",
         "revenue.utilisation@campus_ia_site2",
@@ -230,7 +244,9 @@ def test_a_parameter_drawn_per_site_is_one_player(doubled_case):
 
 def test_all_inputs_in_groups(base_case):
     chosen = shapley_factors(base_case, "all", GROUPS)
-    assert {c.parameter.name for c in chosen.columns} == set(sampling_plan(base_case).parameters)
+    assert {c.parameter.name for c in chosen.columns} == set(
+        sampling_plan(base_case).parameters
+    ) | set(process_factor_names(base_case))
     assert set(chosen.players) == set(GROUPS)
     correlation = chosen.correlation
     chip, price = (chosen.labels.index(name) for name in PARAMETERS_OF_PAIR)
@@ -242,8 +258,9 @@ def test_all_inputs_in_groups(base_case):
         for label, player in zip(aliased.labels, aliased.players, strict=True)
         if player == "prices"
     ] == ["chips.unit_price", "revenue.utilisation"]
-    # 19 distributed inputs in inputs/base_10b.yaml: the other 17 stay their own players
-    assert len(set(aliased.players)) == 18
+    # 19 distributed inputs and 4 process parameters that shape the central paths in
+    # inputs/base_10b.yaml: the other 21 stay their own players
+    assert len(set(aliased.players)) == 22
     grouped = shapley(base_case, "all", GROUPS, n=64)
     assert set(grouped["factor"].values) == set(GROUPS)  # in the order of their first input
     np.testing.assert_allclose(grouped["shapley"].sum("factor"), grouped["variance"], rtol=1e-12)

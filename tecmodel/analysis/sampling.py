@@ -45,6 +45,8 @@ from tecmodel.inputs.distributions import (
     expanded_correlation,
     implied_distribution,
 )
+from tecmodel.inputs.paths import central_sample_paths
+from tecmodel.inputs.processes import FIELDS, PROCESS_UNIT
 from tecmodel.inputs.registry import PARAMETERS, Parameter, resolve, unknown_parameter_message
 
 SAMPLERS = ("sobol", "lhs", "random")
@@ -150,13 +152,23 @@ class SamplingPlan:
 def column_overrides(
     case: Case, columns: Sequence[Column], uniforms: np.ndarray
 ) -> dict[str, xr.DataArray]:
-    """Overrides over ``sample`` from uniforms (samples, columns); see :meth:`SamplingPlan.overrides`."""
+    """Overrides over ``sample`` from uniforms (samples, columns); see :meth:`SamplingPlan.overrides`.
+
+    A column that moves a process parameter (:func:`process_parameter`) gives, instead, the
+    central paths over ``year`` x ``sample`` of the quantities that follow that process, unless
+    another column moves such a quantity directly (its level then replaces the path).
+    """
     samples = uniforms.shape[0]
     sites = list(case.site_names)
     arrays: dict[str, np.ndarray] = {}
+    process_values: dict[str, dict[str, np.ndarray]] = {}
     for position, column in enumerate(columns):
         name = column.parameter.name
         values = column.values(uniforms[:, position])
+        if is_process_parameter(column.parameter):
+            process, _, field = name.partition(".")
+            process_values.setdefault(process, {})[field] = values
+            continue
         if not column.sites:
             arrays[name] = values
             continue
@@ -173,7 +185,120 @@ def column_overrides(
             result[name] = xr.DataArray(values, dims="sample")
         else:
             result[name] = xr.DataArray(values, dims=("site", "sample"), coords={"site": sites})
+    result.update(
+        {
+            name: paths
+            for name, paths in process_overrides(case, process_values).items()
+            if name not in result
+        }
+    )
     return result
+
+
+# --------------------------------------------------------------------------- process parameters
+
+#: Fields of a process that shape its central path, and so can be a sensitivity factor. The
+#: volatility and the jumps act only through the random shocks: the central path (what a
+#: sensitivity analysis evaluates) does not depend on them, so their effect is measured by the
+#: Monte Carlo, which simulates the shocks.
+CENTRAL_PATH_FIELDS: tuple[str, ...] = (
+    "start",
+    "level",
+    "level_scale",
+    "level.escalation",
+    "speed",
+    "drift",
+)
+#: The description every process parameter made into a registry-like parameter starts with.
+PROCESS_PARAMETER_PREFIX = "process parameter: "
+
+
+def is_process_parameter(parameter: Parameter) -> bool:
+    """Whether `parameter` stands for a process parameter (:func:`process_parameter`)."""
+    return parameter.description.startswith(PROCESS_PARAMETER_PREFIX)
+
+
+def process_parameter(case: Case, name: str) -> Parameter | None:
+    """A process parameter of the case (``compute_price.level_scale``) as a case-level parameter.
+
+    Parameters
+    ----------
+    case : Case
+    name : str
+        ``<process>.<field>``, a field of :data:`tecmodel.inputs.processes.FIELDS`.
+
+    Returns
+    -------
+    Parameter or None
+        With the field's unit and admissible interval and the process's source; None when the
+        case declares no such process parameter.
+    """
+    processes = case.markets.processes
+    process_name, _, field = name.partition(".")
+    if processes is None or field not in FIELDS:
+        return None
+    for process in processes.processes:
+        if process.name != process_name or field not in dict(process.parameters):
+            continue
+        rule = FIELDS[field]
+        value = process.parameter(field).value
+        return Parameter(
+            name=name,
+            scope="case",
+            unit=process.unit if rule.unit == PROCESS_UNIT else rule.unit,
+            bounds=(rule.low, rule.high),
+            reference=(value, value, value),
+            description=f"{PROCESS_PARAMETER_PREFIX}{rule.meaning} of {process_name}",
+            source=process.source,
+        )
+    return None
+
+
+def process_factor_names(case: Case) -> list[str]:
+    """The process parameters of the case that carry a distribution and shape the central path."""
+    processes = case.markets.processes
+    if processes is None:
+        return []
+    return [
+        f"{process.name}.{field}"
+        for process in processes.processes
+        for field, parameter in process.parameters
+        if field in CENTRAL_PATH_FIELDS and parameter.distribution is not None
+    ]
+
+
+def process_overrides(
+    case: Case, values: dict[str, dict[str, np.ndarray]]
+) -> dict[str, xr.DataArray]:
+    """Central paths over (year, sample) of the quantities that follow the given processes.
+
+    Parameters
+    ----------
+    case : Case
+    values : mapping of str to mapping of str to numpy.ndarray
+        Process -> field -> values over the samples [the field's unit].
+
+    Returns
+    -------
+    dict of str to xarray.DataArray
+        Registry name of each bound quantity -> its path [registry unit].
+    """
+    if not values:
+        return {}
+    years = list(case.years)
+    by_name = {process.name: process for process in case.markets.processes.processes}
+    paths = {
+        name: central_sample_paths(by_name[name], years, given) for name, given in values.items()
+    }
+    return {
+        binding.parameter: xr.DataArray(
+            paths[binding.process] * binding.factor,
+            dims=("year", "sample"),
+            coords={"year": years},
+        )
+        for binding in case.markets.bindings
+        if binding.process in paths
+    }
 
 
 # --------------------------------------------------------------------------- building columns
@@ -347,7 +472,9 @@ def factor_columns(
     ----------
     case : Case
     factors : sequence of str
-        Registered parameter names or aliases; ``name@site`` moves one site only.
+        Registered parameter names or aliases; ``name@site`` moves one site only. A process
+        parameter of the case (``<process>.<field>``, a field of :data:`CENTRAL_PATH_FIELDS`
+        with a distribution) moves the central path of the quantities that follow the process.
     per_site : bool
         Split each site-level factor into one factor per site (``name@site``); by default a
         site-level factor moves every site together, each to the same quantile of its own
@@ -377,6 +504,16 @@ def factor_columns(
     for index, given in enumerate(factors):
         path = f"{option}[{index}]"
         name, _, site = str(given).partition("@")
+        process = process_parameter(case, name)
+        if process is not None:
+            column = _process_column(case, process, given, site, path)
+            if column.label in seen.values():
+                raise InputError(
+                    Problem(path, f"moves {name} twice; expected each factor once", given)
+                )
+            seen[(name, ())] = column.label
+            columns.append(column)
+            continue
         parameter = _resolve_factor(name, path)
         if not parameter.samplable:
             raise InputError(
@@ -426,7 +563,63 @@ def factor_columns(
                 _factor_distribution(case, parameter, s, path, given) for s in (sites or (None,))
             )
             columns.append(Column(label, parameter, sites, distributions))
+    _check_paths_moved_once(case, columns, option)
     return columns
+
+
+def _check_paths_moved_once(case: Case, columns: Sequence[Column], option: str) -> None:
+    """Refuse a quantity moved directly and through a parameter of its process at once: the
+    direct level would replace the path and hide the process parameter's effect."""
+    moved = {column.parameter.name: column.label for column in columns}
+    for column in columns:
+        if not is_process_parameter(column.parameter):
+            continue
+        process = column.parameter.name.partition(".")[0]
+        for binding in case.markets.bindings:
+            if binding.process == process and binding.parameter in moved:
+                raise InputError(
+                    Problem(
+                        option,
+                        f"{moved[binding.parameter]!r} sets {binding.parameter} to one level in "
+                        f"every year, which replaces the path that {column.label!r} moves; "
+                        "expected one of the two",
+                        [moved[binding.parameter], column.label],
+                    )
+                )
+
+
+def _process_column(case: Case, parameter: Parameter, given: str, site: str, path: str) -> Column:
+    """A process parameter as a factor: its own distribution, every site alike."""
+    process_name, _, field = parameter.name.partition(".")
+    if site:
+        raise InputError(
+            Problem(path, f"{parameter.name} is a process parameter; expected no '@site'", given)
+        )
+    if field not in CENTRAL_PATH_FIELDS:
+        raise InputError(
+            Problem(
+                path,
+                f"{parameter.name} acts only through the random shocks of the process, which a "
+                "sensitivity analysis does not draw (it evaluates central paths); expected one "
+                f"of the fields {', '.join(CENTRAL_PATH_FIELDS)} (the Monte Carlo samples the "
+                "volatility and the jumps)",
+                given,
+            ),
+            case.file,
+        )
+    process = next(p for p in case.markets.processes.processes if p.name == process_name)
+    distribution = process.parameter(field).distribution
+    if distribution is None:
+        raise InputError(
+            Problem(
+                path,
+                f"{parameter.name} has no distribution in case {case.name!r}; expected a "
+                f"`distribution` next to processes.{process_name}.{field} in the case file",
+                given,
+            ),
+            case.file,
+        )
+    return Column(str(given), parameter, (), (distribution,))
 
 
 def _factor_distribution(

@@ -331,6 +331,47 @@ def central_path(spec: Any, years: Sequence[int], *, name: str = "process") -> x
     )
 
 
+def central_sample_paths(
+    process: ProcessSpec, years: Sequence[int], given: Mapping[str, Any]
+) -> np.ndarray:
+    """Central paths of one process for parameter values given per sample.
+
+    The path with zero volatility and no jumps (as :func:`central_path`), with some parameters
+    replaced by values per sample: what a sensitivity analysis that moves a process's level,
+    start, speed or drift evaluates the model on. Computed by the simulation's own kernel.
+
+    Parameters
+    ----------
+    process : ProcessSpec
+    years : sequence of int
+        Consecutive calendar years; the first year's value is ``start``.
+    given : mapping of str to numpy.ndarray
+        Field of :data:`~tecmodel.inputs.processes.FIELDS` -> values over the samples
+        (samples,) [the field's unit]; the other fields keep their base values.
+
+    Returns
+    -------
+    numpy.ndarray
+        (year, sample) [the process's unit].
+    """
+    years = check_years(years)
+    samples = max((np.size(value) for value in given.values()), default=1)
+    jumps = int(process.has_jumps)
+    normals, uniforms = np.zeros((1 + jumps, samples)), np.zeros((jumps, samples))
+    out = [np.empty((len(years), samples))]
+    values = {**base_values(process), **given, "volatility": 0.0}
+    fill_paths(
+        (process,),
+        None,
+        years,
+        [values],
+        lambda position: (normals, uniforms),
+        out,
+        with_jumps=False,
+    )
+    return out[0]
+
+
 def attributes(process: ProcessSpec) -> dict[str, str]:
     return {"units": process.unit, "long_name": process.long_name}
 
@@ -340,6 +381,7 @@ __all__ = [
     "attributes",
     "base_values",
     "central_path",
+    "central_sample_paths",
     "check_years",
     "correlate",
     "fill_paths",

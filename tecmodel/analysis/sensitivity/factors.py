@@ -18,6 +18,7 @@ import xarray as xr
 
 from tecmodel.analysis.sampling import Column
 from tecmodel.errors import InputError, Problem
+from tecmodel.inputs.case import Case
 from tecmodel.inputs.registry import resolve
 from tecmodel.model.evaluation import Result
 from tecmodel.model.outputs import METRICS
@@ -178,13 +179,18 @@ NAMED_GROUPS: dict[str, tuple[str, ...]] = {
 OTHER_GROUP = "operations and other"
 
 
-def named_groups(parameters: Sequence[str]) -> dict[str, list[str]]:
+def named_groups(
+    parameters: Sequence[str], grouped_as: Mapping[str, str] | None = None
+) -> dict[str, list[str]]:
     """The parameters in the named groups of :data:`NAMED_GROUPS` (empty groups left out).
 
     Parameters
     ----------
     parameters : sequence of str
-        Registry names, in the order the groups list them.
+        Registry names (or process parameters), in the order the groups list them.
+    grouped_as : mapping of str to str, optional
+        A registry name whose group a parameter joins (:func:`process_groups_as`: a process
+        parameter joins the group of the quantity the process drives).
 
     Returns
     -------
@@ -192,10 +198,22 @@ def named_groups(parameters: Sequence[str]) -> dict[str, list[str]]:
         Group name -> its parameters.
     """
     groups: dict[str, list[str]] = {name: [] for name in (*NAMED_GROUPS, OTHER_GROUP)}
+    grouped_as = grouped_as or {}
     for parameter in parameters:
+        key = grouped_as.get(parameter, parameter)
         group = next(
-            (name for name, prefixes in NAMED_GROUPS.items() if parameter.startswith(prefixes)),
+            (name for name, prefixes in NAMED_GROUPS.items() if key.startswith(prefixes)),
             OTHER_GROUP,
         )
         groups[group].append(parameter)
     return {name: members for name, members in groups.items() if members}
+
+
+def process_groups_as(case: Case, names: Sequence[str]) -> dict[str, str]:
+    """Process parameter -> the registry name of the first quantity its process drives."""
+    driven: dict[str, str] = {}
+    for binding in case.markets.bindings:
+        driven.setdefault(binding.process, binding.parameter)
+    return {
+        name: driven[name.partition(".")[0]] for name in names if name.partition(".")[0] in driven
+    }

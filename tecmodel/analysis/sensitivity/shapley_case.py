@@ -40,6 +40,7 @@ from tecmodel.analysis.sampling import (
     column_overrides,
     column_rank_correlation,
     factor_columns,
+    process_factor_names,
     sampling_plan,
 )
 from tecmodel.analysis.sensitivity.factors import (
@@ -121,6 +122,9 @@ def shapley_factors(
     """
     if isinstance(factors, str) and factors == ALL_FACTORS:
         chosen = list(sampling_plan(case).columns)  # the Monte Carlo's columns, distributions
+        processes = process_factor_names(case)  # and what shapes the central paths
+        if processes:
+            chosen += factor_columns(case, processes)
         names: Sequence[str] = list(dict.fromkeys(c.parameter.name for c in chosen))
     elif isinstance(factors, str):
         raise InputError(

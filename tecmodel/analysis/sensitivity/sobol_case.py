@@ -33,6 +33,7 @@ from tecmodel.analysis.sampling import (
     check_seed,
     column_overrides,
     factor_columns,
+    process_factor_names,
     sampling_plan,
 )
 from tecmodel.analysis.sensitivity.factors import (
@@ -45,6 +46,7 @@ from tecmodel.analysis.sensitivity.factors import (
     grouping,
     metric_values,
     named_groups,
+    process_groups_as,
     sample_first,
 )
 from tecmodel.analysis.sensitivity.saltelli import (
@@ -130,8 +132,11 @@ def sobol(
     factors : sequence of str or "all"
         Registered parameter names or aliases (``energy_price``, ``utilisation``,
         ``chip_cost`` ...); ``name@site`` moves one site only. With `groups` and no factors, the
-        groups' members. ``"all"``: every parameter with a distribution in the case, by default
-        in the named groups of :data:`~tecmodel.analysis.sensitivity.factors.NAMED_GROUPS`
+        groups' members. A process parameter (``compute_price.level_scale``) moves the central
+        path of what the process drives. ``"all"``: every parameter with a distribution in the
+        case and every process parameter with one that shapes the central paths (start, level,
+        its scale and escalation, speed, drift), by default in the named groups of
+        :data:`~tecmodel.analysis.sensitivity.factors.NAMED_GROUPS`
         ("energy, all-in", "delivery", "compute prices and hardware", "operations and other").
         The default stays the three factors energy price, utilisation and chip cost;
         ``energy_price`` (alias of ``power.market_price``) moves the market price as one level
@@ -180,9 +185,12 @@ def sobol(
     metrics = check_metrics(metrics)
     if isinstance(factors, str) and factors == ALL:
         # Every input that carries a distribution in the case, in the named groups unless the
-        # caller groups them.
-        factors = list(sampling_plan(case).parameters)
-        groups = named_groups(factors) if groups is None else groups
+        # caller groups them; the process parameters that shape the central paths join the
+        # group of the quantity they drive.
+        processes = process_factor_names(case)
+        factors = [*sampling_plan(case).parameters, *processes]
+        if groups is None:
+            groups = named_groups(factors, process_groups_as(case, processes))
     factors = group_members(factors, groups)
     columns = factor_columns(case, factors, per_site=per_site)
     groups_of_columns = grouping(columns, factors, groups)
