@@ -341,3 +341,15 @@ def test_sobol_all_takes_the_process_parameters_in_the_groups_of_what_they_drive
     assert described["power_price.speed"] == "energy, all-in"
     assert described["eur_usd.level"] == "compute prices and hardware"
     assert "power_price.volatility" not in described  # a Monte Carlo parameter only
+
+
+def test_a_tornado_moves_a_process_parameter_alone(base_case, base_result):
+    """The tornado's base row holds the process parameter at its stated value, so its central
+    path is the case's own and NPV is the deterministic NPV exactly; the factor's P10/P90 rows
+    move only that path."""
+    board = tecmodel.tornado(base_case, ["chip_cost", "compute_price.level_scale"])
+    npv = board.sel(metric="npv", site="portfolio")
+    assert float(npv["base"]) == float(base_result.metrics.npv.sel(site="portfolio"))
+    assert float(npv["low"].sel(factor="compute_price.level_scale")) < float(npv["base"])
+    assert float(npv["high"].sel(factor="compute_price.level_scale")) > float(npv["base"])
+    assert board["input_base"].sel(factor="compute_price.level_scale").values[0] == 1.0

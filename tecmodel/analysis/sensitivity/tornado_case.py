@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 import xarray as xr
 
-from tecmodel.analysis.sampling import factor_columns
+from tecmodel.analysis.sampling import factor_columns, is_process_parameter, process_overrides
 from tecmodel.analysis.sensitivity.factors import DEFAULT_FACTORS, check_metrics, describe
 from tecmodel.errors import InputError, Problem
 from tecmodel.inputs.case import Case
@@ -62,8 +62,19 @@ def tornado(
     rows = 2 * len(columns) + 1
     overrides: dict[str, np.ndarray] = {}
     inputs = np.full((3, len(columns), len(sites) + 1), np.nan)
+    process_values: dict[str, dict[str, np.ndarray]] = {}
     for position, column in enumerate(columns):
         name = column.parameter.name
+        if is_process_parameter(column.parameter):
+            # Every row at the stated value but the factor's two: the central paths follow.
+            process, _, field = name.partition(".")
+            base_value = column.parameter.reference[1]
+            row_values = np.full(rows, base_value)
+            low, high = (float(column.values(np.array([q]))[0]) for q in (low_q, high_q))
+            row_values[2 * position + 1], row_values[2 * position + 2] = low, high
+            process_values.setdefault(process, {})[field] = row_values
+            inputs[:, position, :-1] = np.array([low, base_value, high])[:, None]
+            continue
         # The stated value per site (a quantity that follows a process: its central path's
         # first-year value; the factor's rows replace the path by a level in every year).
         base = np.array([case.entry(name, site).value for site in sites], dtype=float)
@@ -100,6 +111,13 @@ def tornado(
             arrays[name] = xr.DataArray(
                 values, dims=("site",) + path + ("sample",), coords={"site": sites, **coords}
             )
+    arrays.update(
+        {
+            name: paths
+            for name, paths in process_overrides(case, process_values).items()
+            if name not in arrays
+        }
+    )
     result = evaluate(case, arrays)
     metric_index = xr.DataArray(np.array(metrics, dtype=str), dims="metric", name="metric")
     stacked = xr.concat(
