@@ -104,7 +104,12 @@ def parameter_dataset(case: Case, overrides: Mapping[str, Any] | None = None) ->
     coords: dict[str, Any] = {"site": sites}
     if any("year" in variable.dims for variable in variables.values()):
         coords["year"] = years
-    dataset = xr.Dataset(variables, coords=coords)
+    dataset = xr.Dataset(
+        variables,
+        coords=coords,
+        # The horizon method is structural (one per case): the model branches on it once.
+        attrs={"terminal_method": case.terminal.method, "terminal_basis": case.terminal.basis or ""},
+    )
     for parameter in PARAMETERS:
         dataset.variables[parameter.name].attrs.update(
             units=parameter.unit, long_name=parameter.description
