@@ -268,7 +268,8 @@ def compute_metrics(
         # The after-tax levelised cost: the realised price moved by the break-even factor.
         breakeven = factor * realised
         lcoc_compute = factor * realised_compute
-        cushion = 1.0 / factor - 1.0
+        # Undefined where the NPV is non-negative even at a zero price (factor 0).
+        cushion = xr.where(factor > 0, 1.0 / factor - 1.0, np.nan)
 
     installed_mw = with_portfolio(timeline["installed_it_mw"])
     initial = year_total(with_portfolio(quantities["initial_capex"]))

@@ -269,7 +269,7 @@ METRICS: dict[str, Metric] = {
         *_RATE,
         _UP,
         True,
-        "no revenue earned",
+        "no revenue earned, or NPV >= 0 even at a zero GPU-hour price",
     ),
     "capex_total": Metric(
         "EUR",
