@@ -60,6 +60,7 @@ GROUPS = {
         "chips.unit_price",
         "chips.performance_growth",
         "chips.resale_share",
+        "terminal.chip_value_retention",
         "revenue.gpu_hour_price",
         "revenue.age_decline",
         "revenue.obsolescence_step",
@@ -219,9 +220,9 @@ def test_a_parameter_drawn_per_site_is_one_player(doubled_case):
     np.testing.assert_allclose(dataset["shapley"].sum("factor"), dataset["variance"], rtol=1e-12)
     split = shapley_factors(doubled_case, per_site=True)
     assert len(set(split.players)) == 6 and "chip_cost@campus_ia_site2" in split.players
-    every = shapley_factors(doubled_case, "all")  # the Monte Carlo's 20 columns, 19 players
+    every = shapley_factors(doubled_case, "all")  # the Monte Carlo's 21 columns, 20 players
     assert every.labels == [column.label for column in sampling_plan(doubled_case).columns]
-    assert len(every.labels) == 20 and len(set(every.players)) == 19
+    assert len(every.labels) == 21 and len(set(every.players)) == 20
     assert every.groups["revenue.utilisation"] == [
         "revenue.utilisation@fluidstack_fr",
         "revenue.utilisation@campus_ia_site2",
@@ -242,8 +243,8 @@ def test_all_inputs_in_groups(base_case):
         for label, player in zip(aliased.labels, aliased.players, strict=True)
         if player == "prices"
     ] == ["chips.unit_price", "revenue.utilisation"]
-    # 19 distributed inputs in inputs/base_10b.yaml: the other 17 stay their own players
-    assert len(set(aliased.players)) == 18
+    # 20 distributed inputs in inputs/base_10b.yaml: the other 18 stay their own players
+    assert len(set(aliased.players)) == 19
     grouped = shapley(base_case, "all", GROUPS, n=64)
     assert set(grouped["factor"].values) == set(GROUPS)  # in the order of their first input
     np.testing.assert_allclose(grouped["shapley"].sum("factor"), grouped["variance"], rtol=1e-12)

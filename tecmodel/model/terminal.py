@@ -103,8 +103,8 @@ def perpetuity_value(free_cash_flow, rate, growth):
 
     Examples
     --------
-    >>> float(perpetuity_value(45.0, 0.09, 0.02))   # 45 x 1.02 / 0.07
-    655.7142857142857
+    >>> round(float(perpetuity_value(45.0, 0.09, 0.02)), 6)   # 45 x 1.02 / 0.07
+    655.714286
     """
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.maximum(free_cash_flow * (1.0 + growth) / (rate - growth), 0.0)
