@@ -39,13 +39,19 @@ from tecmodel.cli.main import main
 from tecmodel.inputs.case import case_from_data
 from tecmodel.inputs.parameters import parameter_dataset
 from tecmodel.inputs.registry import PARAMETERS, REGISTRY
-from tecmodel.inputs.rules import MAX_HORIZON_YEARS
+from tecmodel.inputs.rules import MAX_HORIZON_YEARS, RULE_PARAMETERS
 from tecmodel.numerics.irr import IRR_STATUS
 from tecmodel.report.text import summary_text
 
 from .conftest import BASE_FILE, TOY_FILE
 
-SAMPLABLE = [parameter for parameter in PARAMETERS if parameter.samplable]
+#: A parameter a cross-field rule reads is refused at a bound that breaks the rule (the rules hold
+#: for every draw, tests/test_inputs.py); the others are pushed to both bounds here.
+SAMPLABLE = [
+    parameter
+    for parameter in PARAMETERS
+    if parameter.samplable and parameter.name not in RULE_PARAMETERS
+]
 HORIZON = ("model.start_year", "model.end_year")
 STRUCTURAL = [
     parameter

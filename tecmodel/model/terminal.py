@@ -172,7 +172,9 @@ def terminal_value(
                 flow, params["finance.discount_rate"], params["terminal.perpetuity_growth"]
             )
         else:
-            raise ValueError(f"going_concern needs a basis (exit_multiple or perpetuity): {basis!r}")
+            raise ValueError(
+                f"going_concern needs a basis (exit_multiple or perpetuity): {basis!r}"
+            )
         rows[GOING_CONCERN_ROW] = at_horizon(timeline) * value
     elif method != "none":
         raise ValueError(f"unknown horizon method {method!r}")

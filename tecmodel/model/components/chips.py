@@ -25,8 +25,8 @@ from tecmodel.model.components.markets import (
     purchase_index,
     reference_rate,
 )
-from tecmodel.model.timeline import at_horizon, vintages
 from tecmodel.model.terminal import accelerator_resale_share
+from tecmodel.model.timeline import at_horizon, vintages
 
 #: Relative slack before rounding down: a quotient that is mathematically whole (1,000 MW at
 #: 2 kW) may come out a few ulps below the whole number in floating point.
@@ -121,7 +121,9 @@ def line_items(params: xr.Dataset, timeline: xr.Dataset) -> ComponentResult:
         chip_vintages["age"].isel(year=-1), params["terminal.chip_value_retention"]
     )
     horizon = at_horizon(timeline)
-    horizon_resale = horizon * by_site(timeline["in_service"] * generation_units * remaining) * price
+    horizon_resale = (
+        horizon * by_site(timeline["in_service"] * generation_units * remaining) * price
+    )
     # Refreshing the fleet in service at the horizon: a generation bought that year, every
     # refresh_years, net of the resale of the retired one.
     new_units = purchase_index(params, timeline, timeline["year"]) * count
