@@ -81,11 +81,9 @@ def _metric_formula(
         # A second guess near zero: from 10 % the spreadsheet's Newton iteration can fail to
         # reach a root close to zero within its iteration limit.
         span = sheet.span("fcf")
-        # three starting guesses: LibreOffice's IRR() misses a negative root from a positive one
-        return (
-            f"=IFERROR(IRR({span},0.1),IFERROR(IRR({span},0.01),"
-            f'IFERROR(IRR({span},-0.1),"undefined")))'
-        )
+        # three starting guesses: LibreOffice's IRR() misses a negative root from a positive one;
+        # a root outside the model's range [-99 %, 1000 %] is passed over for the next guess
+        return "=" + irr_formula(span)
     if name in ("payback_year", "discounted_payback_year"):
         flag = "payback_flag" if name == "payback_year" else "discounted_payback_flag"
         return f'=IFERROR(INDEX({sheet.span("year")},MATCH(1,{sheet.span(flag)},0)),"none")'
@@ -127,6 +125,20 @@ def _metric_formula(
     if name == "gpu_hours_sold":
         return f"=SUM({sheet.span('hours_sold')})"
     raise KeyError(name)
+
+
+def irr_formula(span: str, guesses: tuple[float, ...] = (0.1, 0.01, -0.1)) -> str:
+    """Formula text (no ``=``) of the IRR of `span` in the model's range [-99 %, 1000 %].
+
+    Each starting guess in turn; a guess whose root falls outside the range (LibreOffice's
+    Newton iteration can reach a far root such as -700 %) counts as failed (``NA()``), and when
+    every guess fails the cell reads "undefined".
+    """
+    formula = '"undefined"'
+    for guess in reversed(guesses):
+        root = f"IRR({span},{guess})"
+        formula = f"IFERROR(IF(AND({root}>-0.99,{root}<10),{root},NA()),{formula})"
+    return formula
 
 
 def _horizon_value_after_tax(context: Context, case: int, site: str) -> str:
