@@ -252,8 +252,8 @@ def _metric_row(
         "payback_year": "first year from which the cumulative free cash flow stays >= 0",
         "breakeven_price_factor": "from the Break-even sheet",
         "lcoc": "after tax: break-even price factor x realised price (Break-even sheet)",
-        "npv_terminal": "horizon value less the tax it causes (last year's tax with and "
-        "without it), discounted",
+        "npv_terminal": f"{result.case.terminal.label} (terminal.method): the horizon value "
+        "less the tax it causes (last year's tax with and without it), discounted",
         "price_cushion": "realised / LCOC - 1: negative when the NPV is",
     }
     if name == "irr":
