@@ -12,6 +12,7 @@ Public API::
     tecmodel.shapley(case)                  # Shapley effects of NPV, rank correlations kept
     tecmodel.solvers.price_for_target_irr(result, 0.15)   # and the other decision solvers
     tecmodel.processes.simulate(spec, years, n=10_000)     # paths of a price process
+    tecmodel.finance.terminal_value(method, ...)           # the horizon value by method
 
 The package is layered (``numerics`` -> ``inputs`` -> ``model`` -> ``analysis`` -> ``report``
 -> ``cli``, see ``docs/architecture.md``). Importing it loads the inputs and the model; the
@@ -28,6 +29,7 @@ from tecmodel._version import __version__
 from tecmodel.errors import InputError
 from tecmodel.inputs.case import Case, load_case
 from tecmodel.inputs.registry import ALIASES, PARAMETERS, REGISTRY
+from tecmodel.model import finance
 from tecmodel.model.evaluation import Result, evaluate
 
 if TYPE_CHECKING:  # the lazily imported names, for type checkers and IDEs
@@ -79,6 +81,7 @@ __all__ = [
     "load_case",
     "Result",
     "evaluate",
+    "finance",
     "ALIASES",
     "PARAMETERS",
     "REGISTRY",

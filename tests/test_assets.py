@@ -46,3 +46,16 @@ def test_grid_connection_in_service_adds_up_to_what_is_paid(base_result):
     )
     np.testing.assert_allclose(float(served.sum()), float(paid.sum()), rtol=1e-15)
     assert float(paid.sum()) == pytest.approx(122_424_000.0)  # 60 M in 2025 + 62.424 M in 2027
+
+
+@pytest.mark.parametrize("fixture", ["base_result", "doubled_result"])
+def test_accelerator_counts_are_whole_and_rounded_down_to_fit_the_envelope(fixture, request):
+    """Each phase holds floor(IT MW x 1,000 / kW per accelerator) accelerators: a whole number
+    whose IT power fits the phase's MW, and one more would not."""
+    result = request.getfixturevalue(fixture)
+    count = result.quantities["accelerators_per_phase"]
+    kw = result.parameters["chips.it_kw_per_accelerator"]
+    envelope_kw = result.timeline["phase_it_mw"] * 1000.0
+    np.testing.assert_array_equal(count, np.round(count))
+    assert bool((count * kw <= envelope_kw * (1 + 1e-12)).all())
+    assert bool(((count + 1) * kw > envelope_kw).all())

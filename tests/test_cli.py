@@ -199,7 +199,7 @@ def test_undefined_irr_is_shown_with_its_reason(tmp_path, capsys):
     for old, new in (
         ("gpu_hour_price: {value: 2.0,", "gpu_hour_price: {value: 0,"),
         ("contract_price: {value: 1.5,", "contract_price: {value: 0,"),
-        ("terminal_value_share: {value: 100,", "terminal_value_share: {value: 0,"),
+        ("method: {value: liquidation,", "method: {value: none,"),
         ("resale_share: {value: 10,", "resale_share: {value: 0,"),
     ):
         assert old in text

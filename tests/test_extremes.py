@@ -39,13 +39,19 @@ from tecmodel.cli.main import main
 from tecmodel.inputs.case import case_from_data
 from tecmodel.inputs.parameters import parameter_dataset
 from tecmodel.inputs.registry import PARAMETERS, REGISTRY
-from tecmodel.inputs.rules import MAX_HORIZON_YEARS
+from tecmodel.inputs.rules import MAX_HORIZON_YEARS, RULE_PARAMETERS
 from tecmodel.numerics.irr import IRR_STATUS
 from tecmodel.report.text import summary_text
 
 from .conftest import BASE_FILE, TOY_FILE
 
-SAMPLABLE = [parameter for parameter in PARAMETERS if parameter.samplable]
+#: A parameter a cross-field rule reads is refused at a bound that breaks the rule (the rules hold
+#: for every draw, tests/test_inputs.py); the others are pushed to both bounds here.
+SAMPLABLE = [
+    parameter
+    for parameter in PARAMETERS
+    if parameter.samplable and parameter.name not in RULE_PARAMETERS
+]
 HORIZON = ("model.start_year", "model.end_year")
 STRUCTURAL = [
     parameter
@@ -62,9 +68,10 @@ MAY_BE_UNDEFINED = {
     "equity_irr": "checked against equity_irr_status",
     "payback_year": "the cumulative free cash flow ends negative",
     "discounted_payback_year": "the cumulative discounted free cash flow ends negative",
-    "lcoc": "no GPU-hour sold (checked)",
+    "lcoc": "as the break-even: no price factor makes the NPV zero (checked)",
     "realised_gpu_hour_price": "no GPU-hour sold (checked)",
-    "lcoc_compute": "no compute-hour sold (checked)",
+    "lcoc_compute": "as the break-even (checked)",
+    "price_cushion": "no price factor makes the NPV zero, or it is 0 (checked)",
     "generation_irr": "a generation's cash flow without a unique root (as the project IRR)",
     "generation_payback_year": "a generation's cumulative cash flow ends negative",
     "realised_compute_price": "no compute-hour sold (checked)",
@@ -158,11 +165,16 @@ def check_result(result, labels=None) -> None:
             undefined, codes != 0, err_msg=f"{rate}: NaN exactly where a reason is given"
         )
     no_hours = metrics["gpu_hours_sold"].values == 0
-    for name in ("lcoc", "realised_gpu_hour_price"):
-        np.testing.assert_array_equal(np.isnan(metrics[name].values), no_hours, err_msg=name)
-    for name in ("lcoc_compute", "realised_compute_price"):
+    np.testing.assert_array_equal(np.isnan(metrics["realised_gpu_hour_price"].values), no_hours)
+    np.testing.assert_array_equal(np.isnan(metrics["realised_compute_price"].values), no_hours)
+    factor = metrics["breakeven_price_factor"].values
+    for name in ("lcoc", "lcoc_compute"):
         np.testing.assert_array_equal(
-            np.isnan(metrics[name].values), metrics["gpu_hours_sold"].values == 0, err_msg=name
+            np.isnan(metrics[name].values), np.isnan(factor) | no_hours, err_msg=name
+        )
+    with np.errstate(invalid="ignore"):
+        np.testing.assert_array_equal(
+            np.isnan(metrics["price_cushion"].values), ~(factor > 0), err_msg="price_cushion"
         )
     for name, variable in result.budget.data_vars.items():
         assert not np.isinf(np.asarray(variable.values, dtype=float)).any(), name

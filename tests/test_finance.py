@@ -145,10 +145,14 @@ def test_npv_is_zero_at_the_breakeven_price(fixture, request):
     )
 
 
-def test_breakeven_above_lcoc_when_taxes_are_paid(base_result):
-    """Tax is a cost the price must cover: break-even >= pre-tax LCOC."""
+def test_lcoc_is_the_after_tax_breakeven_and_the_cushion_reads_it(base_result):
+    """LCOC is defined after tax, as the break-even; the cushion is realised / LCOC - 1."""
     metrics = base_result.metrics.sel(site="portfolio")
-    assert float(metrics["breakeven_gpu_hour_price"]) > float(metrics["lcoc"])
+    assert float(metrics["breakeven_gpu_hour_price"]) == float(metrics["lcoc"])
+    assert float(metrics["price_cushion"]) == pytest.approx(
+        float(metrics["realised_gpu_hour_price"] / metrics["lcoc"]) - 1.0, rel=1e-12
+    )
+    assert (float(metrics["npv"]) > 0) == (float(metrics["price_cushion"]) > 0)
     # NPV > 0 exactly when the realised price beats break-even
     assert (float(metrics["npv"]) > 0) == (
         float(metrics["realised_gpu_hour_price"]) > float(metrics["breakeven_gpu_hour_price"])

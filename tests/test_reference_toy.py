@@ -17,9 +17,11 @@ Hand calculation (all prices flat: inflation, escalation, trends 0; EUR/USD 1):
 - Opex: cooling maintenance 10 % x 1 M = 100,000; staff 0.1 x 14 MW x 100,000 = 140,000;
   facility maintenance 1 % x 33 M = 330,000; IT support 2 % x 50 M = 1,000,000; insurance
   0.1 % x (33 + 1 + 50) M = 84,000; local taxes and network 14 MW x 1,000 = 14,000 each.
-- Residual value at 2030: accelerators aged 2 of 3: 1 - 0.9 x 2/3 = 0.4 x 50 M = 20 M; shell
-  and electrical aged 5 of 10: 0.5 x 33 M = 16.5 M; land 0.1 M; grid aged 6 of 10: 0.4 x 3 M =
-  1.2 M (construction total 17.8 M); cooling aged 5 of 5: 0.
+- Horizon value at 2030 (liquidation): the 2029 accelerators aged 2 (2029 and 2030) at a
+  retention of 50 %/yr: 0.5^2 x 50 M = 12.5 M; shell and electrical at depreciated replacement
+  cost (no inflation: the cost) aged 5 of 10: 0.5 x 33 M = 16.5 M x facility share 100 %; land
+  0.1 M; grid in service 2025, aged 6 of 10: 0.4 x 3 M = 1.2 M (construction total 17.8 M);
+  cooling aged 5 of 5: 0.
 - Tax depreciation: IT 50 M / 3 = 16.667 M/yr; building 11 M / 5 = 2.2 M; electrical 22 M / 5 =
   4.4 M; cooling 0.2 M; grid 0.6 M from 2025 to 2029. Book value left in 2030: the 2029
   accelerators 50 - 2 x 16.667 = 16.667 M plus land 0.1 M, written off against the residual.
@@ -29,9 +31,15 @@ Hand calculation (all prices flat: inflation, escalation, trends 0; EUR/USD 1):
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import numpy_financial as npf
 import pytest
+
+import tecmodel
+from tecmodel.inputs.horizon import TerminalMethod
+from tecmodel.model.terminal import HORIZON_ROWS
 
 YEARS = [2025, 2026, 2027, 2028, 2029, 2030]
 OPERATING = [0, 1, 1, 1, 1, 1]
@@ -60,7 +68,7 @@ EXPECTED_ITEMS = {
     "construction_land": [0, -0.1e6, 0, 0, 0, 0],
     "construction_grid_connection": [-3e6, 0, 0, 0, 0, 0],
     "cooling_plant": [0, -1e6, 0, 0, 0, 0],
-    "chips_residual": [0, 0, 0, 0, 0, 20e6],
+    "chips_residual": [0, 0, 0, 0, 0, 12.5e6],
     "construction_residual": [0, 0, 0, 0, 0, 17.8e6],
     "cooling_residual": [0, 0, 0, 0, 0, 0],
 }
@@ -104,8 +112,9 @@ def test_tax_with_loss_carry_forward_matches_hand_calculation(toy_result):
     )
     assert finance["loss_relief"].sel(year=2026) == pytest.approx(0.6e6, rel=1e-12)
     assert finance["tax"].sel(year=2026) == pytest.approx(0.25 * (profit_2026 - 0.6e6), rel=1e-12)
-    # 2030: revenue 52.56 M - opex + residual 37.8 M - depreciation 23.4667 M - write-off 16.7667 M
-    profit_2030 = 52.56e6 - opex + 37.8e6 - (50e6 / 3 + 2.2e6 + 4.4e6 + 0.2e6) - (50e6 / 3 + 0.1e6)
+    # 2030: revenue 52.56 M - opex + horizon value 30.3 M - depreciation 23.4667 M - write-off
+    # 16.7667 M
+    profit_2030 = 52.56e6 - opex + 30.3e6 - (50e6 / 3 + 2.2e6 + 4.4e6 + 0.2e6) - (50e6 / 3 + 0.1e6)
     assert finance["tax"].sel(year=2030) == pytest.approx(0.25 * profit_2030, rel=1e-12)
     cube_tax = toy_result.cube.sel(site="toy", item="corporate_tax").values
     np.testing.assert_array_equal(cube_tax, -finance["tax"].values)
@@ -135,14 +144,69 @@ def test_quantities_match_hand_calculation(toy_result):
     assert float(metrics["gpu_hours_sold"]) == pytest.approx(5 * 32.85e6, rel=1e-12)
 
 
-def test_lcoc_from_discounted_costs_and_hours(toy_result):
-    """LCOC = PV(pre-tax costs net of residual) / PV(GPU-hours sold), discounted at 10 % from 2025."""
-    cube = toy_result.cube.sel(site="toy")
-    costs = cube.where(cube["category"].isin(["opex", "capex", "residual"]), 0).sum("item").values
-    hours = np.array([0] + [32.85e6] * 5)
-    factors = 1.10 ** -np.arange(6)
-    expected = -(costs * factors).sum() / (hours * factors).sum()
-    assert float(toy_result.metrics["lcoc"].sel(site="toy")) == pytest.approx(expected, rel=1e-12)
+def test_lcoc_is_the_after_tax_breakeven_price(toy_result, toy_case):
+    """LCOC is after tax: at every GPU-hour price times realised / lcoc the NPV at 10 % is 0."""
+    metrics = toy_result.metrics.sel(site="toy")
+    factor = float(metrics["lcoc"] / metrics["realised_gpu_hour_price"])
+    moved = tecmodel.evaluate(
+        toy_case,
+        overrides={
+            "revenue.gpu_hour_price": 2.0 * factor,
+            "revenue.contract_price": 1.5 * factor,
+        },
+    )
+    scale = float(metrics["capex_total"])
+    assert float(moved.metrics["npv"].sel(site="toy")) == pytest.approx(0.0, abs=1e-9 * scale)
+    # The cushion reads the same factor: realised / lcoc - 1.
+    assert float(metrics["price_cushion"]) == pytest.approx(1.0 / factor - 1.0, rel=1e-12)
+    assert (float(metrics["price_cushion"]) < 0) == (float(metrics["npv"]) < 0)
+
+
+def test_npv_splits_into_operating_and_horizon_value(toy_result):
+    """npv_terminal = (30.3 M horizon value - 25 % tax on it) / 1.1^5 (no losses are carried
+    into 2030, so the sale's tax is the rate times its value); the two parts add up to npv."""
+    metrics = toy_result.metrics.sel(site="toy")
+    assert float(toy_result.finance["loss_pool"].sel(site="toy", year=2029)) == 0.0
+    expected = 30.3e6 * (1 - 0.25) / 1.1**5
+    assert float(metrics["npv_terminal"]) == pytest.approx(expected, rel=1e-12)
+    assert float(metrics["npv_operating"] + metrics["npv_terminal"]) == pytest.approx(
+        float(metrics["npv"]), rel=1e-12
+    )
+
+
+def test_going_concern_exit_multiple_matches_hand_calculation(toy_case):
+    """EBITDA 2030 = revenue 52.56 M - opex 6.4264 M = 46.1336 M; x 8 = 369.0688 M."""
+    case = dataclasses.replace(toy_case, terminal=TerminalMethod("going_concern", "exit_multiple"))
+    result = tecmodel.evaluate(case)
+    row = result.cube.sel(site="toy", item="terminal_going_concern").values
+    np.testing.assert_allclose(row, [0, 0, 0, 0, 0, 8 * 46.1336e6], rtol=1e-12)
+    for name in ("chips_residual", "construction_residual", "cooling_residual"):
+        assert not result.cube.sel(site="toy", item=name).values.any()
+
+
+def test_going_concern_perpetuity_matches_hand_calculation(toy_case):
+    """Sustaining capex: accelerators 5,000 x 10,000 EUR x (1 - 10 % resale) / 3 = 15 M/yr;
+    shell and electrical 33 M / 10 = 3.3 M; grid 3 M / 10 = 0.3 M; cooling 1 M / 5 = 0.2 M:
+    18.8 M/yr. Normalised FCF (46.1336 - 18.8) x (1 - 25 %) = 20.5002 M; value at 2030
+    20.5002 M x 1.02 / (10 % - 2 %)."""
+    case = dataclasses.replace(toy_case, terminal=TerminalMethod("going_concern", "perpetuity"))
+    result = tecmodel.evaluate(case)
+    value = float(result.cube.sel(site="toy", item="terminal_going_concern", year=2030))
+    assert value == pytest.approx(20.5002e6 * 1.02 / 0.08, rel=1e-12)
+
+
+def test_no_horizon_value_leaves_only_operations(toy_result, toy_case):
+    """Method none: no horizon rows, npv_terminal 0, and npv_operating as with liquidation
+    (the write-off of the remaining tax book value is operating in both)."""
+    case = dataclasses.replace(toy_case, terminal=TerminalMethod("none"))
+    result = tecmodel.evaluate(case)
+    metrics = result.metrics.sel(site="toy")
+    assert not result.cube.sel(site="toy", item=list(HORIZON_ROWS)).values.any()
+    assert float(metrics["npv_terminal"]) == 0.0
+    assert float(metrics["npv"]) == pytest.approx(float(metrics["npv_operating"]), rel=1e-12)
+    assert float(metrics["npv_operating"]) == pytest.approx(
+        float(toy_result.metrics["npv_operating"].sel(site="toy")), rel=1e-12
+    )
 
 
 def test_payback_year(toy_result):

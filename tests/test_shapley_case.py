@@ -62,6 +62,7 @@ GROUPS = {
         "chips.unit_price",
         "chips.performance_growth",
         "chips.resale_share",
+        "terminal.chip_value_retention",
         "revenue.gpu_hour_price",
         "revenue.age_decline",
         "revenue.obsolescence_step",
@@ -223,7 +224,7 @@ def test_a_parameter_drawn_per_site_is_one_player(doubled_case):
     np.testing.assert_allclose(dataset["shapley"].sum("factor"), dataset["variance"], rtol=1e-12)
     split = shapley_factors(doubled_case, per_site=True)
     assert len(set(split.players)) == 6 and "chip_cost@campus_ia_site2" in split.players
-    # "all": the Monte Carlo's 20 columns (19 players), then the 4 process parameters that shape
+    # "all": the Monte Carlo's 21 columns (20 players), then the 4 process parameters that shape
     # the central paths (the processes' volatilities are Monte Carlo parameters only).
     every = shapley_factors(doubled_case, "all")
     processes = [
@@ -235,7 +236,7 @@ def test_a_parameter_drawn_per_site_is_one_player(doubled_case):
     assert (
         every.labels == [column.label for column in sampling_plan(doubled_case).columns] + processes
     )
-    assert len(every.labels) == 24 and len(set(every.players)) == 23
+    assert len(every.labels) == 25 and len(set(every.players)) == 24
     assert every.groups["revenue.utilisation"] == [
         "revenue.utilisation@fluidstack_fr",
         "revenue.utilisation@campus_ia_site2",
@@ -258,9 +259,9 @@ def test_all_inputs_in_groups(base_case):
         for label, player in zip(aliased.labels, aliased.players, strict=True)
         if player == "prices"
     ] == ["chips.unit_price", "revenue.utilisation"]
-    # 19 distributed inputs and 4 process parameters that shape the central paths in
-    # inputs/base_10b.yaml: the other 21 stay their own players
-    assert len(set(aliased.players)) == 22
+    # 20 distributed inputs and 4 process parameters that shape the central paths in
+    # inputs/base_10b.yaml: the other 22 stay their own players
+    assert len(set(aliased.players)) == 23
     grouped = shapley(base_case, "all", GROUPS, n=64)
     assert set(grouped["factor"].values) == set(GROUPS)  # in the order of their first input
     np.testing.assert_allclose(grouped["shapley"].sum("factor"), grouped["variance"], rtol=1e-12)

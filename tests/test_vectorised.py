@@ -54,8 +54,12 @@ def _assert_same(vectorised: xr.Dataset, scalar: xr.Dataset, index: int) -> None
 def test_every_samplable_parameter_can_be_the_only_one_sampled(parameter, base_case):
     """Sampling one parameter alone works, even one that only tax, metrics or financing read
     (the tax rate, the discount rate, the financing terms): the sample dimension reaches every
-    metric. Values: the low and high of the parameter's sourced reference range."""
+    metric. Values: the low and high of the parameter's sourced reference range (the market
+    escalation 0: the base case's energy price follows a process, and a rule keeps any escalation
+    off it, for every draw as in the case file)."""
     low, _, high = parameter.reference
+    if parameter.name == "power.market_escalation":
+        low = high = 0.0
     result = tecmodel.evaluate(
         base_case, {parameter.name: _sampled(base_case, parameter, np.array([low, high]))}
     )
@@ -101,6 +105,8 @@ def test_every_parameter_sampled_at_once_matches_scalar_runs(doubled_case):
             if parameter.integer
         }
     )
+    # The energy price follows a process: a rule keeps any escalation off it.
+    points["power.market_escalation"] = np.zeros(3)
     overrides = {
         parameter.name: _sampled(doubled_case, parameter, points[parameter.name])
         for parameter in SAMPLABLE

@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from tecmodel._version import __version__
+from tecmodel.analysis.horizon import horizon_sensitivity
 from tecmodel.analysis.montecarlo.study import monte_carlo
 from tecmodel.analysis.scenarios import compare, evaluate_scenarios
 from tecmodel.analysis.sensitivity.shapley_case import shapley
@@ -39,7 +40,7 @@ from tecmodel.report.excel import export_excel
 from tecmodel.report.figures.files import write_standard_plots
 from tecmodel.report.files import write_case_outputs
 from tecmodel.report.tables import comparison_table, scenario_table
-from tecmodel.report.text import summary_text
+from tecmodel.report.text import horizon_sensitivity_lines, summary_text
 
 
 def command_run(args) -> int:
@@ -62,6 +63,7 @@ def command_run(args) -> int:
         folder = write_case_outputs(result, out / case.name, extra_files=extra_files)
         if not args.quiet:
             print(summary_text(result))
+            print("\n".join(horizon_sensitivity_lines(horizon_sensitivity(case))) + "\n")
             print("\n".join(scenario_lines))
             print(f"  wrote {folder}/ in {time.perf_counter() - started:.2f} s\n")
     if args.report:
@@ -159,7 +161,8 @@ def _scenario_outputs(case):
         lines.append(
             f"  - {label:<20} NPV EUR {float(row['npv']) / 1e6:>9,.0f} M   IRR {float(row['irr']):7.2%}"
             f"   equity IRR {float(row['equity_irr']):7.2%}   min DSCR {float(row['min_dscr']):5.2f}"
-            f"   break-even {float(row['breakeven_gpu_hour_price']):.3f} EUR/GPU-h"
+            f"   realised {float(row['realised_gpu_hour_price']):.3f} vs LCOC "
+            f"{float(row['lcoc']):.3f} EUR/GPU-h (cushion {float(row['price_cushion']):+.1%})"
         )
     table = metrics[[name for name in HEADLINE_METRICS if name in metrics]].to_dataframe()
     table = table.drop(columns=[c for c in table.columns if c not in HEADLINE_METRICS]).T

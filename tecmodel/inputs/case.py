@@ -28,6 +28,7 @@ from pydantic import ValidationError
 from tecmodel.errors import InputError, InputWarning, Problem
 from tecmodel.inputs.bundled import bundled_case_path
 from tecmodel.inputs.distributions import Distribution
+from tecmodel.inputs.horizon import TerminalMethod, read_terminal_method
 from tecmodel.inputs.markets import Markets, path_problems, read_markets
 from tecmodel.inputs.messages import format_path, line_for, path_tuple, pydantic_problems
 from tecmodel.inputs.plausibility import unit_slip_warnings
@@ -145,6 +146,9 @@ class Case:
     #: Price processes, their shock correlation and the parameters that follow them
     #: (``processes``, ``process_correlation``, ``drives``), see :mod:`tecmodel.inputs.markets`.
     markets: Markets = field(default_factory=Markets)
+    #: How the campus is valued at the horizon (``terminal.method``), see
+    #: :mod:`tecmodel.inputs.horizon`.
+    terminal: TerminalMethod = field(default_factory=TerminalMethod)
 
     def __repr__(self) -> str:
         where = f", file={str(self.file)!r}" if self.file else ""
@@ -491,6 +495,7 @@ def _build_case(
 ) -> Case:
     entries: dict[tuple[str, str | None], Entry] = {}
     markets = read_markets(spec, problems, lines)
+    terminal = read_terminal_method(spec, problems, lines)
     for parameter in PARAMETERS:
         if parameter.scope != "case":
             continue
@@ -608,6 +613,7 @@ def _build_case(
         data,
         uncertainty,
         markets=markets,
+        terminal=terminal,
     )
 
 

@@ -28,6 +28,7 @@ from tecmodel.inputs.registry import (
     resolve,
     unknown_parameter_message,
 )
+from tecmodel.inputs.rules import RULE_PARAMETERS, check_rules
 
 #: Dimensions an override may not carry: they belong to the model's own arrays.
 RESERVED_DIMS = frozenset({"year", "phase", "item", "asset_class", "metric", "factor"})
@@ -84,8 +85,10 @@ def parameter_dataset(case: Case, overrides: Mapping[str, Any] | None = None) ->
                     [case.entries[(parameter.name, site)].value for site in sites], dtype=float
                 ),
             )
+    given_names: dict[str, str] = {}
     for name, value in (overrides or {}).items():
         parameter = _resolve_override(name)
+        given_names[parameter.name] = name
         base = variables[parameter.name]
         if isinstance(base, xr.Variable):
             coords = {dim: {"site": sites, "year": years}[dim] for dim in base.dims}
@@ -101,15 +104,76 @@ def parameter_dataset(case: Case, overrides: Mapping[str, Any] | None = None) ->
                 )
             )
         variables[parameter.name] = array
+    _check_override_rules(case, variables, given_names, sites)
     coords: dict[str, Any] = {"site": sites}
     if any("year" in variable.dims for variable in variables.values()):
         coords["year"] = years
-    dataset = xr.Dataset(variables, coords=coords)
+    dataset = xr.Dataset(
+        variables,
+        coords=coords,
+        # The horizon method is structural (one per case): the model branches on it once.
+        attrs={
+            "terminal_method": case.terminal.method,
+            "terminal_basis": case.terminal.basis or "",
+        },
+    )
     for parameter in PARAMETERS:
         dataset.variables[parameter.name].attrs.update(
             units=parameter.unit, long_name=parameter.description
         )
     return dataset
+
+
+def _check_override_rules(
+    case: Case, variables: Mapping[str, Any], given_names: Mapping[str, str], sites: list[str]
+) -> None:
+    """Refuse overrides that break a cross-field rule of the case (:mod:`tecmodel.inputs.rules`).
+
+    The rules a case file must keep hold for every value the model is evaluated at: a scenario,
+    a solver's trial, every sampled draw (each element of an array is checked). A draw that
+    breaks one stops the evaluation with an error naming the override and the rule: a case's
+    distributions must keep the rules over their whole support.
+    """
+    checked = [name for name in given_names if name in RULE_PARAMETERS]
+    if not checked:
+        return
+    values: dict[tuple[str, str | None], Any] = {}
+    for name in checked:
+        array = variables[name]
+        if REGISTRY[name].scope == "case":
+            values[(name, None)] = array if array.ndim else float(array)
+            continue
+        for site in sites:
+            one = array.sel(site=site, drop=True)
+            values[(name, site)] = one if one.ndim else float(one)
+    problems = check_rules(case, values=values)
+    if problems:
+        raise InputError(
+            [
+                Problem(
+                    f"overrides[{_involved(problem, checked, given_names)}]",
+                    "would break a cross-field rule of the case, as a case file would: "
+                    f"{_stated(problem)}{problem.message}",
+                    Problem.NO_VALUE,
+                )
+                for problem in problems
+            ],
+            case.file,
+        )
+
+
+def _involved(problem: Problem, checked: list[str], given_names: Mapping[str, str]) -> str:
+    """The overrides a rule's problem names (all the checked ones if it names none)."""
+    text = f"{problem.path} {problem.message}"
+    named = [name for name in checked if name in text or name.split(".", 1)[1] in problem.path]
+    return ", ".join(repr(given_names[name]) for name in (named or checked))
+
+
+def _stated(problem: Problem) -> str:
+    """``field = value: `` of a rule's problem, as a case file's problem reads."""
+    if problem.value is Problem.NO_VALUE or problem.value is None:
+        return f"{problem.path}: "
+    return f"{problem.path} = {problem.value}: "
 
 
 def _resolve_override(name: str) -> Parameter:

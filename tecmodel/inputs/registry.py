@@ -127,7 +127,7 @@ PARAMETERS: tuple[Parameter, ...] = (
         "calendar year",
         (2000, 2150),
         (2045, 2045, 2050),
-        "Last model year; residual asset values are realised at its end.",
+        "Last model year; the horizon value (terminal.method) is realised at its end.",
         "Own choice: a 20-year operating horizon after first operations",
         integer=True,
         samplable=False,
@@ -151,15 +151,59 @@ PARAMETERS: tuple[Parameter, ...] = (
         "General escalation of opex, grid tariffs, excise and staff costs.",
         "ECB medium-term inflation target 2 % (own choice of range)",
     ),
+    # ---------------------------------------------------------------- horizon value (case)
+    # The method (liquidation, going concern, none) is the case file's `terminal.method`
+    # (tecmodel.inputs.horizon); these are the rates each method reads.
     _P(
-        "finance.terminal_value_share",
+        "terminal.chip_value_retention",
         "case",
         "1",
         (0.0, 1.0),
-        (0.0, 1.0, 1.0),
-        "Share of the assets' remaining economic value realised at the horizon (0 = none).",
-        "Own choice: residual value at economic-life book value",
-        default=1.0,
+        (0.63, 0.67, 0.70),
+        "Liquidation: share of its value a used accelerator keeps per year of age; one bought in "
+        "year V sells at the horizon T for retention^(T - V + 1) of its purchase price (the "
+        "purchase year counts as a year of use).",
+        "MARKETS_NOTES: used H100 60-65 % of new after 1 year, 40-45 % after 2, 25-35 % after 3 "
+        "(GLRI guide); REFERENCE_INPUTS 1a: 25-35 % after 36 months (v2-pseo-ai.pages.dev); "
+        "0.63-0.70 per year gives 25-34 % at age 3",
+        default=0.67,
+    ),
+    _P(
+        "terminal.facility_share",
+        "case",
+        "1",
+        (0.0, 1.0),
+        (0.5, 0.8, 1.0),
+        "Liquidation: share of the depreciated replacement cost (the cost new at horizon-year "
+        "prices x the remaining straight-line share of its economic life) a buyer pays for the "
+        "shell, electrical and cooling plant and the grid connection; land sells at its cost.",
+        "Own est.: a discount to replacement cost for a specialised facility sold with its power; "
+        "powered sites trade at 100-550 kUSD per MW (B. Riley via reportify.ai)",
+        default=0.8,
+    ),
+    _P(
+        "terminal.exit_multiple",
+        "case",
+        "1",
+        (0.0, 100.0),
+        (5.0, 8.0, 14.0),
+        "Going concern (exit multiple): enterprise value at the horizon per EUR of the last "
+        "year's EBITDA (revenue + opex).",
+        "ctacquisitions.com: single-site colocation low-to-mid teens EV/EBITDA, platforms "
+        "20-30x (leases, no accelerator refresh); own est. 5/8/14 for a GPU campus whose EBITDA "
+        "must pay for its accelerators",
+        default=8.0,
+    ),
+    _P(
+        "terminal.perpetuity_growth",
+        "case",
+        "1/yr",
+        (-0.5, 0.2),
+        (0.0, 0.02, 0.03),
+        "Going concern (perpetuity): yearly growth of the normalised free cash flow after the "
+        "horizon; must stay below finance.discount_rate.",
+        "Own est.: at most the ECB's 2 % inflation target in nominal terms",
+        default=0.02,
     ),
     _P(
         "tax.corporate_rate",
@@ -358,6 +402,21 @@ PARAMETERS: tuple[Parameter, ...] = (
         "REFERENCE_INPUTS 1a: refresh cycle 3/5/7 years (own est.; realclear.ai)",
         integer=True,
         samplable=False,
+    ),
+    _P(
+        "chips.refresh_min_remaining_years",
+        "site",
+        "yr",
+        (0, 30),
+        (2, 3, 5),
+        "A refresh is bought only if at least this many model years remain, its own year "
+        "included (end_year - refresh year + 1); otherwise the generation in service runs on to "
+        "the horizon. 0 refreshes whenever one is due.",
+        "Own choice: a generation must be able to serve the shortest economic life of "
+        "REFERENCE_INPUTS 1a (3/5/7 years) before the horizon",
+        integer=True,
+        samplable=False,
+        default=0.0,
     ),
     _P(
         "chips.resale_share",

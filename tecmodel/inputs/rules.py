@@ -5,9 +5,12 @@ unique names, a horizon of at most :data:`MAX_HORIZON_YEARS` years, phases (and 
 construction) inside the horizon, grid-capacity steps in order and never decreasing, installed
 IT MW x peak PUE within the grid capacity, shares and tax lives within what they are part of,
 the nuclear contract's term inside the horizon, no escalation on top of a price that follows a
-process.
-:func:`check_rules` takes a built :class:`~tecmodel.inputs.case.Case` and returns its problems, so
-the same rules apply to a case as stated and to one with changed values.
+process, a perpetuity growth below the discount rate when the horizon value is a perpetuity.
+:func:`check_rules` takes a built :class:`~tecmodel.inputs.case.Case` and returns its problems;
+given ``values`` (the overrides of an evaluation: a scenario, a solver's trial, sampled draws),
+it checks the case with those values instead, every element of an array separately, so one set
+of rules applies to a case as stated and to every value the model is evaluated at
+(:func:`tecmodel.inputs.parameters.parameter_dataset`).
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from tecmodel.errors import Problem
 from tecmodel.inputs.messages import format_path, line_for, path_tuple
@@ -57,9 +62,36 @@ _ORDERED_PAIRS = (
 )
 #: A yearly parameter that follows a process and the escalation that would apply on top of it.
 _ESCALATED_BY = {"power.market_price": "power.market_escalation"}
+#: Every parameter a rule reads: an override of one of these is checked against the rules.
+RULE_PARAMETERS = frozenset(
+    {name for pair in _ORDERED_PAIRS for name in pair[:2]}
+    | set(_ESCALATED_BY.values())
+    | {
+        "construction.build_years",
+        "power.electrical_losses",
+        "cooling.overhead_peak",
+        "power.contract_start_year",
+        "power.contract_term_years",
+        "terminal.perpetuity_growth",
+        "finance.discount_rate",
+    }
+)
 
 
-def check_rules(case: Case, lines: Mapping[tuple, int] | None = None) -> list[Problem]:
+def _largest(value) -> float:
+    """The largest element of a value (a number or an array of draws)."""
+    return float(np.max(value))
+
+
+def _smallest(value) -> float:
+    return float(np.min(value))
+
+
+def check_rules(
+    case: Case,
+    lines: Mapping[tuple, int] | None = None,
+    values: Mapping[tuple[str, str | None], Any] | None = None,
+) -> list[Problem]:
     """The cross-field rules a case breaks; each problem names the fields involved.
 
     Parameters
@@ -68,6 +100,11 @@ def check_rules(case: Case, lines: Mapping[tuple, int] | None = None) -> list[Pr
         A case whose values are each admissible (units converted, within bounds).
     lines : mapping of tuple to int, optional
         Line index of the case file (key path -> 1-based line), for the problems' lines.
+    values : mapping, optional
+        ``{(name, site or None): value}`` replacing the case's values, in registry units; a value
+        may be an array (``numpy`` or ``xarray``, e.g. draws over ``sample``): every element must
+        keep the rules, and two arrays are compared element by element (xarray aligns them by
+        dimension name).
 
     Returns
     -------
@@ -76,7 +113,12 @@ def check_rules(case: Case, lines: Mapping[tuple, int] | None = None) -> list[Pr
         alone: the rules that depend on the years are then not checked.
     """
     lines = {} if lines is None else lines
+    values = {} if values is None else values
     problems: list[Problem] = []
+
+    def given(name: str, site_name: str | None):
+        key = (name, site_name)
+        return values[key] if key in values else case.entries[key].value
 
     def add(loc: tuple, message: str, value: Any = Problem.NO_VALUE) -> None:
         problems.append(Problem(format_path(loc), message, value, line_for(loc, lines)))
@@ -118,10 +160,10 @@ def check_rules(case: Case, lines: Mapping[tuple, int] | None = None) -> list[Pr
             )
         seen.setdefault(site.name, index)
 
-        def value(name: str, site_name: str = site.name) -> float:
-            return case.entries[(name, site_name)].value
+        def value(name: str, site_name: str = site.name):
+            return given(name, site_name)
 
-        build_years = int(value("construction.build_years"))
+        build_years = int(_largest(value("construction.build_years")))
         for phase_index, phase in enumerate(site.phases):
             ploc = loc + ("phases", phase_index, "online_year")
             if not start <= phase.online_year <= end:
@@ -159,7 +201,8 @@ def check_rules(case: Case, lines: Mapping[tuple, int] | None = None) -> list[Pr
                 "expected grid capacity that never decreases from step to step",
                 capacities,
             )
-        pue_peak = 1.0 + value("power.electrical_losses") + value("cooling.overhead_peak")
+        # The largest peak PUE of any draw: the rule binds on the largest.
+        pue_peak = _largest(1.0 + value("power.electrical_losses") + value("cooling.overhead_peak"))
         installed = 0.0
         for phase in sorted(site.phases, key=lambda p: p.online_year):
             installed += phase.it_mw
@@ -177,53 +220,76 @@ def check_rules(case: Case, lines: Mapping[tuple, int] | None = None) -> list[Pr
                         f"{installed:g} MW IT",
                     )
                     break
-        _check_power_contract(case, site.name, add)
+        _check_power_contract(case, site.name, add, value)
         for smaller, larger, expectation in _ORDERED_PAIRS:
-            if value(smaller) > value(larger):
+            broken = np.asarray(value(smaller) > value(larger))
+            if broken.any():
                 entry = case.entries[(smaller, site.name)]
                 add(
                     path_tuple(entry.path),
-                    f"expected {expectation} ({value(larger):g})",
-                    entry.value,
+                    f"expected {expectation} ({_smallest(value(larger)):g})",
+                    _largest(value(smaller)),
                 )
     for followed, escalation in _ESCALATED_BY.items():
         for site in case.sites:
             entry = case.entries[(escalation, site.name)]
-            if case.markets.binding(followed) is not None and entry.value != 0.0:
+            stated = given(escalation, site.name)
+            if case.markets.binding(followed) is not None and np.any(np.asarray(stated) != 0.0):
                 add(
                     path_tuple(entry.path),
                     f"{followed} follows process "
                     f"{case.markets.binding(followed).process!r}, whose path carries the trend; "
                     "expected 0 (or no value)",
-                    entry.value,
+                    _largest(np.abs(stated)),
                 )
+    if case.terminal.method == "going_concern" and case.terminal.basis == "perpetuity":
+        growth = given("terminal.perpetuity_growth", None)
+        rate = given("finance.discount_rate", None)
+        if np.asarray(growth >= rate).any():
+            entry = case.entries[("terminal.perpetuity_growth", None)]
+            add(
+                path_tuple(entry.path),
+                "a perpetuity needs a growth below finance.discount_rate "
+                f"({_smallest(rate):g}); expected a smaller growth",
+                _largest(growth),
+            )
     return problems
 
 
-def _check_power_contract(case: Case, site: str, add) -> None:
+def _check_power_contract(case: Case, site: str, add, value) -> None:
     """The nuclear contract starts inside the horizon and its term ends inside it."""
     start, end = case.start_year, case.end_year
     first = case.entries[("power.contract_start_year", site)]
     term = case.entries[("power.contract_term_years", site)]
-    if not start <= first.value <= end:
+    first_year = int(_largest(value("power.contract_start_year")))
+    if not start <= first_year <= end:
         add(
             path_tuple(first.path),
             f"outside the model horizon: expected a year in [{start}, {end}]",
-            int(first.value),
+            first_year,
         )
         return
-    longest = term.distribution.support()[1] if term.distribution is not None else term.value
-    last = int(first.value + longest - 1)
+    stated = _largest(value("power.contract_term_years"))
+    longest = (
+        max(term.distribution.support()[1], stated) if term.distribution is not None else stated
+    )
+    last = int(first_year + longest - 1)
     if last > end:
-        allowed = end - int(first.value) + 1
-        what = "its distribution reaches" if longest != term.value else "is"
+        allowed = end - first_year + 1
+        what = "its distribution reaches" if longest != stated else "is"
         add(
             path_tuple(term.path),
-            f"the contract from {int(first.value)} would run to {last}, beyond the model horizon "
+            f"the contract from {first_year} would run to {last}, beyond the model horizon "
             f"({end}): the energy it fixes after {end} has no place in the model; expected a term "
             f"of at most {allowed} years ({what} {longest:g})",
-            term.value,
+            stated,
         )
 
 
-__all__ = ["SITE_NAME_PATTERN", "RESERVED_SITE_NAMES", "MAX_HORIZON_YEARS", "check_rules"]
+__all__ = [
+    "SITE_NAME_PATTERN",
+    "RESERVED_SITE_NAMES",
+    "MAX_HORIZON_YEARS",
+    "RULE_PARAMETERS",
+    "check_rules",
+]

@@ -137,6 +137,17 @@ class TrancheSpec(BaseModel):
     recurring: StrictBool = False
 
 
+class TerminalMethodSpec(BaseModel):
+    """The horizon method as written under ``terminal.method`` (:mod:`tecmodel.inputs.horizon`)."""
+
+    model_config = _STRICT
+
+    value: Literal["liquidation", "going_concern", "none"]
+    basis: Literal["exit_multiple", "perpetuity"] | None = None
+    source: Text
+    note: str | None = None
+
+
 class ScenarioChangesSpec(BaseModel):
     """Parameter changes of a scenario: absolute values and/or factors on the case's values."""
 
@@ -172,7 +183,10 @@ _CASE_SECTIONS = {
     group: _group_model(
         group,
         "case",
-        {"tranches": (list[TrancheSpec] | None, None)} if group == "financing" else None,
+        {
+            "financing": {"tranches": (list[TrancheSpec] | None, None)},
+            "terminal": {"method": (TerminalMethodSpec | None, None)},
+        }.get(group),
     )
     for group in CASE_GROUPS
 }
@@ -229,6 +243,7 @@ __all__ = [
     "PhaseSpec",
     "CapacityStepSpec",
     "TrancheSpec",
+    "TerminalMethodSpec",
     "ScenarioChangesSpec",
     "ScenarioSpec",
     "SiteDefaultsSpec",

@@ -75,15 +75,35 @@ LINE_ITEMS: tuple[LineItem, ...] = (
     LineItem("construction_land", "Land", "capex", "construction", False),
     LineItem("construction_grid_connection", "Grid connection", "capex", "construction", False),
     LineItem("cooling_plant", "Cooling plant", "capex", "cooling", False),
-    LineItem("chips_residual", "Residual value, accelerators", "residual", "chips", True),
+    # The horizon value (tecmodel.model.terminal): liquidation rows or the going-concern row.
+    LineItem(
+        "chips_residual",
+        "Horizon value, accelerators at market resale by age",
+        "residual",
+        "chips",
+        True,
+    ),
     LineItem(
         "construction_residual",
-        "Residual value, facility, land and grid",
+        "Horizon value, shell, electrical plant and grid at depreciated replacement cost, land",
         "residual",
         "construction",
         True,
     ),
-    LineItem("cooling_residual", "Residual value, cooling plant", "residual", "cooling", True),
+    LineItem(
+        "cooling_residual",
+        "Horizon value, cooling plant at depreciated replacement cost",
+        "residual",
+        "cooling",
+        True,
+    ),
+    LineItem(
+        "terminal_going_concern",
+        "Horizon value, the campus sold as a going concern",
+        "residual",
+        "terminal",
+        True,
+    ),
     LineItem("corporate_tax", "Corporate income tax", "tax", "finance", False),
     # Financing (tecmodel/financing.py): the equity cash flow is the sum of every row; the
     # unlevered free cash flow the sum of every row but these.

@@ -1,9 +1,11 @@
 """The metrics of a cash flow: NPV, IRR, payback, levelised cost of compute, break-even price.
 
 This module owns every headline number derived from the cash flows and the tax accounts, per
-site and for the portfolio (the sites' cash flows added in order): NPV, IRR (with a status
-saying why it is undefined), payback year, levelised cost of compute, break-even GPU-hour price,
-capex and the physical scale of the build-out. Their units and definitions are declared once,
+site and for the portfolio (the sites' cash flows added in order): NPV and its split into the
+operating part and the horizon value after the tax its sale causes, IRR (with a status saying
+why it is undefined), payback (undiscounted and discounted), the after-tax levelised cost of
+compute (the break-even GPU-hour price) and the cushion of the realised price over it, capex and
+the physical scale of the build-out. Their units and definitions are declared once,
 in :data:`tecmodel.model.outputs.METRICS`.
 
 Conventions (also in the README and the workbook): nominal EUR; cash flows at year end; the
@@ -16,10 +18,11 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from tecmodel.model.cube import CashFlows
+from tecmodel.model.cube import CashFlows, aligned
 from tecmodel.model.outputs import set_metric_attributes
 from tecmodel.model.tax import TaxAccounts, tax_terms
 from tecmodel.model.tax_kernels import breakeven_factors
+from tecmodel.model.terminal import horizon_tax
 from tecmodel.numerics.irr import irr
 from tecmodel.numerics.labelled import dataset, dimension_coordinate, labelled
 from tecmodel.numerics.ordered import ordered_sum, year_total
@@ -227,12 +230,12 @@ def compute_metrics(
     Returns
     -------
     xarray.Dataset
-        Over ``site`` (the sites and ``"portfolio"``) and any extra dims: ``npv`` [EUR],
-        ``irr`` [1/yr] and ``irr_status``, ``payback_year`` and ``discounted_payback_year``
-        [year], ``lcoc``,
-        ``realised_gpu_hour_price`` and ``breakeven_gpu_hour_price`` [EUR/GPU-hour],
+        Over ``site`` (the sites and ``"portfolio"``) and any extra dims: ``npv``,
+        ``npv_operating`` and ``npv_terminal`` [EUR], ``irr`` [1/yr] and ``irr_status``,
+        ``payback_year`` and ``discounted_payback_year`` [year], ``lcoc`` (after tax, the
+        break-even), ``realised_gpu_hour_price`` and ``breakeven_gpu_hour_price`` [EUR/GPU-hour],
         ``lcoc_compute`` and ``realised_compute_price`` [EUR/PFLOPS-hour],
-        ``breakeven_price_factor`` [1], ``capex_total`` and ``initial_capex`` [EUR],
+        ``breakeven_price_factor`` and ``price_cushion`` [1], ``capex_total`` and ``initial_capex`` [EUR],
         ``capex_per_mw_it`` [EUR/MW], ``it_mw`` [MW], ``facility_mw_peak`` [MW],
         ``accelerators`` [accelerator], ``facility_energy_per_year`` [MWh/yr],
         ``water_m3_per_year`` [m3/yr], ``gpu_hours_sold`` [GPU-hour] (over the horizon).
@@ -240,30 +243,33 @@ def compute_metrics(
     site_revenue = flows.total(category="revenue")
     free_cash_flow = with_portfolio(flows.total())
     revenue = with_portfolio(site_revenue)
-    costs = with_portfolio(flows.total(category=("opex", "capex", "residual")))
     gross_capex = with_portfolio(-flows.total(category="capex", outflows_only=True))
     hours_sold = with_portfolio(quantities["gpu_hours_sold"])
     factors = discount_factors(params["finance.discount_rate"], timeline["t"])
 
     npv = present_value(free_cash_flow, factors)
+    npv_terminal = with_portfolio(
+        _horizon_value_after_tax(flows, accounts, params) * factors.isel(year=-1, drop=True)
+    )
     hours_pv = present_value(hours_sold, factors)
     revenue_pv = present_value(revenue, factors)
     compute_pv = present_value(with_portfolio(quantities["compute_hours_sold"]), factors)
-    costs_pv = -present_value(costs, factors)
     with np.errstate(divide="ignore", invalid="ignore"):
-        lcoc = xr.where(hours_pv > 0, costs_pv / hours_pv, np.nan)
         realised = xr.where(hours_pv > 0, revenue_pv / hours_pv, np.nan)
         # The same per unit of compute-hour (PFLOP/s x hour): generations of different
         # performance, and sites of different accelerators, compare.
-        lcoc_compute = xr.where(compute_pv > 0, costs_pv / compute_pv, np.nan)
         realised_compute = xr.where(compute_pv > 0, revenue_pv / compute_pv, np.nan)
     rate, status = project_irr(free_cash_flow)
 
     factor = _breakeven_factor(
         flows.total(exclude=("tax",)), site_revenue, accounts, params, factors
     )
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore"):
+        # The after-tax levelised cost: the realised price moved by the break-even factor.
         breakeven = factor * realised
+        lcoc_compute = factor * realised_compute
+        # Undefined where the NPV is non-negative even at a zero price (factor 0).
+        cushion = xr.where(factor > 0, 1.0 / factor - 1.0, np.nan)
 
     installed_mw = with_portfolio(timeline["installed_it_mw"])
     initial = year_total(with_portfolio(quantities["initial_capex"]))
@@ -274,16 +280,19 @@ def compute_metrics(
     metrics = dataset(
         {
             "npv": npv,
+            "npv_operating": npv - npv_terminal,
+            "npv_terminal": npv_terminal,
             "irr": rate,
             "irr_status": status,
             "payback_year": payback_year(free_cash_flow),
             "discounted_payback_year": payback_year(free_cash_flow * factors),
-            "lcoc": lcoc,
+            "lcoc": breakeven,
             "realised_gpu_hour_price": realised,
             "lcoc_compute": lcoc_compute,
             "realised_compute_price": realised_compute,
             "breakeven_gpu_hour_price": breakeven,
             "breakeven_price_factor": factor,
+            "price_cushion": cushion,
             "capex_total": year_total(gross_capex),
             "initial_capex": initial,
             "capex_per_mw_it": capex_per_mw,
@@ -299,6 +308,23 @@ def compute_metrics(
     )
     set_metric_attributes(metrics)
     return metrics
+
+
+def _horizon_value_after_tax(
+    flows: CashFlows, accounts: TaxAccounts, params: xr.Dataset
+) -> xr.DataArray:
+    """Each site's horizon value less the tax its sale causes, in the last year [EUR]."""
+    dims = accounts.dims
+    shape = accounts.taxable_income_before_losses.shape
+    horizon = np.broadcast_to(aligned(flows.total(category="residual"), dims), shape)[-1]
+    template = accounts.array(np.zeros(shape)).isel(year=0, drop=True)
+    tax = horizon_tax(
+        accounts.taxable_income_before_losses,
+        accounts.schedule.loss_pool,
+        horizon,
+        tax_terms(params, template),
+    )
+    return template.copy(data=horizon - tax)
 
 
 def _breakeven_factor(

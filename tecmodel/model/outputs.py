@@ -136,6 +136,28 @@ METRICS: dict[str, Metric] = {
         True,
         "not computed",
     ),
+    "npv_operating": Metric(
+        "EUR",
+        "NPV of every cash flow but the horizon value: npv - npv_terminal (the tax the horizon "
+        "sale causes belongs to npv_terminal; the write-off of the remaining tax book value and "
+        "everything else to operations)",
+        "NPV, operating",
+        *_MONEY,
+        _UP,
+        True,
+        "not computed",
+    ),
+    "npv_terminal": Metric(
+        "EUR",
+        "Present value of the horizon value (terminal.method: liquidation, going concern or "
+        "none) after the tax its sale causes (the last year's tax with the sale less without "
+        "it), discounted from the last model year; npv_operating + npv_terminal = npv",
+        "NPV, horizon value",
+        *_MONEY,
+        _UP,
+        True,
+        "not computed",
+    ),
     "irr": Metric(
         "1/yr",
         "Internal rate of return of the unlevered free cash flow",
@@ -156,8 +178,9 @@ METRICS: dict[str, Metric] = {
     ),
     "payback_year": Metric(
         "year",
-        "First year from which the cumulative undiscounted free cash flow stays "
-        "non-negative (the portfolio's: of the sites' summed cash flow)",
+        "Undiscounted payback: the first year from which the cumulative free cash flow stays "
+        "non-negative; the portfolio's is that of its own cash flow (the sites' summed), so it "
+        "can come before a site's when another site's early inflows cover that site's outlays",
         "Payback year",
         *_YEAR,
         _DOWN,
@@ -166,8 +189,9 @@ METRICS: dict[str, Metric] = {
     ),
     "discounted_payback_year": Metric(
         "year",
-        "First year from which the cumulative free cash flow discounted "
-        "at finance.discount_rate stays non-negative",
+        "Discounted payback: the first year from which the cumulative free cash flow "
+        "discounted at finance.discount_rate stays non-negative (the portfolio's: of its own "
+        "summed cash flow); none if the NPV is negative",
         "Discounted payback year",
         *_YEAR,
         _DOWN,
@@ -176,8 +200,9 @@ METRICS: dict[str, Metric] = {
     ),
     "lcoc": Metric(
         "EUR/GPU-hour",
-        "Levelised cost of compute: PV of pre-tax costs net of residual value / "
-        "PV of GPU-hours sold",
+        "Levelised cost of compute, after tax: the realised GPU-hour price at which the "
+        "after-tax NPV is zero at finance.discount_rate (every GPU-hour price moved by one "
+        "factor, the tax recomputed with its loss carry-forward, the horizon value included)",
         "LCOC",
         *_PRICE,
         _DOWN,
@@ -195,8 +220,9 @@ METRICS: dict[str, Metric] = {
     ),
     "lcoc_compute": Metric(
         "EUR/PFLOPS-hour",
-        "Levelised cost of compute per unit of compute: PV of pre-tax costs net of residual "
-        "value / PV of compute-hours sold (GPU-hours x dense FP4 PFLOP/s of their generation)",
+        "Levelised cost of compute per unit of compute, after tax: the realised compute-hour "
+        "price (GPU-hours x dense FP4 PFLOP/s of their generation) at which the after-tax NPV "
+        "is zero, as lcoc",
         "LCOC per compute-hour",
         *_COMPUTE_PRICE,
         _DOWN,
@@ -215,7 +241,8 @@ METRICS: dict[str, Metric] = {
     ),
     "breakeven_gpu_hour_price": Metric(
         "EUR/GPU-hour",
-        "Realised GPU-hour price at which the after-tax NPV is zero",
+        "Realised GPU-hour price at which the after-tax NPV is zero: the lcoc, as the price "
+        "solvers name it",
         "Break-even GPU-hour price",
         *_PRICE,
         _DOWN,
@@ -232,6 +259,17 @@ METRICS: dict[str, Metric] = {
         _DOWN,
         False,
         "no revenue earned",
+    ),
+    "price_cushion": Metric(
+        "1",
+        "Cushion of the realised GPU-hour price over the lcoc: realised / lcoc - 1 (the share "
+        "by which every GPU-hour price may fall before the NPV is negative; negative when the "
+        "NPV already is)",
+        "Price cushion over LCOC",
+        *_RATE,
+        _UP,
+        True,
+        "no revenue earned, or NPV >= 0 even at a zero GPU-hour price",
     ),
     "capex_total": Metric(
         "EUR",

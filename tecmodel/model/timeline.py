@@ -121,7 +121,12 @@ def build_timeline(case: Case, params: xr.Dataset) -> xr.Dataset:
     # The generations of accelerators a site buys (1: at each phase's online year; k + 1: at its
     # k-th refresh), as many as the site with most buys over the horizon on the planned dates.
     refresh = np.broadcast_to(np.asarray(params["chips.refresh_years"], dtype=float), (len(sites),))
-    count = int(np.nanmax(np.ceil((years[-1] - planned.min(axis=1) + 1.0) / refresh)))
+    remaining = np.broadcast_to(
+        np.asarray(params["chips.refresh_min_remaining_years"], dtype=float), (len(sites),)
+    )
+    # 0 (refresh whenever due) allows a refresh up to the last year, as 1 does.
+    last_refresh = years[-1] - np.maximum(remaining, 1.0) + 1.0 - planned.min(axis=1)
+    count = int(np.nanmax(1.0 + np.floor(np.maximum(last_refresh, 0.0) / refresh)))
     timeline = timeline.assign_coords(generation=np.arange(1, max(count, 1) + 1))
     timeline["installed_it_mw"] = (timeline["in_service"] * phase_it_mw).sum("phase", skipna=False)
     timeline["operating_it_mw"] = (timeline["operating_fraction"] * phase_it_mw).sum(
@@ -176,7 +181,11 @@ def _year_first(array: xr.DataArray) -> xr.DataArray:
     return array.transpose(*leading, ...)
 
 
-def vintages(timeline: xr.Dataset, life: xr.DataArray | float) -> xr.Dataset:
+def vintages(
+    timeline: xr.Dataset,
+    life: xr.DataArray | float,
+    min_remaining_years: xr.DataArray | float = 0.0,
+) -> xr.Dataset:
     """Generations of an asset renewed every `life` years from each phase's online year.
 
     Parameters
@@ -185,6 +194,11 @@ def vintages(timeline: xr.Dataset, life: xr.DataArray | float) -> xr.Dataset:
         From :func:`build_timeline`.
     life : xarray.DataArray or float
         Economic life [yr] (whole years), e.g. ``chips.refresh_years`` per site.
+    min_remaining_years : xarray.DataArray or float
+        A renewal due in year y happens only if ``end_year - y + 1`` (the years left, y
+        included) is at least this [yr]; otherwise the generation in service runs on to the
+        horizon (``chips.refresh_min_remaining_years``). The first purchase at the online year
+        always happens.
 
     Returns
     -------
@@ -208,7 +222,11 @@ def vintages(timeline: xr.Dataset, life: xr.DataArray | float) -> xr.Dataset:
     elapsed = np.maximum(year - online, 0)
     # Where nothing is in service (before the online year, or a padding phase that never comes
     # online) the vintage is the current year, so that price factors stay finite.
-    vintage_year = xr.where(in_service > 0, online + life * np.floor(elapsed / life), year)
+    # Renewals k = 1, 2, ... fall at online + k x life; the last one allowed is the latest at or
+    # before end_year - min_remaining_years + 1.
+    last_allowed = timeline.attrs["end_year"] - min_remaining_years + 1 - online
+    renewals = np.minimum(np.floor(elapsed / life), np.maximum(np.floor(last_allowed / life), 0))
+    vintage_year = xr.where(in_service > 0, online + life * renewals, year)
     purchase = in_service * (year == vintage_year)
     renewal = purchase * (year > online)
     age = in_service * (year - vintage_year + 1)

@@ -88,6 +88,14 @@ def case_section(case: Case, relative_file: str) -> list[str]:
                 f"| {site.name} | grid capacity at the meter | from {step.from_year} | "
                 f"{_number(step.mw)} MW | {_cell(step.source)} |"
             )
+    terminal = case.terminal
+    lines += [
+        "",
+        "### Horizon value",
+        "",
+        f"`terminal.method`: **{terminal.label}** (defined in docs/guide/conventions.md). Why: "
+        f"{_cell(terminal.source)}" + (f" Note: {_cell(terminal.note)}" if terminal.note else ""),
+    ]
     lines += [
         "",
         "### Parameters",

@@ -37,6 +37,63 @@ def metrics_table(metrics, sites: list[str], names=None) -> pd.DataFrame:
     return pd.DataFrame(rows, index=sites).T
 
 
+def horizon_value_lines(result) -> list[str]:
+    """The NPV split into operations and the horizon value, per site, with the method and why."""
+    terminal = result.case.terminal
+    lines = [
+        f"Horizon value: {terminal.label}, at the end of {result.case.end_year} "
+        "(terminal.method; its source:)",
+        f"  {terminal.source}",
+    ]
+    for site in result.metrics["site"].values:
+        at = result.metrics.sel(site=site)
+        npv, operating, horizon = (
+            format_value(float(at[name]), name) for name in ("npv", "npv_operating", "npv_terminal")
+        )
+        lines.append(
+            f"  {site}: NPV {npv} = operating {operating} + horizon value after tax {horizon} EUR M"
+        )
+    return lines
+
+
+def cushion_lines(result) -> list[str]:
+    """The realised GPU-hour price beside the after-tax LCOC, and the cushion between them."""
+    lines = ["Price cushion (realised GPU-hour price over the after-tax LCOC, the break-even):"]
+    for site in result.metrics["site"].values:
+        at = result.metrics.sel(site=site)
+        realised, lcoc, cushion = (
+            format_value(float(at[name]), name)
+            for name in ("realised_gpu_hour_price", "lcoc", "price_cushion")
+        )
+        lines.append(
+            f"  {site}: realised {realised} vs LCOC {lcoc} {display_unit('lcoc')}: cushion {cushion} %"
+        )
+    return lines
+
+
+def horizon_sensitivity_lines(sensitivity) -> list[str]:
+    """The NPV at each horizon of :func:`tecmodel.analysis.horizon.horizon_sensitivity`."""
+    lines = [
+        "NPV by horizon (operating + horizon value after tax, EUR M; the case as stated at 0):"
+    ]
+    for index, shift in enumerate(sensitivity["horizon_shift"].values):
+        end = int(sensitivity["end_year"].values[index])
+        problem = str(sensitivity["problem"].values[index])
+        if problem:
+            lines.append(f"  {end} ({int(shift):+d} yr): not evaluated: {problem}")
+            continue
+        parts = []
+        for site in sensitivity["site"].values:
+            at = sensitivity.isel(horizon_shift=index).sel(site=site)
+            parts.append(
+                f"{site} {format_value(float(at['npv']), 'npv')} "
+                f"({format_value(float(at['npv_operating']), 'npv')} + "
+                f"{format_value(float(at['npv_terminal']), 'npv')})"
+            )
+        lines.append(f"  {end} ({int(shift):+d} yr): " + "; ".join(parts))
+    return lines
+
+
 def generation_table(metrics, sites: list[str]) -> pd.DataFrame:
     """NPV, IRR and payback year of each generation as strings: rows generations, columns sites."""
     rows = {}
@@ -65,6 +122,7 @@ def summary_text(result) -> str:
     table = metrics_table(result.metrics, sites, project)
     lines = [f"{case.name}: {case.title}", conventions_line(case), "", table.to_string()]
     lines += [f"  {note}" for note in metric_notes(project)] + [""]
+    lines += horizon_value_lines(result) + cushion_lines(result) + [""]
     if "generation" in result.metrics.dims:
         lines += [
             "Per generation of accelerators (pre-tax; NPV / IRR / payback year):",

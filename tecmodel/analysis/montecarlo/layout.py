@@ -23,6 +23,8 @@ from tecmodel.model.outputs import METRICS
 #: Per-sample metrics kept by a study (dims sample x site); all but the status are summarised.
 SAMPLE_METRICS: tuple[str, ...] = (
     "npv",
+    "npv_operating",
+    "npv_terminal",
     "irr",
     "lcoc",
     "payback_year",
@@ -30,7 +32,16 @@ SAMPLE_METRICS: tuple[str, ...] = (
     "equity_irr",
     "min_dscr",
 )
-SUMMARY_METRICS: tuple[str, ...] = ("npv", "irr", "lcoc", "payback_year", "equity_irr", "min_dscr")
+SUMMARY_METRICS: tuple[str, ...] = (
+    "npv",
+    "npv_operating",
+    "npv_terminal",
+    "irr",
+    "lcoc",
+    "payback_year",
+    "equity_irr",
+    "min_dscr",
+)
 #: Prefix of the per-sample variables that hold a process's simulated path.
 PATH_PREFIX = "path."
 #: Storage type of the yearly variables (paths and cash flows): single precision, half the

@@ -174,7 +174,14 @@ ALL = "all"
 NAMED_GROUPS: dict[str, tuple[str, ...]] = {
     "energy, all-in": ("power.", "cooling.overhead_"),
     "delivery": ("construction.", "timeline.", "grid.", "cooling.capex", "revenue.ramp_"),
-    "compute prices and hardware": ("chips.", "revenue.", "fx.", "markets.", "operations.it_"),
+    "compute prices and hardware": (
+        "chips.",
+        "revenue.",
+        "fx.",
+        "markets.",
+        "operations.it_",
+        "terminal.chip_",
+    ),
 }
 OTHER_GROUP = "operations and other"
 

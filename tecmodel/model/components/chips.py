@@ -1,4 +1,4 @@
-"""Accelerators: how many fit the IT envelope, what each generation costs, resale and residual.
+"""Accelerators: how many fit the IT envelope, what each generation costs, resale at refresh.
 
 This module owns the IT equipment of a campus: the accelerator count that fills each phase's IT
 MW at the all-in IT kW per accelerator; the purchase of a generation in each phase's online
@@ -7,8 +7,10 @@ year and at every refresh (``chips.refresh_years``); the price per accelerator, 
 year), moved for a later purchase by the hardware cost per PFLOP/s (``markets.hardware_cost``)
 and the performance per accelerator (``chips.performance_growth``), and converted at the EUR/USD
 rate of the purchase year (:func:`tecmodel.model.components.markets.purchase_index`); the resale
-of the retired generation at each refresh; and the residual value of the generation in service at
-the horizon.
+of the retired generation at each refresh, which is bought only if enough years remain
+(``chips.refresh_min_remaining_years``); and what the horizon value reads of the generation in
+service at the horizon (:mod:`tecmodel.model.terminal`): its market resale value by age
+(``terminal.chip_value_retention`` per year) and the sustaining capex of refreshing it.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from tecmodel.model.components.markets import (
     purchase_index,
     reference_rate,
 )
-from tecmodel.model.timeline import at_horizon, residual_share, vintages
+from tecmodel.model.terminal import accelerator_resale_share
+from tecmodel.model.timeline import at_horizon, vintages
 
 #: Relative slack before rounding down: a quotient that is mathematically whole (1,000 MW at
 #: 2 kW) may come out a few ulps below the whole number in floating point.
@@ -65,21 +68,24 @@ def unit_price_eur(unit_price_usd, usd_per_eur):
 
 
 def line_items(params: xr.Dataset, timeline: xr.Dataset) -> ComponentResult:
-    """Accelerator purchases, resale at refresh and residual value [EUR].
+    """Accelerator purchases, resale at refresh and horizon values [EUR].
 
     Parameters
     ----------
     params : xarray.Dataset
         Reads ``chips.*``, ``fx.usd_per_eur``, ``markets.hardware_cost`` and
-        ``finance.terminal_value_share``.
+        ``terminal.chip_value_retention``.
     timeline : xarray.Dataset
         From :func:`tecmodel.timeline.build_timeline`.
 
     Returns
     -------
     ComponentResult
-        Items ``chips_purchase`` (negative), ``chips_resale`` and ``chips_residual`` (positive);
-        additions ``it_equipment``; quantities ``accelerators_per_phase`` (site, phase[, sample])
+        Items ``chips_purchase`` (negative) and ``chips_resale`` (positive); additions
+        ``it_equipment``; in the last year, ``horizon_resale_chips`` [EUR], the accelerators in
+        service at their market resale value by age, and ``horizon_sustaining_capex_chips``
+        [EUR/yr], refreshing them at horizon-year prices every ``chips.refresh_years`` net of
+        the resale of the retired generation; quantities ``accelerators_per_phase`` (site, phase[, sample])
         and ``accelerators_installed`` (year, site[, sample]) [accelerator];
         ``chip_vintage_year`` (year, site, phase[, sample]) [year], the purchase year of the
         generation in service (revenue prices each generation by it); ``it_value_operating``
@@ -88,7 +94,7 @@ def line_items(params: xr.Dataset, timeline: xr.Dataset) -> ComponentResult:
         purchase of the first generation; per generation (year, site[, sample], generation),
         in accelerators x purchase index (the EUR amounts over the reference price):
         ``generation_bought``, ``generation_retired`` (resold at a refresh),
-        ``generation_installed`` (in service, at its remaining value share) and
+        ``generation_installed`` (in service, at its market resale share by age) and
         ``generation_operating`` (weighted by the operating fraction); ``generation_number``
         (year, site, phase[, sample]) [1] (see
         :func:`tecmodel.model.components.markets.generation_number`).
@@ -99,7 +105,7 @@ def line_items(params: xr.Dataset, timeline: xr.Dataset) -> ComponentResult:
     # last, once per result, so that an uncertain price never widens the per-phase arrays
     # (sample-late evaluation; the same numbers, fewer passes over sample-sized memory).
     price = unit_price_eur(params["chips.unit_price"], reference_rate(params, timeline))
-    chip_vintages = vintages(timeline, refresh_years)
+    chip_vintages = vintages(timeline, refresh_years, params["chips.refresh_min_remaining_years"])
     vintage_year = chip_vintages["vintage_year"]
     generation_units = purchase_index(params, timeline, vintage_year) * count
     retired_units = purchase_index(params, timeline, vintage_year - refresh_years) * count
@@ -109,11 +115,22 @@ def line_items(params: xr.Dataset, timeline: xr.Dataset) -> ComponentResult:
     resale = by_site(chip_vintages["renewal"] * retired_units) * (
         price * params["chips.resale_share"]
     )
-    remaining = residual_share(chip_vintages["age"], refresh_years, params["chips.resale_share"])
-    residual = (
-        at_horizon(timeline)
-        * by_site(timeline["in_service"] * generation_units * remaining)
-        * (price * params["finance.terminal_value_share"])
+    # Market resale share at the horizon by age (whole years, the purchase year counted):
+    # retention^age, over (site, phase[, sample]); only the last year is ever sold.
+    remaining = accelerator_resale_share(
+        chip_vintages["age"].isel(year=-1), params["terminal.chip_value_retention"]
+    )
+    horizon = at_horizon(timeline)
+    horizon_resale = (
+        horizon * by_site(timeline["in_service"] * generation_units * remaining) * price
+    )
+    # Refreshing the fleet in service at the horizon: a generation bought that year, every
+    # refresh_years, net of the resale of the retired one.
+    new_units = purchase_index(params, timeline, timeline["year"]) * count
+    sustaining = (
+        horizon
+        * by_site(timeline["in_service"] * new_units)
+        * (price * (1.0 - params["chips.resale_share"]) / refresh_years)
     )
     accelerators = by_site(timeline["in_service"] * count)
     it_value_operating = by_site(timeline["operating_fraction"] * generation_units) * price
@@ -141,7 +158,6 @@ def line_items(params: xr.Dataset, timeline: xr.Dataset) -> ComponentResult:
         items={
             "chips_purchase": purchased_units * -price,
             "chips_resale": resale,
-            "chips_residual": residual,
         },
         additions={"it_equipment": purchases},
         quantities={
@@ -159,6 +175,12 @@ def line_items(params: xr.Dataset, timeline: xr.Dataset) -> ComponentResult:
                 initial_purchases, "EUR", "Capex of the first accelerator generation"
             ),
             "generation_number": with_units(number, "1", "Generation of accelerators in service"),
+            "horizon_resale_chips": with_units(
+                horizon_resale, "EUR", "Accelerators in service at their market resale value"
+            ),
+            "horizon_sustaining_capex_chips": with_units(
+                sustaining, "EUR/yr", "Sustaining capex of refreshing the accelerators"
+            ),
             **{
                 name: with_units(
                     value,

@@ -5,8 +5,10 @@ electrical plant (HV substation, MV, UPS, generators) per MW IT, each with the c
 contingency, spent on each phase's construction schedule and renewed at the end of its economic
 life (:mod:`tecmodel.components.facility`); land bought in the first construction year of each
 phase and kept at its cost; and the grid connection (a fixed cost plus a cost per MW of
-capacity, paid the year before each capacity step becomes available). It also gives the
-residual value of all of these at the horizon.
+capacity, paid the year before each capacity step becomes available and in service, depreciated
+and aged, from the year it becomes available). It also gives what the horizon value reads of
+these assets (:mod:`tecmodel.model.terminal`): their depreciated replacement cost, the land's
+cost and the sustaining capex of renewing them.
 """
 
 from __future__ import annotations
@@ -67,13 +69,12 @@ def grid_connection_in_service(
 
 
 def line_items(params: xr.Dataset, timeline: xr.Dataset) -> ComponentResult:
-    """Construction capex, additions by asset class and residual value [EUR].
+    """Construction capex, additions by asset class and horizon values [EUR].
 
     Parameters
     ----------
     params : xarray.Dataset
-        Reads ``construction.*``, ``grid.*``, ``finance.inflation`` and
-        ``finance.terminal_value_share``.
+        Reads ``construction.*``, ``grid.*`` and ``finance.inflation``.
     timeline : xarray.Dataset
         From :func:`tecmodel.timeline.build_timeline`.
 
@@ -82,12 +83,13 @@ def line_items(params: xr.Dataset, timeline: xr.Dataset) -> ComponentResult:
     ComponentResult
         Items ``construction_shell_core``, ``construction_electrical``,
         ``construction_contingency``, ``construction_land``, ``construction_grid_connection``
-        (negative) and ``construction_residual`` (positive, last year); additions ``building``,
-        ``electrical``, ``land``, ``grid_connection``; quantities ``grid_capacity_mw`` [MW] and
-        ``initial_capex_construction`` [EUR].
+        (negative); additions ``building``, ``electrical``, ``land``, ``grid_connection``;
+        quantities ``grid_capacity_mw`` [MW], ``initial_capex_construction`` [EUR] and, in the
+        last year, ``horizon_drc_construction`` (shell, electrical plant and grid connection at
+        depreciated replacement cost), ``horizon_land`` (land at its cost) [EUR] and
+        ``horizon_sustaining_capex_construction`` [EUR/yr].
     """
     inflation = params["finance.inflation"]
-    terminal = params["finance.terminal_value_share"]
     contingency = params["construction.contingency"]
     escalated = escalation(timeline, inflation)
 
@@ -96,14 +98,12 @@ def line_items(params: xr.Dataset, timeline: xr.Dataset) -> ComponentResult:
         params["construction.shell_core_per_mw"] * (1 + contingency),
         params["construction.building_life"],
         inflation,
-        terminal,
     )
     electrical = facility_asset(
         timeline,
         params["construction.electrical_per_mw"] * (1 + contingency),
         params["construction.electrical_life"],
         inflation,
-        terminal,
     )
     without_contingency = 1.0 / (1.0 + contingency)
     contingency_spend = (shell.spend + electrical.spend) * (contingency * without_contingency)
@@ -118,7 +118,7 @@ def line_items(params: xr.Dataset, timeline: xr.Dataset) -> ComponentResult:
     land_value = year_total(land_spend_per_phase)
     first_in_service = timeline["in_service"] * (timeline["year"] == timeline["online_year"])
     land_additions = by_site(first_in_service * land_value)
-    land_residual = at_horizon(timeline) * by_site(timeline["in_service"] * land_value) * terminal
+    land_at_horizon = at_horizon(timeline) * by_site(timeline["in_service"] * land_value)
 
     grid_spend = grid_connection_spend(
         timeline["grid_connection_mw"],
@@ -132,12 +132,22 @@ def line_items(params: xr.Dataset, timeline: xr.Dataset) -> ComponentResult:
         params["grid.connection_cost_per_mw"],
         escalated,
     )
+    # The grid connection at the horizon: the capacity in service, new at horizon-year prices,
+    # aged from the year each step entered service.
+    grid_new = grid_connection_in_service(
+        timeline["grid_service_mw"],
+        params["grid.connection_fixed_cost"],
+        params["grid.connection_cost_per_mw"],
+        escalation(timeline, 0.0),
+    )
     end_year = timeline.attrs["end_year"]
     grid_age = (end_year - timeline["year"] + 1).astype(float)
     grid_remaining = residual_share(grid_age, params["grid.connection_life"])
-    grid_residual = at_horizon(timeline) * year_total(grid_in_service * grid_remaining) * terminal
+    horizon_prices = at_horizon(timeline) * escalated
+    grid_replacement = horizon_prices * year_total(grid_new)
+    grid_drc = horizon_prices * year_total(grid_new * grid_remaining)
+    grid_sustaining = grid_replacement / params["grid.connection_life"]
 
-    residual = shell.residual + electrical.residual + land_residual + grid_residual
     return ComponentResult(
         items={
             "construction_shell_core": -shell.spend * without_contingency,
@@ -145,7 +155,6 @@ def line_items(params: xr.Dataset, timeline: xr.Dataset) -> ComponentResult:
             "construction_contingency": -contingency_spend,
             "construction_land": -land_spend,
             "construction_grid_connection": -grid_spend,
-            "construction_residual": residual,
         },
         additions={
             "building": shell.additions,
@@ -161,6 +170,19 @@ def line_items(params: xr.Dataset, timeline: xr.Dataset) -> ComponentResult:
                 shell.initial_spend + electrical.initial_spend + land_spend + grid_spend,
                 "EUR",
                 "Capex of the initial build-out: shell, electrical, contingency, land, grid connection",
+            ),
+            "horizon_drc_construction": with_units(
+                shell.depreciated_replacement_cost
+                + electrical.depreciated_replacement_cost
+                + grid_drc,
+                "EUR",
+                "Depreciated replacement cost of shell, electrical plant and grid connection",
+            ),
+            "horizon_land": with_units(land_at_horizon, "EUR", "Land at its cost at the horizon"),
+            "horizon_sustaining_capex_construction": with_units(
+                shell.sustaining_capex + electrical.sustaining_capex + grid_sustaining,
+                "EUR/yr",
+                "Sustaining capex of shell, electrical plant and grid connection",
             ),
         },
     )

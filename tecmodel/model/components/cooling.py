@@ -55,13 +55,12 @@ def water_use_m3(it_energy_mwh, water_use_l_per_kwh):
 def line_items(
     params: xr.Dataset, timeline: xr.Dataset, it_energy_mwh: xr.DataArray
 ) -> ComponentResult:
-    """Cooling capex (initial and replacements), maintenance, residual value and water [EUR].
+    """Cooling capex (initial and replacements), maintenance, horizon values and water [EUR].
 
     Parameters
     ----------
     params : xarray.Dataset
-        Reads ``cooling.*``, ``power.electrical_losses``, ``finance.inflation`` and
-        ``finance.terminal_value_share``.
+        Reads ``cooling.*``, ``power.electrical_losses`` and ``finance.inflation``.
     timeline : xarray.Dataset
         From :func:`tecmodel.timeline.build_timeline`.
     it_energy_mwh : xarray.DataArray
@@ -70,9 +69,10 @@ def line_items(
     Returns
     -------
     ComponentResult
-        Items ``cooling_plant`` (negative), ``cooling_maintenance`` (negative) and
-        ``cooling_residual`` (positive, last year); additions ``cooling``; quantities
-        ``water_m3`` [m3/yr], ``initial_capex_cooling`` [EUR], ``pue_annual`` and ``pue_peak`` [1].
+        Items ``cooling_plant`` and ``cooling_maintenance`` (negative); additions ``cooling``;
+        quantities ``water_m3`` [m3/yr], ``initial_capex_cooling`` [EUR], ``pue_annual`` and
+        ``pue_peak`` [1], and in the last year ``horizon_drc_cooling`` [EUR] and
+        ``horizon_sustaining_capex_cooling`` [EUR/yr] (:mod:`tecmodel.model.terminal`).
     """
     inflation = params["finance.inflation"]
     plant = facility_asset(
@@ -80,7 +80,6 @@ def line_items(
         params["cooling.capex_per_mw"],
         params["cooling.replacement_years"],
         inflation,
-        params["finance.terminal_value_share"],
     )
     maintenance = (
         timeline["operating_it_mw"]
@@ -92,7 +91,6 @@ def line_items(
         items={
             "cooling_plant": -plant.spend,
             "cooling_maintenance": -maintenance,
-            "cooling_residual": plant.residual,
         },
         additions={"cooling": plant.additions},
         quantities={
@@ -106,5 +104,13 @@ def line_items(
             ),
             "pue_annual": with_units(annual_pue(params), "1", "Annual-average PUE"),
             "pue_peak": with_units(peak_pue(params), "1", "Peak PUE"),
+            "horizon_drc_cooling": with_units(
+                plant.depreciated_replacement_cost,
+                "EUR",
+                "Depreciated replacement cost of the cooling plant at the horizon",
+            ),
+            "horizon_sustaining_capex_cooling": with_units(
+                plant.sustaining_capex, "EUR/yr", "Sustaining capex of the cooling plant"
+            ),
         },
     )

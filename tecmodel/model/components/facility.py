@@ -4,8 +4,11 @@ Shell and core, the electrical plant and the cooling plant all follow one patter
 module owns so that construction and cooling do not each write it again: a cost per MW IT (in
 first-model-year EUR, escalated with inflation) is spent on the phase's construction schedule;
 the asset is placed in service (capitalised) in the phase's online year; it is renewed at the
-then-escalated cost every ``life`` years; at the horizon the generation in service is worth its
-straight-line remaining share.
+then-escalated cost every ``life`` years. At the horizon it gives what a liquidation and a going
+concern read (:mod:`tecmodel.model.terminal`): its replacement cost (new, at horizon-year prices),
+its depreciated replacement cost (that times the straight-line remaining share of its economic
+life, aged from its year of service) and the yearly sustaining capex of renewing it (replacement
+cost / life).
 """
 
 from __future__ import annotations
@@ -17,7 +20,6 @@ import xarray as xr
 from tecmodel.model.components import by_site
 from tecmodel.model.timeline import at_horizon, escalation, residual_share, vintages
 from tecmodel.numerics.ordered import year_total
-from tecmodel.numerics.powers import integer_power
 
 
 @dataclass(frozen=True)
@@ -27,13 +29,13 @@ class FacilityAsset:
     spend: xr.DataArray
     initial_spend: xr.DataArray
     additions: xr.DataArray
-    residual: xr.DataArray
+    replacement_cost: xr.DataArray
+    depreciated_replacement_cost: xr.DataArray
+    sustaining_capex: xr.DataArray
 
 
-def facility_asset(
-    timeline: xr.Dataset, cost_per_mw, life, inflation, terminal_value_share
-) -> FacilityAsset:
-    """Spend, capitalised additions and residual value of a facility asset [EUR].
+def facility_asset(timeline: xr.Dataset, cost_per_mw, life, inflation) -> FacilityAsset:
+    """Spend, capitalised additions and horizon values of a facility asset [EUR].
 
     Parameters
     ----------
@@ -45,8 +47,6 @@ def facility_asset(
         Economic life [yr]; the asset is renewed at its end.
     inflation : array_like
         Yearly escalation of the cost [1/yr].
-    terminal_value_share : array_like
-        Share of the remaining value realised at the horizon [1].
 
     Returns
     -------
@@ -54,21 +54,26 @@ def facility_asset(
         ``spend`` (positive outflow: construction schedule plus renewals), ``initial_spend``
         (the construction schedule alone, the first generation), ``additions``
         (placed in service: the phase's whole initial cost in its online year, renewals in their
-        year) and ``residual`` (in the last year only).
+        year); in the last year only (0 elsewhere): ``replacement_cost`` (the assets in service,
+        new, at that year's prices), ``depreciated_replacement_cost`` (times the remaining
+        straight-line share of their life) and ``sustaining_capex`` (replacement cost / life)
+        [EUR/yr].
     """
     # The cost per MW, (site[, sample]), multiplies every result: each flow is built per unit
     # of it over (year, site, phase) and scaled once per result, after the phases are summed,
     # so that an uncertain cost never widens the per-phase arrays (sample-late evaluation).
-    unit = _per_unit_cost(timeline, life, inflation, terminal_value_share)
+    unit = _per_unit_cost(timeline, life, inflation)
     return FacilityAsset(
         spend=unit.spend * cost_per_mw,
         initial_spend=unit.initial_spend * cost_per_mw,
         additions=unit.additions * cost_per_mw,
-        residual=unit.residual * cost_per_mw,
+        replacement_cost=unit.replacement_cost * cost_per_mw,
+        depreciated_replacement_cost=unit.depreciated_replacement_cost * cost_per_mw,
+        sustaining_capex=unit.sustaining_capex * cost_per_mw,
     )
 
 
-def _per_unit_cost(timeline: xr.Dataset, life, inflation, terminal_value_share) -> FacilityAsset:
+def _per_unit_cost(timeline: xr.Dataset, life, inflation) -> FacilityAsset:
     """:func:`facility_asset` at a cost of 1 EUR per MW IT [EUR/(EUR/MW)]."""
     escalated = escalation(timeline, inflation)
     base_cost = timeline["phase_it_mw"]
@@ -77,21 +82,16 @@ def _per_unit_cost(timeline: xr.Dataset, life, inflation, terminal_value_share) 
     generations = vintages(timeline, life)
     renewal_spend = generations["renewal"] * escalated * base_cost
     first_generation = generations["purchase"] - generations["renewal"]
-    start_year = timeline.attrs["start_year"]
-    renewal_value = (
-        integer_power(1.0 + inflation, generations["vintage_year"] - start_year) * base_cost
-    )
-    is_first = generations["vintage_year"] == timeline["online_year"]
-    generation_value = xr.where(is_first, initial_value, renewal_value)
     remaining = residual_share(generations["age"], life)
-    residual = (
-        at_horizon(timeline)
-        * by_site(timeline["in_service"] * generation_value * remaining)
-        * terminal_value_share
-    )
+    # At the horizon (the mask keeps the last year): the assets in service, new, at that year's
+    # escalated cost.
+    new_at_horizon = at_horizon(timeline) * escalated * timeline["in_service"] * base_cost
+    replacement_cost = by_site(new_at_horizon)
     return FacilityAsset(
         spend=by_site(initial_spend + renewal_spend),
         initial_spend=by_site(initial_spend),
         additions=by_site(first_generation * initial_value + renewal_spend),
-        residual=residual,
+        replacement_cost=replacement_cost,
+        depreciated_replacement_cost=by_site(new_at_horizon * remaining),
+        sustaining_capex=replacement_cost / life,
     )

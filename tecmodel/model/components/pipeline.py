@@ -20,6 +20,7 @@ from tecmodel.model.components import (
     power,
     revenue,
 )
+from tecmodel.model.terminal import terminal_value
 from tecmodel.model.timeline import VariableView
 from tecmodel.numerics.labelled import dataset, labelled
 
@@ -55,8 +56,10 @@ def run_components(params: xr.Dataset, timeline: xr.Dataset) -> ComponentOutputs
     Returns
     -------
     ComponentOutputs
-        Line items [EUR], additions by asset class [EUR] and quantities (with units); the
-        quantity ``initial_capex`` [EUR] is the sum of the components' initial-capex quantities.
+        Line items [EUR], the horizon value's rows included (:mod:`tecmodel.model.terminal`, by
+        the method in ``params.attrs["terminal_method"]``), additions by asset class [EUR] and
+        quantities (with units); the quantity ``initial_capex`` [EUR] is the sum of the
+        components' initial-capex quantities.
     """
     coordinates = {**timeline.coords, **params.coords}
     params_view, timeline_view = VariableView(params), VariableView(timeline)
@@ -102,6 +105,17 @@ def run_components(params: xr.Dataset, timeline: xr.Dataset) -> ComponentOutputs
             target.update(
                 {name: _with_coordinates(value, coordinates) for name, value in source.items()}
             )
+    # The horizon value by the case's method, after every component (it reads their rows).
+    items.update(
+        terminal_value(
+            params.attrs.get("terminal_method", "liquidation"),
+            params,
+            quantities,
+            items,
+            timeline,
+            params.attrs.get("terminal_basis") or None,
+        )
+    )
     initial = [name for name in quantities if name.startswith("initial_capex_")]
     total = sum(quantities[name] for name in initial)
     quantities["initial_capex"] = total.transpose("year", "site", ...)

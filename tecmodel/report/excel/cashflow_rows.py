@@ -26,7 +26,7 @@ CATEGORY_LABELS = {
     "revenue": "Revenue",
     "opex": "Operating costs",
     "capex": "Capital expenditure",
-    "residual": "Residual value at the horizon",
+    "residual": "Horizon value (terminal.method), before tax",
 }
 
 

@@ -117,7 +117,8 @@ def write_cover(
         (
             "IRR",
             "The model reports an IRR only where it is unique in [-99 %, 1000 %]; Excel's IRR() "
-            "returns the root it finds from a 10 % guess (then from 1 %).",
+            "returns the root it finds from a 10 % guess (then from 1 %, then -10 %), a root "
+            "outside that range passed over.",
         ),
         (
             "Tax",
@@ -128,12 +129,16 @@ def write_cover(
         ),
         (
             "LCOC",
-            "Levelised cost of compute, pre-tax: PV of operating costs and capex net of residual "
-            "value / PV of GPU-hours sold.",
+            "Levelised cost of compute, after tax: the realised GPU-hour price at which the "
+            "after-tax NPV at the discount rate is zero (the break-even price, Break-even sheet). "
+            "The price cushion is realised price / LCOC - 1: negative when the NPV is.",
         ),
         (
-            "Break-even price",
-            "After tax: the realised GPU-hour price at which the NPV is zero (Break-even sheet).",
+            "Horizon value",
+            "What the campus is worth at the end of the last year, by the case's stated method "
+            "(terminal.method: liquidation at market resale by age and depreciated replacement "
+            "cost, going concern, or none); NPV = NPV operating + NPV of the horizon value after "
+            "the tax its sale causes (Metrics sheet).",
         ),
         (
             "Live inputs",

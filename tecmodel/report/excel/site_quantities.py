@@ -401,8 +401,8 @@ def write_accelerator_rows(s: SiteRows) -> None:
         ),
         (
             "residual_equivalent",
-            "Accelerators at the horizon x price index x remaining value",
-            "remaining straight-line value share x terminal value share",
+            "Accelerators at the horizon x price index x market resale share",
+            "horizon value (liquidation): retention^age of each generation in service",
             per_site(unit.items["chips_residual"]),
             True,
         ),

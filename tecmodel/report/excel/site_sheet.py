@@ -71,7 +71,7 @@ ITEM_HOWS = {
     "operations_insurance": ("(insured facility value + operating accelerators) x insurance rate"),
     "chips_purchase": "accelerators bought x price index x accelerator price",
     "chips_resale": "accelerators resold x price index x resale share x accelerator price",
-    "chips_residual": "remaining-value accelerators x accelerator price",
+    "chips_residual": "accelerators at market resale share x accelerator price (liquidation)",
 }
 
 

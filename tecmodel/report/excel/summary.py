@@ -35,6 +35,8 @@ from tecmodel.report.labels import metric_label, metric_units
 #: number formats come from the table of outputs (:data:`METRICS`).
 FORMULA_METRICS: tuple[str, ...] = (
     "npv",
+    "npv_operating",
+    "npv_terminal",
     "irr",
     "payback_year",
     "discounted_payback_year",
@@ -42,6 +44,7 @@ FORMULA_METRICS: tuple[str, ...] = (
     "realised_gpu_hour_price",
     "breakeven_price_factor",
     "breakeven_gpu_hour_price",
+    "price_cushion",
     "initial_capex",
     "capex_total",
     "capex_per_mw_it",
@@ -78,27 +81,32 @@ def _metric_formula(
         # A second guess near zero: from 10 % the spreadsheet's Newton iteration can fail to
         # reach a root close to zero within its iteration limit.
         span = sheet.span("fcf")
-        # three starting guesses: LibreOffice's IRR() misses a negative root from a positive one
-        return (
-            f"=IFERROR(IRR({span},0.1),IFERROR(IRR({span},0.01),"
-            f'IFERROR(IRR({span},-0.1),"undefined")))'
-        )
+        # three starting guesses: LibreOffice's IRR() misses a negative root from a positive one;
+        # a root outside the model's range [-99 %, 1000 %] is passed over for the next guess
+        return "=" + irr_formula(span)
     if name in ("payback_year", "discounted_payback_year"):
         flag = "payback_flag" if name == "payback_year" else "discounted_payback_flag"
         return f'=IFERROR(INDEX({sheet.span("year")},MATCH(1,{sheet.span(flag)},0)),"none")'
-    if name == "lcoc":
-        costs = "+".join(
-            sheet.present_value(f"subtotal_{c}") for c in ("opex", "capex", "residual")
+    if name == "npv_terminal":
+        if owner == PORTFOLIO:
+            return "=" + "+".join(
+                context.metric_cells[(case, s.site, "npv_terminal")] for s in sites
+            )
+        return f"={_horizon_value_after_tax(context, case, owner)}*{sheet.ref('discount_factor', n - 1)}"
+    if name == "npv_operating":
+        return f"={cells['npv']}-{cells['npv_terminal']}"
+    if name in ("lcoc", "breakeven_gpu_hour_price"):
+        # The after-tax levelised cost: the realised price moved by the break-even factor.
+        return (
+            f'=IFERROR({cells["breakeven_price_factor"]}*{cells["realised_gpu_hour_price"]},"none")'
         )
-        return f"=-({costs})/{hours_pv}"
+    if name == "price_cushion":
+        factor = cells["breakeven_price_factor"]
+        return f'=IFERROR(IF({factor}>0,1/{factor}-1,"none"),"none")'
     if name == "realised_gpu_hour_price":
         return f"={sheet.present_value('subtotal_revenue')}/{hours_pv}"
     if name == "breakeven_price_factor":
         return f"={context.breakeven_cells[(case, owner)]}"
-    if name == "breakeven_gpu_hour_price":
-        return (
-            f'=IFERROR({cells["breakeven_price_factor"]}*{cells["realised_gpu_hour_price"]},"none")'
-        )
     if name == "initial_capex":
         return f"=SUM({sheet.span('initial_other')})+SUM({sheet.span('initial_chips')})"
     if name == "capex_total":
@@ -117,6 +125,39 @@ def _metric_formula(
     if name == "gpu_hours_sold":
         return f"=SUM({sheet.span('hours_sold')})"
     raise KeyError(name)
+
+
+def irr_formula(span: str, guesses: tuple[float, ...] = (0.1, 0.01, -0.1)) -> str:
+    """Formula text (no ``=``) of the IRR of `span` in the model's range [-99 %, 1000 %].
+
+    Each starting guess in turn; a guess whose root falls outside the range (LibreOffice's
+    Newton iteration can reach a far root such as -700 %) counts as failed (``NA()``), and when
+    every guess fails the cell reads "undefined".
+    """
+    formula = '"undefined"'
+    for guess in reversed(guesses):
+        root = f"IRR({span},{guess})"
+        formula = f"IFERROR(IF(AND({root}>-0.99,{root}<10),{root},NA()),{formula})"
+    return formula
+
+
+def _horizon_value_after_tax(context: Context, case: int, site: str) -> str:
+    """Formula text of a site's horizon value less the tax its sale causes, in the last year.
+
+    The tax without the sale is the last year's tax rule (the French loss carry-forward with its
+    cap) applied to the taxable income less the horizon value, with the losses carried in.
+    """
+    sheet = context.case_sheets[case][site]
+    last = sheet.n_years - 1
+    value = sheet.ref("subtotal_residual", last)
+    profit = f"({sheet.ref('profit', last)}-{value})"
+    pool = sheet.ref("loss_pool", last - 1) if last > 0 else "0"
+    fixed = context.parameter(case, "tax.loss_offset_fixed", site)
+    share = context.parameter(case, "tax.loss_offset_share", site)
+    rate = context.parameter(case, "tax.corporate_rate", site)
+    relief = f"IF({profit}>0,MIN({pool},{fixed}+{share}*MAX({profit}-{fixed},0),{profit}),0)"
+    without_sale = f"{rate}*MAX({profit}-{relief},0)"
+    return f"({value}-({sheet.ref('tax', last)}-{without_sale}))"
 
 
 def write_metrics(context: Context, sheet) -> None:
@@ -210,7 +251,10 @@ def _metric_row(
         "irr": "unique root required by the model; Excel's IRR() returns the root it finds",
         "payback_year": "first year from which the cumulative free cash flow stays >= 0",
         "breakeven_price_factor": "from the Break-even sheet",
-        "lcoc": "PV of opex, capex net of residual value / PV of GPU-hours sold",
+        "lcoc": "after tax: break-even price factor x realised price (Break-even sheet)",
+        "npv_terminal": f"{result.case.terminal.label} (terminal.method): the horizon value "
+        "less the tax it causes (last year's tax with and without it), discounted",
+        "price_cushion": "realised / LCOC - 1: negative when the NPV is",
     }
     if name == "irr":
         status = int(result.metrics["irr_status"].sel(site=owner))

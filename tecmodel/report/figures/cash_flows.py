@@ -61,7 +61,10 @@ WATERFALL_STEPS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "cooling_plant",
         ),
     ),
-    ("Residual\nvalue", ("chips_residual", "construction_residual", "cooling_residual")),
+    (
+        "Horizon\nvalue",
+        ("chips_residual", "construction_residual", "cooling_residual", "terminal_going_concern"),
+    ),
     ("Corporate\ntax", ("corporate_tax",)),
 )
 

@@ -14,7 +14,8 @@ from tecmodel.report.labels import axis_label, metric_label, metric_scale, metri
 
 
 def scenario_comparison(results):
-    """The cases side by side: capex and NPV by site, IRR, cost and break-even of a GPU-hour."""
+    """The cases side by side: capex and NPV by site, IRR, the after-tax cost (LCOC, the
+    break-even) and the realised price of a GPU-hour."""
     results = as_list(results)
     names = [result.case.name for result in results]
     figure = new_figure(11.0, 7.5)
@@ -84,11 +85,11 @@ def scenario_comparison(results):
     irr_axes.legend(fontsize=8, loc="upper left")
     shown = [value for value in irr + rate if np.isfinite(value)]  # an undefined IRR has no bar
     irr_axes.set_ylim(min(0.0, *shown) * 1.25, max(1.0, *shown) * 1.25)
-    width = 0.27
+    # The LCOC is after tax, the break-even: it stands beside the realised price.
+    width = 0.4
     for offset, metric, colour in (
-        (-width, "lcoc", "#e08a00"),
-        (0.0, "breakeven_gpu_hour_price", "#c62828"),
-        (width, "realised_gpu_hour_price", "#2e7d32"),
+        (-width / 2, "lcoc", "#c62828"),
+        (width / 2, "realised_gpu_hour_price", "#2e7d32"),
     ):
         values = [float(result.metrics[metric].sel(site=PORTFOLIO)) for result in results]
         values = [value * metric_scale(metric) for value in values]
