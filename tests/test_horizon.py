@@ -171,3 +171,15 @@ def test_a_case_file_states_its_method_with_a_basis_only_for_a_going_concern(tmp
     path.write_text(text.replace("liquidation,", "liquidation, basis: perpetuity,"))
     with pytest.raises(tecmodel.InputError, match="takes no basis"):
         tecmodel.load_case(path)
+
+
+@pytest.mark.parametrize("fixture", ["base", "doubled"])
+def test_the_operating_npv_is_the_npv_without_a_horizon_value(fixture, request):
+    """npv_operating is what the NPV would be with no horizon sale (method none), the loss
+    carry-forward into the last year included: the tax the sale causes is exactly its part."""
+    case = request.getfixturevalue(f"{fixture}_case")
+    stated = request.getfixturevalue(f"{fixture}_result").metrics
+    without = tecmodel.evaluate(dataclasses.replace(case, terminal=TerminalMethod("none"))).metrics
+    scale = float(np.abs(stated["npv"]).max())
+    np.testing.assert_allclose(stated["npv_operating"], without["npv"], rtol=0, atol=1e-9 * scale)
+    np.testing.assert_array_equal(without["npv_terminal"], 0.0)
