@@ -353,3 +353,25 @@ def test_a_tornado_moves_a_process_parameter_alone(base_case, base_result):
     assert float(npv["low"].sel(factor="compute_price.level_scale")) < float(npv["base"])
     assert float(npv["high"].sel(factor="compute_price.level_scale")) > float(npv["base"])
     assert board["input_base"].sel(factor="compute_price.level_scale").values[0] == 1.0
+
+
+def test_a_path_above_the_central_one_raises_the_stated_prices_in_proportion(
+    base_case, base_result
+):
+    """The stated GPU-hour and accelerator prices are those of the central paths in the site's
+    reference year: a compute-price path 20 % above the central one in every year earns 20 %
+    more from every GPU-hour (contract and merchant), and a hardware-cost path 20 % above it
+    makes every accelerator 20 % dearer (hand calculation: the price is the stated price times
+    path[year] / central[reference year])."""
+    central = base_case.value("markets.compute_price")
+    hardware = base_case.value("markets.hardware_cost")
+    raised = tecmodel.evaluate(
+        base_case,
+        overrides={"markets.compute_price": 1.2 * central, "markets.hardware_cost": 1.2 * hardware},
+    )
+    for item in ("revenue_merchant", "revenue_contract", "chips_purchase"):
+        np.testing.assert_allclose(
+            raised.cube.sel(item=item).values,
+            1.2 * base_result.cube.sel(item=item).values,
+            rtol=1e-12,
+        )

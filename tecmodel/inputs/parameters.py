@@ -85,6 +85,7 @@ def parameter_dataset(case: Case, overrides: Mapping[str, Any] | None = None) ->
                     [case.entries[(parameter.name, site)].value for site in sites], dtype=float
                 ),
             )
+    central = {p.name: variables[p.name] for p in PARAMETERS if p.yearly}
     given_names: dict[str, str] = {}
     for name, value in (overrides or {}).items():
         parameter = _resolve_override(name)
@@ -106,7 +107,7 @@ def parameter_dataset(case: Case, overrides: Mapping[str, Any] | None = None) ->
         variables[parameter.name] = array
     _check_override_rules(case, variables, given_names, sites)
     coords: dict[str, Any] = {"site": sites}
-    if any("year" in variable.dims for variable in variables.values()):
+    if any("year" in variable.dims for variable in [*variables.values(), *central.values()]):
         coords["year"] = years
     dataset = xr.Dataset(
         variables,
@@ -121,7 +122,26 @@ def parameter_dataset(case: Case, overrides: Mapping[str, Any] | None = None) ->
         dataset.variables[parameter.name].attrs.update(
             units=parameter.unit, long_name=parameter.description
         )
+        if parameter.yearly:
+            # The case's own value (its central path where a process drives it), which
+            # overrides and sampled paths leave alone: the prices a case states are those of the
+            # central path in their reference year, so a sample's path is read against it.
+            dataset[central_name(parameter.name)] = xr.DataArray(
+                central[parameter.name], coords={d: coords[d] for d in central[parameter.name].dims}
+            ).assign_attrs(
+                units=parameter.unit,
+                long_name=f"{parameter.description} (the case's central value)",
+            )
     return dataset
+
+
+def central_name(name: str) -> str:
+    """Name, in the parameter dataset, of the case's own (central) value of a yearly parameter.
+
+    >>> central_name("markets.compute_price")
+    'markets.compute_price@central'
+    """
+    return f"{name}@central"
 
 
 def _check_override_rules(

@@ -27,6 +27,7 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
+from tecmodel.inputs.parameters import central_name
 from tecmodel.numerics.ordered import dim_total
 from tecmodel.numerics.powers import integer_power
 
@@ -89,6 +90,21 @@ def ratio_since(path, year, reference_year, first_year: int):
     return at_year(path, year, first_year) / at_year(path, reference_year, first_year)
 
 
+def ratio_to_central(params, name: str, year, reference_year, first_year: int):
+    """A market quantity in `year` over the case's central value in the reference year [1].
+
+    ``path[year] / central[reference_year]``: the prices a case states (a GPU-hour price, an
+    accelerator price) are those of its central path in the site's reference year, so a sampled
+    path that runs above the central one in the reference year raises them from that year on,
+    and a path given as one level moves them by its ratio to the central value. Exactly 1 on
+    the central path in the reference year.
+    """
+    path, central = params[name], params[central_name(name)]
+    return _variable(at_year(path, year, first_year)) / _variable(
+        at_year(central, reference_year, first_year)
+    )
+
+
 def performance_ratio(growth, vintage_year, reference_year):
     """PFLOP/s per accelerator of the generation bought in `vintage_year` over the reference
     generation's [1]: ``(1 + growth)^(vintage_year - reference_year)``."""
@@ -108,7 +124,7 @@ def purchase_index(params, timeline, vintage_year):
     reference = timeline["reference_year"]
     fx = params["fx.usd_per_eur"]
     return (
-        ratio_since(params["markets.hardware_cost"], vintage_year, reference, first)
+        ratio_to_central(params, "markets.hardware_cost", vintage_year, reference, first)
         * performance_ratio(params["chips.performance_growth"], vintage_year, reference)
         / ratio_since(fx, vintage_year, reference, first)
     )
@@ -126,8 +142,8 @@ def launch_index(params, timeline, vintage_year):
     the reference year [1]: ``compute_price[v] / compute_price[ref] x performance ratio``."""
     first = timeline.attrs["start_year"]
     reference = timeline["reference_year"]
-    return ratio_since(
-        params["markets.compute_price"], vintage_year, reference, first
+    return ratio_to_central(
+        params, "markets.compute_price", vintage_year, reference, first
     ) * performance_ratio(params["chips.performance_growth"], vintage_year, reference)
 
 

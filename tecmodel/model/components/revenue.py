@@ -35,7 +35,7 @@ from tecmodel.model.components.markets import (
     launch_index,
     performance_ratio,
     ramp,
-    ratio_since,
+    ratio_to_central,
     reference_rate,
 )
 from tecmodel.model.timeline import HOURS_PER_YEAR
@@ -123,7 +123,7 @@ def line_items(
     )
     merchant_price = (
         params["revenue.gpu_hour_price"]
-        * ratio_since(params["markets.compute_price"], year, reference, start)
+        * ratio_to_central(params, "markets.compute_price", year, reference, start)
         * currency_factor(params["revenue.merchant_usd_share"], fx_reference, rate)
     )
     merchant_full = by_site(merchant_terms) * merchant_price
