@@ -84,7 +84,8 @@ def test_shifted_plan_moves_construction_grid_and_operation(doubled):
         np.testing.assert_array_equal(after[:2], 0.0, err_msg=name)
     # The other site and the stated reference year of the prices do not move.
     np.testing.assert_array_equal(
-        moved.free_cash_flow.sel(site="fluidstack_fr"), base.free_cash_flow.sel(site="fluidstack_fr")
+        moved.free_cash_flow.sel(site="fluidstack_fr"),
+        base.free_cash_flow.sel(site="fluidstack_fr"),
     )
     assert int(moved.timeline["reference_year"].sel(site=SITE)) == 2028
 

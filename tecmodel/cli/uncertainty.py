@@ -106,7 +106,10 @@ def sobol_arguments(parser: argparse.ArgumentParser) -> None:
     _cases_and_out(parser)
     _factors(parser)
     parser.add_argument(
-        "-n", type=count_argument, default=2**12, help="base sample size, a power of two (default: 4096)"
+        "-n",
+        type=count_argument,
+        default=2**12,
+        help="base sample size, a power of two (default: 4096)",
     )
     parser.add_argument("--seed", type=int, default=0, help="seed (default: 0)")
     parser.add_argument("--first-order", action="store_true", help="skip second-order indices")

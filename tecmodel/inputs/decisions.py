@@ -143,7 +143,9 @@ def build_decisions(
             )
         seen.setdefault(spec.name, index)
         if spec.site not in case.site_names:
-            add(loc + ("site",), f"unknown site; expected one of {list(case.site_names)}", spec.site)
+            add(
+                loc + ("site",), f"unknown site; expected one of {list(case.site_names)}", spec.site
+            )
         first = _whole(spec.window.first, "calendar year", loc + ("window", "first"), add)
         last = _whole(spec.window.last, "calendar year", loc + ("window", "last"), add)
         lag = _whole(spec.lag, "yr", loc + ("lag",), add)

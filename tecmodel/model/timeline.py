@@ -168,7 +168,11 @@ def _grid_schedule(
     service_mw[0] = capacity[0]
     rest_dims = shift.dims[1:]
     shape = (len(years), len(sites), *shift.shape[1:])
-    coords = {"year": years, "site": sites, **{d: shift.coords[d] for d in rest_dims if d in shift.coords}}
+    coords = {
+        "year": years,
+        "site": sites,
+        **{d: shift.coords[d] for d in rest_dims if d in shift.coords},
+    }
     dims = ("year", "site", *rest_dims)
     return tuple(
         xr.DataArray(array.reshape(shape), dims=dims, coords=coords)

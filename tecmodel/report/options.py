@@ -44,7 +44,9 @@ def trigger_sentence(dataset: xr.Dataset, decision: str) -> str:
     one = dataset.sel(decision=decision)
     side = "above" if float(one["trigger_direction"]) > 0 else "below"
     years = int(one["trigger_persistence"])
-    state = dataset.attrs["main_state"].split(", ")[list(dataset["decision"].values).index(decision)]
+    state = dataset.attrs["main_state"].split(", ")[
+        list(dataset["decision"].values).index(decision)
+    ]
     return (
         f"build when {state} has been {side} {float(one['trigger_threshold']):.3f} x its "
         f"central path for {years} consecutive year{'s' if years != 1 else ''}"
@@ -70,17 +72,20 @@ def options_table(dataset: xr.Dataset) -> str:
         for name in HEADLINE_ROWS:
             label = OPTION_OUTPUTS[name].label.ljust(width)
             if "rule" in dataset[name].dims:
-                cells = [
-                    with_error(one, name, rule=rule) for rule in dataset["rule"].values
-                ]
+                cells = [with_error(one, name, rule=rule) for rule in dataset["rule"].values]
             else:
                 cells = [with_error(one, name)]
             lines.append(label + "".join(f"{cell:>26}" for cell in cells))
         lines.append(f"Trigger rule: {trigger_sentence(dataset, decision)}.")
         lines += ["", _by_year(one)]
     lines += ["", "Definitions:"]
-    for name in ("value_committed", "value_flexible", "value_of_flexibility", "value_of_waiting",
-                 "exercise_boundary"):
+    for name in (
+        "value_committed",
+        "value_flexible",
+        "value_of_flexibility",
+        "value_of_waiting",
+        "exercise_boundary",
+    ):
         lines.append(f"  {OPTION_OUTPUTS[name].label}: {OPTION_OUTPUTS[name].long_name}.")
     return "\n".join(lines)
 

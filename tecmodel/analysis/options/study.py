@@ -235,9 +235,7 @@ def value_decision(
     main = regression.state_names.index(decision.state)
     central = central_index(case, decision.state, regression.years)
     estimate = fit_exercise_estimate(regression.states, regression.values, basis, degree)
-    rule = fit_rule(
-        regression.states, estimate(regression.states), basis=basis, degree=degree
-    )
+    rule = fit_rule(regression.states, estimate(regression.states), basis=basis, degree=degree)
     fresh = apply_rule(rule, valuation.states, estimate(valuation.states))
     in_sample = with_values(rule.in_sample, regression.values)
     least = summarise(with_values(fresh, valuation.values), in_sample)
@@ -295,11 +293,15 @@ def value_decision(
         )
         rows["never_probability"].append(summary.never_probability)
         rows["never_probability_standard_error"].append(
-            float(np.sqrt(summary.never_probability * (1 - summary.never_probability) / len(values)))
+            float(
+                np.sqrt(summary.never_probability * (1 - summary.never_probability) / len(values))
+            )
         )
         probability = summary.exercise_probability
         rows["most_likely_year"].append(
-            float(regression.years[int(np.argmax(probability))]) if probability.max() > 0 else np.nan
+            float(regression.years[int(np.argmax(probability))])
+            if probability.max() > 0
+            else np.nan
         )
         rows["flexible_npv"].append(values)
     by_year = [mean_and_error(row) for row in valuation.values]
