@@ -22,12 +22,12 @@ from __future__ import annotations
 
 from tecmodel.report.figures.cash_flows import cash_flow_waterfall, cumulative_discounted_cash_flow
 from tecmodel.report.figures.fans import fan_charts
+from tecmodel.report.figures.files import save_figure, write_standard_plots
 from tecmodel.report.figures.options import (
     exercise_boundary_chart,
     exercise_probability_chart,
     option_value_distribution,
 )
-from tecmodel.report.figures.files import save_figure, write_standard_plots
 from tecmodel.report.figures.scenarios import scenario_comparison
 from tecmodel.report.figures.sensitivity import (
     convergence_chart,
