@@ -202,3 +202,50 @@ def test_cli_bad_declaration_exits_2_without_traceback(tmp_path):
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
     assert "decisions[0].lag" in done.stderr and "1.5" in done.stderr
+
+
+def test_figures_draw_the_study(doubled_options):
+    from tecmodel.report import figures
+
+    probability = figures.exercise_probability_chart(doubled_options)
+    axes = probability.axes[0]
+    assert axes.get_ylabel() == "Build probability [%]"
+    # One bar per decision year and rule.
+    assert len(axes.patches) == 2 * doubled_options.sizes["year"]
+    boundary = figures.exercise_boundary_chart(doubled_options)
+    assert "central path" in boundary.axes[0].get_ylabel()
+    distribution = figures.option_value_distribution(doubled_options)
+    assert "committed mean" in distribution.axes[0].get_title()
+
+
+def test_workbook_sheet_labels_simulation_results(doubled, doubled_options, tmp_path):
+    import openpyxl
+
+    path = tecmodel.export_excel(
+        tecmodel.evaluate(doubled),
+        tmp_path / "options.xlsx",
+        options=doubled_options,
+        recalculate=False,
+    )
+    sheet = openpyxl.load_workbook(path)["Real options"]
+    texts = [cell for row in sheet.iter_rows(values_only=True) for cell in row if cell]
+    assert any("Simulation results" in str(text) for text in texts)
+    assert "Flexible value" in texts and "EUR" in texts
+    row = next(r for r in sheet.iter_rows() if r[0].value == "Flexible value")
+    least = doubled_options["value_flexible"].sel(decision="second_site", rule="least_squares")
+    assert row[2].value == pytest.approx(float(least), rel=1e-12)
+    assert row[7].value == OPTION_OUTPUTS["value_flexible"].long_name
+
+
+def test_answer_sentence_is_computed_from_the_numbers(doubled_options):
+    from tecmodel.report.options import answer_sentence
+
+    text = answer_sentence(doubled_options)
+    committed = float(doubled_options["value_committed"].sel(decision="second_site"))
+    assert f"{committed / 1e6:,.0f} M EUR" in text
+
+
+def test_one_seed_same_values_with_two_workers(doubled):
+    one = real_options(doubled, n=200, seed=5, chunk_size=64)
+    two = real_options(doubled, n=200, seed=5, chunk_size=64, workers=2)
+    xr.testing.assert_identical(one, two)

@@ -13,6 +13,8 @@ through the same component functions as a deterministic run.
 from __future__ import annotations
 
 import dataclasses
+from concurrent.futures import Executor
+from functools import partial
 
 import numpy as np
 import xarray as xr
@@ -91,6 +93,7 @@ def exercise_paths(
     *,
     chunk_size: int,
     block_size: int,
+    executor: Executor | None = None,
 ) -> ExercisePaths:
     """The decision's values and states on paths 0 .. n - 1 of `seed`.
 
@@ -107,6 +110,9 @@ def exercise_paths(
         Paths per model call; changes no number (each path's arithmetic is its own).
     block_size : int
         Paths per seeding block.
+    executor : concurrent.futures.Executor, optional
+        Evaluates the chunks (e.g. a process pool); by default one after the other here. The
+        chunks are put back in order, so the workers change no number either.
 
     Returns
     -------
@@ -122,18 +128,53 @@ def exercise_paths(
     values = np.empty((len(years), n))
     committed = np.empty(n)
     states = np.empty((len(years), n, len(names)))
-    shift = xr.DataArray(shifts, dims=START_DIM)
-    for start in range(0, n, chunk_size):
-        stop = min(n, start + chunk_size)
-        paths = process_paths(alone, seed, start, stop, block_size)
-        overrides = {**path_overrides(alone, paths), "timeline.start_shift_years": shift}
-        result = evaluate(alone, overrides, generations=False)
-        npv = result.metrics["npv"].sel(site=decision.site).transpose(START_DIM, "sample").values
+    bounds = [(start, min(n, start + chunk_size)) for start in range(0, n, chunk_size)]
+    task = partial(
+        chunk_values,
+        alone,
+        decision.site,
+        shifts,
+        positions,
+        seed=seed,
+        block_size=block_size,
+    )
+    mapped = (executor.map if executor is not None else map)(task, bounds)
+    for (start, stop), (npv, chunk_states) in zip(bounds, mapped, strict=True):
         values[:, start:stop] = npv[where]
         committed[start:stop] = npv[0]
-        for column, name in enumerate(names):
-            states[:, start:stop, column] = paths[name][positions]
+        states[:, start:stop] = chunk_states
     return ExercisePaths(years, values, committed, states, names)
+
+
+def chunk_values(
+    alone: Case,
+    site: str,
+    shifts: np.ndarray,
+    positions: np.ndarray,
+    bounds: tuple[int, int],
+    *,
+    seed: int,
+    block_size: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """One model call: the site's NPV for every shift and the states, on paths [start, stop).
+
+    Returns
+    -------
+    npv : numpy.ndarray
+        Shape ``(len(shifts), stop - start)`` [EUR].
+    states : numpy.ndarray
+        Shape ``(len(positions), stop - start, processes)`` [each process's unit].
+    """
+    start, stop = bounds
+    paths = process_paths(alone, seed, start, stop, block_size)
+    overrides = {
+        **path_overrides(alone, paths),
+        "timeline.start_shift_years": xr.DataArray(shifts, dims=START_DIM),
+    }
+    result = evaluate(alone, overrides, generations=False)
+    npv = result.metrics["npv"].sel(site=site).transpose(START_DIM, "sample").values
+    states = np.stack([paths[name][positions] for name in alone.markets.processes.names], axis=-1)
+    return npv, states
 
 
 def central_index(case: Case, process: str, years: np.ndarray) -> np.ndarray:

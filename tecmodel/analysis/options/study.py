@@ -10,6 +10,7 @@ the least-squares rule fitted on the first and valued on the second
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,8 @@ from tecmodel.analysis.sampling import DEFAULT_BLOCK_SIZE, check_seed
 from tecmodel.errors import InputError, Problem
 from tecmodel.inputs.case import Case, load_case
 from tecmodel.inputs.decisions import Decision, build_decisions
+from tecmodel.inputs.messages import pydantic_problems
+from tecmodel.inputs.schema import DecisionSpec
 from tecmodel.numerics.lsmc import (
     StoppingOutcome,
     apply_rule,
@@ -407,9 +410,6 @@ def declared_decisions(case: Case, declarations: Any) -> tuple[Decision, ...]:
     """Decisions given in the case file's form (a list of mappings), validated."""
     from pydantic import ValidationError, create_model
 
-    from tecmodel.inputs.messages import pydantic_problems
-    from tecmodel.inputs.schema import DecisionSpec
-
     if isinstance(declarations, Mapping):
         declarations = [declarations]
     model = create_model("Decisions", decisions=(list[DecisionSpec], ...))
@@ -435,6 +435,19 @@ def _check_count(value: Any, name: str, low: int) -> int:
     return int(value)
 
 
+@contextmanager
+def _executor(workers: int):
+    """A pool of `workers` fresh processes (spawned: no state inherited), or None for one."""
+    if workers == 1:
+        yield None
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        yield pool
+
+
 def real_options(
     case: Case | str | Path,
     n: int = 10_000,
@@ -446,6 +459,7 @@ def real_options(
     block_size: int = DEFAULT_BLOCK_SIZE,
     basis: str = "polynomial",
     degree: int = 2,
+    workers: int = 1,
 ) -> xr.Dataset:
     """Value a case's decisions as options by least-squares Monte Carlo on its price paths.
 
@@ -472,6 +486,8 @@ def real_options(
         terms by default.
     degree : int
         Degree of the basis (2: 15 functions of the 4 states of the bundled cases).
+    workers : int
+        Processes evaluating the chunks of paths (1: this process); changes no number.
 
     Returns
     -------
@@ -493,17 +509,32 @@ def real_options(
     chunk_size = _check_count(chunk_size, "chunk_size", 1)
     block_size = _check_count(block_size, "block_size", 1)
     seed = check_seed(seed)
+    workers = _check_count(workers, "workers", 1)
     found = resolve_decisions(case, decisions)
     fresh_seed = valuation_seed(seed)
     per_decision = []
-    for decision in found:
-        regression = exercise_paths(
-            case, decision, seed, n_regression, chunk_size=chunk_size, block_size=block_size
-        )
-        valuation = exercise_paths(
-            case, decision, fresh_seed, n, chunk_size=chunk_size, block_size=block_size
-        )
-        per_decision.append(value_decision(case, decision, regression, valuation, basis, degree))
+    with _executor(workers) as executor:
+        for decision in found:
+            paths = {
+                name: exercise_paths(
+                    case,
+                    decision,
+                    path_seed,
+                    count,
+                    chunk_size=chunk_size,
+                    block_size=block_size,
+                    executor=executor,
+                )
+                for name, path_seed, count in (
+                    ("regression", seed, n_regression),
+                    ("valuation", fresh_seed, n),
+                )
+            }
+            per_decision.append(
+                value_decision(
+                    case, decision, paths["regression"], paths["valuation"], basis, degree
+                )
+            )
     return _dataset(case, found, per_decision, n, n_regression, seed, fresh_seed, basis, degree)
 
 
