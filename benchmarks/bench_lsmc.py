@@ -17,8 +17,9 @@ A third problem, ``second_site``, is the campus itself: :func:`tecmodel.real_opt
 bundled doubled case (the second site as an option to start building in 2025-2032), with
 ``--paths`` regression and as many valuation paths. Every path's NPV for every candidate start
 year comes from the model (one vectorised ``evaluate`` per chunk of 2,048 paths); the figures
-are the wall time of the whole study (one run: the model dominates) and the peak resident
-memory::
+are the wall time of the whole study in one process (the model dominates) with its peak resident
+memory, and the wall time with two worker processes (``workers=2``, checked to give the same
+numbers)::
 
     python -m benchmarks.bench_lsmc [--paths 100000] [--repeats 3]
 """
@@ -77,6 +78,12 @@ def second_site_child(n_paths: int) -> dict:
     started = time.perf_counter()
     options = tecmodel.real_options(case, n=n_paths, seed=0)
     total = time.perf_counter() - started
+    rss_one = peak_rss_mib()
+    started = time.perf_counter()
+    again = tecmodel.real_options(case, n=n_paths, seed=0, workers=2)
+    total_two = time.perf_counter() - started
+    if not again.identical(options):
+        raise AssertionError("two workers changed the numbers")
     one = options.sel(decision="second_site")
     least = one.sel(rule="least_squares")
     return {
@@ -87,7 +94,8 @@ def second_site_child(n_paths: int) -> dict:
         "actions": 1,
         "degree": PROBLEMS["second_site"],
         "total_s": total,
-        "peak_rss_mib": peak_rss_mib(),
+        "total_two_workers_s": total_two,
+        "peak_rss_mib": rss_one,
         "value_committed": float(one["value_committed"]),
         "value_committed_standard_error": float(one["value_committed_standard_error"]),
         "value": float(least["value_flexible"]),
@@ -145,8 +153,9 @@ def describe(figures: dict) -> str:
     if f["problem"] == "second_site":
         return (
             f"second_site: {f['paths']:,} regression + {f['paths']:,} valuation paths x "
-            f"{f['dates']} decision years x {f['states']} states: {f['total_s']:.1f} s; peak "
-            f"resident {f['peak_rss_mib']:.0f} MiB; committed {f['value_committed'] / 1e6:,.1f} M EUR (s.e. "
+            f"{f['dates']} decision years x {f['states']} states: {f['total_s']:.1f} s in one "
+            f"process (peak resident {f['peak_rss_mib']:.0f} MiB), {f['total_two_workers_s']:.1f} s "
+            f"with two worker processes (same numbers); committed {f['value_committed'] / 1e6:,.1f} M EUR (s.e. "
             f"{f['value_committed_standard_error'] / 1e6:.1f}), flexible {f['value'] / 1e6:,.1f} "
             f"(s.e. {f['value_standard_error'] / 1e6:.1f}, in sample "
             f"{f['in_sample_value'] / 1e6:,.1f}), trigger rule {f['trigger_value'] / 1e6:,.1f}"

@@ -38,13 +38,24 @@ def options_arguments(parser: argparse.ArgumentParser) -> None:
         default=2048,
         help="paths per model call; changes no number (default: 2048)",
     )
+    parser.add_argument(
+        "--workers",
+        type=count_argument,
+        default=1,
+        help="processes evaluating the chunks of paths; changes no number (default: 1)",
+    )
 
 
 def command_options(args) -> int:
     case = load_case(args.case)
     started = time.perf_counter()
     dataset = real_options(
-        case, n=args.n, seed=args.seed, decisions=args.decision, chunk_size=args.chunk_size
+        case,
+        n=args.n,
+        seed=args.seed,
+        decisions=args.decision,
+        chunk_size=args.chunk_size,
+        workers=args.workers,
     )
     print(options_table(dataset))
     print()
