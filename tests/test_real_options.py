@@ -187,11 +187,14 @@ def run_cli(*arguments):
     )
 
 
-def test_cli_prints_the_table():
-    done = run_cli("options", "doubled_20b", "--n", "200", "--seed", "1")
+def test_cli_prints_the_table_and_writes_the_dataset(tmp_path):
+    done = run_cli("options", "doubled_20b", "--n", "200", "--seed", "1", "--out", str(tmp_path))
     assert done.returncode == 0, done.stderr
     for text in ("Committed NPV", "Flexible value", "Value of flexibility", "Trigger rule"):
         assert text in done.stdout
+    written = xr.load_dataset(tmp_path / "doubled_20b.options.nc")
+    assert written.attrs["n"] == 200 and written.attrs["seed"] == 1
+    assert f"{float(written['value_committed'][0]) / 1e6:,.1f}" in done.stdout
 
 
 def test_cli_bad_declaration_exits_2_without_traceback(tmp_path):

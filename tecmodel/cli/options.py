@@ -1,4 +1,5 @@
-"""The ``tecmodel options`` command: a case's decisions valued as real options, as a table."""
+"""The ``tecmodel options`` command: a case's decisions valued as real options, printed as a
+table with the answer in words, and written as ``<out>/<case>.options.nc``."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from tecmodel.analysis.options.study import real_options
 from tecmodel.cli.common import EXIT_OK
 from tecmodel.cli.uncertainty import count_argument
 from tecmodel.inputs.case import load_case
+from tecmodel.io import check_output_directory, write_netcdf
 from tecmodel.report.options import answer_sentence, options_table
 
 
@@ -26,6 +28,10 @@ def options_arguments(parser: argparse.ArgumentParser) -> None:
         help="valuation paths, and as many regression paths (default: 10,000)",
     )
     parser.add_argument("--seed", type=int, default=0, help="seed (default: 0)")
+    parser.add_argument(
+        "--out", type=Path, default=Path("outputs"), help="output folder (default: outputs)"
+    )
+    parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
     parser.add_argument(
         "--decision",
         nargs="+",
@@ -48,6 +54,7 @@ def options_arguments(parser: argparse.ArgumentParser) -> None:
 
 def command_options(args) -> int:
     case = load_case(args.case)
+    out = check_output_directory(args.out)
     started = time.perf_counter()
     dataset = real_options(
         case,
@@ -57,9 +64,12 @@ def command_options(args) -> int:
         chunk_size=args.chunk_size,
         workers=args.workers,
     )
-    print(options_table(dataset))
-    print()
-    for decision in dataset["decision"].values:
-        print(answer_sentence(dataset, str(decision)))
-    print(f"\n({time.perf_counter() - started:.1f} s)")
+    elapsed = time.perf_counter() - started
+    path = write_netcdf(out / f"{case.name}.options.nc", dataset)
+    if not args.quiet:
+        print(options_table(dataset))
+        print()
+        for decision in dataset["decision"].values:
+            print(answer_sentence(dataset, str(decision)))
+        print(f"\n  wrote {path} in {elapsed:.1f} s")
     return EXIT_OK
