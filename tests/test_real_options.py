@@ -252,3 +252,29 @@ def test_one_seed_same_values_with_two_workers(doubled):
     one = real_options(doubled, n=200, seed=5, chunk_size=64)
     two = real_options(doubled, n=200, seed=5, chunk_size=64, workers=2)
     xr.testing.assert_identical(one, two)
+
+
+def test_waiting_is_undefined_when_the_window_opens_after_the_plan(doubled):
+    """The value of waiting compares with deciding now or never; a window that opens two years
+    after the plan's decision year (2025) has no "now" to compare with."""
+    declaration = copy.deepcopy(doubled_data()["decisions"][0])
+    declaration["window"]["first"]["value"] = 2027
+    options = real_options(doubled, n=100, seed=2, decisions=[declaration])
+    one = options.sel(decision="second_site")
+    assert np.isnan(one["value_of_waiting"]).all()
+    assert list(one["year"].values) == list(range(2027, 2033))
+    # The committed value is still the plan's (a shift of 0, outside the window).
+    full = real_options(doubled, n=100, seed=2).sel(decision="second_site")
+    assert float(one["value_committed"]) == float(full["value_committed"])
+    np.testing.assert_array_equal(
+        one["value_by_decision_year"], full["value_by_decision_year"].sel(year=slice(2027, 2032))
+    )
+
+
+def test_a_later_start_moves_the_power_contract(doubled):
+    """The contract is signed with the decision: its term starts 3 years later, as long."""
+    base = tecmodel.evaluate(doubled).quantities["power_contract_in_term"].sel(site=SITE).values
+    moved = tecmodel.evaluate(doubled, {"timeline.start_shift_years": {SITE: 3}})
+    after = moved.quantities["power_contract_in_term"].sel(site=SITE).values
+    assert int(np.flatnonzero(after)[0]) == int(np.flatnonzero(base)[0]) + 3
+    assert after.sum() == base.sum()  # 12 years, inside the horizon either way
