@@ -136,10 +136,10 @@ def answer_sentence(dataset: xr.Dataset, decision: str | None = None) -> str:
     )
     probability = least["exercise_probability"]
     likely = (
-        f"the rule most often builds after a decision in {int(year)} "
+        f"it most often builds the site after a decision in {int(year)} "
         f"({100 * float(probability.sel(year=year)):.0f} % of the paths)"
         if math.isfinite(year)
-        else "the rule never builds"
+        else "it never builds the site"
     )
     trigger = one.sel(rule="trigger")
     return (
@@ -147,8 +147,9 @@ def answer_sentence(dataset: xr.Dataset, decision: str | None = None) -> str:
         f"(± {float(one['value_committed_standard_error']) / 1e6:,.0f}); kept as an option it is "
         f"worth {flexible / 1e6:,.0f} M EUR (± {float(least['value_flexible_standard_error']) / 1e6:,.0f}), "
         f"so the flexibility is worth {gain / 1e6:,.0f} M EUR (± {gain_error / 1e6:,.0f}). "
-        f"The analysis says: {verdict}. Under the least-squares rule {likely}, and the site is "
-        f"never built on {100 * never:.0f} % of the paths. The simple trigger rule "
+        f"The analysis says: {verdict}. The least-squares rule decides from the prices observed "
+        f"each year; {likely}, and never builds it on {100 * never:.0f} % of the paths. The "
+        "simple trigger rule "
         f"({trigger_sentence(dataset, decision)}) is worth "
         f"{float(trigger['value_flexible']) / 1e6:,.0f} M EUR, "
         f"{_share(float(trigger['value_flexible']) - committed, gain)} of the flexibility."
