@@ -11,7 +11,15 @@ as many valuation paths:
 
 Figures: the wall time of ``fit_rule`` and of ``apply_rule`` (best of ``--repeats``), the peak
 of the memory they allocate beyond their inputs (``tracemalloc``, in a separate run since
-tracing slows numpy down), the size of the inputs, and the peak resident memory of the process::
+tracing slows numpy down), the size of the inputs, and the peak resident memory of the process.
+
+A third problem, ``second_site``, is the campus itself: :func:`tecmodel.real_options` on the
+bundled doubled case (the second site as an option to start building in 2025-2032), with
+``--paths`` regression and as many valuation paths. Every path's NPV for every candidate start
+year comes from the model (one vectorised ``evaluate`` per chunk of 2,048 paths); the figures
+are the wall time of the whole study in one process (the model dominates) with its peak resident
+memory, and the wall time with two worker processes (``workers=2``, checked to give the same
+numbers)::
 
     python -m benchmarks.bench_lsmc [--paths 100000] [--repeats 3]
 """
@@ -24,7 +32,8 @@ import tracemalloc
 
 from benchmarks.common import best_of, peak_rss_mib, report, run_isolated
 
-PROBLEMS = {"put": 3, "four_states": 2, "four_states_degree_3": 3}  # polynomial degree
+PROBLEMS = {"put": 3, "four_states": 2, "four_states_degree_3": 3, "second_site": 2}
+"""Polynomial degree of each problem."""
 
 
 def put_problem(n_paths: int, block: int):
@@ -59,8 +68,47 @@ def four_state_problem(n_paths: int, block: int):
     return states, values
 
 
+def second_site_child(n_paths: int) -> dict:
+    """Measure the real-options study of the doubled case in this process."""
+    import time
+
+    import tecmodel
+
+    case = tecmodel.load_case("doubled_20b")
+    started = time.perf_counter()
+    options = tecmodel.real_options(case, n=n_paths, seed=0)
+    total = time.perf_counter() - started
+    rss_one = peak_rss_mib()
+    started = time.perf_counter()
+    again = tecmodel.real_options(case, n=n_paths, seed=0, workers=2)
+    total_two = time.perf_counter() - started
+    if not again.identical(options):
+        raise AssertionError("two workers changed the numbers")
+    one = options.sel(decision="second_site")
+    least = one.sel(rule="least_squares")
+    return {
+        "problem": "second_site",
+        "paths": n_paths,
+        "dates": int(one.sizes["year"]),
+        "states": len(options.attrs["states"].split(", ")),
+        "actions": 1,
+        "degree": PROBLEMS["second_site"],
+        "total_s": total,
+        "total_two_workers_s": total_two,
+        "peak_rss_mib": rss_one,
+        "value_committed": float(one["value_committed"]),
+        "value_committed_standard_error": float(one["value_committed_standard_error"]),
+        "value": float(least["value_flexible"]),
+        "value_standard_error": float(least["value_flexible_standard_error"]),
+        "in_sample_value": float(least["value_flexible_in_sample"]),
+        "trigger_value": float(one.sel(rule="trigger")["value_flexible"]),
+    }
+
+
 def child(problem: str, n_paths: int, repeats: int) -> dict:
     """Measure one problem in this process; return the figures."""
+    if problem == "second_site":
+        return second_site_child(n_paths)
     from tecmodel.numerics.lsmc import apply_rule, fit_rule, summarise
 
     make = put_problem if problem == "put" else four_state_problem
@@ -102,6 +150,16 @@ def child(problem: str, n_paths: int, repeats: int) -> dict:
 def describe(figures: dict) -> str:
     """One line per problem."""
     f = figures
+    if f["problem"] == "second_site":
+        return (
+            f"second_site: {f['paths']:,} regression + {f['paths']:,} valuation paths x "
+            f"{f['dates']} decision years x {f['states']} states: {f['total_s']:.1f} s in one "
+            f"process (peak resident {f['peak_rss_mib']:.0f} MiB), {f['total_two_workers_s']:.1f} s "
+            f"with two worker processes (same numbers); committed {f['value_committed'] / 1e6:,.1f} M EUR (s.e. "
+            f"{f['value_committed_standard_error'] / 1e6:.1f}), flexible {f['value'] / 1e6:,.1f} "
+            f"(s.e. {f['value_standard_error'] / 1e6:.1f}, in sample "
+            f"{f['in_sample_value'] / 1e6:,.1f}), trigger rule {f['trigger_value'] / 1e6:,.1f}"
+        )
     return (
         f"{f['problem']}: {f['paths']:,} paths x {f['dates']} dates x {f['states']} states, "
         f"{f['actions']} actions, {f['basis_functions']} basis functions: fit "

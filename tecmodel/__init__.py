@@ -10,6 +10,7 @@ Public API::
     tecmodel.compare(case_a, case_b)        # cases side by side (xr.Dataset over `case`)
     tecmodel.evaluate_scenarios(case)       # the case's named scenarios along `scenario`
     tecmodel.shapley(case)                  # Shapley effects of NPV, rank correlations kept
+    tecmodel.real_options(case, n=10_000)   # the case's decisions (a second site) as options
     tecmodel.solvers.price_for_target_irr(result, 0.15)   # and the other decision solvers
     tecmodel.processes.simulate(spec, years, n=10_000)     # paths of a price process
     tecmodel.finance.terminal_value(method, ...)           # the horizon value by method
@@ -35,6 +36,7 @@ from tecmodel.model.evaluation import Result, evaluate
 if TYPE_CHECKING:  # the lazily imported names, for type checkers and IDEs
     from tecmodel.analysis import processes, solvers
     from tecmodel.analysis.montecarlo.study import monte_carlo
+    from tecmodel.analysis.options.study import real_options
     from tecmodel.analysis.scenarios import compare, evaluate_scenarios
     from tecmodel.analysis.sensitivity.shapley_case import shapley
     from tecmodel.analysis.sensitivity.sobol_case import sobol, sobol_convergence
@@ -54,6 +56,7 @@ _LAZY: dict[str, str] = {
     "tornado": "tecmodel.analysis.sensitivity.tornado_case",
     "shapley": "tecmodel.analysis.sensitivity.shapley_case",
     "monte_carlo": "tecmodel.analysis.montecarlo.study",
+    "real_options": "tecmodel.analysis.options.study",
     "compare": "tecmodel.analysis.scenarios",
     "evaluate_scenarios": "tecmodel.analysis.scenarios",
     "export_excel": "tecmodel.report.excel",
@@ -92,6 +95,7 @@ __all__ = [
     "tornado",
     "shapley",
     "monte_carlo",
+    "real_options",
     "compare",
     "evaluate_scenarios",
     "export_excel",

@@ -65,12 +65,13 @@ def execute_notebook(path: Path, scale: str = "test"):
     return notebook
 
 
-def test_there_are_four_notebooks():
+def test_there_are_five_notebooks():
     assert [path.name for path in NOTEBOOKS] == [
         "01_eur10b_case.ipynb",
         "02_sobol_sensitivity.ipynb",
         "03_monte_carlo.ipynb",
         "04_eur10b_vs_doubled.ipynb",
+        "05_second_site_option.ipynb",
     ]
 
 

@@ -23,6 +23,7 @@ from tecmodel.analysis.sensitivity.shapley_case import shapley
 from tecmodel.analysis.sensitivity.sobol_case import sobol
 from tecmodel.analysis.sensitivity.tornado_case import tornado
 from tecmodel.cli import cases as cli_cases
+from tecmodel.cli import options as cli_options
 from tecmodel.cli import uncertainty as cli_uncertainty
 from tecmodel.cli import validation as cli_validation
 from tecmodel.cli.common import EXIT_FAILURE, EXIT_INPUT, EXIT_OK, Parser, UsageError
@@ -282,6 +283,12 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Callab
         "one-at-a-time low/high sensitivities of the headline metrics",
         cli_uncertainty.tornado_arguments,
         cli_uncertainty.command_tornado,
+    ),
+    "options": (
+        "a case's decisions (e.g. a second site) valued as real options by least-squares "
+        "Monte Carlo on its price paths",
+        cli_options.options_arguments,
+        cli_options.command_options,
     ),
     "compare": (
         "cases side by side with absolute and relative differences",

@@ -49,7 +49,7 @@ from tecmodel.report.uncertainty import (
 DEFAULT_FACTORS = ["energy_price", "utilisation", "chip_cost"]
 
 
-def _count(text: str) -> int:
+def count_argument(text: str) -> int:
     """A count as ``4096``, ``2**12``, ``2^12``, ``100_000`` or ``1e5``."""
     cleaned = text.replace("_", "").replace(",", "").strip()
     match = re.fullmatch(r"(\d+)\s*(?:\*\*|\^)\s*(\d+)", cleaned)
@@ -106,7 +106,10 @@ def sobol_arguments(parser: argparse.ArgumentParser) -> None:
     _cases_and_out(parser)
     _factors(parser)
     parser.add_argument(
-        "-n", type=_count, default=2**12, help="base sample size, a power of two (default: 4096)"
+        "-n",
+        type=count_argument,
+        default=2**12,
+        help="base sample size, a power of two (default: 4096)",
     )
     parser.add_argument("--seed", type=int, default=0, help="seed (default: 0)")
     parser.add_argument("--first-order", action="store_true", help="skip second-order indices")
@@ -128,7 +131,7 @@ def sobol_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--sizes",
         nargs="+",
-        type=_count,
+        type=count_argument,
         default=[2**k for k in range(8, 15)],
         metavar="N",
         help="sizes of the convergence check (default: 2^8 ... 2^14)",
@@ -229,14 +232,14 @@ def shapley_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "-n",
         "--n",
-        type=_count,
+        type=count_argument,
         default=DEFAULT_OUTER,
         help=f"outer draws per coalition (default: {DEFAULT_OUTER}; the model runs "
         "(coalitions + 1) x n x 3 times)",
     )
     parser.add_argument(
         "--permutations",
-        type=_count,
+        type=count_argument,
         default=None,
         metavar="K",
         help="random player orders instead of every coalition (needed above 8 players)",
@@ -250,7 +253,7 @@ def shapley_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--sobol-n",
-        type=_count,
+        type=count_argument,
         default=2**12,
         help="base sample size of the Sobol' indices, a power of two (default: 4096)",
     )
@@ -312,7 +315,7 @@ def montecarlo_arguments(parser: argparse.ArgumentParser) -> None:
     _cases_and_out(parser)
     parser.add_argument(
         "-n",
-        type=_count,
+        type=count_argument,
         default=100_000,
         help="samples (the maximum with --tolerance; default: 100,000)",
     )
@@ -325,13 +328,13 @@ def montecarlo_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--chunk-size",
-        type=_count,
+        type=count_argument,
         default=None,
         help="samples per model call, a multiple of --block-size (default: one block)",
     )
     parser.add_argument(
         "--block-size",
-        type=_count,
+        type=count_argument,
         default=2**14,
         help="samples per seeded block, part of the study's identity (default: 16384)",
     )

@@ -27,6 +27,7 @@ from pydantic import ValidationError
 
 from tecmodel.errors import InputError, InputWarning, Problem
 from tecmodel.inputs.bundled import bundled_case_path
+from tecmodel.inputs.decisions import Decision, build_decisions
 from tecmodel.inputs.distributions import Distribution
 from tecmodel.inputs.horizon import TerminalMethod, read_terminal_method
 from tecmodel.inputs.markets import Markets, path_problems, read_markets
@@ -149,6 +150,8 @@ class Case:
     #: How the campus is valued at the horizon (``terminal.method``), see
     #: :mod:`tecmodel.inputs.horizon`.
     terminal: TerminalMethod = field(default_factory=TerminalMethod)
+    #: Real options on the sites (``decisions``), see :mod:`tecmodel.inputs.decisions`.
+    decisions: tuple[Decision, ...] = ()
 
     def __repr__(self) -> str:
         where = f", file={str(self.file)!r}" if self.file else ""
@@ -344,7 +347,8 @@ def _with_tranches_and_scenarios(
 ) -> Case:
     tranches = build_tranches(case, spec, problems, lines)
     scenarios = build_scenarios(case, spec, problems, lines)
-    return dataclasses.replace(case, tranches=tranches, scenarios=scenarios)
+    decisions = build_decisions(case, spec.decisions, problems, lines)
+    return dataclasses.replace(case, tranches=tranches, scenarios=scenarios, decisions=decisions)
 
 
 def _entry(

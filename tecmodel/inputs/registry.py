@@ -338,6 +338,21 @@ PARAMETERS: tuple[Parameter, ...] = (
         default=0,
     ),
     _P(
+        "timeline.start_shift_years",
+        "site",
+        "yr",
+        (0, 30),
+        (0, 0, 5),
+        "Years by which the site's whole plan starts later than stated: construction spend, grid "
+        "connection schedule, phases online and the power contract's first year all move; the "
+        "site's prices keep their stated reference year (the real-options analysis sets it for "
+        "each candidate start year).",
+        "Own choice: 0 is the plan as stated",
+        integer=True,
+        samplable=True,
+        default=0,
+    ),
+    _P(
         "construction.build_years",
         "site",
         "yr",

@@ -168,6 +168,28 @@ class ScenarioSpec(ScenarioChangesSpec):
     sites: dict[str, ScenarioChangesSpec] | None = None
 
 
+class DecisionWindowSpec(BaseModel):
+    """The first and last decision years of a decision's window, each a Quantity."""
+
+    model_config = _STRICT
+    first: Quantity
+    last: Quantity
+
+
+class DecisionSpec(BaseModel):
+    """A decision as written under ``decisions`` (see :mod:`tecmodel.inputs.decisions`)."""
+
+    model_config = _STRICT
+    name: Text
+    title: Text
+    description: str | None = None
+    action: Literal["build"]
+    site: Text
+    window: DecisionWindowSpec
+    lag: Quantity
+    state: Text | None = None
+
+
 def _group_model(group: str, scope: str, extra_fields: Mapping[str, Any] | None = None):
     """The section model of a registry group: one optional Quantity per parameter."""
     fields: dict[str, Any] = {
@@ -226,6 +248,7 @@ CaseSpec = create_model(
     sites=(Annotated[list[SiteSpec], Field(min_length=1)], ...),
     uncertainty=(UncertaintySpec | None, None),
     scenarios=(list[ScenarioSpec] | None, None),
+    decisions=(list[DecisionSpec] | None, None),
     # Price processes, their shock correlation and the quantities that follow them: checked by
     # tecmodel.inputs.markets (the process specs by tecmodel.inputs.processes).
     processes=(dict[Text, Any] | None, None),
@@ -246,6 +269,8 @@ __all__ = [
     "TerminalMethodSpec",
     "ScenarioChangesSpec",
     "ScenarioSpec",
+    "DecisionWindowSpec",
+    "DecisionSpec",
     "SiteDefaultsSpec",
     "SiteSpec",
     "CaseSpec",

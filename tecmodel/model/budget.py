@@ -56,8 +56,12 @@ def capex_per_it_mw(result: Result) -> xr.DataArray:
             )
         )
     unit_case = dataclasses.replace(case, sites=tuple(unit_sites))
+    # The stated plan, on time: neither a delay nor a later start moves the pricing year.
     params = result.parameters.assign(
-        {"timeline.delay_years": result.parameters["timeline.delay_years"] * 0}
+        {
+            name: result.parameters[name] * 0
+            for name in ("timeline.delay_years", "timeline.start_shift_years")
+        }
     )
     outputs = run_components(params, build_timeline(unit_case, params))
     return year_total(outputs.quantities["initial_capex"])

@@ -135,7 +135,9 @@ class Result:
         return result_html(self, self.summary())
 
 
-def evaluate(case: Case, overrides: Mapping[str, Any] | None = None) -> Result:
+def evaluate(
+    case: Case, overrides: Mapping[str, Any] | None = None, *, generations: bool = True
+) -> Result:
     """Evaluate a case: cash-flow cube, tax and metrics.
 
     Parameters
@@ -146,6 +148,9 @@ def evaluate(case: Case, overrides: Mapping[str, Any] | None = None) -> Result:
         Parameter values replacing the case's (see
         :func:`tecmodel.parameters.parameter_dataset`); arrays with a ``sample`` (or any other
         new) dimension evaluate every sample at once.
+    generations : bool
+        Compute the per-generation metrics (``GENERATION_METRICS``); an analysis that reads only
+        the sites' metrics (the real options) skips them, which halves the time of a large call.
 
     Returns
     -------
@@ -163,7 +168,11 @@ def evaluate(case: Case, overrides: Mapping[str, Any] | None = None) -> Result:
     outputs = run_components(params, timeline)
     flows, accounts = apply_tax(CashFlows(outputs.items), outputs.additions, params)
     metrics = compute_metrics(flows, accounts, outputs.quantities, params, timeline)  # unlevered
-    generations = generation_metrics(flows, outputs.quantities, params, timeline)
+    by_generation = (
+        generation_metrics(flows, outputs.quantities, params, timeline)
+        if generations
+        else xr.Dataset()
+    )
     flows, financing = apply_financing(
         flows,
         accounts.array(accounts.taxable_income_before_losses),
@@ -172,5 +181,5 @@ def evaluate(case: Case, overrides: Mapping[str, Any] | None = None) -> Result:
         case.tranches,
     )
     equity = equity_metrics(flows, financing, params, timeline)
-    metrics = dataset({**metrics.data_vars, **equity.data_vars, **generations.data_vars})
+    metrics = dataset({**metrics.data_vars, **equity.data_vars, **by_generation.data_vars})
     return Result(case, params, timeline, flows, accounts, outputs.quantities, metrics, financing)

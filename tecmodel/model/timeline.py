@@ -68,25 +68,17 @@ def build_timeline(case: Case, params: xr.Dataset) -> xr.Dataset:
         for j, phase in enumerate(site.phases):
             planned[i, j] = phase.online_year
             it_mw[i, j] = phase.it_mw
-    capacity = np.array([[site.capacity_in(int(year)) for site in case.sites] for year in years])
-    capacity_before_start = np.array([site.capacity_in(case.start_year - 1) for site in case.sites])
-    # Grid capacity is paid for the year before it becomes available; capacity available at
-    # the start (or before) is paid in the first model year.
-    increments = np.diff(capacity, axis=0, prepend=capacity_before_start[None, :])
-    connection_mw = np.zeros_like(capacity)
-    connection_mw[:-1] = increments[1:]
-    connection_mw[0] += capacity[0]
-    # Capacity entering service each year: the increments, and in the first year all capacity
-    # available then (the capacity an asset's depreciation and age start from).
-    service_mw = increments.copy()
-    service_mw[0] = capacity[0]
+    shift = params["timeline.start_shift_years"]
+    capacity, connection_mw, service_mw = _grid_schedule(case, years, shift)
 
     coords = {"year": years, "site": sites, "phase": np.arange(n_phases)}
     year = xr.DataArray(years, dims="year", coords={"year": years})
-    planned_online = xr.DataArray(
+    stated_online = xr.DataArray(
         planned, dims=("site", "phase"), coords={"site": sites, "phase": coords["phase"]}
     )
-    phase_it_mw = xr.DataArray(it_mw, dims=("site", "phase"), coords=planned_online.coords)
+    phase_it_mw = xr.DataArray(it_mw, dims=("site", "phase"), coords=stated_online.coords)
+    # A later start moves the whole plan; the prices keep the stated reference year.
+    planned_online = stated_online + shift
     online = planned_online + params["timeline.delay_years"]
     build_years = params["construction.build_years"]
     first_spend = planned_online - build_years + 1
@@ -102,19 +94,13 @@ def build_timeline(case: Case, params: xr.Dataset) -> xr.Dataset:
             "phase_it_mw": phase_it_mw,
             "planned_online_year": planned_online,
             "online_year": online,
-            "reference_year": planned_online.min("phase"),
-            "construction_share": construction_share.transpose("year", "site", "phase"),
+            "reference_year": stated_online.min("phase"),
+            "construction_share": _year_first(construction_share),
             "in_service": _year_first(in_service),
             "operating_fraction": _year_first(operating),
-            "grid_capacity_mw": xr.DataArray(
-                capacity, dims=("year", "site"), coords={"year": years, "site": sites}
-            ),
-            "grid_connection_mw": xr.DataArray(
-                connection_mw, dims=("year", "site"), coords={"year": years, "site": sites}
-            ),
-            "grid_service_mw": xr.DataArray(
-                service_mw, dims=("year", "site"), coords={"year": years, "site": sites}
-            ),
+            "grid_capacity_mw": capacity,
+            "grid_connection_mw": connection_mw,
+            "grid_service_mw": service_mw,
         },
         attrs={"start_year": case.start_year, "end_year": case.end_year},
     )
@@ -150,6 +136,53 @@ def build_timeline(case: Case, params: xr.Dataset) -> xr.Dataset:
     for name, unit in units.items():
         timeline[name].attrs["units"] = unit
     return timeline
+
+
+def _grid_schedule(
+    case: Case, years: np.ndarray, shift: xr.DataArray
+) -> tuple[xr.DataArray, xr.DataArray, xr.DataArray]:
+    """Grid capacity available, paid for and entering service (year, site[, ...]) [MW].
+
+    Each site's stated schedule, later by its ``timeline.start_shift_years`` (whole years; any
+    extra dimension of the shift, e.g. candidate start years, is kept). Capacity is paid for the
+    year before it becomes available; capacity available at the start (or before) is paid in
+    the first model year.
+    """
+    sites = list(case.site_names)
+    shift = xr.DataArray(shift).broadcast_like(xr.DataArray(np.zeros(len(sites)), dims="site"))
+    shift = shift.transpose("site", ...)
+    steps = np.rint(shift.values).astype(int)
+    # The stated schedule over every year a shifted schedule reads: the year before the start,
+    # back by the largest shift, to the horizon.
+    first = int(years[0]) - 1 - int(max(steps.max(initial=0), 0))
+    stated_years = np.arange(first, int(years[-1]) + 1)
+    stated = np.array([[site.capacity_in(int(y)) for y in stated_years] for site in case.sites])
+    # Years from the year before the start to the horizon, read `shift` years earlier.
+    read_years = np.arange(int(years[0]) - 1, int(years[-1]) + 1)
+    index = read_years[None, :, None] - first - steps.reshape(len(sites), 1, -1)
+    rows = np.arange(len(sites))[:, None, None]
+    extended = np.moveaxis(stated[rows, index], 1, 0)  # (year incl. the one before, site, rest)
+    capacity = extended[1:]
+    increments = np.diff(extended, axis=0)
+    connection_mw = np.zeros_like(capacity)
+    connection_mw[:-1] = increments[1:]
+    connection_mw[0] += capacity[0]
+    # Capacity entering service each year: the increments, and in the first year all capacity
+    # available then (the capacity an asset's depreciation and age start from).
+    service_mw = increments.copy()
+    service_mw[0] = capacity[0]
+    rest_dims = shift.dims[1:]
+    shape = (len(years), len(sites), *shift.shape[1:])
+    coords = {
+        "year": years,
+        "site": sites,
+        **{d: shift.coords[d] for d in rest_dims if d in shift.coords},
+    }
+    dims = ("year", "site", *rest_dims)
+    return tuple(
+        xr.DataArray(array.reshape(shape), dims=dims, coords=coords)
+        for array in (capacity, connection_mw, service_mw)
+    )
 
 
 class VariableView(Mapping):

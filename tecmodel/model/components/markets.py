@@ -193,9 +193,13 @@ def ramp(params, timeline):
 
 
 def in_power_contract(params, timeline):
-    """1 in the years of the nuclear contract's term, else 0 [1] (year, site[, sample])."""
+    """1 in the years of the nuclear contract's term, else 0 [1] (year, site[, sample]).
+
+    The term starts in ``power.contract_start_year``, later by ``timeline.start_shift_years``
+    when the site's whole plan starts later (the contract is signed with the decision to build).
+    """
     year = timeline["year"]
-    start = params["power.contract_start_year"]
+    start = params["power.contract_start_year"] + params["timeline.start_shift_years"]
     return ((year >= start) & (year < start + params["power.contract_term_years"])).astype(float)
 
 

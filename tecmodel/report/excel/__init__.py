@@ -63,6 +63,7 @@ from tecmodel.report.excel.layout import (
     put_text,
     sheet_title,
 )
+from tecmodel.report.excel.options_sheet import write_options
 from tecmodel.report.excel.portfolio_sheet import write_portfolio_sheet
 from tecmodel.report.excel.print_setup import apply_print_setup
 from tecmodel.report.excel.sensitivity_sheet import write_sensitivity
@@ -96,6 +97,7 @@ def export_excel(
     monte_carlo=None,
     recalculate: bool | None = None,
     shapley=None,
+    options=None,
 ) -> Path:
     """Write the live Excel report of one or more deterministic results.
 
@@ -122,6 +124,9 @@ def export_excel(
     shapley : xarray.Dataset or sequence/mapping of them, optional
         Shapley effects (:func:`tecmodel.shapley`), shown beside the Sobol' indices of the same
         case with a sentence on where and why they differ.
+    options : xarray.Dataset or sequence of them, optional
+        Real-options studies (:func:`tecmodel.real_options`), shown on a "Real options" sheet
+        as stored simulation results with their units and definitions.
 
     Returns
     -------
@@ -129,7 +134,12 @@ def export_excel(
         `path`.
     """
     workbook, layout = build_workbook(
-        results, sensitivity=sensitivity, tornado=tornado, monte_carlo=monte_carlo, shapley=shapley
+        results,
+        sensitivity=sensitivity,
+        tornado=tornado,
+        monte_carlo=monte_carlo,
+        shapley=shapley,
+        options=options,
     )
     soffice = find_libreoffice() if recalculate is not False else None
     path = Path(path)
@@ -144,7 +154,9 @@ def export_excel(
     return path
 
 
-def build_workbook(results, sensitivity=None, tornado=None, monte_carlo=None, shapley=None):
+def build_workbook(
+    results, sensitivity=None, tornado=None, monte_carlo=None, shapley=None, options=None
+):
     """Build the report workbook in memory.
 
     Returns
@@ -189,6 +201,8 @@ def build_workbook(results, sensitivity=None, tornado=None, monte_carlo=None, sh
     )
     monte_carlo_sheet = workbook.create_sheet("Monte Carlo")
     write_monte_carlo(context, monte_carlo_sheet, as_list(monte_carlo))
+    if options is not None:
+        write_options(workbook.create_sheet("Real options"), as_list(options))
     whatif_sheet = workbook.create_sheet("What-if scenarios", index=3)
     write_whatif(context, whatif_sheet)
     scenarios_sheet = workbook.create_sheet("Case comparison", index=3)

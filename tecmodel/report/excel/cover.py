@@ -188,6 +188,10 @@ def write_cover(
             "Sobol' indices beside Shapley effects (with where and why they differ), tornado"
         ),
         "Monte Carlo": ("percentiles, probability of loss, NPV histogram with chart"),
+        "Real options": (
+            "simulation results: a site as a decision (build in a year of a window, or never) "
+            "valued by least-squares Monte Carlo, beside committing it today, with standard errors"
+        ),
     }
     for title in context.workbook.sheetnames:
         if title == "Cover":

@@ -8,6 +8,8 @@ The figures own their look; the numbers come from the results, never from here. 
   effects beside them, and the tornado;
 - :mod:`.uncertainty`: Monte Carlo distributions (one study's NPV, several studies overlaid);
 - :mod:`.scenarios`: the cases side by side;
+- :mod:`.options`: a real-options study (build probability by year, exercise boundary, flexible
+  against committed NPV);
 - :mod:`.files`: :func:`save_figure` and :func:`write_standard_plots`;
 - :mod:`.style`: the canvas and colours they share.
 
@@ -21,6 +23,11 @@ from __future__ import annotations
 from tecmodel.report.figures.cash_flows import cash_flow_waterfall, cumulative_discounted_cash_flow
 from tecmodel.report.figures.fans import fan_charts
 from tecmodel.report.figures.files import save_figure, write_standard_plots
+from tecmodel.report.figures.options import (
+    exercise_boundary_chart,
+    exercise_probability_chart,
+    option_value_distribution,
+)
 from tecmodel.report.figures.scenarios import scenario_comparison
 from tecmodel.report.figures.sensitivity import (
     convergence_chart,
@@ -43,6 +50,9 @@ __all__ = [
     "distribution_comparison",
     "fan_charts",
     "scenario_comparison",
+    "exercise_probability_chart",
+    "exercise_boundary_chart",
+    "option_value_distribution",
     "save_figure",
     "write_standard_plots",
 ]

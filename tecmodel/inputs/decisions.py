@@ -1,0 +1,244 @@
+"""Decisions a case declares: the real options on its sites, validated against the case.
+
+This module owns what a ``decisions:`` entry of a case file means and when it is admissible;
+how a decision is valued is :mod:`tecmodel.analysis.options`. One action exists so far,
+``build``: start the construction of a site in one year of a window, or never::
+
+    decisions:
+      - name: second_site
+        title: "Start building the second site when the markets justify it"
+        action: build
+        site: campus_ia_site2
+        window:
+          first: {value: 2025, unit: calendar year, source: "..."}
+          last: {value: 2032, unit: calendar year, source: "..."}
+        lag: {value: 1, unit: yr, source: "..."}
+        state: compute_price
+
+Timing. A decision taken at the end of year d (the prices of year d observed) starts the
+site's construction ``lag`` years later. The site's stated plan (its phases, construction and
+grid schedule, power contract) therefore corresponds to a decision in the *planned decision
+year* ``P = first construction year - lag``, where the first construction year is the earliest
+phase's online year less ``construction.build_years`` plus one. Deciding in year d moves the
+whole plan ``d - P`` years later (``timeline.start_shift_years``). The site can start later than
+its plan, never earlier: the window's first year is at least P and at least the model's first
+year, its last at most the horizon. ``state`` names the price process whose index is the
+decision's main state (the trigger rule's index and the exercise boundary's axis); by default
+the process that drives ``markets.compute_price``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from tecmodel.errors import Problem
+from tecmodel.inputs.messages import format_path, line_for
+from tecmodel.inputs.registry import resolve
+from tecmodel.inputs.rules import SITE_NAME_PATTERN
+
+if TYPE_CHECKING:
+    from tecmodel.inputs.case import Case
+
+#: Actions a decision may take.
+ACTIONS = ("build",)
+#: Largest lag between a decision and the first construction spend [yr].
+MAX_LAG_YEARS = 10
+#: The parameter whose process is the default main state.
+DEFAULT_STATE_PARAMETER = "markets.compute_price"
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A validated decision: build a site in one year of a window, or never.
+
+    Attributes
+    ----------
+    name, title : str
+    action : str
+        ``"build"``.
+    site : str
+        The site built.
+    first_year, last_year : int
+        The window of decision years [calendar year], inclusive.
+    lag_years : int
+        Years from a decision to the site's first construction spend [yr].
+    planned_decision_year : int
+        The decision year of the site's stated plan [calendar year].
+    state : str
+        The price process whose index is the main state.
+    sources : dict of str to str
+        Source of the window's ends and of the lag.
+    """
+
+    name: str
+    title: str
+    action: str
+    site: str
+    first_year: int
+    last_year: int
+    lag_years: int
+    planned_decision_year: int
+    state: str
+    sources: Mapping[str, str]
+
+    @property
+    def years(self) -> range:
+        """The decision years of the window [calendar year]."""
+        return range(self.first_year, self.last_year + 1)
+
+    def shift(self, year: int) -> int:
+        """Years by which a decision in `year` moves the site's plan [yr]."""
+        return int(year) - self.planned_decision_year
+
+
+def planned_decision_year(case: Case, site: str, lag_years: int) -> int:
+    """The decision year of a site's stated plan: first construction year less the lag."""
+    build_years = int(case.entries[(resolve("construction.build_years").name, site)].value)
+    first_online = min(phase.online_year for phase in case.site(site).phases)
+    return first_online - build_years + 1 - lag_years
+
+
+def build_decisions(
+    case: Case, specs: Any, problems: list[Problem], lines: Mapping[tuple, int] | None = None
+) -> tuple[Decision, ...]:
+    """The case's decisions, each checked against the case.
+
+    Parameters
+    ----------
+    case : Case
+        The validated case (its sites, horizon, plan and processes).
+    specs : list of DecisionSpec or None
+        The ``decisions`` list of the case file (:class:`~tecmodel.inputs.schema.DecisionSpec`).
+    problems : list of Problem
+        Each problem found is appended here.
+    lines : mapping of tuple to int, optional
+        Line index of the case file (key path -> 1-based line).
+
+    Returns
+    -------
+    tuple of Decision
+    """
+    lines = lines or {}
+
+    def add(loc: tuple, message: str, value: Any = Problem.NO_VALUE) -> None:
+        problems.append(Problem(format_path(loc), message, value, line_for(loc, lines)))
+
+    decisions: list[Decision] = []
+    seen: dict[str, int] = {}
+    processes = case.markets.processes
+    process_names = [] if processes is None else list(processes.names)
+    for index, spec in enumerate(specs or []):
+        loc = ("decisions", index)
+        before = len(problems)
+        if not re.match(SITE_NAME_PATTERN, spec.name):
+            add(loc + ("name",), "expected a name of letters, digits, '_' or '-'", spec.name)
+        if spec.name in seen:
+            add(
+                loc + ("name",),
+                f"duplicate decision name (already used by decisions[{seen[spec.name]}])",
+                spec.name,
+            )
+        seen.setdefault(spec.name, index)
+        if spec.site not in case.site_names:
+            add(
+                loc + ("site",), f"unknown site; expected one of {list(case.site_names)}", spec.site
+            )
+        first = _whole(spec.window.first, "calendar year", loc + ("window", "first"), add)
+        last = _whole(spec.window.last, "calendar year", loc + ("window", "last"), add)
+        lag = _whole(spec.lag, "yr", loc + ("lag",), add)
+        if lag is not None and not 0 <= lag <= MAX_LAG_YEARS:
+            add(loc + ("lag", "value"), f"expected a whole number in [0, {MAX_LAG_YEARS}] yr", lag)
+            lag = None
+        state = spec.state
+        if processes is None:
+            add(
+                loc,
+                "a decision is valued on the case's price paths; expected a case with "
+                "`processes:` and `drives:`",
+            )
+        elif state is None:
+            binding = case.markets.binding(DEFAULT_STATE_PARAMETER)
+            if binding is None:
+                add(
+                    loc + ("state",),
+                    f"no process drives {DEFAULT_STATE_PARAMETER}; expected the name of the "
+                    f"process to use as the main state, one of {process_names}",
+                )
+            else:
+                state = binding.process
+        elif state not in process_names:
+            add(loc + ("state",), f"unknown process; expected one of {process_names}", state)
+        if first is not None and last is not None:
+            if first > last:
+                add(
+                    loc + ("window", "last", "value"),
+                    f"expected a year at or after the window's first year {first}",
+                    last,
+                )
+            if first < case.start_year:
+                add(
+                    loc + ("window", "first", "value"),
+                    f"expected a year at or after the model's first year {case.start_year}",
+                    first,
+                )
+            if last > case.end_year:
+                add(
+                    loc + ("window", "last", "value"),
+                    f"expected a year at or before the model's last year {case.end_year}",
+                    last,
+                )
+        planned = None
+        if spec.site in case.site_names and lag is not None:
+            planned = planned_decision_year(case, spec.site, lag)
+            if first is not None and first < planned:
+                add(
+                    loc + ("window", "first", "value"),
+                    f"the site can start later than its plan, not earlier: expected a year at or "
+                    f"after {planned} (its first construction year {planned + lag} less the lag "
+                    f"of {lag} yr)",
+                    first,
+                )
+            shift_bound = resolve("timeline.start_shift_years").bounds[1]
+            if last is not None and last - planned > shift_bound:
+                add(
+                    loc + ("window", "last", "value"),
+                    f"expected a year at most {planned + int(shift_bound)} (the plan may move by "
+                    f"at most {shift_bound:g} years)",
+                    last,
+                )
+        if len(problems) > before:
+            continue
+        decisions.append(
+            Decision(
+                spec.name,
+                spec.title,
+                spec.action,
+                spec.site,
+                first,
+                last,
+                lag,
+                planned,
+                state,
+                {
+                    "window.first": spec.window.first.source,
+                    "window.last": spec.window.last.source,
+                    "lag": spec.lag.source,
+                },
+            )
+        )
+    return tuple(decisions)
+
+
+def _whole(quantity: Any, unit: str, loc: tuple, add) -> int | None:
+    """A quantity's value as a whole number in `unit`, or None after reporting why not."""
+    if quantity.unit != unit:
+        add(loc + ("unit",), f"expected the unit {unit!r}", quantity.unit)
+        return None
+    value = quantity.value
+    if float(value) != round(float(value)):
+        add(loc + ("value",), f"expected a whole number of {unit}", value)
+        return None
+    return int(round(float(value)))
