@@ -278,3 +278,40 @@ def test_a_later_start_moves_the_power_contract(doubled):
     after = moved.quantities["power_contract_in_term"].sel(site=SITE).values
     assert int(np.flatnonzero(after)[0]) == int(np.flatnonzero(base)[0]) + 3
     assert after.sum() == base.sum()  # 12 years, inside the horizon either way
+
+
+def test_the_trigger_rule_watches_the_best_of_the_price_indices(doubled, doubled_options):
+    """The trigger rule is searched on the main state and on its ratio to every other state (the
+    rent of compute against the price of hardware, ...), both sides; its in-sample value is the
+    best of those searches, so at least that of the rule on the main state alone."""
+    from tecmodel.analysis.options.study import best_trigger, trigger_indices
+    from tecmodel.numerics.lsmc import fit_trigger_rule
+
+    decision = doubled.decisions[0]
+    paths = _paths(doubled, decision)
+    assert doubled_options.attrs["trigger_index"] in trigger_indices(doubled, decision.state, paths)
+    indices = trigger_indices(doubled, decision.state, paths)
+    assert set(indices) == {decision.state} | {
+        f"{decision.state} / {state}" for state in paths.state_names if state != decision.state
+    }
+    name, rule, _ = best_trigger(doubled, decision.state, paths, paths)
+    main = indices[decision.state]
+    alone = max(
+        fit_trigger_rule(
+            main,
+            paths.values,
+            np.unique(np.quantile(main, np.linspace(0.02, 0.98, 49))),
+            3,
+            direction=side,
+            action=0,
+        ).in_sample.value.mean()
+        for side in ("above", "below")
+    )
+    assert name in indices and rule.in_sample.value.mean() >= alone
+
+
+def _paths(case, decision):
+    """400 paths of seed 0 from the study's own builder."""
+    from tecmodel.analysis.options.exercise import exercise_paths
+
+    return exercise_paths(case, decision, 0, 400, chunk_size=400, block_size=16_384)

@@ -44,12 +44,12 @@ def trigger_sentence(dataset: xr.Dataset, decision: str) -> str:
     one = dataset.sel(decision=decision)
     side = "above" if float(one["trigger_direction"]) > 0 else "below"
     years = int(one["trigger_persistence"])
-    state = dataset.attrs["main_state"].split(", ")[
-        list(dataset["decision"].values).index(decision)
-    ]
+    names = dataset.attrs.get("trigger_index", dataset.attrs["main_state"])
+    index = names.split(", ")[list(dataset["decision"].values).index(decision)]
+    relative = "its central path" if " / " not in index else "the ratio of their central paths"
     return (
-        f"build when {state} has been {side} {float(one['trigger_threshold']):.3f} x its "
-        f"central path for {years} consecutive year{'s' if years != 1 else ''}"
+        f"build when {index} has been {side} {float(one['trigger_threshold']):.3f} x "
+        f"{relative} for {years} consecutive year{'s' if years != 1 else ''}"
     )
 
 

@@ -243,23 +243,9 @@ def value_decision(
     in_sample = with_values(rule.in_sample, regression.values)
     least = summarise(with_values(fresh, valuation.values), in_sample)
 
-    index = regression.states[:, :, main] / central[:, None]
-    fresh_index = valuation.states[:, :, main] / central[:, None]
-    thresholds = np.unique(np.quantile(index, TRIGGER_QUANTILES))
-    # Both sides are searched: in the model a site's prices are stated for its reference year,
-    # so whether a high or a low index favours building is the model's answer, not an input.
-    candidates = [
-        fit_trigger_rule(
-            index,
-            regression.values,
-            thresholds,
-            TRIGGER_PERSISTENCES,
-            direction=direction,
-            action=0,
-        )
-        for direction in ("above", "below")
-    ]
-    trigger_rule = max(candidates, key=lambda found: found.in_sample.value.mean())
+    trigger_index, trigger_rule, fresh_index = best_trigger(
+        case, decision.state, regression, valuation
+    )
     trigger_outcome = apply_trigger_rule(trigger_rule, fresh_index, valuation.values)
     trigger = summarise(trigger_outcome, trigger_rule.in_sample)
 
@@ -324,7 +310,60 @@ def value_decision(
         "trigger_direction": 1.0 if trigger_rule.direction == "above" else -1.0,
         "committed_npv": committed,
         **{key: np.array(value) for key, value in rows.items()},
+        TRIGGER_INDEX_KEY: trigger_index,
     }
+
+
+#: Key of the trigger rule's index name among a decision's outputs (kept as an attribute).
+TRIGGER_INDEX_KEY = "_trigger_index"
+
+
+def trigger_indices(case: Case, main_state: str, paths: ExercisePaths) -> dict[str, np.ndarray]:
+    """The indices a trigger rule may watch, ``(D, P)`` each [1], by name.
+
+    The main state relative to its central path, and its ratio to each other state relative to
+    its own (``compute_price / hardware_cost``: the rent of compute against the price of the
+    hardware that earns it, a margin index a board can follow).
+    """
+
+    def relative(state: str) -> np.ndarray:
+        position = paths.state_names.index(state)
+        return paths.states[:, :, position] / central_index(case, state, paths.years)[:, None]
+
+    main = relative(main_state)
+    found = {main_state: main}
+    for state in paths.state_names:
+        if state != main_state:
+            found[f"{main_state} / {state}"] = main / relative(state)
+    return found
+
+
+def best_trigger(case: Case, main_state: str, regression: ExercisePaths, valuation: ExercisePaths):
+    """The best trigger rule over every index of :func:`trigger_indices` and both sides.
+
+    Fitted on the regression paths (the highest mean realised value; of equal values the first
+    index, then "above"); returns the index's name, the rule and the index on the valuation
+    paths. Both sides are searched: whether a high or a low index favours building is the
+    model's answer, not an input.
+    """
+    fitted = trigger_indices(case, main_state, regression)
+    fresh = trigger_indices(case, main_state, valuation)
+    best = None
+    for name, index in fitted.items():
+        thresholds = np.unique(np.quantile(index, TRIGGER_QUANTILES))
+        for direction in ("above", "below"):
+            rule = fit_trigger_rule(
+                index,
+                regression.values,
+                thresholds,
+                TRIGGER_PERSISTENCES,
+                direction=direction,
+                action=0,
+            )
+            if best is None or rule.in_sample.value.mean() > best[1].in_sample.value.mean():
+                best = (name, rule)
+    name, rule = best
+    return name, rule, fresh[name]
 
 
 _RULE_OUTPUTS = (
@@ -535,7 +574,10 @@ def real_options(
                     case, decision, paths["regression"], paths["valuation"], basis, degree
                 )
             )
-    return _dataset(case, found, per_decision, n, n_regression, seed, fresh_seed, basis, degree)
+    trigger_names = [values.pop(TRIGGER_INDEX_KEY) for values in per_decision]
+    dataset = _dataset(case, found, per_decision, n, n_regression, seed, fresh_seed, basis, degree)
+    dataset.attrs["trigger_index"] = ", ".join(trigger_names)
+    return dataset
 
 
 def _dataset(case, found, per_decision, n, n_regression, seed, fresh_seed, basis, degree):

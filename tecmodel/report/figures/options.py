@@ -96,11 +96,16 @@ def exercise_boundary_chart(dataset, decision: str | None = None):
             )
     axes.axhline(1.0, color="black", linewidth=0.8, label="central path")
     trigger_side = "above" if float(one["trigger_direction"]) > 0 else "below"
+    names = dataset.attrs.get("trigger_index", dataset.attrs["main_state"])
+    trigger_index = names.split(", ")[list(dataset["decision"].values).index(name)]
     axes.axhline(
         float(one["trigger_threshold"]),
         color=SERIES_COLOURS[1],
         linestyle="--",
-        label=f"trigger threshold (builds {trigger_side}, {int(one['trigger_persistence'])} yr)",
+        label=(
+            f"trigger threshold on {trigger_index} (builds {trigger_side}, "
+            f"{int(one['trigger_persistence'])} yr)"
+        ),
     )
     state = dataset.attrs["main_state"].split(", ")[list(dataset["decision"].values).index(name)]
     axes.set_xlabel("Decision year")
