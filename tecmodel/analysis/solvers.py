@@ -164,7 +164,9 @@ def flows_at_revenue_factor(result, factor: xr.DataArray, *, financing: bool = T
     rows["corporate_tax"] = -tax
     flows = CashFlows(rows)
     if financing and result.case.tranches:
-        flows, _ = apply_financing(flows, profit, tax, result.parameters, result.case.tranches)
+        flows, _ = apply_financing(
+            flows, profit, tax, result.parameters, result.case.tranches, result.debt_schedule
+        )
     return flows
 
 
