@@ -22,7 +22,7 @@ import xarray as xr
 
 from tecmodel.inputs.case import Case
 from tecmodel.inputs.parameters import parameter_dataset
-from tecmodel.model.budget import budget_analysis
+from tecmodel.model.budget import budget_analysis, sources_and_uses
 from tecmodel.model.components.pipeline import run_components
 from tecmodel.model.cube import CashFlows
 from tecmodel.model.financing import apply_financing, equity_metrics, size_debt
@@ -117,6 +117,12 @@ class Result:
     def budget(self) -> xr.Dataset:
         """What the stated budget buys against the stated plan (see :mod:`tecmodel.budget`)."""
         return budget_analysis(self)
+
+    @cached_property
+    def sources_and_uses(self) -> xr.Dataset:
+        """Each site's sources and uses of funds over its construction period, balanced to the
+        cent (see :func:`tecmodel.model.budget.sources_and_uses`)."""
+        return sources_and_uses(self)
 
     def summary(self) -> pd.DataFrame:
         """Headline metrics as a readable table: rows metrics with their display units

@@ -100,7 +100,7 @@ from tecmodel.model.metrics import (
 )
 from tecmodel.model.outputs import FinancingStatus, set_metric_attributes
 from tecmodel.model.tax import loss_carry_forward_tax, tax_terms
-from tecmodel.model.tranches import TRANCHE_OUTPUTS, TrancheSchedule, tranche_schedule
+from tecmodel.model.tranches import TRANCHE_OUTPUTS, tranche_schedule
 from tecmodel.numerics.labelled import dataset, dimension_coordinate, labelled, like, set_attributes
 from tecmodel.numerics.ordered import dim_total, ordered_sum, year_total
 
@@ -239,15 +239,15 @@ def size_debt(flows: CashFlows, params: xr.Dataset, tranches: Sequence[Tranche])
     variables["sizing_cfads"] = like(template, before_draws + drawn)
     schedule = dataset(variables)
     schedule["sizing_rate_shift"] = xr.DataArray(float(shift))
-    set_attributes(
-        schedule, {name: FINANCING_ATTRS[name] for name in schedule.data_vars}
-    )
+    set_attributes(schedule, {name: FINANCING_ATTRS[name] for name in schedule.data_vars})
     return schedule
 
 
 def _tranche_values(schedule: xr.Dataset, variable: str, template: xr.DataArray) -> np.ndarray:
     """A schedule variable broadcast to (tranche, year, series) of `template`."""
     values = schedule[variable]
+    if values.sizes["tranche"] == 0:
+        return np.zeros((0, template.shape[0], template[0].size))
     return np.stack(
         [
             _series(values.isel(tranche=k, drop=True), template)
@@ -323,7 +323,9 @@ def covenant_accounts(
         locked = locked - from_locked
         reserve = reserve - from_reserve
         surplus = np.where(
-            (year >= first) & (year <= maturity), np.maximum(cfads[year] - debt_service[year], 0.0), 0.0
+            (year >= first) & (year <= maturity),
+            np.maximum(cfads[year] - debt_service[year], 0.0),
+            0.0,
         )
         refill = np.minimum(surplus, np.maximum(target - reserve, 0.0))
         reserve = reserve + refill
@@ -802,9 +804,13 @@ def financing_notes(financing: xr.Dataset, tranches: Sequence[Tranche]) -> list[
                     f"{site}: DSCR {flow / owed:.2f}x in {year}: CFADS of EUR {flow / 1e6:,.0f} M does not "
                     f"cover debt service of EUR {owed / 1e6:,.0f} M; {cure}."
                 )
-        locked = [str(year) for year, flag in zip(years, row["lock_up"].values, strict=True) if flag]
+        locked = [
+            str(year) for year, flag in zip(years, row["lock_up"].values, strict=True) if flag
+        ]
         if locked:
-            notes.append(f"{site}: distributions locked up (DSCR below the lock-up ratio) in {', '.join(locked)}.")
+            notes.append(
+                f"{site}: distributions locked up (DSCR below the lock-up ratio) in {', '.join(locked)}."
+            )
         for tranche in tranches:
             if site not in tranche.sites:
                 continue
