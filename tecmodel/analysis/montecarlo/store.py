@@ -23,6 +23,7 @@ import xarray as xr
 
 from tecmodel._version import __version__
 from tecmodel.analysis.montecarlo.layout import (
+    EVENT_METRICS,
     SUMMARY_METRICS,
     Layout,
     fill_value,
@@ -123,9 +124,10 @@ class MemorySink:
 
     def metrics(self, stop: int) -> xr.Dataset:
         """The summarised metrics of the first `stop` samples (in memory)."""
+        names = SUMMARY_METRICS + EVENT_METRICS
         return layout_dataset(
-            self.layout.restricted(SUMMARY_METRICS),
-            {name: self.arrays[name][:stop] for name in SUMMARY_METRICS},
+            self.layout.restricted(names),
+            {name: self.arrays[name][:stop] for name in names},
             stop,
         )
 
@@ -147,7 +149,7 @@ class ZarrSink(MemorySink):
 
     def metrics(self, stop: int) -> xr.Dataset:
         """The summarised metrics of the first `stop` samples, read lazily from the store."""
-        return self.dataset(stop)[list(SUMMARY_METRICS)]
+        return self.dataset(stop)[list(SUMMARY_METRICS + EVENT_METRICS)]
 
     @classmethod
     def open(
