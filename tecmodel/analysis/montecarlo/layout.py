@@ -32,6 +32,7 @@ SAMPLE_METRICS: tuple[str, ...] = (
     "min_dscr",
     "lock_up",
     "debt_default",
+    "debt_drawn",
 )
 SUMMARY_METRICS: tuple[str, ...] = (
     "npv",
