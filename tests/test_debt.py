@@ -13,7 +13,7 @@ import xarray as xr
 import tecmodel
 from tecmodel.analysis.scenarios import evaluate_scenarios
 from tecmodel.model.budget import DEBT_PREFIX, TOTAL_SOURCES, TOTAL_USES, construction_end_year
-from tecmodel.model.financing import covenant_accounts
+from tecmodel.model.covenants import covenant_accounts
 from tecmodel.model.metrics import PORTFOLIO
 from tecmodel.model.tranches import ANNUITY, SCULPTED, STRAIGHT_LINE, tranche_schedules
 

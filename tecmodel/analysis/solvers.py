@@ -652,7 +652,7 @@ def budget_for_plan(result) -> xr.Dataset:
 
     Uses :func:`tecmodel.budget.budget_analysis`, in which the IT MW a budget funds fully
     equipped is affine in the budget: evaluated at the stated budget and one EUR 1 bn higher, it
-    gives the budget that funds the plan's IT MW (the plan capex) and the one that funds the
+    gives the budget that funds the plan's IT MW (the plan's uses of funds) and the one that funds the
     stated accelerator count; the analysis is then run again at each answer.
 
     Returns

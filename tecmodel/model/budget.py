@@ -112,15 +112,12 @@ def budget_analysis(result: Result) -> xr.Dataset:
     budget = params["plan.budget"]
     metrics = result.metrics.sel(site=list(case.site_names))
     # What the budget buys is priced on the uses of funds, not the capex alone: the modelled
-    # build-out's uses per MW IT, and the plan's uses as its capex times the same uses / capex.
+    # build-out's uses per MW IT, for the budget's MW and for the plan's alike.
     table = sources_and_uses(result)["amount"].sel(site=list(case.site_names))
     uses = table.sel(line=TOTAL_USES, drop=True)
     with np.errstate(divide="ignore", invalid="ignore"):
         uses_per_it_mw = xr.where(metrics["it_mw"] > 0, uses / metrics["it_mw"], np.nan)
-        uses_to_capex = xr.where(
-            metrics["initial_capex"] > 0, uses / metrics["initial_capex"], np.nan
-        )
-    plan_uses = plan_capex * uses_to_capex
+    plan_uses = plan_it_mw * uses_per_it_mw
     funded_it_mw = (budget / uses_per_it_mw).clip(min=0.0)
 
     sites = xr.Dataset(
@@ -180,7 +177,7 @@ BUDGET_ATTRS = {
         "debt service reserve, working capital, development and owner's costs",
     ),
     "plan_capex": ("EUR", "Capex of the full stated plan, fully equipped"),
-    "plan_uses": ("EUR", "Uses of funds of the full stated plan: its capex x uses / capex"),
+    "plan_uses": ("EUR", "Uses of funds of the full stated plan: plan IT MW x uses per MW IT"),
     "funding_gap": ("EUR", "Plan uses less budget"),
     "capex_per_it_mw": (
         "EUR/MW",
