@@ -11,7 +11,9 @@ import pytest
 import xarray as xr
 
 import tecmodel
+from tecmodel.analysis.debt_sizing import size_on_quantile
 from tecmodel.analysis.scenarios import evaluate_scenarios
+from tecmodel.cli.main import main
 from tecmodel.model.budget import DEBT_PREFIX, TOTAL_SOURCES, TOTAL_USES, construction_end_year
 from tecmodel.model.covenants import covenant_accounts
 from tecmodel.model.metrics import PORTFOLIO
@@ -264,3 +266,27 @@ def test_a_budget_that_disagrees_with_the_build_out_by_more_than_one_percent_is_
     assert float(row["uses_per_it_mw"]) == pytest.approx(
         float(row["uses"]) / float(row["modelled_it_mw"]), rel=1e-12
     )
+
+
+# --------------------------------------------------------------------------- a chosen sizing case
+
+
+def test_debt_sized_on_a_quantile_of_a_sizing_study_is_held_fixed(base_case):
+    """Sized on the sample at the 10 % quantile of the portfolio NPV of a 256-sample study: that
+    sample's NPV is the 26th lowest (floor(0.1 x 255) = 25, counted from 0), and every sample of
+    a study then draws the schedule's amount."""
+    schedule = size_on_quantile(base_case, 0.1, n=256, seed=0)
+    chosen = schedule.attrs["sizing_sample"]
+    study = tecmodel.monte_carlo(base_case, n=256, seed=0, progress=False, debt=schedule)
+    npv = study.samples["npv"].sel(site=PORTFOLIO).values
+    assert int(np.sum(npv < npv[chosen])) == 25
+    drawn = study.samples["debt_drawn"].sel(site="fluidstack_fr").values
+    expected = float((schedule["drawdown"] + schedule["capitalised_interest"]).sum())
+    assert np.ptp(drawn) == 0.0 and drawn[0] == pytest.approx(expected, rel=1e-12)
+    assert "10% quantile" in study.summary.attrs["debt_sizing"]
+    assert float(schedule["principal"].min()) >= 0.0
+
+
+def test_a_sizing_quantile_outside_zero_one_is_refused(capsys):
+    assert main(["montecarlo", "base_10b", "-n", "16", "--debt-quantile", "1.5"]) == 2
+    assert "--debt-quantile = 1.5: expected a quantile in [0, 1]" in capsys.readouterr().err

@@ -116,6 +116,8 @@ def montecarlo_text(summary: xr.Dataset, sites: list[str] | None = None) -> str:
         "of the worst 5 %",
         "",
     ]
+    if "debt_sizing" in attrs:
+        lines.insert(1, f"debt sized once on {attrs['debt_sizing']}, fixed in every sample")
     all_sites = [str(s) for s in summary["site"].values]
     if sites is None:
         sites = all_sites[:1] if len(all_sites) == 2 else all_sites

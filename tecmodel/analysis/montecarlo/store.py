@@ -76,11 +76,15 @@ def study_fingerprint(
     sampler: str,
     block_size: int,
     paths: bool = True,
+    debt: str = "",
 ) -> dict[str, Any]:
-    """Everything that decides a study's numbers (chunking, workers and tolerance do not)."""
+    """Everything that decides a study's numbers (chunking, workers and tolerance do not);
+    `debt` says how the debt was sized when not on the case as stated."""
     case = plan.case
     case_text = json.dumps(case.raw, sort_keys=True, default=str)
+    extra = {"debt_sizing": debt} if debt else {}
     return {
+        **extra,
         "format": STORE_FORMAT,
         "tecmodel_version": __version__,
         "model_sha256": model_fingerprint(),

@@ -184,6 +184,7 @@ def monte_carlo(
     confidence: float = 0.95,
     max_in_flight: int | None = None,
     paths: bool = True,
+    debt: xr.Dataset | None = None,
 ) -> MonteCarloResult:
     """Run a Monte Carlo study of a case.
 
@@ -225,6 +226,10 @@ def monte_carlo(
         Simulate the case's price processes (seeded per block from `seed`, on a stream of their
         own) and evaluate the quantities that follow them on the simulated paths; False keeps
         their central paths (the deterministic run's), as a Sobol' or Shapley analysis does.
+    debt : xarray.Dataset, optional
+        The fixed debt schedule every sample carries (default: sized once on the case as
+        stated; :func:`tecmodel.analysis.debt_sizing.size_on_quantile` sizes it on a chosen
+        quantile of a sizing study instead).
 
     Returns
     -------
@@ -253,7 +258,8 @@ def monte_carlo(
     tolerance = _check_tolerance(tolerance, case)
     plan = sampling_plan(case, parameters)
     layout = Layout.of(plan, n, block_size, paths)
-    fingerprint = study_fingerprint(plan, n, seed, sampler, block_size, paths)
+    sizing = "" if debt is None else str(debt.attrs.get("sizing", "a given schedule"))
+    fingerprint = study_fingerprint(plan, n, seed, sampler, block_size, paths, sizing)
     sink = (
         ZarrSink.open(
             Path(store),
@@ -265,7 +271,7 @@ def monte_carlo(
         if store is not None
         else MemorySink(layout)
     )
-    task = Task(plan, sampler, seed, block_size, n, paths)
+    task = Task(plan, sampler, seed, block_size, n, paths, debt)
     bounds = block_bounds(n, block_size)
     done = sink.done_blocks()
     stopper = _Stopper(tolerance, confidence, sink, bounds, done)
@@ -330,6 +336,7 @@ def monte_carlo(
         chunk_size=chunk_size,
         block_size=block_size,
         parameters=list(plan.parameters),
+        debt_sizing=sizing or "the case as stated",
     )
     if tolerance is not None:
         summary.attrs.update(tolerance=json.dumps(asdict(tolerance)))
