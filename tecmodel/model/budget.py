@@ -345,8 +345,8 @@ def sources_and_uses(result: Result) -> xr.Dataset:
     for tranche in result.case.tranches:
         drawn = _cents(
             in_period(
-                financing["drawdown"].sel(tranche=tranche.name)
-                + financing["capitalised_interest"].sel(tranche=tranche.name)
+                financing["drawdown"].sel(tranche=tranche.name, drop=True)
+                + financing["capitalised_interest"].sel(tranche=tranche.name, drop=True)
             )
         )
         lines[DEBT_PREFIX + tranche.name] = drawn
