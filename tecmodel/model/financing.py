@@ -185,9 +185,9 @@ def size_debt(flows: CashFlows, params: xr.Dataset, tranches: Sequence[Tranche])
     -------
     xarray.Dataset
         Per tranche (tranche, year, site): the variables of :data:`SCHEDULE_VARIABLES` [EUR];
-        ``share_lent`` (tranche, site) [1]; ``sizing_cfads`` (year, site) [EUR], the CFADS the
-        sculpted tranche was sized on; ``sizing_rate_shift`` [1/yr], the rate shift it was
-        sized at.
+        ``share_lent`` (tranche, site) [1]; ``sizing_cfads`` (year, site) [EUR], the sizing
+        case's CFADS (a sculpted tranche is sized on it); ``sizing_rate_shift`` [1/yr], the
+        rate shift the debt was sized at.
     """
     operating = operating_cash_flow(flows)
     extra = [dim for dim in operating.dims if dim not in ("year", "site")]
@@ -206,7 +206,6 @@ def size_debt(flows: CashFlows, params: xr.Dataset, tranches: Sequence[Tranche])
     sites = list(template["site"].values)
     service = np.zeros(shape)
     drawn = np.zeros(shape)
-    sizing_cfads = before_draws.copy()
     for tranche in ordered:
         lends = xr.DataArray(
             [site in tranche.sites for site in sites], dims="site", coords={"site": sites}
