@@ -27,7 +27,11 @@ def test_run_writes_cube_metrics_budget_and_manifest(tmp_path, capsys, toy_resul
         "generations.csv",
         "manifest.json",
         "metrics.csv",
+        "sources_and_uses.csv",
     ]
+    table = pd.read_csv(folder / "sources_and_uses.csv", index_col=0)
+    # EUR to the cent, balanced: total sources = total uses (sources_and_uses.csv)
+    assert table.loc["sources: total_sources", "toy"] == table.loc["uses: total_uses", "toy"]
     generations = pd.read_csv(folder / "generations.csv", index_col=[0, 1])
     # EUR millions to one decimal, as metrics.csv
     assert generations.loc[(1, "generation_npv [EUR M]"), "toy"] == pytest.approx(

@@ -193,7 +193,7 @@ def test_probability_of_a_negative_value_only_where_the_sign_is_a_finding(tmp_pa
     assert row.split("]")[2].split()[0] == "-"
     table = pd.read_csv(csv)
     negative = table[table.statistic == "prob_negative"]
-    assert set(negative.metric) == {"npv", "irr", "equity_irr"}
+    assert set(negative.metric) == {"npv", "irr", "equity_npv", "equity_irr"}
 
 
 def test_run_explains_the_rows_whose_name_does_not(tmp_path, capsys):

@@ -186,7 +186,7 @@ def test_budget_for_the_full_plan_funds_it(base_result):
     solution = solvers.budget_for_plan(base_result)
     budget = float(solution["budget_for_plan_mw"].sel(site="fluidstack_fr"))
     assert budget == pytest.approx(
-        float(base_result.budget["plan_capex"].sel(site="fluidstack_fr")), rel=1e-9
+        float(base_result.budget["plan_uses"].sel(site="fluidstack_fr")), rel=1e-9
     )
     params = base_result.parameters.assign(
         {"plan.budget": base_result.parameters["plan.budget"] * 0 + budget}

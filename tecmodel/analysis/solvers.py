@@ -164,7 +164,9 @@ def flows_at_revenue_factor(result, factor: xr.DataArray, *, financing: bool = T
     rows["corporate_tax"] = -tax
     flows = CashFlows(rows)
     if financing and result.case.tranches:
-        flows, _ = apply_financing(flows, profit, tax, result.parameters, result.case.tranches)
+        flows, _ = apply_financing(
+            flows, profit, tax, result.parameters, result.case.tranches, result.debt_schedule
+        )
     return flows
 
 
@@ -650,7 +652,7 @@ def budget_for_plan(result) -> xr.Dataset:
 
     Uses :func:`tecmodel.budget.budget_analysis`, in which the IT MW a budget funds fully
     equipped is affine in the budget: evaluated at the stated budget and one EUR 1 bn higher, it
-    gives the budget that funds the plan's IT MW (the plan capex) and the one that funds the
+    gives the budget that funds the plan's IT MW (the plan's uses of funds) and the one that funds the
     stated accelerator count; the analysis is then run again at each answer.
 
     Returns

@@ -314,6 +314,33 @@ PARAMETERS: tuple[Parameter, ...] = (
         "REFERENCE_INPUTS 1f: DSCR covenants e.g. 1.25x (bclplaw.com); own choice 1.30x",
         default=1.30,
     ),
+    _P(
+        "financing.reserve_period",
+        "case",
+        "yr",
+        (0.0, 2.0),
+        (0.25, 0.5, 1.0),
+        "Debt service reserve account of each borrower, as a period of its largest yearly "
+        "scheduled debt service (6 months = 0.5 yr): funded by the equity at first operations, "
+        "drawn when CFADS falls short of debt service, refilled from later surpluses, released "
+        "at maturity.",
+        "MARKETS_NOTES (debt as lenders size it): a debt service reserve of typically 6 months of "
+        "debt service",
+        samplable=False,
+        default=0.5,
+    ),
+    _P(
+        "financing.lockup_dscr",
+        "case",
+        "1",
+        (1.0, 10.0),
+        (1.10, 1.15, 1.20),
+        "DSCR below which a borrower's distributions are locked up (held in the borrower until a "
+        "later year passes the test, or maturity).",
+        "MARKETS_NOTES (debt as lenders size it): lock-up ratio typically 1.10-1.20x",
+        samplable=False,
+        default=1.10,
+    ),
     # ---------------------------------------------------------------- build-out (site)
     _P(
         "timeline.first_year_fraction",
@@ -1031,6 +1058,43 @@ PARAMETERS: tuple[Parameter, ...] = (
         "Stated full-plan accelerator count.",
         "Seed articles (~500,000 next-generation chips)",
         samplable=False,
+    ),
+    _P(
+        "plan.development_cost_share",
+        "site",
+        "1",
+        (0.0, 0.5),
+        (0.02, 0.03, 0.05),
+        "Development and owner's costs (permits, studies, owner's engineering, the project "
+        "company until operations) as a share of the initial capex; a use of funds in the "
+        "sources and uses (not a row of the cash flows).",
+        "Own est. (low confidence): 2-5 % of the capex of large infrastructure projects",
+        samplable=False,
+        default=0.03,
+    ),
+    _P(
+        "plan.receivable_period",
+        "site",
+        "yr",
+        (0.0, 1.0),
+        (30 / 365.25, 45 / 365.25, 60 / 365.25),
+        "Days of revenue outstanding as receivables (45 days = 45/365.25 yr); with the payables, "
+        "the working capital funded at first operations in the sources and uses.",
+        "Own est. (low confidence): compute contracts billed monthly, paid at 30-60 days",
+        samplable=False,
+        default=45 / 365.25,
+    ),
+    _P(
+        "plan.payable_period",
+        "site",
+        "yr",
+        (0.0, 1.0),
+        (15 / 365.25, 30 / 365.25, 45 / 365.25),
+        "Days of operating costs outstanding as payables (30 days = 30/365.25 yr); they reduce the "
+        "working capital to fund.",
+        "Own est. (low confidence): energy and services invoices paid at 30 days",
+        samplable=False,
+        default=30 / 365.25,
     ),
 )
 

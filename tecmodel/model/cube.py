@@ -126,7 +126,14 @@ LINE_ITEMS: tuple[LineItem, ...] = (
     LineItem("debt_repayment", "Scheduled debt repayment", "financing", "financing", False),
     LineItem(
         "debt_repayment_at_horizon",
-        "Debt outstanding at the horizon, repaid from the residual value",
+        "Debt outstanding at the horizon: a balloon to refinance, paid in the last year",
+        "financing",
+        "financing",
+        False,
+    ),
+    LineItem(
+        "cash_held_back",
+        "Cash held back in the borrower (debt service reserve, locked-up distributions)",
         "financing",
         "financing",
         False,

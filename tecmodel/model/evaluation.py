@@ -11,6 +11,7 @@ broadcasts over it.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -21,10 +22,10 @@ import xarray as xr
 
 from tecmodel.inputs.case import Case
 from tecmodel.inputs.parameters import parameter_dataset
-from tecmodel.model.budget import budget_analysis
+from tecmodel.model.budget import budget_analysis, sources_and_uses
 from tecmodel.model.components.pipeline import run_components
 from tecmodel.model.cube import CashFlows
-from tecmodel.model.financing import apply_financing, equity_metrics
+from tecmodel.model.financing import apply_financing, equity_metrics, size_debt
 from tecmodel.model.generations import GENERATION_METRICS, generation_metrics
 from tecmodel.model.metrics import PORTFOLIO, compute_metrics, with_portfolio
 from tecmodel.model.tables import metrics_frame, result_html
@@ -53,7 +54,11 @@ class Result:
         Headline metrics over ``site`` (each site and ``"portfolio"``), equity and debt metrics
         included.
     financing : xarray.Dataset or None
-        Debt tranches, CFADS, debt service and DSCR (see :mod:`tecmodel.financing`).
+        Debt tranches, CFADS, debt service, DSCR and the covenant accounts (see
+        :mod:`tecmodel.model.financing`).
+    debt_schedule : xarray.Dataset or None
+        The debt as sized once on the sizing case (:func:`debt_schedule`), the same for every
+        sample and scenario of this result.
     """
 
     case: Case
@@ -64,6 +69,7 @@ class Result:
     quantities: xr.Dataset
     metrics: xr.Dataset
     financing: xr.Dataset | None = None
+    debt_schedule: xr.Dataset | None = None
 
     def __repr__(self) -> str:
         extra = {
@@ -112,6 +118,12 @@ class Result:
         """What the stated budget buys against the stated plan (see :mod:`tecmodel.budget`)."""
         return budget_analysis(self)
 
+    @cached_property
+    def sources_and_uses(self) -> xr.Dataset:
+        """Each site's sources and uses of funds over its construction period, balanced to the
+        cent (see :func:`tecmodel.model.budget.sources_and_uses`)."""
+        return sources_and_uses(self)
+
     def summary(self) -> pd.DataFrame:
         """Headline metrics as a readable table: rows metrics with their display units
         (``npv [EUR M]``), columns the sites and the portfolio (:mod:`tecmodel.model.tables`).
@@ -135,8 +147,38 @@ class Result:
         return result_html(self, self.summary())
 
 
+#: Debt sized on each case as stated, kept while the case lives: (weak reference, schedule).
+_SIZED: dict[int, tuple[weakref.ref, xr.Dataset]] = {}
+
+
+def debt_schedule(case: Case) -> xr.Dataset:
+    """The case's debt, sized once on the sizing case: the case as stated, without overrides.
+
+    Every evaluation of the case with overrides (samples, scenarios, solver trials, scalar
+    what-ifs) carries this schedule unchanged (see :mod:`tecmodel.model.financing`). Computed
+    once per case object and kept while it lives.
+
+    Returns
+    -------
+    xarray.Dataset
+        See :func:`tecmodel.model.financing.size_debt`.
+    """
+    entry = _SIZED.get(id(case))
+    if entry is not None and entry[0]() is case:
+        return entry[1]
+    schedule = evaluate(case).debt_schedule
+    for key in [key for key, (reference, _) in _SIZED.items() if reference() is None]:
+        del _SIZED[key]
+    _SIZED[id(case)] = (weakref.ref(case), schedule)
+    return schedule
+
+
 def evaluate(
-    case: Case, overrides: Mapping[str, Any] | None = None, *, generations: bool = True
+    case: Case,
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    debt: xr.Dataset | None = None,
+    generations: bool = True,
 ) -> Result:
     """Evaluate a case: cash-flow cube, tax and metrics.
 
@@ -148,6 +190,10 @@ def evaluate(
         Parameter values replacing the case's (see
         :func:`tecmodel.parameters.parameter_dataset`); arrays with a ``sample`` (or any other
         new) dimension evaluate every sample at once.
+    debt : xarray.Dataset, optional
+        The fixed debt schedule (:func:`tecmodel.model.financing.size_debt`). By default the
+        debt is sized on the case as stated (:func:`debt_schedule`): a run without overrides
+        sizes it on itself, a run with overrides carries the case's.
     generations : bool
         Compute the per-generation metrics (``GENERATION_METRICS``); an analysis that reads only
         the sites' metrics (the real options) skips them, which halves the time of a large call.
@@ -163,6 +209,8 @@ def evaluate(
     >>> result = tecmodel.evaluate(case, overrides={"energy_price": 80.0})  # doctest: +SKIP
     >>> float(result.metrics.npv.sel(site="portfolio"))              # doctest: +SKIP
     """
+    if debt is None and overrides:
+        debt = debt_schedule(case)
     params = parameter_dataset(case, overrides)
     timeline = build_timeline(case, params)
     outputs = run_components(params, timeline)
@@ -173,13 +221,18 @@ def evaluate(
         if generations
         else xr.Dataset()
     )
+    if debt is None:
+        debt = size_debt(flows, params, case.tranches)
     flows, financing = apply_financing(
         flows,
         accounts.array(accounts.taxable_income_before_losses),
         accounts.array(accounts.schedule.tax),
         params,
         case.tranches,
+        debt,
     )
     equity = equity_metrics(flows, financing, params, timeline)
     metrics = dataset({**metrics.data_vars, **equity.data_vars, **by_generation.data_vars})
-    return Result(case, params, timeline, flows, accounts, outputs.quantities, metrics, financing)
+    return Result(
+        case, params, timeline, flows, accounts, outputs.quantities, metrics, financing, debt
+    )

@@ -1,19 +1,30 @@
-"""Debt financing on top of the unlevered cash flow: tranches, debt service and equity returns.
+"""Debt financing on top of the unlevered cash flow: tranches sized once, covenants, equity returns.
 
 This module owns the financing structure of a case (``financing.tranches`` in the case file,
 validated into :class:`tecmodel.inputs.Tranche`) and everything derived from it:
 
-- each tranche's loans: drawdowns funding a share of the capex of the assets it funds
-  (``facility``: construction and cooling capex; ``chips``: accelerator purchases), interest
-  during construction capitalised (funded by drawing more), upfront and commitment fees, and
-  repayment as an annuity, straight line, or sculpted to a target DSCR;
+- the debt, sized once on the sizing case (:func:`size_debt`) and then held fixed: each
+  tranche's drawdowns, interest during construction (capitalised, funded by drawing more),
+  upfront and commitment fees and repayment (annuity, straight line, or sculpted to a target
+  DSCR on the sizing case's CFADS);
 - the rows of category ``financing`` of the cash-flow cube (debt drawdowns, interest, fees,
-  repayment, the interest tax shield). The unlevered free cash flow is the sum of every other
-  row and is not changed by financing; the equity cash flow is the sum of every row;
-- the equity metrics: equity NPV at ``financing.cost_of_equity``, equity IRR, MOIC, minimum and
-  average DSCR and the year of the minimum, the debt capacity at ``financing.target_dscr``, and
-  a status saying where the structure needs attention (DSCR below 1, a sculpting target the cash
-  flow cannot meet, debt outstanding at the horizon), with notes naming the year and the amount.
+  repayment, cash held back in the borrower, the interest tax shield). The unlevered free cash
+  flow is the sum of every other row and is not changed by financing; the equity cash flow is
+  the sum of every row;
+- the covenants of each borrower (site): DSCR, the debt service reserve account, the lock-up and
+  the default test, and the equity metrics: equity NPV at ``financing.cost_of_equity``, equity
+  IRR, MOIC, minimum and average DSCR and the year of the minimum, the debt capacity at
+  ``financing.target_dscr``, and a status saying where the structure needs attention, with
+  notes naming the year and the amount.
+
+**Sizing.** Debt is sized once, on the sizing case: the case as stated (no overrides, no
+samples), :func:`tecmodel.model.evaluation.debt_schedule`. Every other evaluation of the case
+(Monte Carlo samples, scenarios, solvers, scalar overrides) carries that schedule unchanged:
+amounts, drawing years and repayment schedules do not depend on a sample's own cash flow (a
+lender commits to a schedule; it does not re-shape it to each outcome). A capex that differs from
+the sizing case is funded by the equity (more capex) or returned to it (less). The one exception
+is ``financing.rate_shift``: a base-rate move against the sizing case changes the interest paid
+on the fixed balances (floating-rate debt), in cash, and nothing else.
 
 Mechanics of a tranche (each site borrows standalone on the tranche's terms; year-end flows):
 
@@ -24,26 +35,51 @@ Mechanics of a tranche (each site borrows standalone on the tranche's terms; yea
   ``recurring``, a purchase after the drawing period opens a new loan on the same terms (a GPU
   loan per accelerator generation); otherwise later purchases are funded by equity.
 - Annuity: equal yearly payments of interest and principal; straight line: equal principal.
-- Sculpted (at most one tranche per site; never recurring): the yearly debt service is the cash
-  flow available for debt service (CFADS) divided by ``target_dscr``, less the other tranches'
-  debt service; the loan amount is the present value of that service at the loan's rate,
-  capped at ``share`` of the funded capex (then the service keeps the sculpted shape, scaled
-  down, and the DSCR exceeds the target). A repayment year in which the cash flow cannot cover
-  even the other tranches at the target gets no sculpted repayment and is reported
-  (``sculpting_shortfall``, with its year and amount).
+- Sculpted (at most one tranche per site; never recurring): the yearly debt service is the
+  sizing case's CFADS divided by ``target_dscr``, less the other tranches' debt service; the loan
+  amount is the present value of that service at the loan's rate, capped at ``share`` of the
+  funded capex (then the service keeps the sculpted shape, scaled down). A repayment year in
+  which the cash flow cannot cover even the other tranches at the target gets no sculpted
+  repayment and is reported (``sculpting_shortfall``). Interest is paid in full every year, and
+  no principal is ever negative: a year whose sculpted service is below the interest repays no
+  principal and the loan clears earlier.
 - Fees: ``upfront_fee`` x the loan amount in the opening year; ``commitment_fee`` per year on
   the commitment not yet drawn during the drawing period.
-- A balance still outstanding at the horizon is repaid in the last year from the residual
-  value (row ``debt_repayment_at_horizon``; not part of the scheduled debt service).
+- A balance still outstanding at the horizon (a loan whose tenor runs past the last model
+  year) is a balloon the borrower must refinance: reported as refinancing risk with its amount
+  and year (``debt_at_horizon``, a note per tranche), and paid in the model's last year in its
+  own row, outside the DSCR.
 
-CFADS = revenue + opex + corporate tax of the unlevered cash flow, plus the residual value in
-the last year (the horizon sale, whose tax the last year's corporate tax includes); capex is
-funded by the drawdowns and the equity and is not part of it. The interest tax shield is kept out
-of CFADS (conservative, and it keeps sculpting free of the circularity between interest and tax);
-it flows to equity as its own row. Interest (capitalised or paid) and fees are deductible when
-incurred; the shield is the unlevered tax less the tax on the taxable income after interest and
-fees, both with the loss carry-forward. Not modelled: the French cap on net financial charges
-(CGI art. 212 bis), debt service reserve accounts, cash sweeps, refinancing.
+**CFADS** (cash flow available for debt service) = revenue + opex + corporate tax of the
+unlevered cash flow + every capex (negative) + the debt drawdowns that fund capex in that year:
+the cash flow after every capex the debt does not fund, the equity half of each accelerator
+refresh included. The horizon sale (the residual value) is left out: a lender does not count on
+the sale of the assets at the end of the model for debt service, so a loan still outstanding then
+is refinancing risk, not covered. The interest tax shield is kept out of CFADS (conservative, and
+it keeps sculpting free of the circularity between interest and tax); it flows to equity as its
+own row. Interest (capitalised or paid) and fees are deductible when incurred; the shield is the
+unlevered tax less the tax on the taxable income after interest and fees, both with the loss
+carry-forward.
+
+**Covenants**, per borrower (site), in each year with scheduled debt service:
+
+- DSCR = CFADS / debt service. The portfolio's figure is the worst of its sites', never a ratio
+  of pooled cash.
+- Debt service reserve account: ``financing.reserve_period`` x the site's largest yearly
+  scheduled debt service (6 months = 0.5 yr), funded by the equity at the end of the year before
+  the first scheduled debt service (first operations), released at the end of the last year with
+  scheduled debt service (maturity). A year whose CFADS does not cover its debt service draws on
+  cash locked up by earlier years, then on the reserve; later surpluses refill the reserve before
+  anything is distributed.
+- Lock-up: in a year whose DSCR is below ``financing.lockup_dscr``, the surplus (after the reserve
+  is refilled) is not distributed but held in the borrower, and released in the first later year
+  that passes the test (or at maturity).
+- Default: a year whose DSCR, after the locked-up cash and the reserve are used, is still below
+  1.0 (CFADS + locked-up cash + reserve < debt service). The model then lets the equity cure the
+  gap (its cash flow turns negative) and counts the default; it does not model acceleration.
+
+Not modelled: the French cap on net financial charges (CGI art. 212 bis), cash sweeps,
+refinancing terms.
 """
 
 from __future__ import annotations
@@ -54,6 +90,7 @@ import numpy as np
 import xarray as xr
 
 from tecmodel.inputs.terms import Tranche
+from tecmodel.model.covenants import EUR_TOLERANCE, covenant_accounts, financing_notes
 from tecmodel.model.cube import FINANCING_ITEMS, CashFlows, broadcast_values, item_total
 from tecmodel.model.metrics import (
     append_portfolio,
@@ -64,7 +101,7 @@ from tecmodel.model.metrics import (
 )
 from tecmodel.model.outputs import FinancingStatus, set_metric_attributes
 from tecmodel.model.tax import loss_carry_forward_tax, tax_terms
-from tecmodel.model.tranches import TRANCHE_OUTPUTS, TrancheSchedule, tranche_schedule
+from tecmodel.model.tranches import TRANCHE_OUTPUTS, tranche_schedule
 from tecmodel.numerics.labelled import dataset, dimension_coordinate, labelled, like, set_attributes
 from tecmodel.numerics.ordered import dim_total, ordered_sum, year_total
 
@@ -73,9 +110,6 @@ ASSET_GROUPS: dict[str, dict] = {
     "facility": {"category": "capex", "component": ("construction", "cooling")},
     "chips": {"category": "capex", "component": "chips"},
 }
-
-#: Amounts below this many EUR are rounding, not debt.
-EUR_TOLERANCE = 0.5
 
 
 # --------------------------------------------------------------------------- one tranche (compiled kernel)
@@ -98,9 +132,125 @@ def funded_capex(flows: CashFlows | xr.DataArray, funds: Sequence[str]) -> xr.Da
     return total
 
 
-def cash_flow_available_for_debt_service(flows: CashFlows | xr.DataArray) -> xr.DataArray:
-    """CFADS: revenue + opex + corporate tax (+ residual value at the horizon) of the unlevered cash flow [EUR/yr]."""
-    return item_total(flows, category=("revenue", "opex", "residual", "tax"))
+def operating_cash_flow(flows: CashFlows | xr.DataArray) -> xr.DataArray:
+    """Revenue + opex + corporate tax of the unlevered cash flow [EUR/yr] (no capex, no sale)."""
+    return item_total(flows, category=("revenue", "opex", "tax"))
+
+
+def cash_flow_available_for_debt_service(
+    flows: CashFlows | xr.DataArray, drawdown: xr.DataArray | np.ndarray | float = 0.0
+) -> xr.DataArray:
+    """CFADS: revenue + opex + corporate tax + capex + the drawdowns funding it [EUR/yr].
+
+    The cash flow after every capex the debt does not fund in the year (the equity half of an
+    accelerator refresh included), before the horizon sale (the residual value is not counted).
+
+    Parameters
+    ----------
+    flows : CashFlows or xarray.DataArray
+        The unlevered rows (tax included).
+    drawdown : xarray.DataArray, numpy.ndarray or float
+        Debt drawn in cash to fund capex, over the same (year, site, ...) [EUR/yr].
+    """
+    return item_total(flows, category=("revenue", "opex", "tax", "capex")) + drawdown
+
+
+#: The fixed schedule of every tranche (:func:`size_debt`): variable -> kernel output.
+SCHEDULE_VARIABLES = {
+    "drawdown": "draw",
+    "capitalised_interest": "capitalised",
+    "interest_paid": "interest_paid",
+    "principal": "principal",
+    "fees": "fees",
+    "repayment_at_horizon": "at_horizon",
+    "balance": "balance",
+    "loan_amount": "amount",
+    "sculpting_shortfall": "shortfall",
+}
+
+
+def size_debt(flows: CashFlows, params: xr.Dataset, tranches: Sequence[Tranche]) -> xr.Dataset:
+    """Size every tranche once, on the cash flow of the sizing case.
+
+    Parameters
+    ----------
+    flows : CashFlows
+        The sizing case's unlevered rows (tax included), over (year, site) only.
+    params : xarray.Dataset
+        The sizing case's parameters (``financing.rate_shift``).
+    tranches : sequence of Tranche
+        The case's tranches; the sculpted one (at most one per site) is sized after the others.
+
+    Returns
+    -------
+    xarray.Dataset
+        Per tranche (tranche, year, site): the variables of :data:`SCHEDULE_VARIABLES` [EUR];
+        ``share_lent`` (tranche, site) [1]; ``sizing_cfads`` (year, site) [EUR], the sizing
+        case's CFADS (a sculpted tranche is sized on it); ``sizing_rate_shift`` [1/yr], the
+        rate shift the debt was sized at.
+    """
+    operating = operating_cash_flow(flows)
+    extra = [dim for dim in operating.dims if dim not in ("year", "site")]
+    if extra:
+        raise ValueError(f"debt is sized on one case, not along {extra}")
+    template = xr.zeros_like(operating).transpose("year", "site")
+    site_template = template.isel(year=0, drop=True)
+    capex = _series(item_total(flows, category="capex"), template)
+    before_draws = _series(operating, template) + capex
+    shift = params["financing.rate_shift"]
+    ordered = sorted(tranches, key=lambda tranche: tranche.repayment == "sculpted")
+    names = [tranche.name for tranche in tranches]
+    shape = before_draws.shape
+    per_tranche = {name: np.zeros((len(names),) + shape) for name in TRANCHE_OUTPUTS}
+    per_tranche["share_lent"] = np.zeros((len(names),) + shape[1:])
+    sites = list(template["site"].values)
+    service = np.zeros(shape)
+    drawn = np.zeros(shape)
+    for tranche in ordered:
+        lends = xr.DataArray(
+            [site in tranche.sites for site in sites], dims="site", coords={"site": sites}
+        )
+        funded = _series(funded_capex(flows, tranche.funds) * lends, template)
+        rate = broadcast_values(tranche.interest_rate + shift, site_template).ravel()
+        position = names.index(tranche.name)
+        # A sculpted loan draws only in its drawing period, before it repays: the CFADS it is
+        # sized on holds the other tranches' drawdowns, which are known by then.
+        sizing_cfads = before_draws + drawn
+        schedule = tranche_schedule(
+            funded,
+            rate,
+            tranche,
+            cfads=sizing_cfads,
+            other_debt_service=service.copy(),
+            out={name: values[position] for name, values in per_tranche.items()},
+        )
+        service = service + schedule.debt_service
+        drawn = drawn + schedule.drawdown
+    coords = {"tranche": dimension_coordinate("tranche", tuple(names)), **template.coords}
+    dims = ("tranche",) + template.dims
+    variables = {
+        field: labelled(per_tranche[output], dims, coords)
+        for field, output in SCHEDULE_VARIABLES.items()
+    }
+    variables["share_lent"] = labelled(per_tranche["share_lent"], ("tranche", "site"), coords)
+    variables["sizing_cfads"] = like(template, before_draws + drawn)
+    schedule = dataset(variables)
+    schedule["sizing_rate_shift"] = xr.DataArray(float(shift))
+    set_attributes(schedule, {name: FINANCING_ATTRS[name] for name in schedule.data_vars})
+    return schedule
+
+
+def _tranche_values(schedule: xr.Dataset, variable: str, template: xr.DataArray) -> np.ndarray:
+    """A schedule variable broadcast to (tranche, year, series) of `template`."""
+    values = schedule[variable]
+    if values.sizes["tranche"] == 0:
+        return np.zeros((0, template.shape[0], template[0].size))
+    return np.stack(
+        [
+            _series(values.isel(tranche=k, drop=True), template)
+            for k in range(values.sizes["tranche"])
+        ]
+    ).reshape((values.sizes["tranche"], template.shape[0], -1))
 
 
 def apply_financing(
@@ -109,8 +259,9 @@ def apply_financing(
     tax: xr.DataArray,
     params: xr.Dataset,
     tranches: Sequence[Tranche],
+    schedule: xr.Dataset | None = None,
 ) -> tuple[CashFlows, xr.Dataset]:
-    """Compute every tranche and set the ``financing`` rows of the cash flows.
+    """Lay the fixed debt schedule on the cash flows and test each borrower's covenants.
 
     Parameters
     ----------
@@ -124,64 +275,66 @@ def apply_financing(
         Reads ``financing.*`` and the ``tax.*`` parameters.
     tranches : sequence of Tranche
         The case's tranches (none: every financing row is zero and equity = project).
+    schedule : xarray.Dataset, optional
+        The debt sized on the sizing case (:func:`size_debt`); None sizes it on `flows`, which
+        must then have no dimension but year and site.
 
     Returns
     -------
     flows : CashFlows
         With the financing rows (full shape).
     financing : xarray.Dataset
-        Per tranche (tranche, year, site, ...): ``drawdown``, ``capitalised_interest``,
-        ``interest_paid``, ``principal``, ``fees``, ``repayment_at_horizon``, ``balance`` [EUR]
-        and ``sculpting_shortfall`` [EUR]; per site (year, site, ...): ``cfads``,
-        ``debt_service``, ``debt_balance``, ``deductible_financing_cost``, ``levered_tax`` [EUR]
-        and ``dscr`` [1] (NaN in years without debt service); ``debt_capacity`` (site, ...) [EUR].
-        Attribute ``notes``: the diagnostics in words (deterministic runs).
+        Per tranche (tranche, year, site, ...): the variables of :data:`SCHEDULE_VARIABLES`
+        (``interest_paid`` after any rate shift against the sizing case) [EUR]; per site
+        (year, site, ...): ``cfads``, ``debt_service``, ``debt_balance``,
+        ``deductible_financing_cost``, ``levered_tax``, ``reserve_balance``, ``locked_cash``,
+        ``reserve_funding``, ``reserve_draw``, ``cash_held_back`` [EUR], ``dscr`` [1] (NaN in
+        years without debt service), ``lock_up`` and ``default`` [1] (0/1); per site
+        (site, ...): ``debt_capacity`` and ``reserve_target`` [EUR]. Attribute ``notes``: the
+        diagnostics in words (deterministic runs).
     """
-    cfads = cash_flow_available_for_debt_service(flows)
-    template = xr.zeros_like(cfads)
+    if schedule is None:
+        schedule = size_debt(flows, params, tranches)
+    operating = operating_cash_flow(flows)
+    template = xr.zeros_like(operating).transpose("year", "site", ...)
     dims = template.dims
     shape = template.shape
     site_template = template.isel(year=0, drop=True)
-    cfads_series = _series(cfads, template)
-    shift = params["financing.rate_shift"]
-    ordered = sorted(tranches, key=lambda tranche: tranche.repayment == "sculpted")
     names = [tranche.name for tranche in tranches]
-    # Every tranche's schedule is written into its slice of one (tranche, year, series) array
-    # per output: the per-tranche variables of the result need no stacking.
-    per_tranche = {name: np.empty((len(names),) + cfads_series.shape) for name in TRANCHE_OUTPUTS}
-    per_tranche["share_lent"] = np.empty((len(names),) + cfads_series.shape[1:])
-    schedules: dict[str, TrancheSchedule] = {}
-    rates: dict[str, np.ndarray] = {}
-    sites = list(template["site"].values)
-    for tranche in ordered:
-        lends = xr.DataArray(
-            [site in tranche.sites for site in sites], dims="site", coords={"site": sites}
-        )
-        funded = _series(funded_capex(flows, tranche.funds) * lends, template)
-        rate = broadcast_values(tranche.interest_rate + shift, site_template).ravel()
-        other = sum(
-            (schedule.debt_service for schedule in schedules.values()), np.zeros_like(funded)
-        )
-        position = names.index(tranche.name)
-        schedules[tranche.name] = tranche_schedule(
-            funded,
-            rate,
-            tranche,
-            cfads=cfads_series,
-            other_debt_service=other,
-            out={name: values[position] for name, values in per_tranche.items()},
-        )
-        rates[tranche.name] = rate
+    per_tranche = {
+        field: _tranche_values(schedule, field, template) for field in SCHEDULE_VARIABLES
+    }
+    # A base-rate move against the sizing case: floating interest on the fixed balances.
+    shift = broadcast_values(
+        params["financing.rate_shift"] - schedule["sizing_rate_shift"], site_template
+    ).ravel()
+    sized_interest = per_tranche["interest_paid"]
+    previous_balance = np.concatenate(
+        [np.zeros_like(per_tranche["balance"][:, :1]), per_tranche["balance"][:, :-1]], axis=1
+    )
+    per_tranche["interest_paid"] = sized_interest + shift * previous_balance
 
-    def total(output: str) -> np.ndarray:
-        """Sum over the tranches, in their order, of one kernel output (year, series)."""
-        return ordered_sum(per_tranche[output], 0)
+    def total(field: str) -> np.ndarray:
+        """Sum over the tranches, in their order, of one schedule variable (year, series)."""
+        return ordered_sum(per_tranche[field], 0)
 
-    drawdown, capitalised = total("draw"), total("capitalised")
+    drawdown, capitalised = total("drawdown"), total("capitalised_interest")
     interest_paid, principal = total("interest_paid"), total("principal")
-    fees, at_horizon = total("fees"), total("at_horizon")
+    fees, at_horizon = total("fees"), total("repayment_at_horizon")
     debt_service = interest_paid + principal
+    sized_service = ordered_sum(sized_interest, 0) + principal
     deductible = capitalised + interest_paid + fees
+    cfads_series = _series(
+        cash_flow_available_for_debt_service(flows), template
+    ) + drawdown.reshape(shape[0], -1)
+
+    accounts = covenant_accounts(
+        cfads_series,
+        debt_service,
+        sized_service,
+        broadcast_values(params["financing.reserve_period"], site_template).ravel(),
+        broadcast_values(params["financing.lockup_dscr"], site_template).ravel(),
+    )
 
     tax_arguments = tax_terms(params, site_template)
     unlevered = broadcast_values(tax, template)
@@ -200,6 +353,7 @@ def apply_financing(
         "debt_fees": -fees,
         "debt_repayment": -principal,
         "debt_repayment_at_horizon": -at_horizon,
+        "cash_held_back": accounts["cash_held_back"],
         "interest_tax_shield": shield,
     }
     assert set(rows) == set(FINANCING_ITEMS)
@@ -229,37 +383,32 @@ def apply_financing(
                 debt_service,
                 {
                     name: (
-                        rates[name],
-                        schedules[name].drawdown + schedules[name].capitalised_interest,
+                        broadcast_values(
+                            tranche.interest_rate + params["financing.rate_shift"],
+                            site_template,
+                        ).ravel(),
+                        per_tranche["drawdown"][k] + per_tranche["capitalised_interest"][k],
                     )
-                    for name in names
+                    for k, (name, tranche) in enumerate(zip(names, tranches, strict=True))
                 },
                 broadcast_values(params["financing.target_dscr"], site_template).ravel(),
             ),
         ),
+        "reserve_target": like(site_template, accounts["reserve_target"]),
     }
-    kernel_outputs = {
-        "drawdown": "draw",
-        "capitalised_interest": "capitalised",
-        "interest_paid": "interest_paid",
-        "principal": "principal",
-        "fees": "fees",
-        "repayment_at_horizon": "at_horizon",
-        "balance": "balance",
-        "sculpting_shortfall": "shortfall",
-    }
+    for name in ("reserve_balance", "locked_cash", "reserve_funding", "reserve_draw"):
+        variables[name] = as_array(accounts[name])
+    variables["cash_held_back"] = as_array(accounts["cash_held_back"])
+    for name in ("lock_up", "default"):
+        variables[name] = as_array(accounts[name].astype(np.int8))
     tranche_coords = {"tranche": dimension_coordinate("tranche", tuple(names)), **template.coords}
-    for field, output in kernel_outputs.items():
+    for field in SCHEDULE_VARIABLES:
         variables[field] = labelled(
-            per_tranche[output].reshape((len(names),) + shape), ("tranche",) + dims, tranche_coords
+            per_tranche[field].reshape((len(names),) + shape), ("tranche",) + dims, tranche_coords
         )
-    variables["share_lent"] = labelled(
-        per_tranche["share_lent"].reshape((len(names),) + site_template.shape),
-        ("tranche",) + site_template.dims,
-        tranche_coords,
-    )
+    variables["share_lent"] = schedule["share_lent"]
     financing = dataset(variables)
-    set_attributes(financing, FINANCING_ATTRS)
+    set_attributes(financing, {name: FINANCING_ATTRS[name] for name in financing.data_vars})
     if len(dims) == 2:
         financing.attrs["notes"] = financing_notes(financing, tranches)
     return flows, financing
@@ -306,8 +455,11 @@ def debt_capacity(
 FINANCING_ATTRS: dict[str, tuple[str, str]] = {
     "cfads": (
         "EUR",
-        "Cash flow available for debt service (revenue + opex + unlevered corporate tax + residual value)",
+        "Cash flow available for debt service: revenue + opex + unlevered corporate tax + capex + "
+        "the drawdowns funding it (after every capex the debt does not fund; no horizon sale)",
     ),
+    "sizing_cfads": ("EUR", "CFADS of the sizing case, on which the debt was sized"),
+    "sizing_rate_shift": ("1/yr", "financing.rate_shift of the sizing case"),
     "debt_service": ("EUR", "Scheduled debt service: interest paid plus principal"),
     "debt_balance": ("EUR", "Debt outstanding at year end"),
     "dscr": (
@@ -320,19 +472,46 @@ FINANCING_ATTRS: dict[str, tuple[str, str]] = {
     ),
     "levered_tax": ("EUR", "Corporate income tax after deducting interest and fees"),
     "debt_capacity": ("EUR", "Largest debt the cash flow supports at financing.target_dscr"),
+    "reserve_target": (
+        "EUR",
+        "Debt service reserve: financing.reserve_period x the largest yearly scheduled debt service",
+    ),
+    "reserve_balance": ("EUR", "Debt service reserve account at year end"),
+    "locked_cash": ("EUR", "Distributions locked up by the lock-up test, held at year end"),
+    "reserve_funding": (
+        "EUR",
+        "Reserve funded by the equity at first operations (positive), released at maturity "
+        "(negative)",
+    ),
+    "reserve_draw": (
+        "EUR",
+        "Reserve used to pay debt service (positive) or refilled from surplus cash (negative)",
+    ),
+    "cash_held_back": (
+        "EUR",
+        "Cash the borrower holds back from (negative) or pays out to (positive) its equity: the "
+        "change of the reserve account and of locked-up cash",
+    ),
+    "lock_up": ("1", "1 in a year whose DSCR is below financing.lockup_dscr"),
+    "default": (
+        "1",
+        "1 in a year whose CFADS, locked-up cash and reserve together do not cover its debt "
+        "service (DSCR below 1.0 after the reserve is used)",
+    ),
     "drawdown": ("EUR", "Drawdowns funding capex"),
     "capitalised_interest": (
         "EUR",
         "Interest during the drawing period, capitalised (funded by drawing)",
     ),
     "interest_paid": ("EUR", "Interest paid in cash"),
-    "principal": ("EUR", "Scheduled principal repayment"),
+    "principal": ("EUR", "Scheduled principal repayment (never negative)"),
     "fees": ("EUR", "Upfront and commitment fees"),
     "repayment_at_horizon": (
         "EUR",
-        "Balance outstanding at the horizon, repaid from the residual value",
+        "Balance outstanding at the horizon: a balloon to refinance, paid in the last year",
     ),
     "balance": ("EUR", "Tranche balance at year end"),
+    "loan_amount": ("EUR", "Loan amount at the close of a drawing period"),
     "sculpting_shortfall": (
         "EUR",
         "CFADS missing to meet the sculpting target in a repayment year",
@@ -361,7 +540,9 @@ def equity_metrics(
         of the sites', each site being its own company); ``min_dscr``, ``average_dscr``
         [1] and ``min_dscr_year`` [year] (NaN without debt service); ``debt_capacity``,
         ``debt_drawn`` (drawdowns incl. capitalised interest), ``peak_debt``, ``debt_at_horizon``
-        [EUR]; ``financing_status`` [1] (bit flags, :class:`tecmodel.model.outputs.FinancingStatus`).
+        (the balloon to refinance), ``reserve_target`` [EUR]; ``lock_up`` and ``debt_default``
+        [1] (1 when any year locks up or defaults; the portfolio's when any site's does);
+        ``financing_status`` [1] (bit flags, :class:`tecmodel.model.outputs.FinancingStatus`).
     """
     site_equity = item_total(flows)
     equity = with_portfolio(site_equity)
@@ -386,10 +567,15 @@ def equity_metrics(
     at_horizon = with_portfolio(year_total(dim_total(financing["repayment_at_horizon"], "tranche")))
     shortfall = with_portfolio(year_total(dim_total(financing["sculpting_shortfall"], "tranche")))
     below_one = (lowest < 1.0) & any_service
+    # Each borrower's covenant events; the portfolio has one when any of its sites has.
+    lock_up = with_portfolio(financing["lock_up"].max("year")).clip(max=1)
+    default = with_portfolio(financing["default"].max("year")).clip(max=1)
     flags = (
         below_one * FinancingStatus.DSCR_BELOW_ONE
         + (shortfall > EUR_TOLERANCE) * FinancingStatus.SCULPTING_SHORT
         + (at_horizon > EUR_TOLERANCE) * FinancingStatus.DEBT_AT_HORIZON
+        + (lock_up > 0) * FinancingStatus.LOCK_UP
+        + (default > 0) * FinancingStatus.DEFAULT
     )
     metrics = dataset(
         {
@@ -404,6 +590,9 @@ def equity_metrics(
             "debt_drawn": drawn,
             "peak_debt": balance.max("year", skipna=False),
             "debt_at_horizon": at_horizon,
+            "reserve_target": with_portfolio(financing["reserve_target"]),
+            "lock_up": lock_up.astype(float),
+            "debt_default": default.astype(float),
             "financing_status": flags.astype(np.int64),
         }
     )
@@ -454,70 +643,3 @@ def cover_ratios(
         append_portfolio(average, average.min("site")),
         append_portfolio(any_service, any_service.any("site")),
     )
-
-
-# --------------------------------------------------------------------------- diagnostics in words
-
-
-def _eur(amount: float) -> str:
-    """EUR amount in bn from EUR 1 bn, else in M."""
-    return f"EUR {amount / 1e9:,.2f} bn" if abs(amount) >= 1e9 else f"EUR {amount / 1e6:,.1f} M"
-
-
-def financing_notes(financing: xr.Dataset, tranches: Sequence[Tranche]) -> list[str]:
-    """One sentence per finding of a deterministic structure: year and amount, never just a flag."""
-    notes: list[str] = []
-    if not tranches:
-        return notes
-    years = financing["year"].values
-    for site in financing["site"].values:
-        row = financing.sel(site=site)
-        for tranche in tranches:
-            if site not in tranche.sites:
-                continue
-            part = row.sel(tranche=tranche.name)
-            drawn = float(part["drawdown"].sum())
-            if tranche.repayment == "sculpted":
-                for year, short in zip(years, part["sculpting_shortfall"].values, strict=True):
-                    if short > EUR_TOLERANCE:
-                        cfads = float(row["cfads"].sel(year=year))
-                        notes.append(
-                            f"{site}: tranche {tranche.name} (sculpted to DSCR {tranche.target_dscr:.2f}x) "
-                            f"cannot meet its target in {year}: CFADS of EUR {cfads / 1e6:,.0f} M is "
-                            f"EUR {short / 1e6:,.0f} M short of {tranche.target_dscr:.2f}x the other "
-                            "tranches' debt service; no sculpted repayment that year."
-                        )
-                lent = float(part["share_lent"])
-                if drawn <= EUR_TOLERANCE:
-                    notes.append(
-                        f"{site}: tranche {tranche.name} draws nothing: the cash flow supports no sculpted "
-                        f"debt at {tranche.target_dscr:.2f}x."
-                    )
-                elif lent < tranche.share * (1 - 1e-9):
-                    notes.append(
-                        f"{site}: tranche {tranche.name} is sized by its {tranche.target_dscr:.2f}x DSCR target "
-                        f"to {lent:.1%} of the funded capex ({_eur(drawn)}; up to "
-                        f"{tranche.share:.0%} allowed)."
-                    )
-                else:
-                    notes.append(
-                        f"{site}: tranche {tranche.name} lends its full {tranche.share:.0%} of the funded "
-                        f"capex ({_eur(drawn)}); where it repays, its DSCR is at or above the "
-                        f"{tranche.target_dscr:.2f}x target."
-                    )
-        service = row["debt_service"].values
-        cfads = row["cfads"].values
-        for year, flow, owed in zip(years, cfads, service, strict=True):
-            if owed > EUR_TOLERANCE and flow < owed:
-                notes.append(
-                    f"{site}: DSCR {flow / owed:.2f}x in {year}: CFADS of EUR {flow / 1e6:,.0f} M does not "
-                    f"cover debt service of EUR {owed / 1e6:,.0f} M; equity must add EUR "
-                    f"{(owed - flow) / 1e6:,.0f} M."
-                )
-        left = float(row["repayment_at_horizon"].sum())
-        if left > EUR_TOLERANCE:
-            notes.append(
-                f"{site}: EUR {left / 1e6:,.0f} M of debt is outstanding at the horizon ({years[-1]}) and "
-                "repaid from the residual value."
-            )
-    return notes

@@ -35,6 +35,8 @@ class FinancingStatus(enum.IntFlag):
     DSCR_BELOW_ONE = 1
     SCULPTING_SHORT = 2
     DEBT_AT_HORIZON = 4
+    LOCK_UP = 8
+    DEFAULT = 16
 
     @property
     def reason(self) -> str:
@@ -48,12 +50,16 @@ class FinancingStatus(enum.IntFlag):
 _FINANCING_REASONS = {
     FinancingStatus.DSCR_BELOW_ONE: "DSCR below 1.0 in some year (equity must support debt service)",
     FinancingStatus.SCULPTING_SHORT: "sculpting target not met in some year",
-    FinancingStatus.DEBT_AT_HORIZON: "debt outstanding at the horizon (repaid from the residual value)",
+    FinancingStatus.DEBT_AT_HORIZON: "debt outstanding at the horizon (a balloon to refinance)",
+    FinancingStatus.LOCK_UP: "distributions locked up in some year (DSCR below financing.lockup_dscr)",
+    FinancingStatus.DEFAULT: "payment default in some year (DSCR below 1.0 after the reserve is used)",
 }
 _FINANCING_SHORT = {
     FinancingStatus.DSCR_BELOW_ONE: "DSCR<1",
     FinancingStatus.SCULPTING_SHORT: "target missed",
     FinancingStatus.DEBT_AT_HORIZON: "debt at horizon",
+    FinancingStatus.LOCK_UP: "lock-up",
+    FinancingStatus.DEFAULT: "default",
 }
 
 
@@ -449,10 +455,44 @@ METRICS: dict[str, Metric] = {
     ),
     "debt_at_horizon": Metric(
         "EUR",
-        "Debt outstanding at the horizon, repaid from the residual value",
+        "Debt outstanding at the horizon: a balloon the borrower must refinance (refinancing "
+        "risk, in the last model year)",
         "Debt at horizon",
         *_MONEY,
         _DOWN,
+        group="equity",
+    ),
+    "reserve_target": Metric(
+        "EUR",
+        "Debt service reserve account: financing.reserve_period x the borrower's largest yearly "
+        "scheduled debt service, funded at first operations, released at maturity",
+        "Debt service reserve",
+        *_MONEY,
+        group="equity",
+    ),
+    "lock_up": Metric(
+        "1",
+        "1 if distributions are locked up in some year (DSCR below financing.lockup_dscr), else "
+        "0; the portfolio's is 1 if any site's is (its mean over samples is P(lock-up))",
+        "Lock-up",
+        "",
+        1.0,
+        "{:.0f}",
+        _DOWN,
+        undefined="no debt service",
+        group="equity",
+    ),
+    "debt_default": Metric(
+        "1",
+        "1 if some year's CFADS, locked-up cash and debt service reserve do not cover its debt "
+        "service (DSCR below 1.0 after the reserve is used), else 0; the portfolio's is 1 if "
+        "any site's is (its mean over samples is P(default))",
+        "Default",
+        "",
+        1.0,
+        "{:.0f}",
+        _DOWN,
+        undefined="no debt service",
         group="equity",
     ),
     "generation_npv": Metric(

@@ -298,3 +298,25 @@ def result_html(result, table: pd.DataFrame) -> str:
         items = "".join(f"<li>{html.escape(note)}</li>" for note in notes)
         parts.append(f"<p>What the budget buys:</p><ul>{items}</ul>")
     return "\n".join(parts)
+
+
+def sources_and_uses_frame(table: xr.Dataset, *, millions: bool = False) -> pd.DataFrame:
+    """The sources and uses as a table: rows ``side: line``, columns the sites and portfolio.
+
+    Parameters
+    ----------
+    table : xarray.Dataset
+        :attr:`tecmodel.Result.sources_and_uses` (deterministic).
+    millions : bool
+        EUR millions with one decimal (the terminal); else EUR to the cent (the CSV, which
+        balances exactly).
+    """
+    amount = table["amount"]
+    factor, digits = (1e-6, 1) if millions else (1.0, 2)
+    rows = {
+        f"{side}: {line}": [round(float(v) * factor, digits) for v in amount.sel(line=line).values]
+        for line, side in zip(table["line"].values, table["side"].values, strict=True)
+    }
+    frame = pd.DataFrame(rows, index=list(amount["site"].values)).T
+    frame.columns.name = "EUR M" if millions else "EUR"
+    return frame

@@ -62,8 +62,10 @@ def _tranche_schedules(
        other service, 0)``; the loan is the present value of that service at ``rate``, capped
        at the full-share amount (``scale``, at most 1, then scales the draws and the service);
        a repayment year whose CFADS cannot cover the other service at the target reports a
-       shortfall of ``target * (other service - CFADS / target)``. The last repayment year
-       clears the balance.
+       shortfall of ``target * (other service - CFADS / target)``. Interest is paid in full
+       every repayment year; the principal is ``min(max(service - interest, 0), balance)``,
+       never negative, so a year whose sculpted service is below the interest repays nothing
+       and the loan clears no later than sculpted. The last repayment year clears the balance.
        Straight line: 1/tenor of the amount each year after the close; annuity:
        ``r (1 + r)^(k-1) / ((1 + r)^tenor - 1)`` in the k-th year (1/tenor where r = 0); the
        interest is paid on the balance at the previous year end (balances below 1e-12 of the
@@ -240,7 +242,10 @@ def _tranche_series(
             repaying = first_close < year <= last_year
             interest = r * owed if repaying else 0.0
             interest_paid[year] = interest
-            paid = owed if year == last_year else service[year] - interest
+            # Interest is always paid in full; a year whose sculpted service falls short of it
+            # repays no principal (never a negative one: the balance does not grow), and the
+            # later years' principal, capped at what is owed, clears the loan earlier.
+            paid = owed if year == last_year else min(max(service[year] - interest, 0.0), owed)
             repaid = paid if repaying else 0.0
             principal[year] = repaid
             owed = (owed - repaid if repaying else owed) + amount[year]
@@ -399,11 +404,7 @@ def tranche_schedules(
 
 @dataclass(frozen=True)
 class TrancheSchedule:
-    """Cash flows of one tranche, each (year, series) [EUR], all non-negative except ``principal``.
-
-    ``principal`` is negative only in a sculpted year whose debt service is below the interest
-    (the balance then grows).
-    """
+    """Cash flows of one tranche, each (year, series) [EUR], all non-negative."""
 
     drawdown: np.ndarray
     capitalised_interest: np.ndarray

@@ -95,6 +95,71 @@ def statistic_interval(
     return _interval(np.sort(finite), statistic, normal_quantile(confidence), higher_is_worse)
 
 
+def wilson_interval(count: int, n: int, z: float) -> tuple[float, float, float]:
+    """Share ``count / n`` with its Wilson score interval (Wilson 1927); NaN when ``n`` = 0.
+
+    >>> [round(v, 4) for v in wilson_interval(0, 100, 1.959964)]
+    [0.0, 0.0, 0.037]
+    """
+    if n == 0:
+        return math.nan, math.nan, math.nan
+    share = count / n
+    denominator = 1.0 + z * z / n
+    centre = (share + z * z / (2 * n)) / denominator
+    half = z * math.sqrt(share * (1.0 - share) / n + z * z / (4 * n * n)) / denominator
+    low = 0.0 if count == 0 else max(centre - half, 0.0)
+    high = 1.0 if count == n else min(centre + half, 1.0)
+    return share, low, high
+
+
+def event_probabilities(indicators: xr.Dataset, confidence: float = 0.95) -> xr.Dataset:
+    """Probability of each event over the samples, with its Wilson score interval.
+
+    Parameters
+    ----------
+    indicators : xarray.Dataset
+        One variable per event over ``sample`` and ``site``: 1 where the event happens, 0 where
+        it does not, NaN where it is undefined (left out).
+    confidence : float
+        Confidence level [1].
+
+    Returns
+    -------
+    xarray.Dataset
+        ``probability``, ``ci_low``, ``ci_high`` [1] and ``n_valid`` over (event, site).
+    """
+    events = list(indicators.data_vars)
+    sites = list(indicators["site"].values)
+    shape = (len(events), len(sites))
+    value, low, high = (np.full(shape, np.nan) for _ in range(3))
+    valid = np.zeros(shape, dtype=np.int64)
+    z = normal_quantile(confidence)
+    for e, event in enumerate(events):
+        for s in range(len(sites)):
+            column = np.asarray(indicators[event].isel(site=s).values, dtype=float)
+            defined = column[~np.isnan(column)]
+            valid[e, s] = defined.size
+            value[e, s], low[e, s], high[e, s] = wilson_interval(
+                int(np.count_nonzero(defined > 0.5)), defined.size, z
+            )
+    dims = ("event", "site")
+    long_names = {name: indicators[name].attrs.get("long_name", name) for name in events}
+    return xr.Dataset(
+        {
+            "probability": (dims, value, {"units": "1", "long_name": "Share of the samples"}),
+            "ci_low": (dims, low, {"units": "1", "long_name": f"Wilson {confidence:.0%} low"}),
+            "ci_high": (dims, high, {"units": "1", "long_name": f"Wilson {confidence:.0%} high"}),
+            "n_valid": (dims, valid, {"units": "1", "long_name": "Samples where it is defined"}),
+        },
+        coords={
+            "event": events,
+            "site": sites,
+            "definition": ("event", [long_names[name] for name in events]),
+        },
+        attrs={"confidence": confidence, "ci_method": "Wilson score interval (Wilson 1927)"},
+    )
+
+
 def _interval(
     ordered: np.ndarray,
     statistic: str,
@@ -130,14 +195,7 @@ def _interval(
         high_rank = min(int(math.ceil(n * p + spread)), n)
         return value, float(ordered[low_rank - 1]), float(ordered[high_rank - 1])
     if statistic == "prob_negative":
-        count = int(np.searchsorted(ordered, 0.0, side="left"))
-        share = count / n
-        denominator = 1.0 + z * z / n
-        centre = (share + z * z / (2 * n)) / denominator
-        half = z * math.sqrt(share * (1.0 - share) / n + z * z / (4 * n * n)) / denominator
-        low = 0.0 if count == 0 else max(centre - half, 0.0)
-        high = 1.0 if count == n else min(centre + half, 1.0)
-        return share, low, high
+        return wilson_interval(int(np.searchsorted(ordered, 0.0, side="left")), n, z)
     if statistic == "cvar5":
         k = max(int(math.ceil(TAIL_SHARE * n)), 1)
         tail = ordered[n - k :] if higher_is_worse else ordered[:k]

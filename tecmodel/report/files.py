@@ -17,7 +17,12 @@ import xarray as xr
 
 from tecmodel._version import __version__
 from tecmodel.io import atomic_directory, run_id, write_csv, write_json, write_netcdf
-from tecmodel.model.tables import generation_file_frame, metrics_file_frame, quantity_frame
+from tecmodel.model.tables import (
+    generation_file_frame,
+    metrics_file_frame,
+    quantity_frame,
+    sources_and_uses_frame,
+)
 
 
 def run_manifest(cases: list[Any], extra: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -99,7 +104,8 @@ def cash_flow_dataset(result) -> xr.Dataset:
 
 
 def write_case_outputs(result, folder: str | Path, extra_files=None) -> Path:
-    """Write ``cashflow.nc``, ``metrics.csv``, ``budget.csv``, ``generations.csv`` (when the
+    """Write ``cashflow.nc``, ``metrics.csv``, ``budget.csv``, ``sources_and_uses.csv`` (EUR to the
+    cent), ``generations.csv`` (when the
     metrics are per generation too) and ``manifest.json`` for a case.
 
     Parameters
@@ -117,6 +123,9 @@ def write_case_outputs(result, folder: str | Path, extra_files=None) -> Path:
         sites = list(result.case.site_names) + ["portfolio"]
         write_csv(building / "metrics.csv", metrics_file_frame(result.metrics, sites))
         write_csv(building / "budget.csv", quantity_frame(result.budget))
+        write_csv(
+            building / "sources_and_uses.csv", sources_and_uses_frame(result.sources_and_uses)
+        )
         generations = generation_file_frame(result.metrics, sites)
         if generations is not None:
             write_csv(building / "generations.csv", generations)

@@ -10,7 +10,13 @@ from __future__ import annotations
 import pandas as pd
 
 from tecmodel.model.outputs import EQUITY_METRICS, METRICS
-from tecmodel.model.tables import conventions_line, metric_notes, metric_row_label, metric_text
+from tecmodel.model.tables import (
+    conventions_line,
+    metric_notes,
+    metric_row_label,
+    metric_text,
+    sources_and_uses_frame,
+)
 
 
 def format_value(value: float, name: str) -> str:
@@ -146,6 +152,15 @@ def summary_text(result) -> str:
             lines.append("Financing:")
             lines.extend(f"  - {note}" for note in notes)
             lines.append("")
+    end = result.sources_and_uses["construction_end_year"]
+    lines += [
+        "Sources and uses of the construction period (to "
+        + ", ".join(f"{site} {int(end.sel(site=site))}" for site in case.site_names)
+        + "; EUR M):",
+        "",
+        sources_and_uses_frame(result.sources_and_uses, millions=True).to_string(),
+        "",
+    ]
     notes = result.budget.attrs.get("notes", [])
     if notes:
         lines.append("What the budget buys:")

@@ -116,6 +116,8 @@ def montecarlo_text(summary: xr.Dataset, sites: list[str] | None = None) -> str:
         "of the worst 5 %",
         "",
     ]
+    if "debt_sizing" in attrs:
+        lines.insert(1, f"debt sized once on {attrs['debt_sizing']}, fixed in every sample")
     all_sites = [str(s) for s in summary["site"].values]
     if sites is None:
         sites = all_sites[:1] if len(all_sites) == 2 else all_sites
@@ -151,8 +153,33 @@ def montecarlo_text(summary: xr.Dataset, sites: list[str] | None = None) -> str:
         ]
         if notes:
             lines.append("  (" + "; ".join(notes) + ")")
+        if "event_probability" in summary:
+            lines.append(covenant_line(summary, site))
         lines.append("")
     return "\n".join(lines)
+
+
+#: How the covenant events of a study read in the terminal.
+EVENT_LABELS = {
+    "min_dscr_below_one": "P(min DSCR < 1.0)",
+    "lock_up": "P(lock-up)",
+    "default": "P(default)",
+}
+
+
+def covenant_line(summary: xr.Dataset, site: str) -> str:
+    """The covenant probabilities of one borrower (or the portfolio), with their intervals."""
+    parts = []
+    for event in summary["event"].values:
+        value, low, high = (
+            float(summary[name].sel(event=event, site=site))
+            for name in ("event_probability", "event_ci_low", "event_ci_high")
+        )
+        label = EVENT_LABELS.get(str(event), str(event))
+        parts.append(
+            f"{label} {value:.1%} [{low:.1%}, {high:.1%}]" if value == value else f"{label} -"
+        )
+    return "  covenants: " + "; ".join(parts)
 
 
 def tornado_text(dataset: xr.Dataset, metric: str = "npv", site: str | None = None) -> str:

@@ -30,7 +30,11 @@ SAMPLE_METRICS: tuple[str, ...] = (
     "payback_year",
     "irr_status",
     "equity_irr",
+    "equity_npv",
     "min_dscr",
+    "lock_up",
+    "debt_default",
+    "debt_drawn",
 )
 SUMMARY_METRICS: tuple[str, ...] = (
     "npv",
@@ -39,9 +43,12 @@ SUMMARY_METRICS: tuple[str, ...] = (
     "irr",
     "lcoc",
     "payback_year",
+    "equity_npv",
     "equity_irr",
     "min_dscr",
 )
+#: Per-sample 0/1 metrics read as events (their share of the samples is a probability).
+EVENT_METRICS: tuple[str, ...] = ("lock_up", "debt_default")
 #: Prefix of the per-sample variables that hold a process's simulated path.
 PATH_PREFIX = "path."
 #: Storage type of the yearly variables (paths and cash flows): single precision, half the

@@ -24,6 +24,7 @@ import xarray as xr
 
 from tecmodel._version import __version__
 from tecmodel.analysis.montecarlo.layout import (
+    EVENT_METRICS,
     SUMMARY_METRICS,
     Layout,
     fill_value,
@@ -76,11 +77,15 @@ def study_fingerprint(
     sampler: str,
     block_size: int,
     paths: bool = True,
+    debt: str = "",
 ) -> dict[str, Any]:
-    """Everything that decides a study's numbers (chunking, workers and tolerance do not)."""
+    """Everything that decides a study's numbers (chunking, workers and tolerance do not);
+    `debt` says how the debt was sized when not on the case as stated."""
     case = plan.case
     case_text = json.dumps(case.raw, sort_keys=True, default=str)
+    extra = {"debt_sizing": debt} if debt else {}
     return {
+        **extra,
         "format": STORE_FORMAT,
         "tecmodel_version": __version__,
         "model_sha256": model_fingerprint(),
@@ -124,9 +129,10 @@ class MemorySink:
 
     def metrics(self, stop: int) -> xr.Dataset:
         """The summarised metrics of the first `stop` samples (in memory)."""
+        names = SUMMARY_METRICS + EVENT_METRICS
         return layout_dataset(
-            self.layout.restricted(SUMMARY_METRICS),
-            {name: self.arrays[name][:stop] for name in SUMMARY_METRICS},
+            self.layout.restricted(names),
+            {name: self.arrays[name][:stop] for name in names},
             stop,
         )
 
@@ -148,7 +154,7 @@ class ZarrSink(MemorySink):
 
     def metrics(self, stop: int) -> xr.Dataset:
         """The summarised metrics of the first `stop` samples, read lazily from the store."""
-        return self.dataset(stop)[list(SUMMARY_METRICS)]
+        return self.dataset(stop)[list(SUMMARY_METRICS + EVENT_METRICS)]
 
     @classmethod
     def open(

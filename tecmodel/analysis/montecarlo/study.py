@@ -48,7 +48,12 @@ from tecmodel.errors import InputError, Problem
 from tecmodel.inputs.case import Case
 from tecmodel.model.metrics import PORTFOLIO
 from tecmodel.model.outputs import HIGHER_IS_WORSE
-from tecmodel.numerics.statistics import STATISTICS, half_width, summarise
+from tecmodel.numerics.statistics import (
+    STATISTICS,
+    event_probabilities,
+    half_width,
+    summarise,
+)
 
 
 @dataclass(frozen=True)
@@ -94,9 +99,14 @@ class MonteCarloResult:
         Over ``sample`` (and ``site``: each site and ``"portfolio"``): the sampled inputs, one
         variable per parameter named by its registry name (site-level ones over ``site``, NaN
         at the portfolio), and the metrics ``npv``, ``irr``, ``lcoc``, ``payback_year``,
-        ``irr_status``, ``equity_irr``, ``min_dscr``; every variable has ``units``.
+        ``irr_status``, ``equity_irr``, ``equity_npv``, ``min_dscr``, ``lock_up``,
+        ``debt_default``; every variable has ``units``.
     summary : xarray.Dataset
-        See :func:`tecmodel.numerics.statistics.summarise`; attrs ``case``, ``n``,
+        See :func:`tecmodel.numerics.statistics.summarise` (the equity NPV's ``cvar5`` is the
+        equity CVaR 5 %); plus ``event_probability``, ``event_ci_low``, ``event_ci_high`` [1]
+        over (event, site): the share of samples with each covenant event
+        (:data:`COVENANT_EVENTS`: min DSCR below 1.0, lock-up, default) and its Wilson
+        interval; attrs ``case``, ``n``,
         ``n_requested``, ``seed``, ``sampler``, ``stopped_early`` (0/1), ``n_resumed`` (samples
         read from the store, evaluated by an earlier call), ``chunk_size``, ``block_size``.
     paths : xarray.Dataset
@@ -129,6 +139,34 @@ class MonteCarloResult:
         return frame.drop(columns=[c for c in ("site", "units") if c in frame.columns])
 
 
+#: The covenant events a study reports per borrower and for the portfolio: name -> definition.
+COVENANT_EVENTS = {
+    "min_dscr_below_one": "The lowest DSCR is below 1.0 (left out where there is no debt service)",
+    "lock_up": "Distributions are locked up in some year (DSCR below financing.lockup_dscr)",
+    "default": "Default: CFADS, locked-up cash and the reserve do not cover some year's debt "
+    "service",
+}
+
+
+def covenant_events(metrics: xr.Dataset) -> xr.Dataset:
+    """0/1 indicators of the covenant events per sample and site (see :data:`COVENANT_EVENTS`).
+
+    The portfolio's lowest DSCR is already the worst of its sites' and its lock-up and default
+    are any site's, so each event reads per borrower and for the portfolio alike.
+    """
+    below = xr.where(metrics["min_dscr"].notnull(), (metrics["min_dscr"] < 1.0) * 1.0, np.nan)
+    indicators = xr.Dataset(
+        {
+            "min_dscr_below_one": below,
+            "lock_up": metrics["lock_up"],
+            "default": metrics["debt_default"],
+        }
+    )
+    for name, definition in COVENANT_EVENTS.items():
+        indicators[name].attrs = {"units": "1", "long_name": definition}
+    return indicators
+
+
 def monte_carlo(
     case: Case,
     n: int = 100_000,
@@ -146,6 +184,7 @@ def monte_carlo(
     confidence: float = 0.95,
     max_in_flight: int | None = None,
     paths: bool = True,
+    debt: xr.Dataset | None = None,
 ) -> MonteCarloResult:
     """Run a Monte Carlo study of a case.
 
@@ -187,6 +226,10 @@ def monte_carlo(
         Simulate the case's price processes (seeded per block from `seed`, on a stream of their
         own) and evaluate the quantities that follow them on the simulated paths; False keeps
         their central paths (the deterministic run's), as a Sobol' or Shapley analysis does.
+    debt : xarray.Dataset, optional
+        The fixed debt schedule every sample carries (default: sized once on the case as
+        stated; :func:`tecmodel.analysis.debt_sizing.size_on_quantile` sizes it on a chosen
+        quantile of a sizing study instead).
 
     Returns
     -------
@@ -215,7 +258,8 @@ def monte_carlo(
     tolerance = _check_tolerance(tolerance, case)
     plan = sampling_plan(case, parameters)
     layout = Layout.of(plan, n, block_size, paths)
-    fingerprint = study_fingerprint(plan, n, seed, sampler, block_size, paths)
+    sizing = "" if debt is None else str(debt.attrs.get("sizing", "a given schedule"))
+    fingerprint = study_fingerprint(plan, n, seed, sampler, block_size, paths, sizing)
     sink = (
         ZarrSink.open(
             Path(store),
@@ -227,7 +271,7 @@ def monte_carlo(
         if store is not None
         else MemorySink(layout)
     )
-    task = Task(plan, sampler, seed, block_size, n, paths)
+    task = Task(plan, sampler, seed, block_size, n, paths, debt)
     bounds = block_bounds(n, block_size)
     done = sink.done_blocks()
     stopper = _Stopper(tolerance, confidence, sink, bounds, done)
@@ -275,9 +319,12 @@ def monte_carlo(
         if layout.paths
         else xr.Dataset()
     )
-    summary = summarise(
-        sink.metrics(used), SUMMARY_METRICS, confidence, higher_is_worse=HIGHER_IS_WORSE
-    )
+    metrics = sink.metrics(used)
+    summary = summarise(metrics, SUMMARY_METRICS, confidence, higher_is_worse=HIGHER_IS_WORSE)
+    events = event_probabilities(covenant_events(metrics), confidence)
+    summary = summary.assign(
+        {f"event_{name}": events[name] for name in ("probability", "ci_low", "ci_high")}
+    ).assign_coords(event_definition=events["definition"])
     summary.attrs.update(
         case=case.name,
         n=used,
@@ -289,6 +336,7 @@ def monte_carlo(
         chunk_size=chunk_size,
         block_size=block_size,
         parameters=list(plan.parameters),
+        debt_sizing=sizing or "the case as stated",
     )
     if tolerance is not None:
         summary.attrs.update(tolerance=json.dumps(asdict(tolerance)))

@@ -198,8 +198,10 @@ def write_cover(
             continue
         if title.endswith(" financing"):
             guide[title] = (
-                "CFADS, each tranche's schedule, debt service, DSCR, equity cash flow and the "
-                "equity metrics (live where the model's rules allow; schedules as model values)"
+                "each tranche's fixed schedule (sized once on the case as stated), debt service, "
+                "CFADS, DSCR, lock-up, the debt service reserve and default flags, equity cash "
+                "flow, the equity metrics and the sources and uses (live where the model's rules "
+                "allow; schedules and the reserve account as model values)"
             )
         text = guide.get(
             title,

@@ -1,17 +1,20 @@
-"""The Financing sheet of a case: tranches, debt service, CFADS, DSCR, equity cash flow and returns.
+"""The Financing sheet of a case: the fixed debt schedule, CFADS, DSCR, covenants, equity returns.
 
 This module owns the sheet that puts the case's debt structure (:mod:`tecmodel.model.financing`)
 beside its cash-flow sheets. What follows the model's rules as formulas is live: the cash flow
-available for debt service of each site (revenue + operating costs + corporate tax + residual
-value, from the site's sheet), the financing rows of the equity cash flow as sums of the
-tranches' rows, the equity cash flow (free cash flow + financing rows), the debt service, DSCR
-and the equity metrics (equity NPV at the cost of equity, IRR, MOIC, DSCR statistics, debt
-drawn, peak debt, debt at the horizon). What the model solves rather than states in closed form
-is written as its values at the written inputs, marked as such: each tranche's schedule (a
-sculpted loan is sized on the cash flow; interest during construction is capitalised), the
-interest tax shield (the tax with loss carry-forward recomputed after interest) and the debt
-capacity. A check at the top says whether the cash flow and capex those schedules were sized
-on still hold; when an input change moves them, the sheet says the model must be re-run.
+available for debt service of each site (revenue + operating costs + corporate tax + capex, from
+the site's sheet, + the drawdowns funding the capex), the financing rows of the equity cash flow
+as sums of the tranches' rows, the equity cash flow (free cash flow + financing rows), the debt
+service, DSCR, the lock-up flag and the equity metrics (equity NPV at the cost of equity, IRR,
+MOIC, DSCR statistics, lock-up, debt drawn, peak debt, debt at the horizon), and the totals of
+the sources and uses. What the model computes rather than states in closed form is written as
+its values, marked as such: each tranche's schedule, sized once on the case as stated and held
+fixed (a sculpted loan is sized on that cash flow; interest during construction is capitalised),
+the debt service reserve account and locked-up cash year by year and the default flag (a
+sequential account at the written inputs), the interest tax shield (the tax with loss
+carry-forward recomputed after interest) and the debt capacity. A check at the top says whether
+the CFADS and capex the covenant accounts were computed on still hold; the debt schedule itself
+does not move with an input change (it is fixed), the accounts do.
 """
 
 from __future__ import annotations
@@ -44,7 +47,7 @@ TRANCHE_ROWS = (
     ("interest_paid", "Interest paid"),
     ("principal", "Principal repaid"),
     ("fees", "Fees"),
-    ("repayment_at_horizon", "Repaid at the horizon from the residual value"),
+    ("repayment_at_horizon", "Balloon at the horizon: refinancing risk"),
     ("balance", "Balance at year end"),
 )
 
@@ -58,10 +61,40 @@ FINANCING_ROW_FORMULAS = {
     "debt_repayment_at_horizon": (-1, ("repayment_at_horizon",)),
 }
 
+#: Covenant account rows of each site, the model's values: (variable of ``Result.financing``,
+#: label, how it is computed).
+COVENANT_ROWS = (
+    (
+        "reserve_funding",
+        "Reserve funded (+) / released (-)",
+        "funded by the equity the year before the first debt service; released at maturity",
+    ),
+    (
+        "reserve_draw",
+        "Reserve used (+) / refilled (-)",
+        "used when CFADS falls short of debt service; refilled from later surpluses",
+    ),
+    ("reserve_balance", "Debt service reserve at year end", "model value"),
+    ("locked_cash", "Distributions locked up, held at year end", "model value"),
+    (
+        "default",
+        "Default (1 = CFADS + locked-up cash + reserve < debt service)",
+        "model value: DSCR below 1.0 after the reserve is used",
+    ),
+)
+
 #: Kinds of cell that read the model's schedules: they equal the model at the written inputs
 #: only (the recalculation test compares them there).
 SIZED_AT_WRITTEN_INPUTS = frozenset(
-    {"tranche", "financing_debt", "equity_item", "equity_cash_flow", "dscr", "metric"}
+    {
+        "tranche",
+        "financing_debt",
+        "equity_item",
+        "equity_cash_flow",
+        "dscr",
+        "metric",
+        "sources_and_uses",
+    }
 )
 
 
@@ -75,69 +108,35 @@ def write_financing_sheet(context: Context, sheet, case: int) -> None:
         writer,
         f"{result.case.title}: financing",
         f"Case {result.case.name}: each site borrows standalone; year-end flows, EUR shown in "
-        "EUR millions. Live formulas: CFADS, debt service, DSCR, the equity cash flow and the "
-        "equity metrics. Tranche schedules and the interest tax shield are the model's values at "
-        "the written inputs (grey labels 'model value').",
+        "EUR millions. Live formulas: CFADS, debt service, DSCR, lock-up, the equity cash flow "
+        "and the equity metrics. The tranche schedules are sized once on the case as stated and "
+        "held fixed; they, the reserve account and the interest tax shield are the model's "
+        "values (grey labels 'model value').",
     )
     sites = list(result.case.site_names)
     site_sheets = context.case_sheets[case]
     check_row = writer.row
     writer.row += 2
     at = writer.at
-    items = [*FINANCING_ROW_FORMULAS, "interest_tax_shield"]
+    items = [*FINANCING_ROW_FORMULAS, "cash_held_back", "interest_tax_shield"]
+    lockup = context.parameter(case, "financing.lockup_dscr")
     for site in sites:
         site_sheet = site_sheets[site]
         writer.site = site
-        writer.section(f"{site}: cash flow available for debt service")
-
-        def cfads(y: int, s=site_sheet) -> str:
-            return (
-                f"={s.ref('subtotal_revenue', y)}+{s.ref('subtotal_opex', y)}"
-                f"+{s.ref('corporate_tax', y)}+{s.ref('subtotal_residual', y)}"
-            )
-
-        writer.formulas(
-            f"cfads {site}",
-            "CFADS",
-            MONEY_UNITS,
-            "revenue + operating costs + corporate tax + residual value (site sheet)",
-            cfads,
-            ("financing", "cfads"),
-            FORMAT_EUR,
-            total=True,
-            bold=True,
-        )
-        written_cfads = site_series(result.financing["cfads"], site)
-        writer.values(
-            f"cfads_written {site}",
-            "CFADS the schedules were sized on",
-            MONEY_UNITS,
-            "model value at the written inputs",
-            written_cfads,
-            FORMAT_EUR,
-        )
-        writer.values(
-            f"capex_written {site}",
-            "Capex the tranches fund from (all capex)",
-            MONEY_UNITS,
-            "model value at the written inputs",
-            site_series(_capex(result), site),
-            FORMAT_EUR,
-        )
         serving = [tranche for tranche in tranches if site in tranche.sites]
         for tranche in serving:
-            writer.section(f"{site}: tranche {tranche.name} ({tranche.repayment})")
+            writer.section(f"{site}: tranche {tranche.name} ({tranche.repayment}), fixed as sized")
             for variable, label in TRANCHE_ROWS:
                 writer.values(
                     f"{variable} {tranche.name} {site}",
                     label,
                     MONEY_UNITS,
-                    "model value at the written inputs",
+                    "model value: sized once on the case as stated",
                     site_series(result.financing[variable].sel(tranche=tranche.name), site),
                     FORMAT_EUR,
                     total=variable != "balance",
                 )
-        writer.section(f"{site}: debt service, cover and equity cash flow")
+        writer.section(f"{site}: debt service and the financing rows")
 
         def tranche_sum(variables, y: int, names=tuple(t.name for t in serving), s=site) -> str:
             terms = [at(f"{v} {n} {s}", y) for n in names for v in variables]
@@ -162,6 +161,54 @@ def write_financing_sheet(context: Context, sheet, case: int) -> None:
             ("financing_debt", "debt_balance"),
             FORMAT_EUR,
         )
+        for item, (sign, variables) in FINANCING_ROW_FORMULAS.items():
+            writer.formulas(
+                f"{item} {site}",
+                _item_label(item),
+                MONEY_UNITS,
+                ("inflow" if sign > 0 else "outflow") + ": sum of the tranches",
+                lambda y, v=variables, g=sign: f"={'-' if g < 0 else ''}({tranche_sum(v, y)})",
+                ("equity_item", item),
+                FORMAT_EUR,
+                total=True,
+            )
+        writer.section(f"{site}: cash flow available for debt service and covenants")
+
+        def cfads(y: int, s=site_sheet, name=site) -> str:
+            return (
+                f"={s.ref('subtotal_revenue', y)}+{s.ref('subtotal_opex', y)}"
+                f"+{s.ref('corporate_tax', y)}+{s.ref('subtotal_capex', y)}"
+                f"+{at(f'debt_drawdown {name}', y)}"
+            )
+
+        writer.formulas(
+            f"cfads {site}",
+            "CFADS",
+            MONEY_UNITS,
+            "revenue + operating costs + corporate tax + capex (site sheet) + debt drawdowns; "
+            "no horizon sale",
+            cfads,
+            ("financing", "cfads"),
+            FORMAT_EUR,
+            total=True,
+            bold=True,
+        )
+        writer.values(
+            f"cfads_written {site}",
+            "CFADS the covenant accounts were computed on",
+            MONEY_UNITS,
+            "model value at the written inputs",
+            site_series(result.financing["cfads"], site),
+            FORMAT_EUR,
+        )
+        writer.values(
+            f"capex_written {site}",
+            "Capex at the written inputs (all capex)",
+            MONEY_UNITS,
+            "model value at the written inputs",
+            site_series(_capex(result), site),
+            FORMAT_EUR,
+        )
         writer.formulas(
             f"dscr {site}",
             "DSCR",
@@ -174,26 +221,44 @@ def write_financing_sheet(context: Context, sheet, case: int) -> None:
             ("dscr",),
             excel_number_format("min_dscr"),
         )
-        for item, (sign, variables) in FINANCING_ROW_FORMULAS.items():
-            writer.formulas(
+        writer.formulas(
+            f"lock_up {site}",
+            "Lock-up (1 = distributions blocked)",
+            "",
+            "1 where DSCR < financing.lockup_dscr (Inputs)",
+            lambda y, s=site: (
+                f"=IF(AND({at(f'debt_service {s}', y)}>0.5,"
+                f"{at(f'cfads {s}', y)}<{lockup}*{at(f'debt_service {s}', y)}),1,0)"
+            ),
+            ("financing", "lock_up"),
+            "0",
+        )
+        for variable, label, how in COVENANT_ROWS:
+            writer.values(
+                f"{variable} {site}",
+                label,
+                "" if variable == "default" else MONEY_UNITS,
+                how,
+                site_series(result.financing[variable], site),
+                "0" if variable == "default" else FORMAT_EUR,
+                total=variable in ("reserve_funding", "reserve_draw"),
+            )
+        for item, how in (
+            ("cash_held_back", "model value: - (change of the reserve and of locked-up cash)"),
+            (
+                "interest_tax_shield",
+                "model value: unlevered tax - tax after interest and fees (loss carry-forward)",
+            ),
+        ):
+            writer.values(
                 f"{item} {site}",
                 _item_label(item),
                 MONEY_UNITS,
-                ("inflow" if sign > 0 else "outflow") + ": sum of the tranches",
-                lambda y, v=variables, g=sign: f"={'-' if g < 0 else ''}({tranche_sum(v, y)})",
-                ("equity_item", item),
+                how,
+                site_series(result.equity_cube.sel(item=item), site),
                 FORMAT_EUR,
                 total=True,
             )
-        writer.values(
-            f"interest_tax_shield {site}",
-            _item_label("interest_tax_shield"),
-            MONEY_UNITS,
-            "model value: unlevered tax - tax after interest and fees (loss carry-forward)",
-            site_series(result.equity_cube.sel(item="interest_tax_shield"), site),
-            FORMAT_EUR,
-            total=True,
-        )
         writer.formulas(
             f"equity {site}",
             "Equity cash flow",
@@ -225,6 +290,8 @@ def write_financing_sheet(context: Context, sheet, case: int) -> None:
     _write_validity_check(context, writer, sites, check_row)
     writer.row += 1
     _write_equity_metrics(context, writer, sites)
+    writer.row += 1
+    _write_sources_and_uses(context, writer, sites)
     sheet.sheet_properties.tabColor = "7030A0"
     for sheet_key, check in list(context.layout.checks.items()):
         kind = check.key[1][0] if check.key[0] == "total" else check.key[0]
@@ -259,12 +326,13 @@ def _write_validity_check(context: Context, writer: RowWriter, sites, row: int) 
             f"SUMPRODUCT(ABS({site_sheet.span('subtotal_capex')}"
             f"-{first}{rows[f'capex_written {site}']}:{last}{rows[f'capex_written {site}']}))"
         )
-    put_text(sheet, f"A{row}", "Schedules sized on the cash flow shown here", bold=True)
+    put_text(sheet, f"A{row}", "Covenant accounts computed on the cash flow shown here", bold=True)
     put_text(sheet, f"B{row}", "yes / no")
     put_text(
         sheet,
         f"C{row}",
-        "no: an input change moved CFADS or capex; re-run the model for the debt schedules",
+        "no: an input change moved CFADS or capex; the debt schedule stays as sized (fixed), "
+        "re-run the model for the reserve account, default and tax shield",
         italic=True,
     )
     context.formula(
@@ -325,6 +393,68 @@ def _write_equity_metrics(context: Context, writer: RowWriter, sites) -> None:
         put_text(sheet, f"C{row}", how or "", italic=True, color="595959")
         row += 1
     writer.row = row
+
+
+def _write_sources_and_uses(context: Context, writer: RowWriter, sites) -> None:
+    """Each site's sources and uses of its construction period: the model's lines, with the
+    totals and the equity as formulas (equity = total uses - debt, so the table balances)."""
+    sheet = writer.sheet
+    case = writer.case
+    result = context.results[case]
+    table = result.sources_and_uses
+    owners = [*sites, PORTFOLIO]
+    row = writer.row + 1
+    end = ", ".join(
+        f"{site} {int(table['construction_end_year'].sel(site=site))}" for site in sites
+    )
+    put_text(
+        sheet,
+        f"A{row}",
+        f"Sources and uses of the construction period (to {end}), EUR",
+        bold=True,
+        size=12,
+    )
+    row += 1
+    columns = {owner: column(4 + index) for index, owner in enumerate(owners)}
+    put_header_row(sheet, row, ("Line", "Side", "Definition"))
+    for owner in owners:
+        put_text(sheet, f"{columns[owner]}{row}", owner, bold=True, fill=HEADER_FILL)
+    row += 1
+    lines = [str(line) for line in table["line"].values]
+    rows = {line: row + index for index, line in enumerate(lines)}
+    debt = [line for line in lines if line.startswith("debt.")]
+    uses = [line for line, side in zip(lines, table["side"].values, strict=True) if side == "uses"]
+    uses = [line for line in uses if line != "total_uses"]
+    for line, side, definition in zip(
+        lines, table["side"].values, table["definition"].values, strict=True
+    ):
+        put_text(sheet, f"A{rows[line]}", line, bold=line.startswith("total"))
+        put_text(sheet, f"B{rows[line]}", str(side))
+        put_text(sheet, f"C{rows[line]}", str(definition), italic=True, color="595959")
+        for owner in owners:
+            letter = columns[owner]
+            coordinate = f"{letter}{rows[line]}"
+            value = float(table["amount"].sel(line=line, site=owner))
+            if line == "total_uses":
+                formula = "=" + "+".join(f"{letter}{rows[u]}" for u in uses)
+            elif line == "equity":
+                formula = f"={letter}{rows['total_uses']}" + "".join(
+                    f"-{letter}{rows[d]}" for d in debt
+                )
+            elif line == "total_sources":
+                formula = "=" + "+".join(f"{letter}{rows[d]}" for d in [*debt, "equity"])
+            else:
+                put_value(sheet, coordinate, value, "#,##0.00")
+                continue
+            context.formula(
+                sheet,
+                coordinate,
+                formula,
+                CellCheck(case, owner, ("sources_and_uses", line)),
+                "#,##0.00",
+                bold=line.startswith("total"),
+            )
+    writer.row = row + len(lines)
 
 
 def _put_model(sheet, coordinate: str, value, number_format) -> None:
@@ -394,4 +524,8 @@ def _equity_formula(context, writer: RowWriter, name: str, owner: str, sites, ce
         return "=" + sign + "(" + "+".join(f"SUM({span(f'{i} {owner}')})" for i in items) + ")"
     if name == "peak_debt":
         return f"=MAX({span(f'balance {owner}')})"
+    if name == "lock_up":  # any year of the site; the portfolio's: any site
+        if owner == PORTFOLIO:
+            return f"=MAX({across_sites(name)})"
+        return f"=MAX({span(f'lock_up {owner}')})"
     return None

@@ -52,6 +52,7 @@ LIVE_PARAMETERS: tuple[str, ...] = (
     "tax.loss_offset_share",
     "fx.usd_per_eur",
     "financing.cost_of_equity",
+    "financing.lockup_dscr",
     "revenue.gpu_hour_price",
     "revenue.contract_price",
     "power.contract_share",

@@ -176,6 +176,8 @@ def model_series(result, site: str, key: tuple) -> np.ndarray:
         return site_series(result.financing[key[1]], site)
     if kind == "dscr":
         return site_series(result.financing["dscr"], site)
+    if kind == "sources_and_uses":
+        return float(result.sources_and_uses["amount"].sel(line=key[1], site=site))
     if kind == "equity_item":
         return site_series(result.equity_cube.sel(item=key[1]), site)
     if kind == "equity_cash_flow":
