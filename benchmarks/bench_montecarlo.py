@@ -167,6 +167,23 @@ def bandwidth_figure() -> dict:
     }
 
 
+def run_study(case_name: str, n: int, args, *extra: str) -> dict:
+    """One Monte Carlo study of `n` samples in its own process (a store from ``--store-from``)."""
+    return run_isolated(
+        "bench_montecarlo",
+        "--kind",
+        "study",
+        "--case",
+        case_name,
+        "--n",
+        str(n),
+        "--chunk",
+        str(args.chunk),
+        *extra,
+        *(["--store"] if n >= args.store_from else []),
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
@@ -211,18 +228,7 @@ def main() -> None:
             f"{naive['samples_per_s']:,.1f} samples/s ({args.naive} samples)"
         )
         for n in args.sizes:
-            study = run_isolated(
-                "bench_montecarlo",
-                "--kind",
-                "study",
-                "--case",
-                case_name,
-                "--n",
-                str(n),
-                "--chunk",
-                str(args.chunk),
-                *(["--store"] if n >= args.store_from else []),
-            )
+            study = run_study(case_name, n, args)
             study["speedup_over_naive"] = study["samples_per_s"] / naive["samples_per_s"]
             figures.append({"figure": "monte_carlo", **study})
             print(
@@ -230,19 +236,7 @@ def main() -> None:
                 f"samples/s ({study['speedup_over_naive']:,.0f}x the naive loop); peak resident memory "
                 f"{study['peak_rss_mib']:,.0f} MiB{' (zarr store)' if study['store'] else ''}"
             )
-            plain = run_isolated(
-                "bench_montecarlo",
-                "--kind",
-                "study",
-                "--case",
-                case_name,
-                "--n",
-                str(n),
-                "--chunk",
-                str(args.chunk),
-                "--no-paths",
-                *(["--store"] if n >= args.store_from else []),
-            )
+            plain = run_study(case_name, n, args, "--no-paths")
             plain["paths_ratio"] = study["samples_per_s"] / plain["samples_per_s"]
             figures.append({"figure": "monte_carlo without paths", **plain})
             print(

@@ -15,8 +15,14 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from tecmodel.analysis.montecarlo.execution import path_overrides, process_paths
-from tecmodel.analysis.sampling import DEFAULT_BLOCK_SIZE, check_seed, sampling_plan, unit_block
+from tecmodel.analysis.montecarlo.execution import process_paths
+from tecmodel.analysis.sampling import (
+    DEFAULT_BLOCK_SIZE,
+    check_seed,
+    path_overrides,
+    sampling_plan,
+    unit_block,
+)
 from tecmodel.inputs.case import Case
 from tecmodel.model.cube import ITEMS, CashFlows
 from tecmodel.model.evaluation import evaluate

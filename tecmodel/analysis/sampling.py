@@ -287,9 +287,19 @@ def process_overrides(
         return {}
     years = list(case.years)
     by_name = {process.name: process for process in case.markets.processes.processes}
-    paths = {
-        name: central_sample_paths(by_name[name], years, given) for name, given in values.items()
-    }
+    return path_overrides(
+        case,
+        {name: central_sample_paths(by_name[name], years, given) for name, given in values.items()},
+    )
+
+
+def path_overrides(case: Case, paths: dict[str, np.ndarray]) -> dict[str, xr.DataArray]:
+    """Overrides over (year, sample) of the quantities that follow a process [registry unit].
+
+    A site-level quantity follows the same path at every site (the parameter dataset broadcasts
+    it over ``site``).
+    """
+    years = list(case.years)
     return {
         binding.parameter: xr.DataArray(
             paths[binding.process] * binding.factor,

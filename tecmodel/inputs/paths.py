@@ -311,23 +311,14 @@ def central_path(spec: Any, years: Sequence[int], *, name: str = "process") -> x
     """
     process = parse_process(name, spec, name)
     years = check_years(years)
-    jumps = int(process.has_jumps)
-    normals, uniforms = np.zeros((1 + jumps, 1)), np.zeros((jumps, 1))
-    out = [np.empty((len(years), 1))]
-    values = {**base_values(process), "volatility": 0.0}
-    fill_paths(
-        (process,),
-        None,
-        years,
-        [values],
-        lambda position: (normals, uniforms),
-        out,
-        with_jumps=False,
-    )
     labels = attributes(process)
     labels["long_name"] = f"{labels['long_name']}, central path"
     return xr.DataArray(
-        out[0][:, 0], dims="year", coords={"year": list(years)}, name=name, attrs=labels
+        central_sample_paths(process, years, {})[:, 0],
+        dims="year",
+        coords={"year": list(years)},
+        name=name,
+        attrs=labels,
     )
 
 

@@ -31,7 +31,7 @@ from tecmodel.analysis.montecarlo.layout import (
     YEARLY_DTYPE,
 )
 from tecmodel.analysis.processes import simulate_samples
-from tecmodel.analysis.sampling import SamplingPlan, unit_block
+from tecmodel.analysis.sampling import SamplingPlan, path_overrides, unit_block
 from tecmodel.inputs.case import Case
 from tecmodel.model.evaluation import evaluate
 from tecmodel.model.metrics import PORTFOLIO, discount_factors
@@ -116,24 +116,6 @@ def process_paths(
     return simulate_samples(
         processes, None, list(case.years), start, stop, seed, block_size=block_size
     )
-
-
-def path_overrides(case: Case, paths: dict[str, np.ndarray]) -> dict[str, xr.DataArray]:
-    """Overrides over (year, sample) of the quantities that follow a process [registry unit].
-
-    A site-level quantity follows the same path at every site (the parameter dataset broadcasts
-    it over ``site``).
-    """
-    years = list(case.years)
-    return {
-        binding.parameter: xr.DataArray(
-            paths[binding.process] * binding.factor,
-            dims=("year", "sample"),
-            coords={"year": years},
-        )
-        for binding in case.markets.bindings
-        if binding.process in paths
-    }
 
 
 def yearly_cash(result) -> dict[str, np.ndarray]:

@@ -20,7 +20,9 @@ from tecmodel.inputs.registry import REGISTRY
 from tecmodel.model.metrics import PORTFOLIO
 from tecmodel.model.outputs import METRICS
 
-#: Per-sample metrics kept by a study (dims sample x site); all but the status are summarised.
+#: Per-sample metrics kept by a study (dims sample x site). The status is not summarised, the
+#: covenant events (:data:`EVENT_METRICS`) are read as probabilities, ``debt_drawn`` is kept to
+#: show that the debt does not move with the samples; the rest are :data:`SUMMARY_METRICS`.
 SAMPLE_METRICS: tuple[str, ...] = (
     "npv",
     "npv_operating",
@@ -36,6 +38,8 @@ SAMPLE_METRICS: tuple[str, ...] = (
     "debt_default",
     "debt_drawn",
 )
+#: Per-sample metrics summarised by their statistics (mean, percentiles, CVaR ...), in the
+#: order of the summary table.
 SUMMARY_METRICS: tuple[str, ...] = (
     "npv",
     "npv_operating",

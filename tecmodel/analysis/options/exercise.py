@@ -19,7 +19,8 @@ from functools import partial
 import numpy as np
 import xarray as xr
 
-from tecmodel.analysis.montecarlo.execution import path_overrides, process_paths
+from tecmodel.analysis.montecarlo.execution import process_paths
+from tecmodel.analysis.sampling import path_overrides
 from tecmodel.inputs.case import Case
 from tecmodel.inputs.decisions import Decision
 from tecmodel.inputs.paths import central_path

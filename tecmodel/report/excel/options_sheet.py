@@ -19,22 +19,12 @@ from tecmodel.report.excel.layout import (
     put_value,
     set_column_widths,
 )
-from tecmodel.report.options import answer_sentence, trigger_sentence
+from tecmodel.report.options import HEADLINE_ROWS, answer_sentence, trigger_sentence
 
 #: Excel number format of each unit of the declared outputs.
 UNIT_FORMATS = {"EUR": "#,##0", "1": "0.000", "year": "0", "yr": "0"}
 #: Rows of the summary table.
-SUMMARY_ROWS = (
-    "value_committed",
-    "value_flexible",
-    "value_flexible_in_sample",
-    "value_of_flexibility",
-    "value_of_waiting",
-    "never_probability",
-    "most_likely_year",
-    "trigger_threshold",
-    "trigger_persistence",
-)
+SUMMARY_ROWS = (*HEADLINE_ROWS, "trigger_threshold", "trigger_persistence")
 #: Columns of the table by decision year: output and whether it is read per rule.
 YEAR_COLUMNS = (
     ("value_by_decision_year", None),
