@@ -72,6 +72,8 @@ MAY_BE_UNDEFINED = {
     "realised_gpu_hour_price": "no GPU-hour sold (checked)",
     "lcoc_compute": "as the break-even (checked)",
     "price_cushion": "no price factor makes the NPV zero, or it is 0 (checked)",
+    "utilisation_cushion": "NPV >= 0 at zero utilisation, or no merchant margin (checked)",
+    "discount_rate_cushion": "as the IRR (checked)",
     "generation_irr": "a generation's cash flow without a unique root (as the project IRR)",
     "generation_payback_year": "a generation's cumulative cash flow ends negative",
     "realised_compute_price": "no compute-hour sold (checked)",
@@ -176,6 +178,13 @@ def check_result(result, labels=None) -> None:
         np.testing.assert_array_equal(
             np.isnan(metrics["price_cushion"].values), ~(factor > 0), err_msg="price_cushion"
         )
+    np.testing.assert_array_equal(
+        np.isnan(metrics["discount_rate_cushion"].values), np.isnan(metrics["irr"].values)
+    )
+    # The break-even utilisation (stated less the cushion) is never below zero.
+    lowest = result.parameters["revenue.utilisation"].min("site")
+    with np.errstate(invalid="ignore"):
+        assert not (metrics["utilisation_cushion"] > lowest + 1e-12).any()
     for name, variable in result.budget.data_vars.items():
         assert not np.isinf(np.asarray(variable.values, dtype=float)).any(), name
 

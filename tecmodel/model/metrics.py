@@ -235,7 +235,8 @@ def compute_metrics(
         ``payback_year`` and ``discounted_payback_year`` [year], ``lcoc`` (after tax, the
         break-even), ``realised_gpu_hour_price`` and ``breakeven_gpu_hour_price`` [EUR/GPU-hour],
         ``lcoc_compute`` and ``realised_compute_price`` [EUR/PFLOPS-hour],
-        ``breakeven_price_factor`` and ``price_cushion`` [1], ``capex_total`` and ``initial_capex`` [EUR],
+        ``breakeven_price_factor`` and ``price_cushion`` [1], ``utilisation_cushion`` [1]
+        (points of utilisation), ``discount_rate_cushion`` [1/yr], ``capex_total`` and ``initial_capex`` [EUR],
         ``capex_per_mw_it`` [EUR/MW], ``it_mw`` [MW], ``facility_mw_peak`` [MW],
         ``accelerators`` [accelerator], ``facility_energy_per_year`` [MWh/yr],
         ``water_m3_per_year`` [m3/yr], ``gpu_hours_sold`` [GPU-hour] (over the horizon).
@@ -261,9 +262,9 @@ def compute_metrics(
         realised_compute = xr.where(compute_pv > 0, revenue_pv / compute_pv, np.nan)
     rate, status = project_irr(free_cash_flow)
 
-    factor = _breakeven_factor(
-        flows.total(exclude=("tax",)), site_revenue, accounts, params, factors
-    )
+    pre_tax = flows.total(exclude=("tax",))
+    factor = _breakeven_factor(pre_tax, site_revenue, accounts, params, factors)
+    utilisation_cushion = _utilisation_cushion(pre_tax, quantities, accounts, params, factors)
     with np.errstate(invalid="ignore", divide="ignore"):
         # The after-tax levelised cost: the realised price moved by the break-even factor.
         breakeven = factor * realised
@@ -293,6 +294,8 @@ def compute_metrics(
             "breakeven_gpu_hour_price": breakeven,
             "breakeven_price_factor": factor,
             "price_cushion": cushion,
+            "utilisation_cushion": utilisation_cushion,
+            "discount_rate_cushion": rate - params["finance.discount_rate"],
             "capex_total": year_total(gross_capex),
             "initial_capex": initial,
             "capex_per_mw_it": capex_per_mw,
@@ -327,6 +330,31 @@ def _horizon_value_after_tax(
     return template.copy(data=horizon - tax)
 
 
+def _utilisation_cushion(
+    pre_tax: xr.DataArray,
+    quantities: xr.Dataset,
+    accounts: TaxAccounts,
+    params: xr.Dataset,
+    factors: xr.DataArray,
+) -> xr.DataArray:
+    """Points of utilisation every site may lose before the after-tax NPV is zero [1].
+
+    The billed utilisation moves merchant revenue and the busy power draw linearly (the
+    components' ``merchant_revenue_per_utilisation`` and ``power_cost_per_utilisation``), so a
+    shift d of every site's utilisation moves the pre-tax flows by d x that margin: the
+    break-even of :func:`breakeven_revenue_factor` with the margin as its direction gives
+    m = 1 + d, and the cushion is -d (the portfolio's sites shift together). Undefined where
+    the NPV is non-negative even at zero utilisation.
+    """
+    margin = (
+        quantities["merchant_revenue_per_utilisation"] + quantities["power_cost_per_utilisation"]
+    )
+    shift = _breakeven_factor(pre_tax, margin, accounts, params, factors) - 1.0
+    utilisation = params["revenue.utilisation"].broadcast_like(margin.isel(year=0, drop=True))
+    lowest = append_portfolio(utilisation, utilisation.min("site"))
+    return xr.where(lowest + shift >= 0.0, -shift, np.nan)
+
+
 def _breakeven_factor(
     pre_tax: xr.DataArray,
     revenue: xr.DataArray,
@@ -334,11 +362,18 @@ def _breakeven_factor(
     params: xr.Dataset,
     factors: xr.DataArray,
 ) -> xr.DataArray:
-    """Break-even price factor per site and for the portfolio (sites taxed standalone)."""
+    """Break-even factor on `revenue` per site and for the portfolio (sites taxed standalone).
+
+    `revenue` is the direction the factor scales: the revenue (the price break-even) or any
+    other flow the NPV is linear in with a positive coefficient each year.
+    """
     profit = accounts.array(accounts.taxable_income_before_losses)
     dims = profit.dims
     site_template = profit.isel(year=0, drop=True)
     factors_np = xr.broadcast(factors, profit)[0].transpose(*dims).values
+    # A direction that does not vary along a dim of the accounts (e.g. a margin independent of
+    # a swept input) still needs one series per problem.
+    revenue = xr.broadcast(revenue, profit)[0]
     pre_tax_pv = present_value(pre_tax, factors).transpose(*dims[1:]).values
     revenue_pv = present_value(revenue, factors).transpose(*dims[1:]).values
     tax_arguments = tax_terms(params, site_template)

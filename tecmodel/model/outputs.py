@@ -277,6 +277,31 @@ METRICS: dict[str, Metric] = {
         True,
         "no revenue earned, or NPV >= 0 even at a zero GPU-hour price",
     ),
+    "utilisation_cushion": Metric(
+        "1",
+        "Points of billed utilisation every site may lose before the after-tax NPV is zero "
+        "(steady utilisation less the break-even utilisation; negative when the NPV already "
+        "is)",
+        "Utilisation cushion",
+        "pp",
+        100.0,
+        "{:.1f}",
+        _UP,
+        True,
+        "NPV >= 0 even at zero utilisation, or merchant hours earn less than their energy",
+    ),
+    "discount_rate_cushion": Metric(
+        "1/yr",
+        "Project IRR less the discount rate: how far the discount rate may rise before the "
+        "NPV is negative (when the cash flow changes sign once)",
+        "Discount-rate cushion",
+        "pp",
+        100.0,
+        "{:.2f}",
+        _UP,
+        True,
+        "IRR undefined",
+    ),
     "capex_total": Metric(
         "EUR",
         "Gross capex over the horizon (initial build, accelerator refreshes, replacements)",

@@ -63,16 +63,27 @@ def horizon_value_lines(result) -> list[str]:
 
 
 def cushion_lines(result) -> list[str]:
-    """The realised GPU-hour price beside the after-tax LCOC, and the cushion between them."""
-    lines = ["Price cushion (realised GPU-hour price over the after-tax LCOC, the break-even):"]
+    """The realised GPU-hour price beside the after-tax LCOC, and the three cushions: how far
+    prices, utilisation and the discount rate may move before the NPV is zero."""
+    lines = [
+        "Cushions before NPV = 0 (price: realised GPU-hour price over the after-tax LCOC; "
+        "utilisation and discount rate in points):"
+    ]
     for site in result.metrics["site"].values:
         at = result.metrics.sel(site=site)
-        realised, lcoc, cushion = (
+        realised, lcoc, cushion, utilisation, rate = (
             format_value(float(at[name]), name)
-            for name in ("realised_gpu_hour_price", "lcoc", "price_cushion")
+            for name in (
+                "realised_gpu_hour_price",
+                "lcoc",
+                "price_cushion",
+                "utilisation_cushion",
+                "discount_rate_cushion",
+            )
         )
         lines.append(
-            f"  {site}: realised {realised} vs LCOC {lcoc} {display_unit('lcoc')}: cushion {cushion} %"
+            f"  {site}: realised {realised} vs LCOC {lcoc} {display_unit('lcoc')}: price {cushion} %,"
+            f" utilisation {utilisation} pp, discount rate {rate} pp"
         )
     return lines
 

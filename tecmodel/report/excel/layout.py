@@ -85,7 +85,7 @@ def excel_number_format(name: str) -> str:
     Derived from the metric's display in the table of outputs (:data:`METRICS`): the decimals
     and thousands separator of its ``display_format``; its ``display_scale`` as one trailing
     comma per factor of 1,000 (EUR stored in full, shown in millions); a rate (display unit
-    ``%``) as a percent; a ratio (display unit ``x``: DSCR, MOIC) as a multiple, ``0.00"x"``.
+    ``%``, or ``pp``: points of a share) as a percent; a ratio (display unit ``x``: DSCR, MOIC) as a multiple, ``0.00"x"``.
     Amounts shown in EUR millions show a loss in red and zero as a dash.
 
     Parameters
@@ -104,7 +104,7 @@ def excel_number_format(name: str) -> str:
         raise ValueError(f"no Excel format for the display format {metric.display_format!r}")
     separator, decimals = match.group(1), int(match.group(2))
     number = ("#,##0" if separator else "0") + ("." + "0" * decimals if decimals else "")
-    if metric.display_units == "%":
+    if metric.display_units in ("%", "pp"):  # points of a share are shown as a percent too
         if metric.display_scale != 100.0:
             raise ValueError(f"a percent is shown x 100, not x {metric.display_scale}")
         return number + "%"  # Excel's % multiplies by 100 itself

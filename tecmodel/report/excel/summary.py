@@ -45,6 +45,7 @@ FORMULA_METRICS: tuple[str, ...] = (
     "breakeven_price_factor",
     "breakeven_gpu_hour_price",
     "price_cushion",
+    "discount_rate_cushion",
     "initial_capex",
     "capex_total",
     "capex_per_mw_it",
@@ -103,6 +104,8 @@ def _metric_formula(
     if name == "price_cushion":
         factor = cells["breakeven_price_factor"]
         return f'=IFERROR(IF({factor}>0,1/{factor}-1,"none"),"none")'
+    if name == "discount_rate_cushion":
+        return f'=IFERROR({cells["irr"]}-{rate},"undefined")'
     if name == "realised_gpu_hour_price":
         return f"={sheet.present_value('subtotal_revenue')}/{hours_pv}"
     if name == "breakeven_price_factor":
@@ -255,6 +258,7 @@ def _metric_row(
         "npv_terminal": f"{result.case.terminal.label} (terminal.method): the horizon value "
         "less the tax it causes (last year's tax with and without it), discounted",
         "price_cushion": "realised / LCOC - 1: negative when the NPV is",
+        "discount_rate_cushion": "IRR - discount rate: negative when the NPV is",
     }
     if name == "irr":
         status = int(result.metrics["irr_status"].sel(site=owner))

@@ -123,6 +123,7 @@ def metric_value(result, site: str, name: str):
             "discounted_payback_year": "none",
             "irr": "undefined",
             "equity_irr": "undefined",
+            "discount_rate_cushion": "undefined",
             "breakeven_gpu_hour_price": "none",
             "breakeven_price_factor": "none",
         }.get(name, "n/a")
