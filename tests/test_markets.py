@@ -375,3 +375,31 @@ def test_a_path_above_the_central_one_raises_the_stated_prices_in_proportion(
             1.2 * base_result.cube.sel(item=item).values,
             rtol=1e-12,
         )
+
+
+def test_an_exchange_rate_path_above_the_central_one_moves_usd_amounts_by_its_ratio(
+    base_case, base_result
+):
+    """Stated prices convert at the central USD/EUR rate of the reference year: a path 10 %
+    above the central one in every year (more USD per EUR) makes every USD purchase 1/1.1 as
+    dear in EUR and scales each revenue stream by 1 + s (1/1.1 - 1), s its USD-quoted share
+    (hand calculation from ``currency_factor``). Reading the path against itself in the
+    reference year would leave the revenue unchanged."""
+    rate = base_case.value("fx.usd_per_eur")
+    moved = tecmodel.evaluate(base_case, overrides={"fx.usd_per_eur": 1.1 * rate})
+    np.testing.assert_allclose(
+        moved.cube.sel(item="chips_purchase").values,
+        base_result.cube.sel(item="chips_purchase").values / 1.1,
+        rtol=1e-12,
+    )
+    for item, share in (
+        ("revenue_merchant", "revenue.merchant_usd_share"),
+        ("revenue_contract", "revenue.contract_usd_share"),
+    ):
+        usd_share = float(base_case.value(share).max())
+        assert usd_share > 0  # both streams are partly quoted in USD in the bundled case
+        np.testing.assert_allclose(
+            moved.cube.sel(item=item).values,
+            (1.0 + usd_share * (1.0 / 1.1 - 1.0)) * base_result.cube.sel(item=item).values,
+            rtol=1e-12,
+        )

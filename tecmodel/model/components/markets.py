@@ -83,13 +83,6 @@ def at_year(path, year, first_year: int):
     return xr.Variable(out_dims, values)
 
 
-def ratio_since(path, year, reference_year, first_year: int):
-    """``path[year] / path[reference_year]`` [1]; exactly 1 for a path without ``year``."""
-    if not isinstance(path, xr.Variable | xr.DataArray) or "year" not in path.dims:
-        return 1.0
-    return at_year(path, year, first_year) / at_year(path, reference_year, first_year)
-
-
 def ratio_to_central(params, name: str, year, reference_year, first_year: int):
     """A market quantity in `year` over the case's central value in the reference year [1].
 
@@ -115,25 +108,33 @@ def purchase_index(params, timeline, vintage_year):
     """EUR price of an accelerator bought in `vintage_year` against the reference generation
     bought in the site's reference year [1].
 
-    ``hardware_cost[v] / hardware_cost[ref] x performance ratio x usd_per_eur[ref] /
-    usd_per_eur[v]``: the USD price per PFLOP/s moves with ``markets.hardware_cost``, an
-    accelerator holds more PFLOP/s each year, and the purchase converts at its year's rate.
-    Multiplied by ``chips.unit_price / usd_per_eur[ref]`` it is the price in EUR.
+    ``hardware_cost[v] / central hardware_cost[ref] x performance ratio x central
+    usd_per_eur[ref] / usd_per_eur[v]``: the USD price per PFLOP/s moves with
+    ``markets.hardware_cost``, an accelerator holds more PFLOP/s each year, and the purchase
+    converts at its year's rate. Multiplied by ``chips.unit_price / central usd_per_eur[ref]``
+    (:func:`reference_rate`) it is the price in EUR.
     """
     first = timeline.attrs["start_year"]
     reference = timeline["reference_year"]
-    fx = params["fx.usd_per_eur"]
     return (
         ratio_to_central(params, "markets.hardware_cost", vintage_year, reference, first)
         * performance_ratio(params["chips.performance_growth"], vintage_year, reference)
-        / ratio_since(fx, vintage_year, reference, first)
+        / ratio_to_central(params, "fx.usd_per_eur", vintage_year, reference, first)
     )
 
 
 def reference_rate(params, timeline):
-    """USD per EUR in each site's reference year [USD/EUR]."""
+    """USD per EUR on the case's central path in each site's reference year [USD/EUR].
+
+    The rate at which the case's stated prices convert: a USD-quoted GPU-hour price stated as
+    EUR x is worth x times this in USD whatever a sampled exchange-rate path does, so a path
+    that runs away from the central one moves EUR revenue from that year on (the path is
+    never read against itself, which would cancel its shocks up to the reference year).
+    """
     return at_year(
-        params["fx.usd_per_eur"], timeline["reference_year"], timeline.attrs["start_year"]
+        params[central_name("fx.usd_per_eur")],
+        timeline["reference_year"],
+        timeline.attrs["start_year"],
     )
 
 

@@ -85,7 +85,8 @@ def excel_number_format(name: str) -> str:
     Derived from the metric's display in the table of outputs (:data:`METRICS`): the decimals
     and thousands separator of its ``display_format``; its ``display_scale`` as one trailing
     comma per factor of 1,000 (EUR stored in full, shown in millions); a rate (display unit
-    ``%``, or ``pp``: points of a share) as a percent; a ratio (display unit ``x``: DSCR, MOIC) as a multiple, ``0.00"x"``.
+    ``%``, or ``pp``: points of a share) as a percent; a ratio (display unit ``x``: DSCR,
+    MOIC) as a multiple, ``0.00"x"``.
     Amounts shown in EUR millions show a loss in red and zero as a dash.
 
     Parameters
