@@ -63,6 +63,8 @@ CHANGED = {
     "financing.lockup_dscr": 1.25,
     "revenue.gpu_hour_price": 3.4,
     "revenue.contract_price": 2.3,
+    "revenue.merchant_usd_share": 0.6,
+    "revenue.contract_usd_share": 0.2,
     "power.contract_share": 0.55,
     "power.contract_price": 75.0,
     "power.contract_indexation": 0.025,
@@ -753,8 +755,8 @@ def test_the_highlighted_inputs_are_exactly_the_cells_formulas_read(base_result,
             assert cell.fill.fgColor.rgb.endswith("EDEDED")
     for sheet in workbook.worksheets:
         assert sheet.protection.sheet and not sheet.protection.password
-    # 24 live parameters: 7 per case, 17 per site (base: one site; doubled: two).
-    assert len(highlighted) == (7 + 17) + (7 + 2 * 17)
+    # 26 live parameters: 7 per case, 19 per site (base: one site; doubled: two).
+    assert len(highlighted) == (7 + 19) + (7 + 2 * 19)
 
 
 def _replace_value(source: Path, target: Path, part: str, coordinate: str, value: float) -> None:
@@ -868,7 +870,7 @@ def test_changing_any_highlighted_input_moves_npv_as_evaluate_does(
     print(f"\n{len(files)} workbooks, one input changed in each; {moved} moved NPV by > EUR 1 M")
     # every highlighted input (the lock-up ratio among the case's) but the escalation of the
     # process-driven energy price (per site)
-    assert len(files) == (7 + 16) + (7 + 2 * 16)
+    assert len(files) == (7 + 18) + (7 + 2 * 18)
 
 
 def _attribution(values: dict, correlation: str, kind: str):

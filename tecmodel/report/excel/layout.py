@@ -55,6 +55,8 @@ LIVE_PARAMETERS: tuple[str, ...] = (
     "financing.lockup_dscr",
     "revenue.gpu_hour_price",
     "revenue.contract_price",
+    "revenue.merchant_usd_share",
+    "revenue.contract_usd_share",
     "power.contract_share",
     "power.contract_price",
     "power.contract_indexation",

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from tecmodel.inputs.parameters import central_name
 from tecmodel.model.components.markets import reference_rate
 from tecmodel.model.components.pipeline import run_components
 from tecmodel.model.timeline import HOURS_PER_YEAR, escalation
@@ -51,9 +52,10 @@ def unit_runs(result) -> UnitRuns:
     Every driver enters its items linearly, so an item at the case values is the item at a
     unit value times the driver: the accelerator items are the items at a price of 1 EUR per
     accelerator in the reference year (USD price = USD per EUR of that year) times the price;
-    merchant revenue is the revenue at 100 % utilisation and a merchant GPU-hour price of 1 EUR
-    times the utilisation and the price; contract revenue is the revenue at a contract price of
-    1 EUR times the contract price; the insured facility value is the insurance at a rate of 1
+    merchant revenue is the revenue at 100 % utilisation, a merchant GPU-hour price of 1 EUR
+    and no USD quotes times the utilisation, the price and the year's currency factor; contract
+    revenue is the revenue at a contract price of 1 EUR (no USD quotes) times the contract price
+    and the currency factor; the insured facility value is the insurance at a rate of 1
     with no accelerators.
     """
     params, timeline = result.parameters, result.timeline
@@ -69,6 +71,9 @@ def unit_runs(result) -> UnitRuns:
             "revenue.utilisation": xr.ones_like(params["revenue.utilisation"]),
             "revenue.gpu_hour_price": xr.ones_like(params["revenue.gpu_hour_price"]),
             "revenue.contract_price": xr.ones_like(params["revenue.contract_price"]),
+            # EUR-quoted: the exchange rate's effect is the live currency rows' (write_path_rows).
+            "revenue.merchant_usd_share": xr.zeros_like(params["revenue.merchant_usd_share"]),
+            "revenue.contract_usd_share": xr.zeros_like(params["revenue.contract_usd_share"]),
             "chips.unit_price": xr.zeros_like(params["chips.unit_price"]),
             "operations.insurance_rate": xr.ones_like(params["operations.insurance_rate"]),
         }
@@ -174,6 +179,36 @@ def write_path_rows(s: SiteRows) -> None:
         path_ratio(s.result, "fx.usd_per_eur", s.site),
         FORMAT_FACTOR,
     )
+    p = s.parameter
+    central = s.result.parameters[central_name("fx.usd_per_eur")]
+    if "year" in central.dims:
+        central = central.sel(year=int(scalar(s.result.timeline["reference_year"], s.site)))
+    fx_central = scalar(central, s.site)
+    writer.scalar_value(
+        "fx_central_reference",
+        "USD per EUR of the case's central path in the reference year",
+        "USD/EUR",
+        "the rate at which the stated GPU-hour prices are quoted (fixed)",
+        fx_central,
+        "0.0000",
+    )
+    for key, label, share in (
+        ("merchant_currency", "Merchant revenue: currency factor", "revenue.merchant_usd_share"),
+        ("contract_currency", "Contract revenue: currency factor", "revenue.contract_usd_share"),
+    ):
+        writer.formulas(
+            key,
+            label,
+            "1",
+            "1 + USD-quoted share x (central USD per EUR in the reference year / the year's USD "
+            "per EUR - 1)",
+            lambda y, share=share: (
+                f"=1+{p(share)}*({writer.scalar_at('fx_central_reference')}"
+                f"/({p('fx.usd_per_eur')}*{writer.at('fx_path', y)})-1)"
+            ),
+            ("currency_factor", share),
+            FORMAT_FACTOR,
+        )
     writer.values(
         "in_contract_term",
         "Nuclear contract in force",

@@ -55,8 +55,9 @@ FORMULA_ITEMS = frozenset(
 
 #: How each formula item is computed (the "How it is computed" column).
 ITEM_HOWS = {
-    "revenue_merchant": "merchant GPU-hours offered x price index x GPU-hour price x utilisation",
-    "revenue_contract": "contract GPU-hours x price index x contract price",
+    "revenue_merchant": "merchant GPU-hours offered x price index x GPU-hour price x utilisation"
+    " x currency factor",
+    "revenue_contract": "contract GPU-hours x price index x contract price x currency factor",
     "power_contract_energy": (
         "facility energy x contract share x in force x contract price x (1 + indexation)^t"
     ),
@@ -110,9 +111,11 @@ def item_formulas(s: SiteRows) -> dict[str, Callable[[int], str]]:
     return {
         "revenue_merchant": lambda y: (
             f"={at('merchant_hours_indexed', y)}*{s.driver('gpu_hour_price')}*{utilisation}"
+            f"*{at('merchant_currency', y)}"
         ),
         "revenue_contract": lambda y: (
             f"={at('contract_hours_indexed', y)}*{p('revenue.contract_price')}"
+            f"*{at('contract_currency', y)}"
         ),
         "power_contract_energy": lambda y: (
             f"=-({at('facility_energy', y)}*{p('power.contract_share')}*{at('in_contract_term', y)}"

@@ -18,7 +18,7 @@ import numpy as np
 import xarray as xr
 
 from tecmodel.model.components.chips import unit_price_eur
-from tecmodel.model.components.markets import reference_rate
+from tecmodel.model.components.markets import at_year, currency_factor, reference_rate
 from tecmodel.model.components.power import it_power_draw
 from tecmodel.model.cube import item_total
 from tecmodel.model.metrics import PORTFOLIO, discount_factors
@@ -104,7 +104,12 @@ def model_values(result, site: str, key: tuple, written=None):
             site,
         )
     if kind == "chip_price_eur":
-        rate = reference_rate(params, result.timeline)
+        # At the path's rate in the reference year: the workbook's accelerator rows are
+        # reference-equivalent counts at that rate (purchase_index).
+        timeline = result.timeline
+        rate = at_year(
+            params["fx.usd_per_eur"], timeline["reference_year"], timeline.attrs["start_year"]
+        )
         return scalar(unit_price_eur(params["chips.unit_price"], rate), site)
     if kind == "breakeven":
         return breakeven_values(result, site)[key[1:]]
@@ -164,6 +169,14 @@ def model_series(result, site: str, key: tuple) -> np.ndarray:
         return np.flip(np.logical_and.accumulate(np.flip(cumulative >= 0))).astype(float)
     if kind == "quantity":
         return site_series(result.quantities[key[1]], site)
+    if kind == "currency_factor":
+        timeline = result.timeline
+        factor = currency_factor(
+            params[key[1]],
+            reference_rate(params, timeline),
+            params["fx.usd_per_eur"],
+        )
+        return site_series(factor.broadcast_like(timeline["year"]), site)
     if kind == "merchant_hours":
         contract = result.quantities["gpu_hours_contracted"]
         return site_series(result.quantities["gpu_hours_sold"] - contract, site)
