@@ -21,7 +21,7 @@ import xarray as xr
 from tecmodel.errors import InputError
 from tecmodel.inputs.case import Case, case_from_data
 from tecmodel.model.evaluation import evaluate
-from tecmodel.model.metrics import PORTFOLIO
+from tecmodel.model.metrics import PORTFOLIO, join_portfolio
 
 #: The metrics the horizon sensitivity reports.
 HORIZON_METRICS = ("npv", "npv_operating", "npv_terminal")
@@ -77,9 +77,9 @@ def horizon_sensitivity(case: Case, shifts: Sequence[int] = DEFAULT_SHIFTS) -> x
             problems.append(str(error))
             continue
         problems.append("")
-        metrics = evaluate(moved).metrics
+        result = evaluate(moved)
         for m, name in enumerate(HORIZON_METRICS):
-            values[m, index] = metrics[name].sel(site=sites).values
+            values[m, index] = join_portfolio(result.metrics[name], result.portfolio[name]).values
     coords = {
         "horizon_shift": list(shifts),
         "site": sites,
