@@ -682,7 +682,8 @@ def test_the_written_file_holds_the_values_of_its_formulas(tmp_path, base_result
             )
             coordinate = f"E{row}"
             assert str(formulas["Metrics"][coordinate].value).startswith("=")
-            expected = float(result.metrics["npv"].sel(site=owner))  # the model, evaluate()
+            metrics = join_portfolio(result.metrics, result.portfolio)  # the model, evaluate()
+            expected = float(metrics["npv"].sel(site=owner))
             assert values["Metrics"][coordinate].value == pytest.approx(expected, rel=1e-9), title
     assert formulas["base_10b fluidstack_fr"].freeze_panes == "E5"
     assert len(formulas["Sensitivity"]._charts) == 1

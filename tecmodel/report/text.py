@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from tecmodel.model.metrics import join_portfolio
+from tecmodel.model.metrics import PORTFOLIO, join_portfolio
 from tecmodel.model.outputs import EQUITY_METRICS, METRICS
 from tecmodel.model.tables import (
     conventions_line,
@@ -92,8 +92,13 @@ def horizon_sensitivity_lines(sensitivity) -> list[str]:
             lines.append(f"  {end} ({int(shift):+d} yr): not evaluated: {problem}")
             continue
         parts = []
-        for site in sensitivity["site"].values:
-            at = sensitivity.isel(horizon_shift=index).sel(site=site)
+        shift_values = sensitivity.isel(horizon_shift=index)
+        owners = {str(site): shift_values.sel(site=site) for site in sensitivity["site"].values}
+        owners[PORTFOLIO] = {
+            name: shift_values[f"{PORTFOLIO}_{name}"]
+            for name in ("npv", "npv_operating", "npv_terminal")
+        }
+        for site, at in owners.items():
             parts.append(
                 f"{site} {format_value(float(at['npv']), 'npv')} "
                 f"({format_value(float(at['npv_operating']), 'npv')} + "
