@@ -8,6 +8,11 @@ compute (the break-even GPU-hour price) and the cushion of the realised price ov
 the physical scale of the build-out. Their units and definitions are declared once,
 in :data:`tecmodel.model.outputs.METRICS`.
 
+The portfolio is computed here as one more ``site`` label (:func:`with_portfolio`), where each
+of its figures is defined; :func:`split_portfolio` then parts every result once into the sites
+and the portfolio, so that no sum over ``site`` counts the portfolio twice, and
+:func:`join_portfolio` puts them side by side again for a table (the portfolio the last column).
+
 Conventions (also in the README and the workbook): nominal EUR; cash flows at year end; the
 first model year is t = 0 and is not discounted, so NPV = sum_t FCF_t / (1 + r)^t, as
 ``numpy_financial.npv`` and Excel's ``=FCF_0 + NPV(r, FCF_1:FCF_n)``.
@@ -124,7 +129,7 @@ def join_portfolio(sites: xr.Dataset | xr.DataArray, portfolio: xr.Dataset | xr.
                 joined[name] = append_portfolio(variable, portfolio[name])
             elif "site" in variable.dims:
                 joined[name] = append_portfolio(
-                    variable, xr.full_like(variable.isel(site=0), np.nan)
+                    variable, xr.full_like(variable.isel(site=0), np.nan, dtype=float)
                 )
             else:
                 joined[name] = variable

@@ -4,8 +4,8 @@ This module owns the shape of a study's results, shared by the sinks that hold t
 (:mod:`tecmodel.analysis.montecarlo.store`) and the chunk evaluation that fills them
 (:mod:`tecmodel.analysis.montecarlo.execution`): the sampled inputs and the metrics over
 ``sample`` (and ``site``, the sites only), the portfolio's metrics over ``sample``, named
-``portfolio.<metric>`` (:data:`PORTFOLIO_PREFIX`), and the simulated path of each price process of the case over
-``sample`` x ``year``, named ``path.<process>`` (:data:`PATH_PREFIX`).
+``portfolio.<metric>`` (:data:`PORTFOLIO_PREFIX`), and the simulated path of each price
+process of the case over ``sample`` x ``year``, named ``path.<process>`` (:data:`PATH_PREFIX`).
 """
 
 from __future__ import annotations
@@ -129,11 +129,6 @@ class Layout:
     def yearly_cash(self) -> tuple[str, ...]:
         """Names of the yearly cash-flow variables (``cash.<name>``)."""
         return tuple(name for name in self.variables if name.startswith(CASH_PREFIX))
-
-    @property
-    def portfolio(self) -> tuple[str, ...]:
-        """Names of the portfolio's metrics (``portfolio.<metric>``)."""
-        return tuple(name for name in self.variables if name.startswith(PORTFOLIO_PREFIX))
 
     def column(self, metric: str, site: str) -> tuple[str, int | None]:
         """The stored variable of `metric` at `site` and its site index (None: the portfolio)."""
