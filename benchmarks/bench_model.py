@@ -43,7 +43,7 @@ def naive_rate(case, samples: dict[str, np.ndarray]) -> float:
         result = tecmodel.evaluate(
             case, {name: float(values[index]) for name, values in samples.items()}
         )
-        npf.irr(result.free_cash_flow.sel(site="portfolio").values)
+        npf.irr(result.portfolio_free_cash_flow.values)
     return n / (time.perf_counter() - start)
 
 

@@ -49,9 +49,7 @@ def child_study(case_name: str, n: int, chunk: int, store: bool, paths: bool = T
             paths=paths,
         )
         seconds = time.perf_counter() - start
-        mean_npv = float(
-            result.summary["value"].sel(statistic="mean", metric="npv", site="portfolio")
-        )
+        mean_npv = float(result.portfolio_summary["value"].sel(statistic="mean", metric="npv"))
     return {
         "case": case_name,
         "n": n,
@@ -88,7 +86,7 @@ def child_naive(case_name: str, n: int) -> dict:
                 else float(value)
             )
         result = tecmodel.evaluate(case, sample)
-        npf.irr(np.asarray(result.free_cash_flow.sel(site="portfolio").values))
+        npf.irr(np.asarray(result.portfolio_free_cash_flow.values))
     seconds = time.perf_counter() - start
     return {"case": case_name, "n": n, "seconds": seconds, "samples_per_s": n / seconds}
 

@@ -5,7 +5,8 @@ Public API::
     case = tecmodel.load_case("inputs/base_10b.yaml")
     result = tecmodel.evaluate(case, overrides={"energy_price": 80.0})
     result.cube        # unlevered project cash flows (item x year x site[ x sample]) [EUR]
-    result.metrics     # NPV, IRR, payback, LCOC, break-even price ... per site and "portfolio"
+    result.metrics     # NPV, IRR, payback, LCOC, break-even price ... per site (over `site`)
+    result.portfolio   # the same for the portfolio (no `site`): metrics.npv.sum("site") == npv
     result.budget      # what the stated budget buys against the stated plan
     tecmodel.compare(case_a, case_b)        # cases side by side (xr.Dataset over `case`)
     tecmodel.evaluate_scenarios(case)       # the case's named scenarios along `scenario`

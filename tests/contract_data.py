@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import xarray as xr
 
+from tecmodel.model.metrics import join_portfolio, split_portfolio
+
 FACTORS = ("energy_price", "utilisation", "chip_cost")
 METRICS = ("npv", "irr", "lcoc")
 STATISTICS = ("mean", "std", "p5", "p10", "p50", "p90", "p95", "prob_negative", "cvar5")
@@ -20,6 +22,11 @@ STATISTICS = ("mean", "std", "p5", "p10", "p50", "p90", "p95", "prob_negative", 
 
 def _sites(result) -> list[str]:
     return list(result.case.site_names) + ["portfolio"]
+
+
+def _metrics(result) -> xr.Dataset:
+    """The metrics with the portfolio as the last site label, as the tables show them."""
+    return join_portfolio(result.metrics, result.portfolio)
 
 
 def sobol_dataset(result, seed: int = 0) -> xr.Dataset:
@@ -65,7 +72,7 @@ def sobol_dataset(result, seed: int = 0) -> xr.Dataset:
 def tornado_dataset(result) -> xr.Dataset:
     """low/high over (factor, metric, site), base over (metric, site), input values per factor."""
     sites = _sites(result)
-    base = np.array([[float(result.metrics[m].sel(site=s)) for s in sites] for m in METRICS])
+    base = np.array([[float(_metrics(result)[m].sel(site=s)) for s in sites] for m in METRICS])
     swing = np.array([0.30, 0.18, 0.10])[:, None, None] * np.abs(base)[None]
     dims = ("factor", "metric", "site")
     dataset = xr.Dataset(
@@ -92,11 +99,14 @@ def tornado_dataset(result) -> xr.Dataset:
 
 @dataclass(frozen=True)
 class MonteCarloResult:
-    """The agreed shape: ``samples`` and ``summary``; ``paths`` and ``cash_flows`` (empty for a
-    case without price processes)."""
+    """The agreed shape: ``samples`` and ``summary`` over the sites, ``portfolio_samples`` and
+    ``portfolio_summary`` of the portfolio; ``paths`` and ``cash_flows`` (empty for a case
+    without price processes)."""
 
     samples: xr.Dataset
     summary: xr.Dataset
+    portfolio_samples: xr.Dataset
+    portfolio_summary: xr.Dataset
     paths: xr.Dataset = field(default_factory=xr.Dataset)
     cash_flows: xr.Dataset = field(default_factory=xr.Dataset)
 
@@ -108,7 +118,7 @@ def monte_carlo_result(result, n: int = 400, seed: int = 0) -> MonteCarloResult:
     spread = {"npv": 0.8, "irr": 0.2, "lcoc": 0.1, "payback_year": 0.0}
     samples = {}
     for metric in (*METRICS, "payback_year"):
-        base = np.array([float(result.metrics[metric].sel(site=s)) for s in sites])
+        base = np.array([float(_metrics(result)[metric].sel(site=s)) for s in sites])
         values = base[None] * (1.0 + spread[metric] * generator.standard_normal((n, 1)))
         samples[metric] = xr.DataArray(
             values, dims=("sample", "site"), attrs={"units": result.metrics[metric].attrs["units"]}
@@ -150,4 +160,8 @@ def monte_carlo_result(result, n: int = 400, seed: int = 0) -> MonteCarloResult:
             "chunk_size": 128,
         },
     )
-    return MonteCarloResult(sample_set, summary)
+    samples, portfolio_samples = split_portfolio(sample_set)
+    summary, portfolio_summary = split_portfolio(summary)
+    return MonteCarloResult(
+        samples, summary, portfolio_samples.drop_vars("power.market_price"), portfolio_summary
+    )

@@ -46,8 +46,8 @@ def test_initial_capex_matches_the_stated_budget(fixture, request):
 
 
 def test_doubled_case_doubles_the_investment(base_result, doubled_result):
-    base = float(base_result.metrics["initial_capex"].sel(site="portfolio"))
-    doubled = float(doubled_result.metrics["initial_capex"].sel(site="portfolio"))
+    base = float(base_result.portfolio["initial_capex"])
+    doubled = float(doubled_result.portfolio["initial_capex"])
     assert doubled / base == pytest.approx(2.0, abs=0.1)
 
 

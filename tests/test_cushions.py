@@ -15,6 +15,7 @@ import xarray as xr
 
 import tecmodel
 from tecmodel.analysis.solvers import SolverStatus, lowest_utilisation
+from tecmodel.model.metrics import join_portfolio
 
 #: Factors on every merchant GPU-hour price: the bundled doubled case as stated (NPV < 0 at a
 #: utilisation of 1 for site 1: no break-even in range) up to a price at which both sites have
@@ -34,7 +35,8 @@ def test_utilisation_cushion_is_the_steady_utilisation_less_the_solver_break_eve
     utilisation less it, per site and for the portfolio (both sites at 85 %, so one shift of
     both equals the solver's one factor on both)."""
     solution = lowest_utilisation(priced_result)
-    cushion = priced_result.metrics["utilisation_cushion"]
+    metrics = join_portfolio(priced_result.metrics, priced_result.portfolio)
+    cushion = metrics["utilisation_cushion"]
     stated = priced_result.parameters["revenue.utilisation"]
     assert float(stated.max()) == float(stated.min()) == 0.85  # the case file's figure
     solved = solution["status"] == SolverStatus.SOLVED
@@ -42,7 +44,7 @@ def test_utilisation_cushion_is_the_steady_utilisation_less_the_solver_break_eve
     expected = (0.85 - solution["value"]).where(solved)
     np.testing.assert_allclose(cushion.where(solved).values, expected.values, atol=1e-9)
     # a positive cushion exactly where the NPV is positive
-    np.testing.assert_array_equal((cushion > 0).values, (priced_result.metrics["npv"] > 0).values)
+    np.testing.assert_array_equal((cushion > 0).values, (metrics["npv"] > 0).values)
 
 
 def test_utilisation_cushion_beyond_full_utilisation_is_negative_and_still_defined(priced_result):
@@ -73,10 +75,10 @@ def test_utilisation_cushion_moves_the_npv_to_zero(doubled_case, priced_result):
 def test_discount_rate_cushion_is_irr_less_the_rate_and_zeroes_the_npv(base_case, base_result):
     """The discount-rate cushion is IRR - discount rate; at the rate moved by it, the NPV is zero
     (the definition of the IRR)."""
-    metrics = base_result.metrics.sel(site="portfolio")
+    metrics = base_result.portfolio
     rate = base_case.value("finance.discount_rate")
     cushion = float(metrics["discount_rate_cushion"])
     assert cushion == float(metrics["irr"]) - float(rate)
     moved = tecmodel.evaluate(base_case, {"finance.discount_rate": float(rate) + cushion})
-    scale = float(base_result.metrics["capex_total"].sel(site="portfolio"))
-    assert abs(float(moved.metrics["npv"].sel(site="portfolio"))) < 1e-9 * scale
+    scale = float(base_result.portfolio["capex_total"])
+    assert abs(float(moved.portfolio["npv"])) < 1e-9 * scale

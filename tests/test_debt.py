@@ -16,7 +16,6 @@ from tecmodel.analysis.scenarios import evaluate_scenarios
 from tecmodel.cli.main import main
 from tecmodel.model.budget import DEBT_PREFIX, TOTAL_SOURCES, TOTAL_USES, construction_end_year
 from tecmodel.model.covenants import covenant_accounts
-from tecmodel.model.metrics import PORTFOLIO
 from tecmodel.model.tranches import ANNUITY, SCULPTED, STRAIGHT_LINE, tranche_schedules
 
 # --------------------------------------------------------------------------- fixed debt
@@ -34,7 +33,7 @@ def test_the_debt_drawn_has_zero_spread_over_a_monte_carlo_study(base_study, bas
     assert np.ptp(drawn) == 0.0
     assert drawn[0] == float(base_result.metrics["debt_drawn"].sel(site="fluidstack_fr"))
     # the samples do differ: the NPV has a spread of billions
-    assert float(base_study.samples["npv"].sel(site=PORTFOLIO).std()) > 1e9
+    assert float(base_study.portfolio_samples["npv"].std()) > 1e9
 
 
 def test_the_facility_loan_schedule_is_the_same_in_every_sample_and_scenario(base_case):
@@ -109,24 +108,20 @@ def test_the_portfolio_covenant_is_the_minimum_of_its_sites(doubled_result, base
     """Each site is its own borrower: the portfolio's minimum DSCR is the lowest of its sites'
     (never a ratio of pooled cash); its lock-up and default are any site's."""
     sites = list(doubled_result.case.site_names)
-    metrics = doubled_result.metrics
-    assert float(metrics["min_dscr"].sel(site=PORTFOLIO)) == float(
-        metrics["min_dscr"].sel(site=sites).min()
-    )
+    metrics, portfolio = doubled_result.metrics, doubled_result.portfolio
+    assert float(portfolio["min_dscr"]) == float(metrics["min_dscr"].sel(site=sites).min())
     for name in ("lock_up", "debt_default"):
-        assert float(metrics[name].sel(site=PORTFOLIO)) == float(
-            metrics[name].sel(site=sites).max()
-        )
+        assert float(portfolio[name]) == float(metrics[name].sel(site=sites).max())
     # and per sample of a Monte Carlo study
     study = tecmodel.monte_carlo(doubled_result.case, n=256, seed=0, progress=False)
     samples = study.samples
     np.testing.assert_array_equal(
-        samples["min_dscr"].sel(site=PORTFOLIO).values,
+        study.portfolio_samples["min_dscr"].values,
         samples["min_dscr"].sel(site=sites).min("site").values,
     )
     events = study.summary["event_probability"]
     for event in ("lock_up", "default"):
-        assert float(events.sel(event=event, site=PORTFOLIO)) >= float(
+        assert float(study.portfolio_summary["event_probability"].sel(event=event)) >= float(
             events.sel(event=event, site=sites).max()
         )
 
@@ -181,22 +176,20 @@ def test_the_reserve_flows_to_equity_and_back_in_the_bundled_case(base_result):
 
 
 def test_the_study_reports_covenant_probabilities_with_intervals(base_study):
-    summary = base_study.summary
+    summary = base_study.portfolio_summary
     for event in ("min_dscr_below_one", "lock_up", "default"):
-        value = float(summary["event_probability"].sel(event=event, site=PORTFOLIO))
-        low = float(summary["event_ci_low"].sel(event=event, site=PORTFOLIO))
-        high = float(summary["event_ci_high"].sel(event=event, site=PORTFOLIO))
+        value = float(summary["event_probability"].sel(event=event))
+        low = float(summary["event_ci_low"].sel(event=event))
+        high = float(summary["event_ci_high"].sel(event=event))
         assert 0.0 <= low <= value <= high <= 1.0
     # P(min DSCR < 1.0) is the share of samples whose lowest DSCR is below 1.0
-    lowest = base_study.samples["min_dscr"].sel(site=PORTFOLIO).values
-    assert float(
-        summary["event_probability"].sel(event="min_dscr_below_one", site=PORTFOLIO)
-    ) == pytest.approx(np.mean(lowest < 1.0), rel=1e-12)
+    lowest = base_study.portfolio_samples["min_dscr"].values
+    assert float(summary["event_probability"].sel(event="min_dscr_below_one")) == pytest.approx(
+        np.mean(lowest < 1.0), rel=1e-12
+    )
     # the equity CVaR 5 % is summarised with its interval
-    cvar = summary["value"].sel(statistic="cvar5", metric="equity_npv", site=PORTFOLIO)
-    worst = np.sort(base_study.samples["equity_npv"].sel(site=PORTFOLIO).values)[
-        : int(np.ceil(0.05 * 512))
-    ]
+    cvar = summary["value"].sel(statistic="cvar5", metric="equity_npv")
+    worst = np.sort(base_study.portfolio_samples["equity_npv"].values)[: int(np.ceil(0.05 * 512))]
     assert float(cvar) == pytest.approx(worst.mean(), rel=1e-12)
 
 
@@ -278,7 +271,7 @@ def test_debt_sized_on_a_quantile_of_a_sizing_study_is_held_fixed(base_case):
     schedule = size_on_quantile(base_case, 0.1, n=256, seed=0)
     chosen = schedule.attrs["sizing_sample"]
     study = tecmodel.monte_carlo(base_case, n=256, seed=0, progress=False, debt=schedule)
-    npv = study.samples["npv"].sel(site=PORTFOLIO).values
+    npv = study.portfolio_samples["npv"].values
     assert int(np.sum(npv < npv[chosen])) == 25
     drawn = study.samples["debt_drawn"].sel(site="fluidstack_fr").values
     expected = float((schedule["drawdown"] + schedule["capitalised_interest"]).sum())

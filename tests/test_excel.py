@@ -25,7 +25,7 @@ from matplotlib.colors import to_hex
 import tecmodel
 from tecmodel.cli.main import main
 from tecmodel.inputs.registry import REGISTRY
-from tecmodel.model.metrics import PORTFOLIO
+from tecmodel.model.metrics import PORTFOLIO, join_portfolio
 from tecmodel.model.outputs import METRICS
 from tecmodel.report.excel import (
     LIVE_PARAMETERS,
@@ -308,8 +308,8 @@ def test_every_formula_cell_equals_the_model_after_changing_every_live_input(wor
         skip=workbooks["layout"].sized_at_written_inputs,
     )
     print(f"\nchanged inputs: {summary}")
-    before = workbooks["results"][1].metrics["npv"].sel(site=PORTFOLIO)
-    after = workbooks["changed_results"][1].metrics["npv"].sel(site=PORTFOLIO)
+    before = workbooks["results"][1].portfolio["npv"]
+    after = workbooks["changed_results"][1].portfolio["npv"]
     assert abs(float(after - before)) > 1e9
     pools = workbooks["changed_results"][0].finance["loss_relief"]
     assert float(pools.max()) > 0
@@ -500,9 +500,7 @@ def test_the_real_uncertainty_results_fill_the_sensitivity_and_monte_carlo_sheet
         )
     assert len(sensitivity._charts) == 2
     sheet = workbook["Monte Carlo"]
-    expected = float(
-        monte_carlo.summary["value"].sel(statistic="p50", metric="npv", site=PORTFOLIO)
-    )
+    expected = float(monte_carlo.portfolio_summary["value"].sel(statistic="p50", metric="npv"))
     assert monte_carlo_cell(sheet, "npv", PORTFOLIO, "p50").value == pytest.approx(expected)
     from tecmodel.report.figures.files import write_standard_plots
 
@@ -525,10 +523,17 @@ def test_an_undefined_irr_shows_its_reason_in_the_terminal_and_the_workbook(toy_
     from tecmodel.numerics.irr import IRR_STATUS
     from tecmodel.report.text import summary_text
 
-    metrics = toy_result.metrics.copy()
-    metrics["irr"] = metrics["irr"] * np.nan
-    metrics["irr_status"] = metrics["irr_status"] * 0 + status
-    result = dataclasses.replace(toy_result, metrics=metrics)
+    def undefined(metrics):
+        metrics = metrics.copy()
+        metrics["irr"] = metrics["irr"] * np.nan
+        metrics["irr_status"] = metrics["irr_status"] * 0 + status
+        return metrics
+
+    result = dataclasses.replace(
+        toy_result,
+        metrics=undefined(toy_result.metrics),
+        portfolio=undefined(toy_result.portfolio),
+    )
     reason = IRR_STATUS[status]
     assert summary_text(result).count(reason) == 2  # the site and the portfolio
     workbook, _ = build_workbook(result)
@@ -555,10 +560,15 @@ def test_the_metrics_and_monte_carlo_sheets_show_each_metric_as_declared(toy_res
     """Labels, units and formats of the Metrics, Scenarios and Monte Carlo sheets come from the
     table of outputs; a ratio in a Monte Carlo summary is shown as a multiple, not a percent."""
     study = monte_carlo_result(toy_result)
-    summary = study.summary.assign_coords(metric=["npv", "moic", "lcoc"])
+    metric = {"metric": ["npv", "moic", "lcoc"]}
     samples = study.samples.rename(irr="moic")
     samples["moic"].attrs["units"] = "1"
-    study = type(study)(samples, summary)
+    study = type(study)(
+        samples,
+        study.summary.assign_coords(metric),
+        study.portfolio_samples.rename(irr="moic"),
+        study.portfolio_summary.assign_coords(metric),
+    )
     workbook, _ = build_workbook(toy_result, monte_carlo=study)
     metrics = workbook["Metrics"]
     rows = [row for row in metrics.iter_rows(min_row=5) if row[2].value]
@@ -674,7 +684,8 @@ def test_the_written_file_holds_the_values_of_its_formulas(tmp_path, base_result
             )
             coordinate = f"E{row}"
             assert str(formulas["Metrics"][coordinate].value).startswith("=")
-            expected = float(result.metrics["npv"].sel(site=owner))  # the model, evaluate()
+            metrics = join_portfolio(result.metrics, result.portfolio)  # the model, evaluate()
+            expected = float(metrics["npv"].sel(site=owner))
             assert values["Metrics"][coordinate].value == pytest.approx(expected, rel=1e-9), title
     assert formulas["base_10b fluidstack_fr"].freeze_panes == "E5"
     assert len(formulas["Sensitivity"]._charts) == 1
@@ -853,13 +864,13 @@ def test_changing_any_highlighted_input_moves_npv_as_evaluate_does(
     recalculate_with_libreoffice(files, tmp_path / "out", tmp_path / "profile", soffice=executable)
     moved = 0
     for result, paths, npv_cells, overrides, structural in plans:
-        sampled = tecmodel.evaluate(result.case, overrides=overrides).metrics["npv"]
-        base = float(result.metrics["npv"].sel(site=PORTFOLIO))
+        sampled_result = tecmodel.evaluate(result.case, overrides=overrides)
+        sampled = join_portfolio(sampled_result.metrics, sampled_result.portfolio)["npv"]
+        base = float(result.portfolio["npv"])
         for index, path in enumerate(paths):
             if index in structural:
-                expected = tecmodel.evaluate(result.case, overrides=structural[index]).metrics[
-                    "npv"
-                ]
+                moved_result = tecmodel.evaluate(result.case, overrides=structural[index])
+                expected = join_portfolio(moved_result.metrics, moved_result.portfolio)["npv"]
             else:
                 expected = sampled.isel(sample=index)
             got = _numbers(tmp_path / "out" / path.name, "Metrics", npv_cells.values())
@@ -972,7 +983,7 @@ def test_the_what_if_sheet_shows_each_named_scenario_as_evaluate_gives_it(base_c
     rows = {
         sheet[f"A{r}"].value: r for r in range(header + 1, header + 2 + len(base_case.scenarios))
     }
-    base = float(base_result.metrics["npv"].sel(site=PORTFOLIO))
+    base = float(base_result.portfolio["npv"])
     assert sheet.cell(rows["base"], npv_column).value == pytest.approx(base, rel=1e-12)
     for scenario in base_case.scenarios:
         overrides = {}
@@ -982,9 +993,7 @@ def test_the_what_if_sheet_shows_each_named_scenario_as_evaluate_gives_it(base_c
             overrides[change.parameter] = (
                 change.value if change.kind == "set" else stated * change.value
             )
-        expected = float(
-            tecmodel.evaluate(base_case, overrides=overrides).metrics["npv"].sel(site=PORTFOLIO)
-        )
+        expected = float(tecmodel.evaluate(base_case, overrides=overrides).portfolio["npv"])
         row = rows[scenario.name]
         assert sheet.cell(row, npv_column).value == pytest.approx(expected, rel=1e-9)
         assert sheet.cell(row, change_column).value == pytest.approx(expected - base, rel=1e-9)

@@ -134,12 +134,12 @@ def test_npv_is_zero_at_the_breakeven_price(fixture, request):
             float(result.metrics["breakeven_gpu_hour_price"].sel(site=site)), rel=1e-10
         )
     # portfolio: one factor on every site's prices
-    factor = float(result.metrics["breakeven_price_factor"].sel(site="portfolio"))
+    factor = float(result.portfolio["breakeven_price_factor"])
     overrides = {
         name: case.value(name) * factor
         for name in ("revenue.gpu_hour_price", "revenue.contract_price")
     }
-    npv = float(tecmodel.evaluate(case, overrides).metrics["npv"].sel(site="portfolio"))
+    npv = float(tecmodel.evaluate(case, overrides).portfolio["npv"])
     assert abs(npv) < 1e-8 * float(
         result.cube.sel(item=["revenue_contract", "revenue_merchant"]).sum()
     )
@@ -147,7 +147,7 @@ def test_npv_is_zero_at_the_breakeven_price(fixture, request):
 
 def test_lcoc_is_the_after_tax_breakeven_and_the_cushion_reads_it(base_result):
     """LCOC is defined after tax, as the break-even; the cushion is realised / LCOC - 1."""
-    metrics = base_result.metrics.sel(site="portfolio")
+    metrics = base_result.portfolio
     assert float(metrics["breakeven_gpu_hour_price"]) == float(metrics["lcoc"])
     assert float(metrics["price_cushion"]) == pytest.approx(
         float(metrics["realised_gpu_hour_price"] / metrics["lcoc"]) - 1.0, rel=1e-12
@@ -178,13 +178,13 @@ def test_free_cash_flow_is_the_sum_of_the_cube(doubled_result):
         fcf.sel(**site).values, cube.sel(**site).sum("item").values, rtol=0, atol=1e-14 * scale
     )
     np.testing.assert_allclose(
-        fcf.sel(site="portfolio").values,
+        doubled_result.portfolio_free_cash_flow.values,
         cube.sum(("item", "site")).values,
         rtol=0,
         atol=1e-14 * scale,
     )
     np.testing.assert_allclose(
-        doubled_result.equity_cash_flow.sel(site="portfolio").values,
+        doubled_result.portfolio_equity_cash_flow.values,
         full_cube.sum(("item", "site")).values,
         rtol=0,
         atol=1e-14 * scale,

@@ -24,15 +24,16 @@ from .conftest import TOY_FILE
 def test_npv_is_the_operating_npv_plus_the_horizon_value(fixture, request):
     """npv = npv_operating + npv_terminal for every site and the portfolio of both bundled cases;
     the portfolio's horizon value is the sum of its sites'."""
-    metrics = request.getfixturevalue(fixture).metrics
-    np.testing.assert_allclose(
-        metrics["npv_operating"] + metrics["npv_terminal"], metrics["npv"], rtol=1e-12
-    )
-    sites = metrics["npv_terminal"].drop_sel(site="portfolio").sum("site")
-    assert float(metrics["npv_terminal"].sel(site="portfolio")) == pytest.approx(
+    result = request.getfixturevalue(fixture)
+    for metrics in (result.metrics, result.portfolio):
+        np.testing.assert_allclose(
+            metrics["npv_operating"] + metrics["npv_terminal"], metrics["npv"], rtol=1e-12
+        )
+        assert (metrics["npv_terminal"] > 0).all()  # liquidation: the assets fetch something
+    sites = result.metrics["npv_terminal"].sum("site")
+    assert float(result.portfolio["npv_terminal"]) == pytest.approx(
         float(sites), rel=1e-12
-    )
-    assert (metrics["npv_terminal"] > 0).all()  # liquidation: the assets fetch something
+    )  # liquidation: the assets fetch something
 
 
 def test_the_resale_retention_is_sampled_and_moves_only_the_horizon_value(base_case):
@@ -40,8 +41,7 @@ def test_the_resale_retention_is_sampled_and_moves_only_the_horizon_value(base_c
     horizon value rises with it and the operating NPV does not move (the sale only changes the
     last year's tax, which belongs to the horizon value)."""
     retention = xr.DataArray([0.63, 0.67, 0.70], dims="sample")
-    metrics = tecmodel.evaluate(base_case, {"terminal.chip_value_retention": retention}).metrics
-    portfolio = metrics.sel(site="portfolio")
+    portfolio = tecmodel.evaluate(base_case, {"terminal.chip_value_retention": retention}).portfolio
     assert (np.diff(portfolio["npv_terminal"].values) > 0).all()
     np.testing.assert_allclose(
         portfolio["npv_operating"].values, portfolio["npv_operating"].values[0], rtol=1e-12
@@ -62,9 +62,7 @@ def test_no_refresh_in_the_last_k_years(doubled_case, remaining):
     latest = doubled_case.end_year - max(remaining, 1) + 1
     assert refresh_years.max() <= latest
     installed = result.quantities["accelerators_installed"].isel(year=-1)
-    np.testing.assert_array_equal(
-        installed, result.metrics["accelerators"].drop_sel(site="portfolio")
-    )
+    np.testing.assert_array_equal(installed, result.metrics["accelerators"])
 
 
 def test_the_bundled_rule_drops_the_refresh_bought_in_the_last_year(doubled_case, doubled_result):
@@ -83,13 +81,16 @@ def test_the_horizon_sensitivity_moves_the_last_year_and_splits_each_npv(base_ca
     stated = sensitivity.sel(horizon_shift=0)
     for name in ("npv", "npv_operating", "npv_terminal"):
         np.testing.assert_array_equal(stated[name].values, base_result.metrics[name].values)
+        assert float(stated[f"portfolio_{name}"]) == float(base_result.portfolio[name])
+        assert (
+            f"portfolio_{name}" in sensitivity
+            and "site" not in sensitivity[f"portfolio_{name}"].dims
+        )
     np.testing.assert_allclose(
         sensitivity["npv_operating"] + sensitivity["npv_terminal"], sensitivity["npv"], rtol=1e-12
     )
-    earlier = tecmodel.evaluate(with_horizon(base_case, 2040)).metrics
-    assert float(sensitivity["npv"].sel(horizon_shift=-5, site="portfolio")) == float(
-        earlier["npv"].sel(site="portfolio")
-    )
+    earlier = tecmodel.evaluate(with_horizon(base_case, 2040)).portfolio
+    assert float(sensitivity["portfolio_npv"].sel(horizon_shift=-5)) == float(earlier["npv"])
 
 
 def test_a_horizon_the_rules_refuse_is_reported_not_evaluated(toy_case):

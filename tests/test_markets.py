@@ -209,9 +209,7 @@ def test_fan_charts_show_each_path_and_the_cash_flows(base_case, tmp_path):
     process of inputs/base_10b.yaml (4) and two for the cash flows; written as fan_<case>.png."""
     study = tecmodel.monte_carlo(base_case, n=256, seed=2, block_size=128, progress=False)
     cumulative = study.cash_flows["cumulative_discounted_cash_flow"]
-    np.testing.assert_allclose(
-        cumulative.sel(year=2045), study.samples["npv"].sel(site="portfolio"), rtol=1e-6
-    )
+    np.testing.assert_allclose(cumulative.sel(year=2045), study.portfolio_samples["npv"], rtol=1e-6)
     quantiles = fan_quantiles(study.paths["power_price"])
     np.testing.assert_array_equal(
         quantiles[50.0],
@@ -305,7 +303,7 @@ def test_a_dearer_compute_market_raises_npv_through_the_factor_columns(base_case
     assert columns[0].parameter.unit == "1"
     uniforms = np.array([[0.1], [0.5], [0.9]])
     result = tecmodel.evaluate(base_case, column_overrides(base_case, columns, uniforms))
-    npv = result.metrics.npv.sel(site="portfolio").values
+    npv = result.portfolio.npv.values
     assert npv[0] < npv[1] < npv[2]
 
 
@@ -349,7 +347,7 @@ def test_a_tornado_moves_a_process_parameter_alone(base_case, base_result):
     move only that path."""
     board = tecmodel.tornado(base_case, ["chip_cost", "compute_price.level_scale"])
     npv = board.sel(metric="npv", site="portfolio")
-    assert float(npv["base"]) == float(base_result.metrics.npv.sel(site="portfolio"))
+    assert float(npv["base"]) == float(base_result.portfolio.npv)
     assert float(npv["low"].sel(factor="compute_price.level_scale")) < float(npv["base"])
     assert float(npv["high"].sel(factor="compute_price.level_scale")) > float(npv["base"])
     assert board["input_base"].sel(factor="compute_price.level_scale").values[0] == 1.0

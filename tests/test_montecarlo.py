@@ -64,11 +64,15 @@ def reference(base_case):
 
 def test_result_has_the_agreed_shape(reference, base_case):
     samples, summary = reference.samples, reference.summary
-    assert samples.sizes == {"sample": N, "site": 2}
+    portfolio = reference.portfolio_samples
+    assert samples.sizes == {"sample": N, "site": 1}
+    assert list(samples["site"].values) == ["fluidstack_fr"]  # the sites only
     for name in ("npv", "irr", "lcoc", "payback_year"):
         assert samples[name].dims == ("sample", "site") and samples[name].attrs["units"]
+        assert portfolio[name].dims == ("sample",)
+        assert portfolio[name].attrs == samples[name].attrs
     assert samples["revenue.utilisation"].dims == ("sample", "site")
-    assert bool(samples["revenue.utilisation"].sel(site="portfolio").isnull().all())
+    assert "revenue.utilisation" not in portfolio  # an input, not a portfolio figure
     # the paths of the case's four processes (inputs/base_10b.yaml), over year x sample
     paths = reference.paths
     assert list(paths.data_vars) == ["power_price", "eur_usd", "compute_price", "hardware_cost"]
@@ -88,9 +92,10 @@ def test_result_has_the_agreed_shape(reference, base_case):
         "stopped_early": 0,
         "chunk_size": BLOCK,
     }
-    npv = samples["npv"].sel(site="portfolio").values
+    assert reference.portfolio_summary["value"].dims == ("statistic", "metric")
+    npv = portfolio["npv"].values
     assert float(
-        summary["value"].sel(statistic="prob_negative", metric="npv", site="portfolio")
+        reference.portfolio_summary["value"].sel(statistic="prob_negative", metric="npv")
     ) == np.mean(npv < 0)
     # every sampled value lies within its distribution's range
     distribution = base_case.entry("utilisation", "fluidstack_fr").distribution
@@ -360,7 +365,7 @@ def test_store_of_another_study_is_refused(base_case, tmp_path):
 def test_auto_stop_at_the_first_block_within_tolerance(base_case):
     """Stops where the 95 % half-width of the mean NPV first falls to the tolerance, for any chunking."""
     full = monte_carlo(base_case, n=1000, seed=3, block_size=100, chunk_size=1000)
-    npv = full.samples["npv"].sel(site="portfolio").values
+    npv = full.portfolio_samples["npv"].values
     widths = [
         (statistic_interval(npv[:stop], "mean")[2] - statistic_interval(npv[:stop], "mean")[1]) / 2
         for stop in range(100, 1001, 100)

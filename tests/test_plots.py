@@ -37,16 +37,14 @@ def test_waterfall_steps_add_up_to_the_npv(doubled_result):
     project_items = cube["item"].values[cube["category"].values != "financing"].tolist()
     assert sorted(covered) == sorted(project_items)
     values = present_values(doubled_result, PORTFOLIO).sel(item=project_items)
-    assert float(values.sum()) == pytest.approx(
-        float(doubled_result.metrics["npv"].sel(site=PORTFOLIO)), rel=1e-12
-    )
+    assert float(values.sum()) == pytest.approx(float(doubled_result.portfolio["npv"]), rel=1e-12)
     figure = figures.cash_flow_waterfall(doubled_result)
     labelled(figure)
     axes = figure.axes[0]
     assert [tick.get_text() for tick in axes.get_xticklabels()][-1] == "NPV"
     npv_bar = axes.patches[-1]
     assert npv_bar.get_height() == pytest.approx(
-        float(doubled_result.metrics["npv"].sel(site=PORTFOLIO)) * METRICS["npv"].display_scale
+        float(doubled_result.portfolio["npv"]) * METRICS["npv"].display_scale
     )
 
 
@@ -61,7 +59,7 @@ def test_cumulative_discounted_cash_flow_ends_at_the_npv(base_result, doubled_re
     }
     for result in (base_result, doubled_result):
         assert ends[result.case.name] == pytest.approx(
-            float(result.metrics["npv"].sel(site=PORTFOLIO)) * METRICS["npv"].display_scale
+            float(result.portfolio["npv"]) * METRICS["npv"].display_scale
         )
 
 
@@ -81,7 +79,7 @@ def test_sensitivity_and_monte_carlo_figures(doubled_result):
     monte_carlo = monte_carlo_result(doubled_result)
     figure = figures.npv_distribution(monte_carlo)
     labelled(figure)
-    npv = monte_carlo.samples["npv"].sel(site=PORTFOLIO).values * METRICS["npv"].display_scale
+    npv = monte_carlo.portfolio_samples["npv"].values * METRICS["npv"].display_scale
     marked = sorted({line.get_xdata()[0] for line in figure.axes[1].get_lines()[1:]} - {0.0})
     np.testing.assert_allclose(marked, np.percentile(npv, [10, 50, 90]))
 
@@ -172,12 +170,12 @@ def test_distribution_comparison_overlays_each_study(base_result, doubled_result
     for line in lines:
         assert line.get_ydata()[-1] == 1.0 and np.all(np.diff(line.get_xdata()) >= 0)
     labels = [text.get_text() for text in cdf.get_legend().get_texts()]
-    npv = studies[1].samples["npv"].sel(site=PORTFOLIO).values
+    npv = studies[1].portfolio_samples["npv"].values
     assert labels[1] == f"doubled_20b (P(NPV < 0) = {np.mean(npv < 0):.1%})"
     irr = figures.distribution_comparison(studies, metric="irr")
     labelled(irr)
     assert len(irr.axes[1].get_lines()) == 2 and irr.axes[1].get_xlabel() == "IRR [%]"
-    base_irr = studies[0].samples["irr"].sel(site=PORTFOLIO).values * METRICS["irr"].display_scale
+    base_irr = studies[0].portfolio_samples["irr"].values * METRICS["irr"].display_scale
     np.testing.assert_allclose(irr.axes[1].get_lines()[0].get_xdata(), np.sort(base_irr))
 
 
@@ -302,10 +300,10 @@ def test_percentile_labels_keep_off_the_zero_line(p10):
     spread = 2e9
     values = np.random.default_rng(3).normal(0.0, spread, 2001)
     values = values - np.percentile(values, 10) + p10 * spread
-    samples = xr.Dataset(
-        {"npv": (("sample", "site"), values[:, None])}, coords={"site": [PORTFOLIO]}
-    )
-    study = MonteCarloResult(samples, xr.Dataset(attrs={"case": "near_zero"}))
+    samples = xr.Dataset({"npv": (("sample", "site"), values[:, None])}, coords={"site": ["a"]})
+    portfolio = xr.Dataset({"npv": ("sample", values)})
+    summary = xr.Dataset(attrs={"case": "near_zero"})
+    study = MonteCarloResult(samples, summary, portfolio, summary)
     figure = figures.npv_distribution(study)
     figure.canvas.draw()
     renderer = figure.canvas.get_renderer()

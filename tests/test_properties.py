@@ -119,18 +119,16 @@ def test_two_identical_sites_give_exactly_twice_the_euros(base_case, values):
         "equity_npv",
         "debt_drawn",
     ):
-        assert float(double.metrics[name].sel(site="portfolio")) == 2 * float(
-            single.metrics[name].sel(site="portfolio")
-        )
+        assert float(double.portfolio[name]) == 2 * float(single.portfolio[name])
     for name in ("lcoc", "breakeven_price_factor"):
         np.testing.assert_allclose(
-            double.metrics[name].sel(site="portfolio"),
-            single.metrics[name].sel(site="portfolio"),
+            double.portfolio[name],
+            single.portfolio[name],
             rtol=1e-9,
         )
     np.testing.assert_allclose(
-        double.metrics["irr"].sel(site="portfolio"),
-        single.metrics["irr"].sel(site="portfolio"),
+        double.portfolio["irr"],
+        single.portfolio["irr"],
         atol=1e-10,
         equal_nan=True,
     )

@@ -42,7 +42,7 @@ def test_whole_quantities_are_ints_and_small_values_keep_their_figures():
 
 def test_summary_reads_in_display_units(base_result):
     table = base_result.summary()
-    npv = float(base_result.metrics["npv"].sel(site="portfolio"))
+    npv = float(base_result.portfolio["npv"])
     assert table.loc["npv [EUR M]", "portfolio"] == pytest.approx(npv / 1e6, abs=0.05)
     for row in ("payback_year", "discounted_payback_year", "accelerators", "min_dscr_year"):
         # a year that never comes (a discounted payback of a loss-making case) stays NaN
@@ -108,7 +108,7 @@ def test_montecarlo_summary_csv_and_xlsx(tmp_path, capsys):
     assert list(table.columns) == list(SUMMARY_COLUMNS)
     # the same study from the API: the mean NPV in EUR millions at six significant figures
     study = monte_carlo(tecmodel.load_case("base_10b"), n=512, seed=0, progress=False)
-    mean = float(study.summary["value"].sel(statistic="mean", metric="npv", site="portfolio"))
+    mean = float(study.portfolio_summary["value"].sel(statistic="mean", metric="npv"))
     row = table[(table.site == "portfolio") & (table.metric == "npv") & (table.statistic == "mean")]
     assert row.unit.item() == "EUR M" and row.value.item() == pytest.approx(mean / 1e6, rel=1e-5)
     probability = table[(table.metric == "npv") & (table.statistic == "prob_negative")]

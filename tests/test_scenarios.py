@@ -122,8 +122,8 @@ def test_compare_gives_values_and_differences(base_result, doubled_result):
         list(table["case"].values) == ["base_10b", "doubled_20b"]
         and table.attrs["reference"] == "base_10b"
     )
-    base_npv = float(base_result.metrics["npv"].sel(site="portfolio"))
-    doubled_npv = float(doubled_result.metrics["npv"].sel(site="portfolio"))
+    base_npv = float(base_result.portfolio["npv"])
+    doubled_npv = float(doubled_result.portfolio["npv"])
     assert float(table["npv"].sel(case="doubled_20b")) == doubled_npv
     assert float(table["npv_difference"].sel(case="doubled_20b")) == pytest.approx(
         doubled_npv - base_npv

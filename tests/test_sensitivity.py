@@ -33,6 +33,7 @@ from tecmodel.analysis.sensitivity.tornado_case import tornado
 from tecmodel.errors import InputError
 from tecmodel.inputs.distributions import Distribution, implied_distribution
 from tecmodel.inputs.registry import REGISTRY
+from tecmodel.model.metrics import join_portfolio
 from tecmodel.numerics.sobol_estimators import sobol_indices
 
 A, B = 7.0, 0.1
@@ -354,17 +355,19 @@ def test_tornado_equals_separate_evaluations(doubled_case):
                 site: float(_distribution(doubled_case, parameter, site).ppf([quantile])[0])
                 for site in doubled_case.site_names
             }
-            alone = tecmodel.evaluate(doubled_case, {parameter: values}).metrics
+            alone = tecmodel.evaluate(doubled_case, {parameter: values})
             np.testing.assert_allclose(
                 result[side].sel(factor=factor, metric="npv").values,
-                alone["npv"].values,
+                join_portfolio(alone.metrics["npv"], alone.portfolio["npv"]).values,
                 rtol=1e-12,
             )
             assert float(
                 result[f"input_{side}"].sel(factor=factor, site=doubled_case.site_names[1])
             ) == pytest.approx(values[doubled_case.site_names[1]])
-    base = tecmodel.evaluate(doubled_case).metrics
+    base = tecmodel.evaluate(doubled_case)
     np.testing.assert_allclose(
-        result.base.sel(metric="lcoc").values, base["lcoc"].values, rtol=1e-12
+        result.base.sel(metric="lcoc").values,
+        join_portfolio(base.metrics["lcoc"], base.portfolio["lcoc"]).values,
+        rtol=1e-12,
     )
     assert list(result["units"].values) == ["EUR", "EUR/GPU-hour"]

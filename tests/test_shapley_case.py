@@ -202,7 +202,7 @@ def test_the_variance_is_the_monte_carlo_variance(
         (base_case, correlated) if correlation_kept else (uncorrelated(base_case), independent)
     )
     study = monte_carlo(case, n=2**13, parameters=FACTORS, progress=False, paths=False)
-    reference = float(study.samples["npv"].sel(site="portfolio").var())
+    reference = float(study.portfolio_samples["npv"].var())
     draws = dataset.attrs["n_variance"]
     standard_error = math.sqrt(2 / draws + 2 / study.summary.attrs["n"])
     assert abs(float(dataset["variance"].sel(NPV)) / reference - 1) <= 3 * standard_error

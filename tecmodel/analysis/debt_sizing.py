@@ -27,7 +27,6 @@ from tecmodel.inputs.case import Case
 from tecmodel.model.cube import ITEMS, CashFlows
 from tecmodel.model.evaluation import evaluate
 from tecmodel.model.financing import size_debt
-from tecmodel.model.metrics import PORTFOLIO
 
 
 def sizing_sample(npv: np.ndarray, quantile: float) -> int:
@@ -74,7 +73,7 @@ def size_on_quantile(
     overrides = plan.overrides(uniforms)
     paths = process_paths(case, seed, 0, n, DEFAULT_BLOCK_SIZE)
     result = evaluate(case, {**overrides, **path_overrides(case, paths)})
-    npv = result.metrics["npv"].sel(site=PORTFOLIO).transpose("sample").values
+    npv = result.portfolio["npv"].transpose("sample").values
     chosen = sizing_sample(npv, quantile)
 
     def one(array: xr.DataArray) -> xr.DataArray:

@@ -27,6 +27,9 @@ from tecmodel.model.metrics import PORTFOLIO
 HORIZON_METRICS = ("npv", "npv_operating", "npv_terminal")
 #: The default moves of the last model year [yr].
 DEFAULT_SHIFTS = (-5, 0, 5)
+#: Prefix of the portfolio's variables (over ``horizon_shift`` only, so that a sum over ``site``
+#: never meets them).
+PORTFOLIO_PREFIX = f"{PORTFOLIO}_"
 
 
 def with_horizon(case: Case, end_year: int) -> Case:
@@ -64,11 +67,13 @@ def horizon_sensitivity(case: Case, shifts: Sequence[int] = DEFAULT_SHIFTS) -> x
     -------
     xarray.Dataset
         ``npv``, ``npv_operating``, ``npv_terminal`` over (``horizon_shift``, ``site``, the sites
-        and ``"portfolio"``) [EUR]; coordinate ``end_year``; ``problem`` (horizon_shift), the
-        reason a horizon could not be evaluated ("" where it was).
+        only) and the portfolio's, ``portfolio_npv`` ... over ``horizon_shift`` [EUR];
+        coordinate ``end_year``; ``problem`` (horizon_shift), the reason a horizon could not be
+        evaluated ("" where it was).
     """
-    sites = list(case.site_names) + [PORTFOLIO]
+    sites = list(case.site_names)
     values = np.full((len(HORIZON_METRICS), len(shifts), len(sites)), np.nan)
+    portfolio = np.full((len(HORIZON_METRICS), len(shifts)), np.nan)
     problems = []
     for index, shift in enumerate(shifts):
         try:
@@ -77,24 +82,28 @@ def horizon_sensitivity(case: Case, shifts: Sequence[int] = DEFAULT_SHIFTS) -> x
             problems.append(str(error))
             continue
         problems.append("")
-        metrics = evaluate(moved).metrics
+        result = evaluate(moved)
         for m, name in enumerate(HORIZON_METRICS):
-            values[m, index] = metrics[name].sel(site=sites).values
+            values[m, index] = result.metrics[name].values
+            portfolio[m, index] = result.portfolio[name].values
     coords = {
         "horizon_shift": list(shifts),
         "site": sites,
         "end_year": ("horizon_shift", [case.end_year + shift for shift in shifts]),
     }
-    data = {
-        name: xr.DataArray(values[m], dims=("horizon_shift", "site"), coords=coords)
-        for m, name in enumerate(HORIZON_METRICS)
-    }
+    data = {}
+    for m, name in enumerate(HORIZON_METRICS):
+        data[name] = xr.DataArray(values[m], dims=("horizon_shift", "site"), coords=coords)
+        data[PORTFOLIO_PREFIX + name] = xr.DataArray(
+            portfolio[m], dims="horizon_shift", coords={"horizon_shift": list(shifts)}
+        )
     result = xr.Dataset(data)
     result["problem"] = xr.DataArray(problems, dims="horizon_shift")
     result["horizon_shift"].attrs = {"units": "yr", "long_name": "Years added to model.end_year"}
     result["end_year"].attrs = {"units": "year", "long_name": "Last model year"}
     for name in HORIZON_METRICS:
         result[name].attrs = {"units": "EUR"}
+        result[PORTFOLIO_PREFIX + name].attrs = {"units": "EUR", "long_name": f"{name}, portfolio"}
     return result
 
 

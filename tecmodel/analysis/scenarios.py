@@ -179,17 +179,23 @@ def evaluate_scenarios(
     result = evaluate(case, {**changes, **extra})
     titles = {scenario.name: scenario.title for scenario in scenarios}
     labels = list(result.metrics["scenario"].values)
-    # Metrics no scenario changes (e.g. capex under an energy shock) get the dimension too.
-    metrics = result.metrics.copy()
-    for name, variable in metrics.data_vars.items():
-        if "scenario" not in variable.dims:
-            metrics[name] = variable.expand_dims(scenario=labels).transpose(
-                *variable.dims, "scenario"
-            )
-    metrics = metrics.assign_coords(
-        scenario_title=("scenario", [titles.get(label, "The case as stated") for label in labels])
+    title = ("scenario", [titles.get(label, "The case as stated") for label in labels])
+
+    def over_scenarios(metrics: xr.Dataset) -> xr.Dataset:
+        # Metrics no scenario changes (e.g. capex under an energy shock) get the dimension too.
+        metrics = metrics.copy()
+        for name, variable in metrics.data_vars.items():
+            if "scenario" not in variable.dims:
+                metrics[name] = variable.expand_dims(scenario=labels).transpose(
+                    *variable.dims, "scenario"
+                )
+        return metrics.assign_coords(scenario_title=title)
+
+    return replace(
+        result,
+        metrics=over_scenarios(result.metrics),
+        portfolio=over_scenarios(result.portfolio),
     )
-    return replace(result, metrics=metrics)
 
 
 # --------------------------------------------------------------------------- cases side by side
@@ -247,7 +253,7 @@ def compare(*cases, site: str = PORTFOLIO, reference: str | None = None) -> xr.D
         )
     rows = []
     for result in results:
-        available = list(result.metrics["site"].values)
+        available = [*result.metrics["site"].values, PORTFOLIO]
         if site not in available:
             raise InputError(
                 Problem(
@@ -257,8 +263,10 @@ def compare(*cases, site: str = PORTFOLIO, reference: str | None = None) -> xr.D
                 )
             )
         # The per-generation metrics are left out: cases need not buy as many generations.
-        metrics = result.metrics.drop_dims("generation", errors="ignore")
-        rows.append(metrics.sel(site=site, drop=True))
+        metrics = (
+            result.portfolio if site == PORTFOLIO else result.metrics.sel(site=site, drop=True)
+        )
+        rows.append(metrics.drop_dims("generation", errors="ignore"))
     values = xr.concat(rows, dim=pd.Index(names, name="case"), coords="minimal", compat="override")
     reference = names[0] if reference is None else reference
     if reference not in names:

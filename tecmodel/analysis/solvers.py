@@ -46,7 +46,13 @@ from tecmodel.inputs.registry import REGISTRY, resolve
 from tecmodel.model.cube import ITEMS, CashFlows, item_total
 from tecmodel.model.evaluation import evaluate
 from tecmodel.model.financing import apply_financing
-from tecmodel.model.metrics import PORTFOLIO, discount_factors, present_value, with_portfolio
+from tecmodel.model.metrics import (
+    PORTFOLIO,
+    discount_factors,
+    join_portfolio,
+    present_value,
+    with_portfolio,
+)
 from tecmodel.model.outputs import flag_attributes
 from tecmodel.model.tax import loss_carry_forward_tax, tax_terms
 from tecmodel.numerics.labelled import set_attributes
@@ -93,9 +99,14 @@ def _sites(result) -> list[str]:
     return list(result.case.site_names)
 
 
+def _metrics(result) -> xr.Dataset:
+    """The metrics over (site incl. portfolio, ...): the form of every solver's answer."""
+    return join_portfolio(result.metrics, result.portfolio)
+
+
 def _unknown_template(result) -> xr.DataArray:
     """An array over (site incl. portfolio, ...extra): the shape of every solver's answer."""
-    metric = result.metrics["npv"]
+    metric = _metrics(result)["npv"]
     return xr.zeros_like(metric.transpose("site", ...))
 
 
@@ -397,10 +408,14 @@ def price_for_target_irr(result, target_irr: float, *, basis: str = "project") -
 
     def irr_residual(factor: xr.DataArray) -> xr.DataArray:
         full = _evaluate_at_factors(result, PRICE_PARAMETERS, factor)
-        checked = _pick(full.metrics, _sites(result))
+        checked = _pick(_metrics(full), _sites(result))
         irr_name = "equity_irr" if financing else "irr"
         # Where the full model's IRR is not unique, the NPV at the hurdle (/ PV of revenue) must be zero.
-        flow = full.equity_cash_flow if financing else full.free_cash_flow
+        flow = (
+            join_portfolio(full.equity_cash_flow, full.portfolio_equity_cash_flow)
+            if financing
+            else join_portfolio(full.free_cash_flow, full.portfolio_free_cash_flow)
+        )
         npv_residual = _pick(present_value(flow, factors), _sites(result)) / np.abs(scale)
         return xr.where(
             checked[f"{irr_name}_status"] == 0, checked[irr_name] - target_irr, npv_residual
@@ -434,12 +449,12 @@ def breakeven_price(result, *, basis: str = "project") -> xr.Dataset:
     if financing:
         solution, factor, scale = _solve_price_factor(result, rate, financing=True)
     else:
-        factor = result.metrics["breakeven_price_factor"]
+        factor = _metrics(result)["breakeven_price_factor"]
         solution = xr.Dataset(
             {
                 "factor": factor,
                 "status": xr.where(np.isfinite(factor), SOLVED, NOT_CONVERGED).astype(np.int64),
-                "value": result.metrics["breakeven_gpu_hour_price"],
+                "value": _metrics(result)["breakeven_gpu_hour_price"],
             }
         )
         factors = discount_factors(rate, result.timeline["t"])
@@ -449,7 +464,7 @@ def breakeven_price(result, *, basis: str = "project") -> xr.Dataset:
 
     def npv_residual(factor: xr.DataArray) -> xr.DataArray:
         checked = _pick(
-            _evaluate_at_factors(result, PRICE_PARAMETERS, factor).metrics, _sites(result)
+            _metrics(_evaluate_at_factors(result, PRICE_PARAMETERS, factor)), _sites(result)
         )
         return checked["equity_npv" if financing else "npv"] / np.abs(scale)
 
@@ -483,9 +498,9 @@ def price_breakdown(result, *, basis: str = "project") -> xr.Dataset:
     """
     financing = basis == "equity"
     if basis == "project":
-        factor = result.metrics["breakeven_price_factor"]
+        factor = _metrics(result)["breakeven_price_factor"]
         status = xr.where(np.isfinite(factor), SOLVED, NOT_CONVERGED).astype(np.int64)
-        price = result.metrics["breakeven_gpu_hour_price"]
+        price = _metrics(result)["breakeven_gpu_hour_price"]
     elif basis == "equity":
         solution = breakeven_price(result, basis="equity")
         factor, status, price = solution["factor"], solution["status"], solution["value"]
@@ -579,7 +594,7 @@ def _linear_npv_solver(result, name: str, *, increasing: bool, description: str)
     high = xr.concat(
         [per_site_high, per_site_high.min("site").expand_dims(site=[PORTFOLIO])], dim="site"
     )
-    scale = result.metrics["capex_total"]
+    scale = _metrics(result)["capex_total"]
     factor, status = _solve_factor(result, npv, low, high, scale, increasing=increasing)
     solution = xr.Dataset({"factor": factor, "status": status})
     site_value = base * factor.sel(site=sites)
@@ -592,7 +607,7 @@ def _linear_npv_solver(result, name: str, *, increasing: bool, description: str)
     ).transpose(*template.dims)
 
     def npv_residual(factor: xr.DataArray) -> xr.DataArray:
-        checked = _pick(_evaluate_at_factors(result, (parameter.name,), factor).metrics, sites)
+        checked = _pick(_metrics(_evaluate_at_factors(result, (parameter.name,), factor)), sites)
         return checked["npv"] / np.abs(scale)
 
     solution = _check_solution(result, solution, factor, npv_residual, CHECK_TOLERANCE)
@@ -670,7 +685,7 @@ def budget_for_plan(result) -> xr.Dataset:
 
     def analysis(budget: xr.DataArray) -> xr.Dataset:
         changed = dataclasses.replace(result, parameters=params.assign({"plan.budget": budget}))
-        return changed.budget.sel(site=_sites(result))
+        return changed.budget
 
     first = analysis(stated)
     second = analysis(stated + 1e9)

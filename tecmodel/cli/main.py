@@ -35,7 +35,6 @@ from tecmodel.inputs.bundled import bundled_case_paths
 from tecmodel.inputs.case import load_case
 from tecmodel.io import check_output_directory, check_output_file, start_run, write_csv
 from tecmodel.model.evaluation import evaluate
-from tecmodel.model.metrics import PORTFOLIO
 from tecmodel.model.outputs import HEADLINE_METRICS
 from tecmodel.report.excel import export_excel
 from tecmodel.report.figures.files import write_standard_plots
@@ -155,7 +154,7 @@ def _scenario_outputs(case):
         return [], None
 
     result = evaluate_scenarios(case)
-    metrics = result.metrics.sel(site=PORTFOLIO, drop=True)
+    metrics = result.portfolio
     lines = ["Scenarios (portfolio; `tecmodel scenarios` for the table):"]
     for label in metrics["scenario"].values:
         row = metrics.sel(scenario=label)

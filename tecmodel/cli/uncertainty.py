@@ -20,6 +20,7 @@ from pathlib import Path
 
 from tecmodel.analysis.debt_sizing import size_on_quantile
 from tecmodel.analysis.montecarlo.execution import LocalClusterClient
+from tecmodel.analysis.montecarlo.layout import merged_samples
 from tecmodel.analysis.montecarlo.study import Tolerance, monte_carlo
 from tecmodel.analysis.sensitivity.saltelli import check_base_size
 from tecmodel.analysis.sensitivity.shapley_case import (
@@ -36,6 +37,7 @@ from tecmodel.errors import InputError, Problem
 from tecmodel.inputs.bundled import bundled_case_paths
 from tecmodel.inputs.case import load_case
 from tecmodel.io import check_output_directory, check_output_file, write_netcdf
+from tecmodel.model.metrics import join_portfolio
 from tecmodel.model.tables import conventions_line
 from tecmodel.report.montecarlo_files import write_summary_csv, write_summary_xlsx
 from tecmodel.report.uncertainty import (
@@ -528,15 +530,17 @@ def command_montecarlo(args) -> int:
                 debt=debt,
             )
             elapsed = time.perf_counter() - started
-            summaries.append(result.summary)
-            written = [write_netcdf(out / f"{case.name}.montecarlo_summary.nc", result.summary)]
+            # The summary is a table: the portfolio is its last column, as in every table. The
+            # samples keep the store's layout (the portfolio's metrics as variables of their own).
+            summary = join_portfolio(result.summary, result.portfolio_summary)
+            summaries.append(summary)
+            written = [write_netcdf(out / f"{case.name}.montecarlo_summary.nc", summary)]
             if args.store is None:
-                written.append(
-                    write_netcdf(out / f"{case.name}.montecarlo_samples.nc", result.samples)
-                )
+                samples = merged_samples(result.samples, result.portfolio_samples)
+                written.append(write_netcdf(out / f"{case.name}.montecarlo_samples.nc", samples))
             if not args.quiet:
                 print(conventions_line(case))
-                print(montecarlo_text(result.summary))
+                print(montecarlo_text(summary))
                 where = f" on {len(client.nthreads())} dask worker(s)" if client is not None else ""
                 where += _resumed_text(result.summary.attrs, args.store)
                 print(

@@ -89,7 +89,8 @@ def budget_analysis(result: Result) -> xr.Dataset:
     Returns
     -------
     xarray.Dataset
-        Over ``site`` (sites and ``"portfolio"``): ``budget``, ``initial_capex`` and ``uses``
+        Over ``site`` (sites and ``"portfolio"``, which :class:`~tecmodel.model.evaluation.Result`
+        splits into ``budget`` and ``portfolio_budget``): ``budget``, ``initial_capex`` and ``uses``
         (as modelled), ``plan_capex``, ``plan_uses``, ``funding_gap`` [EUR];
         ``budget_coverage``, ``initial_capex_to_budget`` and ``uses_to_budget`` [1];
         ``capex_per_it_mw`` and ``uses_per_it_mw`` [EUR/MW]; ``plan_it_mw``,
@@ -307,7 +308,8 @@ def sources_and_uses(result: Result) -> xr.Dataset:
     Returns
     -------
     xarray.Dataset
-        ``amount`` [EUR] over (line, site incl. portfolio, ...), with coordinates ``side``
+        ``amount`` [EUR] over (line, site incl. portfolio, ...; ``Result`` splits it into
+        ``sources_and_uses`` and ``portfolio_sources_and_uses``), with coordinates ``side``
         ("uses" or "sources") and ``definition`` along ``line``; ``construction_end_year``
         [year] over site.
     """

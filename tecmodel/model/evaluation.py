@@ -27,7 +27,13 @@ from tecmodel.model.components.pipeline import run_components
 from tecmodel.model.cube import CashFlows
 from tecmodel.model.financing import apply_financing, equity_metrics, size_debt
 from tecmodel.model.generations import GENERATION_METRICS, generation_metrics
-from tecmodel.model.metrics import PORTFOLIO, compute_metrics, with_portfolio
+from tecmodel.model.metrics import (
+    PORTFOLIO,
+    compute_metrics,
+    join_portfolio,
+    split_portfolio,
+    with_portfolio,
+)
 from tecmodel.model.tables import metrics_frame, result_html
 from tecmodel.model.tax import TaxAccounts, apply_tax
 from tecmodel.model.timeline import build_timeline
@@ -51,8 +57,12 @@ class Result:
     quantities : xarray.Dataset
         Physical quantities (MW, accelerators, MWh, GPU-hours, water).
     metrics : xarray.Dataset
-        Headline metrics over ``site`` (each site and ``"portfolio"``), equity and debt metrics
-        included.
+        Headline metrics over ``site`` (the sites only), equity and debt metrics included:
+        ``metrics.npv.sum("site")`` is the portfolio's NPV.
+    portfolio : xarray.Dataset
+        The portfolio's metrics (its sites together, each taxed and financed standalone): the
+        same variables as `metrics`, without ``site``. Extensive ones are the sums of the
+        sites'; the IRR is that of the summed cash flow, the DSCR the worst site's.
     financing : xarray.Dataset or None
         Debt tranches, CFADS, debt service, DSCR and the covenant accounts (see
         :mod:`tecmodel.model.financing`).
@@ -68,6 +78,7 @@ class Result:
     tax_accounts: TaxAccounts
     quantities: xr.Dataset
     metrics: xr.Dataset
+    portfolio: xr.Dataset
     financing: xr.Dataset | None = None
     debt_schedule: xr.Dataset | None = None
 
@@ -98,14 +109,32 @@ class Result:
 
     @property
     def free_cash_flow(self) -> xr.DataArray:
-        """Unlevered free cash flow (year, site incl. portfolio[, sample]) [EUR]."""
+        """Unlevered free cash flow (year, site[, sample]) [EUR]."""
+        return split_portfolio(self._free_cash_flow)[0]
+
+    @property
+    def portfolio_free_cash_flow(self) -> xr.DataArray:
+        """Unlevered free cash flow of the portfolio (year[, sample]) [EUR]: the sites' summed."""
+        return split_portfolio(self._free_cash_flow)[1]
+
+    @property
+    def equity_cash_flow(self) -> xr.DataArray:
+        """Equity cash flow (year, site[, sample]) [EUR]: every row of the cube."""
+        return split_portfolio(self._equity_cash_flow)[0]
+
+    @property
+    def portfolio_equity_cash_flow(self) -> xr.DataArray:
+        """Equity cash flow of the portfolio (year[, sample]) [EUR]: the sites' summed."""
+        return split_portfolio(self._equity_cash_flow)[1]
+
+    @property
+    def _free_cash_flow(self) -> xr.DataArray:
         flow = with_portfolio(self.cash_flows.total(exclude=("financing",)))
         flow.attrs = {"units": "EUR", "long_name": "Unlevered free cash flow"}
         return flow
 
     @property
-    def equity_cash_flow(self) -> xr.DataArray:
-        """Equity cash flow (year, site incl. portfolio[, sample]) [EUR]: every row of the cube."""
+    def _equity_cash_flow(self) -> xr.DataArray:
         flow = with_portfolio(self.cash_flows.total())
         flow.attrs = {
             "units": "EUR",
@@ -113,16 +142,34 @@ class Result:
         }
         return flow
 
-    @cached_property
+    @property
     def budget(self) -> xr.Dataset:
-        """What the stated budget buys against the stated plan (see :mod:`tecmodel.budget`)."""
-        return budget_analysis(self)
+        """What each site's budget buys against the stated plan (see :mod:`tecmodel.budget`)."""
+        return self._budget[0]
+
+    @property
+    def portfolio_budget(self) -> xr.Dataset:
+        """What the sites' budgets together buy against the stated plan (no ``site``)."""
+        return self._budget[1]
 
     @cached_property
+    def _budget(self) -> tuple[xr.Dataset, xr.Dataset]:
+        return split_portfolio(budget_analysis(self))
+
+    @property
     def sources_and_uses(self) -> xr.Dataset:
         """Each site's sources and uses of funds over its construction period, balanced to the
         cent (see :func:`tecmodel.model.budget.sources_and_uses`)."""
-        return sources_and_uses(self)
+        return self._sources_and_uses[0]
+
+    @property
+    def portfolio_sources_and_uses(self) -> xr.Dataset:
+        """The portfolio's sources and uses (the sites' summed; no ``site``)."""
+        return self._sources_and_uses[1]
+
+    @cached_property
+    def _sources_and_uses(self) -> tuple[xr.Dataset, xr.Dataset]:
+        return split_portfolio(sources_and_uses(self))
 
     def summary(self) -> pd.DataFrame:
         """Headline metrics as a readable table: rows metrics with their display units
@@ -138,7 +185,11 @@ class Result:
                 f"summary() needs a deterministic result; this one varies along {extra}"
             )
         names = [name for name in self.metrics.data_vars if name not in GENERATION_METRICS]
-        return metrics_frame(self.metrics, list(self.case.site_names) + [PORTFOLIO], names)
+        return metrics_frame(
+            join_portfolio(self.metrics, self.portfolio),
+            list(self.case.site_names) + [PORTFOLIO],
+            names,
+        )
 
     def _repr_html_(self) -> str | None:
         """Jupyter's view: title, conventions, the metrics table and what the budget buys."""
@@ -207,7 +258,7 @@ def evaluate(
     >>> import tecmodel
     >>> case = tecmodel.load_case("inputs/base_10b.yaml")            # doctest: +SKIP
     >>> result = tecmodel.evaluate(case, overrides={"energy_price": 80.0})  # doctest: +SKIP
-    >>> float(result.metrics.npv.sel(site="portfolio"))              # doctest: +SKIP
+    >>> float(result.portfolio.npv)                                  # doctest: +SKIP
     """
     if debt is None and overrides:
         debt = debt_schedule(case)
@@ -232,7 +283,18 @@ def evaluate(
         debt,
     )
     equity = equity_metrics(flows, financing, params, timeline)
-    metrics = dataset({**metrics.data_vars, **equity.data_vars, **by_generation.data_vars})
+    metrics, portfolio = split_portfolio(
+        dataset({**metrics.data_vars, **equity.data_vars, **by_generation.data_vars})
+    )
     return Result(
-        case, params, timeline, flows, accounts, outputs.quantities, metrics, financing, debt
+        case,
+        params,
+        timeline,
+        flows,
+        accounts,
+        outputs.quantities,
+        metrics,
+        portfolio,
+        financing,
+        debt,
     )

@@ -8,6 +8,11 @@ compute (the break-even GPU-hour price) and the cushion of the realised price ov
 the physical scale of the build-out. Their units and definitions are declared once,
 in :data:`tecmodel.model.outputs.METRICS`.
 
+The portfolio is computed here as one more ``site`` label (:func:`with_portfolio`), where each
+of its figures is defined; :func:`split_portfolio` then parts every result once into the sites
+and the portfolio, so that no sum over ``site`` counts the portfolio twice, and
+:func:`join_portfolio` puts them side by side again for a table (the portfolio the last column).
+
 Conventions (also in the README and the workbook): nominal EUR; cash flows at year end; the
 first model year is t = 0 and is not discounted, so NPV = sum_t FCF_t / (1 + r)^t, as
 ``numpy_financial.npv`` and Excel's ``=FCF_0 + NPV(r, FCF_1:FCF_n)``.
@@ -80,6 +85,65 @@ def append_portfolio(site_values: xr.DataArray, portfolio_value: xr.DataArray) -
     )
     combined.attrs = site_values.attrs
     return combined
+
+
+def split_portfolio(combined: xr.Dataset | xr.DataArray):
+    """The sites and the portfolio of a result computed with the portfolio as a ``site`` label.
+
+    The one place where a result leaves the combined form: what a user sums over ``site`` then
+    holds the sites only, so no sum counts the portfolio twice.
+
+    Parameters
+    ----------
+    combined : xarray.Dataset or xarray.DataArray
+        Over ``site``: the sites, then ``"portfolio"``.
+
+    Returns
+    -------
+    sites : xarray.Dataset or xarray.DataArray
+        The same over the sites only.
+    portfolio : xarray.Dataset or xarray.DataArray
+        The portfolio's values, the same names and units, without ``site``.
+    """
+    names = [name for name in combined["site"].values if name != PORTFOLIO]
+    sites = combined.sel(site=names)
+    portfolio = combined.sel(site=PORTFOLIO, drop=True)
+    if isinstance(combined, xr.Dataset):
+        # A variable without site (a case-level value) belongs to both, unchanged.
+        portfolio = portfolio[
+            [name for name in combined.data_vars if "site" in combined[name].dims]
+        ]
+    return sites, portfolio
+
+
+def join_portfolio(sites: xr.Dataset | xr.DataArray, portfolio: xr.Dataset | xr.DataArray):
+    """The sites and the portfolio side by side: ``"portfolio"`` as the last ``site`` label.
+
+    The inverse of :func:`split_portfolio`, for a table or a figure whose columns are the sites
+    and then the portfolio; a variable of `sites` that `portfolio` lacks is NaN there.
+    """
+    if isinstance(sites, xr.Dataset):
+        joined = {}
+        for name, variable in sites.data_vars.items():
+            if "site" in variable.dims and name in portfolio.data_vars:
+                joined[name] = append_portfolio(variable, portfolio[name])
+            elif "site" in variable.dims:
+                joined[name] = append_portfolio(
+                    variable, xr.full_like(variable.isel(site=0), np.nan, dtype=float)
+                )
+            else:
+                joined[name] = variable
+        # In the order of `sites`' variables, coordinates included: a file written from the
+        # joined form is the one written before the split.
+        return xr.Dataset(joined, attrs=sites.attrs)[list(sites.variables)]
+    return append_portfolio(sites, portfolio)
+
+
+def owner_values(
+    sites: xr.Dataset | xr.DataArray, portfolio: xr.Dataset | xr.DataArray, owner: str
+):
+    """The values of one owner, a site (selected from `sites`) or ``"portfolio"``, without ``site``."""
+    return portfolio if owner == PORTFOLIO else sites.sel(site=owner, drop=True)
 
 
 def discount_factors(rate, t: xr.DataArray) -> xr.DataArray:

@@ -17,6 +17,7 @@ import xarray as xr
 
 from tecmodel._version import __version__
 from tecmodel.io import atomic_directory, run_id, write_csv, write_json, write_netcdf
+from tecmodel.model.metrics import PORTFOLIO, join_portfolio
 from tecmodel.model.tables import (
     generation_file_frame,
     metrics_file_frame,
@@ -58,12 +59,11 @@ def run_manifest(cases: list[Any], extra: dict[str, Any] | None = None) -> dict[
 def cash_flow_dataset(result) -> xr.Dataset:
     """The cube with the finance and quantity time series, ready for netCDF."""
     cube = result.cube
-    flow = result.free_cash_flow
-    portfolio = flow.sel(site="portfolio", drop=True)
+    portfolio = result.portfolio_free_cash_flow
     portfolio.attrs = {"units": "EUR", "long_name": "Unlevered free cash flow, all sites"}
     variables = {
         "cash_flow": cube,
-        "free_cash_flow": flow.sel(site=list(result.case.site_names)),
+        "free_cash_flow": result.free_cash_flow,
         "portfolio_free_cash_flow": portfolio,
     }
     financing_rows = result.equity_cube.sel(item=result.equity_cube["category"] == "financing")
@@ -120,13 +120,20 @@ def write_case_outputs(result, folder: str | Path, extra_files=None) -> Path:
     folder = Path(folder)
     with atomic_directory(folder) as building:
         write_netcdf(building / "cashflow.nc", cash_flow_dataset(result))
-        sites = list(result.case.site_names) + ["portfolio"]
-        write_csv(building / "metrics.csv", metrics_file_frame(result.metrics, sites))
-        write_csv(building / "budget.csv", quantity_frame(result.budget))
+        sites = list(result.case.site_names) + [PORTFOLIO]
+        metrics = join_portfolio(result.metrics, result.portfolio)
+        write_csv(building / "metrics.csv", metrics_file_frame(metrics, sites))
         write_csv(
-            building / "sources_and_uses.csv", sources_and_uses_frame(result.sources_and_uses)
+            building / "budget.csv",
+            quantity_frame(join_portfolio(result.budget, result.portfolio_budget)),
         )
-        generations = generation_file_frame(result.metrics, sites)
+        write_csv(
+            building / "sources_and_uses.csv",
+            sources_and_uses_frame(
+                join_portfolio(result.sources_and_uses, result.portfolio_sources_and_uses)
+            ),
+        )
+        generations = generation_file_frame(metrics, sites)
         if generations is not None:
             write_csv(building / "generations.csv", generations)
         if extra_files is not None:

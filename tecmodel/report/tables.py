@@ -18,7 +18,7 @@ import xarray as xr
 from tecmodel.analysis.scenarios import differences
 from tecmodel.inputs.case import Case
 from tecmodel.inputs.registry import ALIASES, PARAMETERS
-from tecmodel.model.metrics import PORTFOLIO
+from tecmodel.model.metrics import PORTFOLIO, join_portfolio
 from tecmodel.model.outputs import HEADLINE_METRICS
 from tecmodel.model.tables import readable_number
 from tecmodel.report.text import display_unit, format_value
@@ -103,7 +103,8 @@ def scenario_table(
     if "scenario" not in result.metrics.dims:
         raise ValueError("scenario_table() needs a result of evaluate_scenarios()")
     values = (
-        result.metrics.drop_dims("generation", errors="ignore")
+        join_portfolio(result.metrics, result.portfolio)
+        .drop_dims("generation", errors="ignore")
         .sel(site=site, drop=True)
         .rename(scenario="case")
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from tecmodel.model.metrics import PORTFOLIO, join_portfolio
 from tecmodel.model.outputs import EQUITY_METRICS, METRICS
 from tecmodel.model.tables import (
     conventions_line,
@@ -51,8 +52,9 @@ def horizon_value_lines(result) -> list[str]:
         "(terminal.method; its source:)",
         f"  {terminal.source}",
     ]
-    for site in result.metrics["site"].values:
-        at = result.metrics.sel(site=site)
+    metrics = join_portfolio(result.metrics, result.portfolio)
+    for site in metrics["site"].values:
+        at = metrics.sel(site=site)
         npv, operating, horizon = (
             format_value(float(at[name]), name) for name in ("npv", "npv_operating", "npv_terminal")
         )
@@ -69,8 +71,9 @@ def cushion_lines(result) -> list[str]:
         "Cushions before NPV = 0 (price: realised GPU-hour price over the after-tax LCOC; "
         "utilisation and discount rate in points):"
     ]
-    for site in result.metrics["site"].values:
-        at = result.metrics.sel(site=site)
+    metrics = join_portfolio(result.metrics, result.portfolio)
+    for site in metrics["site"].values:
+        at = metrics.sel(site=site)
         realised, lcoc, cushion, utilisation, rate = (
             format_value(float(at[name]), name)
             for name in (
@@ -100,8 +103,13 @@ def horizon_sensitivity_lines(sensitivity) -> list[str]:
             lines.append(f"  {end} ({int(shift):+d} yr): not evaluated: {problem}")
             continue
         parts = []
-        for site in sensitivity["site"].values:
-            at = sensitivity.isel(horizon_shift=index).sel(site=site)
+        shift_values = sensitivity.isel(horizon_shift=index)
+        owners = {str(site): shift_values.sel(site=site) for site in sensitivity["site"].values}
+        owners[PORTFOLIO] = {
+            name: shift_values[f"{PORTFOLIO}_{name}"]
+            for name in ("npv", "npv_operating", "npv_terminal")
+        }
+        for site, at in owners.items():
             parts.append(
                 f"{site} {format_value(float(at['npv']), 'npv')} "
                 f"({format_value(float(at['npv_operating']), 'npv')} + "
@@ -130,21 +138,22 @@ def generation_table(metrics, sites: list[str]) -> pd.DataFrame:
 def summary_text(result) -> str:
     """The headline tables (project; equity and debt) and the findings of a deterministic result."""
     case = result.case
-    sites = list(result.metrics["site"].values)
+    metrics = join_portfolio(result.metrics, result.portfolio)
+    sites = list(metrics["site"].values)
     project = [
         name
-        for name in result.metrics.data_vars
+        for name in metrics.data_vars
         if name not in EQUITY_METRICS and METRICS[name].group != "generation"
     ]
-    table = metrics_table(result.metrics, sites, project)
+    table = metrics_table(metrics, sites, project)
     lines = [f"{case.name}: {case.title}", conventions_line(case), "", table.to_string()]
     lines += [f"  {note}" for note in metric_notes(project)] + [""]
     lines += horizon_value_lines(result) + cushion_lines(result) + [""]
-    if "generation" in result.metrics.dims:
+    if "generation" in metrics.dims:
         lines += [
             "Per generation of accelerators (pre-tax; NPV / IRR / payback year):",
             "",
-            generation_table(result.metrics, sites).to_string(),
+            generation_table(metrics, sites).to_string(),
             "",
         ]
     if case.tranches:
@@ -155,7 +164,7 @@ def summary_text(result) -> str:
         lines += [
             f"Equity and debt ({listing}):",
             "",
-            metrics_table(result.metrics, sites, list(EQUITY_METRICS)).to_string(),
+            metrics_table(metrics, sites, list(EQUITY_METRICS)).to_string(),
             "",
         ]
         notes = result.financing.attrs.get("notes", []) if result.financing is not None else []
@@ -169,7 +178,10 @@ def summary_text(result) -> str:
         + ", ".join(f"{site} {int(end.sel(site=site))}" for site in case.site_names)
         + "; EUR M):",
         "",
-        sources_and_uses_frame(result.sources_and_uses, millions=True).to_string(),
+        sources_and_uses_frame(
+            join_portfolio(result.sources_and_uses, result.portfolio_sources_and_uses),
+            millions=True,
+        ).to_string(),
         "",
     ]
     notes = result.budget.attrs.get("notes", [])

@@ -27,6 +27,7 @@ import xarray as xr
 from tecmodel.analysis.montecarlo.layout import (
     CASH_PREFIX,
     PATH_PREFIX,
+    PORTFOLIO_PREFIX,
     SAMPLE_METRICS,
     YEARLY_DTYPE,
 )
@@ -34,7 +35,7 @@ from tecmodel.analysis.processes import simulate_samples
 from tecmodel.analysis.sampling import SamplingPlan, path_overrides, unit_block
 from tecmodel.inputs.case import Case
 from tecmodel.model.evaluation import evaluate
-from tecmodel.model.metrics import PORTFOLIO, discount_factors
+from tecmodel.model.metrics import discount_factors
 from tecmodel.numerics.ordered import running_total
 
 #: What a runner yields: the blocks of a chunk and their per-sample outputs.
@@ -66,7 +67,7 @@ def evaluate_blocks(task: Task, blocks: Sequence[int]) -> dict[str, np.ndarray]:
     Returns
     -------
     dict of str to numpy.ndarray
-        Each per-sample variable, samples first (site last, portfolio included).
+        Each per-sample variable, samples first (site last; the portfolio's metrics apart).
     """
     plan = task.plan
     uniforms = np.concatenate(
@@ -89,13 +90,12 @@ def evaluate_blocks(task: Task, blocks: Sequence[int]) -> dict[str, np.ndarray]:
         output.update(yearly_cash(result))
     for name, values in overrides.items():
         if "site" in values.dims:
-            data = values.transpose("sample", "site").values
-            output[name] = np.concatenate([data, np.full((data.shape[0], 1), np.nan)], axis=1)
+            output[name] = values.transpose("sample", "site").values
         else:
             output[name] = values.values
-    metrics = result.metrics
     for metric in SAMPLE_METRICS:
-        output[metric] = metrics[metric].transpose("sample", "site").values
+        output[metric] = result.metrics[metric].transpose("sample", "site").values
+        output[PORTFOLIO_PREFIX + metric] = result.portfolio[metric].transpose("sample").values
     return output
 
 
@@ -121,7 +121,7 @@ def process_paths(
 def yearly_cash(result) -> dict[str, np.ndarray]:
     """The portfolio's free cash flow and cumulative discounted cash flow per sample and year
     (sample, year) [EUR], for the fan charts."""
-    flow = result.free_cash_flow.sel(site=PORTFOLIO)
+    flow = result.portfolio_free_cash_flow
     factors = discount_factors(result.parameters["finance.discount_rate"], result.timeline["t"])
     discounted = (flow * factors).transpose("sample", "year").values
     return {

@@ -3,8 +3,9 @@
 This module owns the shape of a study's results, shared by the sinks that hold them
 (:mod:`tecmodel.analysis.montecarlo.store`) and the chunk evaluation that fills them
 (:mod:`tecmodel.analysis.montecarlo.execution`): the sampled inputs and the metrics over
-``sample`` (and ``site``), and the simulated path of each price process of the case over
-``sample`` x ``year``, named ``path.<process>`` (:data:`PATH_PREFIX`).
+``sample`` (and ``site``, the sites only), the portfolio's metrics over ``sample``, named
+``portfolio.<metric>`` (:data:`PORTFOLIO_PREFIX`), and the simulated path of each price
+process of the case over ``sample`` x ``year``, named ``path.<process>`` (:data:`PATH_PREFIX`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import xarray as xr
 
 from tecmodel.analysis.sampling import SamplingPlan
 from tecmodel.inputs.registry import REGISTRY
-from tecmodel.model.metrics import PORTFOLIO
+from tecmodel.model.metrics import PORTFOLIO, join_portfolio
 from tecmodel.model.outputs import METRICS
 
 #: Per-sample metrics kept by a study (dims sample x site). The status is not summarised, the
@@ -53,6 +54,9 @@ SUMMARY_METRICS: tuple[str, ...] = (
 )
 #: Per-sample 0/1 metrics read as events (their share of the samples is a probability).
 EVENT_METRICS: tuple[str, ...] = ("lock_up", "debt_default")
+#: Prefix of the per-sample metrics of the portfolio (over ``sample`` only): a sum of the metrics
+#: over ``site`` never meets the portfolio.
+PORTFOLIO_PREFIX = "portfolio."
 #: Prefix of the per-sample variables that hold a process's simulated path.
 PATH_PREFIX = "path."
 #: Storage type of the yearly variables (paths and cash flows): single precision, half the
@@ -83,7 +87,7 @@ class Layout:
 
     @classmethod
     def of(cls, plan: SamplingPlan, n: int, block_size: int, paths: bool = True) -> Layout:
-        sites = tuple(plan.case.site_names) + (PORTFOLIO,)
+        sites = tuple(plan.case.site_names)
         variables: dict[str, tuple[tuple[str, ...], str, str]] = {}
         for column in plan.columns:
             parameter = column.parameter
@@ -92,6 +96,7 @@ class Layout:
         for metric in SAMPLE_METRICS:
             dtype = "i1" if metric == "irr_status" else "f8"
             variables[metric] = (("sample", "site"), METRICS[metric].units, dtype)
+            variables[PORTFOLIO_PREFIX + metric] = (("sample",), METRICS[metric].units, dtype)
         processes = plan.case.markets.processes if paths else None
         long_names = []
         for process in processes.processes if processes is not None else ():
@@ -125,6 +130,12 @@ class Layout:
         """Names of the yearly cash-flow variables (``cash.<name>``)."""
         return tuple(name for name in self.variables if name.startswith(CASH_PREFIX))
 
+    def column(self, metric: str, site: str) -> tuple[str, int | None]:
+        """The stored variable of `metric` at `site` and its site index (None: the portfolio)."""
+        if site == PORTFOLIO:
+            return PORTFOLIO_PREFIX + metric, None
+        return metric, self.sites.index(site)
+
     def shape(self, dims: tuple[str, ...]) -> tuple[int, ...]:
         """Shape of a whole-study variable over `dims` (sample[, site or year])."""
         extent = {"site": len(self.sites), "year": len(self.years)}
@@ -152,6 +163,8 @@ def fill_value(dtype: str):
 
 def attributes(name: str, units: str) -> dict[str, str]:
     """Units and long name of a per-sample variable (a sampled input or a metric)."""
+    if name.startswith(PORTFOLIO_PREFIX):
+        name = name[len(PORTFOLIO_PREFIX) :]
     long_name = (
         f"Sampled input: {REGISTRY[name].description}"
         if name in REGISTRY
@@ -170,3 +183,23 @@ def layout_dataset(layout: Layout, arrays: Mapping[str, np.ndarray], stop: int) 
     if any("year" in dims for dims, _, _ in layout.variables.values()):
         coords["year"] = list(layout.years)
     return xr.Dataset(variables, coords=coords)
+
+
+def split_samples(samples: xr.Dataset) -> tuple[xr.Dataset, xr.Dataset]:
+    """A study's per-sample variables as (the sites', the portfolio's metrics without prefix)."""
+    names = [name for name in samples.data_vars if name.startswith(PORTFOLIO_PREFIX)]
+    portfolio = samples[names].rename({name: name[len(PORTFOLIO_PREFIX) :] for name in names})
+    return samples.drop_vars(names), portfolio.drop_vars("site", errors="ignore")
+
+
+def merged_samples(samples: xr.Dataset, portfolio: xr.Dataset) -> xr.Dataset:
+    """The inverse of :func:`split_samples`: one dataset, the portfolio's metrics named
+    ``portfolio.<metric>`` over ``sample`` (the layout of a store)."""
+    return samples.merge(portfolio.rename({name: PORTFOLIO_PREFIX + name for name in portfolio}))
+
+
+def joined_metrics(samples: xr.Dataset, names: Sequence[str]) -> xr.Dataset:
+    """The metrics `names` of a study's per-sample variables over ``site`` with the portfolio
+    as its last label, the form the statistics are computed in (one column at a time)."""
+    sites, portfolio = split_samples(samples[[*names, *(PORTFOLIO_PREFIX + n for n in names)]])
+    return join_portfolio(sites, portfolio)

@@ -25,9 +25,11 @@ import xarray as xr
 from tecmodel._version import __version__
 from tecmodel.analysis.montecarlo.layout import (
     EVENT_METRICS,
+    PORTFOLIO_PREFIX,
     SUMMARY_METRICS,
     Layout,
     fill_value,
+    joined_metrics,
     layout_dataset,
 )
 from tecmodel.analysis.sampling import SamplingPlan, block_bounds
@@ -119,7 +121,8 @@ class MemorySink:
             array[start:stop] = output[name]
 
     def column(self, metric: str, site: str, stop: int) -> np.ndarray:
-        return self.arrays[metric][:stop, self.layout.sites.index(site)]
+        name, index = self.layout.column(metric, site)
+        return self.arrays[name][:stop] if index is None else self.arrays[name][:stop, index]
 
     def dataset(self, stop: int) -> xr.Dataset:
         """Every per-sample variable of the first `stop` samples."""
@@ -130,11 +133,13 @@ class MemorySink:
     def metrics(self, stop: int) -> xr.Dataset:
         """The summarised metrics of the first `stop` samples (in memory)."""
         names = SUMMARY_METRICS + EVENT_METRICS
-        return layout_dataset(
-            self.layout.restricted(names),
-            {name: self.arrays[name][:stop] for name in names},
+        stored = names + tuple(PORTFOLIO_PREFIX + name for name in names)
+        samples = layout_dataset(
+            self.layout.restricted(stored),
+            {name: self.arrays[name][:stop] for name in stored},
             stop,
         )
+        return joined_metrics(samples, names)
 
 
 class ZarrSink(MemorySink):
@@ -154,7 +159,7 @@ class ZarrSink(MemorySink):
 
     def metrics(self, stop: int) -> xr.Dataset:
         """The summarised metrics of the first `stop` samples, read lazily from the store."""
-        return self.dataset(stop)[list(SUMMARY_METRICS + EVENT_METRICS)]
+        return joined_metrics(self.dataset(stop), SUMMARY_METRICS + EVENT_METRICS)
 
     @classmethod
     def open(

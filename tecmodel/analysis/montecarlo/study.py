@@ -35,6 +35,7 @@ from tecmodel.analysis.montecarlo.layout import (
     PATH_PREFIX,
     SUMMARY_METRICS,
     Layout,
+    split_samples,
 )
 from tecmodel.analysis.montecarlo.store import MemorySink, ZarrSink, study_fingerprint
 from tecmodel.analysis.sampling import (
@@ -46,7 +47,7 @@ from tecmodel.analysis.sampling import (
 )
 from tecmodel.errors import InputError, Problem
 from tecmodel.inputs.case import Case
-from tecmodel.model.metrics import PORTFOLIO
+from tecmodel.model.metrics import PORTFOLIO, split_portfolio
 from tecmodel.model.outputs import HIGHER_IS_WORSE
 from tecmodel.numerics.statistics import (
     STATISTICS,
@@ -96,9 +97,9 @@ class MonteCarloResult:
     Attributes
     ----------
     samples : xarray.Dataset
-        Over ``sample`` (and ``site``: each site and ``"portfolio"``): the sampled inputs, one
-        variable per parameter named by its registry name (site-level ones over ``site``, NaN
-        at the portfolio), and the metrics ``npv``, ``irr``, ``lcoc``, ``payback_year``,
+        Over ``sample`` (and ``site``, the sites only): the sampled inputs, one
+        variable per parameter named by its registry name (site-level ones over ``site``), and
+        the metrics ``npv``, ``irr``, ``lcoc``, ``payback_year``,
         ``irr_status``, ``equity_irr``, ``equity_npv``, ``min_dscr``, ``lock_up``,
         ``debt_default``; every variable has ``units``.
     summary : xarray.Dataset
@@ -106,9 +107,14 @@ class MonteCarloResult:
         equity CVaR 5 %); plus ``event_probability``, ``event_ci_low``, ``event_ci_high`` [1]
         over (event, site): the share of samples with each covenant event
         (:data:`COVENANT_EVENTS`: min DSCR below 1.0, lock-up, default) and its Wilson
-        interval; attrs ``case``, ``n``,
+        interval; over the sites only; attrs ``case``, ``n``,
         ``n_requested``, ``seed``, ``sampler``, ``stopped_early`` (0/1), ``n_resumed`` (samples
         read from the store, evaluated by an earlier call), ``chunk_size``, ``block_size``.
+    portfolio_samples : xarray.Dataset
+        The portfolio's metrics over ``sample`` (the same names as in `samples`, no ``site``).
+    portfolio_summary : xarray.Dataset
+        The portfolio's statistics and covenant events (as `summary`, no ``site``; the same
+        attrs).
     paths : xarray.Dataset
         The simulated path of each price process of the case, one variable per process (by its
         name) over ``year`` x ``sample`` [the process's unit], stored in single precision (the
@@ -123,6 +129,8 @@ class MonteCarloResult:
 
     samples: xr.Dataset
     summary: xr.Dataset
+    portfolio_samples: xr.Dataset = field(default_factory=xr.Dataset)
+    portfolio_summary: xr.Dataset = field(default_factory=xr.Dataset)
     paths: xr.Dataset = field(default_factory=xr.Dataset)
     cash_flows: xr.Dataset = field(default_factory=xr.Dataset)
 
@@ -135,7 +143,12 @@ class MonteCarloResult:
 
     def table(self, site: str = PORTFOLIO) -> pd.DataFrame:
         """Summary of one site as a table (rows: metric and statistic; columns: value, CI)."""
-        frame = self.summary[["value", "ci_low", "ci_high"]].sel(site=site).to_dataframe()
+        columns = ["value", "ci_low", "ci_high"]
+        frame = (
+            self.portfolio_summary[columns]
+            if site == PORTFOLIO
+            else self.summary[columns].sel(site=site)
+        ).to_dataframe()
         return frame.drop(columns=[c for c in ("site", "units") if c in frame.columns])
 
 
@@ -266,7 +279,9 @@ def monte_carlo(
             layout,
             fingerprint,
             overwrite,
-            watched=None if tolerance is None else tolerance.metric,
+            watched=None
+            if tolerance is None
+            else layout.column(tolerance.metric, tolerance.site)[0],
         )
         if store is not None
         else MemorySink(layout)
@@ -303,7 +318,9 @@ def monte_carlo(
     samples = sink.dataset(used)
     paths = samples[list(layout.paths)]
     cash_flows = samples[list(layout.yearly_cash)]
-    samples = samples.drop_vars(list(layout.paths) + list(layout.yearly_cash))
+    samples, portfolio = split_samples(
+        samples.drop_vars(list(layout.paths) + list(layout.yearly_cash))
+    )
     cash_flows = (
         cash_flows.rename({name: name[len(CASH_PREFIX) :] for name in layout.yearly_cash})
         .drop_vars("site", errors="ignore")
@@ -340,11 +357,12 @@ def monte_carlo(
     )
     if tolerance is not None:
         summary.attrs.update(tolerance=json.dumps(asdict(tolerance)))
-    samples.attrs.update(
-        {key: summary.attrs[key] for key in ("case", "n", "seed", "sampler", "block_size")}
-    )
+    identity = {key: summary.attrs[key] for key in ("case", "n", "seed", "sampler", "block_size")}
+    samples.attrs.update(identity)
+    portfolio.attrs.update(identity)
     paths.attrs.update({key: summary.attrs[key] for key in ("case", "n", "seed", "block_size")})
-    return MonteCarloResult(samples, summary, paths, cash_flows)
+    summary, portfolio_summary = split_portfolio(summary)
+    return MonteCarloResult(samples, summary, portfolio, portfolio_summary, paths, cash_flows)
 
 
 def _check_count(value: Any, name: str) -> int:

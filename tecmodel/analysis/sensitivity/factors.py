@@ -21,6 +21,7 @@ from tecmodel.errors import InputError, Problem
 from tecmodel.inputs.case import Case
 from tecmodel.inputs.registry import resolve
 from tecmodel.model.evaluation import Result
+from tecmodel.model.metrics import join_portfolio
 from tecmodel.model.outputs import METRICS
 
 DEFAULT_FACTORS: tuple[str, ...] = ("energy_price", "utilisation", "chip_cost")
@@ -161,9 +162,8 @@ def sample_first(array: xr.DataArray, dims: Sequence[str], rows: int) -> np.ndar
 
 def metric_values(result: Result, metrics: Sequence[str], rows: int) -> np.ndarray:
     """The metrics of an evaluation over samples as (sample, metric, site), portfolio last."""
-    return np.stack(
-        [sample_first(result.metrics[name], ("site",), rows) for name in metrics], axis=1
-    )
+    joined = join_portfolio(result.metrics[list(metrics)], result.portfolio[list(metrics)])
+    return np.stack([sample_first(joined[name], ("site",), rows) for name in metrics], axis=1)
 
 
 #: The value of `factors` that takes every distributed input of the case.

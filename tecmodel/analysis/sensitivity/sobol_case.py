@@ -62,6 +62,7 @@ from tecmodel.analysis.sensitivity.saltelli import (
 )
 from tecmodel.inputs.case import Case
 from tecmodel.model.evaluation import evaluate
+from tecmodel.model.metrics import PORTFOLIO, join_portfolio
 from tecmodel.model.outputs import METRICS
 
 
@@ -88,7 +89,7 @@ def case_model(
     def model(uniforms: np.ndarray) -> dict[str, xr.DataArray]:
         rows = uniforms.shape[0]
         result = evaluate(case, column_overrides(case, columns, uniforms))
-        sites = result.metrics["site"].values
+        sites = [*result.metrics["site"].values, PORTFOLIO]
         outputs = {
             "": xr.DataArray(
                 metric_values(result, metrics, rows),
@@ -97,7 +98,7 @@ def case_model(
             )
         }
         if time_resolved:
-            flow = result.free_cash_flow
+            flow = join_portfolio(result.free_cash_flow, result.portfolio_free_cash_flow)
             outputs["_fcf"] = xr.DataArray(
                 sample_first(flow, ("year", "site"), rows),
                 dims=("sample", "year", "site"),

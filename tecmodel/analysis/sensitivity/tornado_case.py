@@ -19,7 +19,7 @@ from tecmodel.errors import InputError, Problem
 from tecmodel.inputs.case import Case
 from tecmodel.inputs.registry import resolve
 from tecmodel.model.evaluation import evaluate
-from tecmodel.model.metrics import PORTFOLIO
+from tecmodel.model.metrics import PORTFOLIO, join_portfolio
 from tecmodel.model.outputs import METRICS
 
 
@@ -121,7 +121,8 @@ def tornado(
     result = evaluate(case, arrays)
     metric_index = xr.DataArray(np.array(metrics, dtype=str), dims="metric", name="metric")
     stacked = xr.concat(
-        [result.metrics[m].drop_attrs() for m in metrics], dim=metric_index
+        [join_portfolio(result.metrics[m], result.portfolio[m]).drop_attrs() for m in metrics],
+        dim=metric_index,
     ).transpose("sample", "metric", "site")
     labels = [column.label for column in columns]
     low = (

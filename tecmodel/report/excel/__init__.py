@@ -115,7 +115,8 @@ def export_excel(
         One-at-a-time ranges (:func:`tecmodel.tornado`): ``low``, ``high`` over (factor, metric,
         site), ``base`` over (metric, site), ``input_low``/``input_base``/``input_high``.
     monte_carlo : MonteCarloResult or sequence/mapping of them, optional
-        From :func:`tecmodel.monte_carlo`: ``.summary`` and ``.samples``.
+        From :func:`tecmodel.monte_carlo`: ``.summary`` and ``.samples`` (the sites),
+        ``.portfolio_summary`` and ``.portfolio_samples``.
     recalculate : bool, optional
         Store every formula's value in the file, computed by LibreOffice (headless): None (the
         default) when LibreOffice is installed, True always (an error if it is missing or

@@ -20,7 +20,7 @@ does not move with an input change (it is fixed), the accounts do.
 from __future__ import annotations
 
 from tecmodel.model.cube import LINE_ITEMS
-from tecmodel.model.metrics import PORTFOLIO
+from tecmodel.model.metrics import PORTFOLIO, join_portfolio, owner_values
 from tecmodel.model.outputs import EQUITY_METRICS, METRICS, status_text
 from tecmodel.report.excel.layout import (
     FIRST_YEAR_COLUMN,
@@ -376,7 +376,8 @@ def _write_equity_metrics(context: Context, writer: RowWriter, sites) -> None:
             coordinate = f"{owner_columns[owner]}{row}"
             value = metric_value(result, owner, name)
             if METRICS[name].group == "status":
-                value = status_text(name, int(result.metrics[name].sel(site=owner)))
+                owned = owner_values(result.metrics, result.portfolio, owner)
+                value = status_text(name, int(owned[name]))
             if formula is None:
                 how = "model value"
                 _put_model(sheet, coordinate, value, number_format)
@@ -401,7 +402,7 @@ def _write_sources_and_uses(context: Context, writer: RowWriter, sites) -> None:
     sheet = writer.sheet
     case = writer.case
     result = context.results[case]
-    table = result.sources_and_uses
+    table = join_portfolio(result.sources_and_uses, result.portfolio_sources_and_uses)
     owners = [*sites, PORTFOLIO]
     row = writer.row + 1
     end = ", ".join(

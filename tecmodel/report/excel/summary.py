@@ -10,7 +10,7 @@ from __future__ import annotations
 import xarray as xr
 
 from tecmodel.model.cube import LINE_ITEMS
-from tecmodel.model.metrics import PORTFOLIO
+from tecmodel.model.metrics import PORTFOLIO, owner_values
 from tecmodel.model.outputs import HEADLINE_METRICS, METRICS, status_text
 from tecmodel.report.excel.layout import (
     FIRST_YEAR_COLUMN,
@@ -261,7 +261,7 @@ def _metric_row(
         "discount_rate_cushion": "IRR - discount rate: negative when the NPV is",
     }
     if name == "irr":
-        status = int(result.metrics["irr_status"].sel(site=owner))
+        status = int(owner_values(result.metrics, result.portfolio, owner)["irr_status"])
         if status:
             notes["irr"] = (
                 f"IRR undefined: {status_text('irr_status', status)} (model status {status})"
@@ -321,7 +321,7 @@ def write_scenarios(context: Context, sheet, monte_carlo: list) -> None:
                 put_value(
                     sheet,
                     coordinate,
-                    float(result.metrics[name].sel(site=PORTFOLIO)),
+                    float(result.portfolio[name]),
                     number_format,
                 )
         if compare:
@@ -335,10 +335,7 @@ def write_scenarios(context: Context, sheet, monte_carlo: list) -> None:
                     number_format,
                 )
             elif name not in FORMULA_METRICS and difference_means_something:
-                difference = float(
-                    results[1].metrics[name].sel(site=PORTFOLIO)
-                    - results[0].metrics[name].sel(site=PORTFOLIO)
-                )
+                difference = float(results[1].portfolio[name] - results[0].portfolio[name])
                 put_value(sheet, f"E{row}", difference, number_format)
         row += 1
     row += 1
@@ -375,7 +372,7 @@ def write_scenarios(context: Context, sheet, monte_carlo: list) -> None:
                 mc = by_case.get(result.case.name)
                 if mc is None:
                     continue
-                value = _summary_value(mc.summary, statistic, "npv", PORTFOLIO)
+                value = _summary_value(mc.portfolio_summary, statistic, "npv")
                 put_value(
                     sheet,
                     f"{column(3 + case)}{row}",
@@ -392,8 +389,8 @@ def write_scenarios(context: Context, sheet, monte_carlo: list) -> None:
     sheet.freeze_panes = "C5"
 
 
-def _summary_value(summary: xr.Dataset, statistic: str, metric: str, site: str) -> float | None:
+def _summary_value(summary: xr.Dataset, statistic: str, metric: str) -> float | None:
     try:
-        return float(summary["value"].sel(statistic=statistic, metric=metric, site=site))
+        return float(summary["value"].sel(statistic=statistic, metric=metric))
     except (KeyError, ValueError):
         return None

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from tecmodel.model.metrics import PORTFOLIO
+from tecmodel.model.metrics import PORTFOLIO, join_portfolio
 from tecmodel.model.outputs import METRICS
 from tecmodel.report.excel.layout import (
     Context,
@@ -197,7 +197,7 @@ def write_monte_carlo(context: Context, sheet, monte_carlo: list) -> None:
 def _write_monte_carlo_case(sheet, mc, row: int) -> int:
     from openpyxl.chart import BarChart, Reference, ScatterChart, Series
 
-    summary = mc.summary
+    summary = join_portfolio(mc.summary, mc.portfolio_summary)
     attrs = summary.attrs
     case = attrs.get("case", "")
     statistics = [str(s) for s in summary["statistic"].values]
@@ -251,16 +251,11 @@ def _write_monte_carlo_case(sheet, mc, row: int) -> int:
     for index in range(len(titles) - 3):
         sheet.column_dimensions[column(4 + index)].width = 12
     row += 1
-    site = (
-        PORTFOLIO
-        if PORTFOLIO in mc.samples["npv"]["site"].values
-        else str(mc.samples["npv"]["site"].values[-1])
-    )
-    npv = np.asarray(mc.samples["npv"].sel(site=site).values, dtype=float)
+    npv = np.asarray(mc.portfolio_samples["npv"].values, dtype=float)
     npv = npv[np.isfinite(npv)]
     number_format = excel_number_format("npv")
     units = metric_units("npv")
-    put_text(sheet, f"A{row}", f"{metric_label('npv')} ({site}): histogram and CDF", bold=True)
+    put_text(sheet, f"A{row}", f"{metric_label('npv')} ({PORTFOLIO}): histogram and CDF", bold=True)
     row += 1
     table = row
     put_header_row(

@@ -21,7 +21,7 @@ from tecmodel.model.components.chips import unit_price_eur
 from tecmodel.model.components.markets import at_year, currency_factor, reference_rate
 from tecmodel.model.components.power import it_power_draw
 from tecmodel.model.cube import item_total
-from tecmodel.model.metrics import PORTFOLIO, discount_factors
+from tecmodel.model.metrics import PORTFOLIO, discount_factors, owner_values
 from tecmodel.model.tax_kernels import tax_step, tax_step_slope
 from tecmodel.report.excel.layout import BREAKEVEN_ITERATIONS, BREAKEVEN_ROWS, WorkbookLayout
 
@@ -121,7 +121,7 @@ def model_values(result, site: str, key: tuple, written=None):
 
 
 def metric_value(result, site: str, name: str):
-    value = float(result.metrics[name].sel(site=site))
+    value = float(owner_values(result.metrics, result.portfolio, site)[name])
     if np.isnan(value):
         return {
             "payback_year": "none",
@@ -191,7 +191,8 @@ def model_series(result, site: str, key: tuple) -> np.ndarray:
     if kind == "dscr":
         return site_series(result.financing["dscr"], site)
     if kind == "sources_and_uses":
-        return float(result.sources_and_uses["amount"].sel(line=key[1], site=site))
+        table = owner_values(result.sources_and_uses, result.portfolio_sources_and_uses, site)
+        return float(table["amount"].sel(line=key[1]))
     if kind == "equity_item":
         return site_series(result.equity_cube.sel(item=key[1]), site)
     if kind == "equity_cash_flow":

@@ -13,7 +13,6 @@ import numpy as np
 
 from tecmodel.analysis.scenarios import BASE, evaluate_scenarios
 from tecmodel.inputs.registry import REGISTRY
-from tecmodel.model.metrics import PORTFOLIO
 from tecmodel.model.outputs import HEADLINE_METRICS, METRICS, status_text
 from tecmodel.report.excel.layout import (
     SECTION_FILL,
@@ -54,7 +53,7 @@ def write_whatif(context: Context, sheet) -> None:
             put_text(sheet, f"A{row}", "No named scenarios in this case file.", italic=True)
             row += 3
             continue
-        evaluated = evaluate_scenarios(case).metrics.sel(site=PORTFOLIO)
+        evaluated = evaluate_scenarios(case).portfolio
         names = [name for name in HEADLINE_METRICS if name in evaluated]
         titles = ["Scenario", "Title", "Changes"]
         titles += [f"{metric_label(name)} [{metric_units(name)}]" for name in names]

@@ -8,7 +8,7 @@ import itertools
 
 import xarray as xr
 
-from tecmodel.model.metrics import PORTFOLIO, discount_factors
+from tecmodel.model.metrics import PORTFOLIO, discount_factors, join_portfolio
 from tecmodel.model.outputs import display
 from tecmodel.report.arguments import as_list
 from tecmodel.report.figures.style import (
@@ -93,7 +93,7 @@ def cash_flow_waterfall(result, site: str = PORTFOLIO):
         (label, float(values.sel(item=list(items)).sum()) * scale)
         for label, items in WATERFALL_STEPS
     ]
-    npv = float(result.metrics["npv"].sel(site=site))
+    npv = float(join_portfolio(result.metrics, result.portfolio)["npv"].sel(site=site))
     rate = float(result.parameters["finance.discount_rate"])
     figure = new_figure(10.5, 5.8)
     axes = figure.add_subplot()
@@ -149,10 +149,10 @@ def cumulative_discounted_cash_flow(results):
     lines = []
     for index, result in enumerate(results):
         colour = SERIES_COLOURS[index % len(SERIES_COLOURS)]
-        flow = result.free_cash_flow
+        flow = join_portfolio(result.free_cash_flow, result.portfolio_free_cash_flow)
         factors = discount_factors(result.parameters["finance.discount_rate"], result.timeline["t"])
         cumulative = (flow * factors).cumsum("year") * metric_scale("npv")
-        npv = float(result.metrics["npv"].sel(site=PORTFOLIO))
+        npv = float(result.portfolio["npv"])
         npv_text = f"{metric_label('npv')} {display('npv', npv)} {metric_units('npv')}"
         lines.append((cumulative, PORTFOLIO, colour, "-", 2.2, f"{result.case.name} ({npv_text})"))
         sites = list(result.case.site_names)

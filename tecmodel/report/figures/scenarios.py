@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from tecmodel.model.metrics import PORTFOLIO
 from tecmodel.model.outputs import status_text
 from tecmodel.report.arguments import as_list
 from tecmodel.report.figures.style import SERIES_COLOURS, TOTAL, new_figure
@@ -37,7 +36,7 @@ def scenario_comparison(results):
                     case_index, value, bottom=base[case_index], color=colour, width=0.55, label=site
                 )
                 base[case_index] += value
-            total = float(result.metrics[metric].sel(site=PORTFOLIO))
+            total = float(result.portfolio[metric])
             axes.annotate(
                 metric_text(metric, total),
                 (case_index, max(bottom[case_index], 0.0)),
@@ -55,7 +54,7 @@ def scenario_comparison(results):
         axes.axhline(0.0, color="black", linewidth=0.8)
         axes.margins(y=0.12)
     irr_scale = metric_scale("irr")
-    irr = [float(result.metrics["irr"].sel(site=PORTFOLIO)) * irr_scale for result in results]
+    irr = [float(result.portfolio["irr"]) * irr_scale for result in results]
     rate = [float(result.parameters["finance.discount_rate"]) * irr_scale for result in results]
     irr_axes.bar(positions, irr, color=TOTAL, width=0.55)
     irr_axes.scatter(
@@ -68,7 +67,7 @@ def scenario_comparison(results):
         zorder=3,
         label="discount rate",
     )
-    statuses = [int(result.metrics["irr_status"].sel(site=PORTFOLIO)) for result in results]
+    statuses = [int(result.portfolio["irr_status"]) for result in results]
     for position, value, status in zip(positions, irr, statuses, strict=True):
         irr_axes.annotate(
             f"{value:.1f} {metric_units('irr')}"
@@ -91,7 +90,7 @@ def scenario_comparison(results):
         (-width / 2, "lcoc", "#c62828"),
         (width / 2, "realised_gpu_hour_price", "#2e7d32"),
     ):
-        values = [float(result.metrics[metric].sel(site=PORTFOLIO)) for result in results]
+        values = [float(result.portfolio[metric]) for result in results]
         values = [value * metric_scale(metric) for value in values]
         price_axes.bar(positions + offset, values, width, color=colour, label=metric_label(metric))
     price_axes.set_ylabel(f"Price or cost [{metric_units('lcoc')}]")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tecmodel.model.metrics import PORTFOLIO
+from tecmodel.model.metrics import PORTFOLIO, join_portfolio
 from tecmodel.report.arguments import as_list
 from tecmodel.report.figures.style import SERIES_COLOURS, new_figure
 from tecmodel.report.labels import (
@@ -26,11 +26,11 @@ def npv_distribution(monte_carlo, site: str = PORTFOLIO):
     Parameters
     ----------
     monte_carlo : MonteCarloResult
-        ``.samples["npv"]`` over (sample, site).
+        ``.samples["npv"]`` over (sample, site) and ``.portfolio_samples["npv"]``.
     site : str
         A site name or ``"portfolio"``.
     """
-    samples = monte_carlo.samples["npv"]
+    samples = join_portfolio(monte_carlo.samples["npv"], monte_carlo.portfolio_samples["npv"])
     if site not in samples["site"].values:
         site = str(samples["site"].values[-1])
     npv = np.asarray(samples.sel(site=site).values, dtype=float)
@@ -122,7 +122,7 @@ def distribution_comparison(studies, metric: str = "npv", include_sites: bool = 
     cases = []
     for number, study in enumerate(studies):
         colour = SERIES_COLOURS[number % len(SERIES_COLOURS)]
-        samples = study.samples[metric]
+        samples = join_portfolio(study.samples[metric], study.portfolio_samples[metric])
         case = study.summary.attrs.get("case", f"study {number + 1}")
         cases.append(case)
         sites = [str(s) for s in samples["site"].values]
