@@ -183,10 +183,10 @@ class DecisionSpec(BaseModel):
     name: Text
     title: Text
     description: str | None = None
-    action: Literal["build"]
+    action: Literal["build", "refresh"]
     site: Text
-    window: DecisionWindowSpec
-    lag: Quantity
+    window: DecisionWindowSpec | None = None
+    lag: Quantity | None = None
     state: Text | None = None
 
 
