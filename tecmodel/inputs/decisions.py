@@ -41,6 +41,7 @@ Refresh
         action: refresh
         site: campus_ia_site2
         state: compute_price
+        source: "Where the resale curve and the fixed costs come from"
 
 The dates are the site's own: its k-th refresh round falls in the first year one of its phases
 is due for its k-th refresh (online year + k x ``chips.refresh_years``), among the refreshes
@@ -321,7 +322,10 @@ def build_decisions(
                     "lag": spec.lag.source,
                 }
                 if spec.action == "build"
-                else {"dates": "chips.refresh_years and chips.refresh_min_remaining_years"},
+                else {
+                    "dates": "chips.refresh_years and chips.refresh_min_remaining_years",
+                    "actions": spec.source or "",
+                },
                 rounds,
             )
         )

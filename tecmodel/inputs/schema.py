@@ -188,6 +188,7 @@ class DecisionSpec(BaseModel):
     window: DecisionWindowSpec | None = None
     lag: Quantity | None = None
     state: Text | None = None
+    source: Text | None = None
 
 
 def _group_model(group: str, scope: str, extra_fields: Mapping[str, Any] | None = None):
