@@ -64,7 +64,7 @@ def options_table(dataset: xr.Dataset) -> str:
     ]
     for decision in dataset["decision"].values:
         one = dataset.sel(decision=decision)
-        if _is_refresh(one):
+        if is_refresh(one):
             lines += ["", *_refresh_lines(one)]
             continue
         lines += ["", f"Decision {decision} (site {one['site'].item()})"]
@@ -93,7 +93,7 @@ def options_table(dataset: xr.Dataset) -> str:
     return "\n".join(lines)
 
 
-def _is_refresh(one: xr.Dataset) -> bool:
+def is_refresh(one: xr.Dataset) -> bool:
     """Whether a decision of the dataset is a refresh decision."""
     return "action_kind" in one.coords and one["action_kind"].item() == "refresh"
 
@@ -122,7 +122,9 @@ def _refresh_lines(one: xr.Dataset) -> list[str]:
     ]
     for name in REFRESH_ROWS:
         where = {"rule": "least_squares"} if "rule" in one[name].dims else {}
-        lines.append(OPTION_OUTPUTS[name].label.ljust(width) + f"{with_error(one, name, **where):>26}")
+        lines.append(
+            OPTION_OUTPUTS[name].label.ljust(width) + f"{with_error(one, name, **where):>26}"
+        )
     lines += [
         "",
         f"{'refresh year':>13}{'refresh [%]':>13}{'skip [%]':>10}{'stop [%]':>10}"
@@ -181,7 +183,7 @@ def answer_sentence(dataset: xr.Dataset, decision: str | None = None) -> str:
     errors)."""
     decision = decision or str(dataset["decision"].values[0])
     one = dataset.sel(decision=decision)
-    if _is_refresh(one):
+    if is_refresh(one):
         return refresh_sentence(one)
     least = one.sel(rule="least_squares")
     committed = float(one["value_committed"])

@@ -586,8 +586,17 @@ def real_options(
             if decision.action == "refresh":
                 per_decision.append(
                     refresh_values(
-                        case, decision, seed, fresh_seed, n, n_regression, basis, degree,
-                        chunk_size=chunk_size, block_size=block_size, executor=executor,
+                        case,
+                        decision,
+                        seed,
+                        fresh_seed,
+                        n,
+                        n_regression,
+                        basis,
+                        degree,
+                        chunk_size=chunk_size,
+                        block_size=block_size,
+                        executor=executor,
                     )
                 )
                 continue

@@ -129,9 +129,11 @@ def line_items(params: xr.Dataset, timeline: xr.Dataset) -> ComponentResult:
 
     purchased_units = by_site(chip_vintages["purchase"] * generation_units)
     purchases = purchased_units * price
-    resale = by_site(chip_vintages["renewal"] * retired_units * retired_decay) * (
-        price * params["chips.resale_share"]
-    ) + by_site(sold_units * sold_share) * price
+    resale = (
+        by_site(chip_vintages["renewal"] * retired_units * retired_decay)
+        * (price * params["chips.resale_share"])
+        + by_site(sold_units * sold_share) * price
+    )
     # Market resale share at the horizon by age (whole years, the purchase year counted):
     # retention^age, over (site, phase[, sample]); only the last year is ever sold.
     remaining = accelerator_resale_share(chip_vintages["age"].isel(year=-1), retention)

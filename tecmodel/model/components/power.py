@@ -77,15 +77,14 @@ def line_items(
     """
     operating_fraction = timeline["operating_fraction"]
     # IT MW of stopped accelerators (0 unless a refresh policy stops a phase): no energy drawn.
-    stopped_it_mw = by_site(operating_fraction * timeline["phase_it_mw"] * (1.0 - accelerators_running))
+    stopped_it_mw = by_site(
+        operating_fraction * timeline["phase_it_mw"] * (1.0 - accelerators_running)
+    )
     subscribed_it_mw = timeline["operating_it_mw"]
     operating_it_mw = subscribed_it_mw - stopped_it_mw
     # IT MW in operation weighted by each phase's utilisation ramp (year, site[, sample]).
     ramped_it_mw = by_site(
-        operating_fraction
-        * timeline["phase_it_mw"]
-        * ramp(params, timeline)
-        * accelerators_running
+        operating_fraction * timeline["phase_it_mw"] * ramp(params, timeline) * accelerators_running
     )
     idle, busy = params["power.idle_share"], params["power.active_load_share"]
     utilisation = params["revenue.utilisation"]
