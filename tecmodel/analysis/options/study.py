@@ -1,10 +1,11 @@
 """A real-options study of a case's decisions: regression, rule, valuation and the dataset.
 
-This module owns :func:`real_options`: for each decision, the values of building in each year
-of the window on two independent sets of price paths (:mod:`tecmodel.analysis.options.exercise`),
+This module owns :func:`real_options`: for each build decision, the values of building in each
+year of the window on two independent sets of price paths (:mod:`tecmodel.analysis.options.exercise`),
 the least-squares rule fitted on the first and valued on the second
-(:mod:`tecmodel.numerics.lsmc`), the trigger rule beside it, and the outputs declared in
-:mod:`tecmodel.analysis.options.outputs`.
+(:mod:`tecmodel.numerics.lsmc`), the trigger rule beside it; for each refresh decision, the
+same over the tree of refresh histories (:mod:`tecmodel.analysis.options.refresh`); and the
+outputs declared in :mod:`tecmodel.analysis.options.outputs`.
 """
 
 from __future__ import annotations
@@ -560,8 +561,10 @@ def real_options(
     Returns
     -------
     xarray.Dataset
-        Over ``decision`` (coordinate ``site``), ``rule`` (``least_squares``, ``trigger``),
-        ``year`` (the window's decision years) and ``path`` (valuation paths): the outputs of
+        Over ``decision`` (coordinates ``site`` and ``action_kind``, build or refresh),
+        ``rule`` (``least_squares``, ``trigger``), ``year`` (the windows' decision years and
+        the refresh years), ``action`` and ``policy`` (refresh decisions) and ``path``
+        (valuation paths): the outputs of
         :data:`tecmodel.analysis.options.outputs.OPTION_OUTPUTS`, each with ``units`` and
         ``long_name``, and their standard errors.
 

@@ -8,8 +8,12 @@ year), moved for a later purchase by the hardware cost per PFLOP/s (``markets.ha
 and the performance per accelerator (``chips.performance_growth``), and converted at the EUR/USD
 rate of the purchase year (:func:`tecmodel.model.components.markets.purchase_index`); the resale
 of the retired generation at each refresh, which is bought only if enough years remain
-(``chips.refresh_min_remaining_years``); and what the horizon value reads of the generation in
-service at the horizon (:mod:`tecmodel.model.terminal`): its market resale value by age
+(``chips.refresh_min_remaining_years``); what each refresh does under ``chips.refresh_policy``
+(:func:`tecmodel.model.timeline.refresh_schedule`: refresh; skip, the generation in service
+running on, resold at a later refresh at ``chips.resale_share`` less a year of retention per
+extra year; or stop and sell, at the horizon curve retention^age, after which the phase's
+accelerators neither earn nor draw energy); and what the horizon value reads of the generation
+in service at the horizon (:mod:`tecmodel.model.terminal`): its market resale value by age
 (``terminal.chip_value_retention`` per year) and the sustaining capex of refreshing it.
 """
 
@@ -81,12 +85,14 @@ def line_items(params: xr.Dataset, timeline: xr.Dataset) -> ComponentResult:
     Returns
     -------
     ComponentResult
-        Items ``chips_purchase`` (negative) and ``chips_resale`` (positive); additions
+        Items ``chips_purchase`` (negative) and ``chips_resale`` (positive: the retired
+        generations, and the accelerators a stop sells); additions
         ``it_equipment``; in the last year, ``horizon_resale_chips`` [EUR], the accelerators in
         service at their market resale value by age, and ``horizon_sustaining_capex_chips``
         [EUR/yr], refreshing them at horizon-year prices every ``chips.refresh_years`` net of
         the resale of the retired generation; quantities ``accelerators_per_phase`` (site, phase[, sample])
         and ``accelerators_installed`` (year, site[, sample]) [accelerator];
+        ``accelerators_running`` (year, site, phase[, policy]) [1], 0 after a stop;
         ``chip_vintage_year`` (year, site, phase[, sample]) [year], the purchase year of the
         generation in service (revenue prices each generation by it); ``it_value_operating``
         [EUR], the gross purchase value of operating accelerators (weighted by the operating
