@@ -131,7 +131,9 @@ def line_items(params: xr.Dataset, timeline: xr.Dataset) -> ComponentResult:
     # (the years it served, the purchase year counted).
     sold_vintage = chip_vintages["sold_vintage_year"]
     sold_units = chip_vintages["sale"] * purchase_index(params, timeline, sold_vintage) * count
-    sold_share = accelerator_resale_share(timeline["year"] - sold_vintage, retention)
+    # Ages before the online year are clipped to 0: a share there is multiplied by 0, and a
+    # retention of 0 to a negative power would be infinite.
+    sold_share = accelerator_resale_share(np.maximum(timeline["year"] - sold_vintage, 0), retention)
 
     purchased_units = by_site(chip_vintages["purchase"] * generation_units)
     purchases = purchased_units * price
