@@ -82,13 +82,13 @@ def options_table(dataset: xr.Dataset) -> str:
         lines.append(f"Trigger rule: {trigger_sentence(dataset, decision)}.")
         lines += ["", _by_year(one)]
     lines += ["", "Definitions:"]
-    for name in (
-        "value_committed",
-        "value_flexible",
-        "value_of_flexibility",
-        "value_of_waiting",
-        "exercise_boundary",
-    ):
+    kinds = {is_refresh(dataset.sel(decision=name)) for name in dataset["decision"].values}
+    defined = ["value_committed", "value_flexible", "value_of_flexibility"]
+    if False in kinds:
+        defined += ["value_of_waiting", "exercise_boundary"]
+    if True in kinds:
+        defined += ["action_probability", "value_by_policy"]
+    for name in defined:
         lines.append(f"  {OPTION_OUTPUTS[name].label}: {OPTION_OUTPUTS[name].long_name}.")
     return "\n".join(lines)
 
