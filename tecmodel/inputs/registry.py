@@ -104,6 +104,9 @@ def _fmt(value: float) -> str:
 INF = math.inf
 _P = Parameter
 
+#: Refreshes a ``chips.refresh_policy`` code can describe (one base-3 digit each).
+REFRESH_POLICY_ROUNDS = 8
+
 # Source strings are kept short; the full citations are in inputs/README.md and in
 # ../shared/REFERENCE_INPUTS.md from which these reference ranges were taken.
 _SRC_WACC = "REFERENCE_INPUTS 1f: WACC nominal EUR post-tax 6.5/9/13 % (own est. from cost of debt and equity)"
@@ -459,6 +462,22 @@ PARAMETERS: tuple[Parameter, ...] = (
         integer=True,
         samplable=False,
         default=0.0,
+    ),
+    _P(
+        "chips.refresh_policy",
+        "site",
+        "1",
+        (0, 3**REFRESH_POLICY_ROUNDS - 1),
+        (0, 0, 0),
+        "What the site does at each accelerator refresh, one base-3 digit per refresh from the "
+        "first (the lowest digit): 0 refresh (buy the new generation), 1 skip (run the "
+        "generation in service for another refresh period), 2 stop and sell the accelerators "
+        "(their revenue, energy and IT costs end; the facility's fixed costs continue). 0 "
+        "refreshes at every refresh (the real-options analysis sets it for each policy).",
+        "Own choice: 0 is the plan as stated",
+        integer=True,
+        samplable=True,
+        default=0,
     ),
     _P(
         "chips.resale_share",

@@ -183,11 +183,12 @@ class DecisionSpec(BaseModel):
     name: Text
     title: Text
     description: str | None = None
-    action: Literal["build"]
+    action: Literal["build", "refresh"]
     site: Text
-    window: DecisionWindowSpec
-    lag: Quantity
+    window: DecisionWindowSpec | None = None
+    lag: Quantity | None = None
     state: Text | None = None
+    source: Text | None = None
 
 
 def _group_model(group: str, scope: str, extra_fields: Mapping[str, Any] | None = None):

@@ -278,6 +278,94 @@ def vintages(
     return result
 
 
+#: The actions of a refresh (the digits of ``chips.refresh_policy``).
+REFRESH, SKIP, STOP = 0, 1, 2
+
+
+def refresh_action(policy, refresh: int):
+    """The action of a ``chips.refresh_policy`` code at the `refresh`-th refresh (1, 2, ...):
+    its base-3 digit of that order, :data:`REFRESH`, :data:`SKIP` or :data:`STOP` [1]."""
+    return np.floor(policy / 3.0 ** (refresh - 1)) % 3.0
+
+
+def refresh_schedule(
+    timeline: xr.Dataset,
+    life: xr.DataArray | float,
+    min_remaining_years: xr.DataArray | float,
+    policy: xr.DataArray | float = 0.0,
+) -> dict:
+    """Generations of accelerators under a refresh policy: refresh, skip or stop at each refresh.
+
+    The k-th refresh of a phase falls at ``online + k x life`` (``chips.refresh_years``), if at
+    least `min_remaining_years` model years remain then (as :func:`vintages`). At each one the
+    policy's digit k (:func:`refresh_action`) says what the site does: refresh (buy the new
+    generation and resell the retired one, as :func:`vintages`); skip (the generation in service
+    runs on for another refresh period, ageing); or stop and sell (the generation in service is
+    sold that year and no accelerator runs afterwards; later digits are then irrelevant). With
+    every digit 0 the purchases, renewals, vintage years and ages are exactly those of
+    :func:`vintages`.
+
+    Parameters
+    ----------
+    timeline : xarray.Dataset
+        From :func:`build_timeline` (its ``generation`` coordinate bounds the refreshes).
+    life : xarray.DataArray or float
+        Refresh period [yr] (whole years).
+    min_remaining_years : xarray.DataArray or float
+        Years left, the refresh year included, below which no refresh is due [yr].
+    policy : xarray.DataArray or float
+        ``chips.refresh_policy`` [1]; any extra dimension (e.g. ``policy``) is kept.
+
+    Returns
+    -------
+    dict of xarray.Variable or DataArray
+        Over (year, site, phase[, ...]): ``purchase``, ``renewal``, ``vintage_year`` and
+        ``age`` as :func:`vintages`; ``running`` [1], 0 from the year of a stop on, else 1;
+        ``retired_vintage_year`` [year], the purchase year of the generation a renewal retires
+        (read where ``renewal`` is 1); ``sale`` [1], 1 in the year of a stop (the generation in
+        service is sold); ``sold_vintage_year`` [year], the purchase year of the generation a
+        stop sells (read where ``sale`` is 1).
+    """
+    online = timeline["online_year"]
+    year = timeline["year"]
+    in_service = timeline["in_service"]
+    elapsed = np.maximum(year - online, 0)
+    last_allowed = timeline.attrs["end_year"] - min_remaining_years + 1 - online
+    allowed = np.maximum(np.floor(last_allowed / life), 0)
+    # Refresh counts since the online year: of the generation in service, of the one before it.
+    latest = 0.0 * elapsed
+    before = 0.0 * elapsed
+    running = 1.0 + 0.0 * elapsed
+    sale = 0.0 * elapsed
+    sold = 0.0 * elapsed
+    for refresh in range(1, timeline["generation"].shape[0]):
+        action = refresh_action(policy, refresh)
+        reached = (elapsed >= refresh * life) & (refresh <= allowed)
+        at_date = reached & (elapsed == refresh * life)
+        renewed = reached & (action == REFRESH)
+        stopping = at_date & (action == STOP) & (running > 0)
+        sale = sale + stopping
+        sold = xr.where(stopping, latest, sold)
+        before = xr.where(renewed, latest, before)
+        latest = xr.where(renewed, float(refresh), latest)
+        running = running * (1.0 - (reached & (action == STOP)))
+    vintage_year = xr.where(in_service > 0, online + life * latest, year)
+    purchase = in_service * running * (year == vintage_year)
+    renewal = purchase * (year > online)
+    age = in_service * (year - vintage_year + 1)
+    arrays = {
+        "purchase": purchase,
+        "renewal": renewal,
+        "vintage_year": vintage_year,
+        "age": age,
+        "running": running,
+        "retired_vintage_year": online + life * before,
+        "sale": sale * in_service,
+        "sold_vintage_year": online + life * sold,
+    }
+    return {name: _year_first(value) for name, value in arrays.items()}
+
+
 def escalation(timeline: xr.Dataset, rate: xr.DataArray | float) -> xr.DataArray:
     """Nominal escalation factor (1 + rate) ** t over the model years [1]."""
     return integer_power(1.0 + rate, timeline["t"])

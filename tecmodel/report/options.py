@@ -64,6 +64,9 @@ def options_table(dataset: xr.Dataset) -> str:
     ]
     for decision in dataset["decision"].values:
         one = dataset.sel(decision=decision)
+        if is_refresh(one):
+            lines += ["", *_refresh_lines(one)]
+            continue
         lines += ["", f"Decision {decision} (site {one['site'].item()})"]
         width = max(len(OPTION_OUTPUTS[name].label) for name in HEADLINE_ROWS) + 2
         lines.append(
@@ -79,15 +82,74 @@ def options_table(dataset: xr.Dataset) -> str:
         lines.append(f"Trigger rule: {trigger_sentence(dataset, decision)}.")
         lines += ["", _by_year(one)]
     lines += ["", "Definitions:"]
-    for name in (
-        "value_committed",
-        "value_flexible",
-        "value_of_flexibility",
-        "value_of_waiting",
-        "exercise_boundary",
-    ):
+    kinds = {is_refresh(dataset.sel(decision=name)) for name in dataset["decision"].values}
+    defined = ["value_committed", "value_flexible", "value_of_flexibility"]
+    if False in kinds:
+        defined += ["value_of_waiting", "exercise_boundary"]
+    if True in kinds:
+        defined += ["action_probability", "value_by_policy"]
+    for name in defined:
         lines.append(f"  {OPTION_OUTPUTS[name].label}: {OPTION_OUTPUTS[name].long_name}.")
     return "\n".join(lines)
+
+
+def is_refresh(one: xr.Dataset) -> bool:
+    """Whether a decision of the dataset is a refresh decision."""
+    return "action_kind" in one.coords and one["action_kind"].item() == "refresh"
+
+
+#: Rows of a refresh decision's table (the trigger rule does not apply there).
+REFRESH_ROWS = (
+    "value_committed",
+    "value_flexible",
+    "value_flexible_in_sample",
+    "value_of_flexibility",
+    "never_probability",
+)
+#: Policies listed under a refresh decision: the best by their committed NPV.
+POLICIES_SHOWN = 5
+
+
+def _refresh_lines(one: xr.Dataset) -> list[str]:
+    """A refresh decision: its values, the probability of each action at each refresh round and
+    the best fixed policies."""
+    least = one.sel(rule="least_squares")
+    width = max(len(OPTION_OUTPUTS[name].label) for name in REFRESH_ROWS) + 2
+    lines = [
+        f"Decision {one['decision'].item()} (site {one['site'].item()}): at each accelerator "
+        "refresh, refresh, skip, or stop and sell",
+        " " * width + f"{RULE_TITLES['least_squares']:>26}",
+    ]
+    for name in REFRESH_ROWS:
+        where = {"rule": "least_squares"} if "rule" in one[name].dims else {}
+        lines.append(
+            OPTION_OUTPUTS[name].label.ljust(width) + f"{with_error(one, name, **where):>26}"
+        )
+    lines += [
+        "",
+        f"{'refresh year':>13}{'refresh [%]':>13}{'skip [%]':>10}{'stop [%]':>10}"
+        f"{'stopped by then [%]':>21}",
+    ]
+    probability = one["action_probability"]
+    for year in one["year"].values:
+        at = probability.sel(year=year)
+        if not np.isfinite(at.values).all():
+            continue
+        cumulative = float(least["cumulative_exercise_probability"].sel(year=year))
+        lines.append(
+            f"{int(year):>13}"
+            + "".join(
+                f"{100 * float(at.sel(action=action)):>{size}.1f}"
+                for action, size in (("refresh", 13), ("skip", 10), ("stop", 10))
+            )
+            + f"{100 * cumulative:>21.1f}"
+        )
+    values = one["value_by_policy"].dropna("policy")
+    best = values.sortby(values, ascending=False).isel(policy=slice(0, POLICIES_SHOWN))
+    lines += ["", f"Best policies if committed today (of {values.sizes['policy']}):"]
+    for policy in best["policy"].values:
+        lines.append(f"  {str(policy):<40}{with_error(one, 'value_by_policy', policy=policy):>26}")
+    return lines
 
 
 def _by_year(one: xr.Dataset) -> str:
@@ -121,6 +183,8 @@ def answer_sentence(dataset: xr.Dataset, decision: str | None = None) -> str:
     errors)."""
     decision = decision or str(dataset["decision"].values[0])
     one = dataset.sel(decision=decision)
+    if is_refresh(one):
+        return refresh_sentence(one)
     least = one.sel(rule="least_squares")
     committed = float(one["value_committed"])
     flexible = float(least["value_flexible"])
@@ -160,3 +224,34 @@ def _share(part: float, whole: float) -> str:
     if not whole > 0:
         return "none"
     return f"{100 * np.clip(part / whole, -9.99, 9.99):.0f} %"
+
+
+def refresh_sentence(one: xr.Dataset) -> str:
+    """A refresh decision in words computed from its numbers (least-squares rule; the gain
+    judged at two standard errors)."""
+    least = one.sel(rule="least_squares")
+    committed = float(one["value_committed"])
+    flexible = float(least["value_flexible"])
+    gain = float(least["value_of_flexibility"])
+    gain_error = float(least["value_of_flexibility_standard_error"])
+    probability = one["action_probability"].dropna("year", how="all")
+    years = [int(year) for year in probability["year"].values]
+    stopped = 1.0 - float(least["never_probability"])
+    skipped = float(probability.sel(action="skip").sum())
+    verdict = (
+        "decide at each refresh rather than commit to every refresh now"
+        if gain > 2 * gain_error
+        else "commit to refreshing: deciding at each refresh adds no value distinguishable "
+        "from the simulation error"
+    )
+    return (
+        f"Committed to refreshing its accelerators at every refresh ({', '.join(map(str, years))}), "
+        f"site {one['site'].item()} is worth {committed / 1e6:,.0f} M EUR "
+        f"(± {float(one['value_committed_standard_error']) / 1e6:,.0f}); deciding at each "
+        f"refresh to refresh, skip, or stop and sell, it is worth {flexible / 1e6:,.0f} M EUR "
+        f"(± {float(least['value_flexible_standard_error']) / 1e6:,.0f}), so the flexibility is "
+        f"worth {gain / 1e6:,.0f} M EUR (± {gain_error / 1e6:,.0f}). The analysis says: "
+        f"{verdict}. The least-squares rule stops and sells the accelerators by {years[-1]} on "
+        f"{100 * stopped:.0f} % of the paths and skips a refresh on {100 * skipped:.0f} % "
+        "(counted per refresh)."
+    )

@@ -1,7 +1,9 @@
 """Real options: a case's sites as decisions, valued by least-squares Monte Carlo on its price paths.
 
 This package owns the valuation of the decisions a case declares (``decisions:``, see
-:mod:`tecmodel.inputs.decisions`): today, building a site in one year of a window, or never.
+:mod:`tecmodel.inputs.decisions`): building a site in one year of a window, or never; and, at
+each accelerator refresh of a site, refreshing, skipping, or stopping and selling
+(:mod:`tecmodel.analysis.options.refresh`, the same steps over the tree of action histories).
 
 Method
 ------
@@ -34,9 +36,9 @@ Method
 Outputs and their definitions: :mod:`tecmodel.analysis.options.outputs`. Reproducibility: a
 path's values depend on (seed, its index, block size) only, never on the chunk size.
 
-Not modelled yet: the decisions at each accelerator refresh (refresh, skip, or stop and sell);
-the price-process parameters are drawn per path as in a Monte Carlo study, the case's other
-uncertain inputs stay at their values.
+Not modelled yet: a site's build and refresh decisions valued jointly (each decision is valued
+on its own); the price-process parameters are drawn per path as in a Monte Carlo study, the
+case's other uncertain inputs stay at their values.
 
 References
 ----------

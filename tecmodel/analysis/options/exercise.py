@@ -134,7 +134,9 @@ def exercise_paths(
         chunk_values,
         alone,
         decision.site,
+        "timeline.start_shift_years",
         shifts,
+        START_DIM,
         positions,
         seed=seed,
         block_size=block_size,
@@ -150,19 +152,30 @@ def exercise_paths(
 def chunk_values(
     alone: Case,
     site: str,
-    shifts: np.ndarray,
+    parameter: str,
+    candidates: np.ndarray,
+    dim: str,
     positions: np.ndarray,
     bounds: tuple[int, int],
     *,
     seed: int,
     block_size: int,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """One model call: the site's NPV for every shift and the states, on paths [start, stop).
+    """One model call: the site's NPV for every candidate value of a site parameter, and the
+    states, on paths [start, stop).
+
+    Parameters
+    ----------
+    parameter : str
+        The site parameter the candidates set (``timeline.start_shift_years`` for a build
+        decision, ``chips.refresh_policy`` for a refresh decision), along dimension `dim`.
+    positions : numpy.ndarray
+        Indices of the model years whose process values are the states.
 
     Returns
     -------
     npv : numpy.ndarray
-        Shape ``(len(shifts), stop - start)`` [EUR].
+        Shape ``(len(candidates), stop - start)`` [EUR].
     states : numpy.ndarray
         Shape ``(len(positions), stop - start, processes)`` [each process's unit].
     """
@@ -170,10 +183,10 @@ def chunk_values(
     paths = process_paths(alone, seed, start, stop, block_size)
     overrides = {
         **path_overrides(alone, paths),
-        "timeline.start_shift_years": xr.DataArray(shifts, dims=START_DIM),
+        parameter: xr.DataArray(candidates, dims=dim),
     }
     result = evaluate(alone, overrides, generations=False)
-    npv = result.metrics["npv"].sel(site=site).transpose(START_DIM, "sample").values
+    npv = result.metrics["npv"].sel(site=site).transpose(dim, "sample").values
     states = np.stack([paths[name][positions] for name in alone.markets.processes.names], axis=-1)
     return npv, states
 

@@ -23,8 +23,9 @@ _UP = Direction.HIGHER_IS_BETTER
 OPTION_OUTPUTS: dict[str, Metric] = {
     "value_committed": Metric(
         "EUR",
-        "Static NPV of the site committed today to its stated plan: the mean over the valuation "
-        "paths of its unlevered NPV at finance.discount_rate, discounted to the first model year",
+        "Static NPV of the site committed today to its stated plan (refresh decisions: to "
+        "refreshing at every refresh): the mean over the valuation paths of its unlevered NPV at "
+        "finance.discount_rate, discounted to the first model year",
         "Committed NPV",
         *_MONEY,
         _UP,
@@ -33,7 +34,8 @@ OPTION_OUTPUTS: dict[str, Metric] = {
     "value_flexible": Metric(
         "EUR",
         "Value of the site as an option: the mean over the valuation paths of the NPV of building "
-        "in the year the rule chooses (0 where it never builds), discounted to the first model "
+        "in the year the rule chooses (0 where it never builds; refresh decisions: of the site "
+        "under the actions the rule chooses at each refresh), discounted to the first model "
         "year; the rule is fitted on independent regression paths, so the estimate is biased low",
         "Flexible value",
         *_MONEY,
@@ -51,7 +53,8 @@ OPTION_OUTPUTS: dict[str, Metric] = {
     "value_of_flexibility": Metric(
         "EUR",
         "value_flexible - value_committed, path by path on the same valuation paths: what keeping "
-        "the site as an option (build later or never) adds to committing it today",
+        "the site as an option (build later or never; refresh, skip or stop at each refresh) "
+        "adds to committing it today",
         "Value of flexibility",
         *_MONEY,
         _UP,
@@ -78,21 +81,42 @@ OPTION_OUTPUTS: dict[str, Metric] = {
     ),
     "exercise_probability": Metric(
         "1",
-        "Share of the valuation paths on which the rule builds in each decision year",
-        "Build probability",
+        "Share of the valuation paths on which the rule exercises the option in each decision "
+        "year: builds the site (build), or stops and sells its accelerators at that refresh "
+        "(refresh)",
+        "Exercise probability (build; refresh: stop)",
         *_SHARE,
     ),
     "cumulative_exercise_probability": Metric(
         "1",
-        "Share of the valuation paths on which the rule has built by each decision year",
-        "Cumulative build probability",
+        "Share of the valuation paths on which the rule has exercised the option (built; "
+        "refresh: stopped) by each decision year",
+        "Cumulative exercise probability",
         *_SHARE,
     ),
     "never_probability": Metric(
         "1",
-        "Share of the valuation paths on which the rule never builds within the window",
-        "Never built",
+        "Share of the valuation paths on which the rule never exercises the option: never "
+        "builds within the window (build), never stops (refresh)",
+        "Never exercised",
         *_SHARE,
+    ),
+    "action_probability": Metric(
+        "1",
+        "Refresh decisions: share of the valuation paths on which the rule refreshes, skips, or "
+        "stops and sells at each refresh round (the year of the round's first refresh; decided "
+        "at the end of the year before); the three add up to the share still running",
+        "Action probability",
+        *_SHARE,
+    ),
+    "value_by_policy": Metric(
+        "EUR",
+        "Refresh decisions: static NPV of the site committed today to each policy (an action "
+        "at every refresh round, e.g. refresh-skip-stop): the mean over the valuation paths, "
+        "discounted to the first model year",
+        "NPV if committed to that policy",
+        *_MONEY,
+        _UP,
     ),
     "most_likely_year": Metric(
         "year",
@@ -172,6 +196,8 @@ WITH_STANDARD_ERROR: tuple[str, ...] = (
     "cumulative_exercise_probability",
     "never_probability",
     "exercise_boundary",
+    "action_probability",
+    "value_by_policy",
 )
 
 #: The rules compared: the least-squares rule and the trigger rule benchmark.

@@ -1,10 +1,11 @@
 """A real-options study of a case's decisions: regression, rule, valuation and the dataset.
 
-This module owns :func:`real_options`: for each decision, the values of building in each year
-of the window on two independent sets of price paths (:mod:`tecmodel.analysis.options.exercise`),
+This module owns :func:`real_options`: for each build decision, the values of building in each
+year of the window on two independent sets of price paths (:mod:`tecmodel.analysis.options.exercise`),
 the least-squares rule fitted on the first and valued on the second
-(:mod:`tecmodel.numerics.lsmc`), the trigger rule beside it, and the outputs declared in
-:mod:`tecmodel.analysis.options.outputs`.
+(:mod:`tecmodel.numerics.lsmc`), the trigger rule beside it; for each refresh decision, the
+same over the tree of refresh histories (:mod:`tecmodel.analysis.options.refresh`); and the
+outputs declared in :mod:`tecmodel.analysis.options.outputs`.
 """
 
 from __future__ import annotations
@@ -20,6 +21,12 @@ import xarray as xr
 
 from tecmodel.analysis.options.exercise import ExercisePaths, central_index, exercise_paths
 from tecmodel.analysis.options.outputs import RULES, set_option_attributes
+from tecmodel.analysis.options.refresh import (
+    REFRESH_ACTIONS,
+    refresh_paths,
+    refresh_policies,
+    value_refresh_decision,
+)
 from tecmodel.analysis.sampling import DEFAULT_BLOCK_SIZE, check_seed
 from tecmodel.errors import InputError, Problem
 from tecmodel.inputs.case import Case, load_case
@@ -400,6 +407,10 @@ _DIMS = {
     "cumulative_exercise_probability": ("decision", "rule", "year"),
     "cumulative_exercise_probability_standard_error": ("decision", "rule", "year"),
     "flexible_npv": ("decision", "rule", "path"),
+    "action_probability": ("decision", "action", "year"),
+    "action_probability_standard_error": ("decision", "action", "year"),
+    "value_by_policy": ("decision", "policy"),
+    "value_by_policy_standard_error": ("decision", "policy"),
 }
 
 
@@ -487,6 +498,25 @@ def _executor(workers: int):
         yield pool
 
 
+def refresh_values(
+    case, decision, seed, fresh_seed, n, n_regression, basis, degree, **evaluation
+) -> dict[str, Any]:
+    """Every output of a refresh decision (:mod:`tecmodel.analysis.options.refresh`), with the
+    labels of its policies under :data:`POLICY_LABELS_KEY`."""
+    policies = refresh_policies(len(decision.years))
+    regression, valuation = (
+        refresh_paths(case, decision, policies, path_seed, count, **evaluation)
+        for path_seed, count in ((seed, n_regression), (fresh_seed, n))
+    )
+    values = value_refresh_decision(regression, valuation, policies, basis, degree)
+    values[POLICY_LABELS_KEY] = policies.labels
+    return values
+
+
+#: Key of a refresh decision's policy labels among its outputs (the ``policy`` coordinate).
+POLICY_LABELS_KEY = "_policy_labels"
+
+
 def real_options(
     case: Case | str | Path,
     n: int = 10_000,
@@ -531,8 +561,10 @@ def real_options(
     Returns
     -------
     xarray.Dataset
-        Over ``decision`` (coordinate ``site``), ``rule`` (``least_squares``, ``trigger``),
-        ``year`` (the window's decision years) and ``path`` (valuation paths): the outputs of
+        Over ``decision`` (coordinates ``site`` and ``action_kind``, build or refresh),
+        ``rule`` (``least_squares``, ``trigger``), ``year`` (the windows' decision years and
+        the refresh years), ``action`` and ``policy`` (refresh decisions) and ``path``
+        (valuation paths): the outputs of
         :data:`tecmodel.analysis.options.outputs.OPTION_OUTPUTS`, each with ``units`` and
         ``long_name``, and their standard errors.
 
@@ -554,6 +586,23 @@ def real_options(
     per_decision = []
     with _executor(workers) as executor:
         for decision in found:
+            if decision.action == "refresh":
+                per_decision.append(
+                    refresh_values(
+                        case,
+                        decision,
+                        seed,
+                        fresh_seed,
+                        n,
+                        n_regression,
+                        basis,
+                        degree,
+                        chunk_size=chunk_size,
+                        block_size=block_size,
+                        executor=executor,
+                    )
+                )
+                continue
             paths = {
                 name: exercise_paths(
                     case,
@@ -574,27 +623,42 @@ def real_options(
                     case, decision, paths["regression"], paths["valuation"], basis, degree
                 )
             )
-    trigger_names = [values.pop(TRIGGER_INDEX_KEY) for values in per_decision]
+    trigger_names = [values.pop(TRIGGER_INDEX_KEY, "-") for values in per_decision]
     dataset = _dataset(case, found, per_decision, n, n_regression, seed, fresh_seed, basis, degree)
     dataset.attrs["trigger_index"] = ", ".join(trigger_names)
     return dataset
 
 
 def _dataset(case, found, per_decision, n, n_regression, seed, fresh_seed, basis, degree):
-    """The outputs of every decision as one Dataset (years: the union of the windows)."""
+    """The outputs of every decision as one Dataset: years the union of the decisions' years,
+    policies the union of the refresh decisions' policies; NaN where an output does not apply
+    to a decision (e.g. the boundary of a refresh decision, the policies of a build decision)."""
     years = sorted({year for decision in found for year in decision.years})
+    labels = [values.pop(POLICY_LABELS_KEY, ()) for values in per_decision]
+    policies = list(dict.fromkeys(label for found_labels in labels for label in found_labels))
+    sizes = {
+        "rule": len(RULES),
+        "year": len(years),
+        "path": n,
+        "action": len(REFRESH_ACTIONS),
+        "policy": len(policies),
+    }
+    names = list(dict.fromkeys(name for values in per_decision for name in values))
     variables = {}
-    for name in per_decision[0]:
+    for name in names:
         dims = _DIMS.get(name, ("decision", "rule") if name in _RULE_OUTPUTS else ("decision",))
         parts = []
-        for decision, values in zip(found, per_decision, strict=True):
-            array = np.asarray(values[name], dtype=float)
-            if "year" in dims:  # place the decision's window within the union of years
-                full = np.full(array.shape[:-1] + (len(years),), np.nan)
-                offset = decision.first_year - years[0]
-                full[..., offset : offset + array.shape[-1]] = array
-                array = full
-            parts.append(array)
+        for decision, values, own_labels in zip(found, per_decision, labels, strict=True):
+            full = np.full([sizes[dim] for dim in dims[1:]], np.nan)
+            if name in values:
+                # Place the decision's years (and policies) among the union's.
+                where = {
+                    "year": [years.index(year) for year in decision.years],
+                    "policy": [policies.index(label) for label in own_labels],
+                }
+                index = np.ix_(*(where.get(dim, range(sizes[dim])) for dim in dims[1:]))
+                full[index] = np.asarray(values[name], dtype=float)
+            parts.append(full)
         variables[name] = (dims, np.stack(parts))
     dataset = xr.Dataset(
         variables,
@@ -604,6 +668,9 @@ def _dataset(case, found, per_decision, n, n_regression, seed, fresh_seed, basis
             "rule": list(RULES),
             "year": years,
             "path": np.arange(n),
+            "action": list(REFRESH_ACTIONS),
+            "policy": policies,
+            "action_kind": ("decision", [decision.action for decision in found]),
         },
         attrs={
             "case": case.name,

@@ -8,8 +8,12 @@ year), moved for a later purchase by the hardware cost per PFLOP/s (``markets.ha
 and the performance per accelerator (``chips.performance_growth``), and converted at the EUR/USD
 rate of the purchase year (:func:`tecmodel.model.components.markets.purchase_index`); the resale
 of the retired generation at each refresh, which is bought only if enough years remain
-(``chips.refresh_min_remaining_years``); and what the horizon value reads of the generation in
-service at the horizon (:mod:`tecmodel.model.terminal`): its market resale value by age
+(``chips.refresh_min_remaining_years``); what each refresh does under ``chips.refresh_policy``
+(:func:`tecmodel.model.timeline.refresh_schedule`: refresh; skip, the generation in service
+running on, resold at a later refresh at ``chips.resale_share`` less a year of retention per
+extra year; or stop and sell, at the horizon curve retention^age, after which the phase's
+accelerators neither earn nor draw energy); and what the horizon value reads of the generation
+in service at the horizon (:mod:`tecmodel.model.terminal`): its market resale value by age
 (``terminal.chip_value_retention`` per year) and the sustaining capex of refreshing it.
 """
 
@@ -26,7 +30,7 @@ from tecmodel.model.components.markets import (
     reference_rate,
 )
 from tecmodel.model.terminal import accelerator_resale_share
-from tecmodel.model.timeline import at_horizon, vintages
+from tecmodel.model.timeline import at_horizon, refresh_schedule
 
 #: Relative slack before rounding down: a quotient that is mathematically whole (1,000 MW at
 #: 2 kW) may come out a few ulps below the whole number in floating point.
@@ -81,12 +85,14 @@ def line_items(params: xr.Dataset, timeline: xr.Dataset) -> ComponentResult:
     Returns
     -------
     ComponentResult
-        Items ``chips_purchase`` (negative) and ``chips_resale`` (positive); additions
+        Items ``chips_purchase`` (negative) and ``chips_resale`` (positive: the retired
+        generations, and the accelerators a stop sells); additions
         ``it_equipment``; in the last year, ``horizon_resale_chips`` [EUR], the accelerators in
         service at their market resale value by age, and ``horizon_sustaining_capex_chips``
         [EUR/yr], refreshing them at horizon-year prices every ``chips.refresh_years`` net of
         the resale of the retired generation; quantities ``accelerators_per_phase`` (site, phase[, sample])
         and ``accelerators_installed`` (year, site[, sample]) [accelerator];
+        ``accelerators_running`` (year, site, phase[, policy]) [1], 0 after a stop;
         ``chip_vintage_year`` (year, site, phase[, sample]) [year], the purchase year of the
         generation in service (revenue prices each generation by it); ``it_value_operating``
         [EUR], the gross purchase value of operating accelerators (weighted by the operating
@@ -105,53 +111,72 @@ def line_items(params: xr.Dataset, timeline: xr.Dataset) -> ComponentResult:
     # last, once per result, so that an uncertain price never widens the per-phase arrays
     # (sample-late evaluation; the same numbers, fewer passes over sample-sized memory).
     price = unit_price_eur(params["chips.unit_price"], reference_rate(params, timeline))
-    chip_vintages = vintages(timeline, refresh_years, params["chips.refresh_min_remaining_years"])
+    chip_vintages = refresh_schedule(
+        timeline,
+        refresh_years,
+        params["chips.refresh_min_remaining_years"],
+        params["chips.refresh_policy"],
+    )
     vintage_year = chip_vintages["vintage_year"]
+    running = chip_vintages["running"]
+    retention = params["terminal.chip_value_retention"]
     generation_units = purchase_index(params, timeline, vintage_year) * count
-    retired_units = purchase_index(params, timeline, vintage_year - refresh_years) * count
+    retired_vintage = chip_vintages["retired_vintage_year"]
+    retired_units = purchase_index(params, timeline, retired_vintage) * count
+    # A generation retired after one refresh period fetches chips.resale_share; one kept on by
+    # skipped refreshes loses a further year of the horizon curve's retention per extra year.
+    extra_years = np.maximum(timeline["year"] - retired_vintage - refresh_years, 0)
+    retired_decay = accelerator_resale_share(extra_years, retention)
+    # A stop sells the generation in service at the horizon value's market curve, at its age
+    # (the years it served, the purchase year counted).
+    sold_vintage = chip_vintages["sold_vintage_year"]
+    sold_units = chip_vintages["sale"] * purchase_index(params, timeline, sold_vintage) * count
+    # Ages before the online year are clipped to 0: a share there is multiplied by 0, and a
+    # retention of 0 to a negative power would be infinite.
+    sold_share = accelerator_resale_share(np.maximum(timeline["year"] - sold_vintage, 0), retention)
 
     purchased_units = by_site(chip_vintages["purchase"] * generation_units)
     purchases = purchased_units * price
-    resale = by_site(chip_vintages["renewal"] * retired_units) * (
-        price * params["chips.resale_share"]
+    resale = (
+        by_site(chip_vintages["renewal"] * retired_units * retired_decay)
+        * (price * params["chips.resale_share"])
+        + by_site(sold_units * sold_share) * price
     )
     # Market resale share at the horizon by age (whole years, the purchase year counted):
     # retention^age, over (site, phase[, sample]); only the last year is ever sold.
-    remaining = accelerator_resale_share(
-        chip_vintages["age"].isel(year=-1), params["terminal.chip_value_retention"]
-    )
+    remaining = accelerator_resale_share(chip_vintages["age"].isel(year=-1), retention)
     horizon = at_horizon(timeline)
-    horizon_resale = (
-        horizon * by_site(timeline["in_service"] * generation_units * remaining) * price
-    )
+    in_service = timeline["in_service"] * running
+    horizon_resale = horizon * by_site(in_service * generation_units * remaining) * price
     # Refreshing the fleet in service at the horizon: a generation bought that year, every
     # refresh_years, net of the resale of the retired one.
     new_units = purchase_index(params, timeline, timeline["year"]) * count
     sustaining = (
         horizon
-        * by_site(timeline["in_service"] * new_units)
+        * by_site(in_service * new_units)
         * (price * (1.0 - params["chips.resale_share"]) / refresh_years)
     )
-    accelerators = by_site(timeline["in_service"] * count)
-    it_value_operating = by_site(timeline["operating_fraction"] * generation_units) * price
+    accelerators = by_site(in_service * count)
+    operating = timeline["operating_fraction"] * running
+    it_value_operating = by_site(operating * generation_units) * price
     initial_purchases = (
         by_site((chip_vintages["purchase"] - chip_vintages["renewal"]) * generation_units) * price
     )
-    number = generation_number(timeline, vintage_year, refresh_years)
+    number = generation_number(timeline, vintage_year, refresh_years) * running
     generations = timeline["generation"]
     per_generation = {
         "generation_bought": by_generation(
             chip_vintages["purchase"] * generation_units, number, generations
         ),
         "generation_retired": by_generation(
-            chip_vintages["renewal"] * retired_units, number - 1.0, generations
+            chip_vintages["renewal"] * retired_units,
+            generation_number(timeline, retired_vintage, refresh_years),
+            generations,
         ),
         "generation_installed": by_generation(
-            timeline["in_service"] * generation_units * remaining, number, generations
+            in_service * generation_units * remaining, number, generations
         ),
-        "generation_operating": by_generation(
-            timeline["operating_fraction"] * generation_units, number, generations
-        ),
+        "generation_operating": by_generation(operating * generation_units, number, generations),
     }
 
     return ComponentResult(
@@ -162,6 +187,9 @@ def line_items(params: xr.Dataset, timeline: xr.Dataset) -> ComponentResult:
         additions={"it_equipment": purchases},
         quantities={
             "accelerators_per_phase": with_units(count, "accelerator", "Accelerators per phase"),
+            "accelerators_running": with_units(
+                running, "1", "1 while the phase's accelerators run (0 after a stop and sale)"
+            ),
             "accelerators_installed": with_units(
                 accelerators, "accelerator", "Accelerators installed"
             ),

@@ -65,7 +65,8 @@ def run_components(params: xr.Dataset, timeline: xr.Dataset) -> ComponentOutputs
     params_view, timeline_view = VariableView(params), VariableView(timeline)
     chip_result = chips.line_items(params_view, timeline_view)
     construction_result = construction.line_items(params_view, timeline_view)
-    power_result = power.line_items(params_view, timeline_view)
+    running = chip_result.quantities["accelerators_running"]
+    power_result = power.line_items(params_view, timeline_view, running)
     cooling_result = cooling.line_items(
         params_view, timeline_view, power_result.quantities["it_energy_mwh"]
     )
@@ -75,6 +76,7 @@ def run_components(params: xr.Dataset, timeline: xr.Dataset) -> ComponentOutputs
         chip_result.quantities["accelerators_per_phase"],
         chip_result.quantities["chip_vintage_year"],
         chip_result.quantities["generation_number"],
+        running,
     )
     operations_result = operations.line_items(
         params_view,

@@ -44,7 +44,9 @@ def energy_mwh(draw_mw, hours=HOURS_PER_YEAR):
     return draw_mw * hours
 
 
-def line_items(params: xr.Dataset, timeline: xr.Dataset) -> ComponentResult:
+def line_items(
+    params: xr.Dataset, timeline: xr.Dataset, accelerators_running: xr.DataArray | float = 1.0
+) -> ComponentResult:
     """Electricity cost by component [EUR] and the energy quantities.
 
     Parameters
@@ -54,6 +56,11 @@ def line_items(params: xr.Dataset, timeline: xr.Dataset) -> ComponentResult:
         and ``finance.inflation``.
     timeline : xarray.Dataset
         From :func:`tecmodel.timeline.build_timeline`.
+    accelerators_running : xarray.DataArray or float
+        1 while a phase's accelerators run, 0 after they are stopped and sold (year, site,
+        phase[, policy]) [1]: a stopped phase draws no energy, while its subscribed power (the
+        grid capacity tariff, and the staff, local taxes and network costs that scale with it)
+        is a fixed cost that continues.
 
     Returns
     -------
@@ -68,10 +75,16 @@ def line_items(params: xr.Dataset, timeline: xr.Dataset) -> ComponentResult:
         ``power_cost_per_utilisation`` [EUR/yr] (the change of the energy-driven costs per unit
         of utilisation, negative).
     """
-    operating_it_mw = timeline["operating_it_mw"]
+    operating_fraction = timeline["operating_fraction"]
+    # IT MW of stopped accelerators (0 unless a refresh policy stops a phase): no energy drawn.
+    stopped_it_mw = by_site(
+        operating_fraction * timeline["phase_it_mw"] * (1.0 - accelerators_running)
+    )
+    subscribed_it_mw = timeline["operating_it_mw"]
+    operating_it_mw = subscribed_it_mw - stopped_it_mw
     # IT MW in operation weighted by each phase's utilisation ramp (year, site[, sample]).
     ramped_it_mw = by_site(
-        timeline["operating_fraction"] * timeline["phase_it_mw"] * ramp(params, timeline)
+        operating_fraction * timeline["phase_it_mw"] * ramp(params, timeline) * accelerators_running
     )
     idle, busy = params["power.idle_share"], params["power.active_load_share"]
     utilisation = params["revenue.utilisation"]
@@ -81,7 +94,7 @@ def line_items(params: xr.Dataset, timeline: xr.Dataset) -> ComponentResult:
     it_energy = operating_it_mw * energy_mwh(idle) + busy_mwh * utilisation
     pue = annual_pue(params)
     facility_energy = it_energy * pue
-    subscribed_mw = operating_it_mw * peak_pue(params)
+    subscribed_mw = subscribed_it_mw * peak_pue(params)
     inflation = escalation(timeline, params["finance.inflation"])
     in_term = in_power_contract(params, timeline)
     contract_share = params["power.contract_share"] * in_term

@@ -53,6 +53,7 @@ def line_items(
     accelerators_per_phase: xr.DataArray,
     chip_vintage_year: xr.DataArray,
     generation_number: xr.DataArray,
+    accelerators_running: xr.DataArray | float = 1.0,
 ) -> ComponentResult:
     """Contract and merchant revenue [EUR], GPU-hours and compute-hours.
 
@@ -69,6 +70,9 @@ def line_items(
         Purchase year of the generation in service (year, site, phase[, sample]) [year].
     generation_number : xarray.DataArray
         Generation in service (year, site, phase[, sample]) [1] (0 where none is).
+    accelerators_running : xarray.DataArray or float
+        1 while a phase's accelerators run, 0 after they are stopped and sold (year, site,
+        phase[, policy]) [1] (:func:`tecmodel.model.timeline.refresh_schedule`).
 
     Returns
     -------
@@ -86,7 +90,9 @@ def line_items(
     """
     start = timeline.attrs["start_year"]
     year, reference = timeline["year"], timeline["reference_year"]
-    available = gpu_hours_available(accelerators_per_phase, timeline["operating_fraction"])
+    available = gpu_hours_available(
+        accelerators_per_phase * accelerators_running, timeline["operating_fraction"]
+    )
     age_years = year - chip_vintage_year
     in_tenor = (age_years < params["revenue.contract_tenor_years"]) * timeline["in_service"]
     contract_share = params["revenue.contract_share"]

@@ -19,7 +19,13 @@ from tecmodel.report.excel.layout import (
     put_value,
     set_column_widths,
 )
-from tecmodel.report.options import HEADLINE_ROWS, answer_sentence, trigger_sentence
+from tecmodel.report.options import (
+    HEADLINE_ROWS,
+    REFRESH_ROWS,
+    answer_sentence,
+    is_refresh,
+    trigger_sentence,
+)
 
 #: Excel number format of each unit of the declared outputs.
 UNIT_FORMATS = {"EUR": "#,##0", "1": "0.000", "year": "0", "yr": "0"}
@@ -67,6 +73,7 @@ def write_options(sheet, datasets: list[xr.Dataset]) -> None:
 def _write_decision(sheet, dataset: xr.Dataset, decision: str, row: int) -> int:
     one = dataset.sel(decision=decision)
     attrs = dataset.attrs
+    refresh = is_refresh(one)
     put_text(
         sheet,
         f"A{row}",
@@ -80,7 +87,12 @@ def _write_decision(sheet, dataset: xr.Dataset, decision: str, row: int) -> int:
         f"{attrs.get('n_regression')} regression paths (seed {attrs.get('seed')}) and "
         f"{attrs.get('n')} independent valuation paths (seed {attrs.get('valuation_seed')}); "
         f"basis: {attrs.get('basis')} of degree {attrs.get('degree')} in the states "
-        f"{attrs.get('states')}. Trigger rule: {trigger_sentence(dataset, decision)}.",
+        f"{attrs.get('states')}. "
+        + (
+            "At each accelerator refresh: refresh, skip, or stop and sell (no trigger rule)."
+            if refresh
+            else f"Trigger rule: {trigger_sentence(dataset, decision)}."
+        ),
         italic=True,
     )
     row += 3
@@ -90,7 +102,7 @@ def _write_decision(sheet, dataset: xr.Dataset, decision: str, row: int) -> int:
         ["Output", "Unit", "Least squares", "s.e.", "Trigger rule", "s.e.", "", "Definition"],
     )
     row += 1
-    for name in SUMMARY_ROWS:
+    for name in REFRESH_ROWS if refresh else SUMMARY_ROWS:
         output = OPTION_OUTPUTS[name]
         put_text(sheet, f"A{row}", output.label)
         put_text(sheet, f"B{row}", output.units)
@@ -108,6 +120,59 @@ def _write_decision(sheet, dataset: xr.Dataset, decision: str, row: int) -> int:
         put_text(sheet, f"H{row}", output.long_name, wrap=True)
         row += 1
     row += 1
+    if refresh:
+        row = _write_refresh_years(sheet, one, row)
+    else:
+        row = _write_years(sheet, one, row)
+    row += 1
+    put_text(sheet, f"A{row}", answer_sentence(dataset, decision), wrap=True)
+    sheet.merge_cells(f"A{row}:H{row}")
+    sheet.row_dimensions[row].height = 75
+    return row
+
+
+def _write_refresh_years(sheet, one: xr.Dataset, row: int) -> int:
+    """A refresh decision's action probabilities by refresh year, then its fixed policies."""
+    put_header_row(
+        sheet,
+        row,
+        ["Refresh year", "Refresh", "s.e.", "Skip", "s.e.", "Stop and sell", "s.e."],
+    )
+    row += 1
+    share = number_format("action_probability")
+    for year in one["year"].values:
+        at = one.sel(year=year)
+        if not math.isfinite(float(at["action_probability"].sel(action="refresh"))):
+            continue
+        put_value(sheet, f"A{row}", int(year), "0")
+        for position, action in enumerate(("refresh", "skip", "stop")):
+            where = {"action": action}
+            put_value(
+                sheet, f"{'BDF'[position]}{row}", _value(at, "action_probability", where), share
+            )
+            put_value(
+                sheet,
+                f"{'CEG'[position]}{row}",
+                _value(at, "action_probability_standard_error", where),
+                share,
+            )
+        row += 1
+    row += 1
+    output = OPTION_OUTPUTS["value_by_policy"]
+    put_header_row(sheet, row, ["Policy", "Unit", output.label, "s.e."])
+    row += 1
+    for policy in one["value_by_policy"].dropna("policy")["policy"].values:
+        where = {"policy": policy}
+        put_text(sheet, f"A{row}", str(policy))
+        put_text(sheet, f"B{row}", output.units)
+        put_value(sheet, f"C{row}", _value(one, "value_by_policy", where), "#,##0")
+        put_value(sheet, f"D{row}", _value(one, "value_by_policy_standard_error", where), "#,##0")
+        row += 1
+    return row
+
+
+def _write_years(sheet, one: xr.Dataset, row: int) -> int:
+    """A build decision's values, probabilities and boundary by decision year."""
     titles = ["Decision year"]
     for name, rule in YEAR_COLUMNS:
         label = OPTION_OUTPUTS[name].label
@@ -132,10 +197,6 @@ def _write_decision(sheet, dataset: xr.Dataset, decision: str, row: int) -> int:
             number_format("exercise_boundary"),
         )
         row += 1
-    row += 1
-    put_text(sheet, f"A{row}", answer_sentence(dataset, decision), wrap=True)
-    sheet.merge_cells(f"A{row}:H{row}")
-    sheet.row_dimensions[row].height = 75
     return row
 
 
