@@ -119,34 +119,71 @@ def exercise_paths(
     -------
     ExercisePaths
     """
-    alone = site_case(case, decision.site)
     shifts = candidate_shifts(decision)
-    names = tuple(case.markets.processes.names)
     years = np.array(list(decision.years))
-    positions = years - case.start_year
     # Where each decision year's shift sits along `start` (the plan's own shift is first).
     where = [int(np.flatnonzero(shifts == decision.shift(year))[0]) for year in years]
-    values = np.empty((len(years), n))
-    committed = np.empty(n)
-    states = np.empty((len(years), n, len(names)))
-    bounds = [(start, min(n, start + chunk_size)) for start in range(0, n, chunk_size)]
-    task = partial(
-        chunk_values,
-        alone,
+    npv, states = candidate_values(
+        case,
         decision.site,
         "timeline.start_shift_years",
         shifts,
         START_DIM,
+        years - case.start_year,
+        seed,
+        n,
+        chunk_size=chunk_size,
+        block_size=block_size,
+        executor=executor,
+    )
+    names = tuple(case.markets.processes.names)
+    return ExercisePaths(years, npv[where], npv[0], states, names)
+
+
+def candidate_values(
+    case: Case,
+    site: str,
+    parameter: str,
+    candidates: np.ndarray,
+    dim: str,
+    positions: np.ndarray,
+    seed: int,
+    n: int,
+    *,
+    chunk_size: int,
+    block_size: int,
+    executor: Executor | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The site's NPV for every candidate value of a site parameter, and the states, on paths
+    0 .. n - 1 of `seed`, chunk by chunk (:func:`chunk_values`; the site alone).
+
+    Returns
+    -------
+    npv : numpy.ndarray
+        Shape ``(len(candidates), n)`` [EUR].
+    states : numpy.ndarray
+        Shape ``(len(positions), n, processes)`` [each process's unit].
+    """
+    alone = site_case(case, site)
+    npv = np.empty((len(candidates), n))
+    states = np.empty((len(positions), n, len(case.markets.processes.names)))
+    bounds = [(start, min(n, start + chunk_size)) for start in range(0, n, chunk_size)]
+    task = partial(
+        chunk_values,
+        alone,
+        site,
+        parameter,
+        candidates,
+        dim,
         positions,
         seed=seed,
         block_size=block_size,
     )
     mapped = (executor.map if executor is not None else map)(task, bounds)
-    for (start, stop), (npv, chunk_states) in zip(bounds, mapped, strict=True):
-        values[:, start:stop] = npv[where]
-        committed[start:stop] = npv[0]
+    for (start, stop), (chunk_npv, chunk_states) in zip(bounds, mapped, strict=True):
+        npv[:, start:stop] = chunk_npv
         states[:, start:stop] = chunk_states
-    return ExercisePaths(years, values, committed, states, names)
+    return npv, states
 
 
 def chunk_values(

@@ -31,12 +31,11 @@ from __future__ import annotations
 import dataclasses
 import itertools
 from concurrent.futures import Executor
-from functools import partial
 from typing import Any
 
 import numpy as np
 
-from tecmodel.analysis.options.exercise import chunk_values, site_case
+from tecmodel.analysis.options.exercise import candidate_values
 from tecmodel.inputs.case import Case
 from tecmodel.inputs.decisions import Decision
 from tecmodel.model.timeline import REFRESH, SKIP, STOP
@@ -135,28 +134,21 @@ def refresh_paths(
     """Every policy's NPV and the states on paths 0 .. n - 1 of `seed` (the site alone, as
     :func:`tecmodel.analysis.options.exercise.exercise_paths`; the chunk size and the workers
     change no number)."""
-    alone = site_case(case, decision.site)
-    names = tuple(case.markets.processes.names)
     years = np.array(list(decision.years))
-    positions = years - 1 - case.start_year
-    values = np.empty((len(policies.codes), n))
-    states = np.empty((len(years), n, len(names)))
-    bounds = [(start, min(n, start + chunk_size)) for start in range(0, n, chunk_size)]
-    task = partial(
-        chunk_values,
-        alone,
+    values, states = candidate_values(
+        case,
         decision.site,
         "chips.refresh_policy",
         policies.codes,
         POLICY_DIM,
-        positions,
-        seed=seed,
+        years - 1 - case.start_year,
+        seed,
+        n,
+        chunk_size=chunk_size,
         block_size=block_size,
+        executor=executor,
     )
-    mapped = (executor.map if executor is not None else map)(task, bounds)
-    for (start, stop), (npv, chunk_states) in zip(bounds, mapped, strict=True):
-        values[:, start:stop] = npv
-        states[:, start:stop] = chunk_states
+    names = tuple(case.markets.processes.names)
     return RefreshPaths(years, values, states, names)
 
 
