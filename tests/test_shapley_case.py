@@ -275,9 +275,9 @@ def test_one_model_call_per_batch_of_coalitions(base_case, monkeypatch):
     calls = []
     original = shapley_case.evaluate
 
-    def counted(case, overrides):
+    def counted(case, overrides, **options):
         calls.append({values.sizes["sample"] for values in overrides.values()})
-        return original(case, overrides)
+        return original(case, overrides, **options)
 
     monkeypatch.setattr(shapley_case, "evaluate", counted)
     shapley(base_case, n=64)

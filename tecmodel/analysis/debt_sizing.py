@@ -72,7 +72,7 @@ def size_on_quantile(
     uniforms = plan.correlate(unit_block(sampler, plan.dimension, seed, 0, DEFAULT_BLOCK_SIZE, n))
     overrides = plan.overrides(uniforms)
     paths = process_paths(case, seed, 0, n, DEFAULT_BLOCK_SIZE)
-    result = evaluate(case, {**overrides, **path_overrides(case, paths)})
+    result = evaluate(case, {**overrides, **path_overrides(case, paths)}, generations=False)
     npv = result.portfolio["npv"].transpose("sample").values
     chosen = sizing_sample(npv, quantile)
 

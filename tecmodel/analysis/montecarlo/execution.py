@@ -82,7 +82,12 @@ def evaluate_blocks(task: Task, blocks: Sequence[int]) -> dict[str, np.ndarray]:
     start = blocks[0] * task.block_size
     stop = min(task.n, (blocks[-1] + 1) * task.block_size)
     paths = process_paths(plan.case, task.seed, start, stop, task.block_size) if task.paths else {}
-    result = evaluate(plan.case, {**overrides, **path_overrides(plan.case, paths)}, debt=task.debt)
+    result = evaluate(
+        plan.case,
+        {**overrides, **path_overrides(plan.case, paths)},
+        debt=task.debt,
+        generations=False,
+    )
     output: dict[str, np.ndarray] = {
         PATH_PREFIX + name: values.T.astype(YEARLY_DTYPE) for name, values in paths.items()
     }

@@ -21,6 +21,7 @@ from tecmodel.errors import InputError, Problem
 from tecmodel.inputs.case import Case
 from tecmodel.inputs.registry import resolve
 from tecmodel.model.evaluation import Result
+from tecmodel.model.generations import GENERATION_METRICS
 from tecmodel.model.metrics import join_portfolio
 from tecmodel.model.outputs import METRICS
 
@@ -29,13 +30,18 @@ DEFAULT_METRICS: tuple[str, ...] = ("npv", "irr", "lcoc")
 
 
 def check_metrics(metrics: Sequence[str]) -> list[str]:
-    """Names of :data:`tecmodel.model.outputs.METRICS` (not status flags), else InputError."""
+    """Names of :data:`tecmodel.model.outputs.METRICS` over sites (not status flags, not the
+    per-generation metrics), else InputError."""
     metrics = list(metrics)
     if not metrics:
         raise InputError(Problem("metrics", "expected at least one metric", metrics))
+
+    def admissible(name: str) -> bool:
+        return name in METRICS and not name.endswith("_status") and name not in GENERATION_METRICS
+
     for index, name in enumerate(metrics):
-        if name not in METRICS or name.endswith("_status"):
-            known = ", ".join(m for m in METRICS if not m.endswith("_status"))
+        if not admissible(name):
+            known = ", ".join(m for m in METRICS if admissible(m))
             raise InputError(Problem(f"metrics[{index}]", f"expected one of {known}", name))
     return metrics
 

@@ -243,7 +243,7 @@ def shapley(
 
     def model(inputs: Mapping[str, np.ndarray]) -> np.ndarray:
         uniforms = np.column_stack([inputs[label] for label in labels])
-        result = evaluate(case, column_overrides(case, columns, uniforms))
+        result = evaluate(case, column_overrides(case, columns, uniforms), generations=False)
         rows = uniforms.shape[0]
         return metric_values(result, metrics, rows).reshape(rows, len(metrics) * len(sites))
 

@@ -88,7 +88,7 @@ def case_model(
 
     def model(uniforms: np.ndarray) -> dict[str, xr.DataArray]:
         rows = uniforms.shape[0]
-        result = evaluate(case, column_overrides(case, columns, uniforms))
+        result = evaluate(case, column_overrides(case, columns, uniforms), generations=False)
         sites = [*result.metrics["site"].values, PORTFOLIO]
         outputs = {
             "": xr.DataArray(
