@@ -82,7 +82,7 @@ def horizon_sensitivity(case: Case, shifts: Sequence[int] = DEFAULT_SHIFTS) -> x
             problems.append(str(error))
             continue
         problems.append("")
-        result = evaluate(moved)
+        result = evaluate(moved, generations=False)
         for m, name in enumerate(HORIZON_METRICS):
             values[m, index] = result.metrics[name].values
             portfolio[m, index] = result.portfolio[name].values
