@@ -16,6 +16,8 @@ from tecmodel.inputs.units import UnitMismatch, _pint_factor, conversion_factor
         ("kEUR/FTE/yr", "EUR/FTE/yr"),
         ("%", "1"),
         ("%/yr", "1/yr"),
+        ("month", "yr"),
+        ("day", "yr"),
     ],
 )
 def test_fast_path_matches_pint(unit, expected):

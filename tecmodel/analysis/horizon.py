@@ -20,7 +20,7 @@ import xarray as xr
 
 from tecmodel.errors import InputError
 from tecmodel.inputs.case import Case, case_from_data
-from tecmodel.model.evaluation import evaluate
+from tecmodel.model.evaluation import Result, evaluate
 from tecmodel.model.metrics import PORTFOLIO
 
 #: The metrics the horizon sensitivity reports.
@@ -54,7 +54,9 @@ def _without_distributions(node):
     return node
 
 
-def horizon_sensitivity(case: Case, shifts: Sequence[int] = DEFAULT_SHIFTS) -> xr.Dataset:
+def horizon_sensitivity(
+    case: Case, shifts: Sequence[int] = DEFAULT_SHIFTS, *, stated: Result | None = None
+) -> xr.Dataset:
     """NPV, its operating part and the horizon value with the horizon moved [EUR].
 
     Parameters
@@ -62,6 +64,9 @@ def horizon_sensitivity(case: Case, shifts: Sequence[int] = DEFAULT_SHIFTS) -> x
     case : Case
     shifts : sequence of int
         Years added to ``model.end_year`` (0: the case as stated).
+    stated : Result, optional
+        The case's own evaluation (``evaluate(case)``), read at shift 0 instead of evaluating
+        the case again.
 
     Returns
     -------
@@ -82,7 +87,7 @@ def horizon_sensitivity(case: Case, shifts: Sequence[int] = DEFAULT_SHIFTS) -> x
             problems.append(str(error))
             continue
         problems.append("")
-        result = evaluate(moved, generations=False)
+        result = stated if shift == 0 and stated is not None else evaluate(moved, generations=False)
         for m, name in enumerate(HORIZON_METRICS):
             values[m, index] = result.metrics[name].values
             portfolio[m, index] = result.portfolio[name].values

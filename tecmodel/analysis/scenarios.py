@@ -123,6 +123,7 @@ def evaluate_scenarios(
     *,
     overrides: Mapping[str, Any] | None = None,
     include_base: bool = True,
+    generations: bool = True,
 ):
     """Evaluate the case and its named scenarios in one vectorised run.
 
@@ -136,6 +137,8 @@ def evaluate_scenarios(
         may not be both here and in a scenario.
     include_base : bool
         Include the case as stated, labelled ``"base"``.
+    generations : bool
+        Compute the per-generation metrics (:func:`tecmodel.model.evaluation.evaluate`).
 
     Returns
     -------
@@ -176,7 +179,7 @@ def evaluate_scenarios(
                 Problem.NO_VALUE,
             )
         )
-    result = evaluate(case, {**changes, **extra})
+    result = evaluate(case, {**changes, **extra}, generations=generations)
     titles = {scenario.name: scenario.title for scenario in scenarios}
     labels = list(result.metrics["scenario"].values)
     title = ("scenario", [titles.get(label, "The case as stated") for label in labels])

@@ -63,7 +63,8 @@ def command_run(args) -> int:
         folder = write_case_outputs(result, out / case.name, extra_files=extra_files)
         if not args.quiet:
             print(summary_text(result))
-            print("\n".join(horizon_sensitivity_lines(horizon_sensitivity(case))) + "\n")
+            sensitivity = horizon_sensitivity(case, stated=result)
+            print("\n".join(horizon_sensitivity_lines(sensitivity)) + "\n")
             print("\n".join(scenario_lines))
             print(f"  wrote {folder}/ in {time.perf_counter() - started:.2f} s\n")
     if args.report:
@@ -153,7 +154,7 @@ def _scenario_outputs(case):
     if not case.scenarios:
         return [], None
 
-    result = evaluate_scenarios(case)
+    result = evaluate_scenarios(case, generations=False)
     metrics = result.portfolio
     lines = ["Scenarios (portfolio; `tecmodel scenarios` for the table):"]
     for label in metrics["scenario"].values:

@@ -1,7 +1,8 @@
 """Unit conversion of case-file values into the registry's units.
 
-The bundled cases state every value in its registry unit, in percent or in a metric-prefixed
-currency (``MEUR/MW``, ``GEUR``), which the fast path below converts without loading anything.
+The bundled cases state every value in its registry unit, in percent, in months or days, or in
+a metric-prefixed currency (``MEUR/MW``, ``GEUR``), which the fast path below converts without
+loading anything.
 Any other spelling (``EUR/kWh`` for ``EUR/MWh``,
 ``kUSD/GPU`` for ``USD/accelerator``, ``GW`` for ``MW`` ...) is converted by pint, loaded only
 when first needed (building its registry takes about a second). Currencies are separate
@@ -20,6 +21,10 @@ _FAST_FACTORS: dict[tuple[str, str], float] = {
     # A rate quoted in percent is per year by convention (a 9 % discount rate).
     ("%", "1/yr"): 0.01,
     ("% per year", "1/yr"): 0.01,
+    # Durations the bundled cases state in months or days (delays, lags), as pint converts
+    # them: a year of 365.25 days, a month of a twelfth of it (tested against pint).
+    ("month", "yr"): 1.0 / 12.0,
+    ("day", "yr"): 1.0 / 365.25,
 }
 
 # Unit names pint does not know; GPU-hour contains a hyphen that pint would read as a minus.
