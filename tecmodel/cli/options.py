@@ -9,7 +9,8 @@ from pathlib import Path
 
 from tecmodel.analysis.options.study import real_options
 from tecmodel.cli.common import EXIT_OK
-from tecmodel.cli.uncertainty import count_argument
+from tecmodel.cli.extras import require_modules
+from tecmodel.cli.uncertainty import count_argument, dask_client
 from tecmodel.inputs.case import load_case
 from tecmodel.io import check_output_directory, write_netcdf
 from tecmodel.report.options import answer_sentence, options_table
@@ -44,26 +45,36 @@ def options_arguments(parser: argparse.ArgumentParser) -> None:
         default=2048,
         help="paths per model call; changes no number (default: 2048)",
     )
-    parser.add_argument(
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument(
+        "--scheduler", default=None, metavar="ADDRESS", help="run on this dask scheduler"
+    )
+    where.add_argument(
         "--workers",
         type=count_argument,
-        default=1,
-        help="processes evaluating the chunks of paths; changes no number (default: 1)",
+        default=None,
+        metavar="K",
+        help="run on a local dask cluster of K workers; changes no number (default: in-process)",
     )
 
 
 def command_options(args) -> int:
+    if args.workers is not None:
+        require_modules("--workers", "dask", "distributed")
+    if args.scheduler is not None:
+        require_modules("--scheduler", "dask", "distributed")
     case = load_case(args.case)
     out = check_output_directory(args.out)
     started = time.perf_counter()
-    dataset = real_options(
-        case,
-        n=args.n,
-        seed=args.seed,
-        decisions=args.decision,
-        chunk_size=args.chunk_size,
-        workers=args.workers,
-    )
+    with dask_client(args.scheduler, args.workers) as client:
+        dataset = real_options(
+            case,
+            n=args.n,
+            seed=args.seed,
+            decisions=args.decision,
+            chunk_size=args.chunk_size,
+            client=client,
+        )
     elapsed = time.perf_counter() - started
     path = write_netcdf(out / f"{case.name}.options.nc", dataset)
     if not args.quiet:

@@ -411,7 +411,7 @@ def montecarlo_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 @contextlib.contextmanager
-def _client(scheduler: str | None, workers: int | None):
+def dask_client(scheduler: str | None, workers: int | None):
     """The dask client asked for on the command line (None to run in-process)."""
     if scheduler is None and workers is None:
         yield None
@@ -510,7 +510,7 @@ def command_montecarlo(args) -> int:
     quantile = getattr(args, "debt_quantile", None)
     if quantile is not None and not 0.0 <= quantile <= 1.0:
         raise InputError(Problem("--debt-quantile", "expected a quantile in [0, 1]", quantile))
-    with _client(args.scheduler, args.workers) as client:
+    with dask_client(args.scheduler, args.workers) as client:
         for case in cases:
             started = time.perf_counter()
             debt = None if quantile is None else size_on_quantile(case, quantile, seed=args.seed)

@@ -112,7 +112,7 @@ def exercise_paths(
     block_size : int
         Paths per seeding block.
     executor : concurrent.futures.Executor, optional
-        Evaluates the chunks (e.g. a process pool); by default one after the other here. The
+        Evaluates the chunks (a dask client's executor); by default one after the other here. The
         chunks are put back in order, so the workers change no number either.
 
     Returns

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from tecmodel.analysis.montecarlo.execution import LocalClusterClient
 from tecmodel.analysis.options.exercise import ExercisePaths, central_index, exercise_paths
 from tecmodel.analysis.options.outputs import RULES, set_option_attributes
 from tecmodel.analysis.options.refresh import (
@@ -486,16 +487,18 @@ def _check_count(value: Any, name: str, low: int) -> int:
 
 
 @contextmanager
-def _executor(workers: int):
-    """A pool of `workers` fresh processes (spawned: no state inherited), or None for one."""
+def _executor(workers: int, client: Any = None):
+    """Where the chunks of paths are evaluated: the executor of a dask client (the one given,
+    or a local cluster of `workers` processes, as the Monte Carlo's), or None for this process.
+    Its ``map`` returns the chunks in order, so the workers change no number."""
+    if client is not None:
+        yield client.get_executor()
+        return
     if workers == 1:
         yield None
         return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        yield pool
+    with LocalClusterClient(workers) as local:
+        yield local.get_executor()
 
 
 def refresh_values(
@@ -529,6 +532,7 @@ def real_options(
     basis: str = "polynomial",
     degree: int = 2,
     workers: int = 1,
+    client: Any = None,
 ) -> xr.Dataset:
     """Value a case's decisions as options by least-squares Monte Carlo on its price paths.
 
@@ -556,7 +560,11 @@ def real_options(
     degree : int
         Degree of the basis (2: 15 functions of the 4 states of the bundled cases).
     workers : int
-        Processes evaluating the chunks of paths (1: this process); changes no number.
+        Processes of a local dask cluster evaluating the chunks of paths (1: this process);
+        changes no number.
+    client : distributed.Client, optional
+        Evaluate the chunks on this dask cluster instead (e.g. a scheduler of several
+        machines); changes no number.
 
     Returns
     -------
@@ -584,7 +592,7 @@ def real_options(
     found = resolve_decisions(case, decisions)
     fresh_seed = valuation_seed(seed)
     per_decision = []
-    with _executor(workers) as executor:
+    with _executor(workers, client) as executor:
         for decision in found:
             if decision.action == "refresh":
                 per_decision.append(
