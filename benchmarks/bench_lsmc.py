@@ -20,8 +20,7 @@ with ``--paths`` regression and as many valuation paths. Every path's NPV for ev
 year comes from the model (one vectorised ``evaluate`` per chunk of 2,048 paths); the figures
 are the wall time of the whole study in one process (the model dominates) with its peak resident
 memory, and the wall time on a local dask cluster of two workers (``workers=2``, its start-up
-included; checked to give the same
-numbers)::
+included; checked to give the same numbers)::
 
     python -m benchmarks.bench_lsmc [--paths 100000] [--repeats 3]
 """
