@@ -9,8 +9,7 @@ from pathlib import Path
 
 from tecmodel.analysis.options.study import real_options
 from tecmodel.cli.common import EXIT_OK
-from tecmodel.cli.extras import require_modules
-from tecmodel.cli.uncertainty import count_argument, dask_client
+from tecmodel.cli.uncertainty import count_argument, dask_arguments, dask_client, require_dask
 from tecmodel.inputs.case import load_case
 from tecmodel.io import check_output_directory, write_netcdf
 from tecmodel.report.options import answer_sentence, options_table
@@ -45,24 +44,11 @@ def options_arguments(parser: argparse.ArgumentParser) -> None:
         default=2048,
         help="paths per model call; changes no number (default: 2048)",
     )
-    where = parser.add_mutually_exclusive_group()
-    where.add_argument(
-        "--scheduler", default=None, metavar="ADDRESS", help="run on this dask scheduler"
-    )
-    where.add_argument(
-        "--workers",
-        type=count_argument,
-        default=None,
-        metavar="K",
-        help="run on a local dask cluster of K workers; changes no number (default: in-process)",
-    )
+    dask_arguments(parser)
 
 
 def command_options(args) -> int:
-    if args.workers is not None:
-        require_modules("--workers", "dask", "distributed")
-    if args.scheduler is not None:
-        require_modules("--scheduler", "dask", "distributed")
+    require_dask(args)
     case = load_case(args.case)
     out = check_output_directory(args.out)
     started = time.perf_counter()

@@ -355,17 +355,7 @@ def montecarlo_arguments(parser: argparse.ArgumentParser) -> None:
         help="zarr store written chunk by chunk; a killed run resumes from it",
     )
     parser.add_argument("--restart", action="store_true", help="start the store afresh")
-    where = parser.add_mutually_exclusive_group()
-    where.add_argument(
-        "--scheduler", default=None, metavar="ADDRESS", help="run on this dask scheduler"
-    )
-    where.add_argument(
-        "--workers",
-        type=int,
-        default=None,
-        metavar="K",
-        help="run on a local dask cluster of K workers",
-    )
+    dask_arguments(parser)
     parser.add_argument(
         "--tolerance",
         type=float,
@@ -448,14 +438,36 @@ def _resumed_text(attrs: dict, store: Path | None) -> str:
     return f" ({resumed:,} of them resumed from {store})" if resumed else ""
 
 
-def _require_scale_libraries(args) -> None:
-    """Stop before any work when an option needs a library of the ``scale`` extra."""
-    if args.store is not None:
-        require_modules("--store", "zarr", "dask")
+def dask_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--scheduler ADDRESS`` or ``--workers K``: where a command's chunks run
+    (:func:`dask_client`); neither changes a number."""
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument(
+        "--scheduler", default=None, metavar="ADDRESS", help="run on this dask scheduler"
+    )
+    where.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        metavar="K",
+        help="run on a local dask cluster of K workers (default: in this process)",
+    )
+
+
+def require_dask(args) -> None:
+    """Stop before any work when ``--scheduler`` or ``--workers`` is asked for without the
+    ``scale`` extra's dask and distributed."""
     if args.workers is not None:
         require_modules("--workers", "dask", "distributed")
     if args.scheduler is not None:
         require_modules("--scheduler", "dask", "distributed")
+
+
+def _require_scale_libraries(args) -> None:
+    """Stop before any work when an option needs a library of the ``scale`` extra."""
+    if args.store is not None:
+        require_modules("--store", "zarr", "dask")
+    require_dask(args)
 
 
 def _summary_files(args) -> dict[str, Path]:
