@@ -6,16 +6,18 @@ file, the field path, the offending value and what was expected.
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 import pytest
+import yaml
 
 import tecmodel
 from tecmodel.cli.main import main as cli_main
 from tecmodel.errors import InputWarning
 from tecmodel.inputs.case import load_case
 
-from .conftest import ROOT, TOY_FILE
+from .conftest import DOUBLED_FILE, ROOT, TOY_FILE
 
 TOY_TEXT = TOY_FILE.read_text()
 
@@ -339,3 +341,20 @@ def test_the_command_line_prints_the_warning_and_runs(tmp_path, capsys):
     )
     assert cli_main(["run", str(path), "--out", str(tmp_path / "out"), "--quiet"]) == 0
     assert "warning: " in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("listing", "kind"), [("scenarios", "scenario"), ("decisions", "decision")]
+)
+def test_duplicate_entry_names_point_at_the_first_entry(tmp_path, listing, kind):
+    """A scenario or a decision named as an earlier one is refused, naming the earlier entry
+    (the same rule as for sites and tranches: one named entry, one meaning)."""
+    data = yaml.safe_load(DOUBLED_FILE.read_text())
+    data[listing].append(copy.deepcopy(data[listing][0]))
+    path = tmp_path / "twins.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    position = len(data[listing]) - 1
+    with pytest.raises(tecmodel.InputError) as raised:
+        load_case(path)
+    assert f"{listing}[{position}].name" in raised.value.paths
+    assert f"duplicate {kind} name (already used by {listing}[0])" in str(raised.value)

@@ -65,7 +65,7 @@ from typing import TYPE_CHECKING, Any
 from tecmodel.errors import Problem
 from tecmodel.inputs.messages import format_path, line_for
 from tecmodel.inputs.registry import REFRESH_POLICY_ROUNDS, resolve
-from tecmodel.inputs.rules import SITE_NAME_PATTERN
+from tecmodel.inputs.rules import SITE_NAME_PATTERN, check_entry_name
 
 if TYPE_CHECKING:
     from tecmodel.inputs.case import Case
@@ -190,15 +190,17 @@ def build_decisions(
     for index, spec in enumerate(specs or []):
         loc = ("decisions", index)
         before = len(problems)
-        if not re.match(SITE_NAME_PATTERN, spec.name):
-            add(loc + ("name",), "expected a name of letters, digits, '_' or '-'", spec.name)
-        if spec.name in seen:
-            add(
-                loc + ("name",),
-                f"duplicate decision name (already used by decisions[{seen[spec.name]}])",
-                spec.name,
-            )
-        seen.setdefault(spec.name, index)
+        check_entry_name(
+            add,
+            loc,
+            spec.name,
+            index,
+            seen,
+            kind="decision",
+            listing="decisions",
+            well_formed=bool(re.match(SITE_NAME_PATTERN, spec.name)),
+            expectation="expected a name of letters, digits, '_' or '-'",
+        )
         if spec.site not in case.site_names:
             add(
                 loc + ("site",), f"unknown site; expected one of {list(case.site_names)}", spec.site

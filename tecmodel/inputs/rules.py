@@ -78,6 +78,48 @@ RULE_PARAMETERS = frozenset(
 )
 
 
+def check_entry_name(
+    add,
+    loc: tuple,
+    name: str,
+    index: int,
+    seen: dict[str, int],
+    *,
+    kind: str,
+    listing: str,
+    well_formed: bool,
+    expectation: str,
+) -> None:
+    """One entry's name in a list of named entries (sites, tranches, scenarios, decisions).
+
+    Reports a malformed name with `expectation`, and a name an earlier entry already uses;
+    `seen` maps each name to the index of its first entry and is updated.
+
+    Parameters
+    ----------
+    add : callable
+        ``add(loc, message, value)``: records one problem.
+    loc : tuple
+        Field path of the entry (its ``name`` is appended).
+    kind, listing : str
+        What the entries are (``"site"``) and where they are listed (``"sites"``).
+    well_formed : bool
+        Whether the name matches the rule for its kind.
+    expectation : str
+        What a well-formed name is, in words.
+    """
+    if not well_formed:
+        add(loc + ("name",), expectation, name)
+    if name in seen:
+        add(
+            loc + ("name",),
+            f"duplicate {kind} name (already used by {listing}[{seen[name]}]); "
+            f"expected unique {kind} names",
+            name,
+        )
+    seen.setdefault(name, index)
+
+
 def _largest(value) -> float:
     """The largest element of a value (a number or an array of draws)."""
     return float(np.max(value))
@@ -144,21 +186,19 @@ def check_rules(
     seen: dict[str, int] = {}
     for index, site in enumerate(case.sites):
         loc = ("sites", index)
-        if not re.match(SITE_NAME_PATTERN, site.name) or site.name.lower() in RESERVED_SITE_NAMES:
-            add(
-                loc + ("name",),
-                "expected a site name of letters, digits, '_' or '-' starting with a "
-                "letter (at most 64 characters; 'portfolio' is reserved)",
-                site.name,
-            )
-        if site.name in seen:
-            add(
-                loc + ("name",),
-                f"duplicate site name (already used by sites[{seen[site.name]}]); "
-                "expected unique site names",
-                site.name,
-            )
-        seen.setdefault(site.name, index)
+        check_entry_name(
+            add,
+            loc,
+            site.name,
+            index,
+            seen,
+            kind="site",
+            listing="sites",
+            well_formed=bool(re.match(SITE_NAME_PATTERN, site.name))
+            and site.name.lower() not in RESERVED_SITE_NAMES,
+            expectation="expected a site name of letters, digits, '_' or '-' starting with a "
+            "letter (at most 64 characters; 'portfolio' is reserved)",
+        )
 
         def value(name: str, site_name: str = site.name):
             return given(name, site_name)

@@ -21,7 +21,7 @@ from tecmodel.errors import Problem
 from tecmodel.inputs.messages import format_path, line_for, path_tuple
 from tecmodel.inputs.quantities import convert_quantity
 from tecmodel.inputs.registry import Parameter, resolve
-from tecmodel.inputs.rules import SITE_NAME_PATTERN
+from tecmodel.inputs.rules import SITE_NAME_PATTERN, check_entry_name
 from tecmodel.inputs.schema import Quantity
 from tecmodel.inputs.units import UnitMismatch, conversion_factor
 
@@ -194,20 +194,18 @@ def build_tranches(
     seen: dict[str, int] = {}
     for index, tranche in enumerate(specs):
         loc = ("financing", "tranches", index)
-        if not re.match(SITE_NAME_PATTERN, tranche.name):
-            add(
-                loc + ("name",),
-                "expected a tranche name of letters, digits, '_' or '-' starting with a letter",
-                tranche.name,
-            )
-        if tranche.name in seen:
-            add(
-                loc + ("name",),
-                "duplicate tranche name (already used by "
-                f"financing.tranches[{seen[tranche.name]}])",
-                tranche.name,
-            )
-        seen.setdefault(tranche.name, index)
+        check_entry_name(
+            add,
+            loc,
+            tranche.name,
+            index,
+            seen,
+            kind="tranche",
+            listing="financing.tranches",
+            well_formed=bool(re.match(SITE_NAME_PATTERN, tranche.name)),
+            expectation="expected a tranche name of letters, digits, '_' or '-' starting with "
+            "a letter",
+        )
         sites = tuple(tranche.sites) if tranche.sites else case.site_names
         for position, site in enumerate(sites if tranche.sites else ()):
             if site not in case.site_names:
@@ -328,23 +326,19 @@ def build_scenarios(
     seen: dict[str, int] = {}
     for index, scenario in enumerate(spec.scenarios or []):
         loc = ("scenarios", index)
-        if (
-            not re.match(SITE_NAME_PATTERN, scenario.name)
-            or scenario.name in RESERVED_SCENARIO_NAMES
-        ):
-            add(
-                loc + ("name",),
-                "expected a scenario name of letters, digits, '_' or '-' starting with a letter "
-                "('base' is reserved for the case as stated)",
-                scenario.name,
-            )
-        if scenario.name in seen:
-            add(
-                loc + ("name",),
-                f"duplicate scenario name (already used by scenarios[{seen[scenario.name]}])",
-                scenario.name,
-            )
-        seen.setdefault(scenario.name, index)
+        check_entry_name(
+            add,
+            loc,
+            scenario.name,
+            index,
+            seen,
+            kind="scenario",
+            listing="scenarios",
+            well_formed=bool(re.match(SITE_NAME_PATTERN, scenario.name))
+            and scenario.name not in RESERVED_SCENARIO_NAMES,
+            expectation="expected a scenario name of letters, digits, '_' or '-' starting with "
+            "a letter ('base' is reserved for the case as stated)",
+        )
         groups = [(loc, None, scenario)]
         for site, changes in (scenario.sites or {}).items():
             if site not in case.site_names:
