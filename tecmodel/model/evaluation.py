@@ -264,7 +264,7 @@ def evaluate(
     if debt is None and overrides:
         debt = debt_schedule(case)
     params = parameter_dataset(case, overrides)
-    timeline = build_timeline(case, params)
+    timeline = build_timeline(case, params, per_generation=generations)
     outputs = run_components(params, timeline)
     flows, accounts = apply_tax(CashFlows(outputs.items), outputs.additions, params)
     metrics = compute_metrics(flows, accounts, outputs.quantities, params, timeline)  # unlevered

@@ -91,7 +91,13 @@ import xarray as xr
 
 from tecmodel.inputs.terms import Tranche
 from tecmodel.model.covenants import EUR_TOLERANCE, covenant_accounts, financing_notes
-from tecmodel.model.cube import FINANCING_ITEMS, CashFlows, broadcast_values, item_total
+from tecmodel.model.cube import (
+    FINANCING_ITEMS,
+    CashFlows,
+    aligned,
+    broadcast_values,
+    item_total,
+)
 from tecmodel.model.metrics import (
     append_portfolio,
     discount_factors,
@@ -241,16 +247,16 @@ def size_debt(flows: CashFlows, params: xr.Dataset, tranches: Sequence[Tranche])
 
 
 def _tranche_values(schedule: xr.Dataset, variable: str, template: xr.DataArray) -> np.ndarray:
-    """A schedule variable broadcast to (tranche, year, series) of `template`."""
+    """A schedule variable over (tranche,) + `template`'s shape, as a read-only broadcast view.
+
+    The schedule is sized once (no ``sample`` dimension); a copy per sample of a large call
+    would be the largest array of the financing step, for values that do not vary.
+    """
     values = schedule[variable]
+    shape = (values.sizes["tranche"],) + template.shape
     if values.sizes["tranche"] == 0:
-        return np.zeros((0, template.shape[0], template[0].size))
-    return np.stack(
-        [
-            _series(values.isel(tranche=k, drop=True), template)
-            for k in range(values.sizes["tranche"])
-        ]
-    ).reshape((values.sizes["tranche"], template.shape[0], -1))
+        return np.zeros(shape)
+    return np.broadcast_to(aligned(values, ("tranche",) + template.dims), shape)
 
 
 def apply_financing(
@@ -307,22 +313,24 @@ def apply_financing(
     # A base-rate move against the sizing case: floating interest on the fixed balances.
     shift = broadcast_values(
         params["financing.rate_shift"] - schedule["sizing_rate_shift"], site_template
-    ).ravel()
+    )
     sized_interest = per_tranche["interest_paid"]
-    previous_balance = np.concatenate(
-        [np.zeros_like(per_tranche["balance"][:, :1]), per_tranche["balance"][:, :-1]], axis=1
+    previous_balance = _tranche_values(
+        schedule.assign(balance=schedule["balance"].shift(year=1, fill_value=0.0)),
+        "balance",
+        template,
     )
     per_tranche["interest_paid"] = sized_interest + shift * previous_balance
 
     def total(field: str) -> np.ndarray:
         """Sum over the tranches, in their order, of one schedule variable (year, series)."""
-        return ordered_sum(per_tranche[field], 0)
+        return ordered_sum(per_tranche[field], 0).reshape(shape[0], -1)
 
     drawdown, capitalised = total("drawdown"), total("capitalised_interest")
     interest_paid, principal = total("interest_paid"), total("principal")
     fees, at_horizon = total("fees"), total("repayment_at_horizon")
     debt_service = interest_paid + principal
-    sized_service = ordered_sum(sized_interest, 0) + principal
+    sized_service = ordered_sum(sized_interest, 0).reshape(shape[0], -1) + principal
     deductible = capitalised + interest_paid + fees
     cfads_series = _series(
         cash_flow_available_for_debt_service(flows), template
@@ -387,7 +395,9 @@ def apply_financing(
                             tranche.interest_rate + params["financing.rate_shift"],
                             site_template,
                         ).ravel(),
-                        per_tranche["drawdown"][k] + per_tranche["capitalised_interest"][k],
+                        (
+                            per_tranche["drawdown"][k] + per_tranche["capitalised_interest"][k]
+                        ).reshape(shape[0], -1),
                     )
                     for k, (name, tranche) in enumerate(zip(names, tranches, strict=True))
                 },
@@ -403,9 +413,7 @@ def apply_financing(
         variables[name] = as_array(accounts[name].astype(np.int8))
     tranche_coords = {"tranche": dimension_coordinate("tranche", tuple(names)), **template.coords}
     for field in SCHEDULE_VARIABLES:
-        variables[field] = labelled(
-            per_tranche[field].reshape((len(names),) + shape), ("tranche",) + dims, tranche_coords
-        )
+        variables[field] = labelled(per_tranche[field], ("tranche",) + dims, tranche_coords)
     variables["share_lent"] = schedule["share_lent"]
     financing = dataset(variables)
     set_attributes(financing, {name: FINANCING_ATTRS[name] for name in financing.data_vars})

@@ -31,7 +31,7 @@ HOURS_PER_YEAR = 8760.0
 NEVER = 1_000_000
 
 
-def build_timeline(case: Case, params: xr.Dataset) -> xr.Dataset:
+def build_timeline(case: Case, params: xr.Dataset, *, per_generation: bool = True) -> xr.Dataset:
     """Timeline arrays of a case.
 
     Parameters
@@ -42,6 +42,10 @@ def build_timeline(case: Case, params: xr.Dataset) -> xr.Dataset:
         Parameter dataset (:func:`tecmodel.parameters.parameter_dataset`); reads
         ``timeline.delay_years`` [yr], ``timeline.first_year_fraction`` [1] and
         ``construction.build_years`` [yr].
+    per_generation : bool
+        Whether the components report their per-generation quantities (attribute
+        ``per_generation``, 0 or 1; see
+        :func:`tecmodel.model.components.markets.reported_generations`).
 
     Returns
     -------
@@ -102,7 +106,11 @@ def build_timeline(case: Case, params: xr.Dataset) -> xr.Dataset:
             "grid_connection_mw": connection_mw,
             "grid_service_mw": service_mw,
         },
-        attrs={"start_year": case.start_year, "end_year": case.end_year},
+        attrs={
+            "start_year": case.start_year,
+            "end_year": case.end_year,
+            "per_generation": int(per_generation),
+        },
     )
     # The generations of accelerators a site buys (1: at each phase's online year; k + 1: at its
     # k-th refresh), as many as the site with most buys over the horizon on the planned dates.

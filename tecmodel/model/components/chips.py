@@ -28,6 +28,7 @@ from tecmodel.model.components.markets import (
     generation_number,
     purchase_index,
     reference_rate,
+    reports_generations,
 )
 from tecmodel.model.terminal import accelerator_resale_share
 from tecmodel.model.timeline import at_horizon, refresh_schedule
@@ -164,20 +165,26 @@ def line_items(params: xr.Dataset, timeline: xr.Dataset) -> ComponentResult:
     )
     number = generation_number(timeline, vintage_year, refresh_years) * running
     generations = timeline["generation"]
-    per_generation = {
-        "generation_bought": by_generation(
-            chip_vintages["purchase"] * generation_units, number, generations
-        ),
-        "generation_retired": by_generation(
-            chip_vintages["renewal"] * retired_units,
-            generation_number(timeline, retired_vintage, refresh_years),
-            generations,
-        ),
-        "generation_installed": by_generation(
-            in_service * generation_units * remaining, number, generations
-        ),
-        "generation_operating": by_generation(operating * generation_units, number, generations),
-    }
+    per_generation = (
+        {
+            "generation_bought": by_generation(
+                chip_vintages["purchase"] * generation_units, number, generations
+            ),
+            "generation_retired": by_generation(
+                chip_vintages["renewal"] * retired_units,
+                generation_number(timeline, retired_vintage, refresh_years),
+                generations,
+            ),
+            "generation_installed": by_generation(
+                in_service * generation_units * remaining, number, generations
+            ),
+            "generation_operating": by_generation(
+                operating * generation_units, number, generations
+            ),
+        }
+        if reports_generations(timeline)
+        else {}
+    )
 
     return ComponentResult(
         items={

@@ -219,6 +219,17 @@ def generation_count(case_years: range, planned_online, refresh_years) -> int:
     return max(int(np.nanmax(np.where(np.isfinite(count), count, 0.0))), 1)
 
 
+def reports_generations(timeline) -> bool:
+    """Whether the components report their per-generation quantities.
+
+    False when the evaluation skips the per-generation metrics
+    (:func:`tecmodel.model.timeline.build_timeline` with ``per_generation=False``): the
+    (year, site, phase, sample, generation) arrays of :func:`by_generation` are the largest
+    temporaries of a sampled call, and nothing else reads them.
+    """
+    return bool(timeline.attrs.get("per_generation", 1))
+
+
 def by_generation(per_phase, number, generations):
     """Sum over phases of `per_phase` by the generation in service [unit of `per_phase`].
 

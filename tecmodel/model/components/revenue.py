@@ -37,6 +37,7 @@ from tecmodel.model.components.markets import (
     ramp,
     ratio_to_central,
     reference_rate,
+    reports_generations,
 )
 from tecmodel.model.timeline import HOURS_PER_YEAR
 from tecmodel.numerics.powers import integer_power
@@ -138,6 +139,27 @@ def line_items(
     merchant_hours = offered_at_ramp * utilisation
     sold = contract_hours + merchant_hours
     generations = timeline["generation"]
+    per_generation = (
+        {
+            "generation_hours_available": with_units(
+                by_generation(available, generation_number, generations),
+                "GPU-hour/yr",
+                "GPU-hours available by generation",
+            ),
+            "generation_contract_weight": with_units(
+                by_generation(contract_terms, generation_number, generations),
+                "GPU-hour/yr",
+                "Contract revenue by generation, before the common price factors",
+            ),
+            "generation_merchant_weight": with_units(
+                by_generation(merchant_terms, generation_number, generations),
+                "GPU-hour/yr",
+                "Merchant revenue by generation, before the common price and utilisation",
+            ),
+        }
+        if reports_generations(timeline)
+        else {}
+    )
     return ComponentResult(
         items={
             "revenue_contract": by_site(contract_terms) * contract_price,
@@ -172,20 +194,6 @@ def line_items(
                 "EUR/yr",
                 "Merchant revenue at a utilisation of 1 (per unit of utilisation)",
             ),
-            "generation_hours_available": with_units(
-                by_generation(available, generation_number, generations),
-                "GPU-hour/yr",
-                "GPU-hours available by generation",
-            ),
-            "generation_contract_weight": with_units(
-                by_generation(contract_terms, generation_number, generations),
-                "GPU-hour/yr",
-                "Contract revenue by generation, before the common price factors",
-            ),
-            "generation_merchant_weight": with_units(
-                by_generation(merchant_terms, generation_number, generations),
-                "GPU-hour/yr",
-                "Merchant revenue by generation, before the common price and utilisation",
-            ),
+            **per_generation,
         },
     )
