@@ -13,6 +13,7 @@ paths through the same component functions as the central paths of a determinist
 
 from __future__ import annotations
 
+import ctypes
 import importlib.util
 import os
 import sys
@@ -42,6 +43,12 @@ from tecmodel.numerics.ordered import running_total
 ChunkResult = tuple[list[int], dict[str, np.ndarray]]
 
 
+#: Site-samples per model call (samples x sites): a call's working set grows with both (about
+#: 40 kB per site-sample for the bundled cases, see benchmarks/bench_montecarlo.py), so a case
+#: with two sites evaluates a block in two calls of half a block each.
+BATCH_SITE_SAMPLES = 16384
+
+
 @dataclass(frozen=True)
 class Task:
     """What a worker needs to evaluate any chunk of the study (picklable)."""
@@ -54,9 +61,19 @@ class Task:
     paths: bool = True
     debt: xr.Dataset | None = None  # the fixed debt schedule (None: sized on the case as stated)
 
+    @property
+    def batch_size(self) -> int:
+        """Samples per model call: :data:`BATCH_SITE_SAMPLES` over the case's sites."""
+        return max(BATCH_SITE_SAMPLES // len(self.plan.case.site_names), 1)
+
 
 def evaluate_blocks(task: Task, blocks: Sequence[int]) -> dict[str, np.ndarray]:
-    """Sample and evaluate consecutive blocks in one vectorised model call.
+    """Sample and evaluate consecutive blocks, in vectorised model calls of
+    :attr:`Task.batch_size` samples.
+
+    The samples and paths are drawn for the whole blocks (the unit of seeding); a sample's
+    results do not depend on the samples evaluated beside it, so the batches change no number,
+    only the memory of a call.
 
     Parameters
     ----------
@@ -82,22 +99,60 @@ def evaluate_blocks(task: Task, blocks: Sequence[int]) -> dict[str, np.ndarray]:
     start = blocks[0] * task.block_size
     stop = min(task.n, (blocks[-1] + 1) * task.block_size)
     paths = process_paths(plan.case, task.seed, start, stop, task.block_size) if task.paths else {}
-    result = evaluate(
-        plan.case,
-        {**overrides, **path_overrides(plan.case, paths)},
-        debt=task.debt,
-        generations=False,
-    )
     output: dict[str, np.ndarray] = {
         PATH_PREFIX + name: values.T.astype(YEARLY_DTYPE) for name, values in paths.items()
     }
-    if paths:
-        output.update(yearly_cash(result))
     for name, values in overrides.items():
         if "site" in values.dims:
             output[name] = values.transpose("sample", "site").values
         else:
             output[name] = values.values
+    batches = [
+        evaluate_batch(task, overrides, paths, slice(first, first + task.batch_size))
+        for first in range(0, stop - start, task.batch_size)
+    ]
+    for name in batches[0]:
+        output[name] = np.concatenate([batch[name] for batch in batches])
+    return output
+
+
+def evaluate_batch(
+    task: Task,
+    overrides: dict[str, xr.DataArray],
+    paths: dict[str, np.ndarray],
+    samples: slice,
+) -> dict[str, np.ndarray]:
+    """The metrics (and, with paths, the yearly cash flows) of the samples `samples` of a
+    chunk, in one model call.
+
+    Parameters
+    ----------
+    task : Task
+    overrides : dict of str to xarray.DataArray
+        The chunk's sampled inputs, over ``sample`` [the parameters' units].
+    paths : dict of str to numpy.ndarray
+        The chunk's simulated paths, (year, sample) [the processes' units].
+    samples : slice
+        Positions along the chunk's ``sample`` dimension.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        Per metric (sample, site), ``portfolio.<metric>`` (sample,), and with paths the
+        ``cash.<name>`` arrays (sample, year).
+    """
+    plan = task.plan
+    batch_paths = {name: values[:, samples] for name, values in paths.items()}
+    result = evaluate(
+        plan.case,
+        {
+            **{name: values.isel(sample=samples) for name, values in overrides.items()},
+            **path_overrides(plan.case, batch_paths),
+        },
+        debt=task.debt,
+        generations=False,
+    )
+    output = yearly_cash(result) if paths else {}
     for metric in SAMPLE_METRICS:
         output[metric] = result.metrics[metric].transpose("sample", "site").values
         output[PORTFOLIO_PREFIX + metric] = result.portfolio[metric].transpose("sample").values
@@ -214,6 +269,24 @@ def run_on_client(
     finally:
         for future in futures:
             future.cancel()
+
+
+def release_free_memory() -> None:
+    """Hand the memory the process has freed back to the operating system.
+
+    The chunks' temporaries are freed after each model call, but glibc keeps freed heap memory
+    (all of it under the ``MALLOC_TRIM_THRESHOLD_`` the Makefile sets, so that the next call
+    reuses it) and a heap fragmented by many calls rarely has room for the large arrays a study
+    builds at its end. ``malloc_trim(0)`` returns every free page, as dask's workers do; other C
+    libraries have no such call and are left as they are.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:  # pragma: no cover - a Linux without glibc (musl)
+        return
+    libc.malloc_trim(0)
 
 
 class _NoBar:

@@ -18,7 +18,7 @@ import xarray as xr
 
 from tecmodel.analysis.sampling import SamplingPlan
 from tecmodel.inputs.registry import REGISTRY
-from tecmodel.model.metrics import PORTFOLIO, join_portfolio
+from tecmodel.model.metrics import PORTFOLIO
 from tecmodel.model.outputs import METRICS
 
 #: Per-sample metrics kept by a study (dims sample x site). The status is not summarised, the
@@ -196,10 +196,3 @@ def merged_samples(samples: xr.Dataset, portfolio: xr.Dataset) -> xr.Dataset:
     """The inverse of :func:`split_samples`: one dataset, the portfolio's metrics named
     ``portfolio.<metric>`` over ``sample`` (the layout of a store)."""
     return samples.merge(portfolio.rename({name: PORTFOLIO_PREFIX + name for name in portfolio}))
-
-
-def joined_metrics(samples: xr.Dataset, names: Sequence[str]) -> xr.Dataset:
-    """The metrics `names` of a study's per-sample variables over ``site`` with the portfolio
-    as its last label, the form the statistics are computed in (one column at a time)."""
-    sites, portfolio = split_samples(samples[[*names, *(PORTFOLIO_PREFIX + n for n in names)]])
-    return join_portfolio(sites, portfolio)

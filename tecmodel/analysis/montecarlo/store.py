@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,12 +25,14 @@ import xarray as xr
 from tecmodel._version import __version__
 from tecmodel.analysis.montecarlo.layout import (
     EVENT_METRICS,
+    PATH_PREFIX,
     PORTFOLIO_PREFIX,
     SUMMARY_METRICS,
+    YEARLY_DTYPE,
     Layout,
     fill_value,
-    joined_metrics,
     layout_dataset,
+    split_samples,
 )
 from tecmodel.analysis.sampling import SamplingPlan, block_bounds
 from tecmodel.errors import InputError, Problem
@@ -102,14 +104,25 @@ def study_fingerprint(
     }
 
 
+#: Draws the simulated paths of samples [start, stop) again: process name -> (year, samples)
+#: [the process's unit] (:func:`tecmodel.analysis.montecarlo.execution.process_paths`).
+PathDraw = Callable[[int, int], Mapping[str, np.ndarray]]
+
+
 class MemorySink:
-    """Per-sample results held in memory (no store)."""
+    """Per-sample results held in memory (no store).
+
+    The simulated paths are not held while the study runs: the seed decides them, so
+    :meth:`paths` draws them again, block by block, once the evaluation's working memory is
+    free (at 10^6 samples they are 80 MB per process).
+    """
 
     def __init__(self, layout: Layout):
         self.layout = layout
         self.arrays = {
             name: np.full(layout.shape(dims), fill_value(dtype), dtype=dtype)
             for name, (dims, _, dtype) in layout.variables.items()
+            if name not in layout.paths
         }
 
     def done_blocks(self) -> set[int]:
@@ -125,13 +138,29 @@ class MemorySink:
         return self.arrays[name][:stop] if index is None else self.arrays[name][:stop, index]
 
     def dataset(self, stop: int) -> xr.Dataset:
-        """Every per-sample variable of the first `stop` samples."""
+        """Every per-sample variable of the first `stop` samples but the paths."""
         return layout_dataset(
-            self.layout, {name: array[:stop] for name, array in self.arrays.items()}, stop
+            self.layout.restricted(list(self.arrays)),
+            {name: array[:stop] for name, array in self.arrays.items()},
+            stop,
         )
 
-    def metrics(self, stop: int) -> xr.Dataset:
-        """The summarised metrics of the first `stop` samples (in memory)."""
+    def paths(self, stop: int, draw: PathDraw) -> xr.Dataset:
+        """The simulated paths of the first `stop` samples over sample x year, drawn again block
+        by block and stored in :data:`YEARLY_DTYPE` (the bits the evaluation's copy had)."""
+        names = self.layout.paths
+        arrays = {
+            name: np.empty((stop, len(self.layout.years)), dtype=YEARLY_DTYPE) for name in names
+        }
+        for start in range(0, stop, self.layout.block_size):
+            end = min(start + self.layout.block_size, stop)
+            for process, values in draw(start, end).items():
+                arrays[PATH_PREFIX + process][start:end] = values.T.astype(YEARLY_DTYPE)
+        return layout_dataset(self.layout.restricted(names), arrays, stop)
+
+    def metrics(self, stop: int) -> tuple[xr.Dataset, xr.Dataset]:
+        """The summarised metrics of the first `stop` samples (in memory): the sites' (over
+        sample x site) and the portfolio's (over sample), views of the held arrays."""
         names = SUMMARY_METRICS + EVENT_METRICS
         stored = names + tuple(PORTFOLIO_PREFIX + name for name in names)
         samples = layout_dataset(
@@ -139,7 +168,7 @@ class MemorySink:
             {name: self.arrays[name][:stop] for name in stored},
             stop,
         )
-        return joined_metrics(samples, names)
+        return split_samples(samples)
 
 
 class ZarrSink(MemorySink):
@@ -157,9 +186,13 @@ class ZarrSink(MemorySink):
         self.arrays = {} if watched is None else {watched: np.asarray(group[watched][...])}
         self._done = {int(b) for b in np.flatnonzero(np.asarray(group["block_done"][...]))}
 
-    def metrics(self, stop: int) -> xr.Dataset:
-        """The summarised metrics of the first `stop` samples, read lazily from the store."""
-        return joined_metrics(self.dataset(stop), SUMMARY_METRICS + EVENT_METRICS)
+    def metrics(self, stop: int) -> tuple[xr.Dataset, xr.Dataset]:
+        """The summarised metrics of the first `stop` samples, read lazily from the store: the
+        sites' and the portfolio's."""
+        names = SUMMARY_METRICS + EVENT_METRICS
+        return split_samples(
+            self.dataset(stop)[[*names, *(PORTFOLIO_PREFIX + name for name in names)]]
+        )
 
     @classmethod
     def open(
@@ -206,6 +239,10 @@ class ZarrSink(MemorySink):
             samples = samples.assign_coords(year=list(self.layout.years))
         samples.attrs = {}
         return samples
+
+    def paths(self, stop: int, draw: PathDraw) -> xr.Dataset:
+        """The stored paths of the first `stop` samples, read lazily."""
+        return self.dataset(stop)[list(self.layout.paths)]
 
     def write(self, blocks: Sequence[int], output: Mapping[str, np.ndarray]) -> None:
         super().write(blocks, output)

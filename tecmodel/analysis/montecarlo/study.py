@@ -26,7 +26,9 @@ import xarray as xr
 from tecmodel.analysis.montecarlo.execution import (
     Task,
     chunks,
+    process_paths,
     progress_bar,
+    release_free_memory,
     run_in_process,
     run_on_client,
 )
@@ -47,7 +49,7 @@ from tecmodel.analysis.sampling import (
 )
 from tecmodel.errors import InputError, Problem
 from tecmodel.inputs.case import Case
-from tecmodel.model.metrics import PORTFOLIO, split_portfolio
+from tecmodel.model.metrics import PORTFOLIO, join_portfolio, split_portfolio
 from tecmodel.model.outputs import HIGHER_IS_WORSE
 from tecmodel.numerics.statistics import (
     STATISTICS,
@@ -180,6 +182,30 @@ def covenant_events(metrics: xr.Dataset) -> xr.Dataset:
     return indicators
 
 
+def study_summary(metrics: xr.Dataset, confidence: float) -> xr.Dataset:
+    """The statistics (:data:`SUMMARY_METRICS`) and covenant events of per-sample metrics.
+
+    Parameters
+    ----------
+    metrics : xarray.Dataset
+        Per-sample metrics over ``sample`` x ``site`` (the sites', or the portfolio's as one
+        label): summarised column by column, so neither is copied beside the other.
+    confidence : float
+        Confidence level of the intervals [1].
+
+    Returns
+    -------
+    xarray.Dataset
+        :func:`tecmodel.numerics.statistics.summarise` with ``event_probability``,
+        ``event_ci_low``, ``event_ci_high`` [1] over (event, site).
+    """
+    summary = summarise(metrics, SUMMARY_METRICS, confidence, higher_is_worse=HIGHER_IS_WORSE)
+    events = event_probabilities(covenant_events(metrics), confidence)
+    return summary.assign(
+        {f"event_{name}": events[name] for name in ("probability", "ci_low", "ci_high")}
+    ).assign_coords(event_definition=events["definition"])
+
+
 def monte_carlo(
     case: Case,
     n: int = 100_000,
@@ -309,6 +335,7 @@ def monte_carlo(
             stopper.completed(blocks)
     finally:
         bar.close()
+    release_free_memory()  # the chunks' working memory, before the summary and the paths
     used_blocks = stopper.stop_block + 1 if stopper.stop_block is not None else len(bounds)
     missing = [b for b in range(used_blocks) if b not in stopper.done]
     if missing:  # pragma: no cover - every block is evaluated unless the study stopped
@@ -316,10 +343,9 @@ def monte_carlo(
     used = bounds[used_blocks - 1][1]
     resumed = sum(bounds[b][1] - bounds[b][0] for b in done if b < used_blocks)
     samples = sink.dataset(used)
-    paths = samples[list(layout.paths)]
     cash_flows = samples[list(layout.yearly_cash)]
     samples, portfolio = split_samples(
-        samples.drop_vars(list(layout.paths) + list(layout.yearly_cash))
+        samples.drop_vars([*layout.paths, *layout.yearly_cash], errors="ignore")
     )
     cash_flows = (
         cash_flows.rename({name: name[len(CASH_PREFIX) :] for name in layout.yearly_cash})
@@ -330,18 +356,24 @@ def monte_carlo(
     )
     if "year" in samples.coords:
         samples = samples.drop_vars("year")
-    paths = paths.rename({name: name[len(PATH_PREFIX) :] for name in layout.paths})
+    site_metrics, portfolio_metrics = sink.metrics(used)
+    summary = join_portfolio(
+        study_summary(site_metrics, confidence),
+        study_summary(portfolio_metrics.expand_dims(site=[PORTFOLIO]), confidence).isel(
+            site=0, drop=True
+        ),
+    )
+    # After the summary: a study in memory draws its paths again now (see MemorySink.paths),
+    # in the memory the summary's sorted copies have just freed.
+    release_free_memory()
     paths = (
-        paths.drop_vars("site", errors="ignore").transpose("year", "sample")
+        sink.paths(used, lambda start, stop: process_paths(case, seed, start, stop, block_size))
+        .rename({name: name[len(PATH_PREFIX) :] for name in layout.paths})
+        .drop_vars("site", errors="ignore")
+        .transpose("year", "sample")
         if layout.paths
         else xr.Dataset()
     )
-    metrics = sink.metrics(used)
-    summary = summarise(metrics, SUMMARY_METRICS, confidence, higher_is_worse=HIGHER_IS_WORSE)
-    events = event_probabilities(covenant_events(metrics), confidence)
-    summary = summary.assign(
-        {f"event_{name}": events[name] for name in ("probability", "ci_low", "ci_high")}
-    ).assign_coords(event_definition=events["definition"])
     summary.attrs.update(
         case=case.name,
         n=used,
