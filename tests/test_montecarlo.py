@@ -31,6 +31,7 @@ import xarray as xr
 import tecmodel
 from tecmodel.analysis.montecarlo import execution
 from tecmodel.analysis.montecarlo import store as store_module
+from tecmodel.analysis.montecarlo.layout import Layout
 from tecmodel.analysis.montecarlo.store import (
     MODEL_SOURCES,
     ZarrSink,
@@ -38,6 +39,7 @@ from tecmodel.analysis.montecarlo.store import (
     model_fingerprint,
 )
 from tecmodel.analysis.montecarlo.study import Tolerance, monte_carlo
+from tecmodel.analysis.sampling import sampling_plan
 from tecmodel.errors import InputError
 from tecmodel.numerics.statistics import STATISTICS, statistic_interval
 
@@ -150,6 +152,31 @@ def test_samples_are_the_model_at_the_sampled_inputs(reference, base_case):
 def test_identical_whatever_the_chunk_size(reference, base_case):
     _same(reference, monte_carlo(base_case, n=N, seed=11, block_size=BLOCK, chunk_size=3 * BLOCK))
     _same(reference, monte_carlo(base_case, n=N, seed=11, block_size=BLOCK, chunk_size=2 * BLOCK))
+
+
+def test_a_chunk_in_several_model_calls_gives_the_bits_of_one_call(doubled_case):
+    """The model calls inside a chunk (site-samples per call) change no bit of any output: a
+    sample's arithmetic does not depend on the samples beside it. 2 x 300 site-samples per call
+    cut a 700-sample chunk of the two-site case into calls of 300, 300 and 100 samples."""
+    plan = sampling_plan(doubled_case)
+    whole = execution.Task(plan, "sobol", 5, 700, 700)
+    assert whole.batch_size == 8192  # 16,384 site-samples over two sites
+    split = execution.Task(plan, "sobol", 5, 700, 700, site_samples_per_call=600)
+    assert split.batch_size == 300
+    one_call, three_calls = (execution.evaluate_blocks(task, [0]) for task in (whole, split))
+    assert one_call.keys() == three_calls.keys()
+    assert any(name.startswith("path.") for name in one_call)
+    for name, values in one_call.items():
+        np.testing.assert_array_equal(values, three_calls[name], err_msg=name, strict=True)
+
+
+def test_a_study_in_memory_holds_no_path_while_it_runs(base_case):
+    """The paths are drawn again after the chunks (the same bits as the evaluation's copy a
+    store keeps: the stores' tests compare them); the sink allocated up front has none."""
+    layout = Layout.of(sampling_plan(base_case), N, BLOCK)
+    sink = store_module.MemorySink(layout)
+    assert layout.paths and not set(layout.paths) & set(sink.arrays)
+    assert set(layout.yearly_cash) <= set(sink.arrays)
 
 
 @pytest.mark.parametrize("sampler", ["random", "lhs"])

@@ -122,3 +122,26 @@ def test_every_parameter_sampled_at_once_matches_scalar_runs(doubled_case):
             doubled_case, {name: float(values[index]) for name, values in points.items()}
         )
         _assert_same(vectorised, scalar.metrics, index)
+
+
+def test_skipping_the_per_generation_metrics_changes_no_other_output(doubled_case):
+    """``generations=False`` (every sampled analysis) drops the per-generation metrics and the
+    per-generation quantities only they read; every other metric, cash-flow row and financing
+    variable has the bits of the full evaluation (same arithmetic, same order)."""
+    overrides = {"revenue.utilisation": xr.DataArray([0.7, 0.85, 0.95], dims="sample")}
+    full = tecmodel.evaluate(doubled_case, overrides)
+    lean = tecmodel.evaluate(doubled_case, overrides, generations=False)
+    assert "generation" not in lean.metrics.dims and "generation" in full.metrics.dims
+    per_generation = [
+        name
+        for name, variable in full.quantities.data_vars.items()
+        if "generation" in variable.dims
+    ]
+    assert len(per_generation) == 7  # 3 from revenue, 4 from chips
+    assert not set(per_generation) & set(lean.quantities.data_vars)
+    assert set(lean.quantities.data_vars) == set(full.quantities.data_vars) - set(per_generation)
+    xr.testing.assert_identical(full.metrics.drop_dims("generation"), lean.metrics)
+    xr.testing.assert_identical(full.portfolio.drop_dims("generation"), lean.portfolio)
+    xr.testing.assert_identical(full.financing, lean.financing)
+    for name, row in full.cash_flows.items():
+        xr.testing.assert_identical(row, lean.cash_flows[name])

@@ -2,7 +2,7 @@
 
 The package owns the running of a study, not its maths: the samples come from
 :mod:`tecmodel.analysis.sampling`, the model from :func:`tecmodel.model.evaluation.evaluate`
-(one vectorised call per chunk, never a loop over samples), the statistics from
+(vectorised calls over a chunk's samples, never a loop over samples), the statistics from
 :mod:`tecmodel.numerics.statistics`. Its modules:
 
 - :mod:`~tecmodel.analysis.montecarlo.study`: :func:`monte_carlo`, :class:`MonteCarloResult`,
@@ -16,8 +16,10 @@ The package owns the running of a study, not its maths: the samples come from
 Reproducibility. The ``n`` samples are split into fixed **blocks** of ``block_size`` samples
 (default 2^14); block ``b`` draws its uniforms from its own ``SeedSequence(seed).spawn`` child
 (see :mod:`tecmodel.analysis.sampling` for the ``sobol`` and ``lhs`` samplers). A **chunk** is a
-run of whole blocks evaluated in one call; the model's arithmetic on a sample does not depend on
-the other samples of the call (ordered sums, exact integer powers; tested), so a seed gives
+run of whole blocks, sampled at once and evaluated in model calls of a bounded number of
+site-samples (:data:`~tecmodel.analysis.montecarlo.execution.BATCH_SITE_SAMPLES`); the model's
+arithmetic on a sample does not depend on the other samples of a call (ordered sums, exact
+integer powers; tested), so a seed gives
 bit-identical samples and results whatever ``chunk_size``, the number of workers, and whether
 the study ran in-process or on dask. Only ``(case, n, seed, sampler, block_size, parameters)``
 and the model's code decide the numbers.

@@ -1,8 +1,9 @@
 """How a Monte Carlo study's chunks are evaluated: in this process or on a dask cluster.
 
 This module owns the unit of work (:class:`Task`, :func:`evaluate_blocks`: the blocks of a chunk
-sampled and evaluated in one vectorised :func:`tecmodel.model.evaluation.evaluate` call), the
-order of the chunks, the two ways of running them, the progress bar and a local dask cluster.
+sampled at once and evaluated in vectorised :func:`tecmodel.model.evaluation.evaluate` calls of
+:data:`BATCH_SITE_SAMPLES` site-samples), the order of the chunks, the two ways of running them,
+the progress bar, a local dask cluster and the release of freed memory between a study's phases.
 A chunk's results depend only on its blocks (see :mod:`tecmodel.analysis.montecarlo`), so where
 and in which order the chunks run changes no number. The price processes of the case are
 simulated for the chunk's samples (:func:`tecmodel.analysis.processes.simulate_samples`, seeded
@@ -44,8 +45,8 @@ ChunkResult = tuple[list[int], dict[str, np.ndarray]]
 
 
 #: Site-samples per model call (samples x sites): a call's working set grows with both (about
-#: 40 kB per site-sample for the bundled cases, see benchmarks/bench_montecarlo.py), so a case
-#: with two sites evaluates a block in two calls of half a block each.
+#: 24 kB per site-sample for the bundled cases, 380 MiB per call), so a case with two sites
+#: evaluates a block in two calls of half a block each. Larger calls gain little speed.
 BATCH_SITE_SAMPLES = 16384
 
 
@@ -60,11 +61,12 @@ class Task:
     n: int
     paths: bool = True
     debt: xr.Dataset | None = None  # the fixed debt schedule (None: sized on the case as stated)
+    site_samples_per_call: int = BATCH_SITE_SAMPLES
 
     @property
     def batch_size(self) -> int:
-        """Samples per model call: :data:`BATCH_SITE_SAMPLES` over the case's sites."""
-        return max(BATCH_SITE_SAMPLES // len(self.plan.case.site_names), 1)
+        """Samples per model call: :attr:`site_samples_per_call` over the case's sites."""
+        return max(self.site_samples_per_call // len(self.plan.case.site_names), 1)
 
 
 def evaluate_blocks(task: Task, blocks: Sequence[int]) -> dict[str, np.ndarray]:

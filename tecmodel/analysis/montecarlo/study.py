@@ -123,7 +123,9 @@ class MonteCarloResult:
         model evaluated the double-precision paths:
         :func:`tecmodel.analysis.montecarlo.execution.process_paths` gives them again); empty
         when the case declares no process. A process drives a quantity at every site alike, so
-        no path has ``site``.
+        no path has ``site``. A study in memory draws them again from the seed once its
+        chunks are evaluated (the same bits; they are not held while it runs); a study with a
+        store reads the copy the chunks wrote.
     cash_flows : xarray.Dataset
         With paths: the portfolio's ``free_cash_flow`` and ``cumulative_discounted_cash_flow``
         over ``year`` x ``sample`` [EUR] in single precision (the fan charts); empty otherwise.
@@ -238,8 +240,10 @@ def monte_carlo(
     sampler : {"sobol", "lhs", "random"}
         Scrambled Sobol' points, Latin hypercube per block, or independent uniforms.
     chunk_size : int, optional
-        Samples evaluated per model call (a multiple of `block_size`; default `block_size`).
-        Bounds the memory of a call; does not change any result.
+        Samples per unit of work (a multiple of `block_size`; default `block_size`): sampled
+        at once, sent to a worker, written at once; evaluated in model calls of
+        :data:`~tecmodel.analysis.montecarlo.execution.BATCH_SITE_SAMPLES` site-samples.
+        Does not change any result.
     block_size : int
         Samples per block: the unit of seeding, storage and resumption. Part of the study's
         identity (a different block size gives other ``random``/``lhs`` samples).
