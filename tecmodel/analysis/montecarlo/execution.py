@@ -62,6 +62,9 @@ class Task:
     paths: bool = True
     debt: xr.Dataset | None = None  # the fixed debt schedule (None: sized on the case as stated)
     site_samples_per_call: int = BATCH_SITE_SAMPLES
+    # Return the simulated paths with the chunk's outputs (a store keeps them; a study in memory
+    # draws them again at its end, so a worker need not send them).
+    return_paths: bool = True
 
     @property
     def batch_size(self) -> int:
@@ -86,7 +89,8 @@ def evaluate_blocks(task: Task, blocks: Sequence[int]) -> dict[str, np.ndarray]:
     Returns
     -------
     dict of str to numpy.ndarray
-        Each per-sample variable, samples first (site last; the portfolio's metrics apart).
+        Each per-sample variable, samples first (site last; the portfolio's metrics apart); the
+        paths only with :attr:`Task.return_paths`.
     """
     plan = task.plan
     uniforms = np.concatenate(
@@ -102,7 +106,8 @@ def evaluate_blocks(task: Task, blocks: Sequence[int]) -> dict[str, np.ndarray]:
     stop = min(task.n, (blocks[-1] + 1) * task.block_size)
     paths = process_paths(plan.case, task.seed, start, stop, task.block_size) if task.paths else {}
     output: dict[str, np.ndarray] = {
-        PATH_PREFIX + name: values.T.astype(YEARLY_DTYPE) for name, values in paths.items()
+        PATH_PREFIX + name: values.T.astype(YEARLY_DTYPE)
+        for name, values in (paths.items() if task.return_paths else ())
     }
     for name, values in overrides.items():
         if "site" in values.dims:

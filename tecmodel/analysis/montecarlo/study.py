@@ -316,7 +316,7 @@ def monte_carlo(
         if store is not None
         else MemorySink(layout)
     )
-    task = Task(plan, sampler, seed, block_size, n, paths, debt)
+    task = Task(plan, sampler, seed, block_size, n, paths, debt, return_paths=store is not None)
     bounds = block_bounds(n, block_size)
     done = sink.done_blocks()
     stopper = _Stopper(tolerance, confidence, sink, bounds, done)
