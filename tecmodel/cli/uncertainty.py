@@ -333,7 +333,8 @@ def montecarlo_arguments(parser: argparse.ArgumentParser) -> None:
         "--chunk-size",
         type=count_argument,
         default=None,
-        help="samples per model call, a multiple of --block-size (default: one block)",
+        help="samples per unit of work (sampled, sent to a worker and written at once), a "
+        "multiple of --block-size; changes no number (default: one block)",
     )
     parser.add_argument(
         "--block-size",
