@@ -21,6 +21,7 @@ first model year is t = 0 and is not discounted, so NPV = sum_t FCF_t / (1 + r)^
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import xarray as xr
 
 from tecmodel.model.cube import CashFlows, aligned
@@ -72,9 +73,31 @@ def append_portfolio(site_values: xr.DataArray, portfolio_value: xr.DataArray) -
     For the figures that are not sums of the sites' (a covenant of standalone borrowers is the
     worst of theirs, not a ratio of pooled cash).
     """
-    portfolio_value = portfolio_value.drop_vars("site", errors="ignore").expand_dims(
-        site=[PORTFOLIO]
-    )
+    portfolio_value = portfolio_value.drop_vars("site", errors="ignore")
+    others = tuple(dim for dim in site_values.dims if dim != "site")
+    if (
+        set(portfolio_value.dims) == set(others)
+        and all(portfolio_value.sizes[dim] == site_values.sizes[dim] for dim in others)
+        and portfolio_value.dtype == site_values.dtype
+        and set(site_values.coords) <= set(site_values.dims)
+        and set(portfolio_value.coords) <= set(portfolio_value.dims)
+    ):
+        # The common case (same dims and type, dimension coordinates only): one numpy
+        # concatenation with the sites' coordinates shared, what xr.concat with
+        # join="override" gives, in a fraction of its time.
+        axis = site_values.get_axis_num("site")
+        appended = np.expand_dims(portfolio_value.transpose(*others).values, axis)
+        coords = dict(site_values.coords)
+        # The labels' index appended as xr.concat appends it (an object-dtype pandas index).
+        coords["site"] = site_values.indexes["site"].append(pd.Index([PORTFOLIO]))
+        return xr.DataArray(
+            np.concatenate([site_values.values, appended], axis=axis),
+            dims=site_values.dims,
+            coords=coords,
+            attrs=site_values.attrs,
+            name=site_values.name,
+        )
+    portfolio_value = portfolio_value.expand_dims(site=[PORTFOLIO])
     portfolio_value = portfolio_value.transpose(*site_values.dims)
     combined = xr.concat(
         [site_values, portfolio_value],
