@@ -16,6 +16,7 @@ from tecmodel.analysis.scenarios import evaluate_scenarios
 from tecmodel.cli.main import main
 from tecmodel.model.budget import DEBT_PREFIX, TOTAL_SOURCES, TOTAL_USES, construction_end_year
 from tecmodel.model.covenants import covenant_accounts
+from tecmodel.model.evaluation import debt_schedule
 from tecmodel.model.tranches import ANNUITY, SCULPTED, STRAIGHT_LINE, tranche_schedules
 
 # --------------------------------------------------------------------------- fixed debt
@@ -34,6 +35,21 @@ def test_the_debt_drawn_has_zero_spread_over_a_monte_carlo_study(base_study, bas
     assert drawn[0] == float(base_result.metrics["debt_drawn"].sel(site="fluidstack_fr"))
     # the samples do differ: the NPV has a spread of billions
     assert float(base_study.portfolio_samples["npv"].std()) > 1e9
+
+
+def test_a_run_as_stated_keeps_its_schedule_for_the_what_ifs_that_follow():
+    """The case as stated is the sizing case: its own run keeps the schedule it sized, so a
+    scenario or sample run after it carries that very schedule instead of evaluating the case
+    again; a run with overrides first sizes it on the case as stated."""
+    case = tecmodel.load_case("base_10b")
+    stated = tecmodel.evaluate(case)
+    assert debt_schedule(case) is stated.debt_schedule
+    what_if = tecmodel.evaluate(case, {"revenue.utilisation": 0.7})
+    assert what_if.debt_schedule is stated.debt_schedule
+    other = tecmodel.load_case("base_10b")  # a new case object sizes its own, equal schedule
+    fresh = tecmodel.evaluate(other, {"revenue.utilisation": 0.7}).debt_schedule
+    assert fresh is not stated.debt_schedule
+    xr.testing.assert_identical(fresh, stated.debt_schedule)
 
 
 def test_the_facility_loan_schedule_is_the_same_in_every_sample_and_scenario(base_case):

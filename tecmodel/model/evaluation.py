@@ -217,11 +217,14 @@ def debt_schedule(case: Case) -> xr.Dataset:
     entry = _SIZED.get(id(case))
     if entry is not None and entry[0]() is case:
         return entry[1]
-    schedule = evaluate(case).debt_schedule
+    return evaluate(case).debt_schedule  # which keeps it (remember_schedule)
+
+
+def remember_schedule(case: Case, schedule: xr.Dataset) -> None:
+    """Keep the debt sized on `case` as stated while the case lives (:func:`debt_schedule`)."""
     for key in [key for key, (reference, _) in _SIZED.items() if reference() is None]:
         del _SIZED[key]
     _SIZED[id(case)] = (weakref.ref(case), schedule)
-    return schedule
 
 
 def evaluate(
@@ -275,6 +278,7 @@ def evaluate(
     )
     if debt is None:
         debt = size_debt(flows, params, case.tranches)
+        remember_schedule(case, debt)  # sized on the case as stated: later what-ifs carry it
     flows, financing = apply_financing(
         flows,
         accounts.array(accounts.taxable_income_before_losses),
