@@ -52,7 +52,8 @@ def horizon_value_lines(result) -> list[str]:
         "(terminal.method; its source:)",
         f"  {terminal.source}",
     ]
-    metrics = join_portfolio(result.metrics, result.portfolio)
+    names = ["npv", "npv_operating", "npv_terminal"]
+    metrics = join_portfolio(result.metrics[names], result.portfolio[names])
     for site in metrics["site"].values:
         at = metrics.sel(site=site)
         npv, operating, horizon = (
@@ -71,18 +72,18 @@ def cushion_lines(result) -> list[str]:
         "Cushions before NPV = 0 (price: realised GPU-hour price over the after-tax LCOC; "
         "utilisation and discount rate in points):"
     ]
-    metrics = join_portfolio(result.metrics, result.portfolio)
+    names = [
+        "realised_gpu_hour_price",
+        "lcoc",
+        "price_cushion",
+        "utilisation_cushion",
+        "discount_rate_cushion",
+    ]
+    metrics = join_portfolio(result.metrics[names], result.portfolio[names])
     for site in metrics["site"].values:
         at = metrics.sel(site=site)
         realised, lcoc, cushion, utilisation, rate = (
-            format_value(float(at[name]), name)
-            for name in (
-                "realised_gpu_hour_price",
-                "lcoc",
-                "price_cushion",
-                "utilisation_cushion",
-                "discount_rate_cushion",
-            )
+            format_value(float(at[name]), name) for name in names
         )
         lines.append(
             f"  {site}: realised {realised} vs LCOC {lcoc} {display_unit('lcoc')}: price {cushion} %,"
