@@ -76,14 +76,16 @@ def append_portfolio(site_values: xr.DataArray, portfolio_value: xr.DataArray) -
     portfolio_value = portfolio_value.drop_vars("site", errors="ignore")
     others = tuple(dim for dim in site_values.dims if dim != "site")
     if (
-        set(portfolio_value.dims) == set(others)
+        isinstance(site_values.data, np.ndarray)
+        and isinstance(portfolio_value.data, np.ndarray)
+        and set(portfolio_value.dims) == set(others)
         and all(portfolio_value.sizes[dim] == site_values.sizes[dim] for dim in others)
         and portfolio_value.dtype == site_values.dtype
         and set(site_values.coords) <= set(site_values.dims)
         and set(portfolio_value.coords) <= set(portfolio_value.dims)
     ):
-        # The common case (same dims and type, dimension coordinates only): one numpy
-        # concatenation with the sites' coordinates shared, what xr.concat with
+        # The common case (numpy values of the same dims and type, dimension coordinates only):
+        # one numpy concatenation with the sites' coordinates shared, what xr.concat with
         # join="override" gives, in a fraction of its time.
         axis = site_values.get_axis_num("site")
         appended = np.expand_dims(portfolio_value.transpose(*others).values, axis)
