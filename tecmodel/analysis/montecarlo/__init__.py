@@ -20,8 +20,8 @@ run of whole blocks, sampled at once and evaluated in model calls of a bounded n
 site-samples (:data:`~tecmodel.analysis.montecarlo.execution.BATCH_SITE_SAMPLES`); the model's
 arithmetic on a sample does not depend on the other samples of a call (ordered sums, exact
 integer powers; tested), so a seed gives bit-identical samples and results whatever
-``chunk_size``, the number of workers, and whether the study ran in-process or on dask. Only ``(case, n, seed, sampler, block_size, parameters)``
-and the model's code decide the numbers.
+``chunk_size``, the number of workers, and whether the study ran in-process or on dask. Only
+``(case, n, seed, sampler, block_size, parameters)`` and the model's code decide the numbers.
 
 Stores. With ``store=PATH`` a study killed part-way and started again with the same arguments
 evaluates only the blocks not yet marked done and ends with the same results as an
