@@ -534,6 +534,34 @@ def test_cli_bad_requests_exit_2(tmp_path, capsys, argv, fragment):
     assert error.startswith("error: ") and fragment in error and "Traceback" not in error
 
 
+def test_a_study_in_memory_too_large_for_the_machine_is_refused_before_it_starts(
+    base_case, tmp_path, capsys, monkeypatch
+):
+    """The results of a study held in memory and one call's working set must fit in the memory
+    available: otherwise a clear error on n, exit status 2, nothing written."""
+    from tecmodel.analysis.montecarlo import study as study_module
+    from tecmodel.cli.main import main
+
+    plan = sampling_plan(base_case)
+    layout = Layout.of(plan, 10**6, BLOCK)
+    # By hand, per sample: each sampled input (case-level in this one-site case) in 8 bytes;
+    # 13 metrics for the site and 13 for the portfolio, the IRR status in 1 byte and 12 in 8;
+    # the 4 processes' paths and 2 yearly cash flows over 21 years in 4 bytes.
+    per_sample = 8 * len(plan.columns) + 2 * (12 * 8 + 1) + (4 + 2) * 21 * 4
+    assert layout.nbytes() == per_sample * 10**6
+    monkeypatch.setattr(study_module, "available_memory", lambda: 64 * 2**20)  # 64 MiB
+    with pytest.raises(InputError, match=r"needs about 1\.2 GiB .*\(store=PATH, --store PATH\)"):
+        monte_carlo(base_case, n=10**6, progress=False)
+    out = tmp_path / "out"
+    argv = ["montecarlo", str(BASE_FILE), "-n", "1000000", "--out", str(out), "--no-progress"]
+    assert main(argv) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("error: n = 1000000: a study of 1,000,000 samples held in memory")
+    assert not out.exists()
+    # 400 samples: 0.3 MiB of results and a call of 400 site-samples (9.4 MiB) fit in 64 MiB.
+    assert monte_carlo(base_case, n=400, block_size=200, progress=False).summary.attrs["n"] == 400
+
+
 def test_cli_sobol_and_tornado(tmp_path, capsys):
     from tecmodel.cli.main import main
 

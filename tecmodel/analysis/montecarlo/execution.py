@@ -21,6 +21,7 @@ import sys
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -48,6 +49,9 @@ ChunkResult = tuple[list[int], dict[str, np.ndarray]]
 #: 24 kB per site-sample for the bundled cases, 380 MiB per call), so a case with two sites
 #: evaluates a block in two calls of half a block each. Larger calls gain little speed.
 BATCH_SITE_SAMPLES = 16384
+#: Working set of a model call per site-sample [B] (measured on the bundled cases: about 380 MiB
+#: for a call of :data:`BATCH_SITE_SAMPLES`).
+CALL_BYTES_PER_SITE_SAMPLE = 24_000
 
 
 @dataclass(frozen=True)
@@ -276,6 +280,30 @@ def run_on_client(
     finally:
         for future in futures:
             future.cancel()
+
+
+def available_memory() -> int | None:
+    """Memory this process can still use without swapping [B]; None where it is not known.
+
+    Linux's ``MemAvailable``, and the room left under the cgroup's limit (a container's
+    ``memory.max``) when there is one.
+    """
+    available = None
+    try:
+        with open("/proc/meminfo", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("MemAvailable:"):
+                    available = int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    try:
+        limit = Path("/sys/fs/cgroup/memory.max").read_text(encoding="ascii").strip()
+        used = Path("/sys/fs/cgroup/memory.current").read_text(encoding="ascii").strip()
+        if available is not None and limit != "max":
+            available = min(available, int(limit) - int(used))
+    except (OSError, ValueError):
+        pass
+    return available
 
 
 def release_free_memory() -> None:

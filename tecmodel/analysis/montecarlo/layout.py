@@ -151,6 +151,13 @@ class Layout:
             else {"units": units, "long_name": long_name}
         )
 
+    def nbytes(self) -> int:
+        """Bytes of every per-sample variable of the whole study [B]."""
+        return sum(
+            int(np.prod(self.shape(dims))) * np.dtype(dtype).itemsize
+            for dims, _, dtype in self.variables.values()
+        )
+
     def sample_range(self, blocks: Sequence[int]) -> tuple[int, int]:
         """[start, stop) of the samples of consecutive `blocks`."""
         return blocks[0] * self.block_size, min(self.n, (blocks[-1] + 1) * self.block_size)

@@ -24,7 +24,10 @@ import pandas as pd
 import xarray as xr
 
 from tecmodel.analysis.montecarlo.execution import (
+    BATCH_SITE_SAMPLES,
+    CALL_BYTES_PER_SITE_SAMPLE,
     Task,
+    available_memory,
     chunks,
     process_paths,
     progress_bar,
@@ -281,7 +284,8 @@ def monte_carlo(
     Raises
     ------
     InputError
-        For a bad argument, a case without distributions, or an incompatible store.
+        For a bad argument, a case without distributions, an incompatible store, or a study
+        held in memory (no `store`) whose results would not fit in the memory available.
     """
     n = _check_count(n, "n")
     seed = check_seed(seed)
@@ -301,6 +305,8 @@ def monte_carlo(
     tolerance = _check_tolerance(tolerance, case)
     plan = sampling_plan(case, parameters)
     layout = Layout.of(plan, n, block_size, paths)
+    if store is None:
+        _check_memory(layout, len(case.site_names))
     sizing = "" if debt is None else str(debt.attrs.get("sizing", "a given schedule"))
     fingerprint = study_fingerprint(plan, n, seed, sampler, block_size, paths, sizing)
     sink = (
@@ -399,6 +405,32 @@ def monte_carlo(
     paths.attrs.update({key: summary.attrs[key] for key in ("case", "n", "seed", "block_size")})
     summary, portfolio_summary = split_portfolio(summary)
     return MonteCarloResult(samples, summary, portfolio, portfolio_summary, paths, cash_flows)
+
+
+def _check_memory(layout: Layout, sites: int) -> None:
+    """Refuse, before anything is allocated, a study in memory that this machine cannot hold.
+
+    Its results (every per-sample variable, the paths included) and one model call's working
+    set must fit in the memory available now; otherwise the system would kill the process part
+    way (Linux allocates lazily), with nothing said.
+    """
+    available = available_memory()
+    if available is None:
+        return
+    results = layout.nbytes()
+    working = CALL_BYTES_PER_SITE_SAMPLE * min(BATCH_SITE_SAMPLES, layout.n * sites)
+    if results + working > available:
+        raise InputError(
+            Problem(
+                "n",
+                f"a study of {layout.n:,} samples held in memory needs about "
+                f"{(results + working) / 2**30:.1f} GiB ({results / 2**30:.1f} GiB of results "
+                f"and one model call's working set), more than the "
+                f"{max(available, 0) / 2**30:.1f} GiB available; expected a smaller n, or a "
+                "store (store=PATH, --store PATH), which holds one chunk at a time",
+                layout.n,
+            )
+        )
 
 
 def _check_count(value: Any, name: str) -> int:
