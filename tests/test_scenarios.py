@@ -103,6 +103,11 @@ BAD_SCENARIOS = [
         "scenarios[0].name",
         "reserved",
     ),
+    (  # reserved in any case, as 'portfolio' is for sites: "Base" beside "base" would mislead
+        {"name": "Base", "overrides": {"energy_price": quantity(90, "EUR/MWh")}},
+        "scenarios[0].name",
+        "'base' is reserved",
+    ),
     ({}, "scenarios[0]", "changes nothing"),
 ]
 

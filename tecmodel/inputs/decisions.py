@@ -57,7 +57,6 @@ fixed costs continue); after a stop nothing is left to decide. The model reads t
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -65,7 +64,7 @@ from typing import TYPE_CHECKING, Any
 from tecmodel.errors import Problem
 from tecmodel.inputs.messages import format_path, line_for
 from tecmodel.inputs.registry import REFRESH_POLICY_ROUNDS, resolve
-from tecmodel.inputs.rules import SITE_NAME_PATTERN, check_entry_name
+from tecmodel.inputs.rules import check_entry_name
 
 if TYPE_CHECKING:
     from tecmodel.inputs.case import Case
@@ -198,8 +197,6 @@ def build_decisions(
             seen,
             kind="decision",
             listing="decisions",
-            well_formed=bool(re.match(SITE_NAME_PATTERN, spec.name)),
-            expectation="expected a name of letters, digits, '_' or '-'",
         )
         if spec.site not in case.site_names:
             add(

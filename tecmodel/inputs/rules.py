@@ -16,7 +16,7 @@ of rules applies to a case as stated and to every value the model is evaluated a
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -87,13 +87,15 @@ def check_entry_name(
     *,
     kind: str,
     listing: str,
-    well_formed: bool,
-    expectation: str,
+    reserved: Collection[str] = (),
+    reserved_note: str = "",
 ) -> None:
     """One entry's name in a list of named entries (sites, tranches, scenarios, decisions).
 
-    Reports a malformed name with `expectation`, and a name an earlier entry already uses;
-    `seen` maps each name to the index of its first entry and is updated.
+    A name is well formed when it matches :data:`SITE_NAME_PATTERN` (letters, digits, '_' or
+    '-', starting with a letter, at most 64 characters) and is none of `reserved` in any case.
+    Reports a malformed name, and a name an earlier entry already uses; `seen` maps each name to
+    the index of its first entry and is updated.
 
     Parameters
     ----------
@@ -103,13 +105,20 @@ def check_entry_name(
         Field path of the entry (its ``name`` is appended).
     kind, listing : str
         What the entries are (``"site"``) and where they are listed (``"sites"``).
-    well_formed : bool
-        Whether the name matches the rule for its kind.
-    expectation : str
-        What a well-formed name is, in words.
+    reserved : collection of str
+        Names the package gives a meaning of its own (``"portfolio"`` for sites).
+    reserved_note : str
+        Why, in words, appended to the expectation (``"'portfolio' is reserved"``).
     """
-    if not well_formed:
-        add(loc + ("name",), expectation, name)
+    taken = {word.lower() for word in reserved}
+    if not re.match(SITE_NAME_PATTERN, name) or name.lower() in taken:
+        note = f"; {reserved_note}" if reserved_note else ""
+        add(
+            loc + ("name",),
+            f"expected a {kind} name of letters, digits, '_' or '-' starting with a letter "
+            f"(at most 64 characters{note})",
+            name,
+        )
     if name in seen:
         add(
             loc + ("name",),
@@ -194,10 +203,8 @@ def check_rules(
             seen,
             kind="site",
             listing="sites",
-            well_formed=bool(re.match(SITE_NAME_PATTERN, site.name))
-            and site.name.lower() not in RESERVED_SITE_NAMES,
-            expectation="expected a site name of letters, digits, '_' or '-' starting with a "
-            "letter (at most 64 characters; 'portfolio' is reserved)",
+            reserved=RESERVED_SITE_NAMES,
+            reserved_note="'portfolio' is reserved",
         )
 
         def value(name: str, site_name: str = site.name):

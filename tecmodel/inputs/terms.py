@@ -12,7 +12,6 @@ parameters; the mechanics of a tranche are :mod:`tecmodel.model.financing`'s.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -21,7 +20,7 @@ from tecmodel.errors import Problem
 from tecmodel.inputs.messages import format_path, line_for, path_tuple
 from tecmodel.inputs.quantities import convert_quantity
 from tecmodel.inputs.registry import Parameter, resolve
-from tecmodel.inputs.rules import SITE_NAME_PATTERN, check_entry_name
+from tecmodel.inputs.rules import check_entry_name
 from tecmodel.inputs.schema import Quantity
 from tecmodel.inputs.units import UnitMismatch, conversion_factor
 
@@ -202,9 +201,6 @@ def build_tranches(
             seen,
             kind="tranche",
             listing="financing.tranches",
-            well_formed=bool(re.match(SITE_NAME_PATTERN, tranche.name)),
-            expectation="expected a tranche name of letters, digits, '_' or '-' starting with "
-            "a letter",
         )
         sites = tuple(tranche.sites) if tranche.sites else case.site_names
         for position, site in enumerate(sites if tranche.sites else ()):
@@ -334,10 +330,8 @@ def build_scenarios(
             seen,
             kind="scenario",
             listing="scenarios",
-            well_formed=bool(re.match(SITE_NAME_PATTERN, scenario.name))
-            and scenario.name not in RESERVED_SCENARIO_NAMES,
-            expectation="expected a scenario name of letters, digits, '_' or '-' starting with "
-            "a letter ('base' is reserved for the case as stated)",
+            reserved=RESERVED_SCENARIO_NAMES,
+            reserved_note="'base' is reserved for the case as stated",
         )
         groups = [(loc, None, scenario)]
         for site, changes in (scenario.sites or {}).items():
