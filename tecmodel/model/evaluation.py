@@ -110,37 +110,34 @@ class Result:
     @property
     def free_cash_flow(self) -> xr.DataArray:
         """Unlevered free cash flow (year, site[, sample]) [EUR]."""
-        return split_portfolio(self._free_cash_flow)[0]
+        return self._free_cash_flows[0]
 
     @property
     def portfolio_free_cash_flow(self) -> xr.DataArray:
         """Unlevered free cash flow of the portfolio (year[, sample]) [EUR]: the sites' summed."""
-        return split_portfolio(self._free_cash_flow)[1]
+        return self._free_cash_flows[1]
 
     @property
     def equity_cash_flow(self) -> xr.DataArray:
         """Equity cash flow (year, site[, sample]) [EUR]: every row of the cube."""
-        return split_portfolio(self._equity_cash_flow)[0]
+        return self._equity_cash_flows[0]
 
     @property
     def portfolio_equity_cash_flow(self) -> xr.DataArray:
         """Equity cash flow of the portfolio (year[, sample]) [EUR]: the sites' summed."""
-        return split_portfolio(self._equity_cash_flow)[1]
+        return self._equity_cash_flows[1]
 
-    @property
-    def _free_cash_flow(self) -> xr.DataArray:
-        flow = with_portfolio(self.cash_flows.total(exclude=("financing",)))
-        flow.attrs = {"units": "EUR", "long_name": "Unlevered free cash flow"}
-        return flow
+    @cached_property
+    def _free_cash_flows(self) -> tuple[xr.DataArray, xr.DataArray]:
+        return _sites_and_portfolio(
+            self.cash_flows.total(exclude=("financing",)), "Unlevered free cash flow"
+        )
 
-    @property
-    def _equity_cash_flow(self) -> xr.DataArray:
-        flow = with_portfolio(self.cash_flows.total())
-        flow.attrs = {
-            "units": "EUR",
-            "long_name": "Equity cash flow (free cash flow after financing)",
-        }
-        return flow
+    @cached_property
+    def _equity_cash_flows(self) -> tuple[xr.DataArray, xr.DataArray]:
+        return _sites_and_portfolio(
+            self.cash_flows.total(), "Equity cash flow (free cash flow after financing)"
+        )
 
     @property
     def budget(self) -> xr.Dataset:
@@ -196,6 +193,13 @@ class Result:
         if any(dim not in ("site", "generation") for dim in self.metrics.dims):
             return None  # a sampled result: the plain repr
         return result_html(self, self.summary())
+
+
+def _sites_and_portfolio(flow: xr.DataArray, long_name: str) -> tuple[xr.DataArray, xr.DataArray]:
+    """A cash flow of the sites, and of the portfolio (the sites added in order) [EUR]."""
+    flow = with_portfolio(flow)
+    flow.attrs = {"units": "EUR", "long_name": long_name}
+    return split_portfolio(flow)
 
 
 #: Debt sized on each case as stated, kept while the case lives: (weak reference, schedule).
