@@ -258,9 +258,8 @@ def apply_refresh_rule(rule: RefreshRule, states: np.ndarray) -> tuple[np.ndarra
                 ]
             )
             actions[round_index, at_node] = np.argmax(fitted, axis=0)
-    lookup = {sequence: index for index, sequence in enumerate(rule.policies.sequences)}
     policy = np.empty(n_paths, dtype=int)
-    for sequence, index in lookup.items():
+    for index, sequence in enumerate(rule.policies.sequences):
         padded = np.array(sequence + (-1,) * (rounds - len(sequence)), dtype=int)
         policy[np.all(actions.T == padded, axis=1)] = index
     return policy, actions
@@ -315,7 +314,7 @@ def value_refresh_decision(
             binomial_standard_error(cumulative, n)
         ),
         "never_probability": per_rule(never),
-        "never_probability_standard_error": per_rule(np.sqrt(never * (1.0 - never) / n)),
+        "never_probability_standard_error": per_rule(binomial_standard_error(never, n)),
         "most_likely_year": per_rule(nan),
         "action_probability": by_action,
         "action_probability_standard_error": binomial_standard_error(by_action, n),
